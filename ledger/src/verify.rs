@@ -301,39 +301,63 @@ fn read_tile<R: TileReader>(reader: &R, tile: TileId) -> Result<(TileId, Vec<u8>
     }
 }
 
-fn verify_bundle<R: LogReader>(
+/// Bundles verified together: one batch of signatures spans them (larger batches are
+/// faster per signature).
+const BUNDLES_PER_BATCH: u64 = 4;
+
+/// One entry bundle and its level-0 tile, read and framed.
+struct LoadedBundle {
+    index: u64,
+    width: u16,
+    tile: TileId,
+    leaves: Vec<Hash>,
+    bundle: TileId,
+    data: Vec<u8>,
+}
+
+fn load_bundle<R: LogReader>(
     reader: &R,
     size: u64,
-    bundle_index: u64,
-    keep_leaves: bool,
-    signatures: &mut SignatureVerifier,
-) -> Result<BundleSummary, VerifyError> {
-    let width = (size - bundle_index * TILE_WIDTH).min(TILE_WIDTH) as u16;
-    let (tile_id, tile_data) = read_tile(reader, TileId::hashes(0, bundle_index, width))?;
-    let mut leaves = parse_hash_tile(tile_id, &tile_data)?;
+    index: u64,
+) -> Result<LoadedBundle, VerifyError> {
+    let width = (size - index * TILE_WIDTH).min(TILE_WIDTH) as u16;
+    let (tile, tile_data) = read_tile(reader, TileId::hashes(0, index, width))?;
+    let mut leaves = parse_hash_tile(tile, &tile_data)?;
     leaves.truncate(usize::from(width));
-    let (bundle_id, bundle_data) = read_tile(reader, TileId::entries(bundle_index, width))?;
-    let mut entries = parse_entry_bundle(bundle_id, &bundle_data)?;
-    entries.truncate(usize::from(width));
-    let base = bundle_index * TILE_WIDTH;
-    let bundle_name = bundle_id.path();
-    let mut views = Vec::with_capacity(entries.len());
-    let mut previous: Option<Timestamp> = None;
-    for (position, entry) in entries.iter().enumerate() {
+    let (bundle, data) = read_tile(reader, TileId::entries(index, width))?;
+    // Frame it now, so that a malformed bundle is reported as such.
+    parse_entry_bundle(bundle, &data)?;
+    Ok(LoadedBundle {
+        index,
+        width,
+        tile,
+        leaves,
+        bundle,
+        data,
+    })
+}
+
+/// Checks every entry of a bundle except signatures: leaf hashes, form, `logged_at` order.
+fn check_entries(loaded: &LoadedBundle) -> Result<Vec<EntryView<'_>>, VerifyError> {
+    let mut entries = parse_entry_bundle(loaded.bundle, &loaded.data)?;
+    entries.truncate(usize::from(loaded.width));
+    let base = loaded.index * TILE_WIDTH;
+    let mut views: Vec<EntryView<'_>> = Vec::with_capacity(entries.len());
+    for (position, entry) in entries.into_iter().enumerate() {
         let index = base + position as u64;
-        if leaf_hash(entry) != leaves[position] {
+        if leaf_hash(entry) != loaded.leaves[position] {
             return Err(VerifyError::LeafMismatch {
                 index,
-                tile: tile_id.path(),
+                tile: loaded.tile.path(),
                 position,
             });
         }
         let view = EntryView::parse(entry).map_err(|e| VerifyError::Entry {
             index,
-            bundle: bundle_name.clone(),
+            bundle: loaded.bundle.path(),
             reason: e.to_string(),
         })?;
-        if let Some(previous) = previous {
+        if let Some(previous) = views.last().map(|v| v.logged_at) {
             if view.logged_at < previous {
                 return Err(VerifyError::TimeWentBack {
                     index,
@@ -342,46 +366,84 @@ fn verify_bundle<R: LogReader>(
                 });
             }
         }
-        previous = Some(view.logged_at);
         views.push(view);
+    }
+    Ok(views)
+}
+
+/// Verifies a group of consecutive bundles, with one signature batch for all of them.
+fn verify_group<R: LogReader>(
+    reader: &R,
+    size: u64,
+    bundles: std::ops::Range<u64>,
+    keep_leaves: impl Fn(u64) -> bool,
+    signatures: &mut SignatureVerifier,
+) -> Vec<(u64, Result<BundleSummary, VerifyError>)> {
+    let mut loaded = Vec::new();
+    for index in bundles.clone() {
+        match load_bundle(reader, size, index) {
+            Ok(bundle) => loaded.push(bundle),
+            Err(e) => return vec![(index, Err(e))],
+        }
+    }
+    let mut views = Vec::with_capacity(loaded.len());
+    for bundle in &loaded {
+        match check_entries(bundle) {
+            Ok(v) => views.push(v),
+            Err(e) => return vec![(bundle.index, Err(e))],
+        }
     }
     let mut items = Vec::new();
     let mut owners = Vec::new();
-    for (position, view) in views.iter().enumerate() {
-        for (k, signature) in view.signatures.iter().enumerate() {
-            items.push(SignatureItem {
-                statement: view.statement,
-                signature,
-            });
-            owners.push((position, k));
+    for (b, bundle_views) in views.iter().enumerate() {
+        for (position, view) in bundle_views.iter().enumerate() {
+            for (k, signature) in view.signatures.iter().enumerate() {
+                items.push(SignatureItem {
+                    statement: view.statement,
+                    signature,
+                });
+                owners.push((b, position, k));
+            }
         }
     }
     if let Err(bad) = signatures.verify(&items) {
-        let (position, k) = owners[bad];
-        return Err(VerifyError::Entry {
-            index: base + position as u64,
-            bundle: bundle_name,
-            reason: format!(
-                "signature {k} (key {}) does not verify",
-                BASE64.encode(items[bad].signature.public_key)
-            ),
-        });
+        let (b, position, k) = owners[bad];
+        let bundle = &loaded[b];
+        return vec![(
+            bundle.index,
+            Err(VerifyError::Entry {
+                index: bundle.index * TILE_WIDTH + position as u64,
+                bundle: bundle.bundle.path(),
+                reason: format!(
+                    "signature {k} (key {}) does not verify",
+                    BASE64.encode(items[bad].signature.public_key)
+                ),
+            }),
+        )];
     }
-    let full_root = (u64::from(width) == TILE_WIDTH).then(|| perfect_root(&leaves));
-    Ok(BundleSummary {
-        width: usize::from(width),
-        full_root,
-        first_logged_at: views
-            .first()
-            .map(|v| v.logged_at)
-            .unwrap_or_else(Timestamp::now),
-        last_logged_at: views
-            .last()
-            .map(|v| v.logged_at)
-            .unwrap_or_else(Timestamp::now),
-        leaves: keep_leaves.then_some(leaves),
-        signatures: items.len() as u64,
-    })
+    loaded
+        .iter()
+        .zip(&views)
+        .map(|(bundle, bundle_views)| {
+            let count = bundle_views.iter().map(|v| v.signatures.len() as u64).sum();
+            let summary = BundleSummary {
+                width: usize::from(bundle.width),
+                full_root: (u64::from(bundle.width) == TILE_WIDTH)
+                    .then(|| perfect_root(&bundle.leaves)),
+                first_logged_at: bundle_views
+                    .first()
+                    .map(|v| v.logged_at)
+                    .unwrap_or_else(Timestamp::now),
+                last_logged_at: bundle_views
+                    .last()
+                    .map(|v| v.logged_at)
+                    .unwrap_or_else(Timestamp::now),
+                leaves: keep_leaves(bundle.index).then(|| bundle.leaves.clone()),
+                signatures: count,
+            };
+            (bundle.index, Ok(summary))
+        })
+        .collect()
 }
 
 /// Verifies a whole log. See the module documentation for what is checked.
@@ -429,18 +491,27 @@ pub fn verify_log<R: LogReader>(
                 let mut signatures = SignatureVerifier::new(how.batch);
                 let mut local = Vec::new();
                 loop {
-                    let b = next.fetch_add(1, Ordering::Relaxed);
-                    if b >= bundles || failed.load(Ordering::Relaxed) {
+                    let group = next.fetch_add(1, Ordering::Relaxed);
+                    let first = group * BUNDLES_PER_BATCH;
+                    if first >= bundles || failed.load(Ordering::Relaxed) {
                         break;
                     }
-                    let keep = b + 1 == bundles || (old_size > 0 && b == old_size / TILE_WIDTH);
-                    let result = verify_bundle(reader, size, b, keep, &mut signatures);
-                    if result.is_err() {
-                        failed.store(true, Ordering::Relaxed);
-                    } else if let (Some(progress), Ok(summary)) = (how.progress, &result) {
-                        progress(summary.width as u64);
+                    let last = (first + BUNDLES_PER_BATCH).min(bundles);
+                    let keep =
+                        |b: u64| b + 1 == bundles || (old_size > 0 && b == old_size / TILE_WIDTH);
+                    for (b, result) in
+                        verify_group(reader, size, first..last, keep, &mut signatures)
+                    {
+                        match &result {
+                            Err(_) => failed.store(true, Ordering::Relaxed),
+                            Ok(summary) => {
+                                if let Some(progress) = how.progress {
+                                    progress(summary.width as u64);
+                                }
+                            }
+                        }
+                        local.push((b, result));
                     }
-                    local.push((b, result));
                 }
                 if let Ok(mut all) = results.lock() {
                     all.extend(local);

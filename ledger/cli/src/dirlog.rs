@@ -47,6 +47,35 @@ fn lock(root: &Path) -> Result<File, String> {
     Ok(dir)
 }
 
+/// Batch-verifies signatures on every core; the position of the first bad one, if any.
+fn first_bad_signature(items: &[SignatureItem<'_>]) -> Option<usize> {
+    const CHUNK: usize = 1024;
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let bad = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let mut verifier = SignatureVerifier::new(true);
+                loop {
+                    let chunk = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let start = chunk * CHUNK;
+                    if start >= items.len() {
+                        break;
+                    }
+                    let end = (start + CHUNK).min(items.len());
+                    if let Err(position) = verifier.verify(&items[start..end]) {
+                        if let Ok(mut bad) = bad.lock() {
+                            bad.push(start + position);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    bad.into_inner().ok().and_then(|bad| bad.into_iter().min())
+}
+
 /// Writes a file atomically: a temporary file in the same directory, then a rename.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), String> {
     let parent = path.parent().unwrap_or(Path::new("."));
@@ -194,12 +223,11 @@ impl DirLog {
                 owners.push(n);
             }
         }
-        let mut verifier = SignatureVerifier::new(true);
-        for (chunk_number, chunk) in items.chunks(1024).enumerate() {
-            if let Err(bad) = verifier.verify(chunk) {
-                let n = owners[chunk_number * 1024 + bad];
-                return Err(format!("statement {n}: a signature does not verify"));
-            }
+        if let Some(bad) = first_bad_signature(&items) {
+            return Err(format!(
+                "statement {}: a signature does not verify",
+                owners[bad]
+            ));
         }
         let mut entries = Vec::with_capacity(statements.len());
         for (n, signed) in statements.into_iter().enumerate() {
