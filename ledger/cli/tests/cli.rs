@@ -1,0 +1,1019 @@
+//! The `vitrine` command end to end: the real binary, real files, a real HTTP server on
+//! loopback. Each test works in its own temporary directory.
+
+use ed25519_dalek::SigningKey;
+use serde_json::{Value, json};
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use vitrine_ledger::bid::{Bid, Salt};
+use vitrine_ledger::hash::Hash;
+use vitrine_ledger::statement::{SignedStatement, Statement};
+use vitrine_ledger::time::Timestamp;
+
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("vitrine-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+    fn s(&self, name: &str) -> String {
+        self.path(name).display().to_string()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn vitrine(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .args(args)
+        .output()
+        .expect("run vitrine")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = vitrine(args);
+    assert!(
+        out.status.success(),
+        "vitrine {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs a command that must fail with `status` and a message containing `needle`.
+fn fails(args: &[&str], status: i32, needle: &str) {
+    let out = vitrine(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(status),
+        "vitrine {args:?}: {stderr}"
+    );
+    assert!(
+        stderr.contains(needle),
+        "vitrine {args:?}: expected {needle:?} in {stderr:?}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+fn statement(i: usize) -> Statement {
+    Statement::from_value(json!({
+        "kind": "bid.committed",
+        "subject": format!("ocds-213czf-000-{:05}", i % 97),
+        "issued_at": Timestamp::now().to_string(),
+        "body": {"commitment": format!("{i:064x}"), "note": "投标 \"x\"\n"},
+    }))
+    .unwrap()
+}
+
+/// Writes `count` signed statements as JSON Lines, signed by a handful of keys.
+fn write_statements(path: &Path, range: std::ops::Range<usize>) {
+    let keys: Vec<SigningKey> = (1..=8u8)
+        .map(|i| SigningKey::from_bytes(&[i; 32]))
+        .collect();
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    for i in range {
+        let mut signed = SignedStatement::new(statement(i));
+        signed.sign(&keys[i % keys.len()]);
+        if i % 10 == 0 {
+            signed.sign(&keys[(i + 3) % keys.len()]);
+        }
+        writeln!(
+            file,
+            "{}",
+            serde_json::to_string(&signed.to_value()).unwrap()
+        )
+        .unwrap();
+    }
+}
+
+fn vkey(scratch: &Scratch, name: &str) -> String {
+    std::fs::read_to_string(scratch.path(&format!("{name}.pub")))
+        .unwrap()
+        .trim()
+        .to_owned()
+}
+
+#[test]
+fn keygen_writes_a_private_key_only_its_owner_can_read() {
+    let t = Scratch::new("keygen");
+    let out = ok(&[
+        "keygen",
+        "--name",
+        "acme.example",
+        "--out",
+        &t.s("acme.key"),
+    ]);
+    assert!(out.contains("public key: "), "{out}");
+    assert!(out.contains(&format!("verifier key: {}", vkey(&t, "acme.key"))));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(t.path("acme.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let before = std::fs::read(t.path("acme.key")).unwrap();
+    fails(
+        &[
+            "keygen",
+            "--name",
+            "acme.example",
+            "--out",
+            &t.s("acme.key"),
+        ],
+        2,
+        "not overwriting",
+    );
+    assert_eq!(std::fs::read(t.path("acme.key")).unwrap(), before);
+    fails(
+        &["keygen", "--name", "bad name", "--out", &t.s("x.key")],
+        2,
+        "invalid key name",
+    );
+    assert!(!t.path("x.key").exists());
+}
+
+#[test]
+fn sign_adds_signatures_and_refuses_bad_statements_and_keys() {
+    let t = Scratch::new("sign");
+    ok(&["keygen", "--name", "a", "--out", &t.s("a.key")]);
+    ok(&["keygen", "--name", "b", "--out", &t.s("b.key")]);
+    std::fs::write(
+        t.path("st.json"),
+        r#"{"kind":"disbursement.approved","subject":"fund-7","body":{"amount":{"amount":"500.00","currency":"CNY"}}}"#,
+    )
+    .unwrap();
+    let once = ok(&["sign", "--key", &t.s("a.key"), "--now", &t.s("st.json")]);
+    std::fs::write(t.path("once.json"), &once).unwrap();
+    let twice = ok(&["sign", "--key", &t.s("b.key"), &t.s("once.json")]);
+    let signed = SignedStatement::parse(twice.as_bytes()).unwrap();
+    assert_eq!(signed.signatures().len(), 2);
+    signed.verify().unwrap();
+
+    // Refusals: a clear message, exit status 2, nothing on standard output.
+    std::fs::write(
+        t.path("float.json"),
+        r#"{"kind":"a.b","subject":"s","issued_at":"2026-11-21T00:00:00Z","body":{"x":0.5}}"#,
+    )
+    .unwrap();
+    fails(
+        &["sign", "--key", &t.s("a.key"), &t.s("float.json")],
+        2,
+        "floating-point number 0.5 at /body/x",
+    );
+    std::fs::write(
+        t.path("noissued.json"),
+        r#"{"kind":"a.b","subject":"s","body":{}}"#,
+    )
+    .unwrap();
+    fails(
+        &["sign", "--key", &t.s("a.key"), &t.s("noissued.json")],
+        2,
+        "missing member \"issued_at\"",
+    );
+    fails(
+        &["sign", "--key", &t.s("a.key.pub"), &t.s("st.json")],
+        2,
+        "a signer key starts with PRIVATE+KEY+",
+    );
+    fails(
+        &["sign", "--key", &t.s("missing.key"), &t.s("st.json")],
+        2,
+        "missing.key",
+    );
+    // A tampered signature already on the statement is refused rather than countersigned.
+    let mut value: Value = serde_json::from_str(&once).unwrap();
+    value["statement"]["subject"] = json!("fund-8");
+    std::fs::write(t.path("tampered.json"), value.to_string()).unwrap();
+    fails(
+        &["sign", "--key", &t.s("b.key"), &t.s("tampered.json")],
+        2,
+        "does not verify",
+    );
+}
+
+#[test]
+fn bid_commit_and_reveal_check() {
+    let t = Scratch::new("bid");
+    let bid = json!({
+        "tender": "ocds-213czf-000-00042",
+        "lots": ["lot-1", "lot-2"],
+        "bidder": "91350100M000100Y43",
+        "price": {"amount": "1234567.80", "currency": "CNY"},
+        "documents": [{"sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "title": "技术标"}],
+    });
+    std::fs::write(t.path("bid.json"), bid.to_string()).unwrap();
+    let out: Value = serde_json::from_str(&ok(&[
+        "bid",
+        "commit",
+        "--bid",
+        &t.s("bid.json"),
+        "--salt-out",
+        &t.s("salt"),
+    ]))
+    .unwrap();
+    let commitment = out["commitment"].as_str().unwrap().to_owned();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(t.path("salt"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // The commitment is the DESIGN.md definition over the bid and the salt written.
+    let salt = Salt::from_hex(&std::fs::read_to_string(t.path("salt")).unwrap()).unwrap();
+    let expected = Bid::from_value(bid.clone()).unwrap().commitment(&salt);
+    assert_eq!(Hash::from_hex(&commitment).unwrap(), expected);
+    ok(&[
+        "bid",
+        "check",
+        "--bid",
+        &t.s("bid.json"),
+        "--salt",
+        &t.s("salt"),
+        "--commitment",
+        &commitment,
+    ]);
+
+    // Another price under the same salt does not open the commitment.
+    let mut cheaper = bid.clone();
+    cheaper["price"]["amount"] = json!("1234567.00");
+    std::fs::write(t.path("cheaper.json"), cheaper.to_string()).unwrap();
+    fails(
+        &[
+            "bid",
+            "check",
+            "--bid",
+            &t.s("cheaper.json"),
+            "--salt",
+            &t.s("salt"),
+            "--commitment",
+            &commitment,
+        ],
+        1,
+        "do not match",
+    );
+    // A fresh salt every time: the same bid never gives the same commitment twice.
+    let again: Value = serde_json::from_str(&ok(&[
+        "bid",
+        "commit",
+        "--bid",
+        &t.s("bid.json"),
+        "--salt-out",
+        &t.s("salt2"),
+    ]))
+    .unwrap();
+    assert_ne!(again["commitment"], out["commitment"]);
+    // A salt is never overwritten, and a bad bid writes no salt.
+    fails(
+        &[
+            "bid",
+            "commit",
+            "--bid",
+            &t.s("bid.json"),
+            "--salt-out",
+            &t.s("salt"),
+        ],
+        2,
+        "not overwriting",
+    );
+    std::fs::write(t.path("nolots.json"), json!({"tender": "t", "bidder": "b", "lots": [], "price": {"amount": "1", "currency": "CNY"}, "documents": []}).to_string()).unwrap();
+    fails(
+        &[
+            "bid",
+            "commit",
+            "--bid",
+            &t.s("nolots.json"),
+            "--salt-out",
+            &t.s("salt3"),
+        ],
+        2,
+        "invalid lots",
+    );
+    assert!(!t.path("salt3").exists());
+}
+
+fn file_listing(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push((path.clone(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn a_100k_entry_log_round_trips_and_any_tampering_fails() {
+    let t = Scratch::new("roundtrip");
+    ok(&[
+        "keygen",
+        "--name",
+        "vitrine.example/log",
+        "--out",
+        &t.s("log.key"),
+    ]);
+    let log = t.s("log");
+    let key = vkey(&t, "log.key");
+    ok(&["log", "init", &log, "--key", &t.s("log.key")]);
+    write_statements(&t.path("a.jsonl"), 0..60_000);
+    write_statements(&t.path("b.jsonl"), 60_000..100_000);
+    let out = ok(&[
+        "log",
+        "append",
+        &log,
+        "--key",
+        &t.s("log.key"),
+        &t.s("a.jsonl"),
+    ]);
+    assert!(out.contains("the log has 60000 entries"), "{out}");
+    std::fs::copy(t.path("log/checkpoint"), t.path("old.checkpoint")).unwrap();
+    ok(&[
+        "log",
+        "append",
+        &log,
+        "--key",
+        &t.s("log.key"),
+        &t.s("b.jsonl"),
+    ]);
+    let out = ok(&[
+        "verify",
+        &log,
+        "--log-key",
+        &key,
+        "--since",
+        &t.s("old.checkpoint"),
+    ]);
+    assert!(
+        out.contains("verified vitrine.example/log (100000 entries)"),
+        "{out}"
+    );
+    assert!(out.contains("100000 entries, 110000 signatures"), "{out}");
+    assert!(
+        out.contains("extends the checkpoint of size 60000"),
+        "{out}"
+    );
+    let strict = ok(&["verify", &log, "--log-key", &key, "--strict", "--quiet"]);
+    assert!(
+        strict.contains("100000 entries, 110000 signatures"),
+        "{strict}"
+    );
+
+    // Only the files a verifier checks are in the directory: the old partial tiles are gone.
+    let files = file_listing(&t.path("log"));
+    assert_eq!(
+        files.len(),
+        1 + 391 + 391 + 2 + 1,
+        "checkpoint, bundles, level-0 tiles, level-1 tiles and the level-2 tile"
+    );
+
+    // One changed byte anywhere fails verification, with a message saying where.
+    let pick = |suffix: &str| -> PathBuf {
+        files
+            .iter()
+            .map(|(p, _)| p.clone())
+            .find(|p| p.to_string_lossy().ends_with(suffix))
+            .unwrap_or_else(|| panic!("no file ending {suffix}"))
+    };
+    let cases: Vec<(PathBuf, usize, &str)> = vec![
+        (pick("checkpoint"), 0, "checkpoint"),
+        (pick("checkpoint"), 22, "checkpoint"),
+        (pick("checkpoint"), 40, "checkpoint"),
+        (pick("checkpoint"), 90, "checkpoint"),
+        (pick("tile/entries/000"), 3, "entry 0"),
+        (pick("tile/entries/000"), 20_000, "entry"),
+        (pick("tile/entries/390.p/160"), 500, "entry 998"),
+        (pick("tile/0/000"), 0, "entry 0: its leaf hash"),
+        (pick("tile/0/200"), 8191, "tile/0/200"),
+        (pick("tile/0/390.p/160"), 100, "tile/0/390.p/160"),
+        (pick("tile/1/000"), 77, "tile/1/000"),
+        (pick("tile/1/001.p/134"), 4000, "tile/1/001.p/134"),
+        (pick("tile/2/000.p/1"), 31, "tile/2/000.p/1"),
+    ];
+    for (path, offset, needle) in cases {
+        let original = std::fs::read(&path).unwrap();
+        let mut changed = original.clone();
+        let at = offset.min(changed.len() - 1);
+        changed[at] ^= 0x01;
+        std::fs::write(&path, &changed).unwrap();
+        let out = vitrine(&["verify", &log, "--log-key", &key, "--quiet"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{} byte {at}: {stderr}",
+            path.display()
+        );
+        assert!(stderr.contains("verification FAILED"), "{stderr}");
+        assert!(
+            stderr.contains(needle) || needle == "checkpoint" && stderr.contains("checkpoint"),
+            "{} byte {at}: {stderr}",
+            path.display()
+        );
+        std::fs::write(&path, &original).unwrap();
+    }
+    // A truncated tile and a missing bundle are reported, not panicked over.
+    let tile = pick("tile/0/100");
+    let original = std::fs::read(&tile).unwrap();
+    std::fs::write(&tile, &original[..1000]).unwrap();
+    fails(
+        &["verify", &log, "--log-key", &key, "--quiet"],
+        1,
+        "tile/0/100: 1000 bytes where 8192 were expected",
+    );
+    std::fs::write(&tile, &original).unwrap();
+    let bundle = pick("tile/entries/050");
+    std::fs::rename(&bundle, t.path("moved")).unwrap();
+    fails(
+        &["verify", &log, "--log-key", &key, "--quiet"],
+        1,
+        "cannot read tile/entries/050",
+    );
+    std::fs::rename(t.path("moved"), &bundle).unwrap();
+    ok(&["verify", &log, "--log-key", &key, "--quiet"]);
+}
+
+#[test]
+fn since_detects_a_rewritten_or_shrunk_history() {
+    let t = Scratch::new("since");
+    ok(&[
+        "keygen",
+        "--name",
+        "vitrine.example/log",
+        "--out",
+        &t.s("log.key"),
+    ]);
+    let key = vkey(&t, "log.key");
+    write_statements(&t.path("a.jsonl"), 0..700);
+    write_statements(&t.path("b.jsonl"), 700..900);
+    write_statements(&t.path("c.jsonl"), 5000..5700);
+    for dir in ["honest", "forged"] {
+        ok(&["log", "init", &t.s(dir), "--key", &t.s("log.key")]);
+    }
+    ok(&[
+        "log",
+        "append",
+        &t.s("honest"),
+        "--key",
+        &t.s("log.key"),
+        &t.s("a.jsonl"),
+    ]);
+    std::fs::copy(t.path("honest/checkpoint"), t.path("seen.checkpoint")).unwrap();
+    ok(&[
+        "log",
+        "append",
+        &t.s("honest"),
+        "--key",
+        &t.s("log.key"),
+        &t.s("b.jsonl"),
+    ]);
+    ok(&[
+        "verify",
+        &t.s("honest"),
+        "--log-key",
+        &key,
+        "--since",
+        &t.s("seen.checkpoint"),
+    ]);
+    // The operator re-signs a different history of the same length and more: every
+    // signature verifies, but it does not extend what an auditor saw earlier.
+    ok(&[
+        "log",
+        "append",
+        &t.s("forged"),
+        "--key",
+        &t.s("log.key"),
+        &t.s("c.jsonl"),
+        &t.s("b.jsonl"),
+    ]);
+    ok(&["verify", &t.s("forged"), "--log-key", &key]);
+    fails(
+        &[
+            "verify",
+            &t.s("forged"),
+            "--log-key",
+            &key,
+            "--since",
+            &t.s("seen.checkpoint"),
+        ],
+        1,
+        "history was rewritten: the first 700 entries",
+    );
+    // A log smaller than the checkpoint seen.
+    std::fs::copy(t.path("honest/checkpoint"), t.path("big.checkpoint")).unwrap();
+    let small = t.s("small");
+    ok(&["log", "init", &small, "--key", &t.s("log.key")]);
+    ok(&[
+        "log",
+        "append",
+        &small,
+        "--key",
+        &t.s("log.key"),
+        &t.s("a.jsonl"),
+    ]);
+    fails(
+        &[
+            "verify",
+            &small,
+            "--log-key",
+            &key,
+            "--since",
+            &t.s("big.checkpoint"),
+        ],
+        1,
+        "the log shrank",
+    );
+}
+
+#[test]
+fn append_refuses_bad_statements_and_changes_nothing() {
+    let t = Scratch::new("append-refusals");
+    ok(&[
+        "keygen",
+        "--name",
+        "vitrine.example/log",
+        "--out",
+        &t.s("log.key"),
+    ]);
+    ok(&[
+        "keygen",
+        "--name",
+        "other.example/log",
+        "--out",
+        &t.s("other.key"),
+    ]);
+    let log = t.s("log");
+    ok(&["log", "init", &log, "--key", &t.s("log.key")]);
+    write_statements(&t.path("good.jsonl"), 0..300);
+    ok(&[
+        "log",
+        "append",
+        &log,
+        "--key",
+        &t.s("log.key"),
+        &t.s("good.jsonl"),
+    ]);
+    let before = file_listing(&t.path("log"));
+
+    // One forged signature among many.
+    write_statements(&t.path("batch.jsonl"), 300..600);
+    let text = std::fs::read_to_string(t.path("batch.jsonl")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let mut forged: Value = serde_json::from_str(&lines[123]).unwrap();
+    forged["statement"]["body"]["commitment"] = json!("00");
+    lines[123] = forged.to_string();
+    std::fs::write(t.path("forged.jsonl"), lines.join("\n")).unwrap();
+    fails(
+        &[
+            "log",
+            "append",
+            &log,
+            "--key",
+            &t.s("log.key"),
+            &t.s("forged.jsonl"),
+        ],
+        2,
+        "statement 123: a signature does not verify",
+    );
+    // Unsigned, back-dated, malformed, a wrong log key.
+    std::fs::write(
+        t.path("unsigned.json"),
+        json!({"statement": statement(1).as_map(), "signatures": []}).to_string(),
+    )
+    .unwrap();
+    fails(
+        &[
+            "log",
+            "append",
+            &log,
+            "--key",
+            &t.s("log.key"),
+            &t.s("unsigned.json"),
+        ],
+        2,
+        "not signed",
+    );
+    let mut old = SignedStatement::new(
+        Statement::from_value(json!({"kind": "bid.committed", "subject": "s", "issued_at": "2026-01-01T00:00:00Z", "body": {}})).unwrap(),
+    );
+    old.sign(&SigningKey::from_bytes(&[1; 32]));
+    std::fs::write(t.path("old.json"), old.to_value().to_string()).unwrap();
+    fails(
+        &[
+            "log",
+            "append",
+            &log,
+            "--key",
+            &t.s("log.key"),
+            &t.s("old.json"),
+        ],
+        2,
+        "issued_at 2026-01-01T00:00:00Z is more than 600s from the log's clock",
+    );
+    std::fs::write(t.path("garbage.json"), "{\"statement\": ").unwrap();
+    fails(
+        &[
+            "log",
+            "append",
+            &log,
+            "--key",
+            &t.s("log.key"),
+            &t.s("garbage.json"),
+        ],
+        2,
+        "garbage.json, line 1",
+    );
+    fails(
+        &[
+            "log",
+            "append",
+            &log,
+            "--key",
+            &t.s("other.key"),
+            &t.s("good.jsonl"),
+        ],
+        2,
+        "is not the log key's name",
+    );
+    // Another process holds the log.
+    {
+        let signer = vitrine_ledger::note::NoteSigner::parse(
+            &std::fs::read_to_string(t.path("log.key")).unwrap(),
+        )
+        .unwrap();
+        let _held = vitrine_cli::dirlog::DirLog::open(&t.path("log"), signer).unwrap();
+        fails(
+            &[
+                "log",
+                "append",
+                &log,
+                "--key",
+                &t.s("log.key"),
+                &t.s("good.jsonl"),
+            ],
+            2,
+            "locked by another vitrine process",
+        );
+    }
+    assert_eq!(
+        file_listing(&t.path("log")),
+        before,
+        "a refused append changed the log"
+    );
+    fails(
+        &["log", "init", &log, "--key", &t.s("log.key")],
+        2,
+        "is not empty",
+    );
+    fails(
+        &["verify", &t.s("nowhere"), "--log-key", &vkey(&t, "log.key")],
+        1,
+        "cannot read checkpoint",
+    );
+    fails(&["verify", &log], 2, "--log-key is required");
+}
+
+#[test]
+fn receipts_and_proofs_check_offline() {
+    let t = Scratch::new("receipts");
+    ok(&[
+        "keygen",
+        "--name",
+        "vitrine.example/log",
+        "--out",
+        &t.s("log.key"),
+    ]);
+    let key = vkey(&t, "log.key");
+    let log = t.s("log");
+    ok(&["log", "init", &log, "--key", &t.s("log.key")]);
+    write_statements(&t.path("a.jsonl"), 0..1000);
+    ok(&[
+        "log",
+        "append",
+        &log,
+        "--key",
+        &t.s("log.key"),
+        &t.s("a.jsonl"),
+        "--receipts",
+        &t.s("receipts.jsonl"),
+    ]);
+    let receipts = std::fs::read_to_string(t.path("receipts.jsonl")).unwrap();
+    assert_eq!(receipts.lines().count(), 1000);
+    for (i, line) in receipts.lines().enumerate().step_by(97) {
+        std::fs::write(t.path("r.json"), line).unwrap();
+        let out = ok(&["check-receipt", &t.s("r.json"), "--log-key", &key]);
+        assert!(out.contains(&format!("entry {i} was logged at")), "{out}");
+    }
+    // A receipt from `prove`, after the log grew.
+    write_statements(&t.path("b.jsonl"), 1000..1300);
+    ok(&[
+        "log",
+        "append",
+        &log,
+        "--key",
+        &t.s("log.key"),
+        &t.s("b.jsonl"),
+    ]);
+    let receipt = ok(&["prove", &log, "--index", "777", "--log-key", &key]);
+    std::fs::write(t.path("777.json"), &receipt).unwrap();
+    let out = ok(&["check-receipt", &t.s("777.json"), "--log-key", &key]);
+    assert!(
+        out.contains("included in vitrine.example/log at size 1300"),
+        "{out}"
+    );
+    assert!(
+        out.contains("statement bid.committed about ocds-213czf-000-00001"),
+        "{out}"
+    );
+
+    // Tampered receipts fail, saying why.
+    let original: Value = serde_json::from_str(&receipt).unwrap();
+    let mut cases: Vec<(Value, &str)> = Vec::new();
+    let mut v = original.clone();
+    v["index"] = json!(778);
+    cases.push((v, "inclusion proof"));
+    let mut v = original.clone();
+    let proof0 = v["inclusion_proof"][0].as_str().unwrap().to_owned();
+    let other = if proof0.starts_with('A') { "B" } else { "A" };
+    v["inclusion_proof"][0] = json!(format!("{other}{}", &proof0[1..]));
+    cases.push((v, "inclusion proof"));
+    let mut v = original.clone();
+    v["entry"]["statement"]["subject"] = json!("ocds-other");
+    cases.push((v, "the entry does not match the receipt"));
+    let mut v = original.clone();
+    v["entry"]["logged_at"] = json!("2020-01-01T00:00:00Z");
+    cases.push((v, "the entry does not match the receipt"));
+    let mut v = original.clone();
+    v["checkpoint"] = json!(
+        original["checkpoint"]
+            .as_str()
+            .unwrap()
+            .replace("\n1300\n", "\n1301\n")
+    );
+    cases.push((v, "checkpoint"));
+    for (value, needle) in cases {
+        std::fs::write(t.path("bad.json"), value.to_string()).unwrap();
+        fails(
+            &["check-receipt", &t.s("bad.json"), "--log-key", &key],
+            1,
+            needle,
+        );
+    }
+    std::fs::write(t.path("bad.json"), "{}").unwrap();
+    fails(
+        &["check-receipt", &t.s("bad.json"), "--log-key", &key],
+        2,
+        "malformed receipt",
+    );
+
+    // Consistency proofs between sizes.
+    let proof: Value =
+        serde_json::from_str(&ok(&["prove", &log, "--from", "1000", "--log-key", &key])).unwrap();
+    assert_eq!(proof["old_size"], 1000);
+    assert_eq!(proof["new_size"], 1300);
+    fails(
+        &["prove", &log, "--index", "1300", "--log-key", &key],
+        2,
+        "entry 1300 is not in the log",
+    );
+}
+
+#[test]
+fn witnesses_cosign_and_verifiers_count_them() {
+    let t = Scratch::new("witness");
+    ok(&[
+        "keygen",
+        "--name",
+        "vitrine.example/log",
+        "--out",
+        &t.s("log.key"),
+    ]);
+    ok(&[
+        "keygen",
+        "--name",
+        "audit.example/w1",
+        "--witness",
+        "--out",
+        &t.s("w1.key"),
+    ]);
+    ok(&[
+        "keygen",
+        "--name",
+        "audit.example/w2",
+        "--witness",
+        "--out",
+        &t.s("w2.key"),
+    ]);
+    let key = vkey(&t, "log.key");
+    let log = t.s("log");
+    ok(&["log", "init", &log, "--key", &t.s("log.key")]);
+    write_statements(&t.path("a.jsonl"), 0..300);
+    ok(&[
+        "log",
+        "append",
+        &log,
+        "--key",
+        &t.s("log.key"),
+        &t.s("a.jsonl"),
+    ]);
+    let (w1, w2) = (vkey(&t, "w1.key"), vkey(&t, "w2.key"));
+    fails(
+        &[
+            "verify",
+            &log,
+            "--log-key",
+            &key,
+            "--witness",
+            &w1,
+            "--threshold",
+            "1",
+        ],
+        1,
+        "0 of the required 1 witness cosignatures",
+    );
+    ok(&[
+        "cosign",
+        &log,
+        "--key",
+        &t.s("w1.key"),
+        "--log-key",
+        &key,
+        "--in-place",
+        "--out",
+        &t.s("w1.checkpoint"),
+    ]);
+    let out = ok(&[
+        "verify",
+        &log,
+        "--log-key",
+        &key,
+        "--witness",
+        &w1,
+        "--witness",
+        &w2,
+        "--threshold",
+        "1",
+    ]);
+    assert!(out.contains("cosigned by audit.example/w1"), "{out}");
+    fails(
+        &[
+            "verify",
+            &log,
+            "--log-key",
+            &key,
+            "--witness",
+            &w1,
+            "--witness",
+            &w2,
+            "--threshold",
+            "2",
+        ],
+        1,
+        "1 of the required 2",
+    );
+    // A witness does not cosign a log that rewrote what it cosigned.
+    let forged = t.s("forged");
+    ok(&["log", "init", &forged, "--key", &t.s("log.key")]);
+    write_statements(&t.path("c.jsonl"), 9000..9400);
+    ok(&[
+        "log",
+        "append",
+        &forged,
+        "--key",
+        &t.s("log.key"),
+        &t.s("c.jsonl"),
+    ]);
+    fails(
+        &[
+            "cosign",
+            &forged,
+            "--key",
+            &t.s("w2.key"),
+            "--log-key",
+            &key,
+            "--since",
+            &t.s("w1.checkpoint"),
+        ],
+        1,
+        "not cosigning: history was rewritten",
+    );
+    fails(
+        &["cosign", &log, "--key", &t.s("log.key"), "--log-key", &key],
+        2,
+        "a witness key is needed",
+    );
+}
+
+/// A minimal static file server on loopback, for `vitrine verify http://...`.
+fn serve(root: PathBuf) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                loop {
+                    let mut request = String::new();
+                    if reader.read_line(&mut request).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let mut line = String::new();
+                    while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                        line.clear();
+                    }
+                    let path = request
+                        .split_whitespace()
+                        .nth(1)
+                        .unwrap_or("/")
+                        .trim_start_matches("/log/");
+                    let response = match std::fs::read(root.join(path)) {
+                        Ok(body) if !path.contains("..") => {
+                            let mut r = format!(
+                                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n",
+                                body.len()
+                            )
+                            .into_bytes();
+                            r.extend_from_slice(&body);
+                            r
+                        }
+                        _ => b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n".to_vec(),
+                    };
+                    if stream.write_all(&response).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{address}/log")
+}
+
+#[test]
+fn verify_reads_a_log_over_http() {
+    let t = Scratch::new("http");
+    ok(&[
+        "keygen",
+        "--name",
+        "vitrine.example/log",
+        "--out",
+        &t.s("log.key"),
+    ]);
+    let key = vkey(&t, "log.key");
+    let log = t.s("log");
+    ok(&["log", "init", &log, "--key", &t.s("log.key")]);
+    write_statements(&t.path("a.jsonl"), 0..3000);
+    ok(&[
+        "log",
+        "append",
+        &log,
+        "--key",
+        &t.s("log.key"),
+        &t.s("a.jsonl"),
+    ]);
+    let url = serve(t.path("log"));
+    let out = ok(&["verify", &url, "--log-key", &key]);
+    assert!(
+        out.contains("verified vitrine.example/log (3000 entries)"),
+        "{out}"
+    );
+    let receipt = ok(&["prove", &url, "--index", "2999", "--log-key", &key]);
+    std::fs::write(t.path("r.json"), receipt).unwrap();
+    ok(&["check-receipt", &t.s("r.json"), "--log-key", &key]);
+    std::fs::remove_file(t.path("log/tile/0/005")).unwrap();
+    fails(
+        &["verify", &url, "--log-key", &key],
+        1,
+        "tile/0/005: HTTP 404",
+    );
+    fails(
+        &["verify", "http://127.0.0.1:9/log", "--log-key", &key],
+        1,
+        "cannot read checkpoint",
+    );
+}
