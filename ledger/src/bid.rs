@@ -175,7 +175,7 @@ impl Bid {
         };
         for document in documents {
             let hash = document.get("sha256").and_then(Value::as_str);
-            if !hash.is_some_and(|h| Hash::from_hex(h).is_ok()) {
+            if hash.is_none_or(|h| Hash::from_hex(h).is_err()) {
                 return Err(invalid(
                     "documents",
                     "each document needs \"sha256\": 64 lowercase hexadecimal digits",

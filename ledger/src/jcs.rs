@@ -197,11 +197,11 @@ fn write_number(n: &Number, out: &mut Vec<u8>) {
             out.extend_from_slice(u.to_string().as_bytes());
             return;
         }
-    } else if let Some(i) = n.as_i64() {
-        if i.unsigned_abs() <= 1 << 53 {
-            out.extend_from_slice(i.to_string().as_bytes());
-            return;
-        }
+    } else if let Some(i) = n.as_i64()
+        && i.unsigned_abs() <= 1 << 53
+    {
+        out.extend_from_slice(i.to_string().as_bytes());
+        return;
     }
     // Beyond 2^53 an integer is read as the nearest double, as in ECMAScript.
     let f = n.as_f64().unwrap_or(0.0);
@@ -424,11 +424,11 @@ impl<'a> Scanner<'a> {
             }
             let key_start = self.pos;
             let key = self.string()?;
-            if let Some(prev) = previous {
-                if escaped_utf16_cmp(prev, key) != Ordering::Less {
-                    self.pos = key_start;
-                    return self.fail("member names not in canonical order, or duplicated");
-                }
+            if let Some(prev) = previous
+                && escaped_utf16_cmp(prev, key) != Ordering::Less
+            {
+                self.pos = key_start;
+                return self.fail("member names not in canonical order, or duplicated");
             }
             previous = Some(key);
             if self.peek() != Some(b':') {

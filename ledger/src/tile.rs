@@ -425,7 +425,7 @@ impl TileBuilder {
         let leaf = leaf_hash(entry);
         let index = self.tree.append_leaf_hash(leaf);
         push_bundle_entry(&mut self.bundle, entry)?;
-        if (index + 1) % TILE_WIDTH == 0 {
+        if (index + 1).is_multiple_of(TILE_WIDTH) {
             let bundle = std::mem::take(&mut self.bundle);
             self.completed.push((
                 TileId::entries(index / TILE_WIDTH, TILE_WIDTH as u16),
@@ -583,10 +583,10 @@ impl<'r, R: TileReader> TiledTree<'r, R> {
         } else {
             available % TILE_WIDTH
         };
-        if let Some(hashes) = self.cache.borrow().get(&(level, index)) {
-            if hashes.len() >= offset + count as usize {
-                return Ok(hashes[offset..offset + count as usize].to_vec());
-            }
+        if let Some(hashes) = self.cache.borrow().get(&(level, index))
+            && hashes.len() >= offset + count as usize
+        {
+            return Ok(hashes[offset..offset + count as usize].to_vec());
         }
         let id = TileId::hashes(level, index, width as u16);
         let hashes = match self.reader.read_tile(id) {
@@ -640,7 +640,7 @@ impl<R: TileReader> SubtreeSource for TiledTree<'_, R> {
             });
         }
         let n = end - start;
-        if n.is_power_of_two() && start % n == 0 {
+        if n.is_power_of_two() && start.is_multiple_of(n) {
             return self.perfect_hash(n.trailing_zeros(), start / n);
         }
         let k = 1u64 << (63 - (n - 1).leading_zeros());

@@ -288,10 +288,10 @@ fn read_tile<R: TileReader>(reader: &R, tile: TileId) -> Result<(TileId, Vec<u8>
     match reader.read_tile(tile) {
         Ok(data) => Ok((tile, data)),
         Err(first) => {
-            if !tile.is_full() {
-                if let Ok(data) = reader.read_tile(tile.full()) {
-                    return Ok((tile.full(), data));
-                }
+            if !tile.is_full()
+                && let Ok(data) = reader.read_tile(tile.full())
+            {
+                return Ok((tile.full(), data));
             }
             Err(VerifyError::Read {
                 what: tile.path(),
@@ -357,14 +357,14 @@ fn check_entries(loaded: &LoadedBundle) -> Result<Vec<EntryView<'_>>, VerifyErro
             bundle: loaded.bundle.path(),
             reason: e.to_string(),
         })?;
-        if let Some(previous) = views.last().map(|v| v.logged_at) {
-            if view.logged_at < previous {
-                return Err(VerifyError::TimeWentBack {
-                    index,
-                    at: view.logged_at,
-                    previous,
-                });
-            }
+        if let Some(previous) = views.last().map(|v| v.logged_at)
+            && view.logged_at < previous
+        {
+            return Err(VerifyError::TimeWentBack {
+                index,
+                at: view.logged_at,
+                previous,
+            });
         }
         views.push(view);
     }
@@ -592,7 +592,7 @@ pub fn verify_log<R: LogReader>(
             let count = hashes_at_level(tree_size, l);
             let start = count / TILE_WIDTH * TILE_WIDTH;
             let part = if l == 0 {
-                let leaves = if count % TILE_WIDTH == 0 {
+                let leaves = if count.is_multiple_of(TILE_WIDTH) {
                     Vec::new()
                 } else {
                     leaves_of(count / TILE_WIDTH)

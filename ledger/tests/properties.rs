@@ -3,6 +3,8 @@
 //! proof or a checkpoint makes verification fail; the canonical-JSON scanner agrees with
 //! parse-and-canonicalize on arbitrary input.
 
+#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test.
+
 use ed25519_dalek::SigningKey;
 use proptest::prelude::*;
 use serde_json::{Value, json};

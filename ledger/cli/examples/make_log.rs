@@ -101,7 +101,7 @@ fn sign(i: usize, keys: &[SigningKey], issued_at: &str) -> SignedStatement {
     .unwrap_or_else(|e| panic!("statement {i}: {e}"));
     let mut signed = SignedStatement::new(statement);
     signed.sign(&keys[i % keys.len()]);
-    if i % 5 == 0 {
+    if i.is_multiple_of(5) {
         signed.sign(&keys[(i + 1) % keys.len()]);
     }
     signed

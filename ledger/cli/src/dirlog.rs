@@ -64,10 +64,10 @@ fn first_bad_signature(items: &[SignatureItem<'_>]) -> Option<usize> {
                         break;
                     }
                     let end = (start + CHUNK).min(items.len());
-                    if let Err(position) = verifier.verify(&items[start..end]) {
-                        if let Ok(mut bad) = bad.lock() {
-                            bad.push(start + position);
-                        }
+                    if let Err(position) = verifier.verify(&items[start..end])
+                        && let Ok(mut bad) = bad.lock()
+                    {
+                        bad.push(start + position);
                     }
                 }
             });

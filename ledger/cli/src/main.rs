@@ -321,13 +321,13 @@ fn load_signer(path: &Path) -> Result<NoteSigner, Failure> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        if let Ok(meta) = std::fs::metadata(path) {
-            if meta.permissions().mode() & 0o077 != 0 {
-                eprintln!(
-                    "vitrine: warning: {} can be read by other users; run chmod 600 on it",
-                    path.display()
-                );
-            }
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            eprintln!(
+                "vitrine: warning: {} can be read by other users; run chmod 600 on it",
+                path.display()
+            );
         }
     }
     Ok(signer)

@@ -1,6 +1,8 @@
 //! The `vitrine` command end to end: the real binary, real files, a real HTTP server on
 //! loopback. Each test works in its own temporary directory.
 
+#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test.
+
 use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
 use std::io::{BufRead as _, BufReader, Write as _};

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine of this project's kind: formatting, lints, unit,
+# property and end-to-end tests, and the outside verifier written from the specifications.
+# It installs what the tests need and ends with one line: "tests: N passed, M failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+
+# The outside verifier needs Python's `cryptography` for Ed25519.
+if ! python3 -c 'import cryptography' 2>/dev/null; then
+    python3 -m pip install --quiet --disable-pip-version-check cryptography
+fi
+
+mkdir -p target
+log=target/test-output.log
+: > "$log"
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo test"
+status=0
+cargo test --workspace --locked 2>&1 | tee -a "$log" || status=$?
+
+echo "== outside verifier"
+if [ -f tests/outside-verifier/run.sh ]; then
+    bash tests/outside-verifier/run.sh target/debug/vitrine 2>&1 | tee -a "$log" || status=$?
+fi
+
+passed=$(grep -Eo '(test result: [a-zA-Z]+\. |outside-verifier: )[0-9]+ passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
+echo "tests: ${passed} passed, ${failed} failed"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+    exit 1
+fi
