@@ -218,7 +218,19 @@ pub fn format_es_number(value: f64) -> String {
     if value < 0.0 {
         return format!("-{}", format_es_number(-value));
     }
-    let sci = format!("{value:e}");
+    // Rust's shortest digits; ES breaks an exact tie between two shortest candidates
+    // towards the even one, which exact formatting at that precision (ties to even) gives.
+    let shortest = format!("{value:e}");
+    let digit_count = shortest
+        .split('e')
+        .next()
+        .map_or(1, |m| m.chars().filter(char::is_ascii_digit).count());
+    let even = format!("{value:.prec$e}", prec = digit_count.saturating_sub(1));
+    let sci = if even.parse::<f64>() == Ok(value) {
+        even
+    } else {
+        shortest
+    };
     let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
     let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
     let exponent: i32 = exponent.parse().unwrap_or(0);

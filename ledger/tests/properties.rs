@@ -336,3 +336,20 @@ proptest! {
         prop_assert_eq!(jcs::check_canonical(&bytes).is_ok(), reference_canonical(&bytes));
     }
 }
+
+proptest! {
+    #![proptest_config(config(2048))]
+
+    #[test]
+    fn es_number_text_reads_back_as_the_same_double(bits: u64) {
+        let value = f64::from_bits(bits);
+        prop_assume!(value.is_finite());
+        let text = jcs::format_es_number(value);
+        let back: f64 = text.parse().unwrap();
+        prop_assert!(back == value || (value == 0.0 && back == 0.0), "{} -> {}", value, text);
+        // No longer text reads back: the digits are the shortest.
+        let digits = text.trim_start_matches('-').split('e').next().unwrap().replace('.', "");
+        let significant = digits.trim_start_matches('0').trim_end_matches('0').len();
+        prop_assert!(significant <= 17, "{}", text);
+    }
+}
