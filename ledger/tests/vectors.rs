@@ -62,11 +62,19 @@ fn rfc6962_proofs_over_the_test_leaves_verify() {
     for size in 1..=8u64 {
         for index in 0..size {
             let proof = inclusion_proof(&memory, index, size).unwrap();
-            verify_inclusion(&leaves[index as usize], index, size, &proof, &root(size as usize)).unwrap();
+            verify_inclusion(
+                &leaves[index as usize],
+                index,
+                size,
+                &proof,
+                &root(size as usize),
+            )
+            .unwrap();
         }
         for old in 1..=size {
             let proof = consistency_proof(&memory, old, size).unwrap();
-            verify_consistency(old, size, &proof, &root(old as usize), &root(size as usize)).unwrap();
+            verify_consistency(old, size, &proof, &root(old as usize), &root(size as usize))
+                .unwrap();
         }
     }
 }
@@ -99,7 +107,9 @@ fn rfc8032_ed25519_vectors() {
         assert_eq!(key.verifying_key().as_bytes().to_vec(), hex(public));
         let sig = key.sign(&hex(message));
         assert_eq!(sig.to_bytes().to_vec(), hex(signature));
-        key.verifying_key().verify_strict(&hex(message), &sig).unwrap();
+        key.verifying_key()
+            .verify_strict(&hex(message), &sig)
+            .unwrap();
         let mut other = hex(message);
         other.push(0);
         assert!(key.verifying_key().verify_strict(&other, &sig).is_err());
@@ -116,7 +126,10 @@ fn rfc8785_example() {
 }"#;
     let expected = "{\"literals\":[null,true,false],\"numbers\":[333333333.3333333,1e+30,4.5,0.002,1e-27],\"string\":\"€$\\u000f\\nA'B\\\"\\\\\\\\\\\"/\"}";
     let value = jcs::parse(input.as_bytes()).unwrap();
-    assert_eq!(String::from_utf8(jcs::canonicalize(&value)).unwrap(), expected);
+    assert_eq!(
+        String::from_utf8(jcs::canonicalize(&value)).unwrap(),
+        expected
+    );
     // Vitrine statements refuse it: it has floating-point numbers.
     assert!(jcs::check_integers(&value).is_err());
     assert!(jcs::check_canonical(expected.as_bytes()).is_err());
@@ -187,6 +200,35 @@ fn rfc8785_numbers() {
         assert_eq!(jcs::format_es_number(value), expected, "{bits}");
         // And through parse: the text of the double parses back to it and canonicalizes.
         let parsed = jcs::parse(format!("[{value:e}]").as_bytes()).unwrap();
-        assert_eq!(jcs::canonicalize(&parsed), format!("[{expected}]").into_bytes(), "{bits}");
+        assert_eq!(
+            jcs::canonicalize(&parsed),
+            format!("[{expected}]").into_bytes(),
+            "{bits}"
+        );
     }
+}
+
+/// The example key and note of Go's `golang.org/x/mod/sumdb/note` tests.
+#[test]
+fn go_sumdb_note_example() {
+    use vitrine_ledger::note::{Note, NoteSigner, NoteVerifier};
+    let signer = NoteSigner::parse(
+        "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
+    )
+    .unwrap();
+    let verifier =
+        NoteVerifier::parse("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
+            .unwrap();
+    assert_eq!(signer.verifier(), verifier);
+    let text = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
+    let signed = format!(
+        "{text}\n\u{2014} PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+    );
+    let mut note = Note::new(text).unwrap();
+    note.sign(&signer, 0);
+    assert_eq!(note.to_text(), signed);
+    assert_eq!(
+        Note::parse(signed.as_bytes()).unwrap().verify_by(&verifier),
+        Ok(Some(None))
+    );
 }

@@ -1019,3 +1019,55 @@ fn verify_reads_a_log_over_http() {
         "cannot read checkpoint",
     );
 }
+
+/// A log whose operator tiled and signed an entry that is not canonical JSON: every hash
+/// matches, so only the entry check can catch it.
+#[test]
+fn a_non_canonical_entry_is_named() {
+    use vitrine_ledger::checkpoint::Checkpoint;
+    use vitrine_ledger::note::NoteSigner;
+    use vitrine_ledger::statement::Entry;
+    use vitrine_ledger::tile::TileBuilder;
+    let t = Scratch::new("noncanonical");
+    ok(&[
+        "keygen",
+        "--name",
+        "vitrine.example/log",
+        "--out",
+        &t.s("log.key"),
+    ]);
+    let signer = NoteSigner::parse(&std::fs::read_to_string(t.path("log.key")).unwrap()).unwrap();
+    let key = SigningKey::from_bytes(&[3; 32]);
+    let mut builder = TileBuilder::new();
+    for i in 0..300 {
+        let mut signed = SignedStatement::new(statement(i));
+        signed.sign(&key);
+        let entry = Entry::new(signed, Timestamp::now()).unwrap();
+        let mut bytes = entry.bytes().to_vec();
+        if i == 257 {
+            // The same JSON with a space after the first colon.
+            let at = bytes.iter().position(|&b| b == b':').unwrap();
+            bytes.insert(at + 1, b' ');
+        }
+        builder.append(&bytes).unwrap();
+    }
+    for (tile, data) in builder.take_tiles() {
+        let path = t.path("log").join(tile.path());
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, data).unwrap();
+    }
+    let checkpoint = Checkpoint {
+        origin: "vitrine.example/log".into(),
+        size: 300,
+        root: builder.root(),
+        extensions: vec![],
+    }
+    .sign(&signer)
+    .unwrap();
+    std::fs::write(t.path("log/checkpoint"), checkpoint).unwrap();
+    fails(
+        &["verify", &t.s("log"), "--log-key", &vkey(&t, "log.key")],
+        1,
+        "entry 257 (in tile/entries/001.p/44): not canonical JSON at byte 13: whitespace is not canonical",
+    );
+}
