@@ -1,0 +1,133 @@
+//! The database: the connection pool, embedded migrations, and the queries the read path
+//! uses. The sequencer keeps its own connection (see `sequencer`).
+
+#[allow(missing_docs)] // Generated-style table definitions.
+pub mod schema;
+
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::time::Duration;
+use vitrine_ledger::tile::{TILE_WIDTH, TileId, TileKind, TileReader, push_bundle_entry};
+
+/// The migrations in `migrations/`, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
+
+/// A pool of connections for request handlers.
+pub type DbPool = Pool<ConnectionManager<PgConnection>>;
+/// One pooled connection.
+pub type DbConnection = PooledConnection<ConnectionManager<PgConnection>>;
+
+/// Opens a pool with bounded waits.
+pub fn pool(url: &str, size: u32) -> Result<DbPool, String> {
+    Pool::builder()
+        .max_size(size)
+        .connection_timeout(Duration::from_secs(10))
+        .build(ConnectionManager::<PgConnection>::new(url))
+        .map_err(|e| format!("connecting to PostgreSQL: {e}"))
+}
+
+/// Runs the pending migrations; returns their names.
+pub fn migrate(conn: &mut PgConnection) -> Result<Vec<String>, String> {
+    conn.run_pending_migrations(MIGRATIONS)
+        .map(|versions| versions.iter().map(ToString::to_string).collect())
+        .map_err(|e| format!("running migrations: {e}"))
+}
+
+/// The newest signed checkpoint: its size and note.
+pub fn latest_checkpoint(conn: &mut PgConnection) -> QueryResult<Option<(i64, String)>> {
+    use schema::checkpoints::dsl::*;
+    checkpoints
+        .select((size, note))
+        .order(size.desc())
+        .first(conn)
+        .optional()
+}
+
+/// The stored hashes of a tile (possibly wider than a partial tile asked for).
+pub fn tile_hashes(conn: &mut PgConnection, tile_level: u8, tile_index: u64) -> QueryResult<Option<Vec<u8>>> {
+    use schema::log_tiles::dsl::*;
+    log_tiles
+        .filter(level.eq(i16::from(tile_level)))
+        .filter(idx.eq(tile_index as i64))
+        .select(hashes)
+        .first(conn)
+        .optional()
+}
+
+/// Entries `[start, end)`, in order.
+pub fn entries(conn: &mut PgConnection, start: u64, end: u64) -> QueryResult<Vec<(i64, Vec<u8>)>> {
+    use schema::log_entries::dsl::*;
+    log_entries
+        .filter(idx.ge(start as i64))
+        .filter(idx.lt(end as i64))
+        .order(idx.asc())
+        .select((idx, entry))
+        .load(conn)
+}
+
+/// Reads tiles and entry bundles from the database, for a tree of at most `size` entries.
+pub struct DbTiles<'c> {
+    conn: std::cell::RefCell<&'c mut PgConnection>,
+    size: u64,
+}
+
+impl<'c> DbTiles<'c> {
+    /// Tiles of the tree of `size` entries.
+    pub fn new(conn: &'c mut PgConnection, size: u64) -> DbTiles<'c> {
+        DbTiles {
+            conn: std::cell::RefCell::new(conn),
+            size,
+        }
+    }
+}
+
+/// A tile that does not exist (yet) or a database failure.
+#[derive(Debug, thiserror::Error)]
+pub enum TileReadError {
+    /// Not in a tree of this size.
+    #[error("no such tile")]
+    NotFound,
+    /// The database failed.
+    #[error("database: {0}")]
+    Database(#[from] diesel::result::Error),
+}
+
+impl TileReader for DbTiles<'_> {
+    type Error = TileReadError;
+
+    fn read_tile(&self, tile: TileId) -> Result<Vec<u8>, TileReadError> {
+        let width = u64::from(tile.width);
+        let mut conn = self.conn.borrow_mut();
+        match tile.kind {
+            TileKind::Hashes(level) => {
+                let available = vitrine_ledger::tile::hashes_at_level(self.size, level);
+                if tile.index * TILE_WIDTH + width > available {
+                    return Err(TileReadError::NotFound);
+                }
+                let hashes = tile_hashes(&mut conn, level, tile.index)?.ok_or(TileReadError::NotFound)?;
+                let wanted = (width * 32) as usize;
+                if hashes.len() < wanted {
+                    return Err(TileReadError::NotFound);
+                }
+                Ok(hashes[..wanted].to_vec())
+            }
+            TileKind::Entries => {
+                let start = tile.index * TILE_WIDTH;
+                if start + width > self.size {
+                    return Err(TileReadError::NotFound);
+                }
+                let rows = entries(&mut conn, start, start + width)?;
+                if rows.len() as u64 != width {
+                    return Err(TileReadError::NotFound);
+                }
+                let mut bundle = Vec::with_capacity(rows.iter().map(|(_, e)| e.len() + 2).sum());
+                for (_, entry) in rows {
+                    push_bundle_entry(&mut bundle, &entry).map_err(|_| TileReadError::NotFound)?;
+                }
+                Ok(bundle)
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! The tables, as diesel sees them (kept in step with `migrations/`).
+
+diesel::table! {
+    log_entries (idx) {
+        idx -> Int8,
+        leaf_hash -> Bytea,
+        entry -> Bytea,
+        statement_hash -> Bytea,
+        kind -> Text,
+        subject -> Text,
+        logged_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    log_tiles (level, idx) {
+        level -> Int2,
+        idx -> Int8,
+        hashes -> Bytea,
+    }
+}
+
+diesel::table! {
+    checkpoints (size) {
+        size -> Int8,
+        root -> Bytea,
+        note -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Int8,
+        entry_idx -> Int8,
+        topic -> Text,
+        payload -> Jsonb,
+        created_at -> Timestamptz,
+        attempts -> Int4,
+        done_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    organisations (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        registered_idx -> Int8,
+    }
+}
+
+diesel::table! {
+    participant_keys (public_key) {
+        public_key -> Bytea,
+        organisation_id -> Text,
+        role -> Text,
+        registered_idx -> Int8,
+        revoked_idx -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    documents (sha256) {
+        sha256 -> Bytea,
+        title -> Text,
+        organisation_id -> Text,
+        entry_idx -> Int8,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    log_entries,
+    log_tiles,
+    checkpoints,
+    outbox,
+    organisations,
+    participant_keys,
+    documents,
+);

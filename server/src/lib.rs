@@ -1,0 +1,224 @@
+//! Vitrine's server: PostgreSQL, the sequencer, and the log over HTTP.
+//!
+//! [`Application::build`] starts everything from [`config::Settings`]: the database (a
+//! private cluster when none is configured), migrations, the keys, the sequencer and the
+//! HTTP server; tests start the real application the same way.
+#![deny(missing_docs)]
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod openapi;
+pub mod postgres;
+pub mod routes;
+pub mod sequencer;
+
+use actix_web::{App, HttpServer, middleware, web};
+use config::Settings;
+use diesel::Connection as _;
+use diesel::RunQueryDsl as _;
+use ed25519_dalek::SigningKey;
+use postgres::PrivateCluster;
+use std::path::Path;
+use std::sync::Arc;
+use vitrine_ledger::note::{KeyType, NoteSigner};
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The private PostgreSQL cluster.
+    #[error(transparent)]
+    Cluster(#[from] postgres::ClusterError),
+    /// The database.
+    #[error("{0}")]
+    Database(String),
+    /// A key file.
+    #[error("{0}")]
+    Key(String),
+    /// Binding the listening socket.
+    #[error("listening on {address}: {source}")]
+    Bind {
+        /// The address.
+        address: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Loads a key file, or makes one (mode 0600) if it does not exist.
+pub fn load_or_create_key(path: &Path, name: &str) -> Result<NoteSigner, StartError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let signer = NoteSigner::parse(&text).map_err(|e| StartError::Key(format!("{}: {e}", path.display())))?;
+            if signer.name() != name {
+                return Err(StartError::Key(format!(
+                    "{}: the key is named {:?}, but the log's origin is {name:?}",
+                    path.display(),
+                    signer.name()
+                )));
+            }
+            Ok(signer)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut seed = [0u8; 32];
+            getrandom::fill(&mut seed).map_err(|e| StartError::Key(format!("no randomness: {e}")))?;
+            let signer = NoteSigner::new(name, KeyType::Ed25519, SigningKey::from_bytes(&seed))
+                .map_err(|e| StartError::Key(e.to_string()))?;
+            use std::io::Write as _;
+            use std::os::unix::fs::OpenOptionsExt as _;
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| StartError::Key(format!("{}: {e}", parent.display())))?;
+            }
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| StartError::Key(format!("{}: {e}", path.display())))?;
+            file.write_all(format!("{}\n", signer.to_signer_key()).as_bytes())
+                .map_err(|e| StartError::Key(format!("{}: {e}", path.display())))?;
+            tracing::info!(path = %path.display(), "made a new key");
+            Ok(signer)
+        }
+        Err(e) => Err(StartError::Key(format!("{}: {e}", path.display()))),
+    }
+}
+
+/// The database to use: configured, or the private cluster (started here).
+pub fn database(settings: &Settings) -> Result<(String, Option<PrivateCluster>), StartError> {
+    if let Some(url) = &settings.database_url {
+        return Ok((url.clone(), None));
+    }
+    let cluster = PrivateCluster::start(&settings.data_dir, settings.pg_bin.as_deref())?;
+    let mut admin = diesel::PgConnection::establish(&cluster.url("postgres"))
+        .map_err(|e| StartError::Database(format!("connecting to the private cluster: {e}")))?;
+    let exists: i64 = diesel::sql_query("SELECT 1 AS one FROM pg_database WHERE datname = 'vitrine'")
+        .execute(&mut admin)
+        .map_err(|e| StartError::Database(e.to_string()))? as i64;
+    if exists == 0 {
+        diesel::sql_query("CREATE DATABASE vitrine")
+            .execute(&mut admin)
+            .map_err(|e| StartError::Database(e.to_string()))?;
+    }
+    Ok((cluster.url("vitrine"), Some(cluster)))
+}
+
+/// Runs the migrations on `url`.
+pub fn migrate(url: &str) -> Result<Vec<String>, StartError> {
+    let mut conn = diesel::PgConnection::establish(url).map_err(|e| StartError::Database(format!("connecting to PostgreSQL: {e}")))?;
+    db::migrate(&mut conn).map_err(StartError::Database)
+}
+
+/// The running application.
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+    sequencer: std::thread::JoinHandle<()>,
+    cluster: Option<PrivateCluster>,
+    checkpoint_key: String,
+}
+
+impl Application {
+    /// Starts the database, the sequencer and the HTTP server.
+    pub async fn build(settings: Settings) -> Result<Application, StartError> {
+        let (url, cluster) = {
+            let settings = settings.clone();
+            tokio::task::spawn_blocking(move || database(&settings))
+                .await
+                .map_err(|e| StartError::Database(e.to_string()))??
+        };
+        {
+            let url = url.clone();
+            tokio::task::spawn_blocking(move || migrate(&url))
+                .await
+                .map_err(|e| StartError::Database(e.to_string()))??;
+        }
+        let log_key = load_or_create_key(&settings.log_key_path(), &settings.log_origin)?;
+        let platform_name = format!("{}/platform", settings.log_origin);
+        let platform_key = load_or_create_key(&settings.platform_key_path(), &platform_name)?;
+        let checkpoint_key = log_key.verifier().to_verifier_key();
+        tracing::info!(%checkpoint_key, "log checkpoint key");
+        let registry = Arc::new(domain::Registry::new());
+        let (sequencer, sequencer_thread) = sequencer::start(sequencer::SequencerConfig {
+            database_url: url.clone(),
+            log_key: log_key.clone(),
+            platform_key: platform_key.signing_key().clone(),
+            registry: registry.clone(),
+            batch_max: settings.batch_max.max(1),
+            max_clock_skew: settings.max_clock_skew(),
+        });
+        let pool = db::pool(&url, settings.db_pool_size).map_err(StartError::Database)?;
+        let state = web::Data::new(routes::AppState {
+            pool,
+            sequencer,
+            registry,
+            log_key: log_key.verifier(),
+            platform_key: platform_key.signing_key().verifying_key().to_bytes(),
+        });
+        let payload = web::PayloadConfig::new(routes::MAX_STATEMENT_BYTES + 1024);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(payload.clone())
+                .wrap(middleware::Compress::default())
+                .configure(routes::configure)
+        });
+        if settings.workers > 0 {
+            server = server.workers(settings.workers);
+        }
+        let server = server
+            .shutdown_timeout(10)
+            .bind(settings.listen)
+            .map_err(|source| StartError::Bind {
+                address: settings.listen,
+                source,
+            })?;
+        let port = server.addrs().first().map_or(0, |a| a.port());
+        Ok(Application {
+            port,
+            server: server.run(),
+            sequencer: sequencer_thread,
+            cluster,
+            checkpoint_key,
+        })
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The log's checkpoint verifier key.
+    pub fn checkpoint_key(&self) -> &str {
+        &self.checkpoint_key
+    }
+
+    /// A handle to stop the server gracefully.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped (SIGINT, SIGTERM or the handle), then lets the sequencer finish
+    /// its batch and stops the private cluster.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let Application {
+            server,
+            sequencer,
+            mut cluster,
+            ..
+        } = self;
+        server.await?;
+        tokio::task::spawn_blocking(move || {
+            let _ = sequencer.join();
+            if let Some(cluster) = cluster.as_mut() {
+                if let Err(e) = cluster.stop() {
+                    tracing::warn!(error = %e, "stopping PostgreSQL");
+                }
+            }
+        })
+        .await
+        .map_err(std::io::Error::other)?;
+        Ok(())
+    }
+}

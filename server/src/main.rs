@@ -1,0 +1,135 @@
+//! `vitrine-server`: serve the log, run migrations, bootstrap the first administrator.
+
+use clap::{Parser, Subcommand};
+use ed25519_dalek::VerifyingKey;
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use vitrine_ledger::statement::{SignedStatement, Statement};
+use vitrine_ledger::time::Timestamp;
+use vitrine_server::config::Settings;
+use vitrine_server::{Application, load_or_create_key};
+
+#[derive(Parser)]
+#[command(name = "vitrine-server", version, about = "Vitrine's server: the verifiable log over HTTP")]
+struct Cli {
+    /// A TOML settings file; VITRINE_* environment variables override it.
+    #[arg(long, short, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve (the default). With no database configured, runs a private PostgreSQL cluster.
+    Serve,
+    /// Run the database migrations and exit.
+    Migrate,
+    /// Register the first platform administrator's key, signed by the platform key. The
+    /// server must be running; its address is the configured `listen`.
+    BootstrapAdmin {
+        /// The administrator's Ed25519 public key, base64 (`vitrine keygen` prints it).
+        #[arg(long)]
+        public_key: String,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VITRINE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("vitrine-server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings),
+        Command::Migrate => migrate(&settings),
+        Command::BootstrapAdmin { public_key } => bootstrap_admin(&settings, &public_key),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("vitrine-server: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(settings: Settings) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let listen = settings.listen;
+        let app = Application::build(settings).await.map_err(|e| e.to_string())?;
+        eprintln!(
+            "vitrine-server: listening on http://{}:{}  (log: /log/, API: /api/v1/)",
+            listen.ip(),
+            app.port()
+        );
+        eprintln!("vitrine-server: checkpoint verifier key: {}", app.checkpoint_key());
+        app.run_until_stopped().await.map_err(|e| e.to_string())
+    })
+}
+
+fn migrate(settings: &Settings) -> Result<(), String> {
+    let (url, _cluster) = vitrine_server::database(settings).map_err(|e| e.to_string())?;
+    let applied = vitrine_server::migrate(&url).map_err(|e| e.to_string())?;
+    if applied.is_empty() {
+        println!("the database is up to date");
+    }
+    for name in applied {
+        println!("applied {name}");
+    }
+    Ok(())
+}
+
+fn bootstrap_admin(settings: &Settings, public_key: &str) -> Result<(), String> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(public_key.trim())
+        .map_err(|_| "--public-key must be base64 of an Ed25519 public key".to_owned())?;
+    let key: [u8; 32] = bytes.try_into().map_err(|_| "--public-key must be 32 bytes".to_owned())?;
+    VerifyingKey::from_bytes(&key).map_err(|_| "--public-key is not an Ed25519 point".to_owned())?;
+    let platform = load_or_create_key(
+        &settings.platform_key_path(),
+        &format!("{}/platform", settings.log_origin),
+    )
+    .map_err(|e| e.to_string())?;
+    let statement = Statement::from_value(json!({
+        "kind": "key.registered",
+        "subject": "platform",
+        "issued_at": Timestamp::now().truncate_to_micros().to_string(),
+        "body": {"organisation": "platform", "public_key": public_key.trim(), "role": "platform_admin"},
+    }))
+    .map_err(|e| e.to_string())?;
+    let mut signed = SignedStatement::new(statement);
+    signed.sign(platform.signing_key());
+    let url = format!("http://{}/api/v1/statements", settings.listen);
+    let mut response = ureq::post(&url)
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .header("content-type", "application/json")
+        .send(signed.to_value().to_string())
+        .map_err(|e| format!("{url}: {e} (is the server running?)"))?;
+    let status = response.status().as_u16();
+    let body = response.body_mut().read_to_string().unwrap_or_default();
+    if status == 201 || status == 200 {
+        println!("{body}");
+        Ok(())
+    } else {
+        Err(format!("the server refused the registration ({status}): {body}"))
+    }
+}

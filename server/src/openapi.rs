@@ -1,0 +1,67 @@
+//! The OpenAPI document of the HTTP API.
+
+use actix_web::HttpResponse;
+use serde_json::{Value, json};
+
+fn problem(description: &str) -> Value {
+    json!({"description": description, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn document() -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Vitrine",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Signed statements in a publicly verifiable log. Formats: DESIGN.md, \"The log\"; the log itself is served as C2SP tlog-tiles under /log/.",
+        },
+        "paths": {
+            "/api/v1/statements": {"post": {
+                "summary": "Append a signed statement; answers its receipt. Idempotent: the same signed statement again answers 200 with the same entry.",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SignedStatement"}}}},
+                "responses": {
+                    "201": {"description": "Appended", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}}},
+                    "200": {"description": "Already in the log", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}}},
+                    "400": problem("invalid-json: not JSON, or duplicate member names"),
+                    "403": problem("unauthorized-signer: a key is unknown, revoked, or not allowed to sign this kind"),
+                    "409": problem("rule-violation: the statement breaks a rule of the current state"),
+                    "413": problem("too-large: the entry would exceed 65,535 bytes"),
+                    "422": problem("invalid-statement, floating-point, unsigned, bad-signature, unknown-kind, invalid-body, clock-skew"),
+                    "503": problem("unavailable: the sequencer is not ready"),
+                },
+            }},
+            "/api/v1/entries/{index}": {"get": {"summary": "An entry, its leaf hash and logged_at.", "parameters": [{"name": "index", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0}}], "responses": {"200": {"description": "The entry"}, "404": problem("not-found")}}},
+            "/api/v1/entries/{index}/receipt": {"get": {"summary": "A receipt proving the entry against the newest checkpoint.", "parameters": [{"name": "index", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0}}], "responses": {"200": {"description": "The receipt", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}}}, "404": problem("not-found")}}},
+            "/api/v1/proofs/consistency": {"get": {"summary": "A consistency proof between two tree sizes (RFC 9162).", "parameters": [
+                {"name": "from", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 0}},
+                {"name": "to", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0}}],
+                "responses": {"200": {"description": "The proof"}, "400": problem("invalid-range")}}},
+            "/api/v1/keys": {"get": {"summary": "A key in the directory.", "parameters": [{"name": "public_key", "in": "query", "required": true, "schema": {"type": "string", "format": "byte"}}], "responses": {"200": {"description": "The key"}, "404": problem("not-found")}}},
+            "/api/v1/organisations/{id}": {"get": {"summary": "An organisation and its keys.", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "The organisation"}, "404": problem("not-found")}}},
+            "/api/v1/log": {"get": {"summary": "The log's origin, checkpoint verifier key, platform key, size and statement kinds.", "responses": {"200": {"description": "The log"}}}},
+            "/log/checkpoint": {"get": {"summary": "The newest signed checkpoint (C2SP tlog-checkpoint).", "responses": {"200": {"description": "The checkpoint", "content": {"text/plain": {}}}}}},
+            "/log/tile/{path}": {"get": {"summary": "Hash tiles and entry bundles (C2SP tlog-tiles).", "parameters": [{"name": "path", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "The tile", "content": {"application/octet-stream": {}}}, "404": problem("not-found")}}},
+            "/healthz": {"get": {"summary": "The process is alive.", "responses": {"200": {"description": "ok"}}}},
+            "/readyz": {"get": {"summary": "The database answers.", "responses": {"200": {"description": "ready"}, "503": problem("unavailable")}}},
+            "/metrics": {"get": {"summary": "Prometheus metrics.", "responses": {"200": {"description": "metrics", "content": {"text/plain": {}}}}}},
+        },
+        "components": {"schemas": {
+            "Problem": {"type": "object", "description": "RFC 9457 problem details", "required": ["type", "title", "status", "detail"], "properties": {
+                "type": {"type": "string", "format": "uri"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"}}},
+            "Statement": {"type": "object", "required": ["kind", "subject", "body", "issued_at"], "properties": {
+                "kind": {"type": "string", "pattern": "^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*$"},
+                "subject": {"type": "string", "minLength": 1, "maxLength": 256},
+                "body": {"type": "object"},
+                "issued_at": {"type": "string", "format": "date-time", "description": "RFC 3339 UTC with Z"}}},
+            "SignedStatement": {"type": "object", "required": ["statement", "signatures"], "properties": {
+                "statement": {"$ref": "#/components/schemas/Statement"},
+                "signatures": {"type": "array", "minItems": 1, "maxItems": 16, "items": {"type": "object", "required": ["public_key", "sig"], "properties": {
+                    "public_key": {"type": "string", "format": "byte"}, "sig": {"type": "string", "format": "byte", "description": "Ed25519 over \"vitrine/statement/v1\\n\" || JCS(statement)"}}}}}},
+            "Receipt": {"type": "object", "required": ["index", "leaf_hash", "logged_at", "checkpoint", "inclusion_proof"], "properties": {
+                "index": {"type": "integer"}, "leaf_hash": {"type": "string", "format": "byte"}, "logged_at": {"type": "string", "format": "date-time"},
+                "checkpoint": {"type": "string", "description": "C2SP signed note"}, "inclusion_proof": {"type": "array", "items": {"type": "string", "format": "byte"}},
+                "entry": {"type": "object"}}},
+        }},
+    }))
+}

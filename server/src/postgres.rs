@@ -1,0 +1,236 @@
+//! A private PostgreSQL cluster in the data directory, for zero-configuration use: made with
+//! `initdb` on first start, started with `pg_ctl`, reached over a Unix socket in a private
+//! directory (no TCP port), and stopped on shutdown. As root, PostgreSQL runs as the
+//! `postgres` user, since it refuses to run as root.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Why the private cluster could not be run.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    /// No PostgreSQL server binaries.
+    #[error(
+        "PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found. Install them \
+         (Debian: `apt-get install postgresql`), point VITRINE_PG_BIN at their directory, or \
+         set VITRINE_DATABASE_URL to use a running server"
+    )]
+    NoBinaries,
+    /// A command failed.
+    #[error("{command} failed: {output}")]
+    Command {
+        /// What was run.
+        command: String,
+        /// What it printed.
+        output: String,
+    },
+    /// A file system operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// Where.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The socket path would be too long for a Unix socket.
+    #[error("the data directory path {0} is too long for a Unix socket; use a shorter one")]
+    PathTooLong(PathBuf),
+}
+
+/// A running private cluster.
+#[derive(Debug)]
+pub struct PrivateCluster {
+    bin: PathBuf,
+    data: PathBuf,
+    socket_dir: PathBuf,
+    log_file: PathBuf,
+    as_postgres: bool,
+    stopped: bool,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ClusterError + '_ {
+    move |source| ClusterError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Finds the directory holding `initdb` and `pg_ctl`: the configured one, the newest
+/// `/usr/lib/postgresql/<version>/bin`, or `PATH`.
+pub fn find_binaries(configured: Option<&Path>) -> Result<PathBuf, ClusterError> {
+    let usable = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
+    if let Some(dir) = configured {
+        return if usable(dir) {
+            Ok(dir.to_owned())
+        } else {
+            Err(ClusterError::NoBinaries)
+        };
+    }
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let version = e.file_name().to_str()?.parse::<u32>().ok()?;
+            Some((version, e.path().join("bin")))
+        })
+        .filter(|(_, dir)| usable(dir))
+        .collect();
+    versions.sort();
+    if let Some((_, dir)) = versions.pop() {
+        return Ok(dir);
+    }
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .find(|dir| usable(dir))
+        .ok_or(ClusterError::NoBinaries)
+}
+
+fn is_root() -> bool {
+    // /proc/self belongs to the process's effective user.
+    use std::os::unix::fs::MetadataExt as _;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+fn chown_to_postgres(path: &Path) -> Result<(), ClusterError> {
+    run(Command::new("chown").arg("-R").arg("postgres:postgres").arg(path))
+}
+
+fn run(command: &mut Command) -> Result<(), ClusterError> {
+    let output = command.output().map_err(|e| ClusterError::Command {
+        command: format!("{command:?}"),
+        output: e.to_string(),
+    })?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(ClusterError::Command {
+            command: format!("{command:?}"),
+            output: format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ),
+        })
+    }
+}
+
+impl PrivateCluster {
+    fn command(&self, program: &str) -> Command {
+        let path = self.bin.join(program);
+        if self.as_postgres {
+            let mut command = Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(path);
+            command
+        } else {
+            Command::new(path)
+        }
+    }
+
+    /// Makes (on first use) and starts the cluster under `<data_dir>/postgres`.
+    pub fn start(data_dir: &Path, bin: Option<&Path>) -> Result<PrivateCluster, ClusterError> {
+        let bin = find_binaries(bin)?;
+        std::fs::create_dir_all(data_dir).map_err(io(data_dir))?;
+        let data_dir = data_dir.canonicalize().map_err(io(data_dir))?;
+        let data = data_dir.join("postgres");
+        let socket_dir = data_dir.join("run");
+        if socket_dir.join(".s.PGSQL.5432").as_os_str().len() > 100 {
+            return Err(ClusterError::PathTooLong(data_dir));
+        }
+        let cluster = PrivateCluster {
+            bin,
+            log_file: data_dir.join("postgres.log"),
+            data,
+            socket_dir,
+            as_postgres: is_root(),
+            stopped: false,
+        };
+        std::fs::create_dir_all(&cluster.socket_dir).map_err(io(&cluster.socket_dir))?;
+        if !cluster.data.join("PG_VERSION").is_file() {
+            std::fs::create_dir_all(&cluster.data).map_err(io(&cluster.data))?;
+            if cluster.as_postgres {
+                chown_to_postgres(&cluster.data)?;
+            }
+            tracing::info!(data = %cluster.data.display(), "creating a private PostgreSQL cluster");
+            run(cluster
+                .command("initdb")
+                .arg("-D")
+                .arg(&cluster.data)
+                .args(["--username=postgres", "--auth=trust", "--encoding=UTF8", "--locale=C"]))?;
+        }
+        if cluster.as_postgres {
+            chown_to_postgres(&cluster.socket_dir)?;
+            if !cluster.log_file.exists() {
+                std::fs::write(&cluster.log_file, b"").map_err(io(&cluster.log_file))?;
+            }
+            chown_to_postgres(&cluster.log_file)?;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&cluster.socket_dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(io(&cluster.socket_dir))?;
+        }
+        let options = format!(
+            "-c listen_addresses='' -k {} -c unix_socket_permissions=0700 -c max_connections=200",
+            cluster.socket_dir.display()
+        );
+        let running = cluster
+            .command("pg_ctl")
+            .arg("status")
+            .arg("-D")
+            .arg(&cluster.data)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !running {
+            run(cluster
+                .command("pg_ctl")
+                .arg("start")
+                .arg("-D")
+                .arg(&cluster.data)
+                .arg("-l")
+                .arg(&cluster.log_file)
+                .args(["-w", "-t", "60", "-o"])
+                .arg(&options))
+            .map_err(|e| match e {
+                ClusterError::Command { command, output } => ClusterError::Command {
+                    command,
+                    output: format!("{output} (see {})", cluster.log_file.display()),
+                },
+                other => other,
+            })?;
+        }
+        Ok(cluster)
+    }
+
+    /// A libpq connection string for `database` over the private socket.
+    pub fn url(&self, database: &str) -> String {
+        format!(
+            "host='{}' dbname='{database}' user='postgres'",
+            self.socket_dir.display().to_string().replace('\\', "\\\\").replace('\'', "\\'")
+        )
+    }
+
+    /// Stops the cluster (fast shutdown: open transactions roll back).
+    pub fn stop(&mut self) -> Result<(), ClusterError> {
+        if self.stopped {
+            return Ok(());
+        }
+        self.stopped = true;
+        run(self
+            .command("pg_ctl")
+            .arg("stop")
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-m", "fast", "-w", "-t", "60"]))
+    }
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        if let Err(e) = self.stop() {
+            tracing::warn!(error = %e, "stopping the private PostgreSQL cluster");
+        }
+    }
+}

@@ -1,0 +1,395 @@
+//! The HTTP routes: one table, thin handlers. Reads go to the pool on blocking threads;
+//! appends go to the sequencer.
+
+use crate::db::{self, DbPool, DbTiles, schema};
+use crate::domain::Registry;
+use crate::error::{AppError, AppResult};
+use crate::sequencer::SequencerHandle;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use actix_web::{HttpResponse, web};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use vitrine_ledger::hash::sha256;
+use vitrine_ledger::jcs;
+use vitrine_ledger::merkle::{SubtreeSource, consistency_proof, inclusion_proof};
+use vitrine_ledger::note::NoteVerifier;
+use vitrine_ledger::statement::{Entry, SignedStatement, StatementError};
+use vitrine_ledger::tile::{TileId, TileReader, TiledTree};
+use vitrine_ledger::time::Timestamp;
+
+/// The largest request body `POST /api/v1/statements` reads.
+pub const MAX_STATEMENT_BYTES: usize = 128 * 1024;
+
+/// What every handler can reach.
+pub struct AppState {
+    /// Connections for reads.
+    pub pool: DbPool,
+    /// The sequencer.
+    pub sequencer: SequencerHandle,
+    /// The statement kinds.
+    pub registry: Arc<Registry>,
+    /// The log's checkpoint key.
+    pub log_key: NoteVerifier,
+    /// The platform's statement key.
+    pub platform_key: [u8; 32],
+}
+
+/// The route table.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .route("/statements", web::post().to(post_statement))
+            .route("/entries/{index}", web::get().to(get_entry))
+            .route("/entries/{index}/receipt", web::get().to(get_receipt))
+            .route("/proofs/consistency", web::get().to(get_consistency))
+            .route("/keys", web::get().to(get_key))
+            .route("/organisations/{id}", web::get().to(get_organisation))
+            .route("/log", web::get().to(get_log_info))
+            .route("/openapi.json", web::get().to(crate::openapi::document)),
+    )
+    .service(
+        web::scope("/log")
+            .route("/checkpoint", web::get().to(get_checkpoint))
+            .route("/tile/{path:.*}", web::get().to(get_tile)),
+    )
+    .route("/healthz", web::get().to(healthz))
+    .route("/readyz", web::get().to(readyz))
+    .route("/metrics", web::get().to(metrics))
+    .default_service(web::to(not_found));
+}
+
+/// SHA-256 of the canonical signed statement: its identity for idempotent appends.
+pub fn statement_hash(signed: &SignedStatement) -> [u8; 32] {
+    sha256(&jcs::canonicalize(&signed.to_value())).0
+}
+
+fn statement_error(e: StatementError) -> AppError {
+    match e {
+        StatementError::Json(m) => AppError::bad_request("invalid-json", m),
+        StatementError::Number(n) => AppError::invalid("floating-point", "Statements carry no floating-point numbers", n.to_string()),
+        StatementError::BadSignature { index, public_key } => AppError::invalid(
+            "bad-signature",
+            "A signature does not verify",
+            format!("signature {index} (key {public_key}) does not verify over this statement"),
+        )
+        .with("signature", index),
+        StatementError::Unsigned => AppError::invalid("unsigned", "The statement is not signed", "add at least one signature"),
+        StatementError::TooLarge(n) => AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            "The entry is too large",
+            format!("the entry would have {n} bytes; at most 65535 (reference documents by hash)"),
+        ),
+        other => AppError::invalid("invalid-statement", "Not a valid statement", other.to_string()),
+    }
+}
+
+async fn post_statement(state: web::Data<AppState>, body: web::Bytes) -> AppResult<HttpResponse> {
+    if body.len() > MAX_STATEMENT_BYTES {
+        return Err(AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            "The statement is too large",
+            format!("at most {MAX_STATEMENT_BYTES} bytes"),
+        ));
+    }
+    let value = jcs::parse(&body).map_err(|e| AppError::bad_request("invalid-json", e.to_string()))?;
+    let signed = SignedStatement::from_value(value).map_err(statement_error)?;
+    signed.verify().map_err(statement_error)?;
+    let statement = signed.statement();
+    let kind = state.registry.get(statement.kind()).ok_or_else(|| {
+        AppError::invalid(
+            "unknown-kind",
+            "Unknown statement kind",
+            format!("the log does not accept statements of kind {:?}", statement.kind()),
+        )
+        .with("kinds", state.registry.names())
+    })?;
+    kind.check_body(statement.body())
+        .map_err(|m| AppError::invalid("invalid-body", "The statement's body is invalid", m))?;
+    Entry::new(signed.clone(), Timestamp::now()).map_err(statement_error)?;
+    let hash = statement_hash(&signed);
+    let (receipt, appended) = state.sequencer.submit(signed, hash).await?;
+    let status = if appended { StatusCode::CREATED } else { StatusCode::OK };
+    Ok(HttpResponse::build(status).json(receipt))
+}
+
+async fn blocking<T: Send + 'static>(
+    pool: &DbPool,
+    work: impl FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    let pool = pool.clone();
+    web::block(move || {
+        let mut conn = pool.get()?;
+        work(&mut conn)
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+fn latest(state: &AppState) -> AppResult<(u64, String)> {
+    state
+        .sequencer
+        .status
+        .checkpoint
+        .read()
+        .ok()
+        .and_then(|c| c.clone())
+        .ok_or_else(|| AppError::unavailable("the log has no checkpoint yet"))
+}
+
+/// The newest checkpoint: from the sequencer if it runs here, else from the database.
+async fn current_checkpoint(state: &web::Data<AppState>) -> AppResult<(u64, String)> {
+    if let Ok(latest) = latest(state) {
+        return Ok(latest);
+    }
+    blocking(&state.pool, |conn| {
+        db::latest_checkpoint(conn)?
+            .map(|(size, note)| (size as u64, note))
+            .ok_or_else(|| AppError::unavailable("the log has no checkpoint yet"))
+    })
+    .await
+}
+
+fn parse_index(text: &str) -> AppResult<u64> {
+    text.parse()
+        .map_err(|_| AppError::bad_request("invalid-index", format!("{text:?} is not an entry index")))
+}
+
+async fn get_entry(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let index = parse_index(&path)?;
+    let bytes = blocking(&state.pool, move |conn| {
+        schema::log_entries::table
+            .filter(schema::log_entries::idx.eq(index as i64))
+            .select(schema::log_entries::entry)
+            .first::<Vec<u8>>(conn)
+            .optional()?
+            .ok_or_else(|| AppError::not_found(format!("entry {index} is not in the log")))
+    })
+    .await?;
+    let entry = Entry::parse(&bytes).map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok().json(json!({
+        "index": index,
+        "leaf_hash": entry.leaf_hash().to_base64(),
+        "logged_at": entry.logged_at().to_string(),
+        "entry": entry.to_value(),
+    })))
+}
+
+async fn get_receipt(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let index = parse_index(&path)?;
+    let (size, note) = current_checkpoint(&state).await?;
+    let receipt = blocking(&state.pool, move |conn| {
+        if index >= size {
+            return Err(AppError::not_found(format!("entry {index} is not in the log of size {size}")));
+        }
+        let bytes: Vec<u8> = schema::log_entries::table
+            .filter(schema::log_entries::idx.eq(index as i64))
+            .select(schema::log_entries::entry)
+            .first(conn)?;
+        let entry = Entry::parse(&bytes).map_err(AppError::internal)?;
+        let reader = DbTiles::new(conn, size);
+        let proof = inclusion_proof(&TiledTree::new(size, &reader), index, size).map_err(AppError::internal)?;
+        Ok(crate::sequencer::receipt(index, &entry, &note, &proof))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(receipt))
+}
+
+#[derive(Deserialize)]
+struct ConsistencyQuery {
+    from: u64,
+    to: Option<u64>,
+}
+
+async fn get_consistency(state: web::Data<AppState>, query: web::Query<ConsistencyQuery>) -> AppResult<HttpResponse> {
+    let (size, note) = current_checkpoint(&state).await?;
+    let (from, to) = (query.from, query.to.unwrap_or(size));
+    if from > to || to > size {
+        return Err(AppError::bad_request(
+            "invalid-range",
+            format!("need from <= to <= {size} (the newest checkpoint's size)"),
+        ));
+    }
+    let body = blocking(&state.pool, move |conn| {
+        let reader = DbTiles::new(conn, size);
+        let tree = TiledTree::new(size, &reader);
+        let proof = consistency_proof(&tree, from, to).map_err(AppError::internal)?;
+        let root = |n: u64| -> AppResult<String> {
+            if n == 0 {
+                Ok(vitrine_ledger::hash::empty_root().to_base64())
+            } else {
+                tree.subtree_hash(0, n).map(|h| h.to_base64()).map_err(AppError::internal)
+            }
+        };
+        Ok(json!({
+            "from": from,
+            "to": to,
+            "from_root": root(from)?,
+            "to_root": root(to)?,
+            "consistency_proof": proof.iter().map(|h| h.to_base64()).collect::<Vec<_>>(),
+            "checkpoint": note,
+        }))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Deserialize)]
+struct KeyQuery {
+    public_key: String,
+}
+
+async fn get_key(state: web::Data<AppState>, query: web::Query<KeyQuery>) -> AppResult<HttpResponse> {
+    let key = BASE64
+        .decode(query.public_key.trim())
+        .ok()
+        .filter(|k| k.len() == 32)
+        .ok_or_else(|| AppError::bad_request("invalid-key", "public_key must be base64 of 32 bytes"))?;
+    let row = blocking(&state.pool, move |conn| {
+        schema::participant_keys::table
+            .find(key)
+            .select((
+                schema::participant_keys::organisation_id,
+                schema::participant_keys::role,
+                schema::participant_keys::registered_idx,
+                schema::participant_keys::revoked_idx,
+            ))
+            .first::<(String, String, i64, Option<i64>)>(conn)
+            .optional()?
+            .ok_or_else(|| AppError::not_found("this key is not registered"))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "public_key": query.public_key.trim(),
+        "organisation": row.0,
+        "role": row.1,
+        "registered_at_entry": row.2,
+        "revoked_at_entry": row.3,
+        "active": row.3.is_none(),
+    })))
+}
+
+async fn get_organisation(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let body = blocking(&state.pool, move |conn| {
+        let (name, kind, registered): (String, String, i64) = schema::organisations::table
+            .find(&id)
+            .select((schema::organisations::name, schema::organisations::kind, schema::organisations::registered_idx))
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| AppError::not_found(format!("organisation {id} is not registered")))?;
+        let keys: Vec<(Vec<u8>, String, i64, Option<i64>)> = schema::participant_keys::table
+            .filter(schema::participant_keys::organisation_id.eq(&id))
+            .select((
+                schema::participant_keys::public_key,
+                schema::participant_keys::role,
+                schema::participant_keys::registered_idx,
+                schema::participant_keys::revoked_idx,
+            ))
+            .order(schema::participant_keys::registered_idx)
+            .load(conn)?;
+        Ok(json!({
+            "id": id,
+            "name": name,
+            "kind": kind,
+            "registered_at_entry": registered,
+            "keys": keys.into_iter().map(|(k, role, at, revoked)| json!({
+                "public_key": BASE64.encode(k),
+                "role": role,
+                "registered_at_entry": at,
+                "revoked_at_entry": revoked,
+                "active": revoked.is_none(),
+            })).collect::<Vec<Value>>(),
+        }))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+async fn get_log_info(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let size = latest(&state).map(|(size, _)| size).ok();
+    Ok(HttpResponse::Ok().json(json!({
+        "origin": state.log_key.name(),
+        "checkpoint_key": state.log_key.to_verifier_key(),
+        "platform_key": BASE64.encode(state.platform_key),
+        "size": size,
+        "kinds": state.registry.names(),
+    })))
+}
+
+async fn get_checkpoint(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let (_, note) = current_checkpoint(&state).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/plain; charset=utf-8"))
+        .insert_header((CACHE_CONTROL, "no-cache, max-age=1"))
+        .body(note))
+}
+
+async fn get_tile(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let tile = TileId::parse_path(&format!("tile/{}", path.into_inner()))
+        .map_err(|e| AppError::not_found(e.to_string()))?;
+    let (size, _) = current_checkpoint(&state).await?;
+    let data = blocking(&state.pool, move |conn| {
+        DbTiles::new(conn, size).read_tile(tile).map_err(|e| match e {
+            db::TileReadError::NotFound => AppError::not_found(format!("{tile} is not in the log of size {size}")),
+            db::TileReadError::Database(e) => AppError::from(e),
+        })
+    })
+    .await?;
+    let cache = if tile.is_full() {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=60"
+    };
+    let mut response = HttpResponse::Ok();
+    response
+        .insert_header((CONTENT_TYPE, "application/octet-stream"))
+        .insert_header((CACHE_CONTROL, cache));
+    Ok(response.body(data))
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    blocking(&state.pool, |conn| {
+        diesel::sql_query("SELECT 1").execute(conn)?;
+        Ok(())
+    })
+    .await?;
+    let sequencing = state.sequencer.status.ready.load(Ordering::SeqCst);
+    Ok(HttpResponse::Ok().json(json!({"status": "ready", "database": "ok", "sequencing": sequencing})))
+}
+
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let status = &state.sequencer.status;
+    let size = latest(&state).map(|(s, _)| s).unwrap_or(0);
+    let text = format!(
+        "# HELP vitrine_log_size Entries in the newest checkpoint.\n# TYPE vitrine_log_size gauge\nvitrine_log_size {size}\n\
+         # HELP vitrine_appended_total Entries appended by this process.\n# TYPE vitrine_appended_total counter\nvitrine_appended_total {}\n\
+         # HELP vitrine_batches_total Sequencer transactions committed by this process.\n# TYPE vitrine_batches_total counter\nvitrine_batches_total {}\n\
+         # HELP vitrine_refused_total Statements refused by the rules.\n# TYPE vitrine_refused_total counter\nvitrine_refused_total {}\n\
+         # HELP vitrine_batch_seconds_total Time spent in sequencer batches.\n# TYPE vitrine_batch_seconds_total counter\nvitrine_batch_seconds_total {}\n\
+         # HELP vitrine_sequencing Whether this process holds the sequencer lock.\n# TYPE vitrine_sequencing gauge\nvitrine_sequencing {}\n",
+        status.appended.load(Ordering::Relaxed),
+        status.batches.load(Ordering::Relaxed),
+        status.refused.load(Ordering::Relaxed),
+        status.commit_micros.load(Ordering::Relaxed) as f64 / 1e6,
+        u8::from(status.ready.load(Ordering::Relaxed)),
+    );
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/plain; version=0.0.4"))
+        .body(text)
+}
+
+async fn not_found(request: actix_web::HttpRequest) -> AppResult<HttpResponse> {
+    Err(AppError::not_found(format!("no resource at {} {}", request.method(), request.path())))
+}

@@ -1,0 +1,704 @@
+//! The sequencer (DESIGN.md, "Sequencing"): one per log. It holds the tree's right edge
+//! (the rightmost tiles), takes validated statements from the handlers and commits them in
+//! batches: one PostgreSQL transaction inserts the entries with consecutive indices,
+//! applies the projections, writes the outbox rows, the tiles and the new signed
+//! checkpoint; then every waiting request gets its receipt. Rules are checked here, in log
+//! order, so no race can break them.
+//!
+//! Only one process sequences a log: the one holding a PostgreSQL advisory lock. The
+//! sequencer runs on a thread of its own with a connection of its own.
+
+use crate::db::schema;
+use crate::domain::{Directory, Effect, KeyRecord, Refusal, Registry, Role, Signer, State, StateKey};
+use crate::error::AppError;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+use vitrine_ledger::checkpoint::{Checkpoint, CheckpointPolicy};
+use vitrine_ledger::hash::Hash;
+use vitrine_ledger::merkle::inclusion_proof;
+use vitrine_ledger::note::NoteSigner;
+use vitrine_ledger::receipt::Receipt;
+use vitrine_ledger::statement::{Entry, SignedStatement, Statement};
+use vitrine_ledger::tile::{MemoryTiles, TileBuilder, TileKind, TileReader, TiledTree, partial_tiles};
+use vitrine_ledger::time::Timestamp;
+
+/// The advisory lock key of the sequencer ("vitrine" in ASCII).
+pub const SEQUENCER_LOCK: i64 = 0x0076_6974_7269_6e65;
+
+/// The kind of the first entry of every log, by which the platform key registers itself.
+pub const GENESIS_KIND: &str = "log.genesis";
+
+diesel::define_sql_function! {
+    /// PostgreSQL's `pg_try_advisory_lock`: takes a session lock if free.
+    fn pg_try_advisory_lock(key: BigInt) -> Bool;
+}
+
+/// A statement whose signatures verified, waiting to be sequenced.
+pub struct Submission {
+    /// The statement.
+    pub signed: SignedStatement,
+    /// SHA-256 of its canonical signed form: its identity for idempotency.
+    pub statement_hash: [u8; 32],
+    /// Where the receipt goes: `(receipt, newly appended)`.
+    pub reply: oneshot::Sender<Result<(Receipt, bool), AppError>>,
+}
+
+/// What the rest of the server sees of the sequencer.
+#[derive(Default)]
+pub struct SequencerStatus {
+    /// The sequencer holds the lock and its state is loaded.
+    pub ready: AtomicBool,
+    /// The newest checkpoint: size and signed note.
+    pub checkpoint: RwLock<Option<(u64, String)>>,
+    /// Entries appended since start.
+    pub appended: AtomicU64,
+    /// Transactions committed since start.
+    pub batches: AtomicU64,
+    /// Statements refused by rules since start.
+    pub refused: AtomicU64,
+    /// Sum of batch commit durations, in microseconds.
+    pub commit_micros: AtomicU64,
+}
+
+/// A handle to send statements to the sequencer.
+#[derive(Clone)]
+pub struct SequencerHandle {
+    sender: mpsc::Sender<Submission>,
+    /// Its status.
+    pub status: Arc<SequencerStatus>,
+}
+
+impl SequencerHandle {
+    /// Sends a statement and waits for its receipt.
+    pub async fn submit(&self, signed: SignedStatement, statement_hash: [u8; 32]) -> Result<(Receipt, bool), AppError> {
+        let (reply, receipt) = oneshot::channel();
+        self.sender
+            .send(Submission {
+                signed,
+                statement_hash,
+                reply,
+            })
+            .await
+            .map_err(|_| AppError::unavailable("the sequencer is shutting down"))?;
+        receipt
+            .await
+            .map_err(|_| AppError::unavailable("the sequencer stopped before answering"))?
+    }
+}
+
+/// What the sequencer needs to run.
+pub struct SequencerConfig {
+    /// The database.
+    pub database_url: String,
+    /// The log's checkpoint key; its name is the origin.
+    pub log_key: NoteSigner,
+    /// The platform's statement key.
+    pub platform_key: ed25519_dalek::SigningKey,
+    /// The kinds.
+    pub registry: Arc<Registry>,
+    /// The most statements per transaction.
+    pub batch_max: usize,
+    /// The allowed distance between `issued_at` and the log's clock.
+    pub max_clock_skew: Duration,
+}
+
+/// Starts the sequencer thread. It ends when every handle is dropped.
+pub fn start(config: SequencerConfig) -> (SequencerHandle, std::thread::JoinHandle<()>) {
+    let (sender, receiver) = mpsc::channel(65_536);
+    let status = Arc::new(SequencerStatus::default());
+    let handle = SequencerHandle {
+        sender,
+        status: status.clone(),
+    };
+    let thread = std::thread::Builder::new()
+        .name("sequencer".into())
+        .spawn(move || run(config, receiver, status))
+        .unwrap_or_else(|e| panic!("cannot start the sequencer thread: {e}"));
+    (handle, thread)
+}
+
+fn run(config: SequencerConfig, mut receiver: mpsc::Receiver<Submission>, status: Arc<SequencerStatus>) {
+    loop {
+        match Sequencer::open(&config, &status) {
+            Ok(mut sequencer) => {
+                status.ready.store(true, Ordering::SeqCst);
+                let finished = sequencer.serve(&mut receiver);
+                status.ready.store(false, Ordering::SeqCst);
+                if finished {
+                    return;
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "sequencer could not start; retrying");
+                // Answer what is waiting rather than leave it hanging.
+                while let Ok(submission) = receiver.try_recv() {
+                    let _ = submission
+                        .reply
+                        .send(Err(AppError::unavailable("the log is not ready; try again")));
+                }
+                if receiver.is_closed() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        }
+    }
+}
+
+struct Sequencer<'c> {
+    config: &'c SequencerConfig,
+    status: &'c SequencerStatus,
+    conn: PgConnection,
+    builder: TileBuilder,
+    directory: Directory,
+    last_logged_at: Option<Timestamp>,
+}
+
+/// One statement of a batch and what became of it.
+enum Outcome {
+    Appended { index: u64, entry: Entry },
+    Duplicate { index: u64 },
+    Refused(AppError),
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = schema::log_entries)]
+struct NewEntry {
+    idx: i64,
+    leaf_hash: Vec<u8>,
+    entry: Vec<u8>,
+    statement_hash: Vec<u8>,
+    kind: String,
+    subject: String,
+    logged_at: chrono::DateTime<chrono::Utc>,
+}
+
+fn to_chrono(t: Timestamp) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(t.unix_seconds(), (t.unix_nanos() % 1_000_000_000) as u32)
+        .unwrap_or_default()
+}
+
+fn from_chrono(t: chrono::DateTime<chrono::Utc>) -> Timestamp {
+    Timestamp::from_unix(t.timestamp(), t.timestamp_subsec_nanos()).unwrap_or_else(|_| Timestamp::now())
+}
+
+impl<'c> Sequencer<'c> {
+    fn open(config: &'c SequencerConfig, status: &'c SequencerStatus) -> Result<Sequencer<'c>, String> {
+        let mut conn = PgConnection::establish(&config.database_url).map_err(|e| e.to_string())?;
+        // Wait for the lock: another process may be sequencing.
+        let mut waited = false;
+        loop {
+            let locked: bool = diesel::select(pg_try_advisory_lock(SEQUENCER_LOCK))
+                .get_result(&mut conn)
+                .map_err(|e| e.to_string())?;
+            if locked {
+                break;
+            }
+            if !waited {
+                tracing::info!("another process sequences this log; waiting for its lock");
+                waited = true;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let mut sequencer = Sequencer {
+            config,
+            status,
+            conn,
+            builder: TileBuilder::new(),
+            directory: Directory::default(),
+            last_logged_at: None,
+        };
+        sequencer.load()?;
+        if sequencer.builder.size() == 0 {
+            sequencer.genesis()?;
+        }
+        tracing::info!(size = sequencer.builder.size(), "sequencer ready");
+        Ok(sequencer)
+    }
+
+    /// Loads the right edge, the directory and the last time from the tables, and checks
+    /// that the tiles agree with the newest checkpoint.
+    fn load(&mut self) -> Result<(), String> {
+        let latest = crate::db::latest_checkpoint(&mut self.conn).map_err(|e| e.to_string())?;
+        let (size, note) = match latest {
+            None => (0, None),
+            Some((size, note)) => (size as u64, Some(note)),
+        };
+        let mut partials = Vec::new();
+        {
+            let reader = crate::db::DbTiles::new(&mut self.conn, size);
+            for tile in partial_tiles(size) {
+                let data = reader
+                    .read_tile(tile)
+                    .map_err(|e| format!("reading {tile} to resume: {e}"))?;
+                partials.push((tile, data));
+            }
+        }
+        self.builder = TileBuilder::resume(size, &partials).map_err(|e| e.to_string())?;
+        if let Some(note) = &note {
+            let policy = CheckpointPolicy::log_only(self.config.log_key.verifier()).map_err(|e| e.to_string())?;
+            let checkpoint = policy
+                .open(note.as_bytes())
+                .map_err(|e| format!("the newest checkpoint does not verify with the log key: {e}"))?
+                .checkpoint;
+            if checkpoint.root != self.builder.root() {
+                return Err("INTEGRITY ALARM: the stored tiles do not hash to the newest checkpoint".into());
+            }
+        }
+        let count: i64 = schema::log_entries::table
+            .count()
+            .get_result(&mut self.conn)
+            .map_err(|e| e.to_string())?;
+        if count as u64 != size {
+            return Err(format!(
+                "INTEGRITY ALARM: {count} entries are stored but the newest checkpoint has {size}"
+            ));
+        }
+        self.last_logged_at = schema::log_entries::table
+            .select(schema::log_entries::logged_at)
+            .order(schema::log_entries::idx.desc())
+            .first::<chrono::DateTime<chrono::Utc>>(&mut self.conn)
+            .optional()
+            .map_err(|e| e.to_string())?
+            .map(from_chrono);
+        self.directory = Directory::default();
+        let organisations: Vec<(String, String)> = schema::organisations::table
+            .select((schema::organisations::id, schema::organisations::kind))
+            .load(&mut self.conn)
+            .map_err(|e| e.to_string())?;
+        self.directory.organisations.extend(organisations);
+        let keys: Vec<(Vec<u8>, String, String, Option<i64>)> = schema::participant_keys::table
+            .select((
+                schema::participant_keys::public_key,
+                schema::participant_keys::organisation_id,
+                schema::participant_keys::role,
+                schema::participant_keys::revoked_idx,
+            ))
+            .load(&mut self.conn)
+            .map_err(|e| e.to_string())?;
+        for (key, organisation, role, revoked) in keys {
+            let (Ok(key), Some(role)) = (<[u8; 32]>::try_from(key), Role::parse(&role)) else {
+                return Err("INTEGRITY ALARM: a malformed row in participant_keys".into());
+            };
+            self.directory.keys.insert(
+                key,
+                KeyRecord {
+                    organisation,
+                    role,
+                    revoked: revoked.is_some(),
+                },
+            );
+        }
+        if let Some(note) = note {
+            *self.status.checkpoint.write().map_err(|e| e.to_string())? = Some((size, note));
+        }
+        Ok(())
+    }
+
+    /// The first entry of a new log: the platform registers its organisation and key.
+    fn genesis(&mut self) -> Result<(), String> {
+        let platform = self.config.platform_key.verifying_key();
+        use base64::Engine as _;
+        let statement = Statement::from_value(json!({
+            "kind": GENESIS_KIND,
+            "subject": self.config.log_key.name(),
+            "issued_at": Timestamp::now().truncate_to_micros().to_string(),
+            "body": {
+                "origin": self.config.log_key.name(),
+                "checkpoint_key": self.config.log_key.verifier().to_verifier_key(),
+                "platform_key": base64::engine::general_purpose::STANDARD.encode(platform.as_bytes()),
+                "organisation": {"id": "platform", "name": "Vitrine platform", "kind": "platform"},
+            },
+        }))
+        .map_err(|e| e.to_string())?;
+        let mut signed = SignedStatement::new(statement);
+        signed.sign(&self.config.platform_key);
+        let (reply, _answer) = oneshot::channel();
+        let statement_hash = crate::routes::statement_hash(&signed);
+        self.process(vec![Submission {
+            signed,
+            statement_hash,
+            reply,
+        }]);
+        if self.builder.size() == 1 {
+            tracing::info!("logged the genesis entry");
+            Ok(())
+        } else {
+            Err("could not log the genesis entry".into())
+        }
+    }
+
+    /// Serves batches until the channel closes (returns true) or the connection fails
+    /// (returns false, to reopen).
+    fn serve(&mut self, receiver: &mut mpsc::Receiver<Submission>) -> bool {
+        loop {
+            let Some(first) = receiver.blocking_recv() else {
+                return true;
+            };
+            let mut batch = vec![first];
+            while batch.len() < self.config.batch_max {
+                match receiver.try_recv() {
+                    Ok(submission) => batch.push(submission),
+                    Err(_) => break,
+                }
+            }
+            if !self.process(batch) {
+                return false;
+            }
+        }
+    }
+
+    fn signers(&self, statement: &Statement, keys: &[[u8; 32]], state: &State<'_>) -> Result<Vec<Signer>, Refusal> {
+        if statement.kind() == GENESIS_KIND {
+            // Genesis is signed by the platform key, which it registers.
+            return Ok(keys
+                .iter()
+                .map(|k| Signer {
+                    public_key: *k,
+                    organisation: "platform".into(),
+                    role: Role::Platform,
+                })
+                .collect());
+        }
+        state.signers(keys)
+    }
+
+    /// Sequences one batch; false if the database failed (state reloaded on reopen).
+    fn process(&mut self, batch: Vec<Submission>) -> bool {
+        let started = Instant::now();
+        let now = Timestamp::now().truncate_to_micros();
+        let logged_at = match self.last_logged_at {
+            Some(last) if last > now => last,
+            _ => now,
+        };
+        let hashes: Vec<Vec<u8>> = batch.iter().map(|s| s.statement_hash.to_vec()).collect();
+        let existing: HashMap<Vec<u8>, i64> = match schema::log_entries::table
+            .filter(schema::log_entries::statement_hash.eq_any(&hashes))
+            .select((schema::log_entries::statement_hash, schema::log_entries::idx))
+            .load::<(Vec<u8>, i64)>(&mut self.conn)
+        {
+            Ok(rows) => rows.into_iter().collect(),
+            Err(e) => return self.fail(batch, e),
+        };
+        // Table state the rules need, fetched once for the batch.
+        let wanted: Vec<Vec<u8>> = batch
+            .iter()
+            .filter_map(|s| self.config.registry.get(s.signed.statement().kind()).map(|k| k.prefetch(s.signed.statement())))
+            .flatten()
+            .map(|StateKey::Document(h)| h.to_vec())
+            .collect();
+        let present_documents: Vec<Vec<u8>> = if wanted.is_empty() {
+            Vec::new()
+        } else {
+            match schema::documents::table
+                .filter(schema::documents::sha256.eq_any(&wanted))
+                .select(schema::documents::sha256)
+                .load(&mut self.conn)
+            {
+                Ok(rows) => rows,
+                Err(e) => return self.fail(batch, e),
+            }
+        };
+        let mut directory = std::mem::take(&mut self.directory);
+        let mut state = State {
+            directory: &mut directory,
+            present: present_documents
+                .into_iter()
+                .filter_map(|h| <[u8; 32]>::try_from(h).ok().map(StateKey::Document))
+                .collect(),
+        };
+        let mut outcomes = Vec::with_capacity(batch.len());
+        let mut rows = Vec::new();
+        let mut effects: Vec<(u64, Effect)> = Vec::new();
+        let mut in_batch: HashMap<[u8; 32], u64> = HashMap::new();
+        for submission in &batch {
+            let statement = submission.signed.statement();
+            if let Some(index) = existing.get(&submission.statement_hash.to_vec()) {
+                outcomes.push(Outcome::Duplicate { index: *index as u64 });
+                continue;
+            }
+            if let Some(index) = in_batch.get(&submission.statement_hash) {
+                outcomes.push(Outcome::Duplicate { index: *index });
+                continue;
+            }
+            let skew = statement.issued_at().abs_diff(&now);
+            if skew > self.config.max_clock_skew {
+                outcomes.push(Outcome::Refused(
+                    AppError::invalid(
+                        "clock-skew",
+                        "issued_at is too far from the log's clock",
+                        format!(
+                            "issued_at {} is {}s from the log's clock ({now}); at most {}s is allowed",
+                            statement.issued_at(),
+                            skew.as_secs(),
+                            self.config.max_clock_skew.as_secs()
+                        ),
+                    )
+                    .with("log_time", now.to_string()),
+                ));
+                continue;
+            }
+            let Some(kind) = self.config.registry.get(statement.kind()) else {
+                outcomes.push(Outcome::Refused(AppError::invalid(
+                    "unknown-kind",
+                    "Unknown statement kind",
+                    format!("the log does not accept statements of kind {:?}", statement.kind()),
+                )));
+                continue;
+            };
+            if statement.kind() == GENESIS_KIND && (self.builder.size() != 0 || !rows.is_empty()) {
+                outcomes.push(Outcome::Refused(AppError::conflict("the log already has its genesis entry")));
+                continue;
+            }
+            let keys: Vec<[u8; 32]> = submission.signed.signatures().iter().map(|s| s.public_key).collect();
+            let decided = self
+                .signers(statement, &keys, &state)
+                .and_then(|signers| kind.decide(statement, &signers, &state));
+            let decided = match decided {
+                Ok(decided) => decided,
+                Err(refusal) => {
+                    self.status.refused.fetch_add(1, Ordering::Relaxed);
+                    outcomes.push(Outcome::Refused(match refusal {
+                        Refusal::Invalid(m) => AppError::invalid("invalid-body", "The statement's body is invalid", m),
+                        Refusal::Forbidden(m) => AppError::forbidden(m),
+                        Refusal::Conflict(m) => AppError::conflict(m),
+                    }));
+                    continue;
+                }
+            };
+            let entry = match Entry::new(submission.signed.clone(), logged_at) {
+                Ok(entry) => entry,
+                Err(e) => {
+                    outcomes.push(Outcome::Refused(AppError::invalid("too-large", "The entry is too large", e.to_string())));
+                    continue;
+                }
+            };
+            let (index, leaf) = match self.builder.append(entry.bytes()) {
+                Ok(appended) => appended,
+                Err(e) => {
+                    outcomes.push(Outcome::Refused(AppError::invalid("too-large", "The entry is too large", e.to_string())));
+                    continue;
+                }
+            };
+            for effect in decided {
+                state.apply(&effect);
+                effects.push((index, effect));
+            }
+            in_batch.insert(submission.statement_hash, index);
+            rows.push(NewEntry {
+                idx: index as i64,
+                leaf_hash: leaf.0.to_vec(),
+                entry: entry.bytes().to_vec(),
+                statement_hash: submission.statement_hash.to_vec(),
+                kind: statement.kind().to_owned(),
+                subject: statement.subject().to_owned(),
+                logged_at: to_chrono(logged_at),
+            });
+            outcomes.push(Outcome::Appended { index, entry });
+        }
+        self.directory = directory;
+        let mut published = None;
+        if !rows.is_empty() {
+            let tiles = self.builder.take_tiles();
+            let size = self.builder.size();
+            let checkpoint = Checkpoint {
+                origin: self.config.log_key.name().to_owned(),
+                size,
+                root: self.builder.root(),
+                extensions: Vec::new(),
+            };
+            let note = match checkpoint.sign(&self.config.log_key) {
+                Ok(note) => note,
+                Err(e) => return self.fail(batch, e),
+            };
+            let committed = self.conn.transaction(|conn| {
+                for chunk in rows.chunks(5_000) {
+                    diesel::insert_into(schema::log_entries::table).values(chunk).execute(conn)?;
+                }
+                project(conn, &effects)?;
+                let outbox: Vec<_> = rows
+                    .iter()
+                    .map(|r| {
+                        (
+                            schema::outbox::entry_idx.eq(r.idx),
+                            schema::outbox::topic.eq("entry.logged"),
+                            schema::outbox::payload.eq(json!({"index": r.idx, "kind": r.kind, "subject": r.subject})),
+                        )
+                    })
+                    .collect();
+                for chunk in outbox.chunks(10_000) {
+                    diesel::insert_into(schema::outbox::table).values(chunk).execute(conn)?;
+                }
+                for (tile, data) in &tiles {
+                    let TileKind::Hashes(level) = tile.kind else { continue };
+                    diesel::insert_into(schema::log_tiles::table)
+                        .values((
+                            schema::log_tiles::level.eq(i16::from(level)),
+                            schema::log_tiles::idx.eq(tile.index as i64),
+                            schema::log_tiles::hashes.eq(data),
+                        ))
+                        .on_conflict((schema::log_tiles::level, schema::log_tiles::idx))
+                        .do_update()
+                        .set(schema::log_tiles::hashes.eq(data))
+                        .execute(conn)?;
+                }
+                diesel::insert_into(schema::checkpoints::table)
+                    .values((
+                        schema::checkpoints::size.eq(size as i64),
+                        schema::checkpoints::root.eq(checkpoint.root.0.to_vec()),
+                        schema::checkpoints::note.eq(&note),
+                    ))
+                    .execute(conn)?;
+                Ok::<(), diesel::result::Error>(())
+            });
+            if let Err(e) = committed {
+                return self.fail_after_append(batch, outcomes, e);
+            }
+            self.last_logged_at = Some(logged_at);
+            self.status.appended.fetch_add(rows.len() as u64, Ordering::Relaxed);
+            self.status.batches.fetch_add(1, Ordering::Relaxed);
+            self.status
+                .commit_micros
+                .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+            if let Ok(mut latest) = self.status.checkpoint.write() {
+                *latest = Some((size, note.clone()));
+            }
+            let mut memory = MemoryTiles::default();
+            memory.store(tiles);
+            published = Some((size, note, memory));
+        }
+        self.answer(batch, outcomes, published);
+        true
+    }
+
+    /// Sends every receipt and refusal.
+    fn answer(&mut self, batch: Vec<Submission>, outcomes: Vec<Outcome>, published: Option<(u64, String, MemoryTiles)>) {
+        let latest = self.status.checkpoint.read().ok().and_then(|c| c.clone());
+        for (submission, outcome) in batch.into_iter().zip(outcomes) {
+            let answer = match outcome {
+                Outcome::Refused(e) => Err(e),
+                Outcome::Appended { index, entry } => match &published {
+                    Some((size, note, tiles)) => {
+                        // Every hash the proof of a new entry needs is in the tiles this
+                        // batch wrote: the rightmost tile of each level.
+                        let tree = TiledTree::new(*size, tiles);
+                        inclusion_proof(&tree, index, *size)
+                            .map(|proof| (receipt(index, &entry, note, &proof), true))
+                            .map_err(AppError::internal)
+                    }
+                    None => Err(AppError::internal("appended without a checkpoint")),
+                },
+                Outcome::Duplicate { index } => match &latest {
+                    Some((size, note)) => self.stored_receipt(index, *size, note).map(|r| (r, false)),
+                    None => Err(AppError::internal("a duplicate without a checkpoint")),
+                },
+            };
+            let _ = submission.reply.send(answer);
+        }
+    }
+
+    /// A receipt for an entry already in the log, from the stored tiles.
+    fn stored_receipt(&mut self, index: u64, size: u64, note: &str) -> Result<Receipt, AppError> {
+        let bytes: Vec<u8> = schema::log_entries::table
+            .filter(schema::log_entries::idx.eq(index as i64))
+            .select(schema::log_entries::entry)
+            .first(&mut self.conn)?;
+        let entry = Entry::parse(&bytes).map_err(AppError::internal)?;
+        let reader = crate::db::DbTiles::new(&mut self.conn, size);
+        let tree = TiledTree::new(size, &reader);
+        let proof = inclusion_proof(&tree, index, size).map_err(AppError::internal)?;
+        Ok(receipt(index, &entry, note, &proof))
+    }
+
+    fn fail(&mut self, batch: Vec<Submission>, error: impl std::fmt::Display) -> bool {
+        tracing::error!(error = %error, "sequencer batch failed");
+        for submission in batch {
+            let _ = submission.reply.send(Err(AppError::unavailable("the log could not commit this batch; try again")));
+        }
+        false
+    }
+
+    fn fail_after_append(&mut self, batch: Vec<Submission>, outcomes: Vec<Outcome>, error: diesel::result::Error) -> bool {
+        tracing::error!(error = %error, "sequencer transaction failed; reloading");
+        for (submission, outcome) in batch.into_iter().zip(outcomes) {
+            let answer = match outcome {
+                Outcome::Refused(e) => Err(e),
+                _ => Err(AppError::unavailable("the log could not commit this batch; try again")),
+            };
+            let _ = submission.reply.send(answer);
+        }
+        false
+    }
+}
+
+/// Writes the effects of a batch into the projection tables.
+fn project(conn: &mut PgConnection, effects: &[(u64, Effect)]) -> QueryResult<()> {
+    for (index, effect) in effects {
+        let index = *index as i64;
+        match effect {
+            Effect::RegisterOrganisation { id, name, kind } => {
+                diesel::insert_into(schema::organisations::table)
+                    .values((
+                        schema::organisations::id.eq(id),
+                        schema::organisations::name.eq(name),
+                        schema::organisations::kind.eq(kind),
+                        schema::organisations::registered_idx.eq(index),
+                    ))
+                    .execute(conn)?;
+            }
+            Effect::RegisterKey {
+                public_key,
+                organisation,
+                role,
+            } => {
+                diesel::insert_into(schema::participant_keys::table)
+                    .values((
+                        schema::participant_keys::public_key.eq(public_key.to_vec()),
+                        schema::participant_keys::organisation_id.eq(organisation),
+                        schema::participant_keys::role.eq(role.as_str()),
+                        schema::participant_keys::registered_idx.eq(index),
+                    ))
+                    .execute(conn)?;
+            }
+            Effect::RevokeKey { public_key } => {
+                diesel::update(schema::participant_keys::table.find(public_key.to_vec()))
+                    .set(schema::participant_keys::revoked_idx.eq(index))
+                    .execute(conn)?;
+            }
+            Effect::PublishDocument {
+                sha256,
+                title,
+                organisation,
+            } => {
+                diesel::insert_into(schema::documents::table)
+                    .values((
+                        schema::documents::sha256.eq(sha256.to_vec()),
+                        schema::documents::title.eq(title),
+                        schema::documents::organisation_id.eq(organisation),
+                        schema::documents::entry_idx.eq(index),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A receipt for `entry` at `index`, proved against the signed checkpoint `note`.
+pub fn receipt(index: u64, entry: &Entry, note: &str, proof: &[Hash]) -> Receipt {
+    Receipt {
+        index,
+        leaf_hash: entry.leaf_hash().to_base64(),
+        logged_at: entry.logged_at().to_string(),
+        checkpoint: note.to_owned(),
+        inclusion_proof: proof.iter().map(Hash::to_base64).collect(),
+        entry: Some(entry.to_value()),
+    }
+}
