@@ -6,6 +6,24 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
 
+# The server's tests need PostgreSQL's server binaries and libpq (for diesel).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! [ -e /usr/include/postgresql/libpq-fe.h ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql libpq-dev
+fi
+# The tests start a private PostgreSQL cluster here; stop it when they are done.
+test_pg="${TMPDIR:-/tmp}/vitrine-test-postgres/postgres"
+stop_test_pg() {
+    if [ -f "$test_pg/postmaster.pid" ]; then
+        pg_ctl=$(ls -d /usr/lib/postgresql/*/bin/pg_ctl | sort -V | tail -n 1)
+        if [ "$(id -u)" = 0 ]; then
+            runuser -u postgres -- "$pg_ctl" stop -D "$test_pg" -m fast -w >/dev/null 2>&1 || true
+        else
+            "$pg_ctl" stop -D "$test_pg" -m fast -w >/dev/null 2>&1 || true
+        fi
+    fi
+}
+trap stop_test_pg EXIT
+
 # The outside verifier needs Python's `cryptography` for Ed25519.
 if ! python3 -c 'import cryptography' 2>/dev/null; then
     python3 -m pip install --quiet --disable-pip-version-check cryptography

@@ -105,7 +105,10 @@ impl Settings {
 
     /// Applies `VITRINE_*` variables from `get`.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), SettingsError> {
-        fn parsed<T: std::str::FromStr>(name: &'static str, value: String) -> Result<T, SettingsError>
+        fn parsed<T: std::str::FromStr>(
+            name: &'static str,
+            value: String,
+        ) -> Result<T, SettingsError>
         where
             T::Err: std::fmt::Display,
         {
@@ -176,7 +179,8 @@ mod tests {
 
     #[test]
     fn environment_overrides_file_and_defaults() {
-        let mut settings: Settings = toml::from_str("listen = \"127.0.0.1:9000\"\nbatch_max = 10\n").unwrap();
+        let mut settings: Settings =
+            toml::from_str("listen = \"127.0.0.1:9000\"\nbatch_max = 10\n").unwrap();
         assert_eq!(settings.listen.port(), 9000);
         settings
             .apply_env(|name| match name {

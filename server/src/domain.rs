@@ -63,7 +63,8 @@ impl Role {
 }
 
 /// The kinds of organisation.
-pub const ORGANISATION_KINDS: [&str; 5] = ["buyer", "supplier", "charity", "supervisor", "platform"];
+pub const ORGANISATION_KINDS: [&str; 5] =
+    ["buyer", "supplier", "charity", "supervisor", "platform"];
 
 /// A registered key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,7 +187,9 @@ impl State<'_> {
     pub fn apply(&mut self, effect: &Effect) {
         match effect {
             Effect::RegisterOrganisation { id, kind, .. } => {
-                self.directory.organisations.insert(id.clone(), kind.clone());
+                self.directory
+                    .organisations
+                    .insert(id.clone(), kind.clone());
             }
             Effect::RegisterKey {
                 public_key,
@@ -229,7 +232,12 @@ pub trait Kind: Send + Sync {
 
     /// Checks the signers and the rules against the current state, in log order, and
     /// returns the effects.
-    fn decide(&self, statement: &Statement, signers: &[Signer], state: &State<'_>) -> Result<Vec<Effect>, Refusal>;
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+    ) -> Result<Vec<Effect>, Refusal>;
 }
 
 fn text<'a>(body: &'a Value, field: &str) -> Result<&'a str, String> {
@@ -273,11 +281,17 @@ fn identifier(body: &Value, field: &str) -> Result<String, String> {
     if ok {
         Ok(id.to_owned())
     } else {
-        Err(format!("body.{field} must be 1 to 64 letters, digits, '-', '_' or '.'"))
+        Err(format!(
+            "body.{field} must be 1 to 64 letters, digits, '-', '_' or '.'"
+        ))
     }
 }
 
-fn any_signer(signers: &[Signer], allowed: impl Fn(&Signer) -> bool, what: &str) -> Result<(), Refusal> {
+fn any_signer(
+    signers: &[Signer],
+    allowed: impl Fn(&Signer) -> bool,
+    what: &str,
+) -> Result<(), Refusal> {
     if signers.iter().any(allowed) {
         Ok(())
     } else {
@@ -299,17 +313,31 @@ impl Kind for OrganisationRegistered {
         text(body, "name")?;
         let kind = text(body, "kind")?;
         if !ORGANISATION_KINDS.contains(&kind) {
-            return Err(format!("body.kind must be one of {}", ORGANISATION_KINDS.join(", ")));
+            return Err(format!(
+                "body.kind must be one of {}",
+                ORGANISATION_KINDS.join(", ")
+            ));
         }
         Ok(())
     }
 
-    fn decide(&self, statement: &Statement, signers: &[Signer], state: &State<'_>) -> Result<Vec<Effect>, Refusal> {
-        any_signer(signers, |s| s.role.is_platform(), "the platform or a platform administrator")?;
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+    ) -> Result<Vec<Effect>, Refusal> {
+        any_signer(
+            signers,
+            |s| s.role.is_platform(),
+            "the platform or a platform administrator",
+        )?;
         let body = statement.body();
         let id = identifier(body, "id").map_err(Refusal::Invalid)?;
         if state.directory.organisations.contains_key(&id) {
-            return Err(Refusal::Conflict(format!("organisation {id} is already registered")));
+            return Err(Refusal::Conflict(format!(
+                "organisation {id} is already registered"
+            )));
         }
         Ok(vec![Effect::RegisterOrganisation {
             id,
@@ -341,7 +369,12 @@ impl Kind for KeyRegistered {
         }
     }
 
-    fn decide(&self, statement: &Statement, signers: &[Signer], state: &State<'_>) -> Result<Vec<Effect>, Refusal> {
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+    ) -> Result<Vec<Effect>, Refusal> {
         let body = statement.body();
         let organisation = identifier(body, "organisation").map_err(Refusal::Invalid)?;
         let key = public_key(body, "public_key").map_err(Refusal::Invalid)?;
@@ -350,18 +383,30 @@ impl Kind for KeyRegistered {
             .and_then(Role::parse)
             .ok_or_else(|| Refusal::Invalid("body.role is not a role".into()))?;
         let Some(kind) = state.directory.organisations.get(&organisation) else {
-            return Err(Refusal::Conflict(format!("organisation {organisation} is not registered")));
+            return Err(Refusal::Conflict(format!(
+                "organisation {organisation} is not registered"
+            )));
         };
         if role == Role::PlatformAdmin && kind != "platform" {
-            return Err(Refusal::Conflict("platform administrators belong to the platform organisation".into()));
+            return Err(Refusal::Conflict(
+                "platform administrators belong to the platform organisation".into(),
+            ));
         }
         any_signer(
             signers,
-            |s| s.role.is_platform() || (s.role == Role::OrganisationAdmin && s.organisation == organisation && role != Role::PlatformAdmin),
+            |s| {
+                s.role.is_platform()
+                    || (s.role == Role::OrganisationAdmin
+                        && s.organisation == organisation
+                        && role != Role::PlatformAdmin)
+            },
             "the platform, a platform administrator or an administrator of the organisation",
         )?;
         if state.directory.keys.contains_key(&key) {
-            return Err(Refusal::Conflict(format!("key {} is already registered", BASE64.encode(key))));
+            return Err(Refusal::Conflict(format!(
+                "key {} is already registered",
+                BASE64.encode(key)
+            )));
         }
         Ok(vec![Effect::RegisterKey {
             public_key: key,
@@ -387,20 +432,37 @@ impl Kind for KeyRevoked {
         Ok(())
     }
 
-    fn decide(&self, statement: &Statement, signers: &[Signer], state: &State<'_>) -> Result<Vec<Effect>, Refusal> {
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+    ) -> Result<Vec<Effect>, Refusal> {
         let key = public_key(statement.body(), "public_key").map_err(Refusal::Invalid)?;
         let Some(record) = state.directory.keys.get(&key) else {
-            return Err(Refusal::Conflict(format!("key {} is not registered", BASE64.encode(key))));
+            return Err(Refusal::Conflict(format!(
+                "key {} is not registered",
+                BASE64.encode(key)
+            )));
         };
         if record.revoked {
-            return Err(Refusal::Conflict(format!("key {} is already revoked", BASE64.encode(key))));
+            return Err(Refusal::Conflict(format!(
+                "key {} is already revoked",
+                BASE64.encode(key)
+            )));
         }
         if record.role == Role::Platform {
-            return Err(Refusal::Conflict("the platform key is replaced, not revoked".into()));
+            return Err(Refusal::Conflict(
+                "the platform key is replaced, not revoked".into(),
+            ));
         }
         any_signer(
             signers,
-            |s| s.role.is_platform() || s.public_key == key || (s.role == Role::OrganisationAdmin && s.organisation == record.organisation),
+            |s| {
+                s.role.is_platform()
+                    || s.public_key == key
+                    || (s.role == Role::OrganisationAdmin && s.organisation == record.organisation)
+            },
             "the platform, an administrator of the key's organisation or the key itself",
         )?;
         Ok(vec![Effect::RevokeKey { public_key: key }])
@@ -438,7 +500,12 @@ impl Kind for DocumentPublished {
             .unwrap_or_default()
     }
 
-    fn decide(&self, statement: &Statement, signers: &[Signer], state: &State<'_>) -> Result<Vec<Effect>, Refusal> {
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+    ) -> Result<Vec<Effect>, Refusal> {
         let body = statement.body();
         let sha256 = document_hash(body).map_err(Refusal::Invalid)?;
         if state.present.contains(&StateKey::Document(sha256)) {
@@ -447,7 +514,9 @@ impl Kind for DocumentPublished {
                 Hash(sha256).to_hex()
             )));
         }
-        let signer = signers.first().ok_or_else(|| Refusal::Forbidden("unsigned".into()))?;
+        let signer = signers
+            .first()
+            .ok_or_else(|| Refusal::Forbidden("unsigned".into()))?;
         Ok(vec![Effect::PublishDocument {
             sha256,
             title: text(body, "title").map_err(Refusal::Invalid)?.to_owned(),
@@ -466,29 +535,47 @@ impl Kind for Genesis {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["origin", "checkpoint_key", "platform_key", "organisation"])?;
+        only(
+            body,
+            &["origin", "checkpoint_key", "platform_key", "organisation"],
+        )?;
         text(body, "origin")?;
         text(body, "checkpoint_key")?;
         public_key(body, "platform_key")?;
-        let organisation = body.get("organisation").ok_or("body.organisation is missing")?;
+        let organisation = body
+            .get("organisation")
+            .ok_or("body.organisation is missing")?;
         identifier(organisation, "id")?;
         text(organisation, "name")?;
         Ok(())
     }
 
-    fn decide(&self, statement: &Statement, signers: &[Signer], state: &State<'_>) -> Result<Vec<Effect>, Refusal> {
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+    ) -> Result<Vec<Effect>, Refusal> {
         if !state.directory.organisations.is_empty() {
-            return Err(Refusal::Conflict("the log already has its genesis entry".into()));
+            return Err(Refusal::Conflict(
+                "the log already has its genesis entry".into(),
+            ));
         }
         let body = statement.body();
         let key = public_key(body, "platform_key").map_err(Refusal::Invalid)?;
-        any_signer(signers, |s| s.public_key == key, "the platform key it registers")?;
+        any_signer(
+            signers,
+            |s| s.public_key == key,
+            "the platform key it registers",
+        )?;
         let organisation = &body["organisation"];
         let id = identifier(organisation, "id").map_err(Refusal::Invalid)?;
         Ok(vec![
             Effect::RegisterOrganisation {
                 id: id.clone(),
-                name: text(organisation, "name").map_err(Refusal::Invalid)?.to_owned(),
+                name: text(organisation, "name")
+                    .map_err(Refusal::Invalid)?
+                    .to_owned(),
                 kind: "platform".into(),
             },
             Effect::RegisterKey {

@@ -28,7 +28,12 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     /// A problem.
-    pub fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> AppError {
+    pub fn new(
+        status: StatusCode,
+        kind: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> AppError {
         AppError {
             status,
             kind,
@@ -61,17 +66,32 @@ impl AppError {
 
     /// 403: a signer is not allowed to make this statement.
     pub fn forbidden(detail: impl Into<String>) -> AppError {
-        AppError::new(StatusCode::FORBIDDEN, "unauthorized-signer", "A signer is not allowed to make this statement", detail)
+        AppError::new(
+            StatusCode::FORBIDDEN,
+            "unauthorized-signer",
+            "A signer is not allowed to make this statement",
+            detail,
+        )
     }
 
     /// 409: the statement breaks a rule of the current state.
     pub fn conflict(detail: impl Into<String>) -> AppError {
-        AppError::new(StatusCode::CONFLICT, "rule-violation", "The statement breaks a rule of the log's current state", detail)
+        AppError::new(
+            StatusCode::CONFLICT,
+            "rule-violation",
+            "The statement breaks a rule of the log's current state",
+            detail,
+        )
     }
 
     /// 503: not ready (the sequencer is starting or another instance sequences).
     pub fn unavailable(detail: impl Into<String>) -> AppError {
-        AppError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Temporarily unavailable", detail)
+        AppError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Temporarily unavailable",
+            detail,
+        )
     }
 
     /// 500, logged with its cause; the client sees a generic message.
@@ -104,7 +124,13 @@ impl AppError {
 
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.title, self.status.as_u16(), self.detail)
+        write!(
+            f,
+            "{} ({}): {}",
+            self.title,
+            self.status.as_u16(),
+            self.detail
+        )
     }
 }
 

@@ -50,7 +50,8 @@ pub enum StartError {
 pub fn load_or_create_key(path: &Path, name: &str) -> Result<NoteSigner, StartError> {
     match std::fs::read_to_string(path) {
         Ok(text) => {
-            let signer = NoteSigner::parse(&text).map_err(|e| StartError::Key(format!("{}: {e}", path.display())))?;
+            let signer = NoteSigner::parse(&text)
+                .map_err(|e| StartError::Key(format!("{}: {e}", path.display())))?;
             if signer.name() != name {
                 return Err(StartError::Key(format!(
                     "{}: the key is named {:?}, but the log's origin is {name:?}",
@@ -62,13 +63,15 @@ pub fn load_or_create_key(path: &Path, name: &str) -> Result<NoteSigner, StartEr
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let mut seed = [0u8; 32];
-            getrandom::fill(&mut seed).map_err(|e| StartError::Key(format!("no randomness: {e}")))?;
+            getrandom::fill(&mut seed)
+                .map_err(|e| StartError::Key(format!("no randomness: {e}")))?;
             let signer = NoteSigner::new(name, KeyType::Ed25519, SigningKey::from_bytes(&seed))
                 .map_err(|e| StartError::Key(e.to_string()))?;
             use std::io::Write as _;
             use std::os::unix::fs::OpenOptionsExt as _;
             if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| StartError::Key(format!("{}: {e}", parent.display())))?;
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| StartError::Key(format!("{}: {e}", parent.display())))?;
             }
             let mut file = std::fs::OpenOptions::new()
                 .write(true)
@@ -93,9 +96,10 @@ pub fn database(settings: &Settings) -> Result<(String, Option<PrivateCluster>),
     let cluster = PrivateCluster::start(&settings.data_dir, settings.pg_bin.as_deref())?;
     let mut admin = diesel::PgConnection::establish(&cluster.url("postgres"))
         .map_err(|e| StartError::Database(format!("connecting to the private cluster: {e}")))?;
-    let exists: i64 = diesel::sql_query("SELECT 1 AS one FROM pg_database WHERE datname = 'vitrine'")
-        .execute(&mut admin)
-        .map_err(|e| StartError::Database(e.to_string()))? as i64;
+    let exists: i64 =
+        diesel::sql_query("SELECT 1 AS one FROM pg_database WHERE datname = 'vitrine'")
+            .execute(&mut admin)
+            .map_err(|e| StartError::Database(e.to_string()))? as i64;
     if exists == 0 {
         diesel::sql_query("CREATE DATABASE vitrine")
             .execute(&mut admin)
@@ -106,7 +110,8 @@ pub fn database(settings: &Settings) -> Result<(String, Option<PrivateCluster>),
 
 /// Runs the migrations on `url`.
 pub fn migrate(url: &str) -> Result<Vec<String>, StartError> {
-    let mut conn = diesel::PgConnection::establish(url).map_err(|e| StartError::Database(format!("connecting to PostgreSQL: {e}")))?;
+    let mut conn = diesel::PgConnection::establish(url)
+        .map_err(|e| StartError::Database(format!("connecting to PostgreSQL: {e}")))?;
     db::migrate(&mut conn).map_err(StartError::Database)
 }
 
@@ -156,11 +161,9 @@ impl Application {
             log_key: log_key.verifier(),
             platform_key: platform_key.signing_key().verifying_key().to_bytes(),
         });
-        let payload = web::PayloadConfig::new(routes::MAX_STATEMENT_BYTES + 1024);
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .app_data(payload.clone())
                 .wrap(middleware::Compress::default())
                 .configure(routes::configure)
         });
@@ -211,10 +214,10 @@ impl Application {
         server.await?;
         tokio::task::spawn_blocking(move || {
             let _ = sequencer.join();
-            if let Some(cluster) = cluster.as_mut() {
-                if let Err(e) = cluster.stop() {
-                    tracing::warn!(error = %e, "stopping PostgreSQL");
-                }
+            if let Some(cluster) = cluster.as_mut()
+                && let Err(e) = cluster.stop()
+            {
+                tracing::warn!(error = %e, "stopping PostgreSQL");
             }
         })
         .await

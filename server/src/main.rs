@@ -11,7 +11,11 @@ use vitrine_server::config::Settings;
 use vitrine_server::{Application, load_or_create_key};
 
 #[derive(Parser)]
-#[command(name = "vitrine-server", version, about = "Vitrine's server: the verifiable log over HTTP")]
+#[command(
+    name = "vitrine-server",
+    version,
+    about = "Vitrine's server: the verifiable log over HTTP"
+)]
 struct Cli {
     /// A TOML settings file; VITRINE_* environment variables override it.
     #[arg(long, short, global = true)]
@@ -72,13 +76,18 @@ fn serve(settings: Settings) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     runtime.block_on(async move {
         let listen = settings.listen;
-        let app = Application::build(settings).await.map_err(|e| e.to_string())?;
+        let app = Application::build(settings)
+            .await
+            .map_err(|e| e.to_string())?;
         eprintln!(
             "vitrine-server: listening on http://{}:{}  (log: /log/, API: /api/v1/)",
             listen.ip(),
             app.port()
         );
-        eprintln!("vitrine-server: checkpoint verifier key: {}", app.checkpoint_key());
+        eprintln!(
+            "vitrine-server: checkpoint verifier key: {}",
+            app.checkpoint_key()
+        );
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
 }
@@ -100,8 +109,11 @@ fn bootstrap_admin(settings: &Settings, public_key: &str) -> Result<(), String> 
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(public_key.trim())
         .map_err(|_| "--public-key must be base64 of an Ed25519 public key".to_owned())?;
-    let key: [u8; 32] = bytes.try_into().map_err(|_| "--public-key must be 32 bytes".to_owned())?;
-    VerifyingKey::from_bytes(&key).map_err(|_| "--public-key is not an Ed25519 point".to_owned())?;
+    let key: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| "--public-key must be 32 bytes".to_owned())?;
+    VerifyingKey::from_bytes(&key)
+        .map_err(|_| "--public-key is not an Ed25519 point".to_owned())?;
     let platform = load_or_create_key(
         &settings.platform_key_path(),
         &format!("{}/platform", settings.log_origin),
@@ -130,6 +142,8 @@ fn bootstrap_admin(settings: &Settings, public_key: &str) -> Result<(), String> 
         println!("{body}");
         Ok(())
     } else {
-        Err(format!("the server refused the registration ({status}): {body}"))
+        Err(format!(
+            "the server refused the registration ({status}): {body}"
+        ))
     }
 }

@@ -32,6 +32,12 @@ pub enum ClusterError {
         /// Why.
         source: std::io::Error,
     },
+    /// The `postgres` user cannot reach the data directory.
+    #[error(
+        "PostgreSQL runs as the postgres user, which cannot reach {0}; choose a data directory \
+         it can reach (VITRINE_DATA_DIR), such as one under /var/lib or /tmp"
+    )]
+    Unreachable(PathBuf),
     /// The socket path would be too long for a Unix socket.
     #[error("the data directory path {0} is too long for a Unix socket; use a shorter one")]
     PathTooLong(PathBuf),
@@ -94,7 +100,10 @@ fn is_root() -> bool {
 }
 
 fn chown_to_postgres(path: &Path) -> Result<(), ClusterError> {
-    run(Command::new("chown").arg("-R").arg("postgres:postgres").arg(path))
+    run(Command::new("chown")
+        .arg("-R")
+        .arg("postgres:postgres")
+        .arg(path))
 }
 
 fn run(command: &mut Command) -> Result<(), ClusterError> {
@@ -147,6 +156,16 @@ impl PrivateCluster {
             stopped: false,
         };
         std::fs::create_dir_all(&cluster.socket_dir).map_err(io(&cluster.socket_dir))?;
+        if cluster.as_postgres {
+            let reachable = Command::new("runuser")
+                .args(["-u", "postgres", "--", "test", "-x"])
+                .arg(&data_dir)
+                .status()
+                .is_ok_and(|s| s.success());
+            if !reachable {
+                return Err(ClusterError::Unreachable(data_dir));
+            }
+        }
         if !cluster.data.join("PG_VERSION").is_file() {
             std::fs::create_dir_all(&cluster.data).map_err(io(&cluster.data))?;
             if cluster.as_postgres {
@@ -157,7 +176,12 @@ impl PrivateCluster {
                 .command("initdb")
                 .arg("-D")
                 .arg(&cluster.data)
-                .args(["--username=postgres", "--auth=trust", "--encoding=UTF8", "--locale=C"]))?;
+                .args([
+                    "--username=postgres",
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C",
+                ]))?;
         }
         if cluster.as_postgres {
             chown_to_postgres(&cluster.socket_dir)?;
@@ -208,7 +232,11 @@ impl PrivateCluster {
     pub fn url(&self, database: &str) -> String {
         format!(
             "host='{}' dbname='{database}' user='postgres'",
-            self.socket_dir.display().to_string().replace('\\', "\\\\").replace('\'', "\\'")
+            self.socket_dir
+                .display()
+                .to_string()
+                .replace('\\', "\\\\")
+                .replace('\'', "\\'")
         )
     }
 

@@ -72,51 +72,87 @@ pub fn statement_hash(signed: &SignedStatement) -> [u8; 32] {
 fn statement_error(e: StatementError) -> AppError {
     match e {
         StatementError::Json(m) => AppError::bad_request("invalid-json", m),
-        StatementError::Number(n) => AppError::invalid("floating-point", "Statements carry no floating-point numbers", n.to_string()),
+        StatementError::Number(n) => AppError::invalid(
+            "floating-point",
+            "Statements carry no floating-point numbers",
+            n.to_string(),
+        ),
         StatementError::BadSignature { index, public_key } => AppError::invalid(
             "bad-signature",
             "A signature does not verify",
             format!("signature {index} (key {public_key}) does not verify over this statement"),
         )
         .with("signature", index),
-        StatementError::Unsigned => AppError::invalid("unsigned", "The statement is not signed", "add at least one signature"),
+        StatementError::Unsigned => AppError::invalid(
+            "unsigned",
+            "The statement is not signed",
+            "add at least one signature",
+        ),
         StatementError::TooLarge(n) => AppError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too-large",
             "The entry is too large",
             format!("the entry would have {n} bytes; at most 65535 (reference documents by hash)"),
         ),
-        other => AppError::invalid("invalid-statement", "Not a valid statement", other.to_string()),
+        other => AppError::invalid(
+            "invalid-statement",
+            "Not a valid statement",
+            other.to_string(),
+        ),
     }
 }
 
-async fn post_statement(state: web::Data<AppState>, body: web::Bytes) -> AppResult<HttpResponse> {
-    if body.len() > MAX_STATEMENT_BYTES {
-        return Err(AppError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too-large",
-            "The statement is too large",
-            format!("at most {MAX_STATEMENT_BYTES} bytes"),
-        ));
+/// Reads a request body of at most `limit` bytes, refusing larger ones with a problem.
+async fn read_body(mut payload: web::Payload, limit: usize) -> AppResult<Vec<u8>> {
+    use futures_util::StreamExt as _;
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| AppError::bad_request("invalid-body", e.to_string()))?;
+        if body.len() + chunk.len() > limit {
+            return Err(AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "The statement is too large",
+                format!("a request body is at most {limit} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
     }
-    let value = jcs::parse(&body).map_err(|e| AppError::bad_request("invalid-json", e.to_string()))?;
+    Ok(body)
+}
+
+async fn post_statement(
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let body = read_body(payload, MAX_STATEMENT_BYTES).await?;
+    let value =
+        jcs::parse(&body).map_err(|e| AppError::bad_request("invalid-json", e.to_string()))?;
     let signed = SignedStatement::from_value(value).map_err(statement_error)?;
     signed.verify().map_err(statement_error)?;
+    // The entry's size is the log's first rule, whatever the kind.
+    Entry::new(signed.clone(), Timestamp::now()).map_err(statement_error)?;
     let statement = signed.statement();
     let kind = state.registry.get(statement.kind()).ok_or_else(|| {
         AppError::invalid(
             "unknown-kind",
             "Unknown statement kind",
-            format!("the log does not accept statements of kind {:?}", statement.kind()),
+            format!(
+                "the log does not accept statements of kind {:?}",
+                statement.kind()
+            ),
         )
         .with("kinds", state.registry.names())
     })?;
     kind.check_body(statement.body())
         .map_err(|m| AppError::invalid("invalid-body", "The statement's body is invalid", m))?;
-    Entry::new(signed.clone(), Timestamp::now()).map_err(statement_error)?;
     let hash = statement_hash(&signed);
     let (receipt, appended) = state.sequencer.submit(signed, hash).await?;
-    let status = if appended { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if appended {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok(HttpResponse::build(status).json(receipt))
 }
 
@@ -158,8 +194,9 @@ async fn current_checkpoint(state: &web::Data<AppState>) -> AppResult<(u64, Stri
 }
 
 fn parse_index(text: &str) -> AppResult<u64> {
-    text.parse()
-        .map_err(|_| AppError::bad_request("invalid-index", format!("{text:?} is not an entry index")))
+    text.parse().map_err(|_| {
+        AppError::bad_request("invalid-index", format!("{text:?} is not an entry index"))
+    })
 }
 
 async fn get_entry(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
@@ -182,12 +219,17 @@ async fn get_entry(state: web::Data<AppState>, path: web::Path<String>) -> AppRe
     })))
 }
 
-async fn get_receipt(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+async fn get_receipt(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let index = parse_index(&path)?;
     let (size, note) = current_checkpoint(&state).await?;
     let receipt = blocking(&state.pool, move |conn| {
         if index >= size {
-            return Err(AppError::not_found(format!("entry {index} is not in the log of size {size}")));
+            return Err(AppError::not_found(format!(
+                "entry {index} is not in the log of size {size}"
+            )));
         }
         let bytes: Vec<u8> = schema::log_entries::table
             .filter(schema::log_entries::idx.eq(index as i64))
@@ -195,7 +237,8 @@ async fn get_receipt(state: web::Data<AppState>, path: web::Path<String>) -> App
             .first(conn)?;
         let entry = Entry::parse(&bytes).map_err(AppError::internal)?;
         let reader = DbTiles::new(conn, size);
-        let proof = inclusion_proof(&TiledTree::new(size, &reader), index, size).map_err(AppError::internal)?;
+        let proof = inclusion_proof(&TiledTree::new(size, &reader), index, size)
+            .map_err(AppError::internal)?;
         Ok(crate::sequencer::receipt(index, &entry, &note, &proof))
     })
     .await?;
@@ -208,7 +251,10 @@ struct ConsistencyQuery {
     to: Option<u64>,
 }
 
-async fn get_consistency(state: web::Data<AppState>, query: web::Query<ConsistencyQuery>) -> AppResult<HttpResponse> {
+async fn get_consistency(
+    state: web::Data<AppState>,
+    query: web::Query<ConsistencyQuery>,
+) -> AppResult<HttpResponse> {
     let (size, note) = current_checkpoint(&state).await?;
     let (from, to) = (query.from, query.to.unwrap_or(size));
     if from > to || to > size {
@@ -225,7 +271,9 @@ async fn get_consistency(state: web::Data<AppState>, query: web::Query<Consisten
             if n == 0 {
                 Ok(vitrine_ledger::hash::empty_root().to_base64())
             } else {
-                tree.subtree_hash(0, n).map(|h| h.to_base64()).map_err(AppError::internal)
+                tree.subtree_hash(0, n)
+                    .map(|h| h.to_base64())
+                    .map_err(AppError::internal)
             }
         };
         Ok(json!({
@@ -246,12 +294,17 @@ struct KeyQuery {
     public_key: String,
 }
 
-async fn get_key(state: web::Data<AppState>, query: web::Query<KeyQuery>) -> AppResult<HttpResponse> {
+async fn get_key(
+    state: web::Data<AppState>,
+    query: web::Query<KeyQuery>,
+) -> AppResult<HttpResponse> {
     let key = BASE64
         .decode(query.public_key.trim())
         .ok()
         .filter(|k| k.len() == 32)
-        .ok_or_else(|| AppError::bad_request("invalid-key", "public_key must be base64 of 32 bytes"))?;
+        .ok_or_else(|| {
+            AppError::bad_request("invalid-key", "public_key must be base64 of 32 bytes")
+        })?;
     let row = blocking(&state.pool, move |conn| {
         schema::participant_keys::table
             .find(key)
@@ -276,12 +329,19 @@ async fn get_key(state: web::Data<AppState>, query: web::Query<KeyQuery>) -> App
     })))
 }
 
-async fn get_organisation(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+async fn get_organisation(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let body = blocking(&state.pool, move |conn| {
         let (name, kind, registered): (String, String, i64) = schema::organisations::table
             .find(&id)
-            .select((schema::organisations::name, schema::organisations::kind, schema::organisations::registered_idx))
+            .select((
+                schema::organisations::name,
+                schema::organisations::kind,
+                schema::organisations::registered_idx,
+            ))
             .first(conn)
             .optional()?
             .ok_or_else(|| AppError::not_found(format!("organisation {id} is not registered")))?;
@@ -337,10 +397,14 @@ async fn get_tile(state: web::Data<AppState>, path: web::Path<String>) -> AppRes
         .map_err(|e| AppError::not_found(e.to_string()))?;
     let (size, _) = current_checkpoint(&state).await?;
     let data = blocking(&state.pool, move |conn| {
-        DbTiles::new(conn, size).read_tile(tile).map_err(|e| match e {
-            db::TileReadError::NotFound => AppError::not_found(format!("{tile} is not in the log of size {size}")),
-            db::TileReadError::Database(e) => AppError::from(e),
-        })
+        DbTiles::new(conn, size)
+            .read_tile(tile)
+            .map_err(|e| match e {
+                db::TileReadError::NotFound => {
+                    AppError::not_found(format!("{tile} is not in the log of size {size}"))
+                }
+                db::TileReadError::Database(e) => AppError::from(e),
+            })
     })
     .await?;
     let cache = if tile.is_full() {
@@ -366,7 +430,8 @@ async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     })
     .await?;
     let sequencing = state.sequencer.status.ready.load(Ordering::SeqCst);
-    Ok(HttpResponse::Ok().json(json!({"status": "ready", "database": "ok", "sequencing": sequencing})))
+    Ok(HttpResponse::Ok()
+        .json(json!({"status": "ready", "database": "ok", "sequencing": sequencing})))
 }
 
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
@@ -391,5 +456,9 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
 }
 
 async fn not_found(request: actix_web::HttpRequest) -> AppResult<HttpResponse> {
-    Err(AppError::not_found(format!("no resource at {} {}", request.method(), request.path())))
+    Err(AppError::not_found(format!(
+        "no resource at {} {}",
+        request.method(),
+        request.path()
+    )))
 }

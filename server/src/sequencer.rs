@@ -9,7 +9,9 @@
 //! sequencer runs on a thread of its own with a connection of its own.
 
 use crate::db::schema;
-use crate::domain::{Directory, Effect, KeyRecord, Refusal, Registry, Role, Signer, State, StateKey};
+use crate::domain::{
+    Directory, Effect, KeyRecord, Refusal, Registry, Role, Signer, State, StateKey,
+};
 use crate::error::AppError;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
@@ -26,7 +28,9 @@ use vitrine_ledger::merkle::inclusion_proof;
 use vitrine_ledger::note::NoteSigner;
 use vitrine_ledger::receipt::Receipt;
 use vitrine_ledger::statement::{Entry, SignedStatement, Statement};
-use vitrine_ledger::tile::{MemoryTiles, TileBuilder, TileKind, TileReader, TiledTree, partial_tiles};
+use vitrine_ledger::tile::{
+    MemoryTiles, TileBuilder, TileKind, TileReader, TiledTree, partial_tiles,
+};
 use vitrine_ledger::time::Timestamp;
 
 /// The advisory lock key of the sequencer ("vitrine" in ASCII).
@@ -77,7 +81,11 @@ pub struct SequencerHandle {
 
 impl SequencerHandle {
     /// Sends a statement and waits for its receipt.
-    pub async fn submit(&self, signed: SignedStatement, statement_hash: [u8; 32]) -> Result<(Receipt, bool), AppError> {
+    pub async fn submit(
+        &self,
+        signed: SignedStatement,
+        statement_hash: [u8; 32],
+    ) -> Result<(Receipt, bool), AppError> {
         let (reply, receipt) = oneshot::channel();
         self.sender
             .send(Submission {
@@ -124,7 +132,11 @@ pub fn start(config: SequencerConfig) -> (SequencerHandle, std::thread::JoinHand
     (handle, thread)
 }
 
-fn run(config: SequencerConfig, mut receiver: mpsc::Receiver<Submission>, status: Arc<SequencerStatus>) {
+fn run(
+    config: SequencerConfig,
+    mut receiver: mpsc::Receiver<Submission>,
+    status: Arc<SequencerStatus>,
+) {
     loop {
         match Sequencer::open(&config, &status) {
             Ok(mut sequencer) => {
@@ -139,9 +151,9 @@ fn run(config: SequencerConfig, mut receiver: mpsc::Receiver<Submission>, status
                 tracing::error!(error = %e, "sequencer could not start; retrying");
                 // Answer what is waiting rather than leave it hanging.
                 while let Ok(submission) = receiver.try_recv() {
-                    let _ = submission
-                        .reply
-                        .send(Err(AppError::unavailable("the log is not ready; try again")));
+                    let _ = submission.reply.send(Err(AppError::unavailable(
+                        "the log is not ready; try again",
+                    )));
                 }
                 if receiver.is_closed() {
                     return;
@@ -186,11 +198,15 @@ fn to_chrono(t: Timestamp) -> chrono::DateTime<chrono::Utc> {
 }
 
 fn from_chrono(t: chrono::DateTime<chrono::Utc>) -> Timestamp {
-    Timestamp::from_unix(t.timestamp(), t.timestamp_subsec_nanos()).unwrap_or_else(|_| Timestamp::now())
+    Timestamp::from_unix(t.timestamp(), t.timestamp_subsec_nanos())
+        .unwrap_or_else(|_| Timestamp::now())
 }
 
 impl<'c> Sequencer<'c> {
-    fn open(config: &'c SequencerConfig, status: &'c SequencerStatus) -> Result<Sequencer<'c>, String> {
+    fn open(
+        config: &'c SequencerConfig,
+        status: &'c SequencerStatus,
+    ) -> Result<Sequencer<'c>, String> {
         let mut conn = PgConnection::establish(&config.database_url).map_err(|e| e.to_string())?;
         // Wait for the lock: another process may be sequencing.
         let mut waited = false;
@@ -243,13 +259,18 @@ impl<'c> Sequencer<'c> {
         }
         self.builder = TileBuilder::resume(size, &partials).map_err(|e| e.to_string())?;
         if let Some(note) = &note {
-            let policy = CheckpointPolicy::log_only(self.config.log_key.verifier()).map_err(|e| e.to_string())?;
+            let policy = CheckpointPolicy::log_only(self.config.log_key.verifier())
+                .map_err(|e| e.to_string())?;
             let checkpoint = policy
                 .open(note.as_bytes())
-                .map_err(|e| format!("the newest checkpoint does not verify with the log key: {e}"))?
+                .map_err(|e| {
+                    format!("the newest checkpoint does not verify with the log key: {e}")
+                })?
                 .checkpoint;
             if checkpoint.root != self.builder.root() {
-                return Err("INTEGRITY ALARM: the stored tiles do not hash to the newest checkpoint".into());
+                return Err(
+                    "INTEGRITY ALARM: the stored tiles do not hash to the newest checkpoint".into(),
+                );
             }
         }
         let count: i64 = schema::log_entries::table
@@ -355,7 +376,12 @@ impl<'c> Sequencer<'c> {
         }
     }
 
-    fn signers(&self, statement: &Statement, keys: &[[u8; 32]], state: &State<'_>) -> Result<Vec<Signer>, Refusal> {
+    fn signers(
+        &self,
+        statement: &Statement,
+        keys: &[[u8; 32]],
+        state: &State<'_>,
+    ) -> Result<Vec<Signer>, Refusal> {
         if statement.kind() == GENESIS_KIND {
             // Genesis is signed by the platform key, which it registers.
             return Ok(keys
@@ -381,7 +407,10 @@ impl<'c> Sequencer<'c> {
         let hashes: Vec<Vec<u8>> = batch.iter().map(|s| s.statement_hash.to_vec()).collect();
         let existing: HashMap<Vec<u8>, i64> = match schema::log_entries::table
             .filter(schema::log_entries::statement_hash.eq_any(&hashes))
-            .select((schema::log_entries::statement_hash, schema::log_entries::idx))
+            .select((
+                schema::log_entries::statement_hash,
+                schema::log_entries::idx,
+            ))
             .load::<(Vec<u8>, i64)>(&mut self.conn)
         {
             Ok(rows) => rows.into_iter().collect(),
@@ -390,7 +419,12 @@ impl<'c> Sequencer<'c> {
         // Table state the rules need, fetched once for the batch.
         let wanted: Vec<Vec<u8>> = batch
             .iter()
-            .filter_map(|s| self.config.registry.get(s.signed.statement().kind()).map(|k| k.prefetch(s.signed.statement())))
+            .filter_map(|s| {
+                self.config
+                    .registry
+                    .get(s.signed.statement().kind())
+                    .map(|k| k.prefetch(s.signed.statement()))
+            })
             .flatten()
             .map(|StateKey::Document(h)| h.to_vec())
             .collect();
@@ -420,8 +454,10 @@ impl<'c> Sequencer<'c> {
         let mut in_batch: HashMap<[u8; 32], u64> = HashMap::new();
         for submission in &batch {
             let statement = submission.signed.statement();
-            if let Some(index) = existing.get(&submission.statement_hash.to_vec()) {
-                outcomes.push(Outcome::Duplicate { index: *index as u64 });
+            if let Some(index) = existing.get(submission.statement_hash.as_slice()) {
+                outcomes.push(Outcome::Duplicate {
+                    index: *index as u64,
+                });
                 continue;
             }
             if let Some(index) = in_batch.get(&submission.statement_hash) {
@@ -449,15 +485,25 @@ impl<'c> Sequencer<'c> {
                 outcomes.push(Outcome::Refused(AppError::invalid(
                     "unknown-kind",
                     "Unknown statement kind",
-                    format!("the log does not accept statements of kind {:?}", statement.kind()),
+                    format!(
+                        "the log does not accept statements of kind {:?}",
+                        statement.kind()
+                    ),
                 )));
                 continue;
             };
             if statement.kind() == GENESIS_KIND && (self.builder.size() != 0 || !rows.is_empty()) {
-                outcomes.push(Outcome::Refused(AppError::conflict("the log already has its genesis entry")));
+                outcomes.push(Outcome::Refused(AppError::conflict(
+                    "the log already has its genesis entry",
+                )));
                 continue;
             }
-            let keys: Vec<[u8; 32]> = submission.signed.signatures().iter().map(|s| s.public_key).collect();
+            let keys: Vec<[u8; 32]> = submission
+                .signed
+                .signatures()
+                .iter()
+                .map(|s| s.public_key)
+                .collect();
             let decided = self
                 .signers(statement, &keys, &state)
                 .and_then(|signers| kind.decide(statement, &signers, &state));
@@ -466,7 +512,9 @@ impl<'c> Sequencer<'c> {
                 Err(refusal) => {
                     self.status.refused.fetch_add(1, Ordering::Relaxed);
                     outcomes.push(Outcome::Refused(match refusal {
-                        Refusal::Invalid(m) => AppError::invalid("invalid-body", "The statement's body is invalid", m),
+                        Refusal::Invalid(m) => {
+                            AppError::invalid("invalid-body", "The statement's body is invalid", m)
+                        }
                         Refusal::Forbidden(m) => AppError::forbidden(m),
                         Refusal::Conflict(m) => AppError::conflict(m),
                     }));
@@ -476,14 +524,22 @@ impl<'c> Sequencer<'c> {
             let entry = match Entry::new(submission.signed.clone(), logged_at) {
                 Ok(entry) => entry,
                 Err(e) => {
-                    outcomes.push(Outcome::Refused(AppError::invalid("too-large", "The entry is too large", e.to_string())));
+                    outcomes.push(Outcome::Refused(AppError::invalid(
+                        "too-large",
+                        "The entry is too large",
+                        e.to_string(),
+                    )));
                     continue;
                 }
             };
             let (index, leaf) = match self.builder.append(entry.bytes()) {
                 Ok(appended) => appended,
                 Err(e) => {
-                    outcomes.push(Outcome::Refused(AppError::invalid("too-large", "The entry is too large", e.to_string())));
+                    outcomes.push(Outcome::Refused(AppError::invalid(
+                        "too-large",
+                        "The entry is too large",
+                        e.to_string(),
+                    )));
                     continue;
                 }
             };
@@ -520,7 +576,9 @@ impl<'c> Sequencer<'c> {
             };
             let committed = self.conn.transaction(|conn| {
                 for chunk in rows.chunks(5_000) {
-                    diesel::insert_into(schema::log_entries::table).values(chunk).execute(conn)?;
+                    diesel::insert_into(schema::log_entries::table)
+                        .values(chunk)
+                        .execute(conn)?;
                 }
                 project(conn, &effects)?;
                 let outbox: Vec<_> = rows
@@ -529,15 +587,20 @@ impl<'c> Sequencer<'c> {
                         (
                             schema::outbox::entry_idx.eq(r.idx),
                             schema::outbox::topic.eq("entry.logged"),
-                            schema::outbox::payload.eq(json!({"index": r.idx, "kind": r.kind, "subject": r.subject})),
+                            schema::outbox::payload
+                                .eq(json!({"index": r.idx, "kind": r.kind, "subject": r.subject})),
                         )
                     })
                     .collect();
                 for chunk in outbox.chunks(10_000) {
-                    diesel::insert_into(schema::outbox::table).values(chunk).execute(conn)?;
+                    diesel::insert_into(schema::outbox::table)
+                        .values(chunk)
+                        .execute(conn)?;
                 }
                 for (tile, data) in &tiles {
-                    let TileKind::Hashes(level) = tile.kind else { continue };
+                    let TileKind::Hashes(level) = tile.kind else {
+                        continue;
+                    };
                     diesel::insert_into(schema::log_tiles::table)
                         .values((
                             schema::log_tiles::level.eq(i16::from(level)),
@@ -562,7 +625,9 @@ impl<'c> Sequencer<'c> {
                 return self.fail_after_append(batch, outcomes, e);
             }
             self.last_logged_at = Some(logged_at);
-            self.status.appended.fetch_add(rows.len() as u64, Ordering::Relaxed);
+            self.status
+                .appended
+                .fetch_add(rows.len() as u64, Ordering::Relaxed);
             self.status.batches.fetch_add(1, Ordering::Relaxed);
             self.status
                 .commit_micros
@@ -579,7 +644,12 @@ impl<'c> Sequencer<'c> {
     }
 
     /// Sends every receipt and refusal.
-    fn answer(&mut self, batch: Vec<Submission>, outcomes: Vec<Outcome>, published: Option<(u64, String, MemoryTiles)>) {
+    fn answer(
+        &mut self,
+        batch: Vec<Submission>,
+        outcomes: Vec<Outcome>,
+        published: Option<(u64, String, MemoryTiles)>,
+    ) {
         let latest = self.status.checkpoint.read().ok().and_then(|c| c.clone());
         for (submission, outcome) in batch.into_iter().zip(outcomes) {
             let answer = match outcome {
@@ -596,7 +666,9 @@ impl<'c> Sequencer<'c> {
                     None => Err(AppError::internal("appended without a checkpoint")),
                 },
                 Outcome::Duplicate { index } => match &latest {
-                    Some((size, note)) => self.stored_receipt(index, *size, note).map(|r| (r, false)),
+                    Some((size, note)) => {
+                        self.stored_receipt(index, *size, note).map(|r| (r, false))
+                    }
                     None => Err(AppError::internal("a duplicate without a checkpoint")),
                 },
             };
@@ -620,17 +692,26 @@ impl<'c> Sequencer<'c> {
     fn fail(&mut self, batch: Vec<Submission>, error: impl std::fmt::Display) -> bool {
         tracing::error!(error = %error, "sequencer batch failed");
         for submission in batch {
-            let _ = submission.reply.send(Err(AppError::unavailable("the log could not commit this batch; try again")));
+            let _ = submission.reply.send(Err(AppError::unavailable(
+                "the log could not commit this batch; try again",
+            )));
         }
         false
     }
 
-    fn fail_after_append(&mut self, batch: Vec<Submission>, outcomes: Vec<Outcome>, error: diesel::result::Error) -> bool {
+    fn fail_after_append(
+        &mut self,
+        batch: Vec<Submission>,
+        outcomes: Vec<Outcome>,
+        error: diesel::result::Error,
+    ) -> bool {
         tracing::error!(error = %error, "sequencer transaction failed; reloading");
         for (submission, outcome) in batch.into_iter().zip(outcomes) {
             let answer = match outcome {
                 Outcome::Refused(e) => Err(e),
-                _ => Err(AppError::unavailable("the log could not commit this batch; try again")),
+                _ => Err(AppError::unavailable(
+                    "the log could not commit this batch; try again",
+                )),
             };
             let _ = submission.reply.send(answer);
         }

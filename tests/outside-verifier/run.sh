@@ -4,7 +4,9 @@
 # tlog-checkpoint, tlog-tiles; RFC 6962/9162; RFC 8785), and check that tampering is caught.
 #
 #   run.sh <path-to-vitrine-binary> [number-of-statements]     (default 600)
+#   KEEP=1 run.sh ...   keeps the temporary directory for inspection
 set -u
+export PYTHONDONTWRITEBYTECODE=1
 
 VITRINE=${1:?usage: run.sh <path-to-vitrine-binary> [N]}
 N=${2:-600}
@@ -19,7 +21,7 @@ if ! python3 -c 'import cryptography' 2>/dev/null; then
 fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/outside-verifier.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+if [ -n "${KEEP:-}" ]; then echo "work directory kept: $WORK"; else trap 'rm -rf "$WORK"' EXIT; fi
 cd "$WORK" || exit 2
 passed=0
 failed=0
@@ -71,6 +73,8 @@ for f in stmts/*.json; do
     esac
 done
 
+echo "# $N statements signed in ${SECONDS}s"
+
 # --- the log: three batches, so it grows over several checkpoints ------------------------
 "$VITRINE" log init logdir --key log.key >/dev/null 2>&1 || die "log init"
 mapfile -t files < <(ls signed/*.json)
@@ -83,9 +87,15 @@ append() {
 }
 append "${files[@]:0:b1}"
 append "${files[@]:b1:b2-b1}"
-# the last batch as JSON Lines from standard input is not required; use a JSON Lines file
-for f in "${files[@]:b2}"; do python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])), ensure_ascii=False))' "$f"; done >batch3.jsonl
+# the last batch as one JSON Lines file
+python3 -c '
+import json, sys
+for f in sys.argv[1:]:
+    print(json.dumps(json.load(open(f, encoding="utf-8")), ensure_ascii=False))
+' "${files[@]:b2}" >batch3.jsonl || die "making batch3.jsonl"
 append batch3.jsonl
+
+echo "# log of $N entries built in three batches (${SECONDS}s)"
 
 # --- verification of the genuine log --------------------------------------------------
 expect_pass() {  # name, args...
@@ -105,6 +115,7 @@ expect_pass "whole log (key file)" logdir --log-key log.key.pub
 expect_pass "receipts" --log-key "$LOG_VKEY" --receipt receipts.jsonl
 nreceipts=$(wc -l <receipts.jsonl)
 [ "$nreceipts" -eq "$N" ] && ok "one receipt per statement ($N)" || bad "receipts: $nreceipts lines, expected $N"
+expect_pass "receipts against the log directory" logdir --log-key "$LOG_VKEY" --receipt receipts.jsonl
 head -n1 receipts.jsonl >one.json
 expect_pass "single receipt object" --log-key "$LOG_VKEY" --receipt one.json
 
@@ -124,7 +135,7 @@ tamper() {  # name, file, offset
 }
 bundle=logdir/tile/entries/000
 [ -f "$bundle" ] || bundle=$(find logdir/tile/entries -type f | sort | head -n1)
-tamper "flipped byte in entry bundle $bundle" "$bundle" 300
+tamper "flipped byte in entry bundle $bundle" "$bundle" 30
 tile0=logdir/tile/0/000
 [ -f "$tile0" ] || tile0=$(find logdir/tile/0 -type f | sort | head -n1)
 tamper "flipped byte in level-0 tile $tile0" "$tile0" 40
@@ -133,6 +144,36 @@ partial=$(find logdir/tile/0 -path '*.p/*' -type f | sort | tail -n1)
 # the root line of the checkpoint is line 3; flip a byte inside it
 root_off=$(python3 -c 'import sys; t=open(sys.argv[1],"rb").read(); i=t.index(b"\n", t.index(b"\n")+1)+1; print(i+5)' logdir/checkpoint)
 tamper "flipped byte in checkpoint root" logdir/checkpoint "$root_off"
+# a consistent rewrite of history: swap entries 0 and 1 (both validly signed) in the bundle, the
+# level-0 tile and the level-1 tile; only the checkpoint root (signed) can still catch it
+cp -a logdir logdir.orig
+if python3 - "$HERE" <<'EOF'
+import glob, sys
+sys.path.insert(0, sys.argv[1])
+from verify_log import mth
+def first(kind):  # tile N=0: full if present, else the partial
+    return sorted(glob.glob(f"logdir/tile/{kind}/000") + glob.glob(f"logdir/tile/{kind}/000.p/*"))[0]
+bundle, tile0 = first("entries"), first("0")
+b = open(bundle, "rb").read()
+ents, pos = [], 0
+while pos < len(b):
+    n = int.from_bytes(b[pos:pos + 2], "big"); ents.append(b[pos:pos + 2 + n]); pos += 2 + n
+ents[0], ents[1] = ents[1], ents[0]
+open(bundle, "wb").write(b"".join(ents))
+t = open(tile0, "rb").read()
+t = t[32:64] + t[0:32] + t[64:]
+open(tile0, "wb").write(t)
+if len(t) == 8192:  # a full tile 0 is hashed into level 1
+    l1 = first("1")
+    h = open(l1, "rb").read()
+    open(l1, "wb").write(mth([t[i:i + 32] for i in range(0, len(t), 32)]) + h[32:])
+EOF
+then
+    expect_fail "consistently rewritten history (entries, tiles; checkpoint kept)" logdir --log-key "$LOG_VKEY"
+else
+    bad "making the rewritten history"
+fi
+rm -rf logdir && mv logdir.orig logdir
 expect_pass "log restored after tampering" logdir --log-key "$LOG_VKEY"
 
 # a receipt with one flipped proof hash, and the wrong log key

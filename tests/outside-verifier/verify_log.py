@@ -9,6 +9,8 @@ It shares no code with the Rust implementation.
 
   verify_log.py LOG_DIR --log-key VKEY|FILE              verify a whole log directory
   verify_log.py --log-key VKEY|FILE --receipt FILE        verify receipts (JSON Lines or one object)
+  verify_log.py LOG_DIR --log-key ... --receipt FILE      both, and that the log contains each receipt's
+                                                          leaf and is consistent with its checkpoint
 
 Exit status: 0 verified, 1 verification failed, 2 usage or internal error.
 """
@@ -356,7 +358,8 @@ def check_stale_partials(root: str, kind: str, current: dict):
     return checked
 
 
-def verify_log(root: str, vkey: VKey) -> str:
+def verify_log(root: str, vkey: VKey):
+    """Verify a whole log directory; returns (summary, leaf hashes)."""
     cp_path = os.path.join(root, "checkpoint")
     try:
         note = read_file(root, "checkpoint").decode("utf-8")
@@ -416,7 +419,8 @@ def verify_log(root: str, vkey: VKey) -> str:
     stale = check_stale_partials(root, "0", seen0) + check_stale_partials(root, "entries", seenE)
     ntiles += len(seen0["paths"]) + len(seenE["paths"])
     return (f"OK: log {vkey.name} at {cp_path}: {size} entries, {nsigs} statement signatures, "
-            f"{ntiles} tiles/bundles ({stale} older partials consistent), root {base64.b64encode(root_hash).decode()}")
+            f"{ntiles} tiles/bundles ({stale} older partials consistent), "
+            f"root {base64.b64encode(root_hash).decode()}"), leaves
 
 
 # ---------------------------------------------------------------- receipts
@@ -442,7 +446,7 @@ def verify_inclusion(index: int, size: int, leaf: bytes, proof: list, root: byte
     return sn == 0 and r == root
 
 
-def verify_receipt(rc, vkey: VKey, where: str) -> int:
+def verify_receipt(rc, vkey: VKey, where: str, leaves=None) -> int:
     if not isinstance(rc, dict):
         raise Fail(f"{where}: receipt is not an object")
     for k in ("index", "leaf_hash", "logged_at", "checkpoint", "inclusion_proof"):
@@ -462,6 +466,13 @@ def verify_receipt(rc, vkey: VKey, where: str) -> int:
     proof = [b64decode(p, f"{where}: inclusion_proof[{i}]", HASH_SIZE) for i, p in enumerate(rc["inclusion_proof"])]
     if not verify_inclusion(index, size, leaf, proof, root):
         raise Fail(f"{where}: inclusion proof does not lead to the checkpoint root (tree size {size})")
+    if leaves is not None:  # also checked against a verified log: same leaf, and the log extends this checkpoint
+        if size > len(leaves):
+            raise Fail(f"{where}: receipt checkpoint size {size} > log size {len(leaves)}")
+        if leaves[index] != leaf:
+            raise Fail(f"{where}: leaf_hash differs from the log's leaf {index}")
+        if mth(leaves[:size]) != root:
+            raise Fail(f"{where}: the log is not consistent with the receipt's checkpoint (size {size})")
     entry = rc.get("entry")
     if entry is not None:
         try:
@@ -476,7 +487,20 @@ def verify_receipt(rc, vkey: VKey, where: str) -> int:
     return 1 if entry is not None else 0
 
 
-def verify_receipts(path: str, vkey: VKey) -> str:
+def missing_partials(log_dir: str, size: int) -> list:
+    """tlog-tiles: partial tiles for a checkpointed size MUST stay served until the full tile exists."""
+    missing = []
+    for kind, level in [("entries", 0)] + [(str(l), l) for l in range(64) if size // TILE_WIDTH ** l]:
+        count = size // TILE_WIDTH ** level
+        n, w = count // TILE_WIDTH, count % TILE_WIDTH
+        if w and not os.path.exists(os.path.join(log_dir, "tile", kind, tile_path(n))):
+            rel = f"tile/{kind}/{tile_path(n)}.p/{w}"
+            if not os.path.exists(os.path.join(log_dir, rel)):
+                missing.append(rel)
+    return missing
+
+
+def verify_receipts(path: str, vkey: VKey, leaves=None, log_dir=None) -> str:
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
@@ -489,8 +513,15 @@ def verify_receipts(path: str, vkey: VKey) -> str:
                     for ln, line in enumerate(text.split("\n"), 1) if line.strip()]
     if not receipts:
         raise Fail(f"{path}: no receipts")
-    with_entry = sum(verify_receipt(rc, vkey, where) for where, rc in receipts)
-    return f"OK: {len(receipts)} receipts verified against {vkey.name} ({with_entry} with their entry)"
+    with_entry = sum(verify_receipt(rc, vkey, where, leaves) for where, rc in receipts)
+    also = " and the log directory" if leaves is not None else ""
+    if log_dir is not None:  # a warning, not a failure: the checkpoint's tree is still provable
+        sizes = sorted({int(rc["checkpoint"].split("\n")[1]) for _, rc in receipts})
+        for size in sizes:
+            for rel in missing_partials(log_dir, size):
+                print(f"WARNING: {rel} (needed by the receipts' checkpoint of size {size}) is missing and its "
+                      f"full tile does not exist yet (tlog-tiles: logs MUST serve it)", file=sys.stderr)
+    return f"OK: {len(receipts)} receipts verified against {vkey.name}{also} ({with_entry} with their entry)"
 
 
 # ---------------------------------------------------------------- main
@@ -505,10 +536,12 @@ def main(argv=None) -> int:
         ap.error("give a log directory, --receipt FILE, or both")
     try:
         vkey = load_vkey(args.log_key)
+        leaves = None
         if args.log_dir:
-            print(verify_log(args.log_dir, vkey))
+            summary, leaves = verify_log(args.log_dir, vkey)
+            print(summary)
         if args.receipt:
-            print(verify_receipts(args.receipt, vkey))
+            print(verify_receipts(args.receipt, vkey, leaves, args.log_dir))
         return 0
     except Fail as e:
         print(f"FAIL: {e}", file=sys.stderr)

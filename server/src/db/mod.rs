@@ -46,7 +46,11 @@ pub fn latest_checkpoint(conn: &mut PgConnection) -> QueryResult<Option<(i64, St
 }
 
 /// The stored hashes of a tile (possibly wider than a partial tile asked for).
-pub fn tile_hashes(conn: &mut PgConnection, tile_level: u8, tile_index: u64) -> QueryResult<Option<Vec<u8>>> {
+pub fn tile_hashes(
+    conn: &mut PgConnection,
+    tile_level: u8,
+    tile_index: u64,
+) -> QueryResult<Option<Vec<u8>>> {
     use schema::log_tiles::dsl::*;
     log_tiles
         .filter(level.eq(i16::from(tile_level)))
@@ -106,7 +110,8 @@ impl TileReader for DbTiles<'_> {
                 if tile.index * TILE_WIDTH + width > available {
                     return Err(TileReadError::NotFound);
                 }
-                let hashes = tile_hashes(&mut conn, level, tile.index)?.ok_or(TileReadError::NotFound)?;
+                let hashes =
+                    tile_hashes(&mut conn, level, tile.index)?.ok_or(TileReadError::NotFound)?;
                 let wanted = (width * 32) as usize;
                 if hashes.len() < wanted {
                     return Err(TileReadError::NotFound);

@@ -1,0 +1,746 @@
+//! The server end to end: the real application on port 0, a fresh PostgreSQL database per
+//! test (copied from a migrated template), real HTTP requests.
+//!
+//! PostgreSQL: `VITRINE_TEST_DATABASE_URL` (a `postgres://user@host:port/postgres` URL)
+//! names a server to use; without it the tests start a private cluster in
+//! `$TMPDIR/vitrine-test-postgres` and leave it running for the next run (deploy/test.sh
+//! stops it).
+
+#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test.
+
+use diesel::prelude::*;
+use ed25519_dalek::SigningKey;
+use serde_json::{Value, json};
+use std::sync::OnceLock;
+use std::time::Duration;
+use vitrine_ledger::checkpoint::CheckpointPolicy;
+use vitrine_ledger::hash::Hash;
+use vitrine_ledger::merkle::verify_consistency;
+use vitrine_ledger::note::NoteVerifier;
+use vitrine_ledger::receipt::Receipt;
+use vitrine_ledger::statement::{SignedStatement, Statement};
+use vitrine_ledger::time::Timestamp;
+use vitrine_ledger::verify::{Verification, verify_log};
+use vitrine_server::Application;
+use vitrine_server::config::Settings;
+
+/// The admin connection string of the test PostgreSQL, with `{db}` for the database name.
+fn postgres() -> &'static (String, String) {
+    static SERVER: OnceLock<(String, String)> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let (admin, pattern) = match std::env::var("VITRINE_TEST_DATABASE_URL") {
+            Ok(url) => {
+                // A URL like postgres://user@host:port/postgres: swap the database name.
+                let base = url.rsplit_once('/').map_or(url.clone(), |(b, _)| b.to_owned());
+                (url.clone(), format!("{base}/{{db}}"))
+            }
+            Err(_) => {
+                let dir = std::env::temp_dir().join("vitrine-test-postgres");
+                let cluster = vitrine_server::postgres::PrivateCluster::start(&dir, None).unwrap();
+                let admin = cluster.url("postgres");
+                let pattern = cluster.url("{db}");
+                // Keep it running for the other tests and the next run.
+                std::mem::forget(cluster);
+                (admin, pattern)
+            }
+        };
+        let mut conn = PgConnection::establish(&admin).unwrap();
+        // A fresh template, migrated; databases of earlier runs are dropped.
+        let old: Vec<String> = diesel::sql_query(
+            "SELECT datname AS name FROM pg_database WHERE datname LIKE 'vitrine_test_%' OR datname = 'vitrine_template'",
+        )
+        .load::<Name>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|n| n.name)
+        .collect();
+        for name in old {
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .execute(&mut conn)
+                .unwrap();
+        }
+        diesel::sql_query("CREATE DATABASE vitrine_template").execute(&mut conn).unwrap();
+        vitrine_server::migrate(&pattern.replace("{db}", "vitrine_template")).unwrap();
+        (admin, pattern)
+    })
+}
+
+#[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    count: i64,
+}
+
+/// A fresh database copied from the migrated template.
+fn fresh_database() -> String {
+    let (admin, pattern) = postgres();
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).unwrap();
+    let name = format!("vitrine_test_{}", vitrine_ledger::hash::hex_encode(&bytes));
+    let mut conn = PgConnection::establish(admin).unwrap();
+    // Copying a template needs it to have no other connection: retry briefly.
+    for attempt in 0.. {
+        match diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE vitrine_template"))
+            .execute(&mut conn)
+        {
+            Ok(_) => break,
+            Err(e) if attempt < 50 => {
+                let _ = e;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(e) => panic!("creating {name}: {e}"),
+        }
+    }
+    pattern.replace("{db}", &name)
+}
+
+struct TestApp {
+    base: String,
+    database_url: String,
+    data_dir: std::path::PathBuf,
+    client: ureq::Agent,
+    checkpoint_key: NoteVerifier,
+    admin: SigningKey,
+    handle: actix_web::dev::ServerHandle,
+}
+
+fn settings(database_url: Option<String>, data_dir: &std::path::Path) -> Settings {
+    Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: data_dir.to_owned(),
+        database_url,
+        log_origin: "vitrine.test/log".into(),
+        db_pool_size: 4,
+        workers: 2,
+        ..Settings::default()
+    }
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let mut bytes = [0u8; 4];
+    getrandom::fill(&mut bytes).unwrap();
+    let dir = std::env::temp_dir().join(format!(
+        "vitrine-{name}-{}",
+        vitrine_ledger::hash::hex_encode(&bytes)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn spawn_app() -> TestApp {
+    let database_url = tokio::task::spawn_blocking(fresh_database).await.unwrap();
+    let data_dir = temp_dir("app");
+    let app = Application::build(settings(Some(database_url.clone()), &data_dir))
+        .await
+        .unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let checkpoint_key = NoteVerifier::parse(app.checkpoint_key()).unwrap();
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    let client: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let test = TestApp {
+        base,
+        database_url,
+        data_dir,
+        client,
+        checkpoint_key,
+        admin: SigningKey::from_bytes(&[200; 32]),
+        handle,
+    };
+    test.wait_ready().await;
+    // The first administrator, registered by the platform key as `bootstrap-admin` does.
+    let platform = vitrine_ledger::note::NoteSigner::parse(
+        &std::fs::read_to_string(test.data_dir.join("platform.key")).unwrap(),
+    )
+    .unwrap();
+    let admin_key = base64(test.admin.verifying_key().as_bytes());
+    let (status, body) = test
+        .post(&signed(
+            "key.registered",
+            "platform",
+            json!({"organisation": "platform", "public_key": admin_key, "role": "platform_admin"}),
+            &[platform.signing_key()],
+        ))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    test
+}
+
+fn base64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn signed(kind: &str, subject: &str, body: Value, keys: &[&SigningKey]) -> Value {
+    let statement = Statement::from_value(json!({
+        "kind": kind,
+        "subject": subject,
+        "issued_at": Timestamp::now().to_string(),
+        "body": body,
+    }))
+    .unwrap();
+    let mut signed = SignedStatement::new(statement);
+    for key in keys {
+        signed.sign(key);
+    }
+    signed.to_value()
+}
+
+impl TestApp {
+    async fn wait_ready(&self) {
+        for _ in 0..100 {
+            let (status, body) = self.get("/readyz").await;
+            if status == 200 && body["sequencing"] == json!(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the server did not become ready");
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let (status, bytes) = self.get_bytes(path).await;
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    async fn get_bytes(&self, path: &str) -> (u16, Vec<u8>) {
+        let client = self.client.clone();
+        let url = format!("{}{path}", self.base);
+        tokio::task::spawn_blocking(move || {
+            let mut response = client.get(&url).call().unwrap();
+            (
+                response.status().as_u16(),
+                response.body_mut().read_to_vec().unwrap(),
+            )
+        })
+        .await
+        .unwrap()
+    }
+
+    async fn post(&self, body: &Value) -> (u16, Value) {
+        self.post_raw(body.to_string().into_bytes()).await
+    }
+
+    async fn post_raw(&self, body: Vec<u8>) -> (u16, Value) {
+        let client = self.client.clone();
+        let url = format!("{}/api/v1/statements", self.base);
+        tokio::task::spawn_blocking(move || {
+            let mut response = client
+                .post(&url)
+                .header("content-type", "application/json")
+                .send(&body[..])
+                .unwrap();
+            let status = response.status().as_u16();
+            let content_type = response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let body: Value =
+                serde_json::from_slice(&response.body_mut().read_to_vec().unwrap()).unwrap();
+            if status >= 400 {
+                assert_eq!(content_type, "application/problem+json", "{body}");
+                assert_eq!(body["status"], json!(status));
+                assert!(
+                    body["type"].as_str().unwrap().starts_with("https://"),
+                    "{body}"
+                );
+            }
+            (status, body)
+        })
+        .await
+        .unwrap()
+    }
+
+    /// Registers an organisation and a key in it, signed by the administrator.
+    async fn register(&self, organisation: &str, kind: &str, key: &SigningKey, role: &str) {
+        let (status, body) = self
+            .post(&signed(
+                "organisation.registered",
+                organisation,
+                json!({"id": organisation, "name": format!("{organisation} 有限公司"), "kind": kind}),
+                &[&self.admin],
+            ))
+            .await;
+        assert!(
+            status == 201
+                || body["detail"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("already registered"),
+            "{body}"
+        );
+        self.register_key(organisation, key, role, &self.admin)
+            .await;
+    }
+
+    async fn register_key(
+        &self,
+        organisation: &str,
+        key: &SigningKey,
+        role: &str,
+        by: &SigningKey,
+    ) {
+        let (status, body) = self
+            .post(&signed(
+                "key.registered",
+                organisation,
+                json!({"organisation": organisation, "public_key": base64(key.verifying_key().as_bytes()), "role": role}),
+                &[by],
+            ))
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+
+    /// Rows in each table and the log's size: refusals must leave them unchanged.
+    async fn snapshot(&self) -> Vec<i64> {
+        let url = self.database_url.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = PgConnection::establish(&url).unwrap();
+            [
+                "log_entries",
+                "log_tiles",
+                "checkpoints",
+                "outbox",
+                "organisations",
+                "participant_keys",
+                "documents",
+            ]
+            .iter()
+            .map(|table| {
+                diesel::sql_query(format!("SELECT count(*) AS count FROM {table}"))
+                    .get_result::<Count>(&mut conn)
+                    .unwrap()
+                    .count
+            })
+            .collect()
+        })
+        .await
+        .unwrap()
+    }
+
+    fn policy(&self) -> CheckpointPolicy {
+        CheckpointPolicy::log_only(self.checkpoint_key.clone()).unwrap()
+    }
+
+    /// Verifies the whole log over HTTP, as `vitrine verify http://.../log` does.
+    async fn verify(&self) -> vitrine_ledger::verify::LogReport {
+        let base = format!("{}/log", self.base);
+        let policy = self.policy();
+        tokio::task::spawn_blocking(move || {
+            let source = vitrine_cli::source::HttpSource::new(&base);
+            verify_log(
+                &source,
+                &Verification {
+                    policy: &policy,
+                    since: None,
+                    threads: 4,
+                    batch: true,
+                    progress: None,
+                },
+            )
+            .unwrap()
+        })
+        .await
+        .unwrap()
+    }
+}
+
+fn document(n: u64) -> Value {
+    json!({"sha256": vitrine_ledger::hash::sha256(&n.to_le_bytes()).to_hex(), "title": format!("招标文件 {n}")})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_appends_give_a_log_that_verifies_and_receipts_that_check() {
+    let app = spawn_app().await;
+    let keys: Vec<SigningKey> = (0..8u8)
+        .map(|i| SigningKey::from_bytes(&[i + 1; 32]))
+        .collect();
+    for (i, key) in keys.iter().enumerate() {
+        app.register(&format!("buyer-{i}"), "buyer", key, "procurement_officer")
+            .await;
+    }
+    let app = std::sync::Arc::new(app);
+    let mut tasks = Vec::new();
+    for client in 0..32u64 {
+        let app = app.clone();
+        let key = keys[client as usize % keys.len()].clone();
+        tasks.push(tokio::spawn(async move {
+            let mut receipts = Vec::new();
+            for n in 0..25u64 {
+                let statement = signed(
+                    "document.published",
+                    &format!("doc-{client}-{n}"),
+                    document(client * 1000 + n),
+                    &[&key],
+                );
+                let (status, body) = app.post(&statement).await;
+                assert_eq!(status, 201, "{body}");
+                receipts.push(serde_json::from_value::<Receipt>(body).unwrap());
+            }
+            receipts
+        }));
+    }
+    let mut receipts = Vec::new();
+    for task in tasks {
+        receipts.extend(task.await.unwrap());
+    }
+    let report = app.verify().await;
+    let size = report.checkpoint.checkpoint.size;
+    assert_eq!(
+        size,
+        1 + 1 + 16 + 800,
+        "genesis, admin, 8 organisations and keys, 800 documents"
+    );
+    // Indices are distinct and consecutive.
+    let mut indices: Vec<u64> = receipts.iter().map(|r| r.index).collect();
+    indices.sort_unstable();
+    indices.dedup();
+    assert_eq!(indices.len(), 800);
+    assert_eq!(*indices.last().unwrap(), size - 1);
+    // Every receipt checks, and its checkpoint is consistent with the final one.
+    let policy = app.policy();
+    let final_root = report.checkpoint.checkpoint.root;
+    for receipt in receipts.iter().step_by(7) {
+        let checked = receipt.check(&policy).unwrap();
+        let old = checked.checkpoint.checkpoint;
+        let (status, proof) = app
+            .get(&format!(
+                "/api/v1/proofs/consistency?from={}&to={size}",
+                old.size
+            ))
+            .await;
+        assert_eq!(status, 200, "{proof}");
+        let hashes: Vec<Hash> = proof["consistency_proof"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| Hash::from_base64(h.as_str().unwrap()).unwrap())
+            .collect();
+        verify_consistency(old.size, size, &hashes, &old.root, &final_root).unwrap();
+        // A fresh receipt proves the entry against the newest checkpoint too.
+        let (status, fresh) = app
+            .get(&format!("/api/v1/entries/{}/receipt", receipt.index))
+            .await;
+        assert_eq!(status, 200);
+        let fresh: Receipt = serde_json::from_value(fresh).unwrap();
+        assert_eq!(fresh.leaf_hash, receipt.leaf_hash);
+        fresh.check(&policy).unwrap();
+    }
+    let (status, metrics) = app.get_bytes("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(
+        String::from_utf8(metrics)
+            .unwrap()
+            .contains(&format!("vitrine_log_size {size}"))
+    );
+    app.handle.stop(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn refusals_answer_problems_and_change_nothing() {
+    let app = spawn_app().await;
+    let officer = SigningKey::from_bytes(&[11; 32]);
+    let stranger = SigningKey::from_bytes(&[12; 32]);
+    app.register("city-works", "buyer", &officer, "procurement_officer")
+        .await;
+    let (status, _) = app
+        .post(&signed(
+            "document.published",
+            "doc",
+            document(1),
+            &[&officer],
+        ))
+        .await;
+    assert_eq!(status, 201);
+    let before = app.snapshot().await;
+
+    let mut cases: Vec<(Vec<u8>, u16, &str, &str)> = Vec::new();
+    let good = signed("document.published", "doc", document(2), &[&officer]);
+    // A signature over other bytes.
+    let mut tampered = good.clone();
+    tampered["statement"]["subject"] = json!("doc-other");
+    cases.push((
+        tampered.to_string().into_bytes(),
+        422,
+        "bad-signature",
+        "does not verify",
+    ));
+    // A signature by another key presented as the officer's.
+    let mut swapped = good.clone();
+    swapped["signatures"][0]["sig"] =
+        signed("document.published", "doc", document(2), &[&stranger])["signatures"][0]["sig"]
+            .clone();
+    cases.push((
+        swapped.to_string().into_bytes(),
+        422,
+        "bad-signature",
+        "does not verify",
+    ));
+    // An unknown key.
+    cases.push((
+        signed("document.published", "doc", document(3), &[&stranger])
+            .to_string()
+            .into_bytes(),
+        403,
+        "unauthorized-signer",
+        "is not registered",
+    ));
+    // An unknown kind.
+    cases.push((
+        signed("tender.teleported", "t", json!({}), &[&officer])
+            .to_string()
+            .into_bytes(),
+        422,
+        "unknown-kind",
+        "tender.teleported",
+    ));
+    // A body the kind does not accept.
+    cases.push((
+        signed(
+            "document.published",
+            "doc",
+            json!({"sha256": "xyz", "title": "t"}),
+            &[&officer],
+        )
+        .to_string()
+        .into_bytes(),
+        422,
+        "invalid-body",
+        "sha256",
+    ));
+    // A floating-point number.
+    let float = format!(
+        r#"{{"statement":{{"kind":"document.published","subject":"d","issued_at":"{}","body":{{"sha256":"{}","title":"t","pages":1.5}}}},"signatures":[]}}"#,
+        Timestamp::now(),
+        "0".repeat(64)
+    );
+    cases.push((float.into_bytes(), 422, "floating-point", "1.5"));
+    // JSON without a canonical form: duplicate member names.
+    cases.push((
+        br#"{"statement":{"kind":"a.b","kind":"a.c"},"signatures":[]}"#.to_vec(),
+        400,
+        "invalid-json",
+        "duplicate member",
+    ));
+    cases.push((b"{not json".to_vec(), 400, "invalid-json", "invalid JSON"));
+    // Unsigned.
+    let mut unsigned = good.clone();
+    unsigned["signatures"] = json!([]);
+    cases.push((
+        unsigned.to_string().into_bytes(),
+        422,
+        "unsigned",
+        "signature",
+    ));
+    // Oversized: an entry above 65,535 bytes, and a request above the limit.
+    let big = signed(
+        "document.published",
+        "doc",
+        json!({"sha256": "0".repeat(64), "title": "x".repeat(70_000)}),
+        &[&officer],
+    );
+    cases.push((big.to_string().into_bytes(), 413, "too-large", "65535"));
+    cases.push((vec![b' '; 200_000], 413, "too-large", "bytes"));
+    // A rule of the state: the same document twice.
+    cases.push((
+        signed("document.published", "doc-again", document(1), &[&officer])
+            .to_string()
+            .into_bytes(),
+        409,
+        "rule-violation",
+        "already published",
+    ));
+    // Back-dated.
+    let mut old = Statement::from_value(json!({"kind": "document.published", "subject": "d", "issued_at": "2026-01-01T00:00:00Z", "body": document(4)})).unwrap();
+    old = Statement::from_value(Value::Object(old.as_map().clone())).unwrap();
+    let mut old = SignedStatement::new(old);
+    old.sign(&officer);
+    cases.push((
+        old.to_value().to_string().into_bytes(),
+        422,
+        "clock-skew",
+        "log's clock",
+    ));
+    // Genesis again.
+    cases.push((signed("log.genesis", "x", json!({"origin": "x", "checkpoint_key": "x", "platform_key": base64(officer.verifying_key().as_bytes()), "organisation": {"id": "p", "name": "p"}}), &[&officer]).to_string().into_bytes(), 409, "rule-violation", "genesis"));
+    // An officer registering keys, which only administrators may do.
+    cases.push((signed("key.registered", "city-works", json!({"organisation": "city-works", "public_key": base64(stranger.verifying_key().as_bytes()), "role": "procurement_officer"}), &[&officer]).to_string().into_bytes(), 403, "unauthorized-signer", "administrator"));
+
+    for (body, status, kind, needle) in cases {
+        let (got, problem) = app.post_raw(body).await;
+        assert_eq!(got, status, "{problem}");
+        assert_eq!(
+            problem["type"],
+            json!(format!("https://vitrine.dev/problems/{kind}")),
+            "{problem}"
+        );
+        assert!(
+            problem["detail"].as_str().unwrap().contains(needle),
+            "{needle:?} not in {problem}"
+        );
+    }
+    assert_eq!(app.snapshot().await, before, "a refusal changed the tables");
+    app.verify().await;
+    app.handle.stop(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn appends_are_idempotent_and_revoked_keys_are_refused() {
+    let app = spawn_app().await;
+    let org_admin = SigningKey::from_bytes(&[21; 32]);
+    let officer = SigningKey::from_bytes(&[22; 32]);
+    app.register("supplier-a", "supplier", &org_admin, "organisation_admin")
+        .await;
+    // An organisation's administrator registers its own officers.
+    app.register_key("supplier-a", &officer, "bidder_representative", &org_admin)
+        .await;
+    let statement = signed("document.published", "doc", document(9), &[&officer]);
+    let (first, a) = app.post(&statement).await;
+    let (second, b) = app.post(&statement).await;
+    assert_eq!((first, second), (201, 200));
+    assert_eq!(a["index"], b["index"]);
+    assert_eq!(a["leaf_hash"], b["leaf_hash"]);
+    // Revoked by its organisation's administrator: its later statements are refused.
+    let (status, body) = app
+        .post(&signed(
+            "key.revoked",
+            "supplier-a",
+            json!({"public_key": base64(officer.verifying_key().as_bytes()), "reason": "left the company"}),
+            &[&org_admin],
+        ))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, problem) = app
+        .post(&signed(
+            "document.published",
+            "doc",
+            document(10),
+            &[&officer],
+        ))
+        .await;
+    assert_eq!(status, 403);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("was revoked"),
+        "{problem}"
+    );
+    // The directory shows it.
+    let (status, organisation) = app.get("/api/v1/organisations/supplier-a").await;
+    assert_eq!(status, 200);
+    assert_eq!(organisation["keys"][1]["active"], json!(false));
+    assert_eq!(organisation["keys"][0]["role"], json!("organisation_admin"));
+    // Entries and tiles are served.
+    let (status, entry) = app.get(&format!("/api/v1/entries/{}", a["index"])).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        entry["entry"]["statement"]["kind"],
+        json!("document.published")
+    );
+    let (status, _) = app.get("/api/v1/entries/999999").await;
+    assert_eq!(status, 404);
+    let report = app.verify().await;
+    let size = report.checkpoint.checkpoint.size;
+    let (status, tile) = app.get_bytes(&format!("/log/tile/0/000.p/{size}")).await;
+    assert_eq!((status, tile.len()), (200, size as usize * 32));
+    let (status, _) = app
+        .get_bytes(&format!("/log/tile/0/000.p/{}", size + 1))
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = app.get_bytes("/log/tile/0/000").await;
+    assert_eq!(status, 404, "a full tile that does not exist yet");
+    let (status, openapi) = app.get("/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    assert!(openapi["paths"]["/api/v1/statements"]["post"].is_object());
+    app.handle.stop(true).await;
+}
+
+/// Zero configuration: a private cluster in the data directory, stopped on shutdown and
+/// reused by the next start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn zero_config_runs_and_reuses_a_private_cluster() {
+    let data_dir = temp_dir("zero");
+    let app = Application::build(settings(None, &data_dir)).await.unwrap();
+    let port = app.port();
+    let handle = app.handle();
+    let running = tokio::spawn(app.run_until_stopped());
+    let client: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let get = |client: ureq::Agent, url: String| {
+        tokio::task::spawn_blocking(move || {
+            let mut r = client.get(&url).call().unwrap();
+            (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+        })
+    };
+    for _ in 0..100 {
+        let (_, ready) = get(client.clone(), format!("http://127.0.0.1:{port}/readyz"))
+            .await
+            .unwrap();
+        if ready.contains("\"sequencing\":true") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, checkpoint) = get(
+        client.clone(),
+        format!("http://127.0.0.1:{port}/log/checkpoint"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        checkpoint.starts_with("vitrine.test/log\n1\n"),
+        "{checkpoint}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(data_dir.join("log.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    handle.stop(true).await;
+    running.await.unwrap().unwrap();
+    assert!(
+        !data_dir.join("postgres/postmaster.pid").exists(),
+        "PostgreSQL still runs after shutdown"
+    );
+    // A second start reuses the data: same key, same log.
+    let again = Application::build(settings(None, &data_dir)).await.unwrap();
+    let port = again.port();
+    let handle = again.handle();
+    let running = tokio::spawn(again.run_until_stopped());
+    for _ in 0..100 {
+        let (_, ready) = get(client.clone(), format!("http://127.0.0.1:{port}/readyz"))
+            .await
+            .unwrap();
+        if ready.contains("\"sequencing\":true") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (_, second) = get(client, format!("http://127.0.0.1:{port}/log/checkpoint"))
+        .await
+        .unwrap();
+    assert_eq!(second, checkpoint);
+    handle.stop(true).await;
+    running.await.unwrap().unwrap();
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
