@@ -18,7 +18,7 @@ use crate::hash::{Hash, leaf_hash, perfect_root};
 use crate::merkle::MerkleTree;
 use crate::statement::{EntryView, StatementSignature, signing_message};
 use crate::tile::{
-    TILE_WIDTH, TileError, TileId, TileReader, edge_from_partial_tiles, hashes_at_level,
+    TILE_WIDTH, TileError, TileId, TileKind, TileReader, edge_from_partial_tiles, hashes_at_level,
     parse_entry_bundle, parse_hash_tile,
 };
 use crate::time::Timestamp;
@@ -147,6 +147,14 @@ impl SignatureVerifier {
 pub trait LogReader: TileReader + Sync {
     /// The signed checkpoint.
     fn read_checkpoint(&self) -> Result<Vec<u8>, Self::Error>;
+
+    /// The widths of the partial versions of `tile` that the source holds, for sources that
+    /// can list them (a directory). Older partial tiles stay published until the full tile
+    /// exists (C2SP tlog-tiles), so they are checked too: each must be a prefix of the
+    /// verified tile. Sources that cannot list return nothing.
+    fn partial_widths(&self, _tile: TileId) -> Vec<u16> {
+        Vec::new()
+    }
 }
 
 /// How to verify a log.
@@ -614,6 +622,51 @@ pub fn verify_log<R: LogReader>(
             expected: verified.checkpoint.root,
             computed,
         });
+    }
+    // Older partial versions of the rightmost tiles: prefixes of what was verified.
+    let mut level = 0u8;
+    while hashes_at_level(size, level) > 0 {
+        let count = hashes_at_level(size, level);
+        let index = count / TILE_WIDTH;
+        let start = (index * TILE_WIDTH) as usize;
+        let verified: Vec<Hash> = if level == 0 {
+            leaves_of(index)
+        } else {
+            levels[usize::from(level) - 1][start..count as usize].to_vec()
+        };
+        let mut kinds = vec![TileId::hashes(level, index, TILE_WIDTH as u16)];
+        if level == 0 {
+            kinds.push(TileId::entries(index, TILE_WIDTH as u16));
+        }
+        for full in kinds {
+            for width in reader.partial_widths(full) {
+                // The current partial tile was verified above; a wider one belongs to no
+                // checkpoint up to this one (an append that crashed before its checkpoint).
+                if usize::from(width) >= verified.len() {
+                    continue;
+                }
+                let tile = TileId { width, ..full };
+                let (tile, data) = read_tile(reader, tile)?;
+                tiles_read += 1;
+                let hashes: Vec<Hash> = if tile.kind == TileKind::Entries {
+                    parse_entry_bundle(tile, &data)?
+                        .iter()
+                        .map(|e| leaf_hash(e))
+                        .collect()
+                } else {
+                    parse_hash_tile(tile, &data)?
+                };
+                if let Some(position) =
+                    (0..hashes.len()).find(|&i| verified.get(i) != Some(&hashes[i]))
+                {
+                    return Err(VerifyError::TileMismatch {
+                        tile: tile.path(),
+                        position,
+                    });
+                }
+            }
+        }
+        level += 1;
     }
     if let Some(old) = &old {
         let computed = root_at(old.size);

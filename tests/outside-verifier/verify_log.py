@@ -515,12 +515,12 @@ def verify_receipts(path: str, vkey: VKey, leaves=None, log_dir=None) -> str:
         raise Fail(f"{path}: no receipts")
     with_entry = sum(verify_receipt(rc, vkey, where, leaves) for where, rc in receipts)
     also = " and the log directory" if leaves is not None else ""
-    if log_dir is not None:  # a warning, not a failure: the checkpoint's tree is still provable
+    if log_dir is not None:  # tlog-tiles: a log MUST serve the partial tiles of its checkpoints
         sizes = sorted({int(rc["checkpoint"].split("\n")[1]) for _, rc in receipts})
         for size in sizes:
             for rel in missing_partials(log_dir, size):
-                print(f"WARNING: {rel} (needed by the receipts' checkpoint of size {size}) is missing and its "
-                      f"full tile does not exist yet (tlog-tiles: logs MUST serve it)", file=sys.stderr)
+                raise Fail(f"{rel} (needed by the receipts' checkpoint of size {size}) is missing and its "
+                           f"full tile does not exist yet (tlog-tiles: logs MUST serve it)")
     return f"OK: {len(receipts)} receipts verified against {vkey.name}{also} ({with_entry} with their entry)"
 
 

@@ -3,9 +3,9 @@
 //! static web server, and every file in it is checked by `vitrine verify`.
 //!
 //! Appending takes an exclusive lock on the directory, writes every file by a rename (so a
-//! reader never sees half a file), writes the checkpoint last, and only then removes the
-//! partial tiles the new checkpoint no longer needs. A crash before the checkpoint leaves
-//! the log at its previous size.
+//! reader never sees half a file), and writes the checkpoint last. Partial tiles stay until
+//! their full tile exists, so every checkpoint's tiles remain available; then they are
+//! removed. A crash before the checkpoint leaves the log at its previous size.
 
 use crate::source::DirSource;
 use std::fs::{self, File};
@@ -15,7 +15,8 @@ use vitrine_ledger::checkpoint::{Checkpoint, CheckpointPolicy};
 use vitrine_ledger::note::NoteSigner;
 use vitrine_ledger::statement::{Entry, EntryView, SignedStatement};
 use vitrine_ledger::tile::{
-    TILE_WIDTH, TileBuilder, TileId, TileReader, parse_entry_bundle, partial_tiles,
+    TILE_WIDTH, TileBuilder, TileId, TileKind, TileReader, hashes_at_level, parse_entry_bundle,
+    partial_tiles,
 };
 use vitrine_ledger::time::Timestamp;
 use vitrine_ledger::verify::{SignatureItem, SignatureVerifier};
@@ -253,10 +254,18 @@ impl DirLog {
         .sign(&self.signer)
         .map_err(|e| e.to_string())?;
         write_atomic(&self.root.join("checkpoint"), checkpoint.as_bytes())?;
-        // Partial tiles that the new checkpoint no longer needs.
-        let current = partial_tiles(self.builder.size());
-        for tile in before.into_iter().filter(|t| !current.contains(t)) {
-            let _ = fs::remove_file(self.root.join(tile.path()));
+        // Older partial tiles stay published for the checkpoints that named them, until
+        // their full tile exists (C2SP tlog-tiles); then they go.
+        let size = self.builder.size();
+        for tile in before {
+            let level = match tile.kind {
+                TileKind::Hashes(level) => level,
+                TileKind::Entries => 0,
+            };
+            if hashes_at_level(size, level) / TILE_WIDTH > tile.index {
+                // Every partial version of a tile lives in `<tile>.p/`.
+                let _ = fs::remove_dir_all(self.root.join(format!("{}.p", tile.full().path())));
+            }
         }
         if !entries.is_empty() {
             self.last_logged_at = Some(logged_at);

@@ -43,6 +43,20 @@ impl LogReader for DirSource {
     fn read_checkpoint(&self) -> Result<Vec<u8>, ReadError> {
         self.read("checkpoint")
     }
+
+    fn partial_widths(&self, tile: TileId) -> Vec<u16> {
+        // `tile/<L>/<N>.p/` holds one file per width.
+        let dir = self.root.join(format!("{}.p", tile.full().path()));
+        let mut widths: Vec<u16> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse().ok())
+            .filter(|w| (1..=255).contains(w))
+            .collect();
+        widths.sort_unstable();
+        widths
+    }
 }
 
 /// A log served over HTTP(S) at a base URL (`https://host/log`).
@@ -139,6 +153,13 @@ impl LogReader for Source {
         match self {
             Source::Dir(d) => d.read_checkpoint(),
             Source::Http(h) => h.read_checkpoint(),
+        }
+    }
+
+    fn partial_widths(&self, tile: TileId) -> Vec<u16> {
+        match self {
+            Source::Dir(d) => d.partial_widths(tile),
+            Source::Http(_) => Vec::new(),
         }
     }
 }

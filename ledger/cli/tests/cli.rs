@@ -1071,3 +1071,85 @@ fn a_non_canonical_entry_is_named() {
         "entry 257 (in tile/entries/001.p/44): not canonical JSON at byte 13: whitespace is not canonical",
     );
 }
+
+/// Partial tiles stay published for the checkpoints that named them until the full tile
+/// exists (C2SP tlog-tiles), and `verify` checks them too.
+#[test]
+fn older_partial_tiles_stay_until_their_tile_is_full_and_are_checked() {
+    let t = Scratch::new("partials");
+    ok(&[
+        "keygen",
+        "--name",
+        "vitrine.example/log",
+        "--out",
+        &t.s("log.key"),
+    ]);
+    let key = vkey(&t, "log.key");
+    let log = t.s("log");
+    ok(&["log", "init", &log, "--key", &t.s("log.key")]);
+    write_statements(&t.path("a.jsonl"), 0..300);
+    write_statements(&t.path("b.jsonl"), 300..400);
+    write_statements(&t.path("c.jsonl"), 400..520);
+    ok(&[
+        "log",
+        "append",
+        &log,
+        "--key",
+        &t.s("log.key"),
+        &t.s("a.jsonl"),
+    ]);
+    ok(&[
+        "log",
+        "append",
+        &log,
+        "--key",
+        &t.s("log.key"),
+        &t.s("b.jsonl"),
+    ]);
+    for kept in [
+        "tile/0/001.p/44",
+        "tile/entries/001.p/44",
+        "tile/0/001.p/144",
+        "tile/1/000.p/1",
+    ] {
+        assert!(t.path("log").join(kept).is_file(), "{kept} is gone");
+    }
+    ok(&["verify", &log, "--log-key", &key]);
+    // A changed byte in an older partial tile is caught.
+    let old = t.path("log/tile/0/001.p/44");
+    let original = std::fs::read(&old).unwrap();
+    let mut changed = original.clone();
+    changed[100] ^= 1;
+    std::fs::write(&old, &changed).unwrap();
+    fails(
+        &["verify", &log, "--log-key", &key],
+        1,
+        "tile/0/001.p/44: hash 3",
+    );
+    std::fs::write(&old, &original).unwrap();
+    let old_bundle = t.path("log/tile/entries/001.p/44");
+    let original = std::fs::read(&old_bundle).unwrap();
+    let mut changed = original.clone();
+    changed[50] ^= 1;
+    std::fs::write(&old_bundle, &changed).unwrap();
+    fails(
+        &["verify", &log, "--log-key", &key],
+        1,
+        "tile/entries/001.p/44",
+    );
+    std::fs::write(&old_bundle, &original).unwrap();
+    // Once tile 1 is full, its partial versions go.
+    ok(&[
+        "log",
+        "append",
+        &log,
+        "--key",
+        &t.s("log.key"),
+        &t.s("c.jsonl"),
+    ]);
+    assert!(t.path("log/tile/0/001").is_file());
+    assert!(!t.path("log/tile/0/001.p").exists());
+    assert!(!t.path("log/tile/entries/001.p").exists());
+    assert!(t.path("log/tile/1/000.p/1").is_file() && t.path("log/tile/1/000.p/2").is_file());
+    ok(&["verify", &log, "--log-key", &key]);
+}
