@@ -232,3 +232,90 @@ fn go_sumdb_note_example() {
         Ok(Some(None))
     );
 }
+
+/// Inclusion and consistency proofs published with transparency-dev/merkle: ours are
+/// byte for byte the same, and the published ones verify.
+#[test]
+fn rfc6962_published_proofs() {
+    let leaves = test_leaves();
+    let memory = MemoryTree::new(leaves.clone());
+    let root = |n: u64| Hash::from_hex(ROOTS[n as usize - 1]).unwrap();
+    let mut cases = 0;
+    for line in include_str!("data/rfc6962-proofs.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+    {
+        let fields: std::collections::HashMap<&str, &str> = line
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|f| f.split_once('='))
+            .collect();
+        let proof: Vec<Hash> = fields["proof"]
+            .split(',')
+            .filter(|h| !h.is_empty())
+            .map(|h| Hash::from_hex(h).unwrap())
+            .collect();
+        if line.starts_with("inclusion ") {
+            let (leaf, size): (u64, u64) = (
+                fields["leaf"].parse().unwrap(),
+                fields["size"].parse().unwrap(),
+            );
+            assert_eq!(
+                inclusion_proof(&memory, leaf, size).unwrap(),
+                proof,
+                "{line}"
+            );
+            verify_inclusion(&leaves[leaf as usize], leaf, size, &proof, &root(size)).unwrap();
+        } else {
+            let (from, to): (u64, u64) = (
+                fields["from"].parse().unwrap(),
+                fields["to"].parse().unwrap(),
+            );
+            assert_eq!(
+                consistency_proof(&memory, from, to).unwrap(),
+                proof,
+                "{line}"
+            );
+            verify_consistency(from, to, &proof, &root(from), &root(to)).unwrap();
+        }
+        cases += 1;
+    }
+    assert_eq!(cases, 10);
+}
+
+/// The edge cases of transparency-dev/merkle's consistency verification.
+#[test]
+fn rfc6962_consistency_edge_cases() {
+    let (r1, r2) = (
+        vitrine_ledger::hash::sha256(b"don't care 1"),
+        vitrine_ledger::hash::sha256(b"don't care 2"),
+    );
+    let empty = vitrine_ledger::hash::empty_root();
+    assert!(verify_consistency(1, 1, &[], &r1, &r2).is_err());
+    assert!(verify_consistency(0, 0, &[], &r1, &r1).is_ok());
+    assert!(verify_consistency(1, 1, &[], &r2, &r2).is_ok());
+    assert!(
+        verify_consistency(0, 1, &[], &r1, &r2).is_err(),
+        "the empty tree's root is fixed"
+    );
+    assert!(verify_consistency(0, 1, &[], &empty, &r2).is_ok());
+    assert!(
+        verify_consistency(1, 0, &[], &r1, &r2).is_err(),
+        "time travel"
+    );
+    assert!(
+        verify_consistency(2, 1, &[], &r1, &r2).is_err(),
+        "time travel"
+    );
+    assert!(
+        verify_consistency(1, 2, &[], &r1, &r2).is_err(),
+        "empty proof"
+    );
+    assert!(verify_consistency(1, 1, &[], &empty, &r2).is_err());
+    assert!(
+        verify_inclusion(&r1, 0, 0, &[], &r1).is_err(),
+        "an empty tree holds nothing"
+    );
+    assert!(verify_inclusion(&r1, 1, 1, &[], &r1).is_err());
+    assert!(verify_inclusion(&r1, 0, 1, &[], &r1).is_ok());
+}
