@@ -33,7 +33,7 @@ CREATE TABLE checkpoints (
 -- The transactional outbox: derived work (search, notifications) written with the entry.
 CREATE TABLE outbox (
     id         BIGSERIAL PRIMARY KEY,
-    entry_idx  BIGINT NOT NULL REFERENCES log_entries (idx) DEFERRABLE INITIALLY DEFERRED,
+    entry_idx  BIGINT NOT NULL,
     topic      TEXT NOT NULL,
     payload    JSONB NOT NULL,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
@@ -62,11 +62,14 @@ CREATE TABLE participant_keys (
 CREATE INDEX participant_keys_by_organisation ON participant_keys (organisation_id);
 
 -- Documents published by content hash (document.published).
--- Projections reference the entry that caused them; the entries of a batch are inserted
--- after its projections, so these references are checked at commit.
+--
+-- Projections name the entry that caused them (`*_idx`). The key directory's references are
+-- foreign keys, checked at commit (a batch inserts its entries after its projections); the
+-- high-volume tables (outbox, documents) carry none, since the sequencer writes them in the
+-- same transaction as their entries and the replay command checks them against the log.
 CREATE TABLE documents (
     sha256          BYTEA PRIMARY KEY CHECK (length(sha256) = 32),
     title           TEXT NOT NULL,
-    organisation_id TEXT NOT NULL REFERENCES organisations (id) DEFERRABLE INITIALLY DEFERRED,
-    entry_idx       BIGINT NOT NULL REFERENCES log_entries (idx) DEFERRABLE INITIALLY DEFERRED
+    organisation_id TEXT NOT NULL,
+    entry_idx       BIGINT NOT NULL
 );

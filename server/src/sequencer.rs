@@ -208,6 +208,11 @@ impl<'c> Sequencer<'c> {
         status: &'c SequencerStatus,
     ) -> Result<Sequencer<'c>, String> {
         let mut conn = PgConnection::establish(&config.database_url).map_err(|e| e.to_string())?;
+        // The tables grow under the sequencer's prepared statements: a generic plan made
+        // while they were small would scan them whole forever after.
+        diesel::sql_query("SET plan_cache_mode = force_custom_plan")
+            .execute(&mut conn)
+            .map_err(|e| e.to_string())?;
         // Wait for the lock: another process may be sequencing.
         let mut waited = false;
         loop {
@@ -719,8 +724,10 @@ impl<'c> Sequencer<'c> {
     }
 }
 
-/// Writes the effects of a batch into the projection tables.
+/// Writes the effects of a batch into the projection tables. Documents, the bulk of the
+/// traffic, go in multi-row inserts; directory changes, rare, one by one in log order.
 fn project(conn: &mut PgConnection, effects: &[(u64, Effect)]) -> QueryResult<()> {
+    let mut documents = Vec::new();
     for (index, effect) in effects {
         let index = *index as i64;
         match effect {
@@ -757,17 +764,18 @@ fn project(conn: &mut PgConnection, effects: &[(u64, Effect)]) -> QueryResult<()
                 sha256,
                 title,
                 organisation,
-            } => {
-                diesel::insert_into(schema::documents::table)
-                    .values((
-                        schema::documents::sha256.eq(sha256.to_vec()),
-                        schema::documents::title.eq(title),
-                        schema::documents::organisation_id.eq(organisation),
-                        schema::documents::entry_idx.eq(index),
-                    ))
-                    .execute(conn)?;
-            }
+            } => documents.push((
+                schema::documents::sha256.eq(sha256.to_vec()),
+                schema::documents::title.eq(title),
+                schema::documents::organisation_id.eq(organisation),
+                schema::documents::entry_idx.eq(index),
+            )),
         }
+    }
+    for chunk in documents.chunks(10_000) {
+        diesel::insert_into(schema::documents::table)
+            .values(chunk)
+            .execute(conn)?;
     }
     Ok(())
 }

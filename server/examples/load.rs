@@ -1,0 +1,209 @@
+//! A load generator for `POST /api/v1/statements`, on loopback only, bounded in count.
+//!
+//! ```sh
+//! cargo run --release -p vitrine-server --example load -- \
+//!     --url http://127.0.0.1:8080 --platform-key vitrine-data/platform.key \
+//!     --clients 64 --requests 20000
+//! ```
+//!
+//! It registers an organisation and 64 keys with the platform key, signs every statement
+//! before the clock starts (so the client's signing is not measured), then sends them from
+//! `--clients` concurrent connections and reports appends per second and latency
+//! percentiles. Every answer must be 201 with a receipt.
+
+use ed25519_dalek::SigningKey;
+use serde_json::{Value, json};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use vitrine_ledger::note::NoteSigner;
+use vitrine_ledger::statement::{SignedStatement, Statement};
+use vitrine_ledger::time::Timestamp;
+
+struct Options {
+    url: String,
+    platform_key: String,
+    clients: usize,
+    requests: usize,
+}
+
+fn options() -> Result<Options, String> {
+    let mut args = std::env::args().skip(1);
+    let mut options = Options {
+        url: "http://127.0.0.1:8080".into(),
+        platform_key: "vitrine-data/platform.key".into(),
+        clients: 64,
+        requests: 20_000,
+    };
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or(format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--url" => options.url = value,
+            "--platform-key" => options.platform_key = value,
+            "--clients" => options.clients = value.parse().map_err(|_| "--clients: a number")?,
+            "--requests" => options.requests = value.parse().map_err(|_| "--requests: a number")?,
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    let host = options.url.trim_start_matches("http://");
+    if !(host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]")) {
+        return Err("the load generator only targets loopback addresses".into());
+    }
+    options.requests = options.requests.min(1_000_000);
+    Ok(options)
+}
+
+fn signed(kind: &str, subject: &str, body: Value, key: &SigningKey) -> String {
+    let statement = Statement::from_value(json!({
+        "kind": kind,
+        "subject": subject,
+        "issued_at": Timestamp::now().to_string(),
+        "body": body,
+    }))
+    .unwrap_or_else(|e| panic!("statement: {e}"));
+    let mut signed = SignedStatement::new(statement);
+    signed.sign(key);
+    signed.to_value().to_string()
+}
+
+fn post(agent: &ureq::Agent, url: &str, body: &str) -> Result<u16, String> {
+    let mut response = agent
+        .post(url)
+        .header("content-type", "application/json")
+        .send(body)
+        .map_err(|e| e.to_string())?;
+    let status = response.status().as_u16();
+    let _ = response.body_mut().read_to_vec();
+    Ok(status)
+}
+
+fn main() -> Result<(), String> {
+    let options = options()?;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into();
+    let url = format!("{}/api/v1/statements", options.url.trim_end_matches('/'));
+    let platform = NoteSigner::parse(
+        &std::fs::read_to_string(&options.platform_key)
+            .map_err(|e| format!("{}: {e}", options.platform_key))?,
+    )
+    .map_err(|e| e.to_string())?;
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| e.to_string())?;
+    let run = vitrine_ledger::hash::hex_encode(&seed[..4]);
+    let organisation = format!("load-{run}");
+    let status = post(
+        &agent,
+        &url,
+        &signed(
+            "organisation.registered",
+            &organisation,
+            json!({"id": organisation, "name": "Load test", "kind": "buyer"}),
+            platform.signing_key(),
+        ),
+    )?;
+    if status != 201 {
+        return Err(format!("registering the organisation: HTTP {status}"));
+    }
+    let keys: Vec<SigningKey> = (0..64u8)
+        .map(|i| {
+            let mut bytes = seed;
+            bytes[31] = i;
+            SigningKey::from_bytes(&bytes)
+        })
+        .collect();
+    for key in &keys {
+        use base64::Engine as _;
+        let public =
+            base64::engine::general_purpose::STANDARD.encode(key.verifying_key().as_bytes());
+        let status = post(
+            &agent,
+            &url,
+            &signed(
+                "key.registered",
+                &organisation,
+                json!({"organisation": organisation, "public_key": public, "role": "procurement_officer"}),
+                platform.signing_key(),
+            ),
+        )?;
+        if status != 201 {
+            return Err(format!("registering a key: HTTP {status}"));
+        }
+    }
+    eprintln!("signing {} statements...", options.requests);
+    let bodies: Vec<String> = (0..options.requests)
+        .map(|n| {
+            let hash = vitrine_ledger::hash::sha256(format!("{run}-{n}").as_bytes()).to_hex();
+            signed(
+                "document.published",
+                &format!("ocds-load-{run}-{}", n % 1000),
+                json!({"sha256": hash, "title": format!("招标文件 {n}")}),
+                &keys[n % keys.len()],
+            )
+        })
+        .collect();
+    eprintln!("sending from {} clients...", options.clients);
+    let next = AtomicUsize::new(0);
+    let latencies = Mutex::new(Vec::with_capacity(bodies.len()));
+    let failures = Mutex::new(Vec::new());
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..options.clients {
+            scope.spawn(|| {
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .timeout_global(Some(Duration::from_secs(60)))
+                    .build()
+                    .into();
+                let mut local = Vec::new();
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(body) = bodies.get(n) else { break };
+                    let sent = Instant::now();
+                    match post(&agent, &url, body) {
+                        Ok(201) => local.push(sent.elapsed()),
+                        Ok(status) => failures
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push(format!("HTTP {status}")),
+                        Err(e) => failures.lock().unwrap_or_else(|e| e.into_inner()).push(e),
+                    }
+                }
+                latencies
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend(local);
+            });
+        }
+    });
+    let elapsed = started.elapsed();
+    let mut latencies = latencies.into_inner().unwrap_or_default();
+    latencies.sort_unstable();
+    let failures = failures.into_inner().unwrap_or_default();
+    let percentile = |p: f64| -> f64 {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    println!(
+        "{} appends in {:.2}s from {} clients: {:.0}/s; latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {} failed",
+        latencies.len(),
+        elapsed.as_secs_f64(),
+        options.clients,
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        percentile(0.50),
+        percentile(0.90),
+        percentile(0.99),
+        percentile(1.0),
+        failures.len()
+    );
+    if let Some(first) = failures.first() {
+        return Err(format!(
+            "{} requests failed, the first with {first}",
+            failures.len()
+        ));
+    }
+    Ok(())
+}
