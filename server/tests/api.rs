@@ -8,10 +8,13 @@
 
 #![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test.
 
+mod common;
+
+use common::{Count, base64, document, fresh_database, signed, temp_dir};
+
 use diesel::prelude::*;
 use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
-use std::sync::OnceLock;
 use std::time::Duration;
 use vitrine_ledger::checkpoint::CheckpointPolicy;
 use vitrine_ledger::hash::Hash;
@@ -23,82 +26,6 @@ use vitrine_ledger::time::Timestamp;
 use vitrine_ledger::verify::{Verification, verify_log};
 use vitrine_server::Application;
 use vitrine_server::config::Settings;
-
-/// The admin connection string of the test PostgreSQL, with `{db}` for the database name.
-fn postgres() -> &'static (String, String) {
-    static SERVER: OnceLock<(String, String)> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        let (admin, pattern) = match std::env::var("VITRINE_TEST_DATABASE_URL") {
-            Ok(url) => {
-                // A URL like postgres://user@host:port/postgres: swap the database name.
-                let base = url.rsplit_once('/').map_or(url.clone(), |(b, _)| b.to_owned());
-                (url.clone(), format!("{base}/{{db}}"))
-            }
-            Err(_) => {
-                let dir = std::env::temp_dir().join("vitrine-test-postgres");
-                let cluster = vitrine_server::postgres::PrivateCluster::start(&dir, None).unwrap();
-                let admin = cluster.url("postgres");
-                let pattern = cluster.url("{db}");
-                // Keep it running for the other tests and the next run.
-                std::mem::forget(cluster);
-                (admin, pattern)
-            }
-        };
-        let mut conn = PgConnection::establish(&admin).unwrap();
-        // A fresh template, migrated; databases of earlier runs are dropped.
-        let old: Vec<String> = diesel::sql_query(
-            "SELECT datname AS name FROM pg_database WHERE datname LIKE 'vitrine_test_%' OR datname = 'vitrine_template'",
-        )
-        .load::<Name>(&mut conn)
-        .unwrap()
-        .into_iter()
-        .map(|n| n.name)
-        .collect();
-        for name in old {
-            diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .execute(&mut conn)
-                .unwrap();
-        }
-        diesel::sql_query("CREATE DATABASE vitrine_template").execute(&mut conn).unwrap();
-        vitrine_server::migrate(&pattern.replace("{db}", "vitrine_template")).unwrap();
-        (admin, pattern)
-    })
-}
-
-#[derive(QueryableByName)]
-struct Name {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    name: String,
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    count: i64,
-}
-
-/// A fresh database copied from the migrated template.
-fn fresh_database() -> String {
-    let (admin, pattern) = postgres();
-    let mut bytes = [0u8; 6];
-    getrandom::fill(&mut bytes).unwrap();
-    let name = format!("vitrine_test_{}", vitrine_ledger::hash::hex_encode(&bytes));
-    let mut conn = PgConnection::establish(admin).unwrap();
-    // Copying a template needs it to have no other connection: retry briefly.
-    for attempt in 0.. {
-        match diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE vitrine_template"))
-            .execute(&mut conn)
-        {
-            Ok(_) => break,
-            Err(e) if attempt < 50 => {
-                let _ = e;
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            Err(e) => panic!("creating {name}: {e}"),
-        }
-    }
-    pattern.replace("{db}", &name)
-}
 
 struct TestApp {
     base: String,
@@ -120,17 +47,6 @@ fn settings(database_url: Option<String>, data_dir: &std::path::Path) -> Setting
         workers: 2,
         ..Settings::default()
     }
-}
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let mut bytes = [0u8; 4];
-    getrandom::fill(&mut bytes).unwrap();
-    let dir = std::env::temp_dir().join(format!(
-        "vitrine-{name}-{}",
-        vitrine_ledger::hash::hex_encode(&bytes)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 async fn spawn_app() -> TestApp {
@@ -174,26 +90,6 @@ async fn spawn_app() -> TestApp {
         .await;
     assert_eq!(status, 201, "{body}");
     test
-}
-
-fn base64(bytes: &[u8]) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-fn signed(kind: &str, subject: &str, body: Value, keys: &[&SigningKey]) -> Value {
-    let statement = Statement::from_value(json!({
-        "kind": kind,
-        "subject": subject,
-        "issued_at": Timestamp::now().to_string(),
-        "body": body,
-    }))
-    .unwrap();
-    let mut signed = SignedStatement::new(statement);
-    for key in keys {
-        signed.sign(key);
-    }
-    signed.to_value()
 }
 
 impl TestApp {
@@ -358,10 +254,6 @@ impl TestApp {
         .await
         .unwrap()
     }
-}
-
-fn document(n: u64) -> Value {
-    json!({"sha256": vitrine_ledger::hash::sha256(&n.to_le_bytes()).to_hex(), "title": format!("招标文件 {n}")})
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

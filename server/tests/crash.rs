@@ -1,0 +1,243 @@
+//! Crash: `kill -9` of the server in the middle of a load. After a restart every
+//! acknowledged receipt still verifies, the log has no gaps, and nothing that was not
+//! acknowledged is half-applied.
+
+#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test.
+
+mod common;
+
+use common::{Count, base64, document, fresh_database, signed, temp_dir};
+use diesel::prelude::*;
+use ed25519_dalek::SigningKey;
+use serde_json::{Value, json};
+use std::process::{Child, Command};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use vitrine_ledger::checkpoint::CheckpointPolicy;
+use vitrine_ledger::hash::Hash;
+use vitrine_ledger::merkle::verify_consistency;
+use vitrine_ledger::note::{NoteSigner, NoteVerifier};
+use vitrine_ledger::receipt::Receipt;
+use vitrine_ledger::verify::{Verification, verify_log};
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(20)))
+        .build()
+        .into()
+}
+
+fn start(database_url: &str, data_dir: &std::path::Path, port: u16) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_vitrine-server"))
+        .env("VITRINE_DATABASE_URL", database_url)
+        .env("VITRINE_DATA_DIR", data_dir)
+        .env("VITRINE_LISTEN", format!("127.0.0.1:{port}"))
+        .env("VITRINE_LOG", "warn")
+        .spawn()
+        .unwrap()
+}
+
+fn wait_ready(base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(mut r) = agent().get(&format!("{base}/readyz")).call() {
+            if r.body_mut()
+                .read_to_string()
+                .unwrap_or_default()
+                .contains("\"sequencing\":true")
+            {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the server did not become ready");
+}
+
+fn post(base: &str, body: &Value) -> Result<(u16, Value), String> {
+    let mut r = agent()
+        .post(&format!("{base}/api/v1/statements"))
+        .header("content-type", "application/json")
+        .send(body.to_string())
+        .map_err(|e| e.to_string())?;
+    let status = r.status().as_u16();
+    let text = r.body_mut().read_to_string().map_err(|e| e.to_string())?;
+    Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+}
+
+fn get(base: &str, path: &str) -> Value {
+    let mut r = agent().get(&format!("{base}{path}")).call().unwrap();
+    serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn kill_9_in_the_middle_of_a_load_loses_nothing_acknowledged() {
+    let database_url = fresh_database();
+    let data_dir = temp_dir("crash");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = start(&database_url, &data_dir, port);
+    wait_ready(&base);
+    let platform =
+        NoteSigner::parse(&std::fs::read_to_string(data_dir.join("platform.key")).unwrap())
+            .unwrap();
+    let keys: Vec<SigningKey> = (0..4u8)
+        .map(|i| SigningKey::from_bytes(&[i + 90; 32]))
+        .collect();
+    let (status, body) = post(
+        &base,
+        &signed(
+            "organisation.registered",
+            "o",
+            json!({"id": "crash-buyer", "name": "Crash", "kind": "buyer"}),
+            &[platform.signing_key()],
+        ),
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{body}");
+    for key in &keys {
+        let body = json!({"organisation": "crash-buyer", "public_key": base64(key.verifying_key().as_bytes()), "role": "procurement_officer"});
+        let (status, answer) = post(
+            &base,
+            &signed("key.registered", "o", body, &[platform.signing_key()]),
+        )
+        .unwrap();
+        assert_eq!(status, 201, "{answer}");
+    }
+
+    // 16 clients send until the server dies under them.
+    let acknowledged: Mutex<Vec<Receipt>> = Mutex::new(Vec::new());
+    let unacknowledged: Mutex<Vec<Value>> = Mutex::new(Vec::new());
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        for client in 0..16u64 {
+            let (base, keys, acknowledged, unacknowledged, stop) =
+                (&base, &keys, &acknowledged, &unacknowledged, &stop);
+            scope.spawn(move || {
+                for n in 0..400u64 {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let statement = signed(
+                        "document.published",
+                        "d",
+                        document(client * 10_000 + n),
+                        &[&keys[n as usize % keys.len()]],
+                    );
+                    match post(base, &statement) {
+                        Ok((201, receipt)) => acknowledged
+                            .lock()
+                            .unwrap()
+                            .push(serde_json::from_value(receipt).unwrap()),
+                        _ => {
+                            unacknowledged.lock().unwrap().push(statement);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        // Kill once a few hundred are in, while the rest are in flight.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while acknowledged.lock().unwrap().len() < 300 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        server.kill().unwrap();
+        server.wait().unwrap();
+        stop.store(true, Ordering::Relaxed);
+    });
+    let acknowledged = acknowledged.into_inner().unwrap();
+    let unacknowledged = unacknowledged.into_inner().unwrap();
+    assert!(
+        acknowledged.len() >= 300,
+        "only {} acknowledged",
+        acknowledged.len()
+    );
+    assert!(
+        !unacknowledged.is_empty(),
+        "the kill caught no request in flight"
+    );
+
+    // Restart on the same database and data.
+    let mut server = start(&database_url, &data_dir, port);
+    wait_ready(&base);
+    let checkpoint_key = NoteVerifier::parse(
+        get(&base, "/api/v1/log")["checkpoint_key"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let policy = CheckpointPolicy::log_only(checkpoint_key).unwrap();
+    let source = vitrine_cli::source::HttpSource::new(&format!("{base}/log"));
+    let report = verify_log(
+        &source,
+        &Verification {
+            policy: &policy,
+            since: None,
+            threads: 4,
+            batch: true,
+            progress: None,
+        },
+    )
+    .unwrap();
+    let size = report.checkpoint.checkpoint.size;
+    let root = report.checkpoint.checkpoint.root;
+    for receipt in &acknowledged {
+        let checked = receipt.check(&policy).unwrap();
+        let old = checked.checkpoint.checkpoint;
+        assert!(old.size <= size);
+        let proof = get(
+            &base,
+            &format!("/api/v1/proofs/consistency?from={}&to={size}", old.size),
+        );
+        let hashes: Vec<Hash> = proof["consistency_proof"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| Hash::from_base64(h.as_str().unwrap()).unwrap())
+            .collect();
+        verify_consistency(old.size, size, &hashes, &old.root, &root).unwrap();
+        let entry = get(&base, &format!("/api/v1/entries/{}", receipt.index));
+        assert_eq!(entry["leaf_hash"].as_str().unwrap(), receipt.leaf_hash);
+    }
+    // Nothing half-applied: every projection row belongs to a logged entry, and back.
+    let mut conn = PgConnection::establish(&database_url).unwrap();
+    let mut count = |sql: &str| {
+        diesel::sql_query(sql)
+            .get_result::<Count>(&mut conn)
+            .unwrap()
+            .count
+    };
+    let entries = count("SELECT count(*) AS count FROM log_entries");
+    assert_eq!(entries as u64, size);
+    assert_eq!(
+        count("SELECT count(*) AS count FROM log_entries WHERE kind = 'document.published'"),
+        count("SELECT count(*) AS count FROM documents")
+    );
+    assert_eq!(count("SELECT count(*) AS count FROM outbox"), entries);
+    assert_eq!(
+        count("SELECT coalesce(max(idx) + 1, 0) AS count FROM log_entries"),
+        entries,
+        "a gap in the indices"
+    );
+    // What was in flight either made it (answered 200 now) or not (appended now, once).
+    for statement in unacknowledged {
+        let (status, answer) = post(&base, &statement).unwrap();
+        assert!(status == 200 || status == 201, "{answer}");
+        let (again, _) = post(&base, &statement).unwrap();
+        assert_eq!(again, 200);
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
