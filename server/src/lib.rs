@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod openapi;
 pub mod postgres;
+pub mod replay;
 pub mod routes;
 pub mod sequencer;
 

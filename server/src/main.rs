@@ -30,6 +30,9 @@ enum Command {
     Serve,
     /// Run the database migrations and exit.
     Migrate,
+    /// Rebuild every projection from the log in a scratch schema and compare it with the
+    /// live tables; exits 1 and lists the entries concerned if they differ.
+    Replay,
     /// Register the first platform administrator's key, signed by the platform key. The
     /// server must be running; its address is the configured `listen`.
     BootstrapAdmin {
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
+        Command::Replay => replay(&settings),
         Command::BootstrapAdmin { public_key } => bootstrap_admin(&settings, &public_key),
     };
     match result {
@@ -102,6 +106,34 @@ fn migrate(settings: &Settings) -> Result<(), String> {
         println!("applied {name}");
     }
     Ok(())
+}
+
+fn replay(settings: &Settings) -> Result<(), String> {
+    use diesel::Connection as _;
+    let (url, _cluster) = vitrine_server::database(settings).map_err(|e| e.to_string())?;
+    let mut conn = diesel::PgConnection::establish(&url).map_err(|e| e.to_string())?;
+    let registry = vitrine_server::domain::Registry::new();
+    let report = vitrine_server::replay::replay(&mut conn, &registry, 50)?;
+    println!("replayed {} entries", report.entries);
+    for (index, why) in &report.refused {
+        println!("ALARM: entry {index} would be refused now: {why}");
+    }
+    for d in &report.differences {
+        println!(
+            "ALARM: {} ({}), entry {}: {}",
+            d.table, d.side, d.entry, d.row
+        );
+    }
+    if report.is_clean() {
+        println!("the tables are exactly what the log implies");
+        Ok(())
+    } else {
+        Err(format!(
+            "{} refused entries and {} differing rows",
+            report.refused.len(),
+            report.differences.len()
+        ))
+    }
 }
 
 fn bootstrap_admin(settings: &Settings, public_key: &str) -> Result<(), String> {

@@ -381,26 +381,6 @@ impl<'c> Sequencer<'c> {
         }
     }
 
-    fn signers(
-        &self,
-        statement: &Statement,
-        keys: &[[u8; 32]],
-        state: &State<'_>,
-    ) -> Result<Vec<Signer>, Refusal> {
-        if statement.kind() == GENESIS_KIND {
-            // Genesis is signed by the platform key, which it registers.
-            return Ok(keys
-                .iter()
-                .map(|k| Signer {
-                    public_key: *k,
-                    organisation: "platform".into(),
-                    role: Role::Platform,
-                })
-                .collect());
-        }
-        state.signers(keys)
-    }
-
     /// Sequences one batch; false if the database failed (state reloaded on reopen).
     fn process(&mut self, batch: Vec<Submission>) -> bool {
         let started = Instant::now();
@@ -509,8 +489,7 @@ impl<'c> Sequencer<'c> {
                 .iter()
                 .map(|s| s.public_key)
                 .collect();
-            let decided = self
-                .signers(statement, &keys, &state)
+            let decided = signers_of(statement, &keys, &state)
                 .and_then(|signers| kind.decide(statement, &signers, &state));
             let decided = match decided {
                 Ok(decided) => decided,
@@ -724,9 +703,29 @@ impl<'c> Sequencer<'c> {
     }
 }
 
+/// The signers of a statement whose keys are active in `state`. The genesis entry is signed
+/// by the platform key it registers.
+pub fn signers_of(
+    statement: &Statement,
+    keys: &[[u8; 32]],
+    state: &State<'_>,
+) -> Result<Vec<Signer>, Refusal> {
+    if statement.kind() == GENESIS_KIND {
+        return Ok(keys
+            .iter()
+            .map(|k| Signer {
+                public_key: *k,
+                organisation: "platform".into(),
+                role: Role::Platform,
+            })
+            .collect());
+    }
+    state.signers(keys)
+}
+
 /// Writes the effects of a batch into the projection tables. Documents, the bulk of the
 /// traffic, go in multi-row inserts; directory changes, rare, one by one in log order.
-fn project(conn: &mut PgConnection, effects: &[(u64, Effect)]) -> QueryResult<()> {
+pub fn project(conn: &mut PgConnection, effects: &[(u64, Effect)]) -> QueryResult<()> {
     let mut documents = Vec::new();
     for (index, effect) in effects {
         let index = *index as i64;
