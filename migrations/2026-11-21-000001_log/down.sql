@@ -1,3 +1,4 @@
+DROP TABLE sequencer_lease;
 DROP TABLE documents;
 DROP TABLE participant_keys;
 DROP TABLE organisations;

@@ -73,3 +73,12 @@ CREATE TABLE documents (
     organisation_id TEXT NOT NULL,
     entry_idx       BIGINT NOT NULL
 );
+
+-- Which process sequences: written by the holder of the sequencer's advisory lock when it
+-- takes it. The other processes forward appends to `url`.
+CREATE TABLE sequencer_lease (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    url         TEXT NOT NULL,
+    holder      TEXT NOT NULL,
+    acquired_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);

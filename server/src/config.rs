@@ -34,6 +34,9 @@ pub struct Settings {
     pub max_clock_skew_seconds: u64,
     /// HTTP worker threads (`VITRINE_WORKERS`); 0 means one per core.
     pub workers: usize,
+    /// The URL other server processes use to reach this one (`VITRINE_ADVERTISE_URL`);
+    /// by default `http://<listen address>`.
+    pub advertise_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -50,6 +53,7 @@ impl Default for Settings {
             batch_max: 4096,
             max_clock_skew_seconds: 300,
             workers: 0,
+            advertise_url: None,
         }
     }
 }
@@ -146,6 +150,9 @@ impl Settings {
         }
         if let Some(v) = get("VITRINE_MAX_CLOCK_SKEW") {
             self.max_clock_skew_seconds = parsed("VITRINE_MAX_CLOCK_SKEW", v)?;
+        }
+        if let Some(v) = get("VITRINE_ADVERTISE_URL") {
+            self.advertise_url = Some(v).filter(|v| !v.is_empty());
         }
         if let Some(v) = get("VITRINE_WORKERS") {
             self.workers = parsed("VITRINE_WORKERS", v)?;

@@ -146,6 +146,7 @@ impl Application {
         let checkpoint_key = log_key.verifier().to_verifier_key();
         tracing::info!(%checkpoint_key, "log checkpoint key");
         let registry = Arc::new(domain::Registry::new());
+        let advertise = Arc::new(std::sync::OnceLock::new());
         let (sequencer, sequencer_thread) = sequencer::start(sequencer::SequencerConfig {
             database_url: url.clone(),
             log_key: log_key.clone(),
@@ -153,6 +154,7 @@ impl Application {
             registry: registry.clone(),
             batch_max: settings.batch_max.max(1),
             max_clock_skew: settings.max_clock_skew(),
+            advertise: advertise.clone(),
         });
         let pool = db::pool(&url, settings.db_pool_size).map_err(StartError::Database)?;
         let state = web::Data::new(routes::AppState {
@@ -161,6 +163,11 @@ impl Application {
             registry,
             log_key: log_key.verifier(),
             platform_key: platform_key.signing_key().verifying_key().to_bytes(),
+            forwarder: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(std::time::Duration::from_secs(30)))
+                .build()
+                .into(),
         });
         let mut server = HttpServer::new(move || {
             App::new()
@@ -179,6 +186,14 @@ impl Application {
                 source,
             })?;
         let port = server.addrs().first().map_or(0, |a| a.port());
+        let url = settings.advertise_url.clone().unwrap_or_else(|| {
+            let ip = match settings.listen.ip() {
+                ip if ip.is_unspecified() => std::net::IpAddr::from([127, 0, 0, 1]),
+                ip => ip,
+            };
+            format!("http://{}", std::net::SocketAddr::new(ip, port))
+        });
+        let _ = advertise.set(url);
         Ok(Application {
             port,
             server: server.run(),

@@ -38,7 +38,12 @@ pub struct AppState {
     pub log_key: NoteVerifier,
     /// The platform's statement key.
     pub platform_key: [u8; 32],
+    /// Forwards appends to the process that sequences, when it is another one.
+    pub forwarder: ureq::Agent,
 }
+
+/// Marks a request forwarded by another server process (so it is never forwarded again).
+pub const FORWARDED_HEADER: &str = "x-vitrine-forwarded";
 
 /// The route table.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -123,6 +128,7 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> AppResult<Vec<u8>
 
 async fn post_statement(
     state: web::Data<AppState>,
+    request: actix_web::HttpRequest,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let body = read_body(payload, MAX_STATEMENT_BYTES).await?;
@@ -146,6 +152,14 @@ async fn post_statement(
     })?;
     kind.check_body(statement.body())
         .map_err(|m| AppError::invalid("invalid-body", "The statement's body is invalid", m))?;
+    if !state.sequencer.status.ready.load(Ordering::SeqCst) {
+        if request.headers().contains_key(FORWARDED_HEADER) {
+            return Err(AppError::unavailable(
+                "this process is not the sequencer (any more); try again",
+            ));
+        }
+        return forward(&state, body).await;
+    }
     let hash = statement_hash(&signed);
     let (receipt, appended) = state.sequencer.submit(signed, hash).await?;
     let status = if appended {
@@ -154,6 +168,46 @@ async fn post_statement(
         StatusCode::OK
     };
     Ok(HttpResponse::build(status).json(receipt))
+}
+
+/// Sends a checked statement to the process that sequences, and answers what it answers.
+async fn forward(state: &web::Data<AppState>, body: Vec<u8>) -> AppResult<HttpResponse> {
+    let agent = state.forwarder.clone();
+    let (status, content_type, answer) = blocking(&state.pool, move |conn| {
+        let url: String = schema::sequencer_lease::table
+            .select(schema::sequencer_lease::url)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| AppError::unavailable("no process sequences the log yet; try again"))?;
+        let mut response = agent
+            .post(format!("{url}/api/v1/statements"))
+            .header("content-type", "application/json")
+            .header(FORWARDED_HEADER, "1")
+            .send(&body[..])
+            .map_err(|e| {
+                AppError::unavailable(format!(
+                    "the sequencing process did not answer ({e}); try again"
+                ))
+            })?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/json")
+            .to_owned();
+        let answer = response.body_mut().read_to_vec().map_err(|e| {
+            AppError::unavailable(format!(
+                "the sequencing process did not answer ({e}); try again"
+            ))
+        })?;
+        Ok((status, content_type, answer))
+    })
+    .await?;
+    let status = StatusCode::from_u16(status).map_err(AppError::internal)?;
+    Ok(HttpResponse::build(status)
+        .insert_header((CONTENT_TYPE, content_type))
+        .body(answer))
 }
 
 async fn blocking<T: Send + 'static>(

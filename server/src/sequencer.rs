@@ -115,6 +115,8 @@ pub struct SequencerConfig {
     pub batch_max: usize,
     /// The allowed distance between `issued_at` and the log's clock.
     pub max_clock_skew: Duration,
+    /// The URL at which other processes reach this one, set once the server listens.
+    pub advertise: Arc<std::sync::OnceLock<String>>,
 }
 
 /// Starts the sequencer thread. It ends when every handle is dropped.
@@ -228,6 +230,32 @@ impl<'c> Sequencer<'c> {
             }
             std::thread::sleep(Duration::from_millis(200));
         }
+        // Tell the other processes where to forward appends.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let url = loop {
+            if let Some(url) = config.advertise.get() {
+                break url.clone();
+            }
+            if Instant::now() > deadline {
+                return Err("the server never started listening".into());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        diesel::insert_into(schema::sequencer_lease::table)
+            .values((
+                schema::sequencer_lease::id.eq(1),
+                schema::sequencer_lease::url.eq(&url),
+                schema::sequencer_lease::holder.eq(format!("pid {}", std::process::id())),
+            ))
+            .on_conflict(schema::sequencer_lease::id)
+            .do_update()
+            .set((
+                schema::sequencer_lease::url.eq(&url),
+                schema::sequencer_lease::holder.eq(format!("pid {}", std::process::id())),
+                schema::sequencer_lease::acquired_at.eq(diesel::dsl::now),
+            ))
+            .execute(&mut conn)
+            .map_err(|e| e.to_string())?;
         let mut sequencer = Sequencer {
             config,
             status,

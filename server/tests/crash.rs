@@ -240,3 +240,151 @@ fn kill_9_in_the_middle_of_a_load_loses_nothing_acknowledged() {
     server.wait().unwrap();
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+fn start_with_keys(
+    database_url: &str,
+    data_dir: &std::path::Path,
+    keys_dir: &std::path::Path,
+    port: u16,
+) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_vitrine-server"))
+        .env("VITRINE_DATABASE_URL", database_url)
+        .env("VITRINE_DATA_DIR", data_dir)
+        .env("VITRINE_LOG_KEY_FILE", keys_dir.join("log.key"))
+        .env("VITRINE_PLATFORM_KEY_FILE", keys_dir.join("platform.key"))
+        .env("VITRINE_LISTEN", format!("127.0.0.1:{port}"))
+        .env("VITRINE_LOG", "warn")
+        .spawn()
+        .unwrap()
+}
+
+/// Posts until the log answers 200 or 201, retrying while no process sequences.
+fn post_until_logged(base: &str, body: &Value) -> Receipt {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match post(base, body) {
+            Ok((200 | 201, receipt)) => return serde_json::from_value(receipt).unwrap(),
+            Ok((503, _)) | Err(_) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(50))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// Two processes on one database: the second forwards appends to the first, which
+/// sequences; when the first is killed, the second takes the lock and goes on, losing and
+/// duplicating nothing.
+#[test]
+fn killing_the_sequencing_process_hands_the_log_to_the_other() {
+    let database_url = fresh_database();
+    let keys_dir = temp_dir("failover-keys");
+    let (dir_a, dir_b) = (temp_dir("failover-a"), temp_dir("failover-b"));
+    let (port_a, port_b) = (free_port(), free_port());
+    let (base_a, base_b) = (
+        format!("http://127.0.0.1:{port_a}"),
+        format!("http://127.0.0.1:{port_b}"),
+    );
+    let mut a = start_with_keys(&database_url, &dir_a, &keys_dir, port_a);
+    wait_ready(&base_a);
+    let mut b = start_with_keys(&database_url, &dir_b, &keys_dir, port_b);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let ready = agent()
+            .get(&format!("{base_b}/readyz"))
+            .call()
+            .ok()
+            .map(|mut r| r.body_mut().read_to_string().unwrap_or_default());
+        if ready.is_some_and(|r| r.contains("\"sequencing\":false")) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let platform =
+        NoteSigner::parse(&std::fs::read_to_string(keys_dir.join("platform.key")).unwrap())
+            .unwrap();
+    let officer = SigningKey::from_bytes(&[77; 32]);
+    // Through B, forwarded to A.
+    post_until_logged(
+        &base_b,
+        &signed(
+            "organisation.registered",
+            "o",
+            json!({"id": "fo", "name": "Failover", "kind": "buyer"}),
+            &[platform.signing_key()],
+        ),
+    );
+    let body = json!({"organisation": "fo", "public_key": base64(officer.verifying_key().as_bytes()), "role": "procurement_officer"});
+    post_until_logged(
+        &base_b,
+        &signed("key.registered", "o", body, &[platform.signing_key()]),
+    );
+
+    let acknowledged: Mutex<Vec<Receipt>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for client in 0..8u64 {
+            let (base_b, officer, acknowledged) = (&base_b, &officer, &acknowledged);
+            scope.spawn(move || {
+                for n in 0..60u64 {
+                    let statement = signed(
+                        "document.published",
+                        "d",
+                        document(client * 1000 + n),
+                        &[officer],
+                    );
+                    let receipt = post_until_logged(base_b, &statement);
+                    acknowledged.lock().unwrap().push(receipt);
+                }
+            });
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while acknowledged.lock().unwrap().len() < 150 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        a.kill().unwrap();
+        a.wait().unwrap();
+    });
+    let acknowledged = acknowledged.into_inner().unwrap();
+    assert_eq!(acknowledged.len(), 480);
+    let log = get(&base_b, "/api/v1/log");
+    let policy = CheckpointPolicy::log_only(
+        NoteVerifier::parse(log["checkpoint_key"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
+    let source = vitrine_cli::source::HttpSource::new(&format!("{base_b}/log"));
+    let report = verify_log(
+        &source,
+        &Verification {
+            policy: &policy,
+            since: None,
+            threads: 4,
+            batch: true,
+            progress: None,
+        },
+    )
+    .unwrap();
+    let size = report.checkpoint.checkpoint.size;
+    assert_eq!(
+        size,
+        1 + 2 + 480,
+        "genesis, organisation and key, 480 documents: none lost, none twice"
+    );
+    let mut indices: Vec<u64> = acknowledged.iter().map(|r| r.index).collect();
+    indices.sort_unstable();
+    indices.dedup();
+    assert_eq!(indices.len(), 480);
+    for receipt in &acknowledged {
+        receipt.check(&policy).unwrap();
+        let entry = get(&base_b, &format!("/api/v1/entries/{}", receipt.index));
+        assert_eq!(entry["leaf_hash"].as_str().unwrap(), receipt.leaf_hash);
+    }
+    assert!(
+        get(&base_b, "/readyz")["sequencing"].as_bool().unwrap(),
+        "B took over"
+    );
+    b.kill().unwrap();
+    b.wait().unwrap();
+    for dir in [keys_dir, dir_a, dir_b] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

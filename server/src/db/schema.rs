@@ -78,3 +78,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     participant_keys,
     documents,
 );
+
+diesel::table! {
+    sequencer_lease (id) {
+        id -> Int4,
+        url -> Text,
+        holder -> Text,
+        acquired_at -> Timestamptz,
+    }
+}
