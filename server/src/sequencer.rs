@@ -533,24 +533,24 @@ impl<'c> Sequencer<'c> {
                     continue;
                 }
             };
-            let entry = match Entry::new(submission.signed.clone(), logged_at) {
-                Ok(entry) => entry,
-                Err(e) => {
-                    outcomes.push(Outcome::Refused(AppError::invalid(
-                        "too-large",
-                        "The entry is too large",
-                        e.to_string(),
-                    )));
-                    continue;
-                }
-            };
-            let (index, leaf) = match self.builder.append(entry.bytes()) {
+            // The handler checked the size already; the entry here differs only in logged_at.
+            let appended = Entry::new(submission.signed.clone(), logged_at)
+                .map_err(|e| e.to_string())
+                .and_then(|entry| {
+                    let (index, leaf) = self
+                        .builder
+                        .append(entry.bytes())
+                        .map_err(|e| e.to_string())?;
+                    Ok((entry, index, leaf))
+                });
+            let (entry, index, leaf) = match appended {
                 Ok(appended) => appended,
                 Err(e) => {
-                    outcomes.push(Outcome::Refused(AppError::invalid(
+                    outcomes.push(Outcome::Refused(AppError::new(
+                        actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
                         "too-large",
                         "The entry is too large",
-                        e.to_string(),
+                        e,
                     )));
                     continue;
                 }
