@@ -547,6 +547,9 @@ pub struct TiledTree<'r, R: TileReader> {
     size: u64,
     reader: &'r R,
     cache: RefCell<HashMap<(u8, u64), Vec<Hash>>>,
+    /// Perfect subtree hashes already asked for, by (height, index): proofs for
+    /// neighbouring leaves (a batch's receipts) ask for many of the same.
+    nodes: RefCell<HashMap<(u32, u64), Hash>>,
 }
 
 impl<'r, R: TileReader> TiledTree<'r, R> {
@@ -556,6 +559,7 @@ impl<'r, R: TileReader> TiledTree<'r, R> {
             size,
             reader,
             cache: RefCell::new(HashMap::new()),
+            nodes: RefCell::new(HashMap::new()),
         }
     }
 
@@ -621,10 +625,14 @@ impl<'r, R: TileReader> TiledTree<'r, R> {
 
     /// The hash of the perfect subtree of height `height` with index `index` at that height.
     fn perfect_hash(&self, height: u32, index: u64) -> Result<Hash, TiledTreeError> {
+        if let Some(hash) = self.nodes.borrow().get(&(height, index)) {
+            return Ok(*hash);
+        }
         let level = (height / TILE_HEIGHT) as u8;
         let within = height % TILE_HEIGHT;
-        let hashes = self.level_hashes(level, index << within, 1 << within)?;
-        Ok(perfect_root(&hashes))
+        let hash = perfect_root(&self.level_hashes(level, index << within, 1 << within)?);
+        self.nodes.borrow_mut().insert((height, index), hash);
+        Ok(hash)
     }
 }
 

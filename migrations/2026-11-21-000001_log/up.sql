@@ -22,6 +22,8 @@ CREATE TABLE log_tiles (
     hashes BYTEA NOT NULL CHECK (length(hashes) BETWEEN 32 AND 8192 AND length(hashes) % 32 = 0),
     PRIMARY KEY (level, idx)
 );
+-- Hashes do not compress: store them out of line without trying.
+ALTER TABLE log_tiles ALTER COLUMN hashes SET STORAGE EXTERNAL;
 
 CREATE TABLE checkpoints (
     size       BIGINT PRIMARY KEY CHECK (size >= 0),

@@ -15,7 +15,7 @@ pub mod replay;
 pub mod routes;
 pub mod sequencer;
 
-use actix_web::{App, HttpServer, middleware, web};
+use actix_web::{App, HttpServer, web};
 use config::Settings;
 use diesel::Connection as _;
 use diesel::RunQueryDsl as _;
@@ -172,7 +172,6 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .wrap(middleware::Compress::default())
                 .configure(routes::configure)
         });
         if settings.workers > 0 {

@@ -59,7 +59,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/openapi.json", web::get().to(crate::openapi::document)),
     )
     .service(
+        // Entry bundles compress well; API answers are small and not worth the CPU.
         web::scope("/log")
+            .wrap(actix_web::middleware::Compress::default())
             .route("/checkpoint", web::get().to(get_checkpoint))
             .route("/tile/{path:.*}", web::get().to(get_tile)),
     )
