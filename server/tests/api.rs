@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{Count, base64, document, fresh_database, signed, temp_dir};
+use common::{Count, base64, document, fresh_database, signed, temp_dir, verify_over_http};
 
 use diesel::prelude::*;
 use ed25519_dalek::SigningKey;
@@ -23,7 +23,6 @@ use vitrine_ledger::note::NoteVerifier;
 use vitrine_ledger::receipt::Receipt;
 use vitrine_ledger::statement::{SignedStatement, Statement};
 use vitrine_ledger::time::Timestamp;
-use vitrine_ledger::verify::{Verification, verify_log};
 use vitrine_server::Application;
 use vitrine_server::config::Settings;
 
@@ -235,24 +234,10 @@ impl TestApp {
 
     /// Verifies the whole log over HTTP, as `vitrine verify http://.../log` does.
     async fn verify(&self) -> vitrine_ledger::verify::LogReport {
-        let base = format!("{}/log", self.base);
-        let policy = self.policy();
-        tokio::task::spawn_blocking(move || {
-            let source = vitrine_cli::source::HttpSource::new(&base);
-            verify_log(
-                &source,
-                &Verification {
-                    policy: &policy,
-                    since: None,
-                    threads: 4,
-                    batch: true,
-                    progress: None,
-                },
-            )
+        let (base, policy) = (self.base.clone(), self.policy());
+        tokio::task::spawn_blocking(move || verify_over_http(&base, &policy))
+            .await
             .unwrap()
-        })
-        .await
-        .unwrap()
     }
 }
 

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Count, base64, document, fresh_database, signed, temp_dir};
+use common::{Count, base64, document, fresh_database, signed, temp_dir, verify_over_http};
 use diesel::prelude::*;
 use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
@@ -19,7 +19,6 @@ use vitrine_ledger::hash::Hash;
 use vitrine_ledger::merkle::verify_consistency;
 use vitrine_ledger::note::{NoteSigner, NoteVerifier};
 use vitrine_ledger::receipt::Receipt;
-use vitrine_ledger::verify::{Verification, verify_log};
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -177,18 +176,7 @@ fn kill_9_in_the_middle_of_a_load_loses_nothing_acknowledged() {
     )
     .unwrap();
     let policy = CheckpointPolicy::log_only(checkpoint_key).unwrap();
-    let source = vitrine_cli::source::HttpSource::new(&format!("{base}/log"));
-    let report = verify_log(
-        &source,
-        &Verification {
-            policy: &policy,
-            since: None,
-            threads: 4,
-            batch: true,
-            progress: None,
-        },
-    )
-    .unwrap();
+    let report = verify_over_http(&base, &policy);
     let size = report.checkpoint.checkpoint.size;
     let root = report.checkpoint.checkpoint.root;
     for receipt in &acknowledged {
@@ -351,18 +339,7 @@ fn killing_the_sequencing_process_hands_the_log_to_the_other() {
         NoteVerifier::parse(log["checkpoint_key"].as_str().unwrap()).unwrap(),
     )
     .unwrap();
-    let source = vitrine_cli::source::HttpSource::new(&format!("{base_b}/log"));
-    let report = verify_log(
-        &source,
-        &Verification {
-            policy: &policy,
-            since: None,
-            threads: 4,
-            batch: true,
-            progress: None,
-        },
-    )
-    .unwrap();
+    let report = verify_over_http(&base_b, &policy);
     let size = report.checkpoint.checkpoint.size;
     assert_eq!(
         size,

@@ -121,3 +121,23 @@ pub fn signed(kind: &str, subject: &str, body: Value, keys: &[&SigningKey]) -> V
 pub fn document(n: u64) -> Value {
     json!({"sha256": vitrine_ledger::hash::sha256(&n.to_le_bytes()).to_hex(), "title": format!("招标文件 {n}")})
 }
+
+/// Verifies the whole log served at `base` (`http://host:port`) over HTTP, as
+/// `vitrine verify http://host:port/log` does; panics with the failure.
+pub fn verify_over_http(
+    base: &str,
+    policy: &vitrine_ledger::checkpoint::CheckpointPolicy,
+) -> vitrine_ledger::verify::LogReport {
+    let source = vitrine_cli::source::HttpSource::new(&format!("{base}/log"));
+    vitrine_ledger::verify::verify_log(
+        &source,
+        &vitrine_ledger::verify::Verification {
+            policy,
+            since: None,
+            threads: 4,
+            batch: true,
+            progress: None,
+        },
+    )
+    .unwrap()
+}
