@@ -10,15 +10,15 @@
 
 mod common;
 
-use common::{Count, base64, document, fresh_database, signed, temp_dir, verify_over_http};
+use common::{
+    Count, base64, check_consistency, document, fresh_database, signed, temp_dir, verify_over_http,
+};
 
 use diesel::prelude::*;
 use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
 use std::time::Duration;
 use vitrine_ledger::checkpoint::CheckpointPolicy;
-use vitrine_ledger::hash::Hash;
-use vitrine_ledger::merkle::verify_consistency;
 use vitrine_ledger::note::NoteVerifier;
 use vitrine_ledger::receipt::Receipt;
 use vitrine_ledger::statement::{SignedStatement, Statement};
@@ -302,13 +302,7 @@ async fn concurrent_appends_give_a_log_that_verifies_and_receipts_that_check() {
             ))
             .await;
         assert_eq!(status, 200, "{proof}");
-        let hashes: Vec<Hash> = proof["consistency_proof"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|h| Hash::from_base64(h.as_str().unwrap()).unwrap())
-            .collect();
-        verify_consistency(old.size, size, &hashes, &old.root, &final_root).unwrap();
+        check_consistency(&proof, &old, size, &final_root);
         // A fresh receipt proves the entry against the newest checkpoint too.
         let (status, fresh) = app
             .get(&format!("/api/v1/entries/{}/receipt", receipt.index))

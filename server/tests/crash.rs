@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::{Count, base64, document, fresh_database, signed, temp_dir, verify_over_http};
+use common::{
+    Count, base64, check_consistency, document, fresh_database, signed, temp_dir, verify_over_http,
+};
 use diesel::prelude::*;
 use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
@@ -15,8 +17,6 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use vitrine_ledger::checkpoint::CheckpointPolicy;
-use vitrine_ledger::hash::Hash;
-use vitrine_ledger::merkle::verify_consistency;
 use vitrine_ledger::note::{NoteSigner, NoteVerifier};
 use vitrine_ledger::receipt::Receipt;
 
@@ -187,13 +187,7 @@ fn kill_9_in_the_middle_of_a_load_loses_nothing_acknowledged() {
             &base,
             &format!("/api/v1/proofs/consistency?from={}&to={size}", old.size),
         );
-        let hashes: Vec<Hash> = proof["consistency_proof"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|h| Hash::from_base64(h.as_str().unwrap()).unwrap())
-            .collect();
-        verify_consistency(old.size, size, &hashes, &old.root, &root).unwrap();
+        check_consistency(&proof, &old, size, &root);
         let entry = get(&base, &format!("/api/v1/entries/{}", receipt.index));
         assert_eq!(entry["leaf_hash"].as_str().unwrap(), receipt.leaf_hash);
     }

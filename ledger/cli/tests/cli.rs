@@ -101,6 +101,22 @@ fn write_statements(path: &Path, range: std::ops::Range<usize>) {
     }
 }
 
+/// Makes the log key `log.key` (named `vitrine.example/log`) in the scratch directory.
+fn log_keygen(t: &Scratch) {
+    ok(&[
+        "keygen",
+        "--name",
+        "vitrine.example/log",
+        "--out",
+        &t.s("log.key"),
+    ]);
+}
+
+/// Appends the statements of one file of the scratch directory to `log`, with `log.key`.
+fn append(t: &Scratch, log: &str, file: &str) -> String {
+    ok(&["log", "append", log, "--key", &t.s("log.key"), &t.s(file)])
+}
+
 fn vkey(scratch: &Scratch, name: &str) -> String {
     std::fs::read_to_string(scratch.path(&format!("{name}.pub")))
         .unwrap()
@@ -332,13 +348,7 @@ fn file_listing(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 #[test]
 fn a_100k_entry_log_round_trips_and_any_tampering_fails() {
     let t = Scratch::new("roundtrip");
-    ok(&[
-        "keygen",
-        "--name",
-        "vitrine.example/log",
-        "--out",
-        &t.s("log.key"),
-    ]);
+    log_keygen(&t);
     let log = t.s("log");
     let key = vkey(&t, "log.key");
     ok(&["log", "init", &log, "--key", &t.s("log.key")]);
@@ -354,14 +364,7 @@ fn a_100k_entry_log_round_trips_and_any_tampering_fails() {
     ]);
     assert!(out.contains("the log has 60000 entries"), "{out}");
     std::fs::copy(t.path("log/checkpoint"), t.path("old.checkpoint")).unwrap();
-    ok(&[
-        "log",
-        "append",
-        &log,
-        "--key",
-        &t.s("log.key"),
-        &t.s("b.jsonl"),
-    ]);
+    append(&t, &log, "b.jsonl");
     let out = ok(&[
         "verify",
         &log,
@@ -462,13 +465,7 @@ fn a_100k_entry_log_round_trips_and_any_tampering_fails() {
 #[test]
 fn since_detects_a_rewritten_or_shrunk_history() {
     let t = Scratch::new("since");
-    ok(&[
-        "keygen",
-        "--name",
-        "vitrine.example/log",
-        "--out",
-        &t.s("log.key"),
-    ]);
+    log_keygen(&t);
     let key = vkey(&t, "log.key");
     write_statements(&t.path("a.jsonl"), 0..700);
     write_statements(&t.path("b.jsonl"), 700..900);
@@ -554,13 +551,7 @@ fn since_detects_a_rewritten_or_shrunk_history() {
 #[test]
 fn append_refuses_bad_statements_and_changes_nothing() {
     let t = Scratch::new("append-refusals");
-    ok(&[
-        "keygen",
-        "--name",
-        "vitrine.example/log",
-        "--out",
-        &t.s("log.key"),
-    ]);
+    log_keygen(&t);
     ok(&[
         "keygen",
         "--name",
@@ -571,14 +562,7 @@ fn append_refuses_bad_statements_and_changes_nothing() {
     let log = t.s("log");
     ok(&["log", "init", &log, "--key", &t.s("log.key")]);
     write_statements(&t.path("good.jsonl"), 0..300);
-    ok(&[
-        "log",
-        "append",
-        &log,
-        "--key",
-        &t.s("log.key"),
-        &t.s("good.jsonl"),
-    ]);
+    append(&t, &log, "good.jsonl");
     let before = file_listing(&t.path("log"));
 
     // One forged signature among many.
@@ -702,13 +686,7 @@ fn append_refuses_bad_statements_and_changes_nothing() {
 #[test]
 fn receipts_and_proofs_check_offline() {
     let t = Scratch::new("receipts");
-    ok(&[
-        "keygen",
-        "--name",
-        "vitrine.example/log",
-        "--out",
-        &t.s("log.key"),
-    ]);
+    log_keygen(&t);
     let key = vkey(&t, "log.key");
     let log = t.s("log");
     ok(&["log", "init", &log, "--key", &t.s("log.key")]);
@@ -732,14 +710,7 @@ fn receipts_and_proofs_check_offline() {
     }
     // A receipt from `prove`, after the log grew.
     write_statements(&t.path("b.jsonl"), 1000..1300);
-    ok(&[
-        "log",
-        "append",
-        &log,
-        "--key",
-        &t.s("log.key"),
-        &t.s("b.jsonl"),
-    ]);
+    append(&t, &log, "b.jsonl");
     let receipt = ok(&["prove", &log, "--index", "777", "--log-key", &key]);
     std::fs::write(t.path("777.json"), &receipt).unwrap();
     let out = ok(&["check-receipt", &t.s("777.json"), "--log-key", &key]);
@@ -807,13 +778,7 @@ fn receipts_and_proofs_check_offline() {
 #[test]
 fn witnesses_cosign_and_verifiers_count_them() {
     let t = Scratch::new("witness");
-    ok(&[
-        "keygen",
-        "--name",
-        "vitrine.example/log",
-        "--out",
-        &t.s("log.key"),
-    ]);
+    log_keygen(&t);
     ok(&[
         "keygen",
         "--name",
@@ -834,14 +799,7 @@ fn witnesses_cosign_and_verifiers_count_them() {
     let log = t.s("log");
     ok(&["log", "init", &log, "--key", &t.s("log.key")]);
     write_statements(&t.path("a.jsonl"), 0..300);
-    ok(&[
-        "log",
-        "append",
-        &log,
-        "--key",
-        &t.s("log.key"),
-        &t.s("a.jsonl"),
-    ]);
+    append(&t, &log, "a.jsonl");
     let (w1, w2) = (vkey(&t, "w1.key"), vkey(&t, "w2.key"));
     fails(
         &[
@@ -979,25 +937,12 @@ fn serve(root: PathBuf) -> String {
 #[test]
 fn verify_reads_a_log_over_http() {
     let t = Scratch::new("http");
-    ok(&[
-        "keygen",
-        "--name",
-        "vitrine.example/log",
-        "--out",
-        &t.s("log.key"),
-    ]);
+    log_keygen(&t);
     let key = vkey(&t, "log.key");
     let log = t.s("log");
     ok(&["log", "init", &log, "--key", &t.s("log.key")]);
     write_statements(&t.path("a.jsonl"), 0..3000);
-    ok(&[
-        "log",
-        "append",
-        &log,
-        "--key",
-        &t.s("log.key"),
-        &t.s("a.jsonl"),
-    ]);
+    append(&t, &log, "a.jsonl");
     let url = serve(t.path("log"));
     let out = ok(&["verify", &url, "--log-key", &key]);
     assert!(
@@ -1029,13 +974,7 @@ fn a_non_canonical_entry_is_named() {
     use vitrine_ledger::statement::Entry;
     use vitrine_ledger::tile::TileBuilder;
     let t = Scratch::new("noncanonical");
-    ok(&[
-        "keygen",
-        "--name",
-        "vitrine.example/log",
-        "--out",
-        &t.s("log.key"),
-    ]);
+    log_keygen(&t);
     let signer = NoteSigner::parse(&std::fs::read_to_string(t.path("log.key")).unwrap()).unwrap();
     let key = SigningKey::from_bytes(&[3; 32]);
     let mut builder = TileBuilder::new();
@@ -1077,35 +1016,15 @@ fn a_non_canonical_entry_is_named() {
 #[test]
 fn older_partial_tiles_stay_until_their_tile_is_full_and_are_checked() {
     let t = Scratch::new("partials");
-    ok(&[
-        "keygen",
-        "--name",
-        "vitrine.example/log",
-        "--out",
-        &t.s("log.key"),
-    ]);
+    log_keygen(&t);
     let key = vkey(&t, "log.key");
     let log = t.s("log");
     ok(&["log", "init", &log, "--key", &t.s("log.key")]);
     write_statements(&t.path("a.jsonl"), 0..300);
     write_statements(&t.path("b.jsonl"), 300..400);
     write_statements(&t.path("c.jsonl"), 400..520);
-    ok(&[
-        "log",
-        "append",
-        &log,
-        "--key",
-        &t.s("log.key"),
-        &t.s("a.jsonl"),
-    ]);
-    ok(&[
-        "log",
-        "append",
-        &log,
-        "--key",
-        &t.s("log.key"),
-        &t.s("b.jsonl"),
-    ]);
+    append(&t, &log, "a.jsonl");
+    append(&t, &log, "b.jsonl");
     for kept in [
         "tile/0/001.p/44",
         "tile/entries/001.p/44",
@@ -1139,14 +1058,7 @@ fn older_partial_tiles_stay_until_their_tile_is_full_and_are_checked() {
     );
     std::fs::write(&old_bundle, &original).unwrap();
     // Once tile 1 is full, its partial versions go.
-    ok(&[
-        "log",
-        "append",
-        &log,
-        "--key",
-        &t.s("log.key"),
-        &t.s("c.jsonl"),
-    ]);
+    append(&t, &log, "c.jsonl");
     assert!(t.path("log/tile/0/001").is_file());
     assert!(!t.path("log/tile/0/001.p").exists());
     assert!(!t.path("log/tile/entries/001.p").exists());

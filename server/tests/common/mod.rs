@@ -141,3 +141,20 @@ pub fn verify_over_http(
     )
     .unwrap()
 }
+
+/// Checks a `GET /api/v1/proofs/consistency` answer: the proof leads from the older tree
+/// to the newer one.
+pub fn check_consistency(
+    answer: &Value,
+    old: &vitrine_ledger::checkpoint::Checkpoint,
+    size: u64,
+    root: &vitrine_ledger::hash::Hash,
+) {
+    let hashes: Vec<vitrine_ledger::hash::Hash> = answer["consistency_proof"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| vitrine_ledger::hash::Hash::from_base64(h.as_str().unwrap()).unwrap())
+        .collect();
+    vitrine_ledger::merkle::verify_consistency(old.size, size, &hashes, &old.root, root).unwrap();
+}
