@@ -628,9 +628,16 @@ impl<'r, R: TileReader> TiledTree<'r, R> {
         if let Some(hash) = self.nodes.borrow().get(&(height, index)) {
             return Ok(*hash);
         }
-        let level = (height / TILE_HEIGHT) as u8;
-        let within = height % TILE_HEIGHT;
-        let hash = perfect_root(&self.level_hashes(level, index << within, 1 << within)?);
+        // Inside a tile, a node is the hash of its two children, each remembered: the
+        // receipts of one batch share most of the nodes of the rightmost tiles.
+        let hash = if height.is_multiple_of(TILE_HEIGHT) {
+            self.level_hashes((height / TILE_HEIGHT) as u8, index, 1)?[0]
+        } else {
+            node_hash(
+                &self.perfect_hash(height - 1, 2 * index)?,
+                &self.perfect_hash(height - 1, 2 * index + 1)?,
+            )
+        };
         self.nodes.borrow_mut().insert((height, index), hash);
         Ok(hash)
     }

@@ -663,19 +663,20 @@ impl<'c> Sequencer<'c> {
         published: Option<(u64, String, MemoryTiles)>,
     ) {
         let latest = self.status.checkpoint.read().ok().and_then(|c| c.clone());
+        // Every hash the proof of a new entry needs is in the tiles this batch wrote (the
+        // rightmost tile of each level); one tree for the batch shares the nodes its
+        // receipts have in common.
+        let tree = published
+            .as_ref()
+            .map(|(size, _, tiles)| TiledTree::new(*size, tiles));
         for (submission, outcome) in batch.into_iter().zip(outcomes) {
             let answer = match outcome {
                 Outcome::Refused(e) => Err(e),
-                Outcome::Appended { index, entry } => match &published {
-                    Some((size, note, tiles)) => {
-                        // Every hash the proof of a new entry needs is in the tiles this
-                        // batch wrote: the rightmost tile of each level.
-                        let tree = TiledTree::new(*size, tiles);
-                        inclusion_proof(&tree, index, *size)
-                            .map(|proof| (receipt(index, &entry, note, &proof), true))
-                            .map_err(AppError::internal)
-                    }
-                    None => Err(AppError::internal("appended without a checkpoint")),
+                Outcome::Appended { index, entry } => match (&published, &tree) {
+                    (Some((size, note, _)), Some(tree)) => inclusion_proof(tree, index, *size)
+                        .map(|proof| (receipt(index, &entry, note, &proof), true))
+                        .map_err(AppError::internal),
+                    _ => Err(AppError::internal("appended without a checkpoint")),
                 },
                 Outcome::Duplicate { index } => match &latest {
                     Some((size, note)) => {
