@@ -315,6 +315,33 @@ fn reference_canonical(bytes: &[u8]) -> bool {
 }
 
 proptest! {
+    #![proptest_config(config(256))]
+
+    /// Entries and signed statements are assembled from canonical parts without a JSON
+    /// tree: the bytes must equal canonicalising the whole.
+    #[test]
+    fn entries_are_built_canonical(body in json_value(), subject in "\\PC{1,12}", nanos in 0u32..1_000_000_000, signers in 1usize..4) {
+        let statement = Statement::from_value(json!({
+            "kind": "document.published",
+            "subject": subject,
+            "issued_at": "2026-11-21T08:00:00Z",
+            "body": {"x": body},
+        }))
+        .unwrap();
+        let mut signed = SignedStatement::new(statement);
+        for i in 0..signers {
+            signed.sign(&SigningKey::from_bytes(&[i as u8 + 1; 32]));
+        }
+        prop_assert_eq!(signed.canonical_bytes(), jcs::canonicalize(&signed.to_value()));
+        let at = Timestamp::from_unix(1_795_000_000, nanos).unwrap();
+        let mut whole = signed.to_value();
+        whole["logged_at"] = json!(at.to_string());
+        let entry = Entry::new(signed, at).unwrap();
+        prop_assert_eq!(entry.bytes(), &jcs::canonicalize(&whole)[..]);
+    }
+}
+
+proptest! {
     #![proptest_config(config(512))]
 
     #[test]

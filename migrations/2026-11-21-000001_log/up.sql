@@ -32,7 +32,9 @@ CREATE TABLE checkpoints (
     created_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
--- The transactional outbox: derived work (search, notifications) written with the entry.
+-- The transactional outbox: derived work (search, notifications) written in the transaction
+-- that logs the entries it concerns. The sequencer writes one row per batch, topic
+-- "entries.logged", payload {"first": i, "last": j}; workers read those entries in order.
 CREATE TABLE outbox (
     id         BIGSERIAL PRIMARY KEY,
     entry_idx  BIGINT NOT NULL,

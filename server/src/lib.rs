@@ -14,6 +14,7 @@ pub mod postgres;
 pub mod replay;
 pub mod routes;
 pub mod sequencer;
+pub mod telemetry;
 
 use actix_web::{App, HttpServer, web};
 use config::Settings;
@@ -163,6 +164,7 @@ impl Application {
             registry,
             log_key: log_key.verifier(),
             platform_key: platform_key.signing_key().verifying_key().to_bytes(),
+            keys: routes::KeyCache::default(),
             forwarder: ureq::Agent::config_builder()
                 .http_status_as_error(false)
                 .timeout_global(Some(std::time::Duration::from_secs(30)))
@@ -172,6 +174,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(actix_web::middleware::from_fn(telemetry::requests))
                 .configure(routes::configure)
         });
         if settings.workers > 0 {

@@ -43,13 +43,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("VITRINE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    match vitrine_server::telemetry::LogFormat::from_env() {
+        Ok(format) => vitrine_server::telemetry::init(format),
+        Err(e) => {
+            eprintln!("vitrine-server: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let cli = Cli::parse();
     let settings = match Settings::load(cli.config.as_deref()) {
         Ok(settings) => settings,
@@ -83,14 +83,20 @@ fn serve(settings: Settings) -> Result<(), String> {
         let app = Application::build(settings)
             .await
             .map_err(|e| e.to_string())?;
-        eprintln!(
+        // For the operator, on standard output; the log (standard error) may be JSON.
+        println!(
             "vitrine-server: listening on http://{}:{}  (log: /log/, API: /api/v1/)",
             listen.ip(),
             app.port()
         );
-        eprintln!(
+        println!(
             "vitrine-server: checkpoint verifier key: {}",
             app.checkpoint_key()
+        );
+        tracing::info!(
+            address = %std::net::SocketAddr::new(listen.ip(), app.port()),
+            checkpoint_key = %app.checkpoint_key(),
+            "listening"
         );
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })

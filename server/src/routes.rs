@@ -38,8 +38,37 @@ pub struct AppState {
     pub log_key: NoteVerifier,
     /// The platform's statement key.
     pub platform_key: [u8; 32],
+    /// Decoded signer keys.
+    pub keys: KeyCache,
     /// Forwards appends to the process that sequences, when it is another one.
     pub forwarder: ureq::Agent,
+}
+
+/// Public keys already decoded to curve points, so that a signer's key is decompressed
+/// once rather than on every statement. Bounded: emptied when full.
+#[derive(Default)]
+pub struct KeyCache {
+    keys: std::sync::RwLock<std::collections::HashMap<[u8; 32], ed25519_dalek::VerifyingKey>>,
+}
+
+impl KeyCache {
+    /// The most keys held.
+    pub const CAPACITY: usize = 100_000;
+
+    /// The decoded key, or `None` if the bytes are not a point.
+    pub fn get(&self, bytes: &[u8; 32]) -> Option<ed25519_dalek::VerifyingKey> {
+        if let Some(key) = self.keys.read().ok()?.get(bytes) {
+            return Some(*key);
+        }
+        let key = ed25519_dalek::VerifyingKey::from_bytes(bytes).ok()?;
+        if let Ok(mut keys) = self.keys.write() {
+            if keys.len() >= Self::CAPACITY {
+                keys.clear();
+            }
+            keys.insert(*bytes, key);
+        }
+        Some(key)
+    }
 }
 
 /// Marks a request forwarded by another server process (so it is never forwarded again).
@@ -73,7 +102,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// SHA-256 of the canonical signed statement: its identity for idempotent appends.
 pub fn statement_hash(signed: &SignedStatement) -> [u8; 32] {
-    sha256(&jcs::canonicalize(&signed.to_value())).0
+    sha256(&signed.canonical_bytes()).0
 }
 
 fn statement_error(e: StatementError) -> AppError {
@@ -137,7 +166,9 @@ async fn post_statement(
     let value =
         jcs::parse(&body).map_err(|e| AppError::bad_request("invalid-json", e.to_string()))?;
     let signed = SignedStatement::from_value(value).map_err(statement_error)?;
-    signed.verify().map_err(statement_error)?;
+    signed
+        .verify_with(|key| state.keys.get(key))
+        .map_err(statement_error)?;
     // The entry's size is the log's first rule, whatever the kind.
     Entry::new(signed.clone(), Timestamp::now()).map_err(statement_error)?;
     let statement = signed.statement();
@@ -163,13 +194,13 @@ async fn post_statement(
         return forward(&state, body).await;
     }
     let hash = statement_hash(&signed);
-    let (receipt, appended) = state.sequencer.submit(signed, hash).await?;
+    let (sequenced, appended) = state.sequencer.submit(signed, hash).await?;
     let status = if appended {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok(HttpResponse::build(status).json(receipt))
+    Ok(HttpResponse::build(status).json(sequenced.receipt()))
 }
 
 /// Sends a checked statement to the process that sequences, and answers what it answers.

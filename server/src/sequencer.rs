@@ -29,7 +29,7 @@ use vitrine_ledger::note::NoteSigner;
 use vitrine_ledger::receipt::Receipt;
 use vitrine_ledger::statement::{Entry, SignedStatement, Statement};
 use vitrine_ledger::tile::{
-    MemoryTiles, TileBuilder, TileKind, TileReader, TiledTree, partial_tiles,
+    MemoryTiles, TileBuilder, TileId, TileKind, TileReader, TiledTree, partial_tiles,
 };
 use vitrine_ledger::time::Timestamp;
 
@@ -51,7 +51,28 @@ pub struct Submission {
     /// SHA-256 of its canonical signed form: its identity for idempotency.
     pub statement_hash: [u8; 32],
     /// Where the receipt goes: `(receipt, newly appended)`.
-    pub reply: oneshot::Sender<Result<(Receipt, bool), AppError>>,
+    pub reply: oneshot::Sender<Result<(Sequenced, bool), AppError>>,
+}
+
+/// What the sequencer answers for a logged statement: the parts of its receipt. The
+/// handler turns them into JSON, so that work runs on the HTTP workers in parallel rather
+/// than on the sequencer's thread.
+pub struct Sequenced {
+    /// The entry's index.
+    pub index: u64,
+    /// The entry.
+    pub entry: Entry,
+    /// The signed checkpoint the proof leads to.
+    pub checkpoint: Arc<str>,
+    /// The inclusion proof.
+    pub proof: Vec<Hash>,
+}
+
+impl Sequenced {
+    /// The receipt.
+    pub fn receipt(&self) -> Receipt {
+        receipt(self.index, &self.entry, &self.checkpoint, &self.proof)
+    }
 }
 
 /// What the rest of the server sees of the sequencer.
@@ -85,7 +106,7 @@ impl SequencerHandle {
         &self,
         signed: SignedStatement,
         statement_hash: [u8; 32],
-    ) -> Result<(Receipt, bool), AppError> {
+    ) -> Result<(Sequenced, bool), AppError> {
         let (reply, receipt) = oneshot::channel();
         self.sender
             .send(Submission {
@@ -166,13 +187,48 @@ fn run(
     }
 }
 
+/// The sequencer: a planner that decides batches in log order, and a writer that commits
+/// them. (Overlapping the two, deciding a batch while the last one commits, was measured:
+/// no gain, since the machine's cores are the limit, not the wait for the database.)
 struct Sequencer<'c> {
+    planner: Planner<'c>,
+    writer: Writer<'c>,
+}
+
+/// Decides batches: reads the state their rules need, checks them in log order, appends
+/// them to the tree and signs the new checkpoint.
+struct Planner<'c> {
     config: &'c SequencerConfig,
     status: &'c SequencerStatus,
+    /// For the reads that decide a batch.
     conn: PgConnection,
     builder: TileBuilder,
     directory: Directory,
     last_logged_at: Option<Timestamp>,
+}
+
+/// Commits decided batches and answers their requests. Its connection holds the lock.
+struct Writer<'c> {
+    status: &'c SequencerStatus,
+    conn: PgConnection,
+}
+
+/// The tiles a batch changed and the checkpoint it signed.
+struct Published {
+    tiles: Vec<(TileId, Vec<u8>)>,
+    checkpoint: Checkpoint,
+    note: String,
+}
+
+/// A batch decided and ready to commit.
+struct Decided {
+    batch: Vec<Submission>,
+    outcomes: Vec<Outcome>,
+    rows: Vec<NewEntry>,
+    effects: Vec<(u64, Effect)>,
+    /// What it appended, if anything.
+    published: Option<Published>,
+    started: Instant,
 }
 
 /// One statement of a batch and what became of it.
@@ -182,8 +238,7 @@ enum Outcome {
     Refused(AppError),
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = schema::log_entries)]
+/// A row of `log_entries` about to be written.
 struct NewEntry {
     idx: i64,
     leaf_hash: Vec<u8>,
@@ -192,6 +247,64 @@ struct NewEntry {
     kind: String,
     subject: String,
     logged_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Writes a batch's entries, its outbox row, the tiles it changed and the new
+/// checkpoint in one statement: one round trip, with a text that never changes (so it is
+/// parsed once), however large the batch.
+fn insert_log_rows(
+    conn: &mut PgConnection,
+    rows: &[NewEntry],
+    tiles: &[(TileId, Vec<u8>)],
+    checkpoint: &Checkpoint,
+    note: &str,
+) -> QueryResult<()> {
+    use diesel::sql_types::{Array, Bytea, Jsonb, SmallInt, Text, Timestamptz};
+    // One outbox row per batch: the workers it feeds (search, notifications) read the
+    // entries of the range, in log order, and are idempotent.
+    let (Some(first), Some(last)) = (rows.first().map(|r| r.idx), rows.last().map(|r| r.idx))
+    else {
+        return Ok(());
+    };
+    let hash_tiles: Vec<(i16, i64, &Vec<u8>)> = tiles
+        .iter()
+        .filter_map(|(tile, data)| match tile.kind {
+            TileKind::Hashes(level) => Some((i16::from(level), tile.index as i64, data)),
+            TileKind::Entries => None,
+        })
+        .collect();
+    diesel::sql_query(
+        "WITH entries AS (
+             INSERT INTO log_entries (idx, leaf_hash, entry, statement_hash, kind, subject, logged_at)
+             SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::bytea[],
+                                  $5::text[], $6::text[], $7::timestamptz[])
+         ), outbox_rows AS (
+             INSERT INTO outbox (entry_idx, topic, payload)
+             VALUES ($8, 'entries.logged', $9)
+         ), tiles AS (
+             INSERT INTO log_tiles (level, idx, hashes)
+             SELECT * FROM unnest($10::smallint[], $11::bigint[], $12::bytea[])
+             ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes
+         )
+         INSERT INTO checkpoints (size, root, note) VALUES ($13, $14, $15)",
+    )
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.idx).collect::<Vec<_>>())
+    .bind::<Array<Bytea>, _>(rows.iter().map(|r| &r.leaf_hash).collect::<Vec<_>>())
+    .bind::<Array<Bytea>, _>(rows.iter().map(|r| &r.entry).collect::<Vec<_>>())
+    .bind::<Array<Bytea>, _>(rows.iter().map(|r| &r.statement_hash).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(rows.iter().map(|r| &r.kind).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(rows.iter().map(|r| &r.subject).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(rows.iter().map(|r| r.logged_at).collect::<Vec<_>>())
+    .bind::<BigInt, _>(first)
+    .bind::<Jsonb, _>(json!({"first": first, "last": last}))
+    .bind::<Array<SmallInt>, _>(hash_tiles.iter().map(|t| t.0).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(hash_tiles.iter().map(|t| t.1).collect::<Vec<_>>())
+    .bind::<Array<Bytea>, _>(hash_tiles.iter().map(|t| t.2).collect::<Vec<_>>())
+    .bind::<BigInt, _>(checkpoint.size as i64)
+    .bind::<Bytea, _>(checkpoint.root.0.as_slice())
+    .bind::<Text, _>(note)
+    .execute(conn)?;
+    Ok(())
 }
 
 fn to_chrono(t: Timestamp) -> chrono::DateTime<chrono::Utc> {
@@ -256,22 +369,90 @@ impl<'c> Sequencer<'c> {
             ))
             .execute(&mut conn)
             .map_err(|e| e.to_string())?;
+        let mut reader =
+            PgConnection::establish(&config.database_url).map_err(|e| e.to_string())?;
+        diesel::sql_query("SET plan_cache_mode = force_custom_plan")
+            .execute(&mut reader)
+            .map_err(|e| e.to_string())?;
         let mut sequencer = Sequencer {
-            config,
-            status,
-            conn,
-            builder: TileBuilder::new(),
-            directory: Directory::default(),
-            last_logged_at: None,
+            planner: Planner {
+                config,
+                status,
+                conn: reader,
+                builder: TileBuilder::new(),
+                directory: Directory::default(),
+                last_logged_at: None,
+            },
+            writer: Writer { status, conn },
         };
-        sequencer.load()?;
-        if sequencer.builder.size() == 0 {
+        sequencer.planner.load()?;
+        if sequencer.planner.builder.size() == 0 {
             sequencer.genesis()?;
         }
-        tracing::info!(size = sequencer.builder.size(), "sequencer ready");
+        tracing::info!(size = sequencer.planner.builder.size(), "sequencer ready");
         Ok(sequencer)
     }
 
+    /// The first entry of a new log: the platform registers its organisation and key.
+    fn genesis(&mut self) -> Result<(), String> {
+        let config = self.planner.config;
+        let platform = config.platform_key.verifying_key();
+        use base64::Engine as _;
+        let statement = Statement::from_value(json!({
+            "kind": GENESIS_KIND,
+            "subject": config.log_key.name(),
+            "issued_at": Timestamp::now().truncate_to_micros().to_string(),
+            "body": {
+                "origin": config.log_key.name(),
+                "checkpoint_key": config.log_key.verifier().to_verifier_key(),
+                "platform_key": base64::engine::general_purpose::STANDARD.encode(platform.as_bytes()),
+                "organisation": {"id": "platform", "name": "Vitrine platform", "kind": "platform"},
+            },
+        }))
+        .map_err(|e| e.to_string())?;
+        let mut signed = SignedStatement::new(statement);
+        signed.sign(&config.platform_key);
+        let (reply, _answer) = oneshot::channel();
+        let statement_hash = crate::routes::statement_hash(&signed);
+        let decided = self.planner.plan(vec![Submission {
+            signed,
+            statement_hash,
+            reply,
+        }]);
+        let committed = decided.is_some_and(|decided| self.writer.commit(decided));
+        if committed && self.planner.builder.size() == 1 {
+            tracing::info!("logged the genesis entry");
+            Ok(())
+        } else {
+            Err("could not log the genesis entry".into())
+        }
+    }
+
+    /// Serves batches until the channel closes (returns true) or the database fails
+    /// (returns false, to reopen and reload).
+    fn serve(&mut self, receiver: &mut mpsc::Receiver<Submission>) -> bool {
+        loop {
+            let Some(first) = receiver.blocking_recv() else {
+                return true;
+            };
+            let mut batch = vec![first];
+            while batch.len() < self.planner.config.batch_max {
+                match receiver.try_recv() {
+                    Ok(submission) => batch.push(submission),
+                    Err(_) => break,
+                }
+            }
+            let Some(decided) = self.planner.plan(batch) else {
+                return false;
+            };
+            if !self.writer.commit(decided) {
+                return false;
+            }
+        }
+    }
+}
+
+impl Planner<'_> {
     /// Loads the right edge, the directory and the last time from the tables, and checks
     /// that the tiles agree with the newest checkpoint.
     fn load(&mut self) -> Result<(), String> {
@@ -356,61 +537,10 @@ impl<'c> Sequencer<'c> {
         Ok(())
     }
 
-    /// The first entry of a new log: the platform registers its organisation and key.
-    fn genesis(&mut self) -> Result<(), String> {
-        let platform = self.config.platform_key.verifying_key();
-        use base64::Engine as _;
-        let statement = Statement::from_value(json!({
-            "kind": GENESIS_KIND,
-            "subject": self.config.log_key.name(),
-            "issued_at": Timestamp::now().truncate_to_micros().to_string(),
-            "body": {
-                "origin": self.config.log_key.name(),
-                "checkpoint_key": self.config.log_key.verifier().to_verifier_key(),
-                "platform_key": base64::engine::general_purpose::STANDARD.encode(platform.as_bytes()),
-                "organisation": {"id": "platform", "name": "Vitrine platform", "kind": "platform"},
-            },
-        }))
-        .map_err(|e| e.to_string())?;
-        let mut signed = SignedStatement::new(statement);
-        signed.sign(&self.config.platform_key);
-        let (reply, _answer) = oneshot::channel();
-        let statement_hash = crate::routes::statement_hash(&signed);
-        self.process(vec![Submission {
-            signed,
-            statement_hash,
-            reply,
-        }]);
-        if self.builder.size() == 1 {
-            tracing::info!("logged the genesis entry");
-            Ok(())
-        } else {
-            Err("could not log the genesis entry".into())
-        }
-    }
-
-    /// Serves batches until the channel closes (returns true) or the connection fails
-    /// (returns false, to reopen).
-    fn serve(&mut self, receiver: &mut mpsc::Receiver<Submission>) -> bool {
-        loop {
-            let Some(first) = receiver.blocking_recv() else {
-                return true;
-            };
-            let mut batch = vec![first];
-            while batch.len() < self.config.batch_max {
-                match receiver.try_recv() {
-                    Ok(submission) => batch.push(submission),
-                    Err(_) => break,
-                }
-            }
-            if !self.process(batch) {
-                return false;
-            }
-        }
-    }
-
-    /// Sequences one batch; false if the database failed (state reloaded on reopen).
-    fn process(&mut self, batch: Vec<Submission>) -> bool {
+    /// Decides one batch: refusals, duplicates and new entries, appended to the tree, with
+    /// the signed checkpoint. `None` if the database failed (the batch was answered; the
+    /// state is reloaded on reopen).
+    fn plan(&mut self, batch: Vec<Submission>) -> Option<Decided> {
         let started = Instant::now();
         let now = Timestamp::now().truncate_to_micros();
         let logged_at = match self.last_logged_at {
@@ -427,7 +557,7 @@ impl<'c> Sequencer<'c> {
             .load::<(Vec<u8>, i64)>(&mut self.conn)
         {
             Ok(rows) => rows.into_iter().collect(),
-            Err(e) => return self.fail(batch, e),
+            Err(e) => return fail(batch, e),
         };
         // Table state the rules need, fetched once for the batch.
         let wanted: Vec<Vec<u8>> = batch
@@ -450,16 +580,17 @@ impl<'c> Sequencer<'c> {
                 .load(&mut self.conn)
             {
                 Ok(rows) => rows,
-                Err(e) => return self.fail(batch, e),
+                Err(e) => return fail(batch, e),
             }
         };
+        let present = present_documents
+            .into_iter()
+            .filter_map(|h| <[u8; 32]>::try_from(h).ok().map(StateKey::Document))
+            .collect();
         let mut directory = std::mem::take(&mut self.directory);
         let mut state = State {
             directory: &mut directory,
-            present: present_documents
-                .into_iter()
-                .filter_map(|h| <[u8; 32]>::try_from(h).ok().map(StateKey::Document))
-                .collect(),
+            present,
         };
         let mut outcomes = Vec::with_capacity(batch.len());
         let mut rows = Vec::new();
@@ -575,83 +706,84 @@ impl<'c> Sequencer<'c> {
         let mut published = None;
         if !rows.is_empty() {
             let tiles = self.builder.take_tiles();
-            let size = self.builder.size();
             let checkpoint = Checkpoint {
                 origin: self.config.log_key.name().to_owned(),
-                size,
+                size: self.builder.size(),
                 root: self.builder.root(),
                 extensions: Vec::new(),
             };
             let note = match checkpoint.sign(&self.config.log_key) {
                 Ok(note) => note,
-                Err(e) => return self.fail(batch, e),
+                Err(e) => return fail(batch, e),
             };
+            self.last_logged_at = Some(logged_at);
+            published = Some(Published {
+                tiles,
+                checkpoint,
+                note,
+            });
+        }
+        Some(Decided {
+            batch,
+            outcomes,
+            rows,
+            effects,
+            published,
+            started,
+        })
+    }
+}
+
+impl Writer<'_> {
+    /// Commits a decided batch and answers its requests; false if the database failed.
+    fn commit(&mut self, decided: Decided) -> bool {
+        let Decided {
+            batch,
+            outcomes,
+            rows,
+            effects,
+            published,
+            started,
+        } = decided;
+        let mut answered = None;
+        if let Some(Published {
+            tiles,
+            checkpoint,
+            note,
+        }) = published
+        {
             let committed = self.conn.transaction(|conn| {
-                for chunk in rows.chunks(5_000) {
-                    diesel::insert_into(schema::log_entries::table)
-                        .values(chunk)
-                        .execute(conn)?;
-                }
                 project(conn, &effects)?;
-                let outbox: Vec<_> = rows
-                    .iter()
-                    .map(|r| {
-                        (
-                            schema::outbox::entry_idx.eq(r.idx),
-                            schema::outbox::topic.eq("entry.logged"),
-                            schema::outbox::payload
-                                .eq(json!({"index": r.idx, "kind": r.kind, "subject": r.subject})),
-                        )
-                    })
-                    .collect();
-                for chunk in outbox.chunks(10_000) {
-                    diesel::insert_into(schema::outbox::table)
-                        .values(chunk)
-                        .execute(conn)?;
-                }
-                for (tile, data) in &tiles {
-                    let TileKind::Hashes(level) = tile.kind else {
-                        continue;
-                    };
-                    diesel::insert_into(schema::log_tiles::table)
-                        .values((
-                            schema::log_tiles::level.eq(i16::from(level)),
-                            schema::log_tiles::idx.eq(tile.index as i64),
-                            schema::log_tiles::hashes.eq(data),
-                        ))
-                        .on_conflict((schema::log_tiles::level, schema::log_tiles::idx))
-                        .do_update()
-                        .set(schema::log_tiles::hashes.eq(data))
-                        .execute(conn)?;
-                }
-                diesel::insert_into(schema::checkpoints::table)
-                    .values((
-                        schema::checkpoints::size.eq(size as i64),
-                        schema::checkpoints::root.eq(checkpoint.root.0.to_vec()),
-                        schema::checkpoints::note.eq(&note),
-                    ))
-                    .execute(conn)?;
-                Ok::<(), diesel::result::Error>(())
+                insert_log_rows(conn, &rows, &tiles, &checkpoint, &note)
             });
             if let Err(e) = committed {
-                return self.fail_after_append(batch, outcomes, e);
+                tracing::error!(error = %e, "sequencer transaction failed; reloading");
+                fail_decided(Decided {
+                    batch,
+                    outcomes,
+                    rows: Vec::new(),
+                    effects: Vec::new(),
+                    published: None,
+                    started,
+                });
+                return false;
             }
-            self.last_logged_at = Some(logged_at);
-            self.status
+            let status = self.status;
+            status
                 .appended
                 .fetch_add(rows.len() as u64, Ordering::Relaxed);
-            self.status.batches.fetch_add(1, Ordering::Relaxed);
-            self.status
+            status.batches.fetch_add(1, Ordering::Relaxed);
+            status
                 .commit_micros
                 .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
-            if let Ok(mut latest) = self.status.checkpoint.write() {
-                *latest = Some((size, note.clone()));
+            if let Ok(mut latest) = status.checkpoint.write() {
+                *latest = Some((checkpoint.size, note.clone()));
             }
             let mut memory = MemoryTiles::default();
             memory.store(tiles);
-            published = Some((size, note, memory));
+            answered = Some((checkpoint.size, Arc::from(note), memory));
         }
-        self.answer(batch, outcomes, published);
+        self.answer(batch, outcomes, answered);
         true
     }
 
@@ -660,7 +792,7 @@ impl<'c> Sequencer<'c> {
         &mut self,
         batch: Vec<Submission>,
         outcomes: Vec<Outcome>,
-        published: Option<(u64, String, MemoryTiles)>,
+        published: Option<(u64, Arc<str>, MemoryTiles)>,
     ) {
         let latest = self.status.checkpoint.read().ok().and_then(|c| c.clone());
         // Every hash the proof of a new entry needs is in the tiles this batch wrote (the
@@ -674,7 +806,18 @@ impl<'c> Sequencer<'c> {
                 Outcome::Refused(e) => Err(e),
                 Outcome::Appended { index, entry } => match (&published, &tree) {
                     (Some((size, note, _)), Some(tree)) => inclusion_proof(tree, index, *size)
-                        .map(|proof| (receipt(index, &entry, note, &proof), true))
+                        .map(|proof| {
+                            let checkpoint = note.clone();
+                            (
+                                Sequenced {
+                                    index,
+                                    entry,
+                                    checkpoint,
+                                    proof,
+                                },
+                                true,
+                            )
+                        })
                         .map_err(AppError::internal),
                     _ => Err(AppError::internal("appended without a checkpoint")),
                 },
@@ -690,7 +833,7 @@ impl<'c> Sequencer<'c> {
     }
 
     /// A receipt for an entry already in the log, from the stored tiles.
-    fn stored_receipt(&mut self, index: u64, size: u64, note: &str) -> Result<Receipt, AppError> {
+    fn stored_receipt(&mut self, index: u64, size: u64, note: &str) -> Result<Sequenced, AppError> {
         let bytes: Vec<u8> = schema::log_entries::table
             .filter(schema::log_entries::idx.eq(index as i64))
             .select(schema::log_entries::entry)
@@ -699,36 +842,37 @@ impl<'c> Sequencer<'c> {
         let reader = crate::db::DbTiles::new(&mut self.conn, size);
         let tree = TiledTree::new(size, &reader);
         let proof = inclusion_proof(&tree, index, size).map_err(AppError::internal)?;
-        Ok(receipt(index, &entry, note, &proof))
+        Ok(Sequenced {
+            index,
+            entry,
+            checkpoint: Arc::from(note),
+            proof,
+        })
     }
+}
 
-    fn fail(&mut self, batch: Vec<Submission>, error: impl std::fmt::Display) -> bool {
-        tracing::error!(error = %error, "sequencer batch failed");
-        for submission in batch {
-            let _ = submission.reply.send(Err(AppError::unavailable(
+/// Answers a whole batch that could not be decided: try again.
+fn fail(batch: Vec<Submission>, error: impl std::fmt::Display) -> Option<Decided> {
+    tracing::error!(error = %error, "sequencer batch failed");
+    for submission in batch {
+        let _ = submission.reply.send(Err(AppError::unavailable(
+            "the log could not commit this batch; try again",
+        )));
+    }
+    None
+}
+
+/// Answers a decided batch that will not be committed: its refusals stand, the rest may
+/// try again.
+fn fail_decided(decided: Decided) {
+    for (submission, outcome) in decided.batch.into_iter().zip(decided.outcomes) {
+        let answer = match outcome {
+            Outcome::Refused(e) => Err(e),
+            _ => Err(AppError::unavailable(
                 "the log could not commit this batch; try again",
-            )));
-        }
-        false
-    }
-
-    fn fail_after_append(
-        &mut self,
-        batch: Vec<Submission>,
-        outcomes: Vec<Outcome>,
-        error: diesel::result::Error,
-    ) -> bool {
-        tracing::error!(error = %error, "sequencer transaction failed; reloading");
-        for (submission, outcome) in batch.into_iter().zip(outcomes) {
-            let answer = match outcome {
-                Outcome::Refused(e) => Err(e),
-                _ => Err(AppError::unavailable(
-                    "the log could not commit this batch; try again",
-                )),
-            };
-            let _ = submission.reply.send(answer);
-        }
-        false
+            )),
+        };
+        let _ = submission.reply.send(answer);
     }
 }
 
@@ -753,7 +897,7 @@ pub fn signers_of(
 }
 
 /// Writes the effects of a batch into the projection tables. Documents, the bulk of the
-/// traffic, go in multi-row inserts; directory changes, rare, one by one in log order.
+/// traffic, go in one insert of arrays; directory changes, rare, one by one in log order.
 pub fn project(conn: &mut PgConnection, effects: &[(u64, Effect)]) -> QueryResult<()> {
     let mut documents = Vec::new();
     for (index, effect) in effects {
@@ -792,18 +936,20 @@ pub fn project(conn: &mut PgConnection, effects: &[(u64, Effect)]) -> QueryResul
                 sha256,
                 title,
                 organisation,
-            } => documents.push((
-                schema::documents::sha256.eq(sha256.to_vec()),
-                schema::documents::title.eq(title),
-                schema::documents::organisation_id.eq(organisation),
-                schema::documents::entry_idx.eq(index),
-            )),
+            } => documents.push((sha256, title, organisation, index)),
         }
     }
-    for chunk in documents.chunks(10_000) {
-        diesel::insert_into(schema::documents::table)
-            .values(chunk)
-            .execute(conn)?;
+    if !documents.is_empty() {
+        use diesel::sql_types::{Array, Bytea, Text};
+        diesel::sql_query(
+            "INSERT INTO documents (sha256, title, organisation_id, entry_idx)
+             SELECT * FROM unnest($1::bytea[], $2::text[], $3::text[], $4::bigint[])",
+        )
+        .bind::<Array<Bytea>, _>(documents.iter().map(|d| &d.0[..]).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(documents.iter().map(|d| d.1).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(documents.iter().map(|d| d.2).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(documents.iter().map(|d| d.3).collect::<Vec<_>>())
+        .execute(conn)?;
     }
     Ok(())
 }
