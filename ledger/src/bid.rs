@@ -130,6 +130,11 @@ pub struct Bid {
 }
 
 impl Bid {
+    /// The bid as JSON.
+    pub fn to_value(&self) -> Value {
+        Value::Object(self.value.clone())
+    }
+
     /// Parses and validates a bid.
     pub fn parse(text: &[u8]) -> Result<Bid, BidError> {
         Bid::from_value(jcs::parse(text).map_err(|e| BidError::Json(e.to_string()))?)

@@ -29,6 +29,9 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// The most statements one sequencer transaction takes (`VITRINE_BATCH_MAX`).
     pub batch_max: usize,
+    /// How often the scheduler looks for due transitions, in milliseconds
+    /// (`VITRINE_SCHEDULER_INTERVAL_MS`).
+    pub scheduler_interval_ms: u64,
     /// How far a statement's `issued_at` may be from the log's clock, in seconds
     /// (`VITRINE_MAX_CLOCK_SKEW`).
     pub max_clock_skew_seconds: u64,
@@ -51,6 +54,7 @@ impl Default for Settings {
             pg_bin: None,
             db_pool_size: 8,
             batch_max: 4096,
+            scheduler_interval_ms: 1000,
             max_clock_skew_seconds: 300,
             workers: 0,
             advertise_url: None,
@@ -144,6 +148,9 @@ impl Settings {
         }
         if let Some(v) = get("VITRINE_DB_POOL_SIZE") {
             self.db_pool_size = parsed("VITRINE_DB_POOL_SIZE", v)?;
+        }
+        if let Some(v) = get("VITRINE_SCHEDULER_INTERVAL_MS") {
+            self.scheduler_interval_ms = parsed("VITRINE_SCHEDULER_INTERVAL_MS", v)?;
         }
         if let Some(v) = get("VITRINE_BATCH_MAX") {
             self.batch_max = parsed("VITRINE_BATCH_MAX", v)?;

@@ -6,12 +6,14 @@
 //! `key.registered`, `key.revoked`) and `document.published`; procurement and charity
 //! register theirs in their own modules.
 
+use crate::procurement::{TenderChange, TenderState};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use vitrine_ledger::hash::Hash;
 use vitrine_ledger::statement::Statement;
+use vitrine_ledger::time::Timestamp;
 
 /// What a key may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -84,6 +86,8 @@ pub struct Directory {
     pub keys: HashMap<[u8; 32], KeyRecord>,
     /// Organisations: id to kind.
     pub organisations: HashMap<String, String>,
+    /// Unified social credit codes: code to organisation id (one organisation per code).
+    pub credit_codes: HashMap<String, String>,
 }
 
 /// A signer whose key is active.
@@ -106,6 +110,8 @@ pub enum Refusal {
     Forbidden(String),
     /// The statement breaks a rule of the current state (409).
     Conflict(String),
+    /// The statement names something that does not exist (404).
+    NotFound(String),
 }
 
 /// A change a statement makes, projected into the tables by the sequencer.
@@ -119,6 +125,8 @@ pub enum Effect {
         name: String,
         /// buyer, supplier, charity, supervisor or platform.
         kind: String,
+        /// Its unified social credit code, if it has one (suppliers must).
+        credit_code: Option<String>,
     },
     /// A new key.
     RegisterKey {
@@ -143,6 +151,13 @@ pub enum Effect {
         /// The publishing organisation.
         organisation: String,
     },
+    /// A change to a tender (`crate::procurement`).
+    Tender {
+        /// The tender.
+        id: String,
+        /// What changes.
+        change: Box<TenderChange>,
+    },
 }
 
 /// State that lives only in the tables, fetched for a whole batch before its rules run.
@@ -150,6 +165,8 @@ pub enum Effect {
 pub enum StateKey {
     /// Whether a document with this hash was published.
     Document([u8; 32]),
+    /// A tender and everything that happened to it.
+    Tender(String),
 }
 
 /// The state a batch's rules see: the directory, and prefetched table state, updated as
@@ -159,6 +176,19 @@ pub struct State<'a> {
     pub directory: &'a mut Directory,
     /// Prefetched keys that exist.
     pub present: HashSet<StateKey>,
+    /// Prefetched tenders (`None`: no such tender yet).
+    pub tenders: HashMap<String, Option<TenderState>>,
+}
+
+/// Where a statement falls in the log: what its rules may depend on besides the state.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The index the entry takes.
+    pub index: u64,
+    /// The log's time for it (rules on deadlines use this, never `issued_at`).
+    pub logged_at: Timestamp,
+    /// Signing keys outside the directory, which the kind accepts as one-time keys.
+    pub one_time_keys: Vec<[u8; 32]>,
 }
 
 impl State<'_> {
@@ -186,10 +216,18 @@ impl State<'_> {
     /// Applies an effect to the in-memory state.
     pub fn apply(&mut self, effect: &Effect) {
         match effect {
-            Effect::RegisterOrganisation { id, kind, .. } => {
+            Effect::RegisterOrganisation {
+                id,
+                kind,
+                credit_code,
+                ..
+            } => {
                 self.directory
                     .organisations
                     .insert(id.clone(), kind.clone());
+                if let Some(code) = credit_code {
+                    self.directory.credit_codes.insert(code.clone(), id.clone());
+                }
             }
             Effect::RegisterKey {
                 public_key,
@@ -213,7 +251,34 @@ impl State<'_> {
             Effect::PublishDocument { sha256, .. } => {
                 self.present.insert(StateKey::Document(*sha256));
             }
+            Effect::Tender { id, change } => {
+                let slot = self.tenders.entry(id.clone()).or_default();
+                match (slot.as_mut(), change.as_ref()) {
+                    (_, TenderChange::Published(tender)) => *slot = Some(tender.as_ref().clone()),
+                    (Some(tender), change) => tender.apply(change),
+                    (None, _) => {}
+                }
+            }
         }
+    }
+
+    /// The signers of a statement: the registered keys, and the keys outside the directory
+    /// if the kind accepts that many one-time keys. A revoked key is always refused.
+    pub fn partition_signers(
+        &self,
+        keys: &[[u8; 32]],
+        one_time: usize,
+    ) -> Result<(Vec<Signer>, Vec<[u8; 32]>), Refusal> {
+        let (registered, unknown): (Vec<[u8; 32]>, Vec<[u8; 32]>) = keys
+            .iter()
+            .partition(|key| self.directory.keys.contains_key(*key));
+        if unknown.len() > one_time {
+            return Err(Refusal::Forbidden(format!(
+                "key {} is not registered",
+                BASE64.encode(unknown[one_time])
+            )));
+        }
+        Ok((self.signers(&registered)?, unknown))
     }
 }
 
@@ -230,6 +295,11 @@ pub trait Kind: Send + Sync {
         Vec::new()
     }
 
+    /// How many signing keys outside the directory (one-time keys) the kind accepts.
+    fn one_time_keys(&self) -> usize {
+        0
+    }
+
     /// Checks the signers and the rules against the current state, in log order, and
     /// returns the effects.
     fn decide(
@@ -237,6 +307,7 @@ pub trait Kind: Send + Sync {
         statement: &Statement,
         signers: &[Signer],
         state: &State<'_>,
+        ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal>;
 }
 
@@ -299,7 +370,9 @@ fn any_signer(
     }
 }
 
-/// `organisation.registered`: `{"id", "name", "kind"}`, signed by the platform.
+/// `organisation.registered`: `{"id", "name", "kind", "credit_code"}`, signed by the
+/// platform. `credit_code`, the unified social credit code, is checked by its check
+/// character; suppliers must give one, and no two organisations share one.
 pub struct OrganisationRegistered;
 
 impl Kind for OrganisationRegistered {
@@ -308,7 +381,7 @@ impl Kind for OrganisationRegistered {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["id", "name", "kind"])?;
+        only(body, &["id", "name", "kind", "credit_code"])?;
         identifier(body, "id")?;
         text(body, "name")?;
         let kind = text(body, "kind")?;
@@ -318,7 +391,13 @@ impl Kind for OrganisationRegistered {
                 ORGANISATION_KINDS.join(", ")
             ));
         }
-        Ok(())
+        match (credit_code(body)?, kind) {
+            (None, "supplier") => Err(
+                "body.credit_code is required of a supplier: its unified social credit code (统一社会信用代码)"
+                    .into(),
+            ),
+            _ => Ok(()),
+        }
     }
 
     fn decide(
@@ -326,6 +405,7 @@ impl Kind for OrganisationRegistered {
         statement: &Statement,
         signers: &[Signer],
         state: &State<'_>,
+        _ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
         any_signer(
             signers,
@@ -339,11 +419,30 @@ impl Kind for OrganisationRegistered {
                 "organisation {id} is already registered"
             )));
         }
+        let code = credit_code(body).map_err(Refusal::Invalid)?;
+        if let Some(holder) = code.and_then(|c| state.directory.credit_codes.get(c)) {
+            return Err(Refusal::Conflict(format!(
+                "credit code {} is already registered to organisation {holder}",
+                code.unwrap_or_default()
+            )));
+        }
         Ok(vec![Effect::RegisterOrganisation {
             id,
             name: text(body, "name").map_err(Refusal::Invalid)?.to_owned(),
             kind: text(body, "kind").map_err(Refusal::Invalid)?.to_owned(),
+            credit_code: code.map(str::to_owned),
         }])
+    }
+}
+
+/// `body.credit_code`, if present: a checked unified social credit code.
+fn credit_code(body: &Value) -> Result<Option<&str>, String> {
+    match body.get("credit_code") {
+        None => Ok(None),
+        Some(Value::String(code)) => crate::credit_code::check(code)
+            .map(|()| Some(code.as_str()))
+            .map_err(|e| format!("body.credit_code: {e}")),
+        Some(_) => Err("body.credit_code must be a string".into()),
     }
 }
 
@@ -374,6 +473,7 @@ impl Kind for KeyRegistered {
         statement: &Statement,
         signers: &[Signer],
         state: &State<'_>,
+        _ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
         let body = statement.body();
         let organisation = identifier(body, "organisation").map_err(Refusal::Invalid)?;
@@ -437,6 +537,7 @@ impl Kind for KeyRevoked {
         statement: &Statement,
         signers: &[Signer],
         state: &State<'_>,
+        _ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
         let key = public_key(statement.body(), "public_key").map_err(Refusal::Invalid)?;
         let Some(record) = state.directory.keys.get(&key) else {
@@ -505,6 +606,7 @@ impl Kind for DocumentPublished {
         statement: &Statement,
         signers: &[Signer],
         state: &State<'_>,
+        _ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
         let body = statement.body();
         let sha256 = document_hash(body).map_err(Refusal::Invalid)?;
@@ -555,6 +657,7 @@ impl Kind for Genesis {
         statement: &Statement,
         signers: &[Signer],
         state: &State<'_>,
+        _ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
         if !state.directory.organisations.is_empty() {
             return Err(Refusal::Conflict(
@@ -577,6 +680,7 @@ impl Kind for Genesis {
                     .map_err(Refusal::Invalid)?
                     .to_owned(),
                 kind: "platform".into(),
+                credit_code: None,
             },
             Effect::RegisterKey {
                 public_key: key,
@@ -603,6 +707,7 @@ impl Registry {
         registry.register(Box::new(KeyRegistered));
         registry.register(Box::new(KeyRevoked));
         registry.register(Box::new(DocumentPublished));
+        crate::procurement::register(&mut registry);
         registry
     }
 

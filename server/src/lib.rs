@@ -5,14 +5,18 @@
 //! HTTP server; tests start the real application the same way.
 #![deny(missing_docs)]
 
+pub mod batch;
 pub mod config;
+pub mod credit_code;
 pub mod db;
 pub mod domain;
 pub mod error;
 pub mod openapi;
 pub mod postgres;
+pub mod procurement;
 pub mod replay;
 pub mod routes;
+pub mod scheduler;
 pub mod sequencer;
 pub mod telemetry;
 
@@ -122,6 +126,7 @@ pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
     sequencer: std::thread::JoinHandle<()>,
+    scheduler: tokio::task::JoinHandle<()>,
     cluster: Option<PrivateCluster>,
     checkpoint_key: String,
 }
@@ -171,6 +176,12 @@ impl Application {
                 .build()
                 .into(),
         });
+        let scheduler = tokio::spawn(scheduler::run(
+            state.pool.clone(),
+            state.sequencer.clone(),
+            platform_key.signing_key().clone(),
+            std::time::Duration::from_millis(settings.scheduler_interval_ms.max(10)),
+        ));
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -200,6 +211,7 @@ impl Application {
             port,
             server: server.run(),
             sequencer: sequencer_thread,
+            scheduler,
             cluster,
             checkpoint_key,
         })
@@ -226,10 +238,15 @@ impl Application {
         let Application {
             server,
             sequencer,
+            scheduler,
             mut cluster,
             ..
         } = self;
         server.await?;
+        // The scheduler holds a handle to the sequencer: it goes first, so that the
+        // sequencer sees its last handle dropped, finishes its batch and stops.
+        scheduler.abort();
+        let _ = scheduler.await;
         tokio::task::spawn_blocking(move || {
             let _ = sequencer.join();
             if let Some(cluster) = cluster.as_mut()

@@ -39,6 +39,13 @@ pub async fn document() -> HttpResponse {
                 "responses": {"200": {"description": "The proof"}, "400": problem("invalid-range")}}},
             "/api/v1/keys": {"get": {"summary": "A key in the directory.", "parameters": [{"name": "public_key", "in": "query", "required": true, "schema": {"type": "string", "format": "byte"}}], "responses": {"200": {"description": "The key"}, "404": problem("not-found")}}},
             "/api/v1/organisations/{id}": {"get": {"summary": "An organisation and its keys.", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "The organisation"}, "404": problem("not-found")}}},
+            "/api/v1/tenders": {"get": {"summary": "Tenders, newest first; filter by status and buyer; page with next_before.", "parameters": [
+                {"name": "status", "in": "query", "required": false, "schema": {"type": "string", "enum": ["active.enquiries", "active.tendering", "opening", "evaluation", "awarded", "contracted", "complete", "cancelled", "unsuccessful"]}},
+                {"name": "buyer", "in": "query", "required": false, "schema": {"type": "string"}},
+                {"name": "before", "in": "query", "required": false, "schema": {"type": "integer"}},
+                {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
+                "responses": {"200": {"description": "A page of tenders"}, "400": problem("invalid-query")}}},
+            "/api/v1/tenders/{id}": {"get": {"summary": "A tender: its status, the tender as published, the number of bids (whose, only after the deadline), awards, contracts and payments.", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "The tender"}, "404": problem("not-found")}}},
             "/api/v1/log": {"get": {"summary": "The log's origin, checkpoint verifier key, platform key, size and statement kinds.", "responses": {"200": {"description": "The log"}}}},
             "/log/checkpoint": {"get": {"summary": "The newest signed checkpoint (C2SP tlog-checkpoint).", "responses": {"200": {"description": "The checkpoint", "content": {"text/plain": {}}}}}},
             "/log/tile/{path}": {"get": {"summary": "Hash tiles and entry bundles (C2SP tlog-tiles).", "parameters": [{"name": "path", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "The tile", "content": {"application/octet-stream": {}}}, "404": problem("not-found")}}},

@@ -4,18 +4,17 @@
 //! changes nothing.
 
 use crate::db::schema;
-use crate::domain::{Directory, Effect, Registry, State, StateKey};
-use crate::sequencer::{project, signers_of};
+use crate::domain::{Directory, Effect, Registry};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use vitrine_ledger::statement::Entry;
 
 /// Projection tables, the columns compared, and the column naming the entry.
-const TABLES: [(&str, &str, &str); 3] = [
+const TABLES: [(&str, &str, &str); 4] = [
     (
         "organisations",
-        "id, name, kind, registered_idx",
+        "id, name, kind, registered_idx, credit_code",
         "registered_idx",
     ),
     (
@@ -27,6 +26,11 @@ const TABLES: [(&str, &str, &str); 3] = [
         "documents",
         "encode(sha256, 'hex') AS sha256, title, organisation_id, entry_idx",
         "entry_idx",
+    ),
+    (
+        "tenders",
+        "id, buyer_id, status, title, category, region, procedure, value_amount, currency, tender_end, published_idx, updated_idx, state",
+        "updated_idx",
     ),
 ];
 
@@ -81,7 +85,7 @@ pub fn replay(
         diesel::sql_query("CREATE SCHEMA vitrine_replay").execute(conn)?;
         for (table, _, _) in TABLES {
             diesel::sql_query(format!(
-                "CREATE TABLE vitrine_replay.{table} (LIKE public.{table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+                "CREATE TABLE vitrine_replay.{table} (LIKE public.{table} INCLUDING ALL)"
             ))
             .execute(conn)?;
         }
@@ -100,32 +104,20 @@ pub fn replay(
                 break;
             }
             let mut effects: Vec<(u64, Effect)> = Vec::new();
-            let mut state = State {
-                directory: &mut directory,
-                present: Default::default(),
-            };
             let entries: Vec<(i64, Result<Entry, String>)> = rows
                 .into_iter()
                 .map(|(idx, bytes)| (idx, Entry::parse(&bytes).map_err(|e| e.to_string())))
                 .collect();
             // Table state the rules need, as the scratch tables hold it before this chunk.
-            let wanted: Vec<Vec<u8>> = entries
-                .iter()
-                .filter_map(|(_, e)| e.as_ref().ok())
-                .filter_map(|e| registry.get(e.signed().statement().kind()).map(|k| k.prefetch(e.signed().statement())))
-                .flatten()
-                .map(|StateKey::Document(h)| h.to_vec())
-                .collect();
-            if !wanted.is_empty() {
-                let present: Vec<Vec<u8>> = schema::documents::table
-                    .filter(schema::documents::sha256.eq_any(&wanted))
-                    .select(schema::documents::sha256)
-                    .load(conn)?;
-                state.present = present
-                    .into_iter()
-                    .filter_map(|h| <[u8; 32]>::try_from(h).ok().map(StateKey::Document))
-                    .collect();
-            }
+            let mut state = crate::batch::prefetch(
+                conn,
+                registry,
+                &mut directory,
+                entries
+                    .iter()
+                    .filter_map(|(_, e)| e.as_ref().ok())
+                    .map(|e| e.signed().statement()),
+            )?;
             for (idx, entry) in entries {
                 if idx != next {
                     report.refused.push((next as u64, format!("entry {next} is missing (found {idx})")));
@@ -141,12 +133,15 @@ pub fn replay(
                 };
                 let statement = entry.signed().statement();
                 let keys: Vec<[u8; 32]> = entry.signed().signatures().iter().map(|s| s.public_key).collect();
-                let decided = match registry.get(statement.kind()) {
-                    None => Err(format!("unknown kind {}", statement.kind())),
-                    Some(kind) => signers_of(statement, &keys, &state)
-                        .and_then(|signers| kind.decide(statement, &signers, &state))
-                        .map_err(|r| format!("{r:?}")),
-                };
+                let decided = crate::batch::decide(
+                    registry,
+                    statement,
+                    &keys,
+                    &state,
+                    idx as u64,
+                    entry.logged_at(),
+                )
+                .map_err(|r| format!("{r:?}"));
                 match decided {
                     Ok(decided) => {
                         for effect in decided {
@@ -157,7 +152,9 @@ pub fn replay(
                     Err(why) => report.refused.push((idx as u64, why)),
                 }
             }
-            project(conn, &effects)?;
+            let tenders = std::mem::take(&mut state.tenders);
+            drop(state);
+            crate::batch::project(conn, &effects, &tenders)?;
         }
         for (table, columns, entry) in TABLES {
             for (side, left, right) in [("live only", "public", "vitrine_replay"), ("log only", "vitrine_replay", "public")] {

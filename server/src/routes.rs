@@ -84,6 +84,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/proofs/consistency", web::get().to(get_consistency))
             .route("/keys", web::get().to(get_key))
             .route("/organisations/{id}", web::get().to(get_organisation))
+            .route("/tenders", web::get().to(list_tenders))
+            .route("/tenders/{id}", web::get().to(get_tender))
             .route("/log", web::get().to(get_log_info))
             .route("/openapi.json", web::get().to(crate::openapi::document)),
     )
@@ -416,22 +418,116 @@ async fn get_key(
     })))
 }
 
+async fn get_tender(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let tender: crate::procurement::TenderState = blocking(&state.pool, move |conn| {
+        let json: serde_json::Value = schema::tenders::table
+            .find(&id)
+            .select(schema::tenders::state)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| AppError::not_found(format!("tender {id} does not exist")))?;
+        serde_json::from_value(json).map_err(AppError::internal)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(tender.public_view(Timestamp::now())))
+}
+
+#[derive(Deserialize)]
+struct TenderQuery {
+    status: Option<String>,
+    buyer: Option<String>,
+    /// Tenders published before this entry (the cursor of the next page).
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+#[derive(diesel::QueryableByName, serde::Serialize)]
+struct TenderRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    buyer_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    status: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    title: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    category: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    procedure: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value_amount: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    currency: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    tender_end: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    published_idx: i64,
+}
+
+/// Tenders, newest first, filtered by status and buyer, a page at a time.
+async fn list_tenders(
+    state: web::Data<AppState>,
+    query: web::Query<TenderQuery>,
+) -> AppResult<HttpResponse> {
+    let query = query.into_inner();
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(AppError::bad_request(
+            "invalid-query",
+            "limit must be from 1 to 500",
+        ));
+    }
+    let rows: Vec<TenderRow> = blocking(&state.pool, move |conn| {
+        use diesel::sql_types::{BigInt, Nullable, Text};
+        Ok(diesel::sql_query(
+            "SELECT id, buyer_id, status, title, category, procedure, value_amount::text AS value_amount,
+                    currency, to_char(tender_end AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS tender_end,
+                    published_idx
+             FROM tenders
+             WHERE ($1::text IS NULL OR status = $1)
+               AND ($2::text IS NULL OR buyer_id = $2)
+               AND ($3::bigint IS NULL OR published_idx < $3)
+             ORDER BY published_idx DESC
+             LIMIT $4",
+        )
+        .bind::<Nullable<Text>, _>(query.status)
+        .bind::<Nullable<Text>, _>(query.buyer)
+        .bind::<Nullable<BigInt>, _>(query.before)
+        .bind::<BigInt, _>(limit)
+        .load(conn)?)
+    })
+    .await?;
+    let next = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|r| r.published_idx))
+        .flatten();
+    Ok(HttpResponse::Ok().json(json!({"tenders": rows, "next_before": next})))
+}
+
 async fn get_organisation(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let body = blocking(&state.pool, move |conn| {
-        let (name, kind, registered): (String, String, i64) = schema::organisations::table
-            .find(&id)
-            .select((
-                schema::organisations::name,
-                schema::organisations::kind,
-                schema::organisations::registered_idx,
-            ))
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| AppError::not_found(format!("organisation {id} is not registered")))?;
+        let (name, kind, registered, credit_code): (String, String, i64, Option<String>) =
+            schema::organisations::table
+                .find(&id)
+                .select((
+                    schema::organisations::name,
+                    schema::organisations::kind,
+                    schema::organisations::registered_idx,
+                    schema::organisations::credit_code,
+                ))
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| {
+                    AppError::not_found(format!("organisation {id} is not registered"))
+                })?;
         let keys: Vec<(Vec<u8>, String, i64, Option<i64>)> = schema::participant_keys::table
             .filter(schema::participant_keys::organisation_id.eq(&id))
             .select((
@@ -446,6 +542,7 @@ async fn get_organisation(
             "id": id,
             "name": name,
             "kind": kind,
+            "credit_code": credit_code,
             "registered_at_entry": registered,
             "keys": keys.into_iter().map(|(k, role, at, revoked)| json!({
                 "public_key": BASE64.encode(k),

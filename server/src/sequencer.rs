@@ -9,10 +9,9 @@
 //! sequencer runs on a thread of its own with a connection of its own.
 
 use crate::db::schema;
-use crate::domain::{
-    Directory, Effect, KeyRecord, Refusal, Registry, Role, Signer, State, StateKey,
-};
+use crate::domain::{Directory, Effect, KeyRecord, Refusal, Registry, Role};
 use crate::error::AppError;
+use crate::procurement::TenderState;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
@@ -37,7 +36,7 @@ use vitrine_ledger::time::Timestamp;
 pub const SEQUENCER_LOCK: i64 = 0x0076_6974_7269_6e65;
 
 /// The kind of the first entry of every log, by which the platform key registers itself.
-pub const GENESIS_KIND: &str = "log.genesis";
+pub use crate::batch::GENESIS_KIND;
 
 diesel::define_sql_function! {
     /// PostgreSQL's `pg_try_advisory_lock`: takes a session lock if free.
@@ -226,6 +225,8 @@ struct Decided {
     outcomes: Vec<Outcome>,
     rows: Vec<NewEntry>,
     effects: Vec<(u64, Effect)>,
+    /// The final state of the tenders it touched.
+    tenders: HashMap<String, Option<TenderState>>,
     /// What it appended, if anything.
     published: Option<Published>,
     started: Instant,
@@ -504,11 +505,20 @@ impl Planner<'_> {
             .map_err(|e| e.to_string())?
             .map(from_chrono);
         self.directory = Directory::default();
-        let organisations: Vec<(String, String)> = schema::organisations::table
-            .select((schema::organisations::id, schema::organisations::kind))
+        let organisations: Vec<(String, String, Option<String>)> = schema::organisations::table
+            .select((
+                schema::organisations::id,
+                schema::organisations::kind,
+                schema::organisations::credit_code,
+            ))
             .load(&mut self.conn)
             .map_err(|e| e.to_string())?;
-        self.directory.organisations.extend(organisations);
+        for (id, kind, code) in organisations {
+            if let Some(code) = code {
+                self.directory.credit_codes.insert(code, id.clone());
+            }
+            self.directory.organisations.insert(id, kind);
+        }
         let keys: Vec<(Vec<u8>, String, String, Option<i64>)> = schema::participant_keys::table
             .select((
                 schema::participant_keys::public_key,
@@ -560,37 +570,19 @@ impl Planner<'_> {
             Err(e) => return fail(batch, e),
         };
         // Table state the rules need, fetched once for the batch.
-        let wanted: Vec<Vec<u8>> = batch
-            .iter()
-            .filter_map(|s| {
-                self.config
-                    .registry
-                    .get(s.signed.statement().kind())
-                    .map(|k| k.prefetch(s.signed.statement()))
-            })
-            .flatten()
-            .map(|StateKey::Document(h)| h.to_vec())
-            .collect();
-        let present_documents: Vec<Vec<u8>> = if wanted.is_empty() {
-            Vec::new()
-        } else {
-            match schema::documents::table
-                .filter(schema::documents::sha256.eq_any(&wanted))
-                .select(schema::documents::sha256)
-                .load(&mut self.conn)
-            {
-                Ok(rows) => rows,
-                Err(e) => return fail(batch, e),
-            }
-        };
-        let present = present_documents
-            .into_iter()
-            .filter_map(|h| <[u8; 32]>::try_from(h).ok().map(StateKey::Document))
-            .collect();
         let mut directory = std::mem::take(&mut self.directory);
-        let mut state = State {
-            directory: &mut directory,
-            present,
+        let prefetched = crate::batch::prefetch(
+            &mut self.conn,
+            &self.config.registry,
+            &mut directory,
+            batch.iter().map(|s| s.signed.statement()),
+        );
+        let mut state = match prefetched {
+            Ok(state) => state,
+            Err(e) => {
+                self.directory = directory;
+                return fail(batch, e);
+            }
         };
         let mut outcomes = Vec::with_capacity(batch.len());
         let mut rows = Vec::new();
@@ -625,7 +617,7 @@ impl Planner<'_> {
                 ));
                 continue;
             }
-            let Some(kind) = self.config.registry.get(statement.kind()) else {
+            if self.config.registry.get(statement.kind()).is_none() {
                 outcomes.push(Outcome::Refused(AppError::invalid(
                     "unknown-kind",
                     "Unknown statement kind",
@@ -635,7 +627,7 @@ impl Planner<'_> {
                     ),
                 )));
                 continue;
-            };
+            }
             if statement.kind() == GENESIS_KIND && (self.builder.size() != 0 || !rows.is_empty()) {
                 outcomes.push(Outcome::Refused(AppError::conflict(
                     "the log already has its genesis entry",
@@ -648,8 +640,14 @@ impl Planner<'_> {
                 .iter()
                 .map(|s| s.public_key)
                 .collect();
-            let decided = signers_of(statement, &keys, &state)
-                .and_then(|signers| kind.decide(statement, &signers, &state));
+            let decided = crate::batch::decide(
+                &self.config.registry,
+                statement,
+                &keys,
+                &state,
+                self.builder.size(),
+                logged_at,
+            );
             let decided = match decided {
                 Ok(decided) => decided,
                 Err(refusal) => {
@@ -660,6 +658,7 @@ impl Planner<'_> {
                         }
                         Refusal::Forbidden(m) => AppError::forbidden(m),
                         Refusal::Conflict(m) => AppError::conflict(m),
+                        Refusal::NotFound(m) => AppError::not_found(m),
                     }));
                     continue;
                 }
@@ -702,6 +701,8 @@ impl Planner<'_> {
             });
             outcomes.push(Outcome::Appended { index, entry });
         }
+        let tenders = std::mem::take(&mut state.tenders);
+        drop(state);
         self.directory = directory;
         let mut published = None;
         if !rows.is_empty() {
@@ -728,6 +729,7 @@ impl Planner<'_> {
             outcomes,
             rows,
             effects,
+            tenders,
             published,
             started,
         })
@@ -742,6 +744,7 @@ impl Writer<'_> {
             outcomes,
             rows,
             effects,
+            tenders,
             published,
             started,
         } = decided;
@@ -753,7 +756,7 @@ impl Writer<'_> {
         }) = published
         {
             let committed = self.conn.transaction(|conn| {
-                project(conn, &effects)?;
+                crate::batch::project(conn, &effects, &tenders)?;
                 insert_log_rows(conn, &rows, &tiles, &checkpoint, &note)
             });
             if let Err(e) = committed {
@@ -763,6 +766,7 @@ impl Writer<'_> {
                     outcomes,
                     rows: Vec::new(),
                     effects: Vec::new(),
+                    tenders: HashMap::new(),
                     published: None,
                     started,
                 });
@@ -874,84 +878,6 @@ fn fail_decided(decided: Decided) {
         };
         let _ = submission.reply.send(answer);
     }
-}
-
-/// The signers of a statement whose keys are active in `state`. The genesis entry is signed
-/// by the platform key it registers.
-pub fn signers_of(
-    statement: &Statement,
-    keys: &[[u8; 32]],
-    state: &State<'_>,
-) -> Result<Vec<Signer>, Refusal> {
-    if statement.kind() == GENESIS_KIND {
-        return Ok(keys
-            .iter()
-            .map(|k| Signer {
-                public_key: *k,
-                organisation: "platform".into(),
-                role: Role::Platform,
-            })
-            .collect());
-    }
-    state.signers(keys)
-}
-
-/// Writes the effects of a batch into the projection tables. Documents, the bulk of the
-/// traffic, go in one insert of arrays; directory changes, rare, one by one in log order.
-pub fn project(conn: &mut PgConnection, effects: &[(u64, Effect)]) -> QueryResult<()> {
-    let mut documents = Vec::new();
-    for (index, effect) in effects {
-        let index = *index as i64;
-        match effect {
-            Effect::RegisterOrganisation { id, name, kind } => {
-                diesel::insert_into(schema::organisations::table)
-                    .values((
-                        schema::organisations::id.eq(id),
-                        schema::organisations::name.eq(name),
-                        schema::organisations::kind.eq(kind),
-                        schema::organisations::registered_idx.eq(index),
-                    ))
-                    .execute(conn)?;
-            }
-            Effect::RegisterKey {
-                public_key,
-                organisation,
-                role,
-            } => {
-                diesel::insert_into(schema::participant_keys::table)
-                    .values((
-                        schema::participant_keys::public_key.eq(public_key.to_vec()),
-                        schema::participant_keys::organisation_id.eq(organisation),
-                        schema::participant_keys::role.eq(role.as_str()),
-                        schema::participant_keys::registered_idx.eq(index),
-                    ))
-                    .execute(conn)?;
-            }
-            Effect::RevokeKey { public_key } => {
-                diesel::update(schema::participant_keys::table.find(public_key.to_vec()))
-                    .set(schema::participant_keys::revoked_idx.eq(index))
-                    .execute(conn)?;
-            }
-            Effect::PublishDocument {
-                sha256,
-                title,
-                organisation,
-            } => documents.push((sha256, title, organisation, index)),
-        }
-    }
-    if !documents.is_empty() {
-        use diesel::sql_types::{Array, Bytea, Text};
-        diesel::sql_query(
-            "INSERT INTO documents (sha256, title, organisation_id, entry_idx)
-             SELECT * FROM unnest($1::bytea[], $2::text[], $3::text[], $4::bigint[])",
-        )
-        .bind::<Array<Bytea>, _>(documents.iter().map(|d| &d.0[..]).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(documents.iter().map(|d| d.1).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(documents.iter().map(|d| d.2).collect::<Vec<_>>())
-        .bind::<Array<BigInt>, _>(documents.iter().map(|d| d.3).collect::<Vec<_>>())
-        .execute(conn)?;
-    }
-    Ok(())
 }
 
 /// A receipt for `entry` at `index`, proved against the signed checkpoint `note`.

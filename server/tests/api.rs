@@ -10,235 +10,92 @@
 
 mod common;
 
-use common::{
-    Count, base64, check_consistency, document, fresh_database, signed, temp_dir, verify_over_http,
-};
+use common::app::{organisation_body, settings, spawn_app};
+use common::{Count, base64, check_consistency, document, signed, temp_dir};
 
 use diesel::prelude::*;
 use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
 use std::time::Duration;
-use vitrine_ledger::checkpoint::CheckpointPolicy;
-use vitrine_ledger::note::NoteVerifier;
 use vitrine_ledger::receipt::Receipt;
 use vitrine_ledger::statement::{SignedStatement, Statement};
 use vitrine_ledger::time::Timestamp;
 use vitrine_server::Application;
-use vitrine_server::config::Settings;
 
-struct TestApp {
-    base: String,
-    database_url: String,
-    data_dir: std::path::PathBuf,
-    client: ureq::Agent,
-    checkpoint_key: NoteVerifier,
-    admin: SigningKey,
-    handle: actix_web::dev::ServerHandle,
-}
-
-fn settings(database_url: Option<String>, data_dir: &std::path::Path) -> Settings {
-    Settings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: data_dir.to_owned(),
-        database_url,
-        log_origin: "vitrine.test/log".into(),
-        db_pool_size: 4,
-        workers: 2,
-        ..Settings::default()
-    }
-}
-
-async fn spawn_app() -> TestApp {
-    let database_url = tokio::task::spawn_blocking(fresh_database).await.unwrap();
-    let data_dir = temp_dir("app");
-    let app = Application::build(settings(Some(database_url.clone()), &data_dir))
-        .await
-        .unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let checkpoint_key = NoteVerifier::parse(app.checkpoint_key()).unwrap();
-    let handle = app.handle();
-    tokio::spawn(app.run_until_stopped());
-    let client: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into();
-    let test = TestApp {
-        base,
-        database_url,
-        data_dir,
-        client,
-        checkpoint_key,
-        admin: SigningKey::from_bytes(&[200; 32]),
-        handle,
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn suppliers_register_with_a_checked_credit_code() {
+    let app = spawn_app().await;
+    let register = |id: &str, code: Option<&str>| {
+        let mut body = json!({"id": id, "name": "福州某某科技有限公司", "kind": "supplier"});
+        if let Some(code) = code {
+            body["credit_code"] = json!(code);
+        }
+        signed("organisation.registered", id, body, &[&app.admin])
     };
-    test.wait_ready().await;
-    // The first administrator, registered by the platform key as `bootstrap-admin` does.
-    let platform = vitrine_ledger::note::NoteSigner::parse(
-        &std::fs::read_to_string(test.data_dir.join("platform.key")).unwrap(),
-    )
-    .unwrap();
-    let admin_key = base64(test.admin.verifying_key().as_bytes());
-    let (status, body) = test
+    let before = app.snapshot().await;
+    let refusals = [
+        (register("s1", None), 422, "required of a supplier"),
+        (
+            register("s1", Some("91350100M000100Y44")),
+            422,
+            "call for '3'",
+        ),
+        (
+            register("s1", Some("91350100m000100Y43")),
+            422,
+            "character 9",
+        ),
+        (register("s1", Some("9135010")), 422, "18 characters"),
+    ];
+    for (statement, status, detail) in &refusals {
+        let (got, body) = app.post(statement).await;
+        assert_eq!(got, *status, "{body}");
+        assert_eq!(body["type"], "https://vitrine.dev/problems/invalid-body");
+        assert!(body["detail"].as_str().unwrap().contains(detail), "{body}");
+    }
+    assert_eq!(app.snapshot().await, before, "a refusal changed the tables");
+
+    let (status, body) = app.post(&register("s1", Some("91350100M000100Y43"))).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, organisation) = app.get("/api/v1/organisations/s1").await;
+    assert_eq!(status, 200);
+    assert_eq!(organisation["credit_code"], "91350100M000100Y43");
+    assert_eq!(organisation["kind"], "supplier");
+
+    // One organisation per code.
+    let before = app.snapshot().await;
+    let (status, body) = app.post(&register("s2", Some("91350100M000100Y43"))).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("already registered to organisation s1"),
+        "{body}"
+    );
+    assert_eq!(app.snapshot().await, before, "a refusal changed the tables");
+
+    // Buyers may give one; the log replays to the same tables.
+    let mut buyer = organisation_body("b1", "buyer");
+    buyer["credit_code"] = json!("91330100799655058B");
+    let (status, body) = app
         .post(&signed(
-            "key.registered",
-            "platform",
-            json!({"organisation": "platform", "public_key": admin_key, "role": "platform_admin"}),
-            &[platform.signing_key()],
+            "organisation.registered",
+            "b1",
+            buyer,
+            &[&app.admin],
         ))
         .await;
     assert_eq!(status, 201, "{body}");
-    test
-}
-
-impl TestApp {
-    async fn wait_ready(&self) {
-        for _ in 0..100 {
-            let (status, body) = self.get("/readyz").await;
-            if status == 200 && body["sequencing"] == json!(true) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the server did not become ready");
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        let (status, bytes) = self.get_bytes(path).await;
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
-
-    async fn get_bytes(&self, path: &str) -> (u16, Vec<u8>) {
-        let client = self.client.clone();
-        let url = format!("{}{path}", self.base);
-        tokio::task::spawn_blocking(move || {
-            let mut response = client.get(&url).call().unwrap();
-            (
-                response.status().as_u16(),
-                response.body_mut().read_to_vec().unwrap(),
-            )
-        })
-        .await
-        .unwrap()
-    }
-
-    async fn post(&self, body: &Value) -> (u16, Value) {
-        self.post_raw(body.to_string().into_bytes()).await
-    }
-
-    async fn post_raw(&self, body: Vec<u8>) -> (u16, Value) {
-        let client = self.client.clone();
-        let url = format!("{}/api/v1/statements", self.base);
-        tokio::task::spawn_blocking(move || {
-            let mut response = client
-                .post(&url)
-                .header("content-type", "application/json")
-                .send(&body[..])
-                .unwrap();
-            let status = response.status().as_u16();
-            let content_type = response
-                .headers()
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
-            let body: Value =
-                serde_json::from_slice(&response.body_mut().read_to_vec().unwrap()).unwrap();
-            if status >= 400 {
-                assert_eq!(content_type, "application/problem+json", "{body}");
-                assert_eq!(body["status"], json!(status));
-                assert!(
-                    body["type"].as_str().unwrap().starts_with("https://"),
-                    "{body}"
-                );
-            }
-            (status, body)
-        })
-        .await
-        .unwrap()
-    }
-
-    /// Registers an organisation and a key in it, signed by the administrator.
-    async fn register(&self, organisation: &str, kind: &str, key: &SigningKey, role: &str) {
-        let (status, body) = self
-            .post(&signed(
-                "organisation.registered",
-                organisation,
-                json!({"id": organisation, "name": format!("{organisation} 有限公司"), "kind": kind}),
-                &[&self.admin],
-            ))
-            .await;
-        assert!(
-            status == 201
-                || body["detail"]
-                    .as_str()
-                    .unwrap_or("")
-                    .contains("already registered"),
-            "{body}"
-        );
-        self.register_key(organisation, key, role, &self.admin)
-            .await;
-    }
-
-    async fn register_key(
-        &self,
-        organisation: &str,
-        key: &SigningKey,
-        role: &str,
-        by: &SigningKey,
-    ) {
-        let (status, body) = self
-            .post(&signed(
-                "key.registered",
-                organisation,
-                json!({"organisation": organisation, "public_key": base64(key.verifying_key().as_bytes()), "role": role}),
-                &[by],
-            ))
-            .await;
-        assert_eq!(status, 201, "{body}");
-    }
-
-    /// Rows in each table and the log's size: refusals must leave them unchanged.
-    async fn snapshot(&self) -> Vec<i64> {
-        let url = self.database_url.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = PgConnection::establish(&url).unwrap();
-            [
-                "log_entries",
-                "log_tiles",
-                "checkpoints",
-                "outbox",
-                "organisations",
-                "participant_keys",
-                "documents",
-            ]
-            .iter()
-            .map(|table| {
-                diesel::sql_query(format!("SELECT count(*) AS count FROM {table}"))
-                    .get_result::<Count>(&mut conn)
-                    .unwrap()
-                    .count
-            })
-            .collect()
-        })
-        .await
-        .unwrap()
-    }
-
-    fn policy(&self) -> CheckpointPolicy {
-        CheckpointPolicy::log_only(self.checkpoint_key.clone()).unwrap()
-    }
-
-    /// Verifies the whole log over HTTP, as `vitrine verify http://.../log` does.
-    async fn verify(&self) -> vitrine_ledger::verify::LogReport {
-        let (base, policy) = (self.base.clone(), self.policy());
-        tokio::task::spawn_blocking(move || verify_over_http(&base, &policy))
-            .await
+    let url = app.database_url.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        let mut conn = PgConnection::establish(&url).unwrap();
+        vitrine_server::replay::replay(&mut conn, &vitrine_server::domain::Registry::new(), 10)
             .unwrap()
-    }
+    })
+    .await
+    .unwrap();
+    assert!(report.is_clean(), "{report:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -47,6 +47,7 @@ diesel::table! {
         name -> Text,
         kind -> Text,
         registered_idx -> Int8,
+        credit_code -> Nullable<Text>,
     }
 }
 
@@ -69,6 +70,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tenders (id) {
+        id -> Text,
+        buyer_id -> Text,
+        status -> Text,
+        title -> Text,
+        category -> Text,
+        region -> Text,
+        procedure -> Text,
+        value_amount -> Numeric,
+        currency -> Text,
+        tender_end -> Nullable<Timestamptz>,
+        published_idx -> Int8,
+        updated_idx -> Int8,
+        state -> Jsonb,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     log_entries,
     log_tiles,
@@ -77,6 +96,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     participant_keys,
     documents,
+    tenders,
 );
 
 diesel::table! {

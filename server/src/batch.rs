@@ -1,0 +1,232 @@
+//! What the sequencer and the replay command share: fetching the table state a batch of
+//! statements needs, judging one statement, and writing a batch's effects into the
+//! projection tables. Keeping one copy is what makes the replay a real check of the
+//! sequencer.
+
+use crate::db::schema;
+use crate::domain::{Context, Directory, Effect, Refusal, Registry, Role, Signer, State, StateKey};
+use crate::procurement::TenderState;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Bytea, Jsonb, Text, Timestamptz};
+use std::collections::{HashMap, HashSet};
+use vitrine_ledger::statement::Statement;
+use vitrine_ledger::time::Timestamp;
+
+/// The kind of the first entry of every log.
+pub const GENESIS_KIND: &str = "log.genesis";
+
+/// Fetches, in one query per table, the state the rules of `statements` will need.
+pub fn prefetch<'d, 's>(
+    conn: &mut PgConnection,
+    registry: &Registry,
+    directory: &'d mut Directory,
+    statements: impl Iterator<Item = &'s Statement>,
+) -> QueryResult<State<'d>> {
+    let mut documents = Vec::new();
+    let mut tenders = Vec::new();
+    for statement in statements {
+        let Some(kind) = registry.get(statement.kind()) else {
+            continue;
+        };
+        for key in kind.prefetch(statement) {
+            match key {
+                StateKey::Document(h) => documents.push(h.to_vec()),
+                StateKey::Tender(id) => tenders.push(id),
+            }
+        }
+    }
+    let mut state = State {
+        directory,
+        present: HashSet::new(),
+        tenders: HashMap::new(),
+    };
+    if !documents.is_empty() {
+        let found: Vec<Vec<u8>> = schema::documents::table
+            .filter(schema::documents::sha256.eq_any(&documents))
+            .select(schema::documents::sha256)
+            .load(conn)?;
+        state.present = found
+            .into_iter()
+            .filter_map(|h| <[u8; 32]>::try_from(h).ok().map(StateKey::Document))
+            .collect();
+    }
+    if !tenders.is_empty() {
+        tenders.sort_unstable();
+        tenders.dedup();
+        let found: Vec<(String, serde_json::Value)> = schema::tenders::table
+            .filter(schema::tenders::id.eq_any(&tenders))
+            .select((schema::tenders::id, schema::tenders::state))
+            .load(conn)?;
+        let mut found: HashMap<String, serde_json::Value> = found.into_iter().collect();
+        for id in tenders {
+            let tender = match found.remove(&id) {
+                None => None,
+                Some(json) => Some(serde_json::from_value::<TenderState>(json).map_err(|e| {
+                    diesel::result::Error::DeserializationError(
+                        format!(
+                            "INTEGRITY ALARM: the stored state of tender {id} is unreadable: {e}"
+                        )
+                        .into(),
+                    )
+                })?),
+            };
+            state.tenders.insert(id, tender);
+        }
+    }
+    Ok(state)
+}
+
+/// Judges one statement against the state: its signers, then its kind's rules. Returns
+/// the effects (not yet applied).
+pub fn decide(
+    registry: &Registry,
+    statement: &Statement,
+    keys: &[[u8; 32]],
+    state: &State<'_>,
+    index: u64,
+    logged_at: Timestamp,
+) -> Result<Vec<Effect>, Refusal> {
+    let kind = registry.get(statement.kind()).ok_or_else(|| {
+        Refusal::Invalid(format!(
+            "the log does not accept statements of kind {:?}",
+            statement.kind()
+        ))
+    })?;
+    let (signers, one_time_keys) = if statement.kind() == GENESIS_KIND {
+        // The genesis entry is signed by the platform key it registers.
+        let signers = keys
+            .iter()
+            .map(|k| Signer {
+                public_key: *k,
+                organisation: "platform".into(),
+                role: Role::Platform,
+            })
+            .collect();
+        (signers, Vec::new())
+    } else {
+        state.partition_signers(keys, kind.one_time_keys())?
+    };
+    let ctx = Context {
+        index,
+        logged_at,
+        one_time_keys,
+    };
+    kind.decide(statement, &signers, state, &ctx)
+}
+
+/// Writes the effects of a batch into the projection tables; `tenders` holds the final
+/// state of every tender the batch touched. Documents, the bulk of the traffic, go in one
+/// insert of arrays; directory changes, rare, one by one in log order.
+pub fn project(
+    conn: &mut PgConnection,
+    effects: &[(u64, Effect)],
+    tenders: &HashMap<String, Option<TenderState>>,
+) -> QueryResult<()> {
+    let mut documents = Vec::new();
+    let mut touched = Vec::new();
+    for (index, effect) in effects {
+        let index = *index as i64;
+        match effect {
+            Effect::RegisterOrganisation {
+                id,
+                name,
+                kind,
+                credit_code,
+            } => {
+                diesel::insert_into(schema::organisations::table)
+                    .values((
+                        schema::organisations::id.eq(id),
+                        schema::organisations::name.eq(name),
+                        schema::organisations::kind.eq(kind),
+                        schema::organisations::credit_code.eq(credit_code),
+                        schema::organisations::registered_idx.eq(index),
+                    ))
+                    .execute(conn)?;
+            }
+            Effect::RegisterKey {
+                public_key,
+                organisation,
+                role,
+            } => {
+                diesel::insert_into(schema::participant_keys::table)
+                    .values((
+                        schema::participant_keys::public_key.eq(public_key.to_vec()),
+                        schema::participant_keys::organisation_id.eq(organisation),
+                        schema::participant_keys::role.eq(role.as_str()),
+                        schema::participant_keys::registered_idx.eq(index),
+                    ))
+                    .execute(conn)?;
+            }
+            Effect::RevokeKey { public_key } => {
+                diesel::update(schema::participant_keys::table.find(public_key.to_vec()))
+                    .set(schema::participant_keys::revoked_idx.eq(index))
+                    .execute(conn)?;
+            }
+            Effect::PublishDocument {
+                sha256,
+                title,
+                organisation,
+            } => documents.push((sha256, title, organisation, index)),
+            Effect::Tender { id, .. } => touched.push(id),
+        }
+    }
+    if !documents.is_empty() {
+        diesel::sql_query(
+            "INSERT INTO documents (sha256, title, organisation_id, entry_idx)
+             SELECT * FROM unnest($1::bytea[], $2::text[], $3::text[], $4::bigint[])",
+        )
+        .bind::<Array<Bytea>, _>(documents.iter().map(|d| &d.0[..]).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(documents.iter().map(|d| d.1).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(documents.iter().map(|d| d.2).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(documents.iter().map(|d| d.3).collect::<Vec<_>>())
+        .execute(conn)?;
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    for id in touched {
+        let Some(Some(tender)) = tenders.get(id) else {
+            continue;
+        };
+        save_tender(conn, tender)?;
+    }
+    Ok(())
+}
+
+fn save_tender(conn: &mut PgConnection, tender: &TenderState) -> QueryResult<()> {
+    let title = tender.tender["title"]["zh"]
+        .as_str()
+        .or_else(|| tender.tender["title"]["en"].as_str())
+        .unwrap_or_default();
+    let tender_end = tender
+        .period_end("tender_end")
+        .and_then(|t| chrono::DateTime::from_timestamp(t.unix_seconds(), 0));
+    let state = serde_json::to_value(tender)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    diesel::sql_query(
+        "INSERT INTO tenders (id, buyer_id, status, title, category, region, procedure,
+                              value_amount, currency, tender_end, published_idx, updated_idx, state)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::numeric, $9, $10, $11, $12, $13)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status,
+             updated_idx = excluded.updated_idx, state = excluded.state",
+    )
+    .bind::<Text, _>(&tender.id)
+    .bind::<Text, _>(&tender.buyer)
+    .bind::<Text, _>(tender.status.as_str())
+    .bind::<Text, _>(title)
+    .bind::<Text, _>(tender.tender["category"].as_str().unwrap_or_default())
+    .bind::<Text, _>(tender.tender["region"].as_str().unwrap_or_default())
+    .bind::<Text, _>(tender.tender["procedure"].as_str().unwrap_or_default())
+    .bind::<Text, _>(tender.tender["value"]["amount"].as_str().unwrap_or("0"))
+    .bind::<Text, _>(
+        tender.tender["value"]["currency"]
+            .as_str()
+            .unwrap_or_default(),
+    )
+    .bind::<diesel::sql_types::Nullable<Timestamptz>, _>(tender_end)
+    .bind::<BigInt, _>(tender.published_idx as i64)
+    .bind::<BigInt, _>(tender.updated_idx as i64)
+    .bind::<Jsonb, _>(state)
+    .execute(conn)?;
+    Ok(())
+}

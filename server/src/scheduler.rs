@@ -1,0 +1,106 @@
+//! The scheduler: logs the timed transitions of tenders (the enquiry period ends, the
+//! deadline passes, the reveal window closes), signed by the platform's key. It runs in
+//! every server process but acts only in the one that sequences, and starts by catching
+//! up: a transition that fell due while the server was down is logged at start.
+//!
+//! The rules never wait for it: a bid after the deadline is refused by the deadline
+//! itself, judged by `logged_at`. The scheduler makes the recorded status follow the
+//! clock, and lapses the bids nobody revealed.
+
+use crate::db::DbPool;
+use crate::procurement::TenderState;
+use crate::sequencer::SequencerHandle;
+use diesel::prelude::*;
+use diesel::sql_types::{Jsonb, Text};
+use serde_json::json;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use vitrine_ledger::statement::{SignedStatement, Statement};
+use vitrine_ledger::time::Timestamp;
+
+#[derive(QueryableByName)]
+struct DueRow {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Jsonb)]
+    state: serde_json::Value,
+}
+
+/// Tenders whose next timed transition may be due: only those, not every open tender.
+const DUE: &str = "SELECT id, state FROM tenders
+    WHERE (status = 'active.enquiries' AND (state->'tender'->>'enquiry_end')::timestamptz <= now())
+       OR (status = 'active.tendering' AND tender_end <= now())
+       OR (status = 'opening' AND (state->'tender'->>'reveal_end')::timestamptz <= now())
+    ORDER BY tender_end
+    LIMIT 1000";
+
+/// Runs until the process ends: one pass now, then one every `interval`.
+pub async fn run(
+    pool: DbPool,
+    sequencer: SequencerHandle,
+    platform: ed25519_dalek::SigningKey,
+    interval: Duration,
+) {
+    loop {
+        if sequencer.status.ready.load(Ordering::SeqCst) {
+            // Passes repeat while they log something: catching up may take several steps.
+            loop {
+                match pass(&pool, &sequencer, &platform).await {
+                    Ok(0) => break,
+                    Ok(n) => tracing::info!(transitions = n, "scheduler logged transitions"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "scheduler pass failed; retrying");
+                        break;
+                    }
+                }
+            }
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
+/// One pass: logs every transition due now; returns how many were logged.
+pub async fn pass(
+    pool: &DbPool,
+    sequencer: &SequencerHandle,
+    platform: &ed25519_dalek::SigningKey,
+) -> Result<usize, String> {
+    let pool = pool.clone();
+    let due: Vec<DueRow> = tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        diesel::sql_query(DUE)
+            .load(&mut conn)
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    let now = Timestamp::now().truncate_to_micros();
+    let mut logged = 0;
+    for row in due {
+        let tender: TenderState = serde_json::from_value(row.state)
+            .map_err(|e| format!("tender {}: unreadable state: {e}", row.id))?;
+        let Some((to, reason)) = tender.due_transition(now) else {
+            continue;
+        };
+        let mut body = json!({"to": to.as_str()});
+        if let Some(reason) = reason {
+            body["reason"] = json!(reason);
+        }
+        let statement = Statement::from_value(json!({
+            "kind": "tender.status_changed",
+            "subject": row.id,
+            "issued_at": now.to_string(),
+            "body": body,
+        }))
+        .map_err(|e| e.to_string())?;
+        let mut signed = SignedStatement::new(statement);
+        signed.sign(platform);
+        let hash = crate::routes::statement_hash(&signed);
+        match sequencer.submit(signed, hash).await {
+            Ok(_) => logged += 1,
+            // Another pass (or process) logged it first, or the clock moved: next time.
+            Err(e) => tracing::debug!(tender = %row.id, error = ?e, "transition not logged"),
+        }
+    }
+    Ok(logged)
+}

@@ -1,0 +1,253 @@
+//! The real application, in-process on port 0, for end-to-end tests over HTTP.
+
+use super::{Count, base64, fresh_database, signed, temp_dir, verify_over_http};
+use diesel::prelude::*;
+use ed25519_dalek::SigningKey;
+use serde_json::{Value, json};
+use std::time::Duration;
+use vitrine_ledger::checkpoint::CheckpointPolicy;
+use vitrine_ledger::note::NoteVerifier;
+use vitrine_server::Application;
+use vitrine_server::config::Settings;
+
+/// The real application on port 0 with a fresh database, and an administrator key.
+pub struct TestApp {
+    pub base: String,
+    pub database_url: String,
+    pub data_dir: std::path::PathBuf,
+    pub client: ureq::Agent,
+    pub checkpoint_key: NoteVerifier,
+    pub admin: SigningKey,
+    pub handle: actix_web::dev::ServerHandle,
+}
+
+pub fn settings(database_url: Option<String>, data_dir: &std::path::Path) -> Settings {
+    Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: data_dir.to_owned(),
+        database_url,
+        log_origin: "vitrine.test/log".into(),
+        db_pool_size: 4,
+        workers: 2,
+        scheduler_interval_ms: 100,
+        ..Settings::default()
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let database_url = tokio::task::spawn_blocking(fresh_database).await.unwrap();
+    let data_dir = temp_dir("app");
+    let app = Application::build(settings(Some(database_url.clone()), &data_dir))
+        .await
+        .unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let checkpoint_key = NoteVerifier::parse(app.checkpoint_key()).unwrap();
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    let client: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let test = TestApp {
+        base,
+        database_url,
+        data_dir,
+        client,
+        checkpoint_key,
+        admin: SigningKey::from_bytes(&[200; 32]),
+        handle,
+    };
+    test.wait_ready().await;
+    // The first administrator, registered by the platform key as `bootstrap-admin` does.
+    let platform = vitrine_ledger::note::NoteSigner::parse(
+        &std::fs::read_to_string(test.data_dir.join("platform.key")).unwrap(),
+    )
+    .unwrap();
+    let admin_key = base64(test.admin.verifying_key().as_bytes());
+    let (status, body) = test
+        .post(&signed(
+            "key.registered",
+            "platform",
+            json!({"organisation": "platform", "public_key": admin_key, "role": "platform_admin"}),
+            &[platform.signing_key()],
+        ))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    test
+}
+
+impl TestApp {
+    pub async fn wait_ready(&self) {
+        for _ in 0..100 {
+            let (status, body) = self.get("/readyz").await;
+            if status == 200 && body["sequencing"] == json!(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the server did not become ready");
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let (status, bytes) = self.get_bytes(path).await;
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    pub async fn get_bytes(&self, path: &str) -> (u16, Vec<u8>) {
+        let client = self.client.clone();
+        let url = format!("{}{path}", self.base);
+        tokio::task::spawn_blocking(move || {
+            let mut response = client.get(&url).call().unwrap();
+            (
+                response.status().as_u16(),
+                response.body_mut().read_to_vec().unwrap(),
+            )
+        })
+        .await
+        .unwrap()
+    }
+
+    pub async fn post(&self, body: &Value) -> (u16, Value) {
+        self.post_raw(body.to_string().into_bytes()).await
+    }
+
+    pub async fn post_raw(&self, body: Vec<u8>) -> (u16, Value) {
+        let client = self.client.clone();
+        let url = format!("{}/api/v1/statements", self.base);
+        tokio::task::spawn_blocking(move || {
+            let mut response = client
+                .post(&url)
+                .header("content-type", "application/json")
+                .send(&body[..])
+                .unwrap();
+            let status = response.status().as_u16();
+            let content_type = response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let body: Value =
+                serde_json::from_slice(&response.body_mut().read_to_vec().unwrap()).unwrap();
+            if status >= 400 {
+                assert_eq!(content_type, "application/problem+json", "{body}");
+                assert_eq!(body["status"], json!(status));
+                assert!(
+                    body["type"].as_str().unwrap().starts_with("https://"),
+                    "{body}"
+                );
+            }
+            (status, body)
+        })
+        .await
+        .unwrap()
+    }
+
+    /// Registers an organisation and a key in it, signed by the administrator.
+    pub async fn register(&self, organisation: &str, kind: &str, key: &SigningKey, role: &str) {
+        let (status, body) = self
+            .post(&signed(
+                "organisation.registered",
+                organisation,
+                organisation_body(organisation, kind),
+                &[&self.admin],
+            ))
+            .await;
+        assert!(
+            status == 201
+                || body["detail"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("already registered"),
+            "{body}"
+        );
+        self.register_key(organisation, key, role, &self.admin)
+            .await;
+    }
+
+    pub async fn register_key(
+        &self,
+        organisation: &str,
+        key: &SigningKey,
+        role: &str,
+        by: &SigningKey,
+    ) {
+        let (status, body) = self
+            .post(&signed(
+                "key.registered",
+                organisation,
+                json!({"organisation": organisation, "public_key": base64(key.verifying_key().as_bytes()), "role": role}),
+                &[by],
+            ))
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+
+    /// Rows in each table and the log's size: refusals must leave them unchanged.
+    pub async fn snapshot(&self) -> Vec<i64> {
+        let url = self.database_url.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = PgConnection::establish(&url).unwrap();
+            [
+                "log_entries",
+                "log_tiles",
+                "checkpoints",
+                "outbox",
+                "organisations",
+                "participant_keys",
+                "documents",
+                "tenders",
+            ]
+            .iter()
+            .map(|table| {
+                diesel::sql_query(format!("SELECT count(*) AS count FROM {table}"))
+                    .get_result::<Count>(&mut conn)
+                    .unwrap()
+                    .count
+            })
+            .collect()
+        })
+        .await
+        .unwrap()
+    }
+
+    pub fn policy(&self) -> CheckpointPolicy {
+        CheckpointPolicy::log_only(self.checkpoint_key.clone()).unwrap()
+    }
+
+    /// Verifies the whole log over HTTP, as `vitrine verify http://.../log` does.
+    pub async fn verify(&self) -> vitrine_ledger::verify::LogReport {
+        let (base, policy) = (self.base.clone(), self.policy());
+        tokio::task::spawn_blocking(move || verify_over_http(&base, &policy))
+            .await
+            .unwrap()
+    }
+}
+
+/// The body registering an organisation; suppliers get a valid credit code made from
+/// their id.
+pub fn organisation_body(organisation: &str, kind: &str) -> Value {
+    let mut body =
+        json!({"id": organisation, "name": format!("{organisation} 有限公司"), "kind": kind});
+    if kind == "supplier" {
+        body["credit_code"] = json!(credit_code_for(organisation));
+    }
+    body
+}
+
+/// A well-formed unified social credit code derived from `seed`.
+pub fn credit_code_for(seed: &str) -> String {
+    let digits = vitrine_ledger::hash::sha256(seed.as_bytes()).to_hex();
+    let digits: String = digits
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(9)
+        .collect();
+    let first17 = format!("91110000{digits:0>9}");
+    let check = vitrine_server::credit_code::check_character(&first17).unwrap();
+    format!("{first17}{check}")
+}

@@ -1,0 +1,525 @@
+//! Procurement end to end over HTTP, against a real PostgreSQL: a tender from publication
+//! through sealed bids, reveals, evaluation, award, standstill and contract to payments,
+//! with every refusal a participant could meet on the way answered by a problem document
+//! that changes nothing; then the log verifies and replays to the same tables. Also the
+//! scheduler across a restart.
+
+#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test.
+
+mod common;
+
+use common::app::{TestApp, settings, spawn_app};
+use common::signed;
+use ed25519_dalek::SigningKey;
+use serde_json::{Value, json};
+use std::time::Duration;
+use vitrine_ledger::bid::{Bid, Salt};
+use vitrine_ledger::time::Timestamp;
+use vitrine_server::Application;
+
+const TENDER: &str = "ocds-vtest-000001";
+
+fn at(offset_ms: i64) -> String {
+    let now = Timestamp::now();
+    let micros = now.unix_nanos() / 1000 + i128::from(offset_ms) * 1000;
+    Timestamp::from_unix(
+        (micros / 1_000_000) as i64,
+        ((micros % 1_000_000) * 1000) as u32,
+    )
+    .unwrap()
+    .to_string()
+}
+
+/// A tender of `buyer` whose periods end `enquiry`, `tender` and `reveal` ms from now.
+fn tender_body(id: &str, buyer: &str, enquiry: i64, tender: i64, reveal: i64) -> Value {
+    json!({
+        "id": id,
+        "buyer": buyer,
+        "title": {"zh": "福州市政务云服务器采购", "en": "Fuzhou e-government cloud servers"},
+        "description": {"zh": "采购服务器 40 台及三年维保。"},
+        "category": "goods",
+        "region": "CN-FJ",
+        "procedure": "open",
+        "value": {"amount": "1200000.00", "currency": "CNY"},
+        "lots": [{"id": "lot-1", "title": {"zh": "服务器"}, "value": {"amount": "1200000.00", "currency": "CNY"}}],
+        "documents": [{"sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "title": "招标文件"}],
+        "enquiry_end": at(enquiry),
+        "tender_end": at(tender),
+        "reveal_end": at(reveal),
+        "standstill_seconds": 2,
+        "award_criteria": "lowest_price",
+    })
+}
+
+/// A bidder: its organisation, its registered key, and the one-time key of its bid.
+struct Bidder {
+    organisation: String,
+    key: SigningKey,
+    one_time: SigningKey,
+    bid: Option<(Bid, Salt, String)>,
+}
+
+impl Bidder {
+    fn new(organisation: &str, n: u8) -> Bidder {
+        Bidder {
+            organisation: organisation.into(),
+            key: SigningKey::from_bytes(&[n; 32]),
+            one_time: SigningKey::from_bytes(&[n + 100; 32]),
+            bid: None,
+        }
+    }
+
+    /// Seals a bid at `price`: the bid, its salt and its commitment, as the CLI makes them.
+    fn seal(&self, price: &str, salt_byte: u8) -> (Bid, Salt, String) {
+        let bid = Bid::from_value(json!({
+            "tender": TENDER,
+            "lots": ["lot-1"],
+            "bidder": self.organisation,
+            "price": {"amount": price, "currency": "CNY"},
+            "documents": [{"sha256": format!("{salt_byte:02x}").repeat(32), "title": "投标文件"}],
+        }))
+        .unwrap();
+        let salt = Salt([salt_byte; 32]);
+        let commitment = bid.commitment(&salt).to_hex();
+        (bid, salt, commitment)
+    }
+
+    fn commit_statement(&self, commitment: &str, replaces: Option<&str>) -> Value {
+        let mut body = json!({"commitment": commitment});
+        if let Some(old) = replaces {
+            body["replaces"] = json!(old);
+        }
+        signed("bid.committed", TENDER, body, &[&self.one_time])
+    }
+
+    fn reveal_statement(&self, bid: &Bid, salt: &Salt, commitment: &str) -> Value {
+        signed(
+            "bid.revealed",
+            TENDER,
+            json!({"commitment": commitment, "bid": bid.to_value(), "salt": salt.to_hex()}),
+            &[&self.one_time, &self.key],
+        )
+    }
+}
+
+async fn status(app: &TestApp, id: &str) -> String {
+    let (code, tender) = app.get(&format!("/api/v1/tenders/{id}")).await;
+    assert_eq!(code, 200, "{tender}");
+    tender["status"].as_str().unwrap().to_owned()
+}
+
+/// Waits for the scheduler to bring the tender to `wanted`.
+async fn wait_status(app: &TestApp, id: &str, wanted: &str) {
+    for _ in 0..200 {
+        if status(app, id).await == wanted {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "tender {id} did not become {wanted}; it is {}",
+        status(app, id).await
+    );
+}
+
+/// Posts a statement that must be refused with `code` and a detail containing `detail`,
+/// and checks that the refusal changed no table.
+async fn refused(app: &TestApp, statement: &Value, code: u16, detail: &str) {
+    let before = app.snapshot().await;
+    let (status, body) = app.post(statement).await;
+    assert_eq!(status, code, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap_or_default().contains(detail),
+        "expected {detail:?} in {body}"
+    );
+    assert_eq!(app.snapshot().await, before, "a refusal changed the tables");
+}
+
+/// A tender's status as its table row holds it (for when no server runs).
+async fn status_in_table(database_url: &str, id: &str) -> String {
+    let (url, id) = (database_url.to_owned(), id.to_owned());
+    tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        use vitrine_server::db::schema::tenders;
+        let mut conn = diesel::PgConnection::establish(&url).unwrap();
+        tenders::table
+            .find(id)
+            .select(tenders::status)
+            .first::<String>(&mut conn)
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+async fn accepted(app: &TestApp, statement: &Value) -> Value {
+    let (status, body) = app.post(statement).await;
+    assert_eq!(status, 201, "{body}");
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_tender_from_publication_to_payments() {
+    let app = spawn_app().await;
+    let officer = SigningKey::from_bytes(&[11; 32]);
+    let other_officer = SigningKey::from_bytes(&[12; 32]);
+    app.register("fuzhou-bureau", "buyer", &officer, "procurement_officer")
+        .await;
+    app.register(
+        "xiamen-bureau",
+        "buyer",
+        &other_officer,
+        "procurement_officer",
+    )
+    .await;
+    let mut bidders = vec![
+        Bidder::new("sup-a", 21),
+        Bidder::new("sup-b", 22),
+        Bidder::new("sup-c", 23),
+        Bidder::new("sup-d", 24),
+    ];
+    for bidder in &bidders {
+        app.register(
+            &bidder.organisation,
+            "supplier",
+            &bidder.key,
+            "bidder_representative",
+        )
+        .await;
+    }
+
+    // Publication: only an officer of the buyer the tender names.
+    let body = tender_body(TENDER, "fuzhou-bureau", 3000, 7000, 11000);
+    refused(
+        &app,
+        &signed("tender.published", TENDER, body.clone(), &[&other_officer]),
+        403,
+        "procurement officer of fuzhou-bureau",
+    )
+    .await;
+    refused(
+        &app,
+        &signed("tender.published", TENDER, body.clone(), &[&bidders[0].key]),
+        403,
+        "procurement officer of fuzhou-bureau",
+    )
+    .await;
+    let mut late = body.clone();
+    late["tender_end"] = json!(at(-1000));
+    late["enquiry_end"] = json!(at(-2000));
+    refused(
+        &app,
+        &signed("tender.published", TENDER, late, &[&officer]),
+        409,
+        "already be over",
+    )
+    .await;
+    let mut single = body.clone();
+    single["procedure"] = json!("single_source");
+    refused(
+        &app,
+        &signed("tender.published", TENDER, single, &[&officer]),
+        422,
+        "justification is required",
+    )
+    .await;
+    accepted(
+        &app,
+        &signed("tender.published", TENDER, body.clone(), &[&officer]),
+    )
+    .await;
+    refused(
+        &app,
+        &signed("tender.published", TENDER, body, &[&officer]),
+        409,
+        "already exists",
+    )
+    .await;
+    assert_eq!(status(&app, TENDER).await, "active.enquiries");
+
+    // No bids during the enquiry period.
+    let (bid, salt, commitment) = bidders[0].seal("980000.00", 1);
+    refused(
+        &app,
+        &bidders[0].commit_statement(&commitment, None),
+        409,
+        "accepts bids from",
+    )
+    .await;
+    wait_status(&app, TENDER, "active.tendering").await;
+
+    // Sealed bids, each by a one-time key; never by a registered key.
+    refused(
+        &app,
+        &signed(
+            "bid.committed",
+            TENDER,
+            json!({"commitment": commitment}),
+            &[&bidders[0].key],
+        ),
+        403,
+        "one-time key",
+    )
+    .await;
+    accepted(&app, &bidders[0].commit_statement(&commitment, None)).await;
+    bidders[0].bid = Some((bid, salt, commitment));
+    for (i, price) in [(1usize, "1150000.00"), (3, "900000.00")] {
+        let sealed = bidders[i].seal(price, i as u8 + 1);
+        accepted(&app, &bidders[i].commit_statement(&sealed.2, None)).await;
+        bidders[i].bid = Some(sealed);
+    }
+    // C commits, then replaces its bid with a better one.
+    let first = bidders[2].seal("1190000.00", 30);
+    accepted(&app, &bidders[2].commit_statement(&first.2, None)).await;
+    let second = bidders[2].seal("1020000.00", 31);
+    refused(
+        &app,
+        &bidders[1].commit_statement(&second.2, Some(&first.2)),
+        403,
+        "only the key that committed",
+    )
+    .await;
+    accepted(
+        &app,
+        &bidders[2].commit_statement(&second.2, Some(&first.2)),
+    )
+    .await;
+    bidders[2].bid = Some(second);
+
+    // Before the deadline the public sees how many bids, not whose, and nothing opens.
+    let (_, public) = app.get(&format!("/api/v1/tenders/{TENDER}")).await;
+    assert_eq!(public["number_of_bids"], 4);
+    assert_eq!(public["bids"], Value::Null);
+    let (bid, salt, commitment) = bidders[0].bid.clone().unwrap();
+    refused(
+        &app,
+        &bidders[0].reveal_statement(&bid, &salt, &commitment),
+        409,
+        "after its deadline",
+    )
+    .await;
+
+    // The deadline: a bid that arrives after it is refused.
+    wait_status(&app, TENDER, "opening").await;
+    let late = Bidder::new("sup-a", 21);
+    let (_, _, late_commitment) = late.seal("1.00", 99);
+    let mut late_key = late;
+    late_key.one_time = SigningKey::from_bytes(&[77; 32]);
+    refused(
+        &app,
+        &late_key.commit_statement(&late_commitment, None),
+        409,
+        "deadline of tender",
+    )
+    .await;
+
+    // Reveals: the wrong salt, another bidder's key, then the real ones. D never reveals.
+    refused(
+        &app,
+        &bidders[0].reveal_statement(&bid, &Salt([9; 32]), &commitment),
+        409,
+        "do not hash to the commitment",
+    )
+    .await;
+    let stolen = signed(
+        "bid.revealed",
+        TENDER,
+        json!({"commitment": commitment, "bid": bid.to_value(), "salt": salt.to_hex()}),
+        &[&bidders[0].one_time, &bidders[1].key],
+    );
+    refused(&app, &stolen, 403, "registered key of sup-a").await;
+    for bidder in &bidders[..3] {
+        let (bid, salt, commitment) = bidder.bid.clone().unwrap();
+        accepted(&app, &bidder.reveal_statement(&bid, &salt, &commitment)).await;
+    }
+    refused(
+        &app,
+        &bidders[0].reveal_statement(&bid, &salt, &commitment),
+        409,
+        "cannot be revealed",
+    )
+    .await;
+
+    // Evaluation: D's bid lapsed. Lowest price wins unless disqualified with a reason.
+    wait_status(&app, TENDER, "evaluation").await;
+    let (_, public) = app.get(&format!("/api/v1/tenders/{TENDER}")).await;
+    let lapsed = &bidders[3].bid.as_ref().unwrap().2;
+    let d = public["bids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| &b["commitment"] == lapsed)
+        .unwrap();
+    assert_eq!(d["status"], "lapsed");
+    assert_eq!(public["number_of_bids"], 3);
+    let award = |commitment: &str| {
+        signed(
+            "award.made",
+            TENDER,
+            json!({"commitment": commitment, "evaluation_report_sha256": "ab".repeat(32)}),
+            &[&officer],
+        )
+    };
+    let a = bidders[0].bid.as_ref().unwrap().2.clone();
+    let c = bidders[2].bid.as_ref().unwrap().2.clone();
+    refused(&app, &award(&c), 409, "is lower").await;
+    refused(&app, &award(lapsed), 409, "Lapsed").await;
+    refused(
+        &app,
+        &award(&"cd".repeat(32)),
+        409,
+        "only a bidder can be awarded",
+    )
+    .await;
+    refused(
+        &app,
+        &signed(
+            "award.made",
+            TENDER,
+            json!({"commitment": a, "evaluation_report_sha256": "ab".repeat(32)}),
+            &[&other_officer],
+        ),
+        403,
+        "procurement officer of fuzhou-bureau",
+    )
+    .await;
+    accepted(
+        &app,
+        &signed(
+            "bid.disqualified",
+            TENDER,
+            json!({"commitment": a, "reason": "资格审查未通过：缺少近三年财务审计报告"}),
+            &[&officer],
+        ),
+    )
+    .await;
+    accepted(&app, &award(&c)).await;
+    refused(&app, &award(&c), 409, "already awarded").await;
+    assert_eq!(status(&app, TENDER).await, "awarded");
+
+    // The contract: both parties, after the standstill.
+    let contract = |keys: &[&SigningKey]| {
+        signed(
+            "contract.signed",
+            TENDER,
+            json!({"award": "award-1", "value": {"amount": "1020000.00", "currency": "CNY"}, "document_sha256": "ef".repeat(32)}),
+            keys,
+        )
+    };
+    refused(
+        &app,
+        &contract(&[&officer]),
+        403,
+        "needs a signature by sup-c",
+    )
+    .await;
+    refused(
+        &app,
+        &contract(&[&officer, &bidders[2].key]),
+        409,
+        "standstill period",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    accepted(&app, &contract(&[&officer, &bidders[2].key])).await;
+    assert_eq!(status(&app, TENDER).await, "contracted");
+
+    // Payments, never beyond the contract's value; then completion.
+    let pay = |amount: &str, reference: &str| {
+        signed(
+            "payment.recorded",
+            TENDER,
+            json!({"contract": "contract-1", "amount": {"amount": amount, "currency": "CNY"}, "reference": reference}),
+            &[&officer],
+        )
+    };
+    accepted(&app, &pay("306000.00", "FZ-2026-0001")).await;
+    refused(&app, &pay("714000.01", "FZ-2026-0002"), 409, "exceed").await;
+    accepted(&app, &pay("714000.00", "FZ-2026-0002")).await;
+    accepted(
+        &app,
+        &signed("tender.completed", TENDER, json!({}), &[&officer]),
+    )
+    .await;
+    let (_, public) = app.get(&format!("/api/v1/tenders/{TENDER}")).await;
+    assert_eq!(public["status"], "complete");
+    assert_eq!(public["awards"][0]["supplier"], "sup-c");
+    assert_eq!(
+        public["contracts"][0]["payments"].as_array().unwrap().len(),
+        2
+    );
+    let (_, listed) = app.get("/api/v1/tenders?status=complete").await;
+    assert_eq!(listed["tenders"][0]["id"], TENDER);
+
+    // The log verifies, and replaying it gives exactly the tables.
+    let report = app.verify().await;
+    assert!(report.checkpoint.checkpoint.size > 20);
+    let url = app.database_url.clone();
+    let replayed = tokio::task::spawn_blocking(move || {
+        use diesel::Connection as _;
+        let mut conn = diesel::PgConnection::establish(&url).unwrap();
+        vitrine_server::replay::replay(&mut conn, &vitrine_server::domain::Registry::new(), 10)
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(replayed.is_clean(), "{replayed:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn transitions_due_while_the_server_was_down_happen_at_start() {
+    let app = spawn_app().await;
+    let officer = SigningKey::from_bytes(&[11; 32]);
+    app.register("fuzhou-bureau", "buyer", &officer, "procurement_officer")
+        .await;
+    let id = "ocds-vtest-restart";
+    accepted(
+        &app,
+        &signed(
+            "tender.published",
+            id,
+            tender_body(id, "fuzhou-bureau", 1500, 1800, 2100),
+            &[&officer],
+        ),
+    )
+    .await;
+    // Stop the server before any deadline, and wait until all of them have passed.
+    app.handle.stop(true).await;
+    assert_eq!(
+        status_in_table(&app.database_url, id).await,
+        "active.enquiries",
+        "the first server moved the tender before it stopped: lengthen the periods"
+    );
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let restarted = Application::build(settings(Some(app.database_url.clone()), &app.data_dir))
+        .await
+        .unwrap();
+    let base = format!("http://127.0.0.1:{}", restarted.port());
+    let handle = restarted.handle();
+    tokio::spawn(restarted.run_until_stopped());
+    let again = TestApp {
+        base,
+        handle,
+        ..app
+    };
+    again.wait_ready().await;
+    wait_status(&again, id, "unsuccessful").await;
+    let (_, tender) = again.get(&format!("/api/v1/tenders/{id}")).await;
+    assert_eq!(
+        tender["reason"],
+        "no bid was revealed before the reveal window closed"
+    );
+    // Both transitions are on the log, signed by the platform, in order.
+    let (_, log) = again.get("/api/v1/log").await;
+    let size = log["size"].as_u64().unwrap();
+    let mut seen = Vec::new();
+    for index in 0..size {
+        let (_, entry) = again.get(&format!("/api/v1/entries/{index}")).await;
+        let statement = &entry["entry"]["statement"];
+        if statement["kind"] == "tender.status_changed" {
+            seen.push(statement["body"]["to"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(seen, ["opening", "unsuccessful"]);
+    again.handle.stop(true).await;
+}
