@@ -311,7 +311,7 @@ pub trait Kind: Send + Sync {
     ) -> Result<Vec<Effect>, Refusal>;
 }
 
-fn text<'a>(body: &'a Value, field: &str) -> Result<&'a str, String> {
+pub(crate) fn text<'a>(body: &'a Value, field: &str) -> Result<&'a str, String> {
     match body.get(field) {
         Some(Value::String(s)) if !s.is_empty() => Ok(s),
         Some(_) => Err(format!("body.{field} must be a non-empty string")),
@@ -319,7 +319,7 @@ fn text<'a>(body: &'a Value, field: &str) -> Result<&'a str, String> {
     }
 }
 
-fn public_key(body: &Value, field: &str) -> Result<[u8; 32], String> {
+pub(crate) fn public_key(body: &Value, field: &str) -> Result<[u8; 32], String> {
     let text = text(body, field)?;
     let bytes = BASE64
         .decode(text)
@@ -333,7 +333,7 @@ fn public_key(body: &Value, field: &str) -> Result<[u8; 32], String> {
     }
 }
 
-fn only(body: &Value, allowed: &[&str]) -> Result<(), String> {
+pub(crate) fn only(body: &Value, allowed: &[&str]) -> Result<(), String> {
     match body.as_object() {
         None => Err("body must be an object".to_owned()),
         Some(map) => match map.keys().find(|k| !allowed.contains(&k.as_str())) {
@@ -343,7 +343,7 @@ fn only(body: &Value, allowed: &[&str]) -> Result<(), String> {
     }
 }
 
-fn identifier(body: &Value, field: &str) -> Result<String, String> {
+pub(crate) fn identifier(body: &Value, field: &str) -> Result<String, String> {
     let id = text(body, field)?;
     let ok = id.len() <= 64
         && id
@@ -358,7 +358,7 @@ fn identifier(body: &Value, field: &str) -> Result<String, String> {
     }
 }
 
-fn any_signer(
+pub(crate) fn any_signer(
     signers: &[Signer],
     allowed: impl Fn(&Signer) -> bool,
     what: &str,

@@ -47,6 +47,7 @@ fn tender_body(id: &str, buyer: &str, enquiry: i64, tender: i64, reveal: i64) ->
         "tender_end": at(tender),
         "reveal_end": at(reveal),
         "standstill_seconds": 2,
+        "amendment_notice_seconds": 2,
         "award_criteria": "lowest_price",
     })
 }
@@ -237,6 +238,50 @@ async fn a_tender_from_publication_to_payments() {
     .await;
     assert_eq!(status(&app, TENDER).await, "active.enquiries");
 
+    // Questions: anonymous (one-time keys) during the enquiry period; answered publicly.
+    refused(
+        &app,
+        &signed(
+            "enquiry.asked",
+            TENDER,
+            json!({"question": "Is a 5-year warranty acceptable?"}),
+            &[&bidders[1].key],
+        ),
+        403,
+        "one-time key",
+    )
+    .await;
+    let asker = SigningKey::from_bytes(&[66; 32]);
+    accepted(
+        &app,
+        &signed(
+            "enquiry.asked",
+            TENDER,
+            json!({"question": "是否接受五年质保？"}),
+            &[&asker],
+        ),
+    )
+    .await;
+    let answer = signed(
+        "enquiry.answered",
+        TENDER,
+        json!({"enquiry": "enquiry-1", "answer": "接受，但不额外加分。"}),
+        &[&officer],
+    );
+    accepted(&app, &answer).await;
+    refused(
+        &app,
+        &signed(
+            "enquiry.answered",
+            TENDER,
+            json!({"enquiry": "enquiry-1", "answer": "改为加分"}),
+            &[&officer],
+        ),
+        409,
+        "already answered",
+    )
+    .await;
+
     // No bids during the enquiry period.
     let (bid, salt, commitment) = bidders[0].seal("980000.00", 1);
     refused(
@@ -247,6 +292,52 @@ async fn a_tender_from_publication_to_payments() {
     )
     .await;
     wait_status(&app, TENDER, "active.tendering").await;
+    refused(
+        &app,
+        &signed(
+            "enquiry.asked",
+            TENDER,
+            json!({"question": "还能提问吗？"}),
+            &[&asker],
+        ),
+        409,
+        "enquiry period",
+    )
+    .await;
+
+    // Amendments: a material change needs the notice before the deadline.
+    let amend = |changes: Value| {
+        signed(
+            "tender.amended",
+            TENDER,
+            json!({"changes": changes, "reason": "补充技术参数"}),
+            &[&officer],
+        )
+    };
+    refused(
+        &app,
+        &amend(
+            json!({"value": {"amount": "1300000.00", "currency": "CNY"}, "tender_end": at(1000)}),
+        ),
+        409,
+        "move tender_end too",
+    )
+    .await;
+    refused(
+        &app,
+        &amend(json!({"buyer": "xiamen-bureau"})),
+        422,
+        "cannot be amended",
+    )
+    .await;
+    accepted(
+        &app,
+        &amend(json!({"documents": [
+            {"sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "title": "招标文件"},
+            {"sha256": "5a".repeat(32), "title": "技术参数补充"},
+        ]})),
+    )
+    .await;
 
     // Sealed bids, each by a one-time key; never by a registered key.
     refused(
@@ -397,12 +488,61 @@ async fn a_tender_from_publication_to_payments() {
     refused(&app, &award(&c), 409, "already awarded").await;
     assert_eq!(status(&app, TENDER).await, "awarded");
 
+    // Complaints: by bidders, during the standstill, decided by a supervisor.
+    let supervisor = SigningKey::from_bytes(&[31; 32]);
+    app.register("fujian-audit", "supervisor", &supervisor, "supervisor")
+        .await;
+    let complain = |bidder: &Bidder, award: &str| {
+        signed(
+            "complaint.filed",
+            TENDER,
+            json!({"award": award, "text": "取消我方资格的理由不成立"}),
+            &[&bidder.key],
+        )
+    };
+    let decide = |complaint: &str, decision: &str, keys: &[&SigningKey]| {
+        signed(
+            "complaint.decided",
+            TENDER,
+            json!({"complaint": complaint, "decision": decision, "reason": "经审查"}),
+            keys,
+        )
+    };
+    refused(
+        &app,
+        &complain(&bidders[3], "award-1"),
+        403,
+        "revealed a bid",
+    )
+    .await;
+    accepted(&app, &complain(&bidders[0], "award-1")).await;
+    refused(
+        &app,
+        &decide("complaint-1", "upheld", &[&officer]),
+        403,
+        "supervisor",
+    )
+    .await;
+    accepted(&app, &decide("complaint-1", "accepted", &[&supervisor])).await;
+    refused(
+        &app,
+        &decide("complaint-1", "accepted", &[&supervisor]),
+        409,
+        "cannot become",
+    )
+    .await;
+    accepted(&app, &decide("complaint-1", "upheld", &[&supervisor])).await;
+    // Upheld: the award falls and evaluation reopens.
+    assert_eq!(status(&app, TENDER).await, "evaluation");
+    accepted(&app, &award(&c)).await;
+    accepted(&app, &complain(&bidders[1], "award-2")).await;
+
     // The contract: both parties, after the standstill.
     let contract = |keys: &[&SigningKey]| {
         signed(
             "contract.signed",
             TENDER,
-            json!({"award": "award-1", "value": {"amount": "1020000.00", "currency": "CNY"}, "document_sha256": "ef".repeat(32)}),
+            json!({"award": "award-2", "value": {"amount": "1020000.00", "currency": "CNY"}, "document_sha256": "ef".repeat(32)}),
             keys,
         )
     };
@@ -421,6 +561,21 @@ async fn a_tender_from_publication_to_payments() {
     )
     .await;
     tokio::time::sleep(Duration::from_millis(2100)).await;
+    refused(
+        &app,
+        &complain(&bidders[0], "award-2"),
+        409,
+        "standstill period ended",
+    )
+    .await;
+    refused(
+        &app,
+        &contract(&[&officer, &bidders[2].key]),
+        409,
+        "waits for the supervisor",
+    )
+    .await;
+    accepted(&app, &decide("complaint-2", "dismissed", &[&supervisor])).await;
     accepted(&app, &contract(&[&officer, &bidders[2].key])).await;
     assert_eq!(status(&app, TENDER).await, "contracted");
 
@@ -443,7 +598,13 @@ async fn a_tender_from_publication_to_payments() {
     .await;
     let (_, public) = app.get(&format!("/api/v1/tenders/{TENDER}")).await;
     assert_eq!(public["status"], "complete");
-    assert_eq!(public["awards"][0]["supplier"], "sup-c");
+    assert_eq!(public["awards"][0]["status"], "cancelled");
+    assert_eq!(public["awards"][1]["supplier"], "sup-c");
+    assert_eq!(public["awards"][1]["status"], "active");
+    assert_eq!(public["enquiries"][0]["answer"], "接受，但不额外加分。");
+    assert_eq!(public["amendments"][0]["reason"], "补充技术参数");
+    assert_eq!(public["complaints"][0]["status"], "upheld");
+    assert_eq!(public["complaints"][1]["status"], "dismissed");
     assert_eq!(
         public["contracts"][0]["payments"].as_array().unwrap().len(),
         2

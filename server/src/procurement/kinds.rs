@@ -1,683 +1,12 @@
-//! Procurement (DESIGN.md "Procurement"): a tender's life on the log, from publication to
-//! payments, as statement kinds with their rules.
-//!
-//! A tender and everything that happens to it (bids, awards, contracts, payments) form one
-//! aggregate, [`TenderState`]. Every procurement statement names its tender as its
-//! `subject`; the sequencer fetches the aggregate once per batch, the rules judge each
-//! statement against it in log order, and [`TenderChange`]s update it. The table
-//! `tenders` keeps the aggregate (as JSON, with its listing columns beside it), so the
-//! replay command can rebuild it from the log and compare.
-//!
-//! Time rules are judged by the entry's `logged_at`, never by the signer's `issued_at`.
-//! The scheduler (`crate::scheduler`) logs the timed status changes, signed by the
-//! platform; a rule never waits for it.
-//!
-//! **Sealed bids.** A bid is committed by a one-time key that is not in the directory, so
-//! the public sees how many bids a tender has, not whose. The reveal is signed by that
-//! one-time key and by a registered key of the bidder, binding the bid to the bidder for
-//! everyone.
+//! The procurement statement kinds: who may sign each, and the rules each must satisfy
+//! against the tender's state.
 
-use crate::domain::{Context, Effect, Kind, Refusal, Role, Signer, State, StateKey};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use std::collections::HashSet;
-use vitrine_ledger::bid::{Bid, Money, Salt};
-use vitrine_ledger::hash::Hash;
-use vitrine_ledger::statement::Statement;
-use vitrine_ledger::time::Timestamp;
-
-/// Where a tender is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Status {
-    /// Questions may be asked; bids are not yet accepted.
-    #[serde(rename = "active.enquiries")]
-    ActiveEnquiries,
-    /// Bids are committed, replaced and withdrawn.
-    #[serde(rename = "active.tendering")]
-    ActiveTendering,
-    /// The reveal window: bids are opened.
-    #[serde(rename = "opening")]
-    Opening,
-    /// Revealed bids are evaluated; unrevealed ones lapsed.
-    #[serde(rename = "evaluation")]
-    Evaluation,
-    /// An award stands, in its standstill period.
-    #[serde(rename = "awarded")]
-    Awarded,
-    /// The contract is signed; payments are logged.
-    #[serde(rename = "contracted")]
-    Contracted,
-    /// Done.
-    #[serde(rename = "complete")]
-    Complete,
-    /// Cancelled by the buyer, with a reason.
-    #[serde(rename = "cancelled")]
-    Cancelled,
-    /// Ended without a contract (no bid was revealed, say), with a reason.
-    #[serde(rename = "unsuccessful")]
-    Unsuccessful,
-}
-
-impl Status {
-    /// The name used in statements, tables and OCDS-like documents.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::ActiveEnquiries => "active.enquiries",
-            Status::ActiveTendering => "active.tendering",
-            Status::Opening => "opening",
-            Status::Evaluation => "evaluation",
-            Status::Awarded => "awarded",
-            Status::Contracted => "contracted",
-            Status::Complete => "complete",
-            Status::Cancelled => "cancelled",
-            Status::Unsuccessful => "unsuccessful",
-        }
-    }
-
-    fn parse(name: &str) -> Option<Status> {
-        [
-            Status::ActiveEnquiries,
-            Status::ActiveTendering,
-            Status::Opening,
-            Status::Evaluation,
-            Status::Awarded,
-            Status::Contracted,
-            Status::Complete,
-            Status::Cancelled,
-            Status::Unsuccessful,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == name)
-    }
-
-    fn is_final(self) -> bool {
-        matches!(
-            self,
-            Status::Complete | Status::Cancelled | Status::Unsuccessful
-        )
-    }
-}
-
-/// A bid's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BidStatus {
-    /// Sealed, before or after the deadline.
-    Committed,
-    /// Replaced by another commitment of the same key.
-    Replaced,
-    /// Withdrawn by its bidder before the deadline.
-    Withdrawn,
-    /// Opened: bid and salt match the commitment.
-    Revealed,
-    /// Not revealed in the window.
-    Lapsed,
-    /// Revealed, then disqualified by the buyer with a reason.
-    Disqualified,
-}
-
-/// A bid of a tender.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BidState {
-    /// The commitment, lowercase hexadecimal.
-    pub commitment: String,
-    /// The one-time key that committed it, base64.
-    pub key: String,
-    /// Its state.
-    pub status: BidStatus,
-    /// The entry that committed it.
-    pub committed_idx: u64,
-    /// When it was committed.
-    pub committed_at: String,
-    /// What the reveal opened, if it was revealed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revealed: Option<RevealedBid>,
-    /// Why it was disqualified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
-
-/// An opened bid.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RevealedBid {
-    /// The bidder's organisation.
-    pub bidder: String,
-    /// The bid itself, as committed.
-    pub bid: Value,
-    /// Its price.
-    pub price: Value,
-    /// The entry that revealed it.
-    pub revealed_idx: u64,
-}
-
-/// An award.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AwardState {
-    /// `award-1`, `award-2`, …
-    pub id: String,
-    /// The awarded bid's commitment.
-    pub commitment: String,
-    /// The supplier.
-    pub supplier: String,
-    /// The lots awarded.
-    pub lots: Vec<String>,
-    /// The value: the bid's price.
-    pub value: Value,
-    /// SHA-256 of the evaluation report, hexadecimal.
-    pub evaluation_report_sha256: String,
-    /// `pending` (in standstill), `active` (contracted) or `cancelled`.
-    pub status: String,
-    /// The entry that made it.
-    pub awarded_idx: u64,
-    /// When the standstill period ends: complaints until then, the contract after.
-    pub standstill_end: String,
-}
-
-/// A contract.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ContractState {
-    /// `contract-1`, …
-    pub id: String,
-    /// The award it implements.
-    pub award: String,
-    /// The supplier.
-    pub supplier: String,
-    /// Its value.
-    pub value: Value,
-    /// SHA-256 of the signed contract document, hexadecimal.
-    pub document_sha256: String,
-    /// The entry signed by both parties.
-    pub signed_idx: u64,
-    /// Payments made under it.
-    pub payments: Vec<PaymentState>,
-}
-
-/// A payment under a contract.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PaymentState {
-    /// The amount.
-    pub amount: Value,
-    /// The buyer's reference (an invoice number, say).
-    pub reference: String,
-    /// The entry that recorded it.
-    pub recorded_idx: u64,
-}
-
-/// A tender and everything that happened to it: the aggregate the rules judge.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TenderState {
-    /// Its id (the OCDS ocid), the subject of its statements.
-    pub id: String,
-    /// The buyer's organisation.
-    pub buyer: String,
-    /// Where it is.
-    pub status: Status,
-    /// Why it was cancelled or unsuccessful.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// The tender as published.
-    pub tender: Value,
-    /// The entry that published it.
-    pub published_idx: u64,
-    /// The entry of its latest change.
-    pub updated_idx: u64,
-    /// Bids, in commit order.
-    pub bids: Vec<BidState>,
-    /// Awards, in order.
-    pub awards: Vec<AwardState>,
-    /// Contracts, in order.
-    pub contracts: Vec<ContractState>,
-}
-
-impl TenderState {
-    /// A period's end, from the published tender.
-    pub fn period_end(&self, field: &str) -> Option<Timestamp> {
-        self.tender
-            .get(field)
-            .and_then(Value::as_str)
-            .and_then(|t| Timestamp::parse(t).ok())
-    }
-
-    fn times(&self) -> Result<Periods, Refusal> {
-        Periods::of(&self.tender).map_err(Refusal::Invalid)
-    }
-
-    fn bid(&self, commitment: &str) -> Option<&BidState> {
-        self.bids.iter().find(|b| b.commitment == commitment)
-    }
-
-    fn bid_mut(&mut self, commitment: &str) -> Option<&mut BidState> {
-        self.bids.iter_mut().find(|b| b.commitment == commitment)
-    }
-
-    /// The number of bids that stand (committed or revealed).
-    pub fn standing_bids(&self) -> usize {
-        self.bids
-            .iter()
-            .filter(|b| matches!(b.status, BidStatus::Committed | BidStatus::Revealed))
-            .count()
-    }
-
-    /// The status the clock calls for now, if it differs from the recorded one: what the
-    /// scheduler logs. `None` when nothing is due.
-    pub fn due_transition(&self, now: Timestamp) -> Option<(Status, Option<String>)> {
-        let periods = Periods::of(&self.tender).ok()?;
-        match self.status {
-            Status::ActiveEnquiries if now >= periods.tender_end => Some((Status::Opening, None)),
-            Status::ActiveEnquiries if now >= periods.enquiry_end => {
-                Some((Status::ActiveTendering, None))
-            }
-            Status::ActiveTendering if now >= periods.tender_end => Some((Status::Opening, None)),
-            Status::Opening if now >= periods.reveal_end => {
-                if self.bids.iter().any(|b| b.status == BidStatus::Revealed) {
-                    Some((Status::Evaluation, None))
-                } else {
-                    Some((
-                        Status::Unsuccessful,
-                        Some("no bid was revealed before the reveal window closed".into()),
-                    ))
-                }
-            }
-            _ => None,
-        }
-    }
-
-    /// Applies a change (the rules have passed).
-    pub fn apply(&mut self, change: &TenderChange) {
-        match change {
-            TenderChange::Published(_) => {}
-            TenderChange::Status { to, reason, index } => {
-                if matches!(to, Status::Evaluation | Status::Unsuccessful) {
-                    for bid in &mut self.bids {
-                        if bid.status == BidStatus::Committed {
-                            bid.status = BidStatus::Lapsed;
-                        }
-                    }
-                }
-                self.status = *to;
-                self.reason.clone_from(reason);
-                self.updated_idx = *index;
-            }
-            TenderChange::BidCommitted {
-                bid,
-                replaces,
-                index,
-            } => {
-                if let Some(old) = replaces
-                    && let Some(old) = self.bid_mut(old)
-                {
-                    old.status = BidStatus::Replaced;
-                }
-                self.bids.push(bid.clone());
-                self.updated_idx = *index;
-            }
-            TenderChange::BidWithdrawn { commitment, index } => {
-                if let Some(bid) = self.bid_mut(commitment) {
-                    bid.status = BidStatus::Withdrawn;
-                }
-                self.updated_idx = *index;
-            }
-            TenderChange::BidRevealed {
-                commitment,
-                revealed,
-            } => {
-                let index = revealed.revealed_idx;
-                if let Some(bid) = self.bid_mut(commitment) {
-                    bid.status = BidStatus::Revealed;
-                    bid.revealed = Some(revealed.clone());
-                }
-                self.updated_idx = index;
-            }
-            TenderChange::BidDisqualified {
-                commitment,
-                reason,
-                index,
-            } => {
-                if let Some(bid) = self.bid_mut(commitment) {
-                    bid.status = BidStatus::Disqualified;
-                    bid.reason = Some(reason.clone());
-                }
-                self.updated_idx = *index;
-            }
-            TenderChange::Awarded(award) => {
-                self.awards.push(award.clone());
-                self.status = Status::Awarded;
-                self.updated_idx = award.awarded_idx;
-            }
-            TenderChange::Contracted(contract) => {
-                if let Some(award) = self.awards.iter_mut().find(|a| a.id == contract.award) {
-                    award.status = "active".into();
-                }
-                self.contracts.push(contract.clone());
-                self.status = Status::Contracted;
-                self.updated_idx = contract.signed_idx;
-            }
-            TenderChange::Paid { contract, payment } => {
-                if let Some(c) = self.contracts.iter_mut().find(|c| &c.id == contract) {
-                    c.payments.push(payment.clone());
-                }
-                self.updated_idx = payment.recorded_idx;
-            }
-            TenderChange::Completed { index } => {
-                self.status = Status::Complete;
-                self.updated_idx = *index;
-            }
-            TenderChange::Cancelled { reason, index } => {
-                self.status = Status::Cancelled;
-                self.reason = Some(reason.clone());
-                for award in &mut self.awards {
-                    if award.status == "pending" {
-                        award.status = "cancelled".into();
-                    }
-                }
-                self.updated_idx = *index;
-            }
-        }
-    }
-
-    /// The public view: before the deadline, how many bids and nothing of whose.
-    pub fn public_view(&self, now: Timestamp) -> Value {
-        let sealed = self
-            .period_end("tender_end")
-            .is_none_or(|deadline| now < deadline);
-        let bids: Vec<Value> = self
-            .bids
-            .iter()
-            .map(|b| {
-                let mut bid = json!({
-                    "commitment": b.commitment,
-                    "status": b.status,
-                    "committed_at": b.committed_at,
-                    "committed_at_entry": b.committed_idx,
-                });
-                if let Some(revealed) = &b.revealed {
-                    bid["bidder"] = json!(revealed.bidder);
-                    bid["price"] = revealed.price.clone();
-                    bid["bid"] = revealed.bid.clone();
-                    bid["revealed_at_entry"] = json!(revealed.revealed_idx);
-                }
-                if let Some(reason) = &b.reason {
-                    bid["reason"] = json!(reason);
-                }
-                bid
-            })
-            .collect();
-        json!({
-            "id": self.id,
-            "buyer": self.buyer,
-            "status": self.status,
-            "reason": self.reason,
-            "tender": self.tender,
-            "published_at_entry": self.published_idx,
-            "updated_at_entry": self.updated_idx,
-            "number_of_bids": self.standing_bids(),
-            "bids": if sealed { Value::Null } else { Value::Array(bids) },
-            "awards": self.awards,
-            "contracts": self.contracts,
-        })
-    }
-}
-
-/// What a statement does to a tender.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TenderChange {
-    /// A new tender.
-    Published(Box<TenderState>),
-    /// A status change (the scheduler's).
-    Status {
-        /// The new status.
-        to: Status,
-        /// Why, for cancelled and unsuccessful.
-        reason: Option<String>,
-        /// The entry.
-        index: u64,
-    },
-    /// A bid committed, possibly replacing an earlier one of the same key.
-    BidCommitted {
-        /// The new bid.
-        bid: BidState,
-        /// The commitment it replaces.
-        replaces: Option<String>,
-        /// The entry.
-        index: u64,
-    },
-    /// A bid withdrawn.
-    BidWithdrawn {
-        /// Its commitment.
-        commitment: String,
-        /// The entry.
-        index: u64,
-    },
-    /// A bid opened.
-    BidRevealed {
-        /// Its commitment.
-        commitment: String,
-        /// What it holds.
-        revealed: RevealedBid,
-    },
-    /// A bid disqualified.
-    BidDisqualified {
-        /// Its commitment.
-        commitment: String,
-        /// Why.
-        reason: String,
-        /// The entry.
-        index: u64,
-    },
-    /// An award made.
-    Awarded(AwardState),
-    /// A contract signed by both parties.
-    Contracted(ContractState),
-    /// A payment recorded.
-    Paid {
-        /// The contract.
-        contract: String,
-        /// The payment.
-        payment: PaymentState,
-    },
-    /// The tender completed.
-    Completed {
-        /// The entry.
-        index: u64,
-    },
-    /// The tender cancelled.
-    Cancelled {
-        /// Why.
-        reason: String,
-        /// The entry.
-        index: u64,
-    },
-}
-
-/// The periods of a tender.
-struct Periods {
-    enquiry_end: Timestamp,
-    tender_end: Timestamp,
-    reveal_end: Timestamp,
-    standstill_seconds: u64,
-}
-
-impl Periods {
-    fn of(tender: &Value) -> Result<Periods, String> {
-        let time = |field: &str| -> Result<Timestamp, String> {
-            let text = tender
-                .get(field)
-                .and_then(Value::as_str)
-                .ok_or(format!("body.{field} must be an RFC 3339 time"))?;
-            Timestamp::parse(text).map_err(|e| format!("body.{field}: {e}"))
-        };
-        let periods = Periods {
-            enquiry_end: time("enquiry_end")?,
-            tender_end: time("tender_end")?,
-            reveal_end: time("reveal_end")?,
-            standstill_seconds: tender
-                .get("standstill_seconds")
-                .and_then(Value::as_u64)
-                .filter(|s| *s <= 90 * 86_400)
-                .ok_or("body.standstill_seconds must be an integer from 0 to 7776000 (90 days)")?,
-        };
-        if periods.enquiry_end > periods.tender_end {
-            return Err("body.enquiry_end must not be after body.tender_end".into());
-        }
-        if periods.tender_end >= periods.reveal_end {
-            return Err("body.reveal_end must be after body.tender_end".into());
-        }
-        Ok(periods)
-    }
-}
-
-/// An amount in ten-thousandths, for comparing prices (amounts have at most four decimals).
-pub fn minor_units(money: &Money) -> i128 {
-    let (whole, fraction) = money.amount.split_once('.').unwrap_or((&money.amount, ""));
-    let whole: i128 = whole.parse().unwrap_or(0);
-    let fraction: i128 = format!("{fraction:0<4}").parse().unwrap_or(0);
-    whole * 10_000 + fraction
-}
-
-fn text<'a>(body: &'a Value, field: &str) -> Result<&'a str, String> {
-    match body.get(field) {
-        Some(Value::String(s)) if !s.is_empty() => Ok(s),
-        Some(_) => Err(format!("body.{field} must be a non-empty string")),
-        None => Err(format!("body.{field} is missing")),
-    }
-}
-
-fn bounded_text<'a>(body: &'a Value, field: &str, max: usize) -> Result<&'a str, String> {
-    let text = text(body, field)?;
-    if text.chars().count() > max {
-        return Err(format!("body.{field} must be at most {max} characters"));
-    }
-    Ok(text)
-}
-
-fn only(body: &Value, allowed: &[&str]) -> Result<(), String> {
-    match body.as_object() {
-        None => Err("body must be an object".to_owned()),
-        Some(map) => match map.keys().find(|k| !allowed.contains(&k.as_str())) {
-            Some(extra) => Err(format!("body.{extra} is not part of this kind")),
-            None => Ok(()),
-        },
-    }
-}
-
-fn identifier(value: &Value, field: &str) -> Result<String, String> {
-    let id = text(value, field)?;
-    let ok = id.len() <= 64
-        && id
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'));
-    if ok {
-        Ok(id.to_owned())
-    } else {
-        Err(format!(
-            "{field} must be 1 to 64 letters, digits, '-', '_' or '.'"
-        ))
-    }
-}
-
-fn hex_hash(body: &Value, field: &str) -> Result<String, String> {
-    let text = text(body, field)?;
-    Hash::from_hex(text)
-        .map(|_| text.to_owned())
-        .map_err(|_| format!("body.{field} must be 64 lowercase hexadecimal digits"))
-}
-
-fn money(body: &Value, field: &str) -> Result<Money, String> {
-    Money::from_value(
-        body.get(field)
-            .ok_or_else(|| format!("body.{field} is missing"))?,
-    )
-    .map_err(|e| format!("body.{field}: {e}"))
-}
-
-/// `{"zh": …, "en": …}` with at least one of the two.
-fn bilingual(body: &Value, field: &str, max: usize) -> Result<(), String> {
-    let Some(Value::Object(map)) = body.get(field) else {
-        return Err(format!(
-            "body.{field} must be {{\"zh\": …, \"en\": …}} with at least one language"
-        ));
-    };
-    if map.is_empty() || map.keys().any(|k| k != "zh" && k != "en") {
-        return Err(format!("body.{field} takes zh and en texts only"));
-    }
-    for (language, text) in map {
-        match text.as_str() {
-            Some(t) if !t.trim().is_empty() && t.chars().count() <= max => {}
-            _ => {
-                return Err(format!(
-                    "body.{field}.{language} must be 1 to {max} characters"
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The tender, which must exist and not be over.
-fn open_tender<'s>(
-    state: &'s State<'_>,
-    statement: &Statement,
-) -> Result<&'s TenderState, Refusal> {
-    let tender = state
-        .tenders
-        .get(statement.subject())
-        .and_then(Option::as_ref)
-        .ok_or_else(|| {
-            Refusal::NotFound(format!("tender {} does not exist", statement.subject()))
-        })?;
-    if tender.status.is_final() {
-        return Err(Refusal::Conflict(format!(
-            "tender {} is {}",
-            tender.id,
-            tender.status.as_str()
-        )));
-    }
-    Ok(tender)
-}
-
-/// A buyer's officer: the buyer's procurement officer or administrator.
-fn buyer_officer(signers: &[Signer], tender: &TenderState) -> Result<(), Refusal> {
-    if signers.iter().any(|s| {
-        s.organisation == tender.buyer
-            && matches!(s.role, Role::ProcurementOfficer | Role::OrganisationAdmin)
-    }) {
-        Ok(())
-    } else {
-        Err(Refusal::Forbidden(format!(
-            "needs a signature by a procurement officer of {}, the tender's buyer",
-            tender.buyer
-        )))
-    }
-}
-
-fn change(tender: &str, change: TenderChange) -> Vec<Effect> {
-    vec![Effect::Tender {
-        id: tender.to_owned(),
-        change: Box::new(change),
-    }]
-}
-
-fn key_text(key: &[u8; 32]) -> String {
-    BASE64.encode(key)
-}
-
-/// The one-time key of a bid statement: exactly one, and not a registered key.
-fn one_time_key(ctx: &Context) -> Result<[u8; 32], Refusal> {
-    match ctx.one_time_keys.as_slice() {
-        [key] => Ok(*key),
-        [] => Err(Refusal::Forbidden(
-            "a bid is signed by a one-time key made for it, not by a registered key, so that who bid stays hidden until the deadline".into(),
-        )),
-        _ => Err(Refusal::Forbidden("a bid has one one-time key".into())),
-    }
-}
+use super::*;
 
 /// `tender.published`: a buyer's procurement officer publishes a tender.
 pub struct TenderPublished;
 
-const TENDER_FIELDS: [&str; 16] = [
+const TENDER_FIELDS: [&str; 17] = [
     "id",
     "buyer",
     "title",
@@ -693,6 +22,7 @@ const TENDER_FIELDS: [&str; 16] = [
     "tender_end",
     "reveal_end",
     "standstill_seconds",
+    "amendment_notice_seconds",
     "award_criteria",
 ];
 
@@ -703,8 +33,8 @@ impl Kind for TenderPublished {
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
         only(body, &TENDER_FIELDS)?;
-        identifier(body, "id").map_err(|e| format!("body.{e}"))?;
-        identifier(body, "buyer").map_err(|e| format!("body.{e}"))?;
+        identifier(body, "id")?;
+        identifier(body, "buyer")?;
         bilingual(body, "title", 300)?;
         if body.get("description").is_some() {
             bilingual(body, "description", 20_000)?;
@@ -746,7 +76,7 @@ impl Kind for TenderPublished {
         let mut ids = HashSet::new();
         for (i, lot) in lots.iter().enumerate() {
             only(lot, &["id", "title", "value"]).map_err(|e| format!("lot {i}: {e}"))?;
-            let id = identifier(lot, "id").map_err(|e| format!("body.lots[{i}].{e}"))?;
+            let id = identifier(lot, "id").map_err(|e| format!("body.lots[{i}]: {e}"))?;
             if !ids.insert(id.clone()) {
                 return Err(format!("body.lots: lot {id} appears twice"));
             }
@@ -773,6 +103,13 @@ impl Kind for TenderPublished {
             _ => return Err("body.documents must be an array of at most 200 documents".into()),
         }
         Periods::of(body)?;
+        if body
+            .get("amendment_notice_seconds")
+            .and_then(Value::as_u64)
+            .is_none_or(|s| s > 90 * 86_400)
+        {
+            return Err("body.amendment_notice_seconds must be an integer from 0 to 7776000 (90 days): how long before the deadline a change to documents, value or lots must come (15 days in Chinese government procurement)".into());
+        }
         let criteria = text(body, "award_criteria")?;
         if !["lowest_price", "scored"].contains(&criteria) {
             return Err("body.award_criteria must be lowest_price or scored".into());
@@ -816,6 +153,9 @@ impl Kind for TenderPublished {
             bids: Vec::new(),
             awards: Vec::new(),
             contracts: Vec::new(),
+            enquiries: Vec::new(),
+            amendments: Vec::new(),
+            complaints: Vec::new(),
         };
         buyer_officer(signers, &draft)?;
         if state.tenders.get(id).is_some_and(Option::is_some) {
@@ -1465,6 +805,16 @@ impl Kind for ContractSigned {
                 "the standstill period of award {award_id} ends at {standstill_end}: the contract can be signed after it"
             )));
         }
+        if let Some(open) = tender
+            .complaints
+            .iter()
+            .find(|c| c.award == award.id && c.is_open())
+        {
+            return Err(Refusal::Conflict(format!(
+                "complaint {} against award {award_id} is {}: the contract waits for the supervisor's decision",
+                open.id, open.status
+            )));
+        }
         let value = money(body, "value").map_err(Refusal::Invalid)?;
         let awarded = Money::from_value(&award.value).map_err(Refusal::Invalid)?;
         if value.currency != awarded.currency || minor_units(&value) > minor_units(&awarded) {
@@ -1646,6 +996,368 @@ impl Kind for TenderCancelled {
     }
 }
 
+/// `enquiry.asked`: a question, under a one-time key, during the enquiry period.
+pub struct EnquiryAsked;
+
+impl Kind for EnquiryAsked {
+    fn name(&self) -> &'static str {
+        "enquiry.asked"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &["question"])?;
+        bounded_text(body, "question", 5_000).map(|_| ())
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        vec![StateKey::Tender(statement.subject().to_owned())]
+    }
+
+    fn one_time_keys(&self) -> usize {
+        1
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        if !signers.is_empty() {
+            return Err(Refusal::Forbidden(
+                "questions are asked under a one-time key, so that the public does not learn who may bid".into(),
+            ));
+        }
+        one_time_key(ctx)?;
+        let tender = open_tender(state, statement)?;
+        let periods = tender.times()?;
+        if ctx.logged_at >= periods.enquiry_end {
+            return Err(Refusal::Conflict(format!(
+                "the enquiry period of tender {} ended at {}",
+                tender.id,
+                tender.tender["enquiry_end"].as_str().unwrap_or_default()
+            )));
+        }
+        Ok(change(
+            &tender.id,
+            TenderChange::Asked(EnquiryState {
+                id: format!("enquiry-{}", tender.enquiries.len() + 1),
+                question: text(statement.body(), "question")
+                    .map_err(Refusal::Invalid)?
+                    .to_owned(),
+                asked_idx: ctx.index,
+                answer: None,
+                answered_idx: None,
+            }),
+        ))
+    }
+}
+
+/// `enquiry.answered`: the buyer answers a question publicly, before the deadline.
+pub struct EnquiryAnswered;
+
+impl Kind for EnquiryAnswered {
+    fn name(&self) -> &'static str {
+        "enquiry.answered"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &["enquiry", "answer"])?;
+        text(body, "enquiry")?;
+        bounded_text(body, "answer", 20_000).map(|_| ())
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        vec![StateKey::Tender(statement.subject().to_owned())]
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        let tender = open_tender(state, statement)?;
+        buyer_officer(signers, tender)?;
+        if ctx.logged_at >= tender.times()?.tender_end {
+            return Err(Refusal::Conflict(format!(
+                "the deadline of tender {} has passed: answers must come before it",
+                tender.id
+            )));
+        }
+        let body = statement.body();
+        let id = text(body, "enquiry").map_err(Refusal::Invalid)?;
+        let enquiry = tender
+            .enquiries
+            .iter()
+            .find(|e| e.id == id)
+            .ok_or_else(|| Refusal::NotFound(format!("tender {} has no {id}", tender.id)))?;
+        if enquiry.answer.is_some() {
+            return Err(Refusal::Conflict(format!(
+                "{id} is already answered (amend the tender to change what it says)"
+            )));
+        }
+        Ok(change(
+            &tender.id,
+            TenderChange::Answered {
+                enquiry: id.to_owned(),
+                answer: text(body, "answer").map_err(Refusal::Invalid)?.to_owned(),
+                index: ctx.index,
+            },
+        ))
+    }
+}
+
+/// `tender.amended`: the buyer changes the tender before the deadline, with a reason. A
+/// change to documents, value or lots must leave `amendment_notice_seconds` before the
+/// deadline, so an amendment that needs it moves the deadline too.
+pub struct TenderAmended;
+
+impl Kind for TenderAmended {
+    fn name(&self) -> &'static str {
+        "tender.amended"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &["changes", "reason"])?;
+        bounded_text(body, "reason", 5_000)?;
+        match body.get("changes") {
+            Some(Value::Object(changes)) if !changes.is_empty() => {
+                match changes.keys().find(|k| !AMENDABLE.contains(&k.as_str())) {
+                    Some(other) => Err(format!(
+                        "body.changes.{other} cannot be amended (only {})",
+                        AMENDABLE.join(", ")
+                    )),
+                    None => Ok(()),
+                }
+            }
+            _ => Err("body.changes must be an object of the members that change".into()),
+        }
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        vec![StateKey::Tender(statement.subject().to_owned())]
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        let tender = open_tender(state, statement)?;
+        buyer_officer(signers, tender)?;
+        let periods = tender.times()?;
+        if ctx.logged_at >= periods.tender_end {
+            return Err(Refusal::Conflict(format!(
+                "the deadline of tender {} has passed: it can no longer be amended",
+                tender.id
+            )));
+        }
+        let body = statement.body();
+        let Some(Value::Object(changes)) = body.get("changes") else {
+            return Err(Refusal::Invalid("body.changes must be an object".into()));
+        };
+        let mut amended = tender.tender.clone();
+        let mut previous = serde_json::Map::new();
+        for (field, value) in changes {
+            previous.insert(field.clone(), tender.tender[field.as_str()].clone());
+            amended[field.as_str()] = value.clone();
+        }
+        // The amended tender must be a valid tender.
+        TenderPublished
+            .check_body(&amended)
+            .map_err(|e| Refusal::Invalid(format!("after the amendment: {e}")))?;
+        let new = Periods::of(&amended).map_err(Refusal::Invalid)?;
+        if new.enquiry_end != periods.enquiry_end && ctx.logged_at >= periods.enquiry_end {
+            return Err(Refusal::Conflict(
+                "the enquiry period is over: its end can no longer change".into(),
+            ));
+        }
+        if new.tender_end <= ctx.logged_at {
+            return Err(Refusal::Conflict(
+                "the new deadline would already be past".into(),
+            ));
+        }
+        if changes.keys().any(|k| MATERIAL.contains(&k.as_str())) {
+            let notice = amended["amendment_notice_seconds"].as_u64().unwrap_or(0);
+            let left = new.tender_end.unix_seconds() - ctx.logged_at.unix_seconds();
+            if left < notice as i64 {
+                return Err(Refusal::Conflict(format!(
+                    "a change to documents, value or lots needs {notice}s before the deadline, and {left}s would be left: move tender_end too"
+                )));
+            }
+        }
+        Ok(change(
+            &tender.id,
+            TenderChange::Amended {
+                amendment: AmendmentState {
+                    id: format!("amendment-{}", tender.amendments.len() + 1),
+                    changes: Value::Object(changes.clone()),
+                    previous: Value::Object(previous),
+                    reason: text(body, "reason").map_err(Refusal::Invalid)?.to_owned(),
+                    amended_idx: ctx.index,
+                },
+                tender: amended,
+            },
+        ))
+    }
+}
+
+/// `complaint.filed`: a bidder who revealed a bid contests an award during its standstill.
+pub struct ComplaintFiled;
+
+impl Kind for ComplaintFiled {
+    fn name(&self) -> &'static str {
+        "complaint.filed"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &["award", "text"])?;
+        text(body, "award")?;
+        bounded_text(body, "text", 20_000).map(|_| ())
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        vec![StateKey::Tender(statement.subject().to_owned())]
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        let tender = open_tender(state, statement)?;
+        let bidders: HashSet<&str> = tender
+            .bids
+            .iter()
+            .filter_map(|b| b.revealed.as_ref().map(|r| r.bidder.as_str()))
+            .collect();
+        let complainant = signers
+            .iter()
+            .find(|s| {
+                bidders.contains(s.organisation.as_str())
+                    && matches!(
+                        s.role,
+                        Role::BidderRepresentative | Role::OrganisationAdmin
+                    )
+            })
+            .ok_or_else(|| {
+                Refusal::Forbidden(format!(
+                    "complaints are filed by a bidder of tender {} (a supplier that revealed a bid)",
+                    tender.id
+                ))
+            })?;
+        let body = statement.body();
+        let award_id = text(body, "award").map_err(Refusal::Invalid)?;
+        let award = tender
+            .awards
+            .iter()
+            .find(|a| a.id == award_id)
+            .ok_or_else(|| {
+                Refusal::NotFound(format!("tender {} has no award {award_id}", tender.id))
+            })?;
+        let standstill_end =
+            Timestamp::parse(&award.standstill_end).map_err(|e| Refusal::Invalid(e.to_string()))?;
+        if award.status != "pending" || ctx.logged_at >= standstill_end {
+            return Err(Refusal::Conflict(format!(
+                "complaints against award {award_id} were possible until its standstill period ended at {standstill_end}"
+            )));
+        }
+        Ok(change(
+            &tender.id,
+            TenderChange::Complained(ComplaintState {
+                id: format!("complaint-{}", tender.complaints.len() + 1),
+                award: award_id.to_owned(),
+                complainant: complainant.organisation.clone(),
+                text: text(body, "text").map_err(Refusal::Invalid)?.to_owned(),
+                status: "filed".into(),
+                filed_idx: ctx.index,
+                decisions: Vec::new(),
+            }),
+        ))
+    }
+}
+
+/// `complaint.decided`: a supervisor accepts a complaint for review, upholds it (the award
+/// falls and evaluation reopens) or dismisses it, with a reason.
+pub struct ComplaintDecided;
+
+impl Kind for ComplaintDecided {
+    fn name(&self) -> &'static str {
+        "complaint.decided"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &["complaint", "decision", "reason"])?;
+        text(body, "complaint")?;
+        if !["accepted", "upheld", "dismissed"].contains(&text(body, "decision")?) {
+            return Err("body.decision must be accepted, upheld or dismissed".into());
+        }
+        bounded_text(body, "reason", 20_000).map(|_| ())
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        vec![StateKey::Tender(statement.subject().to_owned())]
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        let supervisor = signers.iter().any(|s| {
+            s.role == Role::Supervisor
+                && state
+                    .directory
+                    .organisations
+                    .get(&s.organisation)
+                    .map(String::as_str)
+                    == Some("supervisor")
+        });
+        if !supervisor {
+            return Err(Refusal::Forbidden(
+                "complaints are decided by a supervisory body's supervisor".into(),
+            ));
+        }
+        let tender = open_tender(state, statement)?;
+        let body = statement.body();
+        let id = text(body, "complaint").map_err(Refusal::Invalid)?;
+        let decision = text(body, "decision").map_err(Refusal::Invalid)?;
+        let complaint = tender
+            .complaints
+            .iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| Refusal::NotFound(format!("tender {} has no {id}", tender.id)))?;
+        let allowed = matches!(
+            (complaint.status.as_str(), decision),
+            ("filed", _) | ("accepted", "upheld" | "dismissed")
+        );
+        if !allowed {
+            return Err(Refusal::Conflict(format!(
+                "{id} is {}: it cannot become {decision}",
+                complaint.status
+            )));
+        }
+        Ok(change(
+            &tender.id,
+            TenderChange::ComplaintDecided {
+                complaint: id.to_owned(),
+                decision: decision.to_owned(),
+                reason: text(body, "reason").map_err(Refusal::Invalid)?.to_owned(),
+                index: ctx.index,
+            },
+        ))
+    }
+}
+
 /// Registers the procurement kinds.
 pub fn register(registry: &mut crate::domain::Registry) {
     registry.register(Box::new(TenderPublished));
@@ -1659,23 +1371,9 @@ pub fn register(registry: &mut crate::domain::Registry) {
     registry.register(Box::new(PaymentRecorded));
     registry.register(Box::new(TenderCompleted));
     registry.register(Box::new(TenderCancelled));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn minor_units_compare_prices() {
-        let m = |a: &str| {
-            minor_units(&Money {
-                amount: a.into(),
-                currency: "CNY".into(),
-            })
-        };
-        assert_eq!(m("98000.5"), 980_005_000);
-        assert_eq!(m("98000.50"), m("98000.5"));
-        assert!(m("99.9999") < m("100"));
-        assert_eq!(m("0"), 0);
-    }
+    registry.register(Box::new(EnquiryAsked));
+    registry.register(Box::new(EnquiryAnswered));
+    registry.register(Box::new(TenderAmended));
+    registry.register(Box::new(ComplaintFiled));
+    registry.register(Box::new(ComplaintDecided));
 }

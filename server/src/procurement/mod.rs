@@ -1,0 +1,834 @@
+//! Procurement (DESIGN.md "Procurement"): a tender's life on the log, from publication to
+//! payments, as statement kinds with their rules.
+//!
+//! A tender and everything that happens to it (bids, awards, contracts, payments) form one
+//! aggregate, [`TenderState`]. Every procurement statement names its tender as its
+//! `subject`; the sequencer fetches the aggregate once per batch, the rules judge each
+//! statement against it in log order, and [`TenderChange`]s update it. The table
+//! `tenders` keeps the aggregate (as JSON, with its listing columns beside it), so the
+//! replay command can rebuild it from the log and compare.
+//!
+//! Time rules are judged by the entry's `logged_at`, never by the signer's `issued_at`.
+//! The scheduler (`crate::scheduler`) logs the timed status changes, signed by the
+//! platform; a rule never waits for it.
+//!
+//! **Sealed bids.** A bid is committed by a one-time key that is not in the directory, so
+//! the public sees how many bids a tender has, not whose. The reveal is signed by that
+//! one-time key and by a registered key of the bidder, binding the bid to the bidder for
+//! everyone.
+
+use crate::domain::{
+    Context, Effect, Kind, Refusal, Role, Signer, State, StateKey, identifier, only, text,
+};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use vitrine_ledger::bid::{Bid, Money, Salt};
+use vitrine_ledger::hash::Hash;
+use vitrine_ledger::statement::Statement;
+use vitrine_ledger::time::Timestamp;
+
+/// Where a tender is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Status {
+    /// Questions may be asked; bids are not yet accepted.
+    #[serde(rename = "active.enquiries")]
+    ActiveEnquiries,
+    /// Bids are committed, replaced and withdrawn.
+    #[serde(rename = "active.tendering")]
+    ActiveTendering,
+    /// The reveal window: bids are opened.
+    #[serde(rename = "opening")]
+    Opening,
+    /// Revealed bids are evaluated; unrevealed ones lapsed.
+    #[serde(rename = "evaluation")]
+    Evaluation,
+    /// An award stands, in its standstill period.
+    #[serde(rename = "awarded")]
+    Awarded,
+    /// The contract is signed; payments are logged.
+    #[serde(rename = "contracted")]
+    Contracted,
+    /// Done.
+    #[serde(rename = "complete")]
+    Complete,
+    /// Cancelled by the buyer, with a reason.
+    #[serde(rename = "cancelled")]
+    Cancelled,
+    /// Ended without a contract (no bid was revealed, say), with a reason.
+    #[serde(rename = "unsuccessful")]
+    Unsuccessful,
+}
+
+impl Status {
+    /// The name used in statements, tables and OCDS-like documents.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::ActiveEnquiries => "active.enquiries",
+            Status::ActiveTendering => "active.tendering",
+            Status::Opening => "opening",
+            Status::Evaluation => "evaluation",
+            Status::Awarded => "awarded",
+            Status::Contracted => "contracted",
+            Status::Complete => "complete",
+            Status::Cancelled => "cancelled",
+            Status::Unsuccessful => "unsuccessful",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Status> {
+        [
+            Status::ActiveEnquiries,
+            Status::ActiveTendering,
+            Status::Opening,
+            Status::Evaluation,
+            Status::Awarded,
+            Status::Contracted,
+            Status::Complete,
+            Status::Cancelled,
+            Status::Unsuccessful,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
+    }
+
+    fn is_final(self) -> bool {
+        matches!(
+            self,
+            Status::Complete | Status::Cancelled | Status::Unsuccessful
+        )
+    }
+}
+
+/// A bid's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BidStatus {
+    /// Sealed, before or after the deadline.
+    Committed,
+    /// Replaced by another commitment of the same key.
+    Replaced,
+    /// Withdrawn by its bidder before the deadline.
+    Withdrawn,
+    /// Opened: bid and salt match the commitment.
+    Revealed,
+    /// Not revealed in the window.
+    Lapsed,
+    /// Revealed, then disqualified by the buyer with a reason.
+    Disqualified,
+}
+
+/// A bid of a tender.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BidState {
+    /// The commitment, lowercase hexadecimal.
+    pub commitment: String,
+    /// The one-time key that committed it, base64.
+    pub key: String,
+    /// Its state.
+    pub status: BidStatus,
+    /// The entry that committed it.
+    pub committed_idx: u64,
+    /// When it was committed.
+    pub committed_at: String,
+    /// What the reveal opened, if it was revealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revealed: Option<RevealedBid>,
+    /// Why it was disqualified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// An opened bid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevealedBid {
+    /// The bidder's organisation.
+    pub bidder: String,
+    /// The bid itself, as committed.
+    pub bid: Value,
+    /// Its price.
+    pub price: Value,
+    /// The entry that revealed it.
+    pub revealed_idx: u64,
+}
+
+/// An award.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwardState {
+    /// `award-1`, `award-2`, …
+    pub id: String,
+    /// The awarded bid's commitment.
+    pub commitment: String,
+    /// The supplier.
+    pub supplier: String,
+    /// The lots awarded.
+    pub lots: Vec<String>,
+    /// The value: the bid's price.
+    pub value: Value,
+    /// SHA-256 of the evaluation report, hexadecimal.
+    pub evaluation_report_sha256: String,
+    /// `pending` (in standstill), `active` (contracted) or `cancelled`.
+    pub status: String,
+    /// The entry that made it.
+    pub awarded_idx: u64,
+    /// When the standstill period ends: complaints until then, the contract after.
+    pub standstill_end: String,
+}
+
+/// A contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractState {
+    /// `contract-1`, …
+    pub id: String,
+    /// The award it implements.
+    pub award: String,
+    /// The supplier.
+    pub supplier: String,
+    /// Its value.
+    pub value: Value,
+    /// SHA-256 of the signed contract document, hexadecimal.
+    pub document_sha256: String,
+    /// The entry signed by both parties.
+    pub signed_idx: u64,
+    /// Payments made under it.
+    pub payments: Vec<PaymentState>,
+}
+
+/// A payment under a contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentState {
+    /// The amount.
+    pub amount: Value,
+    /// The buyer's reference (an invoice number, say).
+    pub reference: String,
+    /// The entry that recorded it.
+    pub recorded_idx: u64,
+}
+
+/// A tender and everything that happened to it: the aggregate the rules judge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenderState {
+    /// Its id (the OCDS ocid), the subject of its statements.
+    pub id: String,
+    /// The buyer's organisation.
+    pub buyer: String,
+    /// Where it is.
+    pub status: Status,
+    /// Why it was cancelled or unsuccessful.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The tender as published.
+    pub tender: Value,
+    /// The entry that published it.
+    pub published_idx: u64,
+    /// The entry of its latest change.
+    pub updated_idx: u64,
+    /// Bids, in commit order.
+    pub bids: Vec<BidState>,
+    /// Awards, in order.
+    pub awards: Vec<AwardState>,
+    /// Contracts, in order.
+    pub contracts: Vec<ContractState>,
+    /// Questions and their answers.
+    #[serde(default)]
+    pub enquiries: Vec<EnquiryState>,
+    /// Changes to the tender, with their reasons.
+    #[serde(default)]
+    pub amendments: Vec<AmendmentState>,
+    /// Complaints against awards.
+    #[serde(default)]
+    pub complaints: Vec<ComplaintState>,
+}
+
+/// A question about a tender, asked under a one-time key (anonymous to the public), and
+/// the buyer's public answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnquiryState {
+    /// `enquiry-1`, …
+    pub id: String,
+    /// The question.
+    pub question: String,
+    /// The entry that asked it.
+    pub asked_idx: u64,
+    /// The answer and its entry, once given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
+    /// The entry that answered it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_idx: Option<u64>,
+}
+
+/// A change to a published tender.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AmendmentState {
+    /// `amendment-1`, …
+    pub id: String,
+    /// The changed members with their new values.
+    pub changes: Value,
+    /// Their values before.
+    pub previous: Value,
+    /// Why.
+    pub reason: String,
+    /// The entry.
+    pub amended_idx: u64,
+}
+
+/// A complaint against an award, filed by a bidder during the standstill period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplaintState {
+    /// `complaint-1`, …
+    pub id: String,
+    /// The award it contests.
+    pub award: String,
+    /// The complaining bidder.
+    pub complainant: String,
+    /// What it says.
+    pub text: String,
+    /// `filed`, `accepted` (under review), `upheld` or `dismissed`.
+    pub status: String,
+    /// The entry that filed it.
+    pub filed_idx: u64,
+    /// The supervisor's reasons, one per decision.
+    #[serde(default)]
+    pub decisions: Vec<Value>,
+}
+
+impl ComplaintState {
+    fn is_open(&self) -> bool {
+        self.status == "filed" || self.status == "accepted"
+    }
+}
+
+/// The members of a tender an amendment may change.
+const AMENDABLE: [&str; 9] = [
+    "title",
+    "description",
+    "documents",
+    "value",
+    "lots",
+    "enquiry_end",
+    "tender_end",
+    "reveal_end",
+    "standstill_seconds",
+];
+
+/// The members whose change affects how bids are prepared: an amendment of one of these
+/// must leave the tender's `amendment_notice_seconds` before the deadline.
+const MATERIAL: [&str; 3] = ["documents", "value", "lots"];
+
+impl TenderState {
+    /// A period's end, from the published tender.
+    pub fn period_end(&self, field: &str) -> Option<Timestamp> {
+        self.tender
+            .get(field)
+            .and_then(Value::as_str)
+            .and_then(|t| Timestamp::parse(t).ok())
+    }
+
+    fn times(&self) -> Result<Periods, Refusal> {
+        Periods::of(&self.tender).map_err(Refusal::Invalid)
+    }
+
+    fn bid(&self, commitment: &str) -> Option<&BidState> {
+        self.bids.iter().find(|b| b.commitment == commitment)
+    }
+
+    fn bid_mut(&mut self, commitment: &str) -> Option<&mut BidState> {
+        self.bids.iter_mut().find(|b| b.commitment == commitment)
+    }
+
+    /// The number of bids that stand (committed or revealed).
+    pub fn standing_bids(&self) -> usize {
+        self.bids
+            .iter()
+            .filter(|b| matches!(b.status, BidStatus::Committed | BidStatus::Revealed))
+            .count()
+    }
+
+    /// The status the clock calls for now, if it differs from the recorded one: what the
+    /// scheduler logs. `None` when nothing is due.
+    pub fn due_transition(&self, now: Timestamp) -> Option<(Status, Option<String>)> {
+        let periods = Periods::of(&self.tender).ok()?;
+        match self.status {
+            Status::ActiveEnquiries if now >= periods.tender_end => Some((Status::Opening, None)),
+            Status::ActiveEnquiries if now >= periods.enquiry_end => {
+                Some((Status::ActiveTendering, None))
+            }
+            Status::ActiveTendering if now >= periods.tender_end => Some((Status::Opening, None)),
+            Status::Opening if now >= periods.reveal_end => {
+                if self.bids.iter().any(|b| b.status == BidStatus::Revealed) {
+                    Some((Status::Evaluation, None))
+                } else {
+                    Some((
+                        Status::Unsuccessful,
+                        Some("no bid was revealed before the reveal window closed".into()),
+                    ))
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Applies a change (the rules have passed).
+    pub fn apply(&mut self, change: &TenderChange) {
+        match change {
+            TenderChange::Published(_) => {}
+            TenderChange::Status { to, reason, index } => {
+                if matches!(to, Status::Evaluation | Status::Unsuccessful) {
+                    for bid in &mut self.bids {
+                        if bid.status == BidStatus::Committed {
+                            bid.status = BidStatus::Lapsed;
+                        }
+                    }
+                }
+                self.status = *to;
+                self.reason.clone_from(reason);
+                self.updated_idx = *index;
+            }
+            TenderChange::BidCommitted {
+                bid,
+                replaces,
+                index,
+            } => {
+                if let Some(old) = replaces
+                    && let Some(old) = self.bid_mut(old)
+                {
+                    old.status = BidStatus::Replaced;
+                }
+                self.bids.push(bid.clone());
+                self.updated_idx = *index;
+            }
+            TenderChange::BidWithdrawn { commitment, index } => {
+                if let Some(bid) = self.bid_mut(commitment) {
+                    bid.status = BidStatus::Withdrawn;
+                }
+                self.updated_idx = *index;
+            }
+            TenderChange::BidRevealed {
+                commitment,
+                revealed,
+            } => {
+                let index = revealed.revealed_idx;
+                if let Some(bid) = self.bid_mut(commitment) {
+                    bid.status = BidStatus::Revealed;
+                    bid.revealed = Some(revealed.clone());
+                }
+                self.updated_idx = index;
+            }
+            TenderChange::BidDisqualified {
+                commitment,
+                reason,
+                index,
+            } => {
+                if let Some(bid) = self.bid_mut(commitment) {
+                    bid.status = BidStatus::Disqualified;
+                    bid.reason = Some(reason.clone());
+                }
+                self.updated_idx = *index;
+            }
+            TenderChange::Awarded(award) => {
+                self.awards.push(award.clone());
+                self.status = Status::Awarded;
+                self.updated_idx = award.awarded_idx;
+            }
+            TenderChange::Contracted(contract) => {
+                if let Some(award) = self.awards.iter_mut().find(|a| a.id == contract.award) {
+                    award.status = "active".into();
+                }
+                self.contracts.push(contract.clone());
+                self.status = Status::Contracted;
+                self.updated_idx = contract.signed_idx;
+            }
+            TenderChange::Paid { contract, payment } => {
+                if let Some(c) = self.contracts.iter_mut().find(|c| &c.id == contract) {
+                    c.payments.push(payment.clone());
+                }
+                self.updated_idx = payment.recorded_idx;
+            }
+            TenderChange::Completed { index } => {
+                self.status = Status::Complete;
+                self.updated_idx = *index;
+            }
+            TenderChange::Asked(enquiry) => {
+                self.updated_idx = enquiry.asked_idx;
+                self.enquiries.push(enquiry.clone());
+            }
+            TenderChange::Answered {
+                enquiry,
+                answer,
+                index,
+            } => {
+                if let Some(e) = self.enquiries.iter_mut().find(|e| &e.id == enquiry) {
+                    e.answer = Some(answer.clone());
+                    e.answered_idx = Some(*index);
+                }
+                self.updated_idx = *index;
+            }
+            TenderChange::Amended { amendment, tender } => {
+                self.tender = tender.clone();
+                self.updated_idx = amendment.amended_idx;
+                self.amendments.push(amendment.clone());
+            }
+            TenderChange::Complained(complaint) => {
+                self.updated_idx = complaint.filed_idx;
+                self.complaints.push(complaint.clone());
+            }
+            TenderChange::ComplaintDecided {
+                complaint,
+                decision,
+                reason,
+                index,
+            } => {
+                let mut cancelled_award = None;
+                if let Some(c) = self.complaints.iter_mut().find(|c| &c.id == complaint) {
+                    c.status = decision.clone();
+                    c.decisions
+                        .push(json!({"decision": decision, "reason": reason, "entry": index}));
+                    if decision == "upheld" {
+                        cancelled_award = Some(c.award.clone());
+                    }
+                }
+                if let Some(award) = cancelled_award
+                    && let Some(a) = self.awards.iter_mut().find(|a| a.id == award)
+                {
+                    // The award falls and evaluation reopens.
+                    a.status = "cancelled".into();
+                    self.status = Status::Evaluation;
+                }
+                self.updated_idx = *index;
+            }
+            TenderChange::Cancelled { reason, index } => {
+                self.status = Status::Cancelled;
+                self.reason = Some(reason.clone());
+                for award in &mut self.awards {
+                    if award.status == "pending" {
+                        award.status = "cancelled".into();
+                    }
+                }
+                self.updated_idx = *index;
+            }
+        }
+    }
+
+    /// The public view: before the deadline, how many bids and nothing of whose.
+    pub fn public_view(&self, now: Timestamp) -> Value {
+        let sealed = self
+            .period_end("tender_end")
+            .is_none_or(|deadline| now < deadline);
+        let bids: Vec<Value> = self
+            .bids
+            .iter()
+            .map(|b| {
+                let mut bid = json!({
+                    "commitment": b.commitment,
+                    "status": b.status,
+                    "committed_at": b.committed_at,
+                    "committed_at_entry": b.committed_idx,
+                });
+                if let Some(revealed) = &b.revealed {
+                    bid["bidder"] = json!(revealed.bidder);
+                    bid["price"] = revealed.price.clone();
+                    bid["bid"] = revealed.bid.clone();
+                    bid["revealed_at_entry"] = json!(revealed.revealed_idx);
+                }
+                if let Some(reason) = &b.reason {
+                    bid["reason"] = json!(reason);
+                }
+                bid
+            })
+            .collect();
+        json!({
+            "id": self.id,
+            "buyer": self.buyer,
+            "status": self.status,
+            "reason": self.reason,
+            "tender": self.tender,
+            "published_at_entry": self.published_idx,
+            "updated_at_entry": self.updated_idx,
+            "number_of_bids": self.standing_bids(),
+            "bids": if sealed { Value::Null } else { Value::Array(bids) },
+            "awards": self.awards,
+            "contracts": self.contracts,
+            "enquiries": self.enquiries,
+            "amendments": self.amendments,
+            "complaints": self.complaints,
+        })
+    }
+}
+
+/// What a statement does to a tender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TenderChange {
+    /// A new tender.
+    Published(Box<TenderState>),
+    /// A status change (the scheduler's).
+    Status {
+        /// The new status.
+        to: Status,
+        /// Why, for cancelled and unsuccessful.
+        reason: Option<String>,
+        /// The entry.
+        index: u64,
+    },
+    /// A bid committed, possibly replacing an earlier one of the same key.
+    BidCommitted {
+        /// The new bid.
+        bid: BidState,
+        /// The commitment it replaces.
+        replaces: Option<String>,
+        /// The entry.
+        index: u64,
+    },
+    /// A bid withdrawn.
+    BidWithdrawn {
+        /// Its commitment.
+        commitment: String,
+        /// The entry.
+        index: u64,
+    },
+    /// A bid opened.
+    BidRevealed {
+        /// Its commitment.
+        commitment: String,
+        /// What it holds.
+        revealed: RevealedBid,
+    },
+    /// A bid disqualified.
+    BidDisqualified {
+        /// Its commitment.
+        commitment: String,
+        /// Why.
+        reason: String,
+        /// The entry.
+        index: u64,
+    },
+    /// An award made.
+    Awarded(AwardState),
+    /// A contract signed by both parties.
+    Contracted(ContractState),
+    /// A payment recorded.
+    Paid {
+        /// The contract.
+        contract: String,
+        /// The payment.
+        payment: PaymentState,
+    },
+    /// The tender completed.
+    Completed {
+        /// The entry.
+        index: u64,
+    },
+    /// The tender cancelled.
+    Cancelled {
+        /// Why.
+        reason: String,
+        /// The entry.
+        index: u64,
+    },
+    /// A question asked.
+    Asked(EnquiryState),
+    /// A question answered.
+    Answered {
+        /// The enquiry.
+        enquiry: String,
+        /// The answer.
+        answer: String,
+        /// The entry.
+        index: u64,
+    },
+    /// The tender amended.
+    Amended {
+        /// The amendment.
+        amendment: AmendmentState,
+        /// The tender after it.
+        tender: Value,
+    },
+    /// A complaint filed.
+    Complained(ComplaintState),
+    /// A supervisor's decision on a complaint.
+    ComplaintDecided {
+        /// The complaint.
+        complaint: String,
+        /// accepted, upheld or dismissed.
+        decision: String,
+        /// Why.
+        reason: String,
+        /// The entry.
+        index: u64,
+    },
+}
+
+/// The periods of a tender.
+struct Periods {
+    enquiry_end: Timestamp,
+    tender_end: Timestamp,
+    reveal_end: Timestamp,
+    standstill_seconds: u64,
+}
+
+impl Periods {
+    fn of(tender: &Value) -> Result<Periods, String> {
+        let time = |field: &str| -> Result<Timestamp, String> {
+            let text = tender
+                .get(field)
+                .and_then(Value::as_str)
+                .ok_or(format!("body.{field} must be an RFC 3339 time"))?;
+            Timestamp::parse(text).map_err(|e| format!("body.{field}: {e}"))
+        };
+        let periods = Periods {
+            enquiry_end: time("enquiry_end")?,
+            tender_end: time("tender_end")?,
+            reveal_end: time("reveal_end")?,
+            standstill_seconds: tender
+                .get("standstill_seconds")
+                .and_then(Value::as_u64)
+                .filter(|s| *s <= 90 * 86_400)
+                .ok_or("body.standstill_seconds must be an integer from 0 to 7776000 (90 days)")?,
+        };
+        if periods.enquiry_end > periods.tender_end {
+            return Err("body.enquiry_end must not be after body.tender_end".into());
+        }
+        if periods.tender_end >= periods.reveal_end {
+            return Err("body.reveal_end must be after body.tender_end".into());
+        }
+        Ok(periods)
+    }
+}
+
+/// An amount in ten-thousandths, for comparing prices (amounts have at most four decimals).
+pub fn minor_units(money: &Money) -> i128 {
+    let (whole, fraction) = money.amount.split_once('.').unwrap_or((&money.amount, ""));
+    let whole: i128 = whole.parse().unwrap_or(0);
+    let fraction: i128 = format!("{fraction:0<4}").parse().unwrap_or(0);
+    whole * 10_000 + fraction
+}
+
+fn bounded_text<'a>(body: &'a Value, field: &str, max: usize) -> Result<&'a str, String> {
+    let text = text(body, field)?;
+    if text.chars().count() > max {
+        return Err(format!("body.{field} must be at most {max} characters"));
+    }
+    Ok(text)
+}
+
+fn hex_hash(body: &Value, field: &str) -> Result<String, String> {
+    let text = text(body, field)?;
+    Hash::from_hex(text)
+        .map(|_| text.to_owned())
+        .map_err(|_| format!("body.{field} must be 64 lowercase hexadecimal digits"))
+}
+
+fn money(body: &Value, field: &str) -> Result<Money, String> {
+    Money::from_value(
+        body.get(field)
+            .ok_or_else(|| format!("body.{field} is missing"))?,
+    )
+    .map_err(|e| format!("body.{field}: {e}"))
+}
+
+/// `{"zh": …, "en": …}` with at least one of the two.
+fn bilingual(body: &Value, field: &str, max: usize) -> Result<(), String> {
+    let Some(Value::Object(map)) = body.get(field) else {
+        return Err(format!(
+            "body.{field} must be {{\"zh\": …, \"en\": …}} with at least one language"
+        ));
+    };
+    if map.is_empty() || map.keys().any(|k| k != "zh" && k != "en") {
+        return Err(format!("body.{field} takes zh and en texts only"));
+    }
+    for (language, text) in map {
+        match text.as_str() {
+            Some(t) if !t.trim().is_empty() && t.chars().count() <= max => {}
+            _ => {
+                return Err(format!(
+                    "body.{field}.{language} must be 1 to {max} characters"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The tender, which must exist and not be over.
+fn open_tender<'s>(
+    state: &'s State<'_>,
+    statement: &Statement,
+) -> Result<&'s TenderState, Refusal> {
+    let tender = state
+        .tenders
+        .get(statement.subject())
+        .and_then(Option::as_ref)
+        .ok_or_else(|| {
+            Refusal::NotFound(format!("tender {} does not exist", statement.subject()))
+        })?;
+    if tender.status.is_final() {
+        return Err(Refusal::Conflict(format!(
+            "tender {} is {}",
+            tender.id,
+            tender.status.as_str()
+        )));
+    }
+    Ok(tender)
+}
+
+/// A buyer's officer: the buyer's procurement officer or administrator.
+fn buyer_officer(signers: &[Signer], tender: &TenderState) -> Result<(), Refusal> {
+    if signers.iter().any(|s| {
+        s.organisation == tender.buyer
+            && matches!(s.role, Role::ProcurementOfficer | Role::OrganisationAdmin)
+    }) {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden(format!(
+            "needs a signature by a procurement officer of {}, the tender's buyer",
+            tender.buyer
+        )))
+    }
+}
+
+fn change(tender: &str, change: TenderChange) -> Vec<Effect> {
+    vec![Effect::Tender {
+        id: tender.to_owned(),
+        change: Box::new(change),
+    }]
+}
+
+fn key_text(key: &[u8; 32]) -> String {
+    BASE64.encode(key)
+}
+
+/// The one-time key of a bid statement: exactly one, and not a registered key.
+fn one_time_key(ctx: &Context) -> Result<[u8; 32], Refusal> {
+    match ctx.one_time_keys.as_slice() {
+        [key] => Ok(*key),
+        [] => Err(Refusal::Forbidden(
+            "a bid is signed by a one-time key made for it, not by a registered key, so that who bid stays hidden until the deadline".into(),
+        )),
+        _ => Err(Refusal::Forbidden("a bid has one one-time key".into())),
+    }
+}
+
+mod kinds;
+
+pub use kinds::*;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minor_units_compare_prices() {
+        let m = |a: &str| {
+            minor_units(&Money {
+                amount: a.into(),
+                currency: "CNY".into(),
+            })
+        };
+        assert_eq!(m("98000.5"), 980_005_000);
+        assert_eq!(m("98000.50"), m("98000.5"));
+        assert!(m("99.9999") < m("100"));
+        assert_eq!(m("0"), 0);
+    }
+}
