@@ -29,6 +29,15 @@ if ! python3 -c 'import cryptography' 2>/dev/null; then
     python3 -m pip install --quiet --disable-pip-version-check cryptography
 fi
 
+# The official OCDS checker, libcoveocds, in a virtual environment of its own; the tests
+# run it through tests/ocds/cove.py, which serves the schema it would download.
+ocds_venv=target/ocds-venv
+if ! "$ocds_venv/bin/python" -c 'import libcoveocds' 2>/dev/null; then
+    python3 -m venv "$ocds_venv"
+    "$ocds_venv/bin/python" -m pip install --quiet --disable-pip-version-check 'libcoveocds==0.17.0'
+fi
+export VITRINE_OCDS_CHECK="$PWD/$ocds_venv/bin/python"
+
 mkdir -p target
 log=target/test-output.log
 : > "$log"

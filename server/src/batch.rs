@@ -40,6 +40,7 @@ pub fn prefetch<'d, 's>(
         directory,
         present: HashSet::new(),
         tenders: HashMap::new(),
+        releases: Vec::new(),
     };
     if !documents.is_empty() {
         let found: Vec<Vec<u8>> = schema::documents::table
@@ -115,13 +116,33 @@ pub fn decide(
     kind.decide(statement, &signers, state, &ctx)
 }
 
-/// Writes the effects of a batch into the projection tables; `tenders` holds the final
-/// state of every tender the batch touched. Documents, the bulk of the traffic, go in one
-/// insert of arrays; directory changes, rare, one by one in log order.
+/// What a batch leaves besides its effects: the final state of every tender it touched,
+/// and the OCDS releases of its entries.
+#[derive(Default)]
+pub struct Derived {
+    /// Tenders by id.
+    pub tenders: HashMap<String, Option<TenderState>>,
+    /// (index, ocid, release).
+    pub releases: Vec<(u64, String, serde_json::Value)>,
+}
+
+impl Derived {
+    /// Takes them from a batch's state.
+    pub fn take(state: &mut State<'_>) -> Derived {
+        Derived {
+            tenders: std::mem::take(&mut state.tenders),
+            releases: std::mem::take(&mut state.releases),
+        }
+    }
+}
+
+/// Writes the effects of a batch into the projection tables, with what the batch derived.
+/// Documents, the bulk of the traffic, go in one insert of arrays; directory changes, rare,
+/// one by one in log order.
 pub fn project(
     conn: &mut PgConnection,
     effects: &[(u64, Effect)],
-    tenders: &HashMap<String, Option<TenderState>>,
+    derived: &Derived,
 ) -> QueryResult<()> {
     let mut documents = Vec::new();
     let mut touched = Vec::new();
@@ -185,10 +206,26 @@ pub fn project(
     touched.sort_unstable();
     touched.dedup();
     for id in touched {
-        let Some(Some(tender)) = tenders.get(id) else {
+        let Some(Some(tender)) = derived.tenders.get(id) else {
             continue;
         };
         save_tender(conn, tender)?;
+    }
+    if !derived.releases.is_empty() {
+        diesel::sql_query(
+            "INSERT INTO ocds_releases (entry_idx, ocid, release)
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::jsonb[])",
+        )
+        .bind::<Array<BigInt>, _>(
+            derived
+                .releases
+                .iter()
+                .map(|r| r.0 as i64)
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Text>, _>(derived.releases.iter().map(|r| &r.1).collect::<Vec<_>>())
+        .bind::<Array<Jsonb>, _>(derived.releases.iter().map(|r| &r.2).collect::<Vec<_>>())
+        .execute(conn)?;
     }
     Ok(())
 }

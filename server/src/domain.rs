@@ -155,6 +155,10 @@ pub enum Effect {
     Tender {
         /// The tender.
         id: String,
+        /// The entry's index.
+        index: u64,
+        /// The entry's `logged_at`.
+        at: Timestamp,
         /// What changes.
         change: Box<TenderChange>,
     },
@@ -178,6 +182,8 @@ pub struct State<'a> {
     pub present: HashSet<StateKey>,
     /// Prefetched tenders (`None`: no such tender yet).
     pub tenders: HashMap<String, Option<TenderState>>,
+    /// The OCDS release of each entry that changed a tender: (index, ocid, release).
+    pub releases: Vec<(u64, String, serde_json::Value)>,
 }
 
 /// Where a statement falls in the log: what its rules may depend on besides the state.
@@ -251,12 +257,25 @@ impl State<'_> {
             Effect::PublishDocument { sha256, .. } => {
                 self.present.insert(StateKey::Document(*sha256));
             }
-            Effect::Tender { id, change } => {
+            Effect::Tender {
+                id,
+                index,
+                at,
+                change,
+            } => {
                 let slot = self.tenders.entry(id.clone()).or_default();
                 match (slot.as_mut(), change.as_ref()) {
                     (_, TenderChange::Published(tender)) => *slot = Some(tender.as_ref().clone()),
                     (Some(tender), change) => tender.apply(change),
                     (None, _) => {}
+                }
+                // The release shows the tender right after this entry.
+                if let Some(tender) = slot.as_ref() {
+                    self.releases.push((
+                        *index,
+                        id.clone(),
+                        crate::ocds::release(*index, *at, change, tender),
+                    ));
                 }
             }
         }

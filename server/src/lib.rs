@@ -11,6 +11,7 @@ pub mod credit_code;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod ocds;
 pub mod openapi;
 pub mod postgres;
 pub mod procurement;

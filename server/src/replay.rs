@@ -11,7 +11,7 @@ use diesel::sql_types::{BigInt, Text};
 use vitrine_ledger::statement::Entry;
 
 /// Projection tables, the columns compared, and the column naming the entry.
-const TABLES: [(&str, &str, &str); 4] = [
+const TABLES: [(&str, &str, &str); 5] = [
     (
         "organisations",
         "id, name, kind, registered_idx, credit_code",
@@ -32,6 +32,7 @@ const TABLES: [(&str, &str, &str); 4] = [
         "id, buyer_id, status, title, category, region, procedure, value_amount, currency, tender_end, published_idx, updated_idx, state",
         "updated_idx",
     ),
+    ("ocds_releases", "entry_idx, ocid, release", "entry_idx"),
 ];
 
 /// One row that differs.
@@ -152,9 +153,9 @@ pub fn replay(
                     Err(why) => report.refused.push((idx as u64, why)),
                 }
             }
-            let tenders = std::mem::take(&mut state.tenders);
+            let derived = crate::batch::Derived::take(&mut state);
             drop(state);
-            crate::batch::project(conn, &effects, &tenders)?;
+            crate::batch::project(conn, &effects, &derived)?;
         }
         for (table, columns, entry) in TABLES {
             for (side, left, right) in [("live only", "public", "vitrine_replay"), ("log only", "vitrine_replay", "public")] {

@@ -86,6 +86,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/organisations/{id}", web::get().to(get_organisation))
             .route("/tenders", web::get().to(list_tenders))
             .route("/tenders/{id}", web::get().to(get_tender))
+            .route("/ocds/releases", web::get().to(ocds_feed))
+            .route(
+                "/ocds/tenders/{id}/releases",
+                web::get().to(ocds_tender_releases),
+            )
+            .route("/ocds/tenders/{id}/record", web::get().to(ocds_record))
             .route("/log", web::get().to(get_log_info))
             .route("/openapi.json", web::get().to(crate::openapi::document)),
     )
@@ -506,6 +512,123 @@ async fn list_tenders(
         .then(|| rows.last().map(|r| r.published_idx))
         .flatten();
     Ok(HttpResponse::Ok().json(json!({"tenders": rows, "next_before": next})))
+}
+
+#[derive(Deserialize)]
+struct FeedQuery {
+    since: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// Every OCDS release after entry `since`, in log order, a page at a time: the feed a
+/// mirror follows, and the bulk dump (page until `links.next` is absent).
+async fn ocds_feed(
+    state: web::Data<AppState>,
+    request: actix_web::HttpRequest,
+    query: web::Query<FeedQuery>,
+) -> AppResult<HttpResponse> {
+    let since = query.since.unwrap_or(-1);
+    let limit = query.limit.unwrap_or(1000);
+    if !(1..=10_000).contains(&limit) {
+        return Err(AppError::bad_request(
+            "invalid-query",
+            "limit must be from 1 to 10000",
+        ));
+    }
+    let rows: Vec<(i64, Value)> = blocking(&state.pool, move |conn| {
+        Ok(schema::ocds_releases::table
+            .filter(schema::ocds_releases::entry_idx.gt(since))
+            .order(schema::ocds_releases::entry_idx.asc())
+            .limit(limit)
+            .select((
+                schema::ocds_releases::entry_idx,
+                schema::ocds_releases::release,
+            ))
+            .load(conn)?)
+    })
+    .await?;
+    let uri = request.full_url().to_string();
+    let next = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|r| r.0))
+        .flatten();
+    let mut package = crate::ocds::release_package(
+        &uri,
+        &Timestamp::now().to_string(),
+        rows.into_iter().map(|r| r.1).collect(),
+    );
+    if let Some(next) = next {
+        let mut url = request.full_url();
+        url.set_query(Some(&format!("since={next}&limit={limit}")));
+        package["links"] = json!({"next": url.to_string()});
+    }
+    Ok(HttpResponse::Ok().json(package))
+}
+
+async fn tender_releases(
+    state: &web::Data<AppState>,
+    id: String,
+) -> AppResult<(crate::procurement::TenderState, Vec<(i64, Value)>)> {
+    blocking(&state.pool, move |conn| {
+        let json: Value = schema::tenders::table
+            .find(&id)
+            .select(schema::tenders::state)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| AppError::not_found(format!("tender {id} does not exist")))?;
+        let tender = serde_json::from_value(json).map_err(AppError::internal)?;
+        let releases = schema::ocds_releases::table
+            .filter(schema::ocds_releases::ocid.eq(&id))
+            .order(schema::ocds_releases::entry_idx.asc())
+            .select((
+                schema::ocds_releases::entry_idx,
+                schema::ocds_releases::release,
+            ))
+            .load(conn)?;
+        Ok((tender, releases))
+    })
+    .await
+}
+
+/// A tender's releases, one per log entry that changed it.
+async fn ocds_tender_releases(
+    state: web::Data<AppState>,
+    request: actix_web::HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let (_, releases) = tender_releases(&state, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(crate::ocds::release_package(
+        request.full_url().as_str(),
+        &Timestamp::now().to_string(),
+        releases.into_iter().map(|r| r.1).collect(),
+    )))
+}
+
+/// A tender's record: links to its releases and its compiled release.
+async fn ocds_record(
+    state: web::Data<AppState>,
+    request: actix_web::HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let (tender, releases) = tender_releases(&state, id.clone()).await?;
+    let mut releases_url = request.full_url();
+    releases_url.set_path(&format!("/api/v1/ocds/tenders/{id}/releases"));
+    let linked: Vec<(u64, String, Value)> = releases
+        .into_iter()
+        .map(|(index, r)| {
+            (
+                index as u64,
+                r["date"].as_str().unwrap_or_default().to_owned(),
+                r["tag"].clone(),
+            )
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(crate::ocds::record_package(
+        releases_url.as_str(),
+        &Timestamp::now().to_string(),
+        &tender,
+        &linked,
+    )))
 }
 
 async fn get_organisation(

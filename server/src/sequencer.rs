@@ -11,7 +11,6 @@
 use crate::db::schema;
 use crate::domain::{Directory, Effect, KeyRecord, Refusal, Registry, Role};
 use crate::error::AppError;
-use crate::procurement::TenderState;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
@@ -225,8 +224,8 @@ struct Decided {
     outcomes: Vec<Outcome>,
     rows: Vec<NewEntry>,
     effects: Vec<(u64, Effect)>,
-    /// The final state of the tenders it touched.
-    tenders: HashMap<String, Option<TenderState>>,
+    /// What it derived: tenders' final states, OCDS releases.
+    derived: crate::batch::Derived,
     /// What it appended, if anything.
     published: Option<Published>,
     started: Instant,
@@ -701,7 +700,7 @@ impl Planner<'_> {
             });
             outcomes.push(Outcome::Appended { index, entry });
         }
-        let tenders = std::mem::take(&mut state.tenders);
+        let derived = crate::batch::Derived::take(&mut state);
         drop(state);
         self.directory = directory;
         let mut published = None;
@@ -729,7 +728,7 @@ impl Planner<'_> {
             outcomes,
             rows,
             effects,
-            tenders,
+            derived,
             published,
             started,
         })
@@ -744,7 +743,7 @@ impl Writer<'_> {
             outcomes,
             rows,
             effects,
-            tenders,
+            derived,
             published,
             started,
         } = decided;
@@ -756,7 +755,7 @@ impl Writer<'_> {
         }) = published
         {
             let committed = self.conn.transaction(|conn| {
-                crate::batch::project(conn, &effects, &tenders)?;
+                crate::batch::project(conn, &effects, &derived)?;
                 insert_log_rows(conn, &rows, &tiles, &checkpoint, &note)
             });
             if let Err(e) = committed {
@@ -766,7 +765,7 @@ impl Writer<'_> {
                     outcomes,
                     rows: Vec::new(),
                     effects: Vec::new(),
-                    tenders: HashMap::new(),
+                    derived: Default::default(),
                     published: None,
                     started,
                 });

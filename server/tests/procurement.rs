@@ -17,7 +17,7 @@ use vitrine_ledger::bid::{Bid, Salt};
 use vitrine_ledger::time::Timestamp;
 use vitrine_server::Application;
 
-const TENDER: &str = "ocds-vtest-000001";
+const TENDER: &str = "ocds-vtest1-000001";
 
 fn at(offset_ms: i64) -> String {
     let now = Timestamp::now();
@@ -151,6 +151,59 @@ async fn status_in_table(database_url: &str, id: &str) -> String {
     })
     .await
     .unwrap()
+}
+
+/// Runs the official OCDS checker, libcoveocds, on `package` (through tests/ocds/cove.py,
+/// which serves the schema offline) when `VITRINE_OCDS_CHECK` names a Python that has it
+/// (deploy/test.sh installs one; under CI it is required); says so when it is skipped.
+fn cove_check(package: &Value, name: &str) {
+    let Ok(python) = std::env::var("VITRINE_OCDS_CHECK") else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must run libcoveocds: set VITRINE_OCDS_CHECK (deploy/test.sh does)"
+        );
+        eprintln!(
+            "SKIPPED: libcoveocds check of the {name} package (VITRINE_OCDS_CHECK is not set)"
+        );
+        return;
+    };
+    let dir = common::temp_dir("ocds");
+    let path = dir.join(format!("{name}.json"));
+    std::fs::write(&path, serde_json::to_vec_pretty(package).unwrap()).unwrap();
+    let cove = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/ocds/cove.py");
+    let output = std::process::Command::new(python)
+        .arg(cove)
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "libcoveocds failed on {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let errors = report["validation_errors"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        errors.is_empty(),
+        "libcoveocds found {} errors in the {name} package ({}): {}",
+        errors.len(),
+        path.display(),
+        serde_json::to_string_pretty(&errors).unwrap()
+    );
+    // The Bids extension must have loaded, or `bids` went unchecked.
+    assert_eq!(
+        report["extensions"]["invalid_extension"],
+        json!({}),
+        "an extension did not load"
+    );
+    eprintln!(
+        "libcoveocds: the {name} package has 0 errors; additional fields: {}",
+        report["additional_fields"]
+    );
 }
 
 async fn accepted(app: &TestApp, statement: &Value) -> Value {
@@ -612,6 +665,73 @@ async fn a_tender_from_publication_to_payments() {
     let (_, listed) = app.get("/api/v1/tenders?status=complete").await;
     assert_eq!(listed["tenders"][0]["id"], TENDER);
 
+    // Publication in OCDS: a release per entry that changed the tender, each naming its
+    // log entry; the record compiles them; the feed pages through everything.
+    let (code, releases) = app
+        .get(&format!("/api/v1/ocds/tenders/{TENDER}/releases"))
+        .await;
+    assert_eq!(code, 200);
+    let releases = releases["releases"].as_array().unwrap().clone();
+    assert!(releases.len() > 20, "{}", releases.len());
+    for release in &releases {
+        let index = release["logEntry"]["index"].as_u64().unwrap();
+        assert_eq!(release["id"], format!("{TENDER}-{index}"));
+        let (_, entry) = app.get(&format!("/api/v1/entries/{index}")).await;
+        assert_eq!(entry["entry"]["statement"]["subject"], TENDER);
+        assert_eq!(release["date"], entry["entry"]["logged_at"]);
+    }
+    let tags: Vec<&str> = releases
+        .iter()
+        .map(|r| r["tag"][0].as_str().unwrap())
+        .collect();
+    for tag in [
+        "tender",
+        "tenderAmendment",
+        "award",
+        "contract",
+        "implementation",
+    ] {
+        assert!(tags.contains(&tag), "no {tag} release in {tags:?}");
+    }
+    let (_, record) = app
+        .get(&format!("/api/v1/ocds/tenders/{TENDER}/record"))
+        .await;
+    let compiled = &record["records"][0]["compiledRelease"];
+    assert_eq!(compiled["awards"][1]["suppliers"][0]["id"], "sup-c");
+    assert_eq!(compiled["bids"]["details"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        compiled["contracts"][0]["implementation"]["transactions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let (_, first) = app.get("/api/v1/ocds/releases?limit=5").await;
+    assert_eq!(first["releases"].as_array().unwrap().len(), 5);
+    let next = first["links"]["next"].as_str().unwrap();
+    let since = next
+        .split("since=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let (_, page) = app
+        .get(&format!("/api/v1/ocds/releases?since={since}&limit=10000"))
+        .await;
+    assert_eq!(
+        5 + page["releases"].as_array().unwrap().len(),
+        releases.len()
+    );
+    let (code, _) = app.get("/api/v1/ocds/tenders/ocds-nosuch-1/record").await;
+    assert_eq!(code, 404);
+    // The official checker: zero errors.
+    let (_, package) = app
+        .get(&format!("/api/v1/ocds/tenders/{TENDER}/releases"))
+        .await;
+    cove_check(&package, "releases");
+    cove_check(&record, "record");
+
     // The log verifies, and replaying it gives exactly the tables.
     let report = app.verify().await;
     assert!(report.checkpoint.checkpoint.size > 20);
@@ -633,7 +753,7 @@ async fn transitions_due_while_the_server_was_down_happen_at_start() {
     let officer = SigningKey::from_bytes(&[11; 32]);
     app.register("fuzhou-bureau", "buyer", &officer, "procurement_officer")
         .await;
-    let id = "ocds-vtest-restart";
+    let id = "ocds-vtest1-restart";
     accepted(
         &app,
         &signed(

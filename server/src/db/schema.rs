@@ -88,6 +88,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ocds_releases (entry_idx) {
+        entry_idx -> Int8,
+        ocid -> Text,
+        release -> Jsonb,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     log_entries,
     log_tiles,
@@ -97,6 +105,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     participant_keys,
     documents,
     tenders,
+    ocds_releases,
 );
 
 diesel::table! {

@@ -33,7 +33,12 @@ impl Kind for TenderPublished {
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
         only(body, &TENDER_FIELDS)?;
-        identifier(body, "id")?;
+        let id = identifier(body, "id")?;
+        if !ocid(&id) {
+            return Err(format!(
+                "body.id {id:?} must be an OCDS ocid: \"ocds-\", the publisher's six-character prefix, \"-\", then the tender's own id"
+            ));
+        }
         identifier(body, "buyer")?;
         bilingual(body, "title", 300)?;
         if body.get("description").is_some() {
@@ -175,10 +180,25 @@ impl Kind for TenderPublished {
             Status::ActiveTendering
         };
         Ok(change(
+            ctx,
             id,
             TenderChange::Published(Box::new(TenderState { status, ..draft })),
         ))
     }
+}
+
+/// Whether `id` has the shape of an OCDS ocid: `ocds-`, a six-character prefix, `-`, more.
+fn ocid(id: &str) -> bool {
+    let Some(rest) = id.strip_prefix("ocds-") else {
+        return false;
+    };
+    let (prefix, local) = rest.split_at(rest.len().min(6));
+    prefix.len() == 6
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && local.len() > 1
+        && local.starts_with('-')
 }
 
 /// `tender.status_changed`: the platform's scheduler logs a timed transition.
@@ -223,6 +243,7 @@ impl Kind for TenderStatusChanged {
             .ok_or_else(|| Refusal::Invalid("body.to is not a status".into()))?;
         match tender.due_transition(ctx.logged_at) {
             Some((due, reason)) if due == to => Ok(change(
+                ctx,
                 &tender.id,
                 TenderChange::Status {
                     to,
@@ -346,6 +367,7 @@ impl Kind for BidCommitted {
             }
         };
         Ok(change(
+            ctx,
             &tender.id,
             TenderChange::BidCommitted {
                 bid: BidState {
@@ -416,6 +438,7 @@ impl Kind for BidWithdrawn {
             )));
         }
         Ok(change(
+            ctx,
             &tender.id,
             TenderChange::BidWithdrawn {
                 commitment,
@@ -569,6 +592,7 @@ impl Kind for BidRevealed {
             )));
         }
         Ok(change(
+            ctx,
             &tender.id,
             TenderChange::BidRevealed {
                 commitment,
@@ -629,6 +653,7 @@ impl Kind for BidDisqualified {
             )));
         }
         Ok(change(
+            ctx,
             &tender.id,
             TenderChange::BidDisqualified {
                 commitment,
@@ -721,6 +746,7 @@ impl Kind for AwardMade {
         )
         .map_err(|e| Refusal::Invalid(e.to_string()))?;
         Ok(change(
+            ctx,
             &tender.id,
             TenderChange::Awarded(AwardState {
                 id: format!("award-{}", tender.awards.len() + 1),
@@ -740,6 +766,7 @@ impl Kind for AwardMade {
                     .to_owned(),
                 status: "pending".into(),
                 awarded_idx: ctx.index,
+                date: ctx.logged_at.to_string(),
                 standstill_end: standstill_end.to_string(),
             }),
         ))
@@ -824,6 +851,7 @@ impl Kind for ContractSigned {
             )));
         }
         Ok(change(
+            ctx,
             &tender.id,
             TenderChange::Contracted(ContractState {
                 id: format!("contract-{}", tender.contracts.len() + 1),
@@ -834,6 +862,7 @@ impl Kind for ContractSigned {
                     .map_err(Refusal::Invalid)?
                     .to_owned(),
                 signed_idx: ctx.index,
+                date_signed: ctx.logged_at.to_string(),
                 payments: Vec::new(),
             }),
         ))
@@ -898,6 +927,7 @@ impl Kind for PaymentRecorded {
             )));
         }
         Ok(change(
+            ctx,
             &tender.id,
             TenderChange::Paid {
                 contract: id.to_owned(),
@@ -907,6 +937,7 @@ impl Kind for PaymentRecorded {
                         .map_err(Refusal::Invalid)?
                         .to_owned(),
                     recorded_idx: ctx.index,
+                    date: ctx.logged_at.to_string(),
                 },
             },
         ))
@@ -946,6 +977,7 @@ impl Kind for TenderCompleted {
             )));
         }
         Ok(change(
+            ctx,
             &tender.id,
             TenderChange::Completed { index: ctx.index },
         ))
@@ -985,6 +1017,7 @@ impl Kind for TenderCancelled {
             )));
         }
         Ok(change(
+            ctx,
             &tender.id,
             TenderChange::Cancelled {
                 reason: text(statement.body(), "reason")
@@ -1040,6 +1073,7 @@ impl Kind for EnquiryAsked {
             )));
         }
         Ok(change(
+            ctx,
             &tender.id,
             TenderChange::Asked(EnquiryState {
                 id: format!("enquiry-{}", tender.enquiries.len() + 1),
@@ -1100,6 +1134,7 @@ impl Kind for EnquiryAnswered {
             )));
         }
         Ok(change(
+            ctx,
             &tender.id,
             TenderChange::Answered {
                 enquiry: id.to_owned(),
@@ -1192,6 +1227,7 @@ impl Kind for TenderAmended {
             }
         }
         Ok(change(
+            ctx,
             &tender.id,
             TenderChange::Amended {
                 amendment: AmendmentState {
@@ -1200,6 +1236,7 @@ impl Kind for TenderAmended {
                     previous: Value::Object(previous),
                     reason: text(body, "reason").map_err(Refusal::Invalid)?.to_owned(),
                     amended_idx: ctx.index,
+                    date: ctx.logged_at.to_string(),
                 },
                 tender: amended,
             },
@@ -1270,6 +1307,7 @@ impl Kind for ComplaintFiled {
             )));
         }
         Ok(change(
+            ctx,
             &tender.id,
             TenderChange::Complained(ComplaintState {
                 id: format!("complaint-{}", tender.complaints.len() + 1),
@@ -1347,6 +1385,7 @@ impl Kind for ComplaintDecided {
             )));
         }
         Ok(change(
+            ctx,
             &tender.id,
             TenderChange::ComplaintDecided {
                 complaint: id.to_owned(),

@@ -173,6 +173,9 @@ pub struct AwardState {
     pub status: String,
     /// The entry that made it.
     pub awarded_idx: u64,
+    /// When.
+    #[serde(default)]
+    pub date: String,
     /// When the standstill period ends: complaints until then, the contract after.
     pub standstill_end: String,
 }
@@ -192,6 +195,9 @@ pub struct ContractState {
     pub document_sha256: String,
     /// The entry signed by both parties.
     pub signed_idx: u64,
+    /// When.
+    #[serde(default)]
+    pub date_signed: String,
     /// Payments made under it.
     pub payments: Vec<PaymentState>,
 }
@@ -205,6 +211,9 @@ pub struct PaymentState {
     pub reference: String,
     /// The entry that recorded it.
     pub recorded_idx: u64,
+    /// When.
+    #[serde(default)]
+    pub date: String,
 }
 
 /// A tender and everything that happened to it: the aggregate the rules judge.
@@ -273,6 +282,9 @@ pub struct AmendmentState {
     pub reason: String,
     /// The entry.
     pub amended_idx: u64,
+    /// When.
+    #[serde(default)]
+    pub date: String,
 }
 
 /// A complaint against an award, filed by a bidder during the standstill period.
@@ -788,9 +800,11 @@ fn buyer_officer(signers: &[Signer], tender: &TenderState) -> Result<(), Refusal
     }
 }
 
-fn change(tender: &str, change: TenderChange) -> Vec<Effect> {
+fn change(ctx: &Context, tender: &str, change: TenderChange) -> Vec<Effect> {
     vec![Effect::Tender {
         id: tender.to_owned(),
+        index: ctx.index,
+        at: ctx.logged_at,
         change: Box::new(change),
     }]
 }

@@ -1,0 +1,374 @@
+//! Publication in the Open Contracting Data Standard 1.1, with the Bids extension.
+//!
+//! Every log entry that changes a tender gives one release. Its id is
+//! `{ocid}-{entry index}`, its date is the entry's `logged_at`, and it holds what the entry
+//! changed. Objects are keyed by `id`, so OCDS merging of a tender's releases compiles them.
+//! The releases are written by the sequencer with the entry (table `ocds_releases`), so
+//! the replay command checks them like any projection. Each release names its log entry
+//! (`logEntry`: the index and where its receipt is), so a reader can prove it was logged.
+//!
+//! A record's compiled release is made from the tender's current state.
+
+use crate::procurement::{
+    AmendmentState, AwardState, BidState, BidStatus, ContractState, PaymentState, Status,
+    TenderChange, TenderState,
+};
+use serde_json::{Map, Value, json};
+use vitrine_ledger::time::Timestamp;
+
+/// The OCDS version we publish.
+pub const VERSION: &str = "1.1";
+
+/// The extensions our releases use.
+pub const EXTENSIONS: [&str; 1] = [
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json",
+];
+
+/// An amount as an OCDS number (OCDS amounts are JSON numbers).
+fn amount(money: &Value) -> Value {
+    let number = money["amount"]
+        .as_str()
+        .and_then(|a| a.parse::<f64>().ok())
+        .and_then(serde_json::Number::from_f64)
+        .map_or(Value::Null, Value::Number);
+    json!({"amount": number, "currency": money["currency"]})
+}
+
+/// OCDS's tender status (a closed codelist).
+fn tender_status(status: Status) -> &'static str {
+    match status {
+        Status::ActiveEnquiries
+        | Status::ActiveTendering
+        | Status::Opening
+        | Status::Evaluation => "active",
+        Status::Awarded | Status::Contracted | Status::Complete => "complete",
+        Status::Cancelled => "cancelled",
+        Status::Unsuccessful => "unsuccessful",
+    }
+}
+
+fn bid_status(status: BidStatus) -> &'static str {
+    match status {
+        BidStatus::Committed => "pending",
+        BidStatus::Revealed => "valid",
+        BidStatus::Disqualified => "disqualified",
+        // A replaced, withdrawn or lapsed bid no longer stands.
+        BidStatus::Replaced | BidStatus::Withdrawn | BidStatus::Lapsed => "withdrawn",
+    }
+}
+
+fn text_of(bilingual: &Value) -> Option<&str> {
+    bilingual["zh"]
+        .as_str()
+        .or_else(|| bilingual["en"].as_str())
+}
+
+/// The `tender` section from the tender as published (or amended).
+fn tender_section(state: &TenderState) -> Value {
+    let t = &state.tender;
+    let method = match t["procedure"].as_str() {
+        Some("open") => "open",
+        Some("selective") => "selective",
+        Some("single_source") => "direct",
+        _ => "limited",
+    };
+    let mut tender = json!({
+        "id": state.id,
+        "status": tender_status(state.status),
+        "procuringEntity": {"id": state.buyer},
+        "value": amount(&t["value"]),
+        "procurementMethod": method,
+        "procurementMethodDetails": t["procedure"],
+        "mainProcurementCategory": t["category"],
+        "awardCriteria": if t["award_criteria"] == "lowest_price" { "priceOnly" } else { "ratedCriteria" },
+        "submissionMethod": ["electronicSubmission"],
+        "enquiryPeriod": {"endDate": t["enquiry_end"]},
+        "tenderPeriod": {"startDate": t["enquiry_end"], "endDate": t["tender_end"]},
+        "items": t["lots"].as_array().map(|lots| lots.iter().map(|lot| json!({
+            "id": lot["id"],
+            "description": text_of(&lot["title"]),
+        })).collect::<Vec<_>>()),
+        "documents": t["documents"].as_array().map(|docs| docs.iter().map(|d| json!({
+            "id": d["sha256"],
+            "title": d["title"],
+            "documentType": "biddingDocuments",
+            "format": "application/octet-stream",
+        })).collect::<Vec<_>>()),
+        "numberOfTenderers": state.bids.iter().filter(|b| b.revealed.is_some()).count(),
+    });
+    if let Some(title) = text_of(&t["title"]) {
+        tender["title"] = json!(title);
+    }
+    if let Some(description) = text_of(&t["description"]) {
+        tender["description"] = json!(description);
+    }
+    if let Some(why) = t["justification"].as_str() {
+        tender["procurementMethodRationale"] = json!(why);
+    }
+    if !state.amendments.is_empty() {
+        tender["amendments"] = Value::Array(state.amendments.iter().map(amendment).collect());
+    }
+    tender
+}
+
+fn amendment(a: &AmendmentState) -> Value {
+    json!({
+        "id": a.id,
+        "date": a.date,
+        "rationale": a.reason,
+        "description": format!("changed: {}", a.changes.as_object().map(|c| c.keys().cloned().collect::<Vec<_>>().join(", ")).unwrap_or_default()),
+    })
+}
+
+fn bid(b: &BidState) -> Value {
+    let mut bid = json!({
+        "id": b.commitment,
+        "date": b.committed_at,
+        "status": bid_status(b.status),
+    });
+    if let Some(revealed) = &b.revealed {
+        bid["tenderers"] = json!([{"id": revealed.bidder}]);
+        bid["value"] = amount(&revealed.price);
+    }
+    bid
+}
+
+fn bids_section(state: &TenderState, bids: Vec<Value>) -> Value {
+    json!({
+        "statistics": [{"id": "bids", "measure": "bids", "value": state.standing_bids()}],
+        "details": bids,
+    })
+}
+
+fn award(a: &AwardState) -> Value {
+    json!({
+        "id": a.id,
+        "status": a.status,
+        "date": a.date,
+        "value": amount(&a.value),
+        "suppliers": [{"id": a.supplier}],
+        "items": a.lots.iter().map(|l| json!({"id": l})).collect::<Vec<_>>(),
+        "documents": [{
+            "id": a.evaluation_report_sha256,
+            "documentType": "evaluationReports",
+            "title": "Evaluation report (SHA-256)",
+        }],
+        "contractPeriod": {"startDate": a.standstill_end},
+    })
+}
+
+fn contract(state: &TenderState, c: &ContractState) -> Value {
+    json!({
+        "id": c.id,
+        "awardID": c.award,
+        "status": if state.status == Status::Complete { "terminated" } else { "active" },
+        "value": amount(&c.value),
+        "dateSigned": c.date_signed,
+        "documents": [{"id": c.document_sha256, "documentType": "contractSigned", "title": "Signed contract (SHA-256)"}],
+        "implementation": {
+            "transactions": c.payments.iter().enumerate().map(|(i, p)| transaction(state, c, i, p)).collect::<Vec<_>>(),
+        },
+    })
+}
+
+fn transaction(state: &TenderState, c: &ContractState, i: usize, p: &PaymentState) -> Value {
+    json!({
+        "id": format!("{}-payment-{}", c.id, i + 1),
+        // The buyer's own reference (an invoice number): not a URI, so not `source`.
+        "reference": p.reference,
+        "date": p.date,
+        "value": amount(&p.amount),
+        "payer": {"id": state.buyer},
+        "payee": {"id": c.supplier},
+    })
+}
+
+/// The organisations a tender names, with their roles.
+fn parties(state: &TenderState) -> Value {
+    let mut parties: Vec<(String, Vec<&str>)> = vec![(
+        state.buyer.clone(),
+        vec!["buyer", "procuringEntity", "payer"],
+    )];
+    let mut add = |id: &str, role: &'static str| match parties.iter_mut().find(|p| p.0 == id) {
+        Some(p) if !p.1.contains(&role) => p.1.push(role),
+        Some(_) => {}
+        None => parties.push((id.to_owned(), vec![role])),
+    };
+    for b in &state.bids {
+        if let Some(r) = &b.revealed {
+            add(&r.bidder, "tenderer");
+        }
+    }
+    for a in state.awards.iter().filter(|a| a.status != "cancelled") {
+        add(&a.supplier, "supplier");
+    }
+    for c in &state.contracts {
+        add(&c.supplier, "payee");
+    }
+    Value::Array(
+        parties
+            .into_iter()
+            .map(|(id, roles)| json!({"id": id, "roles": roles}))
+            .collect(),
+    )
+}
+
+fn tag(change: &TenderChange) -> &'static str {
+    match change {
+        TenderChange::Published(_) => "tender",
+        TenderChange::Amended { .. } => "tenderAmendment",
+        TenderChange::Cancelled { .. } => "tenderCancellation",
+        TenderChange::Awarded(_) => "award",
+        TenderChange::ComplaintDecided { .. } => "awardUpdate",
+        TenderChange::Contracted(_) => "contract",
+        TenderChange::Paid { .. } => "implementation",
+        TenderChange::Completed { .. } => "contractTermination",
+        _ => "tenderUpdate",
+    }
+}
+
+/// The release of one entry: what `change` did to the tender, which is `after` once it is
+/// applied.
+pub fn release(index: u64, at: Timestamp, change: &TenderChange, after: &TenderState) -> Value {
+    let mut release = json!({
+        "ocid": after.id,
+        "id": format!("{}-{index}", after.id),
+        "date": at.to_string(),
+        "tag": [tag(change)],
+        "initiationType": "tender",
+        "language": "zh",
+        "logEntry": {"index": index, "entry": format!("/api/v1/entries/{index}"), "receipt": format!("/api/v1/entries/{index}/receipt")},
+    });
+    let mut tender = json!({"id": after.id, "status": tender_status(after.status)});
+    let bid_of = |commitment: &str| after.bids.iter().find(|b| b.commitment == commitment);
+    match change {
+        TenderChange::Published(_) | TenderChange::Amended { .. } => {
+            tender = tender_section(after);
+            release["buyer"] = json!({"id": after.buyer});
+            release["parties"] = parties(after);
+        }
+        TenderChange::Status { .. } => {
+            // Bids that were not revealed lapse when the window closes.
+            let lapsed: Vec<Value> = after
+                .bids
+                .iter()
+                .filter(|b| b.status == BidStatus::Lapsed)
+                .map(bid)
+                .collect();
+            if !lapsed.is_empty() {
+                release["bids"] = bids_section(after, lapsed);
+            }
+        }
+        TenderChange::BidCommitted {
+            bid: new, replaces, ..
+        } => {
+            let mut details: Vec<Value> = bid_of(&new.commitment).map(bid).into_iter().collect();
+            details.extend(replaces.as_deref().and_then(bid_of).map(bid));
+            release["bids"] = bids_section(after, details);
+        }
+        TenderChange::BidWithdrawn { commitment, .. }
+        | TenderChange::BidRevealed { commitment, .. }
+        | TenderChange::BidDisqualified { commitment, .. } => {
+            release["bids"] =
+                bids_section(after, bid_of(commitment).map(bid).into_iter().collect());
+            release["parties"] = parties(after);
+        }
+        TenderChange::Awarded(a) => {
+            release["awards"] = json!([award(a)]);
+            release["parties"] = parties(after);
+        }
+        TenderChange::ComplaintDecided { .. } | TenderChange::Cancelled { .. } => {
+            release["awards"] = Value::Array(after.awards.iter().map(award).collect());
+        }
+        TenderChange::Contracted(c) => {
+            release["awards"] = Value::Array(
+                after
+                    .awards
+                    .iter()
+                    .filter(|a| a.id == c.award)
+                    .map(award)
+                    .collect(),
+            );
+            release["contracts"] = json!([contract(after, c)]);
+            release["parties"] = parties(after);
+        }
+        TenderChange::Paid { contract: id, .. } => {
+            release["contracts"] = Value::Array(
+                after
+                    .contracts
+                    .iter()
+                    .filter(|c| &c.id == id)
+                    .map(|c| contract(after, c))
+                    .collect(),
+            );
+        }
+        TenderChange::Completed { .. } => {
+            release["contracts"] =
+                Value::Array(after.contracts.iter().map(|c| contract(after, c)).collect());
+        }
+        TenderChange::Asked(_) | TenderChange::Answered { .. } | TenderChange::Complained(_) => {}
+    }
+    release["tender"] = tender;
+    release
+}
+
+/// The compiled release of a tender: everything, as of now.
+pub fn compiled_release(state: &TenderState, date: &str) -> Value {
+    json!({
+        "ocid": state.id,
+        "id": format!("{}-compiled", state.id),
+        "date": date,
+        "tag": ["compiled"],
+        "initiationType": "tender",
+        "language": "zh",
+        "buyer": {"id": state.buyer},
+        "parties": parties(state),
+        "tender": tender_section(state),
+        "bids": bids_section(state, state.bids.iter().map(bid).collect()),
+        "awards": state.awards.iter().map(award).collect::<Vec<_>>(),
+        "contracts": state.contracts.iter().map(|c| contract(state, c)).collect::<Vec<_>>(),
+    })
+}
+
+fn publisher() -> Value {
+    json!({"name": "Vitrine"})
+}
+
+/// A release package of `releases`.
+pub fn release_package(uri: &str, published: &str, releases: Vec<Value>) -> Value {
+    json!({
+        "uri": uri,
+        "version": VERSION,
+        "publishedDate": published,
+        "publisher": publisher(),
+        "extensions": EXTENSIONS,
+        "releases": releases,
+    })
+}
+
+/// A record package with one record: links to the tender's releases, and its compiled release.
+pub fn record_package(
+    uri: &str,
+    published: &str,
+    state: &TenderState,
+    releases: &[(u64, String, Value)],
+) -> Value {
+    let linked: Vec<Value> = releases
+        .iter()
+        .map(|(index, date, tag)| {
+            json!({"url": format!("{uri}#{}-{index}", state.id), "date": date, "tag": tag})
+        })
+        .collect();
+    let mut record = Map::new();
+    record.insert("ocid".into(), json!(state.id));
+    record.insert("releases".into(), Value::Array(linked));
+    record.insert("compiledRelease".into(), compiled_release(state, published));
+    json!({
+        "uri": uri,
+        "version": VERSION,
+        "publishedDate": published,
+        "publisher": publisher(),
+        "extensions": EXTENSIONS,
+        "records": [record],
+    })
+}
