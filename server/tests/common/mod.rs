@@ -34,24 +34,42 @@ pub fn postgres() -> &'static (String, String) {
             }
         };
         let mut conn = PgConnection::establish(&admin).unwrap();
-        // A fresh template, migrated; databases of earlier runs are dropped.
+        // Each test process has its own template and databases, named after its process id,
+        // so that test runs sharing the cluster (two checkouts, say) leave each other alone.
+        // Those of processes that are gone are dropped.
         let old: Vec<String> = diesel::sql_query(
-            "SELECT datname AS name FROM pg_database WHERE datname LIKE 'vitrine_test_%' OR datname = 'vitrine_template'",
+            "SELECT datname AS name FROM pg_database WHERE datname LIKE 'vitrine_test_%' OR datname LIKE 'vitrine_template%'",
         )
         .load::<Name>(&mut conn)
         .unwrap()
         .into_iter()
         .map(|n| n.name)
+        .filter(|name| owner(name).is_none_or(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists()))
         .collect();
         for name in old {
             diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
                 .execute(&mut conn)
                 .unwrap();
         }
-        diesel::sql_query("CREATE DATABASE vitrine_template").execute(&mut conn).unwrap();
-        vitrine_server::migrate(&pattern.replace("{db}", "vitrine_template")).unwrap();
+        diesel::sql_query(format!("CREATE DATABASE {}", template()))
+            .execute(&mut conn)
+            .unwrap();
+        vitrine_server::migrate(&pattern.replace("{db}", &template())).unwrap();
         (admin, pattern)
     })
+}
+
+/// This process's template database.
+fn template() -> String {
+    format!("vitrine_template_{}", std::process::id())
+}
+
+/// The process id a test database or template is named after.
+fn owner(name: &str) -> Option<u32> {
+    name.strip_prefix("vitrine_template_")
+        .or_else(|| name.strip_prefix("vitrine_test_"))
+        .and_then(|rest| rest.split('_').next())
+        .and_then(|pid| pid.parse().ok())
 }
 
 #[derive(QueryableByName)]
@@ -71,11 +89,15 @@ pub fn fresh_database() -> String {
     let (admin, pattern) = postgres();
     let mut bytes = [0u8; 6];
     getrandom::fill(&mut bytes).unwrap();
-    let name = format!("vitrine_test_{}", vitrine_ledger::hash::hex_encode(&bytes));
+    let name = format!(
+        "vitrine_test_{}_{}",
+        std::process::id(),
+        vitrine_ledger::hash::hex_encode(&bytes)
+    );
     let mut conn = PgConnection::establish(admin).unwrap();
     // Copying a template needs it to have no other connection: retry briefly.
     for attempt in 0.. {
-        match diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE vitrine_template"))
+        match diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {}", template()))
             .execute(&mut conn)
         {
             Ok(_) => break,
