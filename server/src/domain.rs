@@ -319,6 +319,12 @@ pub trait Kind: Send + Sync {
         0
     }
 
+    /// Whether its signer stays anonymous to the public (a one-time key alone): then the
+    /// sender must be an account allowed to bid, which the platform records privately.
+    fn anonymous(&self) -> bool {
+        false
+    }
+
     /// Checks the signers and the rules against the current state, in log order, and
     /// returns the effects.
     fn decide(

@@ -5,6 +5,8 @@
 //! HTTP server; tests start the real application the same way.
 #![deny(missing_docs)]
 
+pub mod account_routes;
+pub mod accounts;
 pub mod batch;
 pub mod config;
 pub mod credit_code;
@@ -171,6 +173,7 @@ impl Application {
             log_key: log_key.verifier(),
             platform_key: platform_key.signing_key().verifying_key().to_bytes(),
             keys: routes::KeyCache::default(),
+            login_limit: accounts::RateLimit::new(10, std::time::Duration::from_secs(60)),
             forwarder: ureq::Agent::config_builder()
                 .http_status_as_error(false)
                 .timeout_global(Some(std::time::Duration::from_secs(30)))

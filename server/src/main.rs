@@ -40,6 +40,23 @@ enum Command {
         #[arg(long)]
         public_key: String,
     },
+    /// Create a user account of a registered organisation (the first platform
+    /// administrator's, say). The password is read from standard input.
+    CreateUser {
+        /// The organisation's id on the log (`platform` for the platform's own users).
+        #[arg(long)]
+        organisation: String,
+        /// The e-mail address, the login.
+        #[arg(long)]
+        email: String,
+        /// platform_admin, organisation_admin, procurement_officer, bidder_representative
+        /// or supervisor.
+        #[arg(long)]
+        role: String,
+        /// A name to show.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -63,6 +80,12 @@ fn main() -> ExitCode {
         Command::Migrate => migrate(&settings),
         Command::Replay => replay(&settings),
         Command::BootstrapAdmin { public_key } => bootstrap_admin(&settings, &public_key),
+        Command::CreateUser {
+            organisation,
+            email,
+            role,
+            name,
+        } => create_user(&settings, &organisation, &email, &role, &name),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -111,6 +134,37 @@ fn migrate(settings: &Settings) -> Result<(), String> {
     for name in applied {
         println!("applied {name}");
     }
+    Ok(())
+}
+
+fn create_user(
+    settings: &Settings,
+    organisation: &str,
+    email: &str,
+    role: &str,
+    name: &str,
+) -> Result<(), String> {
+    use diesel::Connection as _;
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .map_err(|e| format!("reading the password from standard input: {e}"))?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let (url, _cluster) = vitrine_server::database(settings).map_err(|e| e.to_string())?;
+    vitrine_server::migrate(&url).map_err(|e| e.to_string())?;
+    let mut conn = diesel::PgConnection::establish(&url).map_err(|e| e.to_string())?;
+    let id = vitrine_server::accounts::create_user(
+        &mut conn,
+        &vitrine_server::accounts::NewUser {
+            organisation,
+            email,
+            display_name: name,
+            role,
+            password,
+        },
+    )
+    .map_err(|e| e.detail)?;
+    println!("created user {id} ({email}, {role} of {organisation})");
     Ok(())
 }
 

@@ -40,6 +40,8 @@ pub struct AppState {
     pub platform_key: [u8; 32],
     /// Decoded signer keys.
     pub keys: KeyCache,
+    /// Login attempts per address.
+    pub login_limit: crate::accounts::RateLimit,
     /// Forwards appends to the process that sequences, when it is another one.
     pub forwarder: ureq::Agent,
 }
@@ -77,7 +79,7 @@ pub const FORWARDED_HEADER: &str = "x-vitrine-forwarded";
 /// The route table.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::scope("/api/v1")
+        crate::account_routes::configure(web::scope("/api/v1"))
             .route("/statements", web::post().to(post_statement))
             .route("/entries/{index}", web::get().to(get_entry))
             .route("/entries/{index}/receipt", web::get().to(get_receipt))
@@ -193,16 +195,45 @@ async fn post_statement(
     })?;
     kind.check_body(statement.body())
         .map_err(|m| AppError::invalid("invalid-body", "The statement's body is invalid", m))?;
+    // A statement signed only by a one-time key: the sender must be an account allowed to
+    // bid. The log does not say who; the platform records it privately.
+    let author = if kind.anonymous() {
+        let credentials = crate::accounts::Credentials::of(&request);
+        Some(
+            blocking(&state.pool, move |conn| {
+                let caller = crate::accounts::require(conn, &credentials)?;
+                caller.check_csrf(&credentials)?;
+                let kind: String = schema::organisations::table
+                    .find(&caller.organisation)
+                    .select(schema::organisations::kind)
+                    .first(conn)?;
+                if kind != "supplier"
+                    || !matches!(
+                        caller.role.as_str(),
+                        "bidder_representative" | "organisation_admin"
+                    )
+                {
+                    return Err(AppError::forbidden(
+                        "sealed bids and anonymous questions are sent by a supplier's bidder representative",
+                    ));
+                }
+                Ok((caller.organisation, caller.user_id))
+            })
+            .await?,
+        )
+    } else {
+        None
+    };
     if !state.sequencer.status.ready.load(Ordering::SeqCst) {
         if request.headers().contains_key(FORWARDED_HEADER) {
             return Err(AppError::unavailable(
                 "this process is not the sequencer (any more); try again",
             ));
         }
-        return forward(&state, body).await;
+        return forward(&state, &request, body).await;
     }
     let hash = statement_hash(&signed);
-    let (sequenced, appended) = state.sequencer.submit(signed, hash).await?;
+    let (sequenced, appended) = state.sequencer.submit(signed, hash, author).await?;
     let status = if appended {
         StatusCode::CREATED
     } else {
@@ -212,24 +243,42 @@ async fn post_statement(
 }
 
 /// Sends a checked statement to the process that sequences, and answers what it answers.
-async fn forward(state: &web::Data<AppState>, body: Vec<u8>) -> AppResult<HttpResponse> {
+async fn forward(
+    state: &web::Data<AppState>,
+    request: &actix_web::HttpRequest,
+    body: Vec<u8>,
+) -> AppResult<HttpResponse> {
     let agent = state.forwarder.clone();
+    // The sender's credentials go along: the sequencing process checks them again.
+    let credentials: Vec<(&'static str, String)> =
+        ["authorization", "cookie", crate::accounts::CSRF_HEADER]
+            .into_iter()
+            .filter_map(|name| {
+                request
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| (name, v.to_owned()))
+            })
+            .collect();
     let (status, content_type, answer) = blocking(&state.pool, move |conn| {
         let url: String = schema::sequencer_lease::table
             .select(schema::sequencer_lease::url)
             .first(conn)
             .optional()?
             .ok_or_else(|| AppError::unavailable("no process sequences the log yet; try again"))?;
-        let mut response = agent
+        let mut forwarded = agent
             .post(format!("{url}/api/v1/statements"))
             .header("content-type", "application/json")
-            .header(FORWARDED_HEADER, "1")
-            .send(&body[..])
-            .map_err(|e| {
-                AppError::unavailable(format!(
-                    "the sequencing process did not answer ({e}); try again"
-                ))
-            })?;
+            .header(FORWARDED_HEADER, "1");
+        for (name, value) in &credentials {
+            forwarded = forwarded.header(*name, value);
+        }
+        let mut response = forwarded.send(&body[..]).map_err(|e| {
+            AppError::unavailable(format!(
+                "the sequencing process did not answer ({e}); try again"
+            ))
+        })?;
         let status = response.status().as_u16();
         let content_type = response
             .headers()
@@ -251,7 +300,8 @@ async fn forward(state: &web::Data<AppState>, body: Vec<u8>) -> AppResult<HttpRe
         .body(answer))
 }
 
-async fn blocking<T: Send + 'static>(
+/// Runs `work` with a pooled connection on a blocking thread.
+pub async fn blocking<T: Send + 'static>(
     pool: &DbPool,
     work: impl FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
 ) -> AppResult<T> {

@@ -96,7 +96,7 @@ pub async fn pass(
         let mut signed = SignedStatement::new(statement);
         signed.sign(platform);
         let hash = crate::routes::statement_hash(&signed);
-        match sequencer.submit(signed, hash).await {
+        match sequencer.submit(signed, hash, None).await {
             Ok(_) => logged += 1,
             // Another pass (or process) logged it first, or the clock moved: next time.
             Err(e) => tracing::debug!(tender = %row.id, error = ?e, "transition not logged"),

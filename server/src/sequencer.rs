@@ -50,6 +50,8 @@ pub struct Submission {
     pub statement_hash: [u8; 32],
     /// Where the receipt goes: `(receipt, newly appended)`.
     pub reply: oneshot::Sender<Result<(Sequenced, bool), AppError>>,
+    /// Who sent an anonymous statement (organisation, user), for the private record.
+    pub author: Option<(String, i64)>,
 }
 
 /// What the sequencer answers for a logged statement: the parts of its receipt. The
@@ -104,6 +106,7 @@ impl SequencerHandle {
         &self,
         signed: SignedStatement,
         statement_hash: [u8; 32],
+        author: Option<(String, i64)>,
     ) -> Result<(Sequenced, bool), AppError> {
         let (reply, receipt) = oneshot::channel();
         self.sender
@@ -111,6 +114,7 @@ impl SequencerHandle {
                 signed,
                 statement_hash,
                 reply,
+                author,
             })
             .await
             .map_err(|_| AppError::unavailable("the sequencer is shutting down"))?;
@@ -226,6 +230,8 @@ struct Decided {
     effects: Vec<(u64, Effect)>,
     /// What it derived: tenders' final states, OCDS releases.
     derived: crate::batch::Derived,
+    /// The private authors of its anonymous statements: (index, organisation, user).
+    authors: Vec<(i64, String, i64)>,
     /// What it appended, if anything.
     published: Option<Published>,
     started: Instant,
@@ -418,6 +424,7 @@ impl<'c> Sequencer<'c> {
             signed,
             statement_hash,
             reply,
+            author: None,
         }]);
         let committed = decided.is_some_and(|decided| self.writer.commit(decided));
         if committed && self.planner.builder.size() == 1 {
@@ -587,6 +594,7 @@ impl Planner<'_> {
         let mut rows = Vec::new();
         let mut effects: Vec<(u64, Effect)> = Vec::new();
         let mut in_batch: HashMap<[u8; 32], u64> = HashMap::new();
+        let mut authors: Vec<(i64, String, i64)> = Vec::new();
         for submission in &batch {
             let statement = submission.signed.statement();
             if let Some(index) = existing.get(submission.statement_hash.as_slice()) {
@@ -689,6 +697,9 @@ impl Planner<'_> {
                 effects.push((index, effect));
             }
             in_batch.insert(submission.statement_hash, index);
+            if let Some((organisation, user)) = &submission.author {
+                authors.push((index as i64, organisation.clone(), *user));
+            }
             rows.push(NewEntry {
                 idx: index as i64,
                 leaf_hash: leaf.0.to_vec(),
@@ -729,6 +740,7 @@ impl Planner<'_> {
             rows,
             effects,
             derived,
+            authors,
             published,
             started,
         })
@@ -744,6 +756,7 @@ impl Writer<'_> {
             rows,
             effects,
             derived,
+            authors,
             published,
             started,
         } = decided;
@@ -756,6 +769,15 @@ impl Writer<'_> {
         {
             let committed = self.conn.transaction(|conn| {
                 crate::batch::project(conn, &effects, &derived)?;
+                for (index, organisation, user) in &authors {
+                    diesel::insert_into(schema::private_authors::table)
+                        .values((
+                            schema::private_authors::entry_idx.eq(index),
+                            schema::private_authors::organisation_id.eq(organisation),
+                            schema::private_authors::user_id.eq(user),
+                        ))
+                        .execute(conn)?;
+                }
                 insert_log_rows(conn, &rows, &tiles, &checkpoint, &note)
             });
             if let Err(e) = committed {
@@ -766,6 +788,7 @@ impl Writer<'_> {
                     rows: Vec::new(),
                     effects: Vec::new(),
                     derived: Default::default(),
+                    authors: Vec::new(),
                     published: None,
                     started,
                 });

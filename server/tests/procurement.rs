@@ -206,6 +206,44 @@ fn cove_check(package: &Value, name: &str) {
     );
 }
 
+/// Like `refused`, with extra request headers (credentials).
+async fn refused_raw(
+    app: &TestApp,
+    statement: &Value,
+    headers: &[(&str, &str)],
+    code: u16,
+    detail: &str,
+) {
+    let before = app.snapshot().await;
+    let (status, body) = app
+        .request(
+            "POST",
+            "/api/v1/statements",
+            statement.to_string().into_bytes(),
+            headers,
+        )
+        .await;
+    assert_eq!(status, code, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap_or_default().contains(detail),
+        "expected {detail:?} in {body}"
+    );
+    assert_eq!(app.snapshot().await, before, "a refusal changed the tables");
+}
+
+/// Refused when sent with the API token `token`.
+async fn refused_as(app: &TestApp, token: &str, statement: &Value, code: u16, detail: &str) {
+    let auth = format!("Bearer {token}");
+    refused_raw(app, statement, &[("authorization", &auth)], code, detail).await;
+}
+
+/// Accepted when sent with the API token `token`.
+async fn accepted_as(app: &TestApp, token: &str, statement: &Value) -> Value {
+    let (status, body) = app.post_as(statement, token).await;
+    assert_eq!(status, 201, "{body}");
+    body
+}
+
 async fn accepted(app: &TestApp, statement: &Value) -> Value {
     let (status, body) = app.post(statement).await;
     assert_eq!(status, 201, "{body}");
@@ -232,6 +270,7 @@ async fn a_tender_from_publication_to_payments() {
         Bidder::new("sup-c", 23),
         Bidder::new("sup-d", 24),
     ];
+    let mut tokens = Vec::new();
     for bidder in &bidders {
         app.register(
             &bidder.organisation,
@@ -240,10 +279,18 @@ async fn a_tender_from_publication_to_payments() {
             "bidder_representative",
         )
         .await;
+        tokens.push(
+            app.api_token(
+                &bidder.organisation,
+                &format!("rep@{}.example", bidder.organisation),
+                "bidder_representative",
+            )
+            .await,
+        );
     }
 
     // Publication: only an officer of the buyer the tender names.
-    let body = tender_body(TENDER, "fuzhou-bureau", 3000, 7000, 11000);
+    let body = tender_body(TENDER, "fuzhou-bureau", 3000, 9000, 13000);
     refused(
         &app,
         &signed("tender.published", TENDER, body.clone(), &[&other_officer]),
@@ -292,8 +339,9 @@ async fn a_tender_from_publication_to_payments() {
     assert_eq!(status(&app, TENDER).await, "active.enquiries");
 
     // Questions: anonymous (one-time keys) during the enquiry period; answered publicly.
-    refused(
+    refused_as(
         &app,
+        &tokens[1],
         &signed(
             "enquiry.asked",
             TENDER,
@@ -305,8 +353,9 @@ async fn a_tender_from_publication_to_payments() {
     )
     .await;
     let asker = SigningKey::from_bytes(&[66; 32]);
-    accepted(
+    accepted_as(
         &app,
+        &tokens[1],
         &signed(
             "enquiry.asked",
             TENDER,
@@ -337,16 +386,18 @@ async fn a_tender_from_publication_to_payments() {
 
     // No bids during the enquiry period.
     let (bid, salt, commitment) = bidders[0].seal("980000.00", 1);
-    refused(
+    refused_as(
         &app,
+        &tokens[0],
         &bidders[0].commit_statement(&commitment, None),
         409,
         "accepts bids from",
     )
     .await;
     wait_status(&app, TENDER, "active.tendering").await;
-    refused(
+    refused_as(
         &app,
+        &tokens[1],
         &signed(
             "enquiry.asked",
             TENDER,
@@ -392,9 +443,47 @@ async fn a_tender_from_publication_to_payments() {
     )
     .await;
 
-    // Sealed bids, each by a one-time key; never by a registered key.
-    refused(
+    // Only a supplier's account sends a sealed bid; a stolen session cookie without its
+    // CSRF token cannot.
+    let (_, _, spare) = bidders[0].seal("970000.00", 50);
+    let spare_commit = bidders[0].commit_statement(&spare, None);
+    refused_raw(&app, &spare_commit, &[], 401, "log in").await;
+    app.user(
+        "fuzhou-bureau",
+        "officer@fuzhou.example",
+        "procurement_officer",
+    )
+    .await;
+    let (officer_session, officer_csrf) = app
+        .log_in("officer@fuzhou.example", common::app::PASSWORD, None)
+        .await;
+    refused_raw(
         &app,
+        &spare_commit,
+        &[
+            ("cookie", &officer_session),
+            ("x-csrf-token", &officer_csrf),
+        ],
+        403,
+        "bidder representative",
+    )
+    .await;
+    let (stolen, _) = app
+        .log_in("rep@sup-a.example", common::app::PASSWORD, None)
+        .await;
+    refused_raw(
+        &app,
+        &spare_commit,
+        &[("cookie", &stolen)],
+        403,
+        "CSRF token",
+    )
+    .await;
+
+    // Sealed bids, each by a one-time key; never by a registered key.
+    refused_as(
+        &app,
+        &tokens[0],
         &signed(
             "bid.committed",
             TENDER,
@@ -405,26 +494,43 @@ async fn a_tender_from_publication_to_payments() {
         "one-time key",
     )
     .await;
-    accepted(&app, &bidders[0].commit_statement(&commitment, None)).await;
+    accepted_as(
+        &app,
+        &tokens[0],
+        &bidders[0].commit_statement(&commitment, None),
+    )
+    .await;
     bidders[0].bid = Some((bid, salt, commitment));
     for (i, price) in [(1usize, "1150000.00"), (3, "900000.00")] {
         let sealed = bidders[i].seal(price, i as u8 + 1);
-        accepted(&app, &bidders[i].commit_statement(&sealed.2, None)).await;
+        accepted_as(
+            &app,
+            &tokens[i],
+            &bidders[i].commit_statement(&sealed.2, None),
+        )
+        .await;
         bidders[i].bid = Some(sealed);
     }
     // C commits, then replaces its bid with a better one.
     let first = bidders[2].seal("1190000.00", 30);
-    accepted(&app, &bidders[2].commit_statement(&first.2, None)).await;
-    let second = bidders[2].seal("1020000.00", 31);
-    refused(
+    accepted_as(
         &app,
+        &tokens[2],
+        &bidders[2].commit_statement(&first.2, None),
+    )
+    .await;
+    let second = bidders[2].seal("1020000.00", 31);
+    refused_as(
+        &app,
+        &tokens[1],
         &bidders[1].commit_statement(&second.2, Some(&first.2)),
         403,
         "only the key that committed",
     )
     .await;
-    accepted(
+    accepted_as(
         &app,
+        &tokens[2],
         &bidders[2].commit_statement(&second.2, Some(&first.2)),
     )
     .await;
@@ -434,6 +540,24 @@ async fn a_tender_from_publication_to_payments() {
     let (_, public) = app.get(&format!("/api/v1/tenders/{TENDER}")).await;
     assert_eq!(public["number_of_bids"], 4);
     assert_eq!(public["bids"], Value::Null);
+    // A bidder sees its own sealed bids, and no one else's.
+    let auth = format!("Bearer {}", tokens[0]);
+    let (_, mine) = app
+        .request(
+            "GET",
+            "/api/v1/me/statements",
+            Vec::new(),
+            &[("authorization", &auth)],
+        )
+        .await;
+    let mine: Vec<&Value> = mine["statements"].as_array().unwrap().iter().collect();
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!(
+        mine[0]["body"]["commitment"].as_str(),
+        Some(bidders[0].bid.as_ref().unwrap().2.as_str())
+    );
+    let (code, _) = app.get("/api/v1/me/statements").await;
+    assert_eq!(code, 401);
     let (bid, salt, commitment) = bidders[0].bid.clone().unwrap();
     refused(
         &app,
@@ -449,8 +573,9 @@ async fn a_tender_from_publication_to_payments() {
     let (_, _, late_commitment) = late.seal("1.00", 99);
     let mut late_key = late;
     late_key.one_time = SigningKey::from_bytes(&[77; 32]);
-    refused(
+    refused_as(
         &app,
+        &tokens[0],
         &late_key.commit_statement(&late_commitment, None),
         409,
         "deadline of tender",

@@ -96,6 +96,56 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> Int8,
+        organisation_id -> Text,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        totp_secret -> Nullable<Bytea>,
+        totp_enabled -> Bool,
+        totp_last_step -> Nullable<Int8>,
+        failed_logins -> Int4,
+        locked_until -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Bytea,
+        user_id -> Int8,
+        csrf_token -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Int8,
+        user_id -> Int8,
+        token_hash -> Bytea,
+        name -> Text,
+        created_at -> Timestamptz,
+        last_used -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    private_authors (entry_idx) {
+        entry_idx -> Int8,
+        organisation_id -> Text,
+        user_id -> Int8,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(api_tokens -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     log_entries,
     log_tiles,
@@ -106,6 +156,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     documents,
     tenders,
     ocds_releases,
+    users,
+    sessions,
+    api_tokens,
+    private_authors,
 );
 
 diesel::table! {

@@ -292,6 +292,10 @@ impl Kind for BidCommitted {
         1
     }
 
+    fn anonymous(&self) -> bool {
+        true
+    }
+
     fn decide(
         &self,
         statement: &Statement,
@@ -405,6 +409,10 @@ impl Kind for BidWithdrawn {
 
     fn one_time_keys(&self) -> usize {
         1
+    }
+
+    fn anonymous(&self) -> bool {
+        true
     }
 
     fn decide(
@@ -1048,6 +1056,10 @@ impl Kind for EnquiryAsked {
 
     fn one_time_keys(&self) -> usize {
         1
+    }
+
+    fn anonymous(&self) -> bool {
+        true
     }
 
     fn decide(

@@ -10,6 +10,9 @@ use vitrine_ledger::note::NoteVerifier;
 use vitrine_server::Application;
 use vitrine_server::config::Settings;
 
+/// The password of the users tests create.
+pub const PASSWORD: &str = "correct horse battery staple";
+
 /// The real application on port 0 with a fresh database, and an administrator key.
 pub struct TestApp {
     pub base: String,
@@ -116,14 +119,62 @@ impl TestApp {
     }
 
     pub async fn post_raw(&self, body: Vec<u8>) -> (u16, Value) {
+        self.request("POST", "/api/v1/statements", body, &[]).await
+    }
+
+    /// Posts a statement with an API token.
+    pub async fn post_as(&self, body: &Value, token: &str) -> (u16, Value) {
+        let auth = format!("Bearer {token}");
+        self.request(
+            "POST",
+            "/api/v1/statements",
+            body.to_string().into_bytes(),
+            &[("authorization", &auth)],
+        )
+        .await
+    }
+
+    /// Any request with extra headers; problems are checked to be RFC 9457 documents.
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let (status, _, body) = self.request_full(method, path, body, headers).await;
+        (status, body)
+    }
+
+    /// The same, with the response's headers.
+    pub async fn request_full(
+        &self,
+        method: &str,
+        path: &str,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> (u16, Vec<(String, String)>, Value) {
         let client = self.client.clone();
-        let url = format!("{}/api/v1/statements", self.base);
+        let url = format!("{}{path}", self.base);
+        let method = method.to_owned();
+        let headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect();
         tokio::task::spawn_blocking(move || {
-            let mut response = client
-                .post(&url)
-                .header("content-type", "application/json")
-                .send(&body[..])
-                .unwrap();
+            let mut builder = ureq::http::Request::builder()
+                .method(method.as_str())
+                .uri(&url)
+                .header("content-type", "application/json");
+            for (name, value) in &headers {
+                builder = builder.header(name.as_str(), value.as_str());
+            }
+            let mut response = client.run(builder.body(body).unwrap()).unwrap();
+            let response_headers: Vec<(String, String)> = response
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_owned()))
+                .collect();
             let status = response.status().as_u16();
             let content_type = response
                 .headers()
@@ -131,8 +182,12 @@ impl TestApp {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default()
                 .to_owned();
-            let body: Value =
-                serde_json::from_slice(&response.body_mut().read_to_vec().unwrap()).unwrap();
+            let bytes = response.body_mut().read_to_vec().unwrap();
+            let body: Value = if bytes.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_slice(&bytes).unwrap()
+            };
             if status >= 400 {
                 assert_eq!(content_type, "application/problem+json", "{body}");
                 assert_eq!(body["status"], json!(status));
@@ -141,10 +196,81 @@ impl TestApp {
                     "{body}"
                 );
             }
-            (status, body)
+            (status, response_headers, body)
         })
         .await
         .unwrap()
+    }
+
+    /// Creates a user of `organisation` straight in the database (as `vitrine-server
+    /// create-user` does), logs in over HTTP and makes an API token; returns the token.
+    pub async fn api_token(&self, organisation: &str, email: &str, role: &str) -> String {
+        self.user(organisation, email, role).await;
+        let (session, csrf) = self.log_in(email, PASSWORD, None).await;
+        let (status, body) = self
+            .request(
+                "POST",
+                "/api/v1/me/tokens",
+                br#"{"name": "tests"}"#.to_vec(),
+                &[("cookie", &session), ("x-csrf-token", &csrf)],
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a user with the password [`PASSWORD`]; returns its id.
+    pub async fn user(&self, organisation: &str, email: &str, role: &str) -> i64 {
+        let (url, organisation, email, role) = (
+            self.database_url.clone(),
+            organisation.to_owned(),
+            email.to_owned(),
+            role.to_owned(),
+        );
+        tokio::task::spawn_blocking(move || {
+            let mut conn = PgConnection::establish(&url).unwrap();
+            vitrine_server::accounts::create_user(
+                &mut conn,
+                &vitrine_server::accounts::NewUser {
+                    organisation: &organisation,
+                    email: &email,
+                    display_name: "测试用户",
+                    role: &role,
+                    password: PASSWORD,
+                },
+            )
+            .unwrap()
+        })
+        .await
+        .unwrap()
+    }
+
+    /// Logs in; returns the `cookie` header value and the CSRF token.
+    pub async fn log_in(
+        &self,
+        email: &str,
+        password: &str,
+        totp: Option<&str>,
+    ) -> (String, String) {
+        let mut form = json!({"email": email, "password": password});
+        if let Some(code) = totp {
+            form["totp"] = json!(code);
+        }
+        let (status, headers, body) = self
+            .request_full(
+                "POST",
+                "/api/v1/session",
+                form.to_string().into_bytes(),
+                &[],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let cookie = headers
+            .iter()
+            .find(|(n, _)| n == "set-cookie")
+            .map(|(_, v)| v.split(';').next().unwrap().to_owned())
+            .unwrap();
+        (cookie, body["csrf_token"].as_str().unwrap().to_owned())
     }
 
     /// Registers an organisation and a key in it, signed by the administrator.
@@ -201,6 +327,8 @@ impl TestApp {
                 "participant_keys",
                 "documents",
                 "tenders",
+                "ocds_releases",
+                "private_authors",
             ]
             .iter()
             .map(|table| {

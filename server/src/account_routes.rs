@@ -1,0 +1,372 @@
+//! The account routes: log in and out, who am I, API tokens, the TOTP second factor, and
+//! creating users. Every change made with a session cookie needs its CSRF token.
+
+use crate::accounts::{self, Caller, NewUser, SESSION_COOKIE};
+use crate::db::schema::{api_tokens, users};
+use crate::error::{AppError, AppResult};
+use crate::routes::{AppState, blocking};
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::json;
+
+/// Adds the account routes to the `/api/v1` scope.
+pub fn configure(scope: actix_web::Scope) -> actix_web::Scope {
+    scope
+        .route("/session", web::post().to(log_in))
+        .route("/session", web::delete().to(log_out))
+        .route("/me", web::get().to(me))
+        .route("/me/tokens", web::post().to(create_token))
+        .route("/me/tokens", web::get().to(list_tokens))
+        .route("/me/tokens/{id}", web::delete().to(revoke_token))
+        .route("/me/totp", web::post().to(start_totp))
+        .route("/me/totp/confirm", web::post().to(confirm_totp))
+        .route("/me/statements", web::get().to(my_statements))
+        .route("/users", web::post().to(create_user))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> AppResult<T> {
+    serde_json::from_slice(body).map_err(|e| AppError::bad_request("invalid-json", e.to_string()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogIn {
+    email: String,
+    password: String,
+    totp: Option<String>,
+}
+
+async fn log_in(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    state
+        .login_limit
+        .check(request.peer_addr().map(|a| a.ip()))?;
+    let form: LogIn = parse(&body)?;
+    let secure = request.connection_info().scheme() == "https";
+    let (login, caller) = blocking(&state.pool, move |conn| {
+        let login = accounts::login(conn, &form.email, &form.password, form.totp.as_deref())?;
+        let caller = user(conn, login.user_id)?;
+        Ok((login, caller))
+    })
+    .await?;
+    let cookie = Cookie::build(SESSION_COOKIE, login.token)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .max_age(actix_web::cookie::time::Duration::hours(
+            accounts::SESSION_HOURS,
+        ))
+        .finish();
+    Ok(HttpResponse::Ok().cookie(cookie).json(json!({
+        "user": caller,
+        "csrf_token": login.csrf,
+        "totp_required": accounts::needs_totp(caller["role"].as_str().unwrap_or_default()) && caller["totp_enabled"] != true,
+    })))
+}
+
+fn user(conn: &mut PgConnection, id: i64) -> AppResult<serde_json::Value> {
+    let (email, name, organisation, role, totp): (String, String, String, String, bool) =
+        users::table
+            .find(id)
+            .select((
+                users::email,
+                users::display_name,
+                users::organisation_id,
+                users::role,
+                users::totp_enabled,
+            ))
+            .first(conn)?;
+    Ok(json!({
+        "id": id,
+        "email": email,
+        "display_name": name,
+        "organisation": organisation,
+        "role": role,
+        "totp_enabled": totp,
+    }))
+}
+
+/// Runs `work` for an authenticated caller; changes need the CSRF token of a session.
+async fn as_caller<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    request: &HttpRequest,
+    change: bool,
+    work: impl FnOnce(&mut PgConnection, Caller) -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    let credentials = accounts::Credentials::of(request);
+    blocking(&state.pool, move |conn| {
+        let caller = accounts::require(conn, &credentials)?;
+        if change {
+            caller.check_csrf(&credentials)?;
+        }
+        work(conn, caller)
+    })
+    .await
+}
+
+async fn log_out(state: web::Data<AppState>, request: HttpRequest) -> AppResult<HttpResponse> {
+    let token = request
+        .cookie(SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+        .ok_or_else(|| accounts::unauthorized("there is no session to end"))?;
+    as_caller(&state, &request, true, move |conn, _| {
+        accounts::logout(conn, &token)
+    })
+    .await?;
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    gone.make_removal();
+    Ok(HttpResponse::NoContent().cookie(gone).finish())
+}
+
+async fn me(state: web::Data<AppState>, request: HttpRequest) -> AppResult<HttpResponse> {
+    let me = as_caller(&state, &request, false, |conn, caller| {
+        user(conn, caller.user_id)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(me))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenName {
+    name: String,
+}
+
+async fn create_token(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let form: TokenName = parse(&body)?;
+    if form.name.trim().is_empty() || form.name.chars().count() > 100 {
+        return Err(AppError::invalid(
+            "invalid-token",
+            "Invalid token",
+            "name must be 1 to 100 characters",
+        ));
+    }
+    let (id, token) = as_caller(&state, &request, true, move |conn, caller| {
+        caller.check_totp()?;
+        accounts::create_token(conn, caller.user_id, form.name.trim())
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(json!({
+        "id": id,
+        "token": token,
+        "note": "the token is shown once; send it as Authorization: Bearer <token>",
+    })))
+}
+
+async fn list_tokens(state: web::Data<AppState>, request: HttpRequest) -> AppResult<HttpResponse> {
+    type Row = (
+        i64,
+        String,
+        chrono::DateTime<chrono::Utc>,
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    );
+    let rows: Vec<Row> = as_caller(&state, &request, false, |conn, caller| {
+        Ok(api_tokens::table
+            .filter(api_tokens::user_id.eq(caller.user_id))
+            .order(api_tokens::id)
+            .select((
+                api_tokens::id,
+                api_tokens::name,
+                api_tokens::created_at,
+                api_tokens::last_used,
+                api_tokens::revoked_at,
+            ))
+            .load(conn)?)
+    })
+    .await?;
+    let tokens: Vec<_> = rows
+        .into_iter()
+        .map(|(id, name, created, used, revoked)| {
+            json!({
+                "id": id,
+                "name": name,
+                "created_at": created.to_rfc3339(),
+                "last_used": used.map(|t| t.to_rfc3339()),
+                "revoked_at": revoked.map(|t| t.to_rfc3339()),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"tokens": tokens})))
+}
+
+async fn revoke_token(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    as_caller(&state, &request, true, move |conn, caller| {
+        let n = diesel::update(
+            api_tokens::table
+                .filter(api_tokens::id.eq(id))
+                .filter(api_tokens::user_id.eq(caller.user_id))
+                .filter(api_tokens::revoked_at.is_null()),
+        )
+        .set(api_tokens::revoked_at.eq(diesel::dsl::now))
+        .execute(conn)?;
+        if n == 0 {
+            return Err(AppError::not_found(format!(
+                "you have no active token {id}"
+            )));
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Starts TOTP enrolment: a new secret, for the authenticator app. The factor is on only
+/// once a code confirms it.
+async fn start_totp(state: web::Data<AppState>, request: HttpRequest) -> AppResult<HttpResponse> {
+    let (secret, email) = as_caller(&state, &request, true, |conn, caller| {
+        if caller.totp_enabled {
+            return Err(AppError::conflict("a second factor is already set up"));
+        }
+        let mut secret = [0u8; 20];
+        getrandom::fill(&mut secret).map_err(AppError::internal)?;
+        diesel::update(users::table.find(caller.user_id))
+            .set(users::totp_secret.eq(secret.to_vec()))
+            .execute(conn)?;
+        Ok((secret, caller.email))
+    })
+    .await?;
+    let encoded = accounts::base32(&secret);
+    Ok(HttpResponse::Created().json(json!({
+        "secret": encoded,
+        "otpauth_uri": format!("otpauth://totp/Vitrine:{email}?secret={encoded}&issuer=Vitrine&algorithm=SHA1&digits=6&period=30"),
+        "next": "POST /api/v1/me/totp/confirm with {\"code\": \"123456\"} from the app",
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Code {
+    code: String,
+}
+
+async fn confirm_totp(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let form: Code = parse(&body)?;
+    as_caller(&state, &request, true, move |conn, caller| {
+        let secret: Option<Vec<u8>> = users::table
+            .find(caller.user_id)
+            .select(users::totp_secret)
+            .first(conn)?;
+        let secret = secret.ok_or_else(|| AppError::conflict("start with POST /api/v1/me/totp"))?;
+        let step = accounts::totp_match(&secret, &form.code, chrono::Utc::now().timestamp())
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "totp-mismatch",
+                    "The code does not match",
+                    "check the device's clock and send the current code",
+                )
+            })?;
+        diesel::update(users::table.find(caller.user_id))
+            .set((
+                users::totp_enabled.eq(true),
+                users::totp_last_step.eq(step as i64),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The anonymous statements (sealed bids, withdrawals, questions) the caller's
+/// organisation sent: the platform's private record, shown to their senders only.
+async fn my_statements(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> AppResult<HttpResponse> {
+    use crate::db::schema::{log_entries, private_authors};
+    let rows: Vec<(i64, String, String, Vec<u8>)> =
+        as_caller(&state, &request, false, |conn, caller| {
+            Ok(private_authors::table
+                .inner_join(log_entries::table.on(log_entries::idx.eq(private_authors::entry_idx)))
+                .filter(private_authors::organisation_id.eq(&caller.organisation))
+                .order(private_authors::entry_idx)
+                .select((
+                    log_entries::idx,
+                    log_entries::kind,
+                    log_entries::subject,
+                    log_entries::entry,
+                ))
+                .load(conn)?)
+        })
+        .await?;
+    let statements: Vec<_> = rows
+        .into_iter()
+        .map(|(index, kind, subject, entry)| {
+            let body = vitrine_ledger::statement::Entry::parse(&entry)
+                .map(|e| e.signed().statement().body().clone())
+                .unwrap_or_default();
+            json!({"index": index, "kind": kind, "tender": subject, "body": body})
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"statements": statements})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateUser {
+    organisation: String,
+    email: String,
+    display_name: String,
+    role: String,
+    password: String,
+}
+
+/// A platform administrator creates users of any organisation; an organisation's
+/// administrator, of their own.
+async fn create_user(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let form: CreateUser = parse(&body)?;
+    let id = as_caller(&state, &request, true, move |conn, caller| {
+        caller.check_totp()?;
+        let allowed = caller.role == "platform_admin"
+            || (caller.role == "organisation_admin" && caller.organisation == form.organisation);
+        if !allowed {
+            return Err(AppError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Not allowed",
+                format!(
+                    "users of {} are created by its administrator or a platform administrator",
+                    form.organisation
+                ),
+            ));
+        }
+        accounts::create_user(
+            conn,
+            &NewUser {
+                organisation: &form.organisation,
+                email: &form.email,
+                display_name: &form.display_name,
+                role: &form.role,
+                password: &form.password,
+            },
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(json!({"id": id})))
+}

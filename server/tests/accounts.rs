@@ -1,0 +1,392 @@
+//! Accounts over HTTP against a real PostgreSQL: logging in and out, session cookies and
+//! their CSRF tokens, API tokens, the TOTP second factor, lock-out and the login rate
+//! limit, and who may create users. Every refusal is a problem document.
+
+#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test.
+
+mod common;
+
+use common::app::{PASSWORD, TestApp, spawn_app};
+use ed25519_dalek::SigningKey;
+use serde_json::{Value, json};
+
+async fn session_request(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    body: Value,
+    session: &str,
+    csrf: Option<&str>,
+) -> (u16, Value) {
+    let mut headers = vec![("cookie", session)];
+    if let Some(csrf) = csrf {
+        headers.push(("x-csrf-token", csrf));
+    }
+    app.request(method, path, body.to_string().into_bytes(), &headers)
+        .await
+}
+
+async fn login_raw(app: &TestApp, email: &str, password: &str, totp: Option<&str>) -> (u16, Value) {
+    let mut form = json!({"email": email, "password": password});
+    if let Some(code) = totp {
+        form["totp"] = json!(code);
+    }
+    app.request(
+        "POST",
+        "/api/v1/session",
+        form.to_string().into_bytes(),
+        &[],
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sessions_tokens_and_csrf() {
+    let app = spawn_app().await;
+    let key = SigningKey::from_bytes(&[41; 32]);
+    app.register("sup-x", "supplier", &key, "bidder_representative")
+        .await;
+    app.user("sup-x", "Rep@Sup-X.example", "bidder_representative")
+        .await;
+
+    // Wrong password and unknown address read the same.
+    let (code, wrong) = login_raw(&app, "rep@sup-x.example", "not the password", None).await;
+    assert_eq!(code, 401);
+    let (code, unknown) = login_raw(&app, "nobody@sup-x.example", PASSWORD, None).await;
+    assert_eq!(code, 401);
+    assert_eq!(wrong["detail"], unknown["detail"]);
+
+    // The session cookie is HttpOnly and SameSite=Strict; the address is case-blind.
+    let (code, headers, body) = app
+        .request_full(
+            "POST",
+            "/api/v1/session",
+            json!({"email": "REP@sup-x.example", "password": PASSWORD})
+                .to_string()
+                .into_bytes(),
+            &[],
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+    let cookie = headers
+        .iter()
+        .find(|(n, _)| n == "set-cookie")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP on loopback: {cookie}"
+    );
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let csrf = body["csrf_token"].as_str().unwrap().to_owned();
+    assert_eq!(body["user"]["organisation"], "sup-x");
+
+    let (code, me) = session_request(&app, "GET", "/api/v1/me", Value::Null, &session, None).await;
+    assert_eq!(code, 200);
+    assert_eq!(me["email"], "rep@sup-x.example");
+
+    // A change with the cookie needs the CSRF token; a wrong one is refused as well.
+    let name = json!({"name": "ci"});
+    let (code, body) = session_request(
+        &app,
+        "POST",
+        "/api/v1/me/tokens",
+        name.clone(),
+        &session,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (code, body["type"].as_str()),
+        (403, Some("https://vitrine.dev/problems/csrf"))
+    );
+    let (code, _) = session_request(
+        &app,
+        "POST",
+        "/api/v1/me/tokens",
+        name.clone(),
+        &session,
+        Some("x"),
+    )
+    .await;
+    assert_eq!(code, 403);
+    let (code, _, tokens) = app
+        .request_full(
+            "GET",
+            "/api/v1/me/tokens",
+            Vec::new(),
+            &[("cookie", &session)],
+        )
+        .await;
+    assert_eq!(code, 200);
+    assert_eq!(tokens["tokens"], json!([]), "a refused change made a token");
+    let (code, created) = session_request(
+        &app,
+        "POST",
+        "/api/v1/me/tokens",
+        name,
+        &session,
+        Some(&csrf),
+    )
+    .await;
+    assert_eq!(code, 201, "{created}");
+    let token = created["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("vtk_"));
+
+    // The API token works without CSRF; once revoked, it does not.
+    let bearer = format!("Bearer {token}");
+    let (code, _) = app
+        .request(
+            "GET",
+            "/api/v1/me",
+            Vec::new(),
+            &[("authorization", &bearer)],
+        )
+        .await;
+    assert_eq!(code, 200);
+    let id = created["id"].as_i64().unwrap();
+    let (code, _) = app
+        .request(
+            "DELETE",
+            &format!("/api/v1/me/tokens/{id}"),
+            Vec::new(),
+            &[("authorization", &bearer)],
+        )
+        .await;
+    assert_eq!(code, 204);
+    let (code, body) = app
+        .request(
+            "GET",
+            "/api/v1/me",
+            Vec::new(),
+            &[("authorization", &bearer)],
+        )
+        .await;
+    assert_eq!(code, 401, "{body}");
+
+    // Logging out ends the session.
+    let (code, _) = session_request(
+        &app,
+        "DELETE",
+        "/api/v1/session",
+        Value::Null,
+        &session,
+        Some(&csrf),
+    )
+    .await;
+    assert_eq!(code, 204);
+    let (code, _) = session_request(&app, "GET", "/api/v1/me", Value::Null, &session, None).await;
+    assert_eq!(code, 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn lock_out_and_the_login_rate_limit() {
+    let app = spawn_app().await;
+    let key = SigningKey::from_bytes(&[42; 32]);
+    app.register("sup-y", "supplier", &key, "bidder_representative")
+        .await;
+    app.user("sup-y", "rep@sup-y.example", "bidder_representative")
+        .await;
+    for _ in 0..5 {
+        let (code, _) = login_raw(&app, "rep@sup-y.example", "guess guess guess", None).await;
+        assert_eq!(code, 401);
+    }
+    // Locked: even the right password is refused for now.
+    let (code, body) = login_raw(&app, "rep@sup-y.example", PASSWORD, None).await;
+    assert_eq!(code, 429, "{body}");
+    assert_eq!(body["type"], "https://vitrine.dev/problems/account-locked");
+    // Ten attempts a minute from one address; the eleventh is refused before any check.
+    for _ in 0..4 {
+        let (code, _) = login_raw(&app, "nobody@example.org", "whatever whatever", None).await;
+        assert_eq!(code, 401);
+    }
+    let (code, body) = login_raw(&app, "nobody@example.org", "whatever whatever", None).await;
+    assert_eq!(code, 429, "{body}");
+    assert_eq!(body["type"], "https://vitrine.dev/problems/rate-limited");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn officers_need_a_second_factor() {
+    let app = spawn_app().await;
+    let key = SigningKey::from_bytes(&[43; 32]);
+    app.register("buyer-z", "buyer", &key, "procurement_officer")
+        .await;
+    app.user("buyer-z", "officer@buyer-z.example", "procurement_officer")
+        .await;
+    let (code, body) = login_raw(&app, "officer@buyer-z.example", PASSWORD, None).await;
+    assert_eq!(code, 200);
+    assert_eq!(body["totp_required"], true);
+    let (session, csrf) = app.log_in("officer@buyer-z.example", PASSWORD, None).await;
+    // Until it is set up, the officer cannot act.
+    let (code, body) = session_request(
+        &app,
+        "POST",
+        "/api/v1/me/tokens",
+        json!({"name": "x"}),
+        &session,
+        Some(&csrf),
+    )
+    .await;
+    assert_eq!(code, 403);
+    assert_eq!(body["type"], "https://vitrine.dev/problems/totp-required");
+    let (code, enrolment) = session_request(
+        &app,
+        "POST",
+        "/api/v1/me/totp",
+        Value::Null,
+        &session,
+        Some(&csrf),
+    )
+    .await;
+    assert_eq!(code, 201, "{enrolment}");
+    let secret = base32_decode(enrolment["secret"].as_str().unwrap());
+    assert!(
+        enrolment["otpauth_uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/")
+    );
+    let (code, _) = session_request(
+        &app,
+        "POST",
+        "/api/v1/me/totp/confirm",
+        json!({"code": "000000"}),
+        &session,
+        Some(&csrf),
+    )
+    .await;
+    assert_eq!(code, 422);
+    let now = chrono::Utc::now().timestamp();
+    let code_now = format!(
+        "{:06}",
+        vitrine_server::accounts::totp(&secret, vitrine_server::accounts::totp_step(now))
+    );
+    let (code, body) = session_request(
+        &app,
+        "POST",
+        "/api/v1/me/totp/confirm",
+        json!({"code": code_now}),
+        &session,
+        Some(&csrf),
+    )
+    .await;
+    assert_eq!(code, 204, "{body}");
+    // Now logging in needs a fresh code: none, the one already used, then the next.
+    let (code, body) = login_raw(&app, "officer@buyer-z.example", PASSWORD, None).await;
+    assert_eq!(
+        (code, body["type"].as_str()),
+        (401, Some("https://vitrine.dev/problems/totp-required"))
+    );
+    let (code, _) = login_raw(&app, "officer@buyer-z.example", PASSWORD, Some(&code_now)).await;
+    assert_eq!(code, 401, "a code works once");
+    let next = format!(
+        "{:06}",
+        vitrine_server::accounts::totp(&secret, vitrine_server::accounts::totp_step(now) + 1)
+    );
+    let (code, body) = login_raw(&app, "officer@buyer-z.example", PASSWORD, Some(&next)).await;
+    assert_eq!(code, 200, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn who_may_create_users() {
+    let app = spawn_app().await;
+    let a = SigningKey::from_bytes(&[44; 32]);
+    let b = SigningKey::from_bytes(&[45; 32]);
+    app.register("sup-a", "supplier", &a, "organisation_admin")
+        .await;
+    app.register("sup-b", "supplier", &b, "organisation_admin")
+        .await;
+    let token = app
+        .api_token("sup-a", "admin@sup-a.example", "organisation_admin")
+        .await;
+    let bearer = format!("Bearer {token}");
+    let create = |organisation: &str, email: &str, role: &str, password: &str| {
+        json!({"organisation": organisation, "email": email, "display_name": "新用户", "role": role, "password": password})
+            .to_string()
+            .into_bytes()
+    };
+    let headers = [("authorization", bearer.as_str())];
+    let (code, _) = app
+        .request(
+            "POST",
+            "/api/v1/users",
+            create(
+                "sup-b",
+                "x@sup-b.example",
+                "bidder_representative",
+                PASSWORD,
+            ),
+            &headers,
+        )
+        .await;
+    assert_eq!(code, 403, "an administrator of another organisation");
+    let (code, body) = app
+        .request(
+            "POST",
+            "/api/v1/users",
+            create("sup-a", "x@sup-a.example", "bidder_representative", "short"),
+            &headers,
+        )
+        .await;
+    assert_eq!(
+        (code, body["type"].as_str()),
+        (422, Some("https://vitrine.dev/problems/weak-password"))
+    );
+    let (code, _) = app
+        .request(
+            "POST",
+            "/api/v1/users",
+            create("sup-a", "x@sup-a.example", "supervisor", PASSWORD),
+            &headers,
+        )
+        .await;
+    assert_eq!(code, 422, "a supplier has no supervisor");
+    let (code, body) = app
+        .request(
+            "POST",
+            "/api/v1/users",
+            create(
+                "sup-a",
+                "x@sup-a.example",
+                "bidder_representative",
+                PASSWORD,
+            ),
+            &headers,
+        )
+        .await;
+    assert_eq!(code, 201, "{body}");
+    let (code, _) = app
+        .request(
+            "POST",
+            "/api/v1/users",
+            create(
+                "sup-a",
+                "X@sup-a.example",
+                "bidder_representative",
+                PASSWORD,
+            ),
+            &headers,
+        )
+        .await;
+    assert_eq!(code, 409, "the address is taken");
+    let (code, _) = login_raw(&app, "x@sup-a.example", PASSWORD, None).await;
+    assert_eq!(code, 200);
+}
+
+fn base32_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut out = Vec::new();
+    let (mut buffer, mut bits) = (0u32, 0);
+    for c in text.bytes() {
+        let value = ALPHABET.iter().position(|&a| a == c).unwrap() as u32;
+        buffer = (buffer << 5) | value;
+        bits += 5;
+        if bits >= 8 {
+            out.push((buffer >> (bits - 8)) as u8);
+            bits -= 8;
+        }
+    }
+    out
+}
