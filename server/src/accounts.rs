@@ -259,18 +259,21 @@ pub fn authenticate(
         let token = header
             .strip_prefix("Bearer ")
             .ok_or_else(|| unauthorized("the Authorization header must be \"Bearer <token>\""))?;
-        let row: Option<(i64, Row)> = api_tokens::table
+        let row: Option<(i64, Option<DateTime<Utc>>, Row)> = api_tokens::table
             .inner_join(users::table)
             .filter(api_tokens::token_hash.eq(sha256(token)))
             .filter(api_tokens::revoked_at.is_null())
-            .select((api_tokens::id, columns))
+            .select((api_tokens::id, api_tokens::last_used, columns))
             .first(conn)
             .optional()?;
-        let (token_id, (user_id, organisation, role, email, totp_enabled)) =
+        let (token_id, last_used, (user_id, organisation, role, email, totp_enabled)) =
             row.ok_or_else(|| unauthorized("the API token is unknown or revoked"))?;
-        diesel::update(api_tokens::table.find(token_id))
-            .set(api_tokens::last_used.eq(diesel::dsl::now))
-            .execute(conn)?;
+        // Recorded to the minute: a write per request would cost more than the request.
+        if last_used.is_none_or(|t| Utc::now() - t > chrono::Duration::minutes(1)) {
+            diesel::update(api_tokens::table.find(token_id))
+                .set(api_tokens::last_used.eq(diesel::dsl::now))
+                .execute(conn)?;
+        }
         return Ok(Some(Caller {
             user_id,
             organisation,

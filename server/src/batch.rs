@@ -5,7 +5,7 @@
 
 use crate::db::schema;
 use crate::domain::{Context, Directory, Effect, Refusal, Registry, Role, Signer, State, StateKey};
-use crate::procurement::TenderState;
+use crate::procurement::{TenderChange, TenderState};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bytea, Jsonb, Text, Timestamptz};
@@ -55,23 +55,9 @@ pub fn prefetch<'d, 's>(
     if !tenders.is_empty() {
         tenders.sort_unstable();
         tenders.dedup();
-        let found: Vec<(String, serde_json::Value)> = schema::tenders::table
-            .filter(schema::tenders::id.eq_any(&tenders))
-            .select((schema::tenders::id, schema::tenders::state))
-            .load(conn)?;
-        let mut found: HashMap<String, serde_json::Value> = found.into_iter().collect();
+        let mut found = crate::db::load_tenders(conn, &tenders)?;
         for id in tenders {
-            let tender = match found.remove(&id) {
-                None => None,
-                Some(json) => Some(serde_json::from_value::<TenderState>(json).map_err(|e| {
-                    diesel::result::Error::DeserializationError(
-                        format!(
-                            "INTEGRITY ALARM: the stored state of tender {id} is unreadable: {e}"
-                        )
-                        .into(),
-                    )
-                })?),
-            };
+            let tender = found.remove(&id);
             state.tenders.insert(id, tender);
         }
     }
@@ -146,6 +132,8 @@ pub fn project(
 ) -> QueryResult<()> {
     let mut documents = Vec::new();
     let mut touched = Vec::new();
+    // The bids each entry changed: (tender, commitment); `None` for all of the tender's.
+    let mut changed_bids: Vec<(&String, Option<&str>)> = Vec::new();
     for (index, effect) in effects {
         let index = *index as i64;
         match effect {
@@ -189,7 +177,10 @@ pub fn project(
                 title,
                 organisation,
             } => documents.push((sha256, title, organisation, index)),
-            Effect::Tender { id, .. } => touched.push(id),
+            Effect::Tender { id, change, .. } => {
+                touched.push(id);
+                changed_bids.extend(bids_changed(change).into_iter().map(|c| (id, c)));
+            }
         }
     }
     if !documents.is_empty() {
@@ -211,6 +202,7 @@ pub fn project(
         };
         save_tender(conn, tender)?;
     }
+    save_bids(conn, &changed_bids, &derived.tenders)?;
     if !derived.releases.is_empty() {
         diesel::sql_query(
             "INSERT INTO ocds_releases (entry_idx, ocid, release)
@@ -230,6 +222,73 @@ pub fn project(
     Ok(())
 }
 
+/// The bids a change touches: `None` means all of the tender's (the reveal window closing
+/// lapses every bid not revealed).
+fn bids_changed(change: &TenderChange) -> Vec<Option<&str>> {
+    match change {
+        TenderChange::Published(_) => Vec::new(),
+        TenderChange::Status { .. } => vec![None],
+        TenderChange::BidCommitted { bid, replaces, .. } => {
+            let mut bids = vec![Some(bid.commitment.as_str())];
+            bids.extend(replaces.as_deref().map(Some));
+            bids
+        }
+        TenderChange::BidWithdrawn { commitment, .. }
+        | TenderChange::BidRevealed { commitment, .. }
+        | TenderChange::BidDisqualified { commitment, .. } => vec![Some(commitment.as_str())],
+        _ => Vec::new(),
+    }
+}
+
+/// Writes the changed bids, a row each, from the tenders' final states.
+fn save_bids(
+    conn: &mut PgConnection,
+    changed: &[(&String, Option<&str>)],
+    tenders: &HashMap<String, Option<TenderState>>,
+) -> QueryResult<()> {
+    let mut rows: HashMap<(&str, &str), (i32, &crate::procurement::BidState)> = HashMap::new();
+    for (id, which) in changed {
+        let Some(Some(tender)) = tenders.get(*id) else {
+            continue;
+        };
+        for (position, bid) in tender.bids.iter().enumerate() {
+            if which.is_none_or(|c| c == bid.commitment) {
+                rows.insert(
+                    (id.as_str(), bid.commitment.as_str()),
+                    (position as i32, bid),
+                );
+            }
+        }
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut ids = Vec::new();
+    let mut commitments = Vec::new();
+    let mut positions = Vec::new();
+    let mut states = Vec::new();
+    for ((id, commitment), (position, bid)) in rows {
+        ids.push(id);
+        commitments.push(commitment);
+        positions.push(position);
+        states.push(
+            serde_json::to_value(bid)
+                .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?,
+        );
+    }
+    diesel::sql_query(
+        "INSERT INTO tender_bids (tender_id, commitment, position, state)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::jsonb[])
+         ON CONFLICT (tender_id, commitment) DO UPDATE SET state = excluded.state",
+    )
+    .bind::<Array<Text>, _>(ids)
+    .bind::<Array<Text>, _>(commitments)
+    .bind::<Array<diesel::sql_types::Integer>, _>(positions)
+    .bind::<Array<Jsonb>, _>(states)
+    .execute(conn)?;
+    Ok(())
+}
+
 fn save_tender(conn: &mut PgConnection, tender: &TenderState) -> QueryResult<()> {
     let title = tender.tender["title"]["zh"]
         .as_str()
@@ -238,8 +297,12 @@ fn save_tender(conn: &mut PgConnection, tender: &TenderState) -> QueryResult<()>
     let tender_end = tender
         .period_end("tender_end")
         .and_then(|t| chrono::DateTime::from_timestamp(t.unix_seconds(), 0));
-    let state = serde_json::to_value(tender)
+    let mut state = serde_json::to_value(tender)
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    // The bids have rows of their own.
+    if let Some(map) = state.as_object_mut() {
+        map.remove("bids");
+    }
     diesel::sql_query(
         "INSERT INTO tenders (id, buyer_id, status, title, category, region, procedure,
                               value_amount, currency, tender_end, published_idx, updated_idx, state)

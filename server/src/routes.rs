@@ -173,6 +173,8 @@ async fn post_statement(
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let body = read_body(payload, MAX_STATEMENT_BYTES).await?;
+    // The moment of receipt: what deadlines are judged by.
+    let received = Timestamp::now().truncate_to_micros();
     let value =
         jcs::parse(&body).map_err(|e| AppError::bad_request("invalid-json", e.to_string()))?;
     let signed = SignedStatement::from_value(value).map_err(statement_error)?;
@@ -233,7 +235,10 @@ async fn post_statement(
         return forward(&state, &request, body).await;
     }
     let hash = statement_hash(&signed);
-    let (sequenced, appended) = state.sequencer.submit(signed, hash, author).await?;
+    let (sequenced, appended) = state
+        .sequencer
+        .submit(signed, hash, author, received)
+        .await?;
     let status = if appended {
         StatusCode::CREATED
     } else {
@@ -479,14 +484,9 @@ async fn get_tender(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let tender: crate::procurement::TenderState = blocking(&state.pool, move |conn| {
-        let json: serde_json::Value = schema::tenders::table
-            .find(&id)
-            .select(schema::tenders::state)
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| AppError::not_found(format!("tender {id} does not exist")))?;
-        serde_json::from_value(json).map_err(AppError::internal)
+    let tender = blocking(&state.pool, move |conn| {
+        db::load_tender(conn, &id)?
+            .ok_or_else(|| AppError::not_found(format!("tender {id} does not exist")))
     })
     .await?;
     Ok(HttpResponse::Ok().json(tender.public_view(Timestamp::now())))
@@ -619,13 +619,8 @@ async fn tender_releases(
     id: String,
 ) -> AppResult<(crate::procurement::TenderState, Vec<(i64, Value)>)> {
     blocking(&state.pool, move |conn| {
-        let json: Value = schema::tenders::table
-            .find(&id)
-            .select(schema::tenders::state)
-            .first(conn)
-            .optional()?
+        let tender = db::load_tender(conn, &id)?
             .ok_or_else(|| AppError::not_found(format!("tender {id} does not exist")))?;
-        let tender = serde_json::from_value(json).map_err(AppError::internal)?;
         let releases = schema::ocds_releases::table
             .filter(schema::ocds_releases::ocid.eq(&id))
             .order(schema::ocds_releases::entry_idx.asc())

@@ -11,23 +11,24 @@ use crate::db::DbPool;
 use crate::procurement::TenderState;
 use crate::sequencer::SequencerHandle;
 use diesel::prelude::*;
-use diesel::sql_types::{Jsonb, Text};
+use diesel::sql_types::Text;
 use serde_json::json;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use vitrine_ledger::statement::{SignedStatement, Statement};
 use vitrine_ledger::time::Timestamp;
 
+/// How long after a period ends its transition is logged.
+pub const GRACE_SECONDS: i64 = 1;
+
 #[derive(QueryableByName)]
 struct DueRow {
     #[diesel(sql_type = Text)]
     id: String,
-    #[diesel(sql_type = Jsonb)]
-    state: serde_json::Value,
 }
 
 /// Tenders whose next timed transition may be due: only those, not every open tender.
-const DUE: &str = "SELECT id, state FROM tenders
+const DUE: &str = "SELECT id FROM tenders
     WHERE (status = 'active.enquiries' AND (state->'tender'->>'enquiry_end')::timestamptz <= now())
        OR (status = 'active.tendering' AND tender_end <= now())
        OR (status = 'opening' AND (state->'tender'->>'reveal_end')::timestamptz <= now())
@@ -66,20 +67,24 @@ pub async fn pass(
     platform: &ed25519_dalek::SigningKey,
 ) -> Result<usize, String> {
     let pool = pool.clone();
-    let due: Vec<DueRow> = tokio::task::spawn_blocking(move || {
+    let due: Vec<TenderState> = tokio::task::spawn_blocking(move || {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
-        diesel::sql_query(DUE)
+        let rows: Vec<DueRow> = diesel::sql_query(DUE)
             .load(&mut conn)
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        let ids: Vec<String> = rows.into_iter().map(|r| r.id).collect();
+        let mut tenders = crate::db::load_tenders(&mut conn, &ids).map_err(|e| e.to_string())?;
+        Ok::<_, String>(ids.iter().filter_map(|id| tenders.remove(id)).collect())
     })
     .await
     .map_err(|e| e.to_string())??;
     let now = Timestamp::now().truncate_to_micros();
+    // A transition is logged a moment after it falls due, so that statements received
+    // just before a deadline, still on their way to the sequencer, are logged first.
+    let due_at = Timestamp::from_unix(now.unix_seconds() - GRACE_SECONDS, 0).unwrap_or(now);
     let mut logged = 0;
-    for row in due {
-        let tender: TenderState = serde_json::from_value(row.state)
-            .map_err(|e| format!("tender {}: unreadable state: {e}", row.id))?;
-        let Some((to, reason)) = tender.due_transition(now) else {
+    for tender in due {
+        let Some((to, reason)) = tender.due_transition(due_at) else {
             continue;
         };
         let mut body = json!({"to": to.as_str()});
@@ -88,7 +93,7 @@ pub async fn pass(
         }
         let statement = Statement::from_value(json!({
             "kind": "tender.status_changed",
-            "subject": row.id,
+            "subject": tender.id,
             "issued_at": now.to_string(),
             "body": body,
         }))
@@ -96,10 +101,10 @@ pub async fn pass(
         let mut signed = SignedStatement::new(statement);
         signed.sign(platform);
         let hash = crate::routes::statement_hash(&signed);
-        match sequencer.submit(signed, hash, None).await {
+        match sequencer.submit(signed, hash, None, now).await {
             Ok(_) => logged += 1,
             // Another pass (or process) logged it first, or the clock moved: next time.
-            Err(e) => tracing::debug!(tender = %row.id, error = ?e, "transition not logged"),
+            Err(e) => tracing::debug!(tender = %tender.id, error = ?e, "transition not logged"),
         }
     }
     Ok(logged)

@@ -52,6 +52,10 @@ pub struct Submission {
     pub reply: oneshot::Sender<Result<(Sequenced, bool), AppError>>,
     /// Who sent an anonymous statement (organisation, user), for the private record.
     pub author: Option<(String, i64)>,
+    /// When the server received it: its `logged_at`, unless an earlier entry of the log
+    /// has a later one. A statement that arrived before a deadline is judged as such,
+    /// however long the queue in front of the sequencer.
+    pub received: Timestamp,
 }
 
 /// What the sequencer answers for a logged statement: the parts of its receipt. The
@@ -107,6 +111,7 @@ impl SequencerHandle {
         signed: SignedStatement,
         statement_hash: [u8; 32],
         author: Option<(String, i64)>,
+        received: Timestamp,
     ) -> Result<(Sequenced, bool), AppError> {
         let (reply, receipt) = oneshot::channel();
         self.sender
@@ -115,6 +120,7 @@ impl SequencerHandle {
                 statement_hash,
                 reply,
                 author,
+                received,
             })
             .await
             .map_err(|_| AppError::unavailable("the sequencer is shutting down"))?;
@@ -425,6 +431,7 @@ impl<'c> Sequencer<'c> {
             statement_hash,
             reply,
             author: None,
+            received: Timestamp::now().truncate_to_micros(),
         }]);
         let committed = decided.is_some_and(|decided| self.writer.commit(decided));
         if committed && self.planner.builder.size() == 1 {
@@ -559,10 +566,8 @@ impl Planner<'_> {
     fn plan(&mut self, batch: Vec<Submission>) -> Option<Decided> {
         let started = Instant::now();
         let now = Timestamp::now().truncate_to_micros();
-        let logged_at = match self.last_logged_at {
-            Some(last) if last > now => last,
-            _ => now,
-        };
+        // Each entry is logged at its arrival, kept non-decreasing in log order.
+        let mut clock = self.last_logged_at;
         let hashes: Vec<Vec<u8>> = batch.iter().map(|s| s.statement_hash.to_vec()).collect();
         let existing: HashMap<Vec<u8>, i64> = match schema::log_entries::table
             .filter(schema::log_entries::statement_hash.eq_any(&hashes))
@@ -647,6 +652,8 @@ impl Planner<'_> {
                 .iter()
                 .map(|s| s.public_key)
                 .collect();
+            let arrived = submission.received.min(now);
+            let logged_at = clock.map_or(arrived, |last| last.max(arrived));
             let decided = crate::batch::decide(
                 &self.config.registry,
                 statement,
@@ -697,6 +704,7 @@ impl Planner<'_> {
                 effects.push((index, effect));
             }
             in_batch.insert(submission.statement_hash, index);
+            clock = Some(logged_at);
             if let Some((organisation, user)) = &submission.author {
                 authors.push((index as i64, organisation.clone(), *user));
             }
@@ -727,7 +735,7 @@ impl Planner<'_> {
                 Ok(note) => note,
                 Err(e) => return fail(batch, e),
             };
-            self.last_logged_at = Some(logged_at);
+            self.last_logged_at = clock;
             published = Some(Published {
                 tiles,
                 checkpoint,

@@ -45,6 +45,55 @@ pub fn latest_checkpoint(conn: &mut PgConnection) -> QueryResult<Option<(i64, St
         .optional()
 }
 
+/// Tenders with their bids, from `tenders` and `tender_bids`; ids not found are absent.
+pub fn load_tenders(
+    conn: &mut PgConnection,
+    ids: &[String],
+) -> QueryResult<std::collections::HashMap<String, crate::procurement::TenderState>> {
+    let rows: Vec<(String, serde_json::Value)> = schema::tenders::table
+        .filter(schema::tenders::id.eq_any(ids))
+        .select((schema::tenders::id, schema::tenders::state))
+        .load(conn)?;
+    let unreadable = |what: String| diesel::result::Error::DeserializationError(what.into());
+    let mut tenders = std::collections::HashMap::new();
+    for (id, json) in rows {
+        let tender: crate::procurement::TenderState =
+            serde_json::from_value(json).map_err(|e| {
+                unreadable(format!(
+                    "INTEGRITY ALARM: the stored state of tender {id} is unreadable: {e}"
+                ))
+            })?;
+        tenders.insert(id, tender);
+    }
+    let bids: Vec<(String, serde_json::Value)> = schema::tender_bids::table
+        .filter(schema::tender_bids::tender_id.eq_any(ids))
+        .order((
+            schema::tender_bids::tender_id,
+            schema::tender_bids::position,
+        ))
+        .select((schema::tender_bids::tender_id, schema::tender_bids::state))
+        .load(conn)?;
+    for (id, json) in bids {
+        let bid = serde_json::from_value(json).map_err(|e| {
+            unreadable(format!(
+                "INTEGRITY ALARM: a stored bid of tender {id} is unreadable: {e}"
+            ))
+        })?;
+        if let Some(tender) = tenders.get_mut(&id) {
+            tender.bids.push(bid);
+        }
+    }
+    Ok(tenders)
+}
+
+/// One tender with its bids.
+pub fn load_tender(
+    conn: &mut PgConnection,
+    id: &str,
+) -> QueryResult<Option<crate::procurement::TenderState>> {
+    Ok(load_tenders(conn, &[id.to_owned()])?.remove(id))
+}
+
 /// The stored hashes of a tile (possibly wider than a partial tile asked for).
 pub fn tile_hashes(
     conn: &mut PgConnection,

@@ -143,6 +143,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tender_bids (tender_id, commitment) {
+        tender_id -> Text,
+        commitment -> Text,
+        position -> Int4,
+        state -> Jsonb,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 
@@ -160,6 +169,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     api_tokens,
     private_authors,
+    tender_bids,
 );
 
 diesel::table! {

@@ -234,7 +234,8 @@ pub struct TenderState {
     pub published_idx: u64,
     /// The entry of its latest change.
     pub updated_idx: u64,
-    /// Bids, in commit order.
+    /// Bids, in commit order (stored in `tender_bids`, a row each).
+    #[serde(default)]
     pub bids: Vec<BidState>,
     /// Awards, in order.
     pub awards: Vec<AwardState>,

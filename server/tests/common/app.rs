@@ -329,6 +329,7 @@ impl TestApp {
                 "tenders",
                 "ocds_releases",
                 "private_authors",
+                "tender_bids",
             ]
             .iter()
             .map(|table| {
