@@ -777,14 +777,16 @@ impl Writer<'_> {
         {
             let committed = self.conn.transaction(|conn| {
                 crate::batch::project(conn, &effects, &derived)?;
-                for (index, organisation, user) in &authors {
-                    diesel::insert_into(schema::private_authors::table)
-                        .values((
-                            schema::private_authors::entry_idx.eq(index),
-                            schema::private_authors::organisation_id.eq(organisation),
-                            schema::private_authors::user_id.eq(user),
-                        ))
-                        .execute(conn)?;
+                if !authors.is_empty() {
+                    use diesel::sql_types::{Array, Text};
+                    diesel::sql_query(
+                        "INSERT INTO private_authors (entry_idx, organisation_id, user_id)
+                         SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[])",
+                    )
+                    .bind::<Array<BigInt>, _>(authors.iter().map(|a| a.0).collect::<Vec<_>>())
+                    .bind::<Array<Text>, _>(authors.iter().map(|a| &a.1).collect::<Vec<_>>())
+                    .bind::<Array<BigInt>, _>(authors.iter().map(|a| a.2).collect::<Vec<_>>())
+                    .execute(conn)?;
                 }
                 insert_log_rows(conn, &rows, &tiles, &checkpoint, &note)
             });
