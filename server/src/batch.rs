@@ -25,6 +25,7 @@ pub fn prefetch<'d, 's>(
 ) -> QueryResult<State<'d>> {
     let mut documents = Vec::new();
     let mut tenders = Vec::new();
+    let mut blobs = Vec::new();
     for statement in statements {
         let Some(kind) = registry.get(statement.kind()) else {
             continue;
@@ -33,6 +34,7 @@ pub fn prefetch<'d, 's>(
             match key {
                 StateKey::Document(h) => documents.push(h.to_vec()),
                 StateKey::Tender(id) => tenders.push(id),
+                StateKey::Blob(h) => blobs.push(h.to_vec()),
             }
         }
     }
@@ -51,6 +53,17 @@ pub fn prefetch<'d, 's>(
             .into_iter()
             .filter_map(|h| <[u8; 32]>::try_from(h).ok().map(StateKey::Document))
             .collect();
+    }
+    if !blobs.is_empty() {
+        let found: Vec<Vec<u8>> = schema::blobs::table
+            .filter(schema::blobs::sha256.eq_any(&blobs))
+            .select(schema::blobs::sha256)
+            .load(conn)?;
+        state.present.extend(
+            found
+                .into_iter()
+                .filter_map(|h| <[u8; 32]>::try_from(h).ok().map(StateKey::Blob)),
+        );
     }
     if !tenders.is_empty() {
         tenders.sort_unstable();
@@ -132,6 +145,8 @@ pub fn project(
 ) -> QueryResult<()> {
     let mut documents = Vec::new();
     let mut touched = Vec::new();
+    // Hashes logged statements name as documents, with the first entry naming each.
+    let mut referenced: Vec<(String, i64)> = Vec::new();
     // The bids each entry changed: (tender, commitment); `None` for all of the tender's.
     let mut changed_bids: Vec<(&String, Option<&str>)> = Vec::new();
     for (index, effect) in effects {
@@ -176,9 +191,13 @@ pub fn project(
                 sha256,
                 title,
                 organisation,
-            } => documents.push((sha256, title, organisation, index)),
+            } => {
+                referenced.push((vitrine_ledger::hash::hex_encode(sha256), index));
+                documents.push((sha256, title, organisation, index))
+            }
             Effect::Tender { id, change, .. } => {
                 touched.push(id);
+                referenced.extend(documents_named(change).into_iter().map(|h| (h, index)));
                 changed_bids.extend(bids_changed(change).into_iter().map(|c| (id, c)));
             }
         }
@@ -203,6 +222,21 @@ pub fn project(
         save_tender(conn, tender)?;
     }
     save_bids(conn, &changed_bids, &derived.tenders)?;
+    if !referenced.is_empty() {
+        let hashes: Vec<Vec<u8>> = referenced
+            .iter()
+            .filter_map(|(h, _)| vitrine_ledger::hash::hex_decode(h))
+            .collect();
+        let entries: Vec<i64> = referenced.iter().map(|(_, i)| *i).collect();
+        diesel::sql_query(
+            "INSERT INTO referenced_documents (sha256, entry_idx)
+             SELECT * FROM unnest($1::bytea[], $2::bigint[])
+             ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind::<Array<Bytea>, _>(hashes)
+        .bind::<Array<BigInt>, _>(entries)
+        .execute(conn)?;
+    }
     if !derived.releases.is_empty() {
         diesel::sql_query(
             "INSERT INTO ocds_releases (entry_idx, ocid, release)
@@ -220,6 +254,28 @@ pub fn project(
         .execute(conn)?;
     }
     Ok(())
+}
+
+/// The document hashes (hexadecimal) a change names.
+fn documents_named(change: &TenderChange) -> Vec<String> {
+    let listed = |documents: &serde_json::Value| -> Vec<String> {
+        documents
+            .as_array()
+            .map(|docs| {
+                docs.iter()
+                    .filter_map(|d| d["sha256"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    match change {
+        TenderChange::Published(tender) => listed(&tender.tender["documents"]),
+        TenderChange::Amended { tender, .. } => listed(&tender["documents"]),
+        TenderChange::BidRevealed { revealed, .. } => listed(&revealed.bid["documents"]),
+        TenderChange::Awarded(award) => vec![award.evaluation_report_sha256.clone()],
+        TenderChange::Contracted(contract) => vec![contract.document_sha256.clone()],
+        _ => Vec::new(),
+    }
 }
 
 /// The bids a change touches: `None` means all of the tender's (the reveal window closing

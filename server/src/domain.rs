@@ -171,6 +171,8 @@ pub enum StateKey {
     Document([u8; 32]),
     /// A tender and everything that happened to it.
     Tender(String),
+    /// Whether a document's content was uploaded (by its hash).
+    Blob([u8; 32]),
 }
 
 /// The state a batch's rules see: the directory, and prefetched table state, updated as

@@ -11,6 +11,7 @@ pub mod batch;
 pub mod config;
 pub mod credit_code;
 pub mod db;
+pub mod document_routes;
 pub mod domain;
 pub mod error;
 pub mod ocds;

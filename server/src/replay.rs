@@ -11,7 +11,7 @@ use diesel::sql_types::{BigInt, Text};
 use vitrine_ledger::statement::Entry;
 
 /// Projection tables, the columns compared, and the column naming the entry.
-const TABLES: [(&str, &str, &str); 6] = [
+const TABLES: [(&str, &str, &str); 7] = [
     (
         "organisations",
         "id, name, kind, registered_idx, credit_code",
@@ -33,6 +33,11 @@ const TABLES: [(&str, &str, &str); 6] = [
         "updated_idx",
     ),
     ("ocds_releases", "entry_idx, ocid, release", "entry_idx"),
+    (
+        "referenced_documents",
+        "encode(sha256, 'hex') AS sha256, entry_idx",
+        "entry_idx",
+    ),
     (
         "tender_bids",
         "tender_id, commitment, position, state",

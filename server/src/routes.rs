@@ -79,7 +79,7 @@ pub const FORWARDED_HEADER: &str = "x-vitrine-forwarded";
 /// The route table.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        crate::account_routes::configure(web::scope("/api/v1"))
+        crate::document_routes::configure(crate::account_routes::configure(web::scope("/api/v1")))
             .route("/statements", web::post().to(post_statement))
             .route("/entries/{index}", web::get().to(get_entry))
             .route("/entries/{index}/receipt", web::get().to(get_receipt))
@@ -149,7 +149,7 @@ fn statement_error(e: StatementError) -> AppError {
 }
 
 /// Reads a request body of at most `limit` bytes, refusing larger ones with a problem.
-async fn read_body(mut payload: web::Payload, limit: usize) -> AppResult<Vec<u8>> {
+pub async fn read_body(mut payload: web::Payload, limit: usize) -> AppResult<Vec<u8>> {
     use futures_util::StreamExt as _;
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {

@@ -52,6 +52,47 @@ fn tender_body(id: &str, buyer: &str, enquiry: i64, tender: i64, reveal: i64) ->
     })
 }
 
+/// The content of a bid's document.
+fn bid_document(organisation: &str, salt_byte: u8) -> Vec<u8> {
+    format!("技术方案与报价明细：{organisation}，第 {salt_byte} 版").into_bytes()
+}
+
+/// Uploads a document with an API token; returns the status and the answer.
+async fn upload(app: &TestApp, token: &str, content: Vec<u8>) -> (u16, Value) {
+    let auth = format!("Bearer {token}");
+    let (status, _, body) = app
+        .request_full_raw(
+            "POST",
+            "/api/v1/documents",
+            content,
+            &[
+                ("authorization", &auth),
+                ("content-type", "text/plain; charset=utf-8"),
+            ],
+        )
+        .await;
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+/// GETs a document's bytes, with a token or none.
+async fn download(
+    app: &TestApp,
+    sha256: &str,
+    token: Option<&str>,
+) -> (u16, Vec<(String, String)>) {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
+    let (status, headers, _) = app
+        .request_full_raw(
+            "GET",
+            &format!("/api/v1/documents/{sha256}"),
+            Vec::new(),
+            &headers,
+        )
+        .await;
+    (status, headers)
+}
+
 /// A bidder: its organisation, its registered key, and the one-time key of its bid.
 struct Bidder {
     organisation: String,
@@ -77,7 +118,7 @@ impl Bidder {
             "lots": ["lot-1"],
             "bidder": self.organisation,
             "price": {"amount": price, "currency": "CNY"},
-            "documents": [{"sha256": format!("{salt_byte:02x}").repeat(32), "title": "投标文件"}],
+            "documents": [{"sha256": vitrine_ledger::hash::sha256(&bid_document(&self.organisation, salt_byte)).to_hex(), "title": "投标文件"}],
         }))
         .unwrap();
         let salt = Salt([salt_byte; 32]);
@@ -582,6 +623,52 @@ async fn a_tender_from_publication_to_payments() {
     )
     .await;
 
+    // A reveal needs the bid's documents uploaded; until the reveal they stay private.
+    refused(
+        &app,
+        &bidders[0].reveal_statement(&bid, &salt, &commitment),
+        409,
+        "is not uploaded",
+    )
+    .await;
+    let document = bid_document("sup-a", 1);
+    let document_hash = vitrine_ledger::hash::sha256(&document).to_hex();
+    let (code, stored) = upload(&app, &tokens[0], document.clone()).await;
+    assert_eq!(code, 201, "{stored}");
+    assert_eq!(stored["sha256"], document_hash);
+    let (code, _) = upload(&app, &tokens[0], document.clone()).await;
+    assert_eq!(code, 200, "the same content twice is one document");
+    let (code, _, _) = app
+        .request_full_raw(
+            "POST",
+            "/api/v1/documents",
+            document,
+            &[("content-type", "text/plain")],
+        )
+        .await;
+    assert_eq!(code, 401, "uploads need an account");
+    let (code, empty) = upload(&app, &tokens[0], Vec::new()).await;
+    assert_eq!(code, 422, "{empty}");
+    assert_eq!(
+        download(&app, &document_hash, Some(&tokens[0])).await.0,
+        200
+    );
+    assert_eq!(
+        download(&app, &document_hash, Some(&tokens[1])).await.0,
+        404
+    );
+    assert_eq!(download(&app, &document_hash, None).await.0, 404);
+    for (i, bidder) in bidders[1..3].iter().enumerate() {
+        let salt_byte = bidder.bid.as_ref().unwrap().1.0[0];
+        let (code, body) = upload(
+            &app,
+            &tokens[i + 1],
+            bid_document(&bidder.organisation, salt_byte),
+        )
+        .await;
+        assert_eq!(code, 201, "{body}");
+    }
+
     // Reveals: the wrong salt, another bidder's key, then the real ones. D never reveals.
     refused(
         &app,
@@ -601,6 +688,15 @@ async fn a_tender_from_publication_to_payments() {
         let (bid, salt, commitment) = bidder.bid.clone().unwrap();
         accepted(&app, &bidder.reveal_statement(&bid, &salt, &commitment)).await;
     }
+    // Revealed, the documents are public and immutable.
+    let (code, headers) = download(&app, &document_hash, None).await;
+    assert_eq!(code, 200);
+    assert!(
+        headers
+            .iter()
+            .any(|(n, v)| n == "cache-control" && v.contains("immutable")),
+        "{headers:?}"
+    );
     refused(
         &app,
         &bidders[0].reveal_statement(&bid, &salt, &commitment),

@@ -152,6 +152,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    blobs (sha256) {
+        sha256 -> Bytea,
+        content -> Bytea,
+        media_type -> Text,
+        uploaded_by -> Int8,
+        organisation_id -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    referenced_documents (sha256) {
+        sha256 -> Bytea,
+        entry_idx -> Int8,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 
@@ -170,6 +188,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     private_authors,
     tender_bids,
+    blobs,
+    referenced_documents,
 );
 
 diesel::table! {

@@ -475,7 +475,13 @@ impl Kind for BidRevealed {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        vec![StateKey::Tender(statement.subject().to_owned())]
+        let mut keys = vec![StateKey::Tender(statement.subject().to_owned())];
+        keys.extend(
+            bid_documents(statement.body())
+                .into_iter()
+                .map(StateKey::Blob),
+        );
+        keys
     }
 
     fn one_time_keys(&self) -> usize {
@@ -592,6 +598,16 @@ impl Kind for BidRevealed {
                 )));
             }
         }
+        // The bid's documents are uploaded by now, and they are the ones committed to.
+        if let Some(missing) = bid_documents(body)
+            .into_iter()
+            .find(|h| !state.present.contains(&StateKey::Blob(*h)))
+        {
+            return Err(Refusal::Conflict(format!(
+                "document {} of the bid is not uploaded: upload it (POST /api/v1/documents) and reveal again",
+                vitrine_ledger::hash::hex_encode(&missing)
+            )));
+        }
         let price = bid_value["price"].clone();
         if price["currency"] != tender.tender["value"]["currency"] {
             return Err(Refusal::Conflict(format!(
@@ -613,6 +629,19 @@ impl Kind for BidRevealed {
             },
         ))
     }
+}
+
+/// The document hashes a revealed bid names.
+fn bid_documents(body: &Value) -> Vec<[u8; 32]> {
+    body["bid"]["documents"]
+        .as_array()
+        .map(|docs| {
+            docs.iter()
+                .filter_map(|d| d["sha256"].as_str())
+                .filter_map(|h| Hash::from_hex(h).ok().map(|h| h.0))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// `bid.disqualified`: the buyer disqualifies a revealed bid, with a reason.

@@ -146,6 +146,45 @@ impl TestApp {
         (status, body)
     }
 
+    /// A request whose answer is not JSON (a document): status and headers.
+    pub async fn request_full_raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let client = self.client.clone();
+        let url = format!("{}{path}", self.base);
+        let method = method.to_owned();
+        let headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            let mut builder = ureq::http::Request::builder()
+                .method(method.as_str())
+                .uri(&url);
+            for (name, value) in &headers {
+                builder = builder.header(name.as_str(), value.as_str());
+            }
+            let mut response = client.run(builder.body(body).unwrap()).unwrap();
+            let response_headers = response
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_owned()))
+                .collect();
+            let status = response.status().as_u16();
+            (
+                status,
+                response_headers,
+                response.body_mut().read_to_vec().unwrap(),
+            )
+        })
+        .await
+        .unwrap()
+    }
+
     /// The same, with the response's headers.
     pub async fn request_full(
         &self,

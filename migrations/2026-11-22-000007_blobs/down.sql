@@ -1,0 +1,2 @@
+DROP TABLE referenced_documents;
+DROP TABLE blobs;
