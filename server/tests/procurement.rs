@@ -1025,3 +1025,102 @@ async fn transitions_due_while_the_server_was_down_happen_at_start() {
     assert_eq!(seen, ["opening", "unsuccessful"]);
     again.handle.stop(true).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn scored_tenders_go_to_the_highest_score() {
+    let app = spawn_app().await;
+    let officer = SigningKey::from_bytes(&[51; 32]);
+    app.register("xiamen-bureau", "buyer", &officer, "procurement_officer")
+        .await;
+    let id = "ocds-vtest1-scored";
+    let mut revealed = Vec::new();
+    for (n, price) in [(61u8, "1100000.00"), (62, "990000.00")] {
+        let organisation = format!("sup-s{n}");
+        let key = SigningKey::from_bytes(&[n; 32]);
+        let one_time = SigningKey::from_bytes(&[n + 100; 32]);
+        app.register(&organisation, "supplier", &key, "bidder_representative")
+            .await;
+        let token = app
+            .api_token(
+                &organisation,
+                &format!("rep@{organisation}.example"),
+                "bidder_representative",
+            )
+            .await;
+        let bid = Bid::from_value(json!({
+            "tender": id, "lots": ["lot-1"], "bidder": organisation,
+            "price": {"amount": price, "currency": "CNY"}, "documents": [],
+        }))
+        .unwrap();
+        let salt = Salt([n; 32]);
+        let commitment = bid.commitment(&salt).to_hex();
+        revealed.push((bid, salt, commitment, key, one_time, token));
+    }
+    let mut body = tender_body(id, "xiamen-bureau", 1000, 5000, 8000);
+    body["award_criteria"] = json!("scored");
+    accepted(&app, &signed("tender.published", id, body, &[&officer])).await;
+    wait_status(&app, id, "active.tendering").await;
+    for (_, _, commitment, _, one_time, token) in &revealed {
+        accepted_as(
+            &app,
+            token,
+            &signed(
+                "bid.committed",
+                id,
+                json!({"commitment": commitment}),
+                &[one_time],
+            ),
+        )
+        .await;
+    }
+    wait_status(&app, id, "opening").await;
+    for (bid, salt, commitment, key, one_time, _) in &revealed {
+        accepted(
+            &app,
+            &signed(
+                "bid.revealed",
+                id,
+                json!({"commitment": commitment, "bid": bid.to_value(), "salt": salt.to_hex()}),
+                &[one_time, key],
+            ),
+        )
+        .await;
+    }
+    wait_status(&app, id, "evaluation").await;
+    let (dear, cheap) = (&revealed[0].2, &revealed[1].2);
+    let award = |commitment: &str, scores: Option<Value>| {
+        let mut body =
+            json!({"commitment": commitment, "evaluation_report_sha256": "cd".repeat(32)});
+        if let Some(scores) = scores {
+            body["scores"] = scores;
+        }
+        signed("award.made", id, body, &[&officer])
+    };
+    refused(&app, &award(dear, None), 422, "body.scores must give").await;
+    refused(
+        &app,
+        &award(dear, Some(json!({dear: 9100}))),
+        422,
+        "no score for revealed bid",
+    )
+    .await;
+    refused(
+        &app,
+        &award(cheap, Some(json!({dear: 9100, cheap: 8700}))),
+        409,
+        "highest score (9100)",
+    )
+    .await;
+    refused(
+        &app,
+        &award(dear, Some(json!({dear: 10001, cheap: 8700}))),
+        422,
+        "from 0 to 10000",
+    )
+    .await;
+    // The dearer bid wins on quality: scores, not price, decide here.
+    accepted(&app, &award(dear, Some(json!({dear: 9100, cheap: 8700})))).await;
+    let (_, tender) = app.get(&format!("/api/v1/tenders/{id}")).await;
+    assert_eq!(tender["awards"][0]["scores"][dear], 9100);
+    assert_eq!(tender["awards"][0]["supplier"], "sup-s61");
+}

@@ -710,9 +710,10 @@ impl Kind for AwardMade {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["commitment", "evaluation_report_sha256"])?;
+        only(body, &["commitment", "evaluation_report_sha256", "scores"])?;
         hex_hash(body, "commitment")?;
-        hex_hash(body, "evaluation_report_sha256").map(|_| ())
+        hex_hash(body, "evaluation_report_sha256")?;
+        scores(body).map(|_| ())
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
@@ -776,6 +777,42 @@ impl Kind for AwardMade {
                 tender.id, lower.commitment
             )));
         }
+        let scores = scores(body).map_err(Refusal::Invalid)?;
+        if tender.tender["award_criteria"] == "scored" {
+            let Some(scores) = &scores else {
+                return Err(Refusal::Invalid(
+                    "tender is awarded by scores: body.scores must give every revealed bid its score"
+                        .into(),
+                ));
+            };
+            let standing: Vec<&str> = tender
+                .bids
+                .iter()
+                .filter(|b| b.status == BidStatus::Revealed)
+                .map(|b| b.commitment.as_str())
+                .collect();
+            if let Some(unscored) = standing.iter().find(|c| !scores.contains_key(**c)) {
+                return Err(Refusal::Invalid(format!(
+                    "body.scores has no score for revealed bid {unscored}"
+                )));
+            }
+            if let Some(stray) = scores.keys().find(|c| !standing.contains(&c.as_str())) {
+                return Err(Refusal::Invalid(format!(
+                    "body.scores scores {stray}, which is not a revealed bid that stands"
+                )));
+            }
+            let best = scores.values().max().copied().unwrap_or(0);
+            if scores.get(&commitment).copied().unwrap_or(0) < best {
+                return Err(Refusal::Conflict(format!(
+                    "the award must go to the highest score ({best}); bid {commitment} scored {}",
+                    scores.get(&commitment).copied().unwrap_or(0)
+                )));
+            }
+        } else if scores.is_some() {
+            return Err(Refusal::Invalid(
+                "tender is awarded at the lowest price: body.scores does not apply".into(),
+            ));
+        }
         let periods = tender.times()?;
         let standstill_end = Timestamp::from_unix(
             ctx.logged_at.unix_seconds() + periods.standstill_seconds as i64,
@@ -798,6 +835,7 @@ impl Kind for AwardMade {
                     })
                     .unwrap_or_default(),
                 value: revealed.price.clone(),
+                scores: scores.map(|s| json!(s)),
                 evaluation_report_sha256: text(body, "evaluation_report_sha256")
                     .map_err(Refusal::Invalid)?
                     .to_owned(),
@@ -808,6 +846,27 @@ impl Kind for AwardMade {
             }),
         ))
     }
+}
+
+/// `body.scores`, if present: each revealed bid's score, an integer from 0 to 10000
+/// (hundredths of a point out of 100).
+fn scores(body: &Value) -> Result<Option<std::collections::BTreeMap<String, u64>>, String> {
+    let Some(scores) = body.get("scores") else {
+        return Ok(None);
+    };
+    let Value::Object(map) = scores else {
+        return Err("body.scores must map each revealed bid's commitment to its score".into());
+    };
+    let mut out = std::collections::BTreeMap::new();
+    for (commitment, score) in map {
+        Hash::from_hex(commitment)
+            .map_err(|_| format!("body.scores: {commitment:?} is not a commitment"))?;
+        let score = score.as_u64().filter(|s| *s <= 10_000).ok_or_else(|| {
+            format!("body.scores.{commitment} must be an integer from 0 to 10000")
+        })?;
+        out.insert(commitment.clone(), score);
+    }
+    Ok(Some(out))
 }
 
 /// `contract.signed`: after the standstill, both parties sign the contract.

@@ -169,6 +169,9 @@ pub struct AwardState {
     pub value: Value,
     /// SHA-256 of the evaluation report, hexadecimal.
     pub evaluation_report_sha256: String,
+    /// Each revealed bid's score, for tenders awarded by scores.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scores: Option<Value>,
     /// `pending` (in standstill), `active` (contracted) or `cancelled`.
     pub status: String,
     /// The entry that made it.
