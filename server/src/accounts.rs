@@ -23,6 +23,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use subtle::ConstantTimeEq as _;
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "vitrine_session";
@@ -205,7 +206,7 @@ impl Caller {
             return Ok(());
         };
         let given = credentials.csrf.as_deref().unwrap_or_default();
-        if given.len() == expected.len() && subtle_eq(given.as_bytes(), expected.as_bytes()) {
+        if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
             Ok(())
         } else {
             Err(AppError::new(
@@ -234,10 +235,6 @@ impl Caller {
         }
         Ok(())
     }
-}
-
-fn subtle_eq(a: &[u8], b: &[u8]) -> bool {
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Finds the caller from the session cookie or the `Authorization: Bearer` token;

@@ -166,7 +166,11 @@ async fn sessions_tokens_and_csrf() {
         .await;
     assert_eq!(code, 401, "{body}");
 
-    // Logging out ends the session.
+    // Logging out needs a session; it ends it.
+    let (code, _) = app
+        .request("DELETE", "/api/v1/session", Vec::new(), &[])
+        .await;
+    assert_eq!(code, 401);
     let (code, _) = session_request(
         &app,
         "DELETE",
@@ -273,6 +277,16 @@ async fn officers_need_a_second_factor() {
     )
     .await;
     assert_eq!(code, 204, "{body}");
+    let (code, _) = session_request(
+        &app,
+        "POST",
+        "/api/v1/me/totp",
+        Value::Null,
+        &session,
+        Some(&csrf),
+    )
+    .await;
+    assert_eq!(code, 409, "a second factor is already set up");
     // Now logging in needs a fresh code: none, the one already used, then the next.
     let (code, body) = login_raw(&app, "officer@buyer-z.example", PASSWORD, None).await;
     assert_eq!(

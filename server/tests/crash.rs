@@ -7,7 +7,8 @@
 mod common;
 
 use common::{
-    Count, base64, check_consistency, document, fresh_database, signed, temp_dir, verify_over_http,
+    Count, agent, base64, check_consistency, document, free_port, fresh_database, signed, temp_dir,
+    verify_over_http,
 };
 use diesel::prelude::*;
 use ed25519_dalek::SigningKey;
@@ -19,14 +20,6 @@ use std::time::{Duration, Instant};
 use vitrine_ledger::checkpoint::CheckpointPolicy;
 use vitrine_ledger::note::{NoteSigner, NoteVerifier};
 use vitrine_ledger::receipt::Receipt;
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(20)))
-        .build()
-        .into()
-}
 
 fn start(database_url: &str, data_dir: &std::path::Path, port: u16) -> Child {
     Command::new(env!("CARGO_BIN_EXE_vitrine-server"))
@@ -68,14 +61,6 @@ fn post(base: &str, body: &Value) -> Result<(u16, Value), String> {
 fn get(base: &str, path: &str) -> Value {
     let mut r = agent().get(&format!("{base}{path}")).call().unwrap();
     serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[test]

@@ -5,27 +5,11 @@
 
 mod common;
 
-use common::{fresh_database, temp_dir};
+use common::{agent, free_port, fresh_database, temp_dir};
 use serde_json::Value;
 use std::io::Read as _;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(20)))
-        .build()
-        .into()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 #[test]
 fn json_logs_carry_the_request_id_and_no_secrets() {

@@ -649,6 +649,17 @@ async fn a_tender_from_publication_to_payments() {
     assert_eq!(code, 401, "uploads need an account");
     let (code, empty) = upload(&app, &tokens[0], Vec::new()).await;
     assert_eq!(code, 422, "{empty}");
+    let bearer = format!("Bearer {}", tokens[0]);
+    let (code, _, _) = app
+        .request_full_raw(
+            "POST",
+            "/api/v1/documents",
+            b"x".to_vec(),
+            &[("authorization", &bearer)],
+        )
+        .await;
+    assert_eq!(code, 422, "an upload without its media type");
+    assert_eq!(download(&app, "not-a-hash", None).await.0, 404);
     assert_eq!(
         download(&app, &document_hash, Some(&tokens[0])).await.0,
         200
@@ -946,6 +957,11 @@ async fn a_tender_from_publication_to_payments() {
     );
     let (code, _) = app.get("/api/v1/ocds/tenders/ocds-nosuch-1/record").await;
     assert_eq!(code, 404);
+    for path in ["/api/v1/ocds/releases?limit=0", "/api/v1/tenders?limit=501"] {
+        let (code, body) = app.get(path).await;
+        assert_eq!(code, 400, "{path}");
+        assert_eq!(body["type"], "https://vitrine.dev/problems/invalid-query");
+    }
     // The official checker: zero errors.
     let (_, package) = app
         .get(&format!("/api/v1/ocds/tenders/{TENDER}/releases"))

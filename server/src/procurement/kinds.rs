@@ -123,7 +123,7 @@ impl Kind for TenderPublished {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        vec![StateKey::Tender(statement.subject().to_owned())]
+        tender_of(statement)
     }
 
     fn decide(
@@ -220,7 +220,7 @@ impl Kind for TenderStatusChanged {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        vec![StateKey::Tender(statement.subject().to_owned())]
+        tender_of(statement)
     }
 
     fn decide(
@@ -285,7 +285,7 @@ impl Kind for BidCommitted {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        vec![StateKey::Tender(statement.subject().to_owned())]
+        tender_of(statement)
     }
 
     fn one_time_keys(&self) -> usize {
@@ -404,7 +404,7 @@ impl Kind for BidWithdrawn {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        vec![StateKey::Tender(statement.subject().to_owned())]
+        tender_of(statement)
     }
 
     fn one_time_keys(&self) -> usize {
@@ -475,7 +475,7 @@ impl Kind for BidRevealed {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        let mut keys = vec![StateKey::Tender(statement.subject().to_owned())];
+        let mut keys = tender_of(statement);
         keys.extend(
             bid_documents(statement.body())
                 .into_iter()
@@ -659,7 +659,7 @@ impl Kind for BidDisqualified {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        vec![StateKey::Tender(statement.subject().to_owned())]
+        tender_of(statement)
     }
 
     fn decide(
@@ -717,7 +717,7 @@ impl Kind for AwardMade {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        vec![StateKey::Tender(statement.subject().to_owned())]
+        tender_of(statement)
     }
 
     fn decide(
@@ -885,7 +885,7 @@ impl Kind for ContractSigned {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        vec![StateKey::Tender(statement.subject().to_owned())]
+        tender_of(statement)
     }
 
     fn decide(
@@ -981,7 +981,7 @@ impl Kind for PaymentRecorded {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        vec![StateKey::Tender(statement.subject().to_owned())]
+        tender_of(statement)
     }
 
     fn decide(
@@ -1053,7 +1053,7 @@ impl Kind for TenderCompleted {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        vec![StateKey::Tender(statement.subject().to_owned())]
+        tender_of(statement)
     }
 
     fn decide(
@@ -1094,7 +1094,7 @@ impl Kind for TenderCancelled {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        vec![StateKey::Tender(statement.subject().to_owned())]
+        tender_of(statement)
     }
 
     fn decide(
@@ -1139,7 +1139,7 @@ impl Kind for EnquiryAsked {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        vec![StateKey::Tender(statement.subject().to_owned())]
+        tender_of(statement)
     }
 
     fn one_time_keys(&self) -> usize {
@@ -1203,7 +1203,7 @@ impl Kind for EnquiryAnswered {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        vec![StateKey::Tender(statement.subject().to_owned())]
+        tender_of(statement)
     }
 
     fn decide(
@@ -1273,7 +1273,7 @@ impl Kind for TenderAmended {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        vec![StateKey::Tender(statement.subject().to_owned())]
+        tender_of(statement)
     }
 
     fn decide(
@@ -1359,7 +1359,7 @@ impl Kind for ComplaintFiled {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        vec![StateKey::Tender(statement.subject().to_owned())]
+        tender_of(statement)
     }
 
     fn decide(
@@ -1441,7 +1441,7 @@ impl Kind for ComplaintDecided {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        vec![StateKey::Tender(statement.subject().to_owned())]
+        tender_of(statement)
     }
 
     fn decide(

@@ -804,6 +804,11 @@ fn buyer_officer(signers: &[Signer], tender: &TenderState) -> Result<(), Refusal
     }
 }
 
+/// The state every procurement statement needs: its tender, which is its subject.
+fn tender_of(statement: &Statement) -> Vec<StateKey> {
+    vec![StateKey::Tender(statement.subject().to_owned())]
+}
+
 fn change(ctx: &Context, tender: &str, change: TenderChange) -> Vec<Effect> {
     vec![Effect::Tender {
         id: tender.to_owned(),

@@ -185,7 +185,7 @@ impl TestApp {
         .unwrap()
     }
 
-    /// The same, with the response's headers.
+    /// The same, with the response's headers; JSON is the default content type.
     pub async fn request_full(
         &self,
         method: &str,
@@ -193,52 +193,29 @@ impl TestApp {
         body: Vec<u8>,
         headers: &[(&str, &str)],
     ) -> (u16, Vec<(String, String)>, Value) {
-        let client = self.client.clone();
-        let url = format!("{}{path}", self.base);
-        let method = method.to_owned();
-        let headers: Vec<(String, String)> = headers
-            .iter()
-            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-            .collect();
-        tokio::task::spawn_blocking(move || {
-            let mut builder = ureq::http::Request::builder()
-                .method(method.as_str())
-                .uri(&url)
-                .header("content-type", "application/json");
-            for (name, value) in &headers {
-                builder = builder.header(name.as_str(), value.as_str());
-            }
-            let mut response = client.run(builder.body(body).unwrap()).unwrap();
-            let response_headers: Vec<(String, String)> = response
-                .headers()
+        let mut all = vec![("content-type", "application/json")];
+        all.extend_from_slice(headers);
+        let (status, response_headers, bytes) =
+            self.request_full_raw(method, path, body, &all).await;
+        let body: Value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        if status >= 400 {
+            let content_type = response_headers
                 .iter()
-                .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_owned()))
-                .collect();
-            let status = response.status().as_u16();
-            let content_type = response
-                .headers()
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
-            let bytes = response.body_mut().read_to_vec().unwrap();
-            let body: Value = if bytes.is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_slice(&bytes).unwrap()
-            };
-            if status >= 400 {
-                assert_eq!(content_type, "application/problem+json", "{body}");
-                assert_eq!(body["status"], json!(status));
-                assert!(
-                    body["type"].as_str().unwrap().starts_with("https://"),
-                    "{body}"
-                );
-            }
-            (status, response_headers, body)
-        })
-        .await
-        .unwrap()
+                .find(|(n, _)| n == "content-type")
+                .map(|(_, v)| v.as_str())
+                .unwrap_or_default();
+            assert_eq!(content_type, "application/problem+json", "{body}");
+            assert_eq!(body["status"], json!(status));
+            assert!(
+                body["type"].as_str().unwrap().starts_with("https://"),
+                "{body}"
+            );
+        }
+        (status, response_headers, body)
     }
 
     /// Creates a user of `organisation` straight in the database (as `vitrine-server

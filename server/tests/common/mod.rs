@@ -182,3 +182,21 @@ pub fn check_consistency(
         .collect();
     vitrine_ledger::merkle::verify_consistency(old.size, size, &hashes, &old.root, root).unwrap();
 }
+
+/// An HTTP client that answers every status and gives up after 20 seconds.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(20)))
+        .build()
+        .into()
+}
+
+/// A free TCP port on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
