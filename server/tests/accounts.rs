@@ -7,6 +7,7 @@
 mod common;
 
 use common::app::{PASSWORD, TestApp, spawn_app};
+use common::base32_decode;
 use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
 
@@ -387,20 +388,4 @@ async fn who_may_create_users() {
     assert_eq!(code, 409, "the address is taken");
     let (code, _) = login_raw(&app, "x@sup-a.example", PASSWORD, None).await;
     assert_eq!(code, 200);
-}
-
-fn base32_decode(text: &str) -> Vec<u8> {
-    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let mut out = Vec::new();
-    let (mut buffer, mut bits) = (0u32, 0);
-    for c in text.bytes() {
-        let value = ALPHABET.iter().position(|&a| a == c).unwrap() as u32;
-        buffer = (buffer << 5) | value;
-        bits += 5;
-        if bits >= 8 {
-            out.push((buffer >> (bits - 8)) as u8);
-            bits -= 8;
-        }
-    }
-    out
 }

@@ -14,6 +14,7 @@ use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
 use std::time::Duration;
 use vitrine_ledger::bid::{Bid, Salt};
+use vitrine_ledger::hash::sha256;
 use vitrine_ledger::time::Timestamp;
 use vitrine_server::Application;
 
@@ -42,7 +43,7 @@ fn tender_body(id: &str, buyer: &str, enquiry: i64, tender: i64, reveal: i64) ->
         "procedure": "open",
         "value": {"amount": "1200000.00", "currency": "CNY"},
         "lots": [{"id": "lot-1", "title": {"zh": "服务器"}, "value": {"amount": "1200000.00", "currency": "CNY"}}],
-        "documents": [{"sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "title": "招标文件"}],
+        "documents": [{"sha256": sha256(TENDER_DOCUMENT.as_bytes()).to_hex(), "title": "招标文件"}],
         "enquiry_end": at(enquiry),
         "tender_end": at(tender),
         "reveal_end": at(reveal),
@@ -50,6 +51,29 @@ fn tender_body(id: &str, buyer: &str, enquiry: i64, tender: i64, reveal: i64) ->
         "amendment_notice_seconds": 2,
         "award_criteria": "lowest_price",
     })
+}
+
+/// The content of the tenders' own document.
+const TENDER_DOCUMENT: &str = "招标文件：福州市政务云服务器采购（第一版）";
+
+/// Uploads `content` with an API token; returns its SHA-256 in hex.
+async fn upload_text(app: &TestApp, token: &str, content: &str) -> String {
+    let (code, body) = upload(app, token, content.as_bytes().to_vec()).await;
+    assert!(code == 201 || code == 200, "{body}");
+    body["sha256"].as_str().unwrap().to_owned()
+}
+
+/// An API token of a procurement officer of `buyer`, who has uploaded the tender document.
+async fn buyer_clerk(app: &TestApp, buyer: &str) -> String {
+    let token = app
+        .api_token(
+            buyer,
+            &format!("clerk@{buyer}.example"),
+            "procurement_officer",
+        )
+        .await;
+    upload_text(app, &token, TENDER_DOCUMENT).await;
+    token
 }
 
 /// The content of a bid's document.
@@ -356,6 +380,24 @@ async fn a_tender_from_publication_to_payments() {
         "already be over",
     )
     .await;
+    // The tender's documents are uploaded before it is published.
+    refused(
+        &app,
+        &signed("tender.published", TENDER, body.clone(), &[&officer]),
+        409,
+        &format!(
+            "document {} of the tender is not uploaded",
+            sha256(TENDER_DOCUMENT.as_bytes()).to_hex()
+        ),
+    )
+    .await;
+    let clerk = buyer_clerk(&app, "fuzhou-bureau").await;
+    let tender_document = sha256(TENDER_DOCUMENT.as_bytes()).to_hex();
+    assert_eq!(
+        download(&app, &tender_document, None).await.0,
+        404,
+        "unpublished documents are private to their uploader"
+    );
     let mut single = body.clone();
     single["procedure"] = json!("single_source");
     refused(
@@ -377,6 +419,7 @@ async fn a_tender_from_publication_to_payments() {
         "already exists",
     )
     .await;
+    assert_eq!(download(&app, &tender_document, None).await.0, 200);
     assert_eq!(status(&app, TENDER).await, "active.enquiries");
 
     // Questions: anonymous (one-time keys) during the enquiry period; answered publicly.
@@ -475,14 +518,20 @@ async fn a_tender_from_publication_to_payments() {
         "cannot be amended",
     )
     .await;
-    accepted(
+    let addendum = "技术参数补充：内存不低于 512 GB";
+    let amended_documents = json!({"documents": [
+        {"sha256": sha256(TENDER_DOCUMENT.as_bytes()).to_hex(), "title": "招标文件"},
+        {"sha256": sha256(addendum.as_bytes()).to_hex(), "title": "技术参数补充"},
+    ]});
+    refused(
         &app,
-        &amend(json!({"documents": [
-            {"sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "title": "招标文件"},
-            {"sha256": "5a".repeat(32), "title": "技术参数补充"},
-        ]})),
+        &amend(amended_documents.clone()),
+        409,
+        "of the amended tender is not uploaded",
     )
     .await;
+    upload_text(&app, &clerk, addendum).await;
+    accepted(&app, &amend(amended_documents)).await;
 
     // Only a supplier's account sends a sealed bid; a stolen session cookie without its
     // CSRF token cannot.
@@ -728,11 +777,12 @@ async fn a_tender_from_publication_to_payments() {
         .unwrap();
     assert_eq!(d["status"], "lapsed");
     assert_eq!(public["number_of_bids"], 3);
+    let report = upload_text(&app, &clerk, "评标报告：有效投标三家，按最低价评审").await;
     let award = |commitment: &str| {
         signed(
             "award.made",
             TENDER,
-            json!({"commitment": commitment, "evaluation_report_sha256": "ab".repeat(32)}),
+            json!({"commitment": commitment, "evaluation_report_sha256": report}),
             &[&officer],
         )
     };
@@ -752,7 +802,7 @@ async fn a_tender_from_publication_to_payments() {
         &signed(
             "award.made",
             TENDER,
-            json!({"commitment": a, "evaluation_report_sha256": "ab".repeat(32)}),
+            json!({"commitment": a, "evaluation_report_sha256": report}),
             &[&other_officer],
         ),
         403,
@@ -767,6 +817,18 @@ async fn a_tender_from_publication_to_payments() {
             json!({"commitment": a, "reason": "资格审查未通过：缺少近三年财务审计报告"}),
             &[&officer],
         ),
+    )
+    .await;
+    refused(
+        &app,
+        &signed(
+            "award.made",
+            TENDER,
+            json!({"commitment": c, "evaluation_report_sha256": "ab".repeat(32)}),
+            &[&officer],
+        ),
+        409,
+        "of the evaluation report is not uploaded",
     )
     .await;
     accepted(&app, &award(&c)).await;
@@ -823,14 +885,21 @@ async fn a_tender_from_publication_to_payments() {
     accepted(&app, &complain(&bidders[1], "award-2")).await;
 
     // The contract: both parties, after the standstill.
-    let contract = |keys: &[&SigningKey]| {
+    let contract_text = upload_text(
+        &app,
+        &clerk,
+        "政府采购合同：服务器 40 台，合同价 1,020,000.00 元",
+    )
+    .await;
+    let contract_of = |document: &str, keys: &[&SigningKey]| {
         signed(
             "contract.signed",
             TENDER,
-            json!({"award": "award-2", "value": {"amount": "1020000.00", "currency": "CNY"}, "document_sha256": "ef".repeat(32)}),
+            json!({"award": "award-2", "value": {"amount": "1020000.00", "currency": "CNY"}, "document_sha256": document}),
             keys,
         )
     };
+    let contract = |keys: &[&SigningKey]| contract_of(&contract_text, keys);
     refused(
         &app,
         &contract(&[&officer]),
@@ -861,6 +930,13 @@ async fn a_tender_from_publication_to_payments() {
     )
     .await;
     accepted(&app, &decide("complaint-2", "dismissed", &[&supervisor])).await;
+    refused(
+        &app,
+        &contract_of(&"ef".repeat(32), &[&officer, &bidders[2].key]),
+        409,
+        "of the contract is not uploaded",
+    )
+    .await;
     accepted(&app, &contract(&[&officer, &bidders[2].key])).await;
     assert_eq!(status(&app, TENDER).await, "contracted");
 
@@ -990,6 +1066,7 @@ async fn transitions_due_while_the_server_was_down_happen_at_start() {
     let officer = SigningKey::from_bytes(&[11; 32]);
     app.register("fuzhou-bureau", "buyer", &officer, "procurement_officer")
         .await;
+    buyer_clerk(&app, "fuzhou-bureau").await;
     let id = "ocds-vtest1-restart";
     accepted(
         &app,
@@ -1072,6 +1149,8 @@ async fn scored_tenders_go_to_the_highest_score() {
         let commitment = bid.commitment(&salt).to_hex();
         revealed.push((bid, salt, commitment, key, one_time, token));
     }
+    let clerk = buyer_clerk(&app, "xiamen-bureau").await;
+    let report = upload_text(&app, &clerk, "评标报告：综合评分法").await;
     let mut body = tender_body(id, "xiamen-bureau", 1000, 5000, 8000);
     body["award_criteria"] = json!("scored");
     accepted(&app, &signed("tender.published", id, body, &[&officer])).await;
@@ -1105,8 +1184,7 @@ async fn scored_tenders_go_to_the_highest_score() {
     wait_status(&app, id, "evaluation").await;
     let (dear, cheap) = (&revealed[0].2, &revealed[1].2);
     let award = |commitment: &str, scores: Option<Value>| {
-        let mut body =
-            json!({"commitment": commitment, "evaluation_report_sha256": "cd".repeat(32)});
+        let mut body = json!({"commitment": commitment, "evaluation_report_sha256": report});
         if let Some(scores) = scores {
             body["scores"] = scores;
         }

@@ -123,7 +123,7 @@ impl Kind for TenderPublished {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        tender_of(statement)
+        tender_and(statement, &document_hashes(&statement.body()["documents"]))
     }
 
     fn decide(
@@ -174,6 +174,7 @@ impl Kind for TenderPublished {
                 ctx.logged_at
             )));
         }
+        uploaded(state, &document_hashes(&body["documents"]), "the tender")?;
         let status = if ctx.logged_at < periods.enquiry_end {
             Status::ActiveEnquiries
         } else {
@@ -475,13 +476,10 @@ impl Kind for BidRevealed {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        let mut keys = tender_of(statement);
-        keys.extend(
-            bid_documents(statement.body())
-                .into_iter()
-                .map(StateKey::Blob),
-        );
-        keys
+        tender_and(
+            statement,
+            &document_hashes(&statement.body()["bid"]["documents"]),
+        )
     }
 
     fn one_time_keys(&self) -> usize {
@@ -599,15 +597,11 @@ impl Kind for BidRevealed {
             }
         }
         // The bid's documents are uploaded by now, and they are the ones committed to.
-        if let Some(missing) = bid_documents(body)
-            .into_iter()
-            .find(|h| !state.present.contains(&StateKey::Blob(*h)))
-        {
-            return Err(Refusal::Conflict(format!(
-                "document {} of the bid is not uploaded: upload it (POST /api/v1/documents) and reveal again",
-                vitrine_ledger::hash::hex_encode(&missing)
-            )));
-        }
+        uploaded(
+            state,
+            &document_hashes(&body["bid"]["documents"]),
+            "the bid",
+        )?;
         let price = bid_value["price"].clone();
         if price["currency"] != tender.tender["value"]["currency"] {
             return Err(Refusal::Conflict(format!(
@@ -629,19 +623,6 @@ impl Kind for BidRevealed {
             },
         ))
     }
-}
-
-/// The document hashes a revealed bid names.
-fn bid_documents(body: &Value) -> Vec<[u8; 32]> {
-    body["bid"]["documents"]
-        .as_array()
-        .map(|docs| {
-            docs.iter()
-                .filter_map(|d| d["sha256"].as_str())
-                .filter_map(|h| Hash::from_hex(h).ok().map(|h| h.0))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// `bid.disqualified`: the buyer disqualifies a revealed bid, with a reason.
@@ -717,7 +698,10 @@ impl Kind for AwardMade {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        tender_of(statement)
+        tender_and(
+            statement,
+            &document_hashes(&statement.body()["evaluation_report_sha256"]),
+        )
     }
 
     fn decide(
@@ -813,6 +797,11 @@ impl Kind for AwardMade {
                 "tender is awarded at the lowest price: body.scores does not apply".into(),
             ));
         }
+        uploaded(
+            state,
+            &document_hashes(&body["evaluation_report_sha256"]),
+            "the evaluation report",
+        )?;
         let periods = tender.times()?;
         let standstill_end = Timestamp::from_unix(
             ctx.logged_at.unix_seconds() + periods.standstill_seconds as i64,
@@ -885,7 +874,10 @@ impl Kind for ContractSigned {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        tender_of(statement)
+        tender_and(
+            statement,
+            &document_hashes(&statement.body()["document_sha256"]),
+        )
     }
 
     fn decide(
@@ -946,6 +938,11 @@ impl Kind for ContractSigned {
                 value.amount, value.currency, awarded.amount, awarded.currency
             )));
         }
+        uploaded(
+            state,
+            &document_hashes(&body["document_sha256"]),
+            "the contract",
+        )?;
         Ok(change(
             ctx,
             &tender.id,
@@ -1273,7 +1270,10 @@ impl Kind for TenderAmended {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        tender_of(statement)
+        tender_and(
+            statement,
+            &document_hashes(&statement.body()["changes"]["documents"]),
+        )
     }
 
     fn decide(
@@ -1326,6 +1326,11 @@ impl Kind for TenderAmended {
                 )));
             }
         }
+        uploaded(
+            state,
+            &document_hashes(&changes.get("documents").cloned().unwrap_or_default()),
+            "the amended tender",
+        )?;
         Ok(change(
             ctx,
             &tender.id,

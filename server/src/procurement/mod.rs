@@ -809,6 +809,43 @@ fn tender_of(statement: &Statement) -> Vec<StateKey> {
     vec![StateKey::Tender(statement.subject().to_owned())]
 }
 
+/// The tender and the documents a statement names: every document must be uploaded
+/// before a statement that makes it public is logged.
+fn tender_and(statement: &Statement, documents: &[[u8; 32]]) -> Vec<StateKey> {
+    let mut keys = tender_of(statement);
+    keys.extend(documents.iter().copied().map(StateKey::Blob));
+    keys
+}
+
+/// The SHA-256 hashes named by an array of documents (`[{"sha256": …}, …]`) or by one
+/// hash member; malformed hashes are left to `check_body`.
+fn document_hashes(documents: &Value) -> Vec<[u8; 32]> {
+    let hashes: Vec<&Value> = match documents {
+        Value::Array(documents) => documents.iter().map(|d| &d["sha256"]).collect(),
+        Value::String(_) => vec![documents],
+        _ => Vec::new(),
+    };
+    hashes
+        .into_iter()
+        .filter_map(Value::as_str)
+        .filter_map(|h| Hash::from_hex(h).ok().map(|h| h.0))
+        .collect()
+}
+
+/// Refuses a statement whose documents are not all uploaded, naming the first missing.
+fn uploaded(state: &State<'_>, documents: &[[u8; 32]], what: &str) -> Result<(), Refusal> {
+    match documents
+        .iter()
+        .find(|h| !state.present.contains(&StateKey::Blob(**h)))
+    {
+        Some(missing) => Err(Refusal::Conflict(format!(
+            "document {} of {what} is not uploaded: upload it (POST /api/v1/documents) and send the statement again",
+            vitrine_ledger::hash::hex_encode(missing)
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn change(ctx: &Context, tender: &str, change: TenderChange) -> Vec<Effect> {
     vec![Effect::Tender {
         id: tender.to_owned(),

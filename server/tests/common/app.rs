@@ -223,6 +223,29 @@ impl TestApp {
     pub async fn api_token(&self, organisation: &str, email: &str, role: &str) -> String {
         self.user(organisation, email, role).await;
         let (session, csrf) = self.log_in(email, PASSWORD, None).await;
+        if vitrine_server::accounts::needs_totp(role) {
+            // Officers and supervisors act only once their second factor is set up.
+            let auth = [
+                ("cookie", session.as_str()),
+                ("x-csrf-token", csrf.as_str()),
+            ];
+            let (status, enrolment) = self
+                .request("POST", "/api/v1/me/totp", Vec::new(), &auth)
+                .await;
+            assert_eq!(status, 201, "{enrolment}");
+            let secret = super::base32_decode(enrolment["secret"].as_str().unwrap());
+            let step = vitrine_server::accounts::totp_step(chrono::Utc::now().timestamp());
+            let code = format!("{:06}", vitrine_server::accounts::totp(&secret, step));
+            let (status, body) = self
+                .request(
+                    "POST",
+                    "/api/v1/me/totp/confirm",
+                    serde_json::to_vec(&serde_json::json!({"code": code})).unwrap(),
+                    &auth,
+                )
+                .await;
+            assert_eq!(status, 204, "{body}");
+        }
         let (status, body) = self
             .request(
                 "POST",

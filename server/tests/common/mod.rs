@@ -200,3 +200,20 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// Decodes RFC 4648 base32 (upper case, no padding), as authenticator apps read secrets.
+pub fn base32_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut out = Vec::new();
+    let (mut buffer, mut bits) = (0u32, 0);
+    for c in text.bytes() {
+        let value = ALPHABET.iter().position(|&a| a == c).unwrap() as u32;
+        buffer = (buffer << 5) | value;
+        bits += 5;
+        if bits >= 8 {
+            out.push((buffer >> (bits - 8)) as u8);
+            bits -= 8;
+        }
+    }
+    out
+}
