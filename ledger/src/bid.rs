@@ -7,7 +7,9 @@
 
 use crate::hash::{Hash, hex_decode, hex_encode};
 use crate::jcs;
-use serde_json::{Map, Value};
+use crate::statement::{Statement, StatementError};
+use crate::time::Timestamp;
+use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 
@@ -233,6 +235,60 @@ impl Bid {
     }
 }
 
+/// The statements a bidder signs about its bid (the server's `bid.*` kinds), each about
+/// the tender the bid names. All are signed by the bid's one-time key; the reveal also by
+/// the bidder's registered key.
+impl Bid {
+    /// `bid.committed`: the commitment under `salt`; with `replaces`, it replaces that bid,
+    /// which the same one-time key committed.
+    pub fn committed(
+        &self,
+        salt: &Salt,
+        replaces: Option<&Hash>,
+        issued_at: Timestamp,
+    ) -> Result<Statement, StatementError> {
+        let mut body = json!({"commitment": self.commitment(salt).to_hex()});
+        if let Some(old) = replaces {
+            body["replaces"] = json!(old.to_hex());
+        }
+        self.statement("bid.committed", body, issued_at)
+    }
+
+    /// `bid.withdrawn`: withdraws the bid committed under `salt`.
+    pub fn withdrawn(
+        &self,
+        salt: &Salt,
+        issued_at: Timestamp,
+    ) -> Result<Statement, StatementError> {
+        let body = json!({"commitment": self.commitment(salt).to_hex()});
+        self.statement("bid.withdrawn", body, issued_at)
+    }
+
+    /// `bid.revealed`: the bid and its salt, opening the commitment.
+    pub fn revealed(&self, salt: &Salt, issued_at: Timestamp) -> Result<Statement, StatementError> {
+        let body = json!({
+            "commitment": self.commitment(salt).to_hex(),
+            "bid": self.to_value(),
+            "salt": salt.to_hex(),
+        });
+        self.statement("bid.revealed", body, issued_at)
+    }
+
+    fn statement(
+        &self,
+        kind: &str,
+        body: Value,
+        issued_at: Timestamp,
+    ) -> Result<Statement, StatementError> {
+        Statement::from_value(json!({
+            "kind": kind,
+            "subject": self.tender(),
+            "issued_at": issued_at.to_string(),
+            "body": body,
+        }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,6 +321,34 @@ mod tests {
             Bid::parse(reordered.as_bytes()).unwrap().commitment(&salt),
             commitment
         );
+    }
+
+    #[test]
+    fn bid_statements_name_the_tender_and_open_the_commitment() {
+        let bid = Bid::parse(BID.as_bytes()).unwrap();
+        let salt = Salt([7; 32]);
+        let at = Timestamp::parse("2026-11-21T10:00:00.123456Z").unwrap();
+        let commitment = bid.commitment(&salt).to_hex();
+        let committed = bid.committed(&salt, None, at).unwrap();
+        assert_eq!(committed.kind(), "bid.committed");
+        assert_eq!(committed.subject(), "ocds-213czf-000-00001");
+        assert_eq!(committed.issued_at(), at);
+        assert_eq!(committed.body(), &json!({"commitment": commitment}));
+        let old = Hash([9; 32]);
+        let replacing = bid.committed(&salt, Some(&old), at).unwrap();
+        assert_eq!(replacing.body()["replaces"], json!(old.to_hex()));
+        let withdrawn = bid.withdrawn(&salt, at).unwrap();
+        assert_eq!(withdrawn.kind(), "bid.withdrawn");
+        assert_eq!(withdrawn.body(), &json!({"commitment": commitment}));
+        let revealed = bid.revealed(&salt, at).unwrap();
+        assert_eq!(revealed.kind(), "bid.revealed");
+        // What a verifier does with a reveal: the bid and salt it carries open the commitment.
+        let body = revealed.body();
+        let opened = Bid::from_value(body["bid"].clone()).unwrap();
+        let salt_back = Salt::from_hex(body["salt"].as_str().unwrap()).unwrap();
+        let claimed = Hash::from_hex(body["commitment"].as_str().unwrap()).unwrap();
+        assert_eq!(opened.check_reveal(&salt_back, &claimed), Ok(()));
+        assert_eq!(claimed.to_hex(), commitment);
     }
 
     #[test]

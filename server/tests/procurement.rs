@@ -9,7 +9,7 @@
 mod common;
 
 use common::app::{TestApp, settings, spawn_app};
-use common::signed;
+use common::{signed, signed_by};
 use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -593,10 +593,15 @@ async fn a_tender_from_publication_to_payments() {
     bidders[0].bid = Some((bid, salt, commitment));
     for (i, price) in [(1usize, "1150000.00"), (3, "900000.00")] {
         let sealed = bidders[i].seal(price, i as u8 + 1);
+        // As `vitrine bid commit --one-time-key` makes it.
+        let statement = sealed
+            .0
+            .committed(&sealed.1, None, Timestamp::now())
+            .unwrap();
         accepted_as(
             &app,
             &tokens[i],
-            &bidders[i].commit_statement(&sealed.2, None),
+            &signed_by(statement, &[&bidders[i].one_time]),
         )
         .await;
         bidders[i].bid = Some(sealed);
@@ -745,8 +750,14 @@ async fn a_tender_from_publication_to_payments() {
     );
     refused(&app, &stolen, 403, "registered key of sup-a").await;
     for bidder in &bidders[..3] {
-        let (bid, salt, commitment) = bidder.bid.clone().unwrap();
-        accepted(&app, &bidder.reveal_statement(&bid, &salt, &commitment)).await;
+        // As `vitrine bid reveal` makes it.
+        let (bid, salt, _) = bidder.bid.clone().unwrap();
+        let statement = bid.revealed(&salt, Timestamp::now()).unwrap();
+        accepted(
+            &app,
+            &signed_by(statement, &[&bidder.one_time, &bidder.key]),
+        )
+        .await;
     }
     // Revealed, the documents are public and immutable.
     let (code, headers) = download(&app, &document_hash, None).await;

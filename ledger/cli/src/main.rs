@@ -63,7 +63,7 @@ enum Command {
         /// The statement or signed statement (JSON); `-` or nothing for standard input.
         input: Option<PathBuf>,
     },
-    /// Sealed bids: commit before the deadline, check a reveal after it.
+    /// Sealed bids: commit, replace or withdraw before the deadline; reveal after it.
     Bid {
         #[command(subcommand)]
         command: BidCommand,
@@ -119,7 +119,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BidCommand {
-    /// Commit to a bid: prints the commitment and writes a fresh random salt to keep for the reveal.
+    /// Commit to a bid: writes a fresh random salt to keep for the reveal and prints the
+    /// commitment; with --one-time-key, prints the signed `bid.committed` statement to send.
     Commit {
         /// The bid (JSON): tender, lots, bidder, price, documents.
         #[arg(long)]
@@ -127,6 +128,38 @@ enum BidCommand {
         /// Where to write the salt (mode 0600). Keep it: without it the bid cannot be revealed.
         #[arg(long)]
         salt_out: PathBuf,
+        /// The bid's one-time key, which signs the commitment so that who bid stays hidden
+        /// until the deadline. Made (mode 0600) if the file does not exist; an existing one
+        /// is used, to replace the bid it committed.
+        #[arg(long)]
+        one_time_key: Option<PathBuf>,
+        /// The commitment of the bid this one replaces (committed by the same one-time key).
+        #[arg(long, requires = "one_time_key")]
+        replaces: Option<String>,
+    },
+    /// After the deadline: the signed `bid.revealed` statement, signed by the bid's one-time
+    /// key and by the bidder's registered key.
+    Reveal {
+        #[arg(long)]
+        bid: PathBuf,
+        #[arg(long)]
+        salt: PathBuf,
+        /// The one-time key that signed the commitment.
+        #[arg(long)]
+        one_time_key: PathBuf,
+        /// The bidder's registered key.
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Before the deadline: the signed `bid.withdrawn` statement.
+    Withdraw {
+        #[arg(long)]
+        bid: PathBuf,
+        #[arg(long)]
+        salt: PathBuf,
+        /// The one-time key that signed the commitment.
+        #[arg(long)]
+        one_time_key: PathBuf,
     },
     /// Check that a bid and salt open a commitment.
     Check {
@@ -233,7 +266,28 @@ fn main() -> ExitCode {
         } => keygen(&name, &out, witness, force),
         Command::Sign { key, now, input } => sign(&key, now, input.as_deref()),
         Command::Bid { command } => match command {
-            BidCommand::Commit { bid, salt_out } => bid_commit(&bid, &salt_out),
+            BidCommand::Commit {
+                bid,
+                salt_out,
+                one_time_key,
+                replaces,
+            } => bid_commit(
+                &bid,
+                &salt_out,
+                one_time_key.as_deref(),
+                replaces.as_deref(),
+            ),
+            BidCommand::Reveal {
+                bid,
+                salt,
+                one_time_key,
+                key,
+            } => bid_reveal(&bid, &salt, &one_time_key, &key),
+            BidCommand::Withdraw {
+                bid,
+                salt,
+                one_time_key,
+            } => bid_withdraw(&bid, &salt, &one_time_key),
             BidCommand::Check {
                 bid,
                 salt,
@@ -471,34 +525,120 @@ fn sign(key: &Path, now: bool, input: Option<&Path>) -> Outcome {
     Ok(())
 }
 
-fn bid_commit(bid_path: &Path, salt_out: &Path) -> Outcome {
-    let bid = Bid::parse(&read_input(Some(bid_path))?)
-        .map_err(|e| input_error(format!("{}: {e}", bid_path.display())))?;
-    let salt = Salt(random_bytes()?);
-    write_secret(salt_out, format!("{}\n", salt.to_hex()).as_bytes(), false)?;
-    let commitment = bid.commitment(&salt);
+fn read_bid(path: &Path) -> Result<Bid, Failure> {
+    Bid::parse(&read_input(Some(path))?)
+        .map_err(|e| input_error(format!("{}: {e}", path.display())))
+}
+
+fn read_salt(path: &Path) -> Result<Salt, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| input_error(format!("{}: {e}", path.display())))?;
+    Salt::from_hex(&text).map_err(|e| input_error(format!("{}: {e}", path.display())))
+}
+
+/// The one-time key at `path`, made first if there is none.
+fn one_time_key(path: &Path) -> Result<NoteSigner, Failure> {
+    if !path.exists() {
+        let signer = NoteSigner::new(
+            "vitrine-one-time-bid-key",
+            KeyType::Ed25519,
+            SigningKey::from_bytes(&random_bytes()?),
+        )
+        .map_err(|e| input_error(e.to_string()))?;
+        write_secret(
+            path,
+            format!("{}\n", signer.to_signer_key()).as_bytes(),
+            false,
+        )?;
+        eprintln!(
+            "vitrine: made the bid's one-time key in {}; keep it for the reveal",
+            path.display()
+        );
+    }
+    load_signer(path)
+}
+
+/// Prints a statement signed by `keys`, in order.
+fn emit_signed(statement: Statement, keys: &[&NoteSigner]) -> Outcome {
+    let mut signed = SignedStatement::new(statement);
+    for key in keys {
+        signed.sign(key.signing_key());
+    }
     out!(
         "{}",
-        serde_json::to_string_pretty(&json!({
-            "commitment": commitment.to_hex(),
-            "tender": bid.tender(),
-        }))
-        .unwrap_or_default()
-    );
-    eprintln!(
-        "vitrine: the salt is in {}; keep it and the bid file unchanged until the reveal",
-        salt_out.display()
+        serde_json::to_string_pretty(&signed.to_value()).unwrap_or_default()
     );
     Ok(())
 }
 
-fn bid_check(bid_path: &Path, salt_path: &Path, commitment: &str) -> Outcome {
-    let bid = Bid::parse(&read_input(Some(bid_path))?)
+fn now() -> Timestamp {
+    Timestamp::now().truncate_to_micros()
+}
+
+fn bid_commit(
+    bid_path: &Path,
+    salt_out: &Path,
+    one_time: Option<&Path>,
+    replaces: Option<&str>,
+) -> Outcome {
+    let bid = read_bid(bid_path)?;
+    let replaces = replaces
+        .map(|r| Hash::from_hex(r.trim()).map_err(|e| input_error(format!("--replaces: {e}"))))
+        .transpose()?;
+    if let Some(path) = one_time.filter(|p| p.exists()) {
+        load_signer(path)?;
+    }
+    let salt = Salt(random_bytes()?);
+    write_secret(salt_out, format!("{}\n", salt.to_hex()).as_bytes(), false)?;
+    eprintln!(
+        "vitrine: the salt is in {}; keep it and the bid file unchanged until the reveal",
+        salt_out.display()
+    );
+    let Some(one_time) = one_time else {
+        out!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "commitment": bid.commitment(&salt).to_hex(),
+                "tender": bid.tender(),
+            }))
+            .unwrap_or_default()
+        );
+        return Ok(());
+    };
+    let key = one_time_key(one_time)?;
+    let statement = bid
+        .committed(&salt, replaces.as_ref(), now())
         .map_err(|e| input_error(format!("{}: {e}", bid_path.display())))?;
-    let salt_text = std::fs::read_to_string(salt_path)
-        .map_err(|e| input_error(format!("{}: {e}", salt_path.display())))?;
-    let salt = Salt::from_hex(&salt_text)
-        .map_err(|e| input_error(format!("{}: {e}", salt_path.display())))?;
+    emit_signed(statement, &[&key])
+}
+
+fn bid_reveal(bid_path: &Path, salt_path: &Path, one_time: &Path, key: &Path) -> Outcome {
+    let bid = read_bid(bid_path)?;
+    let salt = read_salt(salt_path)?;
+    let (one_time, key) = (load_signer(one_time)?, load_signer(key)?);
+    if one_time.signing_key().verifying_key() == key.signing_key().verifying_key() {
+        return Err(input_error(
+            "--key must be the bidder's registered key, not the bid's one-time key",
+        ));
+    }
+    let statement = bid
+        .revealed(&salt, now())
+        .map_err(|e| input_error(format!("{}: {e}", bid_path.display())))?;
+    emit_signed(statement, &[&one_time, &key])
+}
+
+fn bid_withdraw(bid_path: &Path, salt_path: &Path, one_time: &Path) -> Outcome {
+    let bid = read_bid(bid_path)?;
+    let salt = read_salt(salt_path)?;
+    let statement = bid
+        .withdrawn(&salt, now())
+        .map_err(|e| input_error(format!("{}: {e}", bid_path.display())))?;
+    emit_signed(statement, &[&load_signer(one_time)?])
+}
+
+fn bid_check(bid_path: &Path, salt_path: &Path, commitment: &str) -> Outcome {
+    let bid = read_bid(bid_path)?;
+    let salt = read_salt(salt_path)?;
     let commitment =
         Hash::from_hex(commitment.trim()).map_err(|e| input_error(format!("--commitment: {e}")))?;
     bid.check_reveal(&salt, &commitment)

@@ -328,6 +328,183 @@ fn bid_commit_and_reveal_check() {
     assert!(!t.path("salt3").exists());
 }
 
+/// The public key (base64) `keygen` printed.
+fn public_key(keygen_output: &str) -> String {
+    keygen_output
+        .lines()
+        .find_map(|l| l.strip_prefix("public key: "))
+        .unwrap()
+        .to_owned()
+}
+
+/// The signer keys (base64) of a signed statement, after checking every signature.
+fn signers(signed: &Value) -> Vec<String> {
+    SignedStatement::from_value(signed.clone())
+        .unwrap()
+        .verify()
+        .unwrap();
+    signed["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["public_key"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn bid_statements_are_signed_ready_to_send() {
+    let t = Scratch::new("bid-statements");
+    let bid = json!({
+        "tender": "ocds-213czf-000-00043",
+        "lots": ["lot-1"],
+        "bidder": "91350100M000100Y43",
+        "price": {"amount": "880000.00", "currency": "CNY"},
+        "documents": [],
+    });
+    std::fs::write(t.path("bid.json"), bid.to_string()).unwrap();
+    let registered = public_key(&ok(&[
+        "keygen",
+        "--name",
+        "acme.example",
+        "--out",
+        &t.s("acme.key"),
+    ]));
+    let commit = |salt: &str, replaces: Option<&str>| {
+        let mut args = vec![
+            "bid".to_owned(),
+            "commit".into(),
+            "--bid".into(),
+            t.s("bid.json"),
+            "--salt-out".into(),
+            t.s(salt),
+            "--one-time-key".into(),
+            t.s("bid.otk"),
+        ];
+        if let Some(old) = replaces {
+            args.extend(["--replaces".into(), old.to_owned()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        serde_json::from_str::<Value>(&ok(&args)).unwrap()
+    };
+    // The first commit makes the one-time key, and it alone signs.
+    let first = commit("salt1", None);
+    assert_eq!(first["statement"]["kind"], "bid.committed");
+    assert_eq!(first["statement"]["subject"], "ocds-213czf-000-00043");
+    let one_time = signers(&first);
+    assert_eq!(one_time.len(), 1);
+    assert_ne!(one_time[0], registered);
+    let salt1 = Salt::from_hex(&std::fs::read_to_string(t.path("salt1")).unwrap()).unwrap();
+    let bid_value = Bid::from_value(bid.clone()).unwrap();
+    let old = bid_value.commitment(&salt1).to_hex();
+    assert_eq!(first["statement"]["body"], json!({"commitment": old}));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(t.path("bid.otk"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // A replacement reuses the key and names the bid it replaces.
+    let second = commit("salt2", Some(&old));
+    assert_eq!(signers(&second), one_time);
+    assert_eq!(second["statement"]["body"]["replaces"], json!(old));
+    assert_ne!(second["statement"]["body"]["commitment"], json!(old));
+    // The withdrawal is signed by the same key.
+    let withdrawn: Value = serde_json::from_str(&ok(&[
+        "bid",
+        "withdraw",
+        "--bid",
+        &t.s("bid.json"),
+        "--salt",
+        &t.s("salt2"),
+        "--one-time-key",
+        &t.s("bid.otk"),
+    ]))
+    .unwrap();
+    assert_eq!(withdrawn["statement"]["kind"], "bid.withdrawn");
+    assert_eq!(
+        withdrawn["statement"]["body"]["commitment"],
+        second["statement"]["body"]["commitment"]
+    );
+    assert_eq!(signers(&withdrawn), one_time);
+    // The reveal: one-time key then registered key, and it opens the commitment.
+    let revealed: Value = serde_json::from_str(&ok(&[
+        "bid",
+        "reveal",
+        "--bid",
+        &t.s("bid.json"),
+        "--salt",
+        &t.s("salt1"),
+        "--one-time-key",
+        &t.s("bid.otk"),
+        "--key",
+        &t.s("acme.key"),
+    ]))
+    .unwrap();
+    assert_eq!(revealed["statement"]["kind"], "bid.revealed");
+    assert_eq!(signers(&revealed), vec![one_time[0].clone(), registered]);
+    let body = &revealed["statement"]["body"];
+    assert_eq!(body["commitment"], json!(old));
+    Bid::from_value(body["bid"].clone())
+        .unwrap()
+        .check_reveal(
+            &Salt::from_hex(body["salt"].as_str().unwrap()).unwrap(),
+            &Hash::from_hex(&old).unwrap(),
+        )
+        .unwrap();
+
+    // Refusals: a replacement needs its key; the registered key cannot stand in for the
+    // one-time key; a damaged key file leaves no salt behind.
+    fails(
+        &[
+            "bid",
+            "commit",
+            "--bid",
+            &t.s("bid.json"),
+            "--salt-out",
+            &t.s("salt3"),
+            "--replaces",
+            &old,
+        ],
+        2,
+        "--one-time-key",
+    );
+    fails(
+        &[
+            "bid",
+            "reveal",
+            "--bid",
+            &t.s("bid.json"),
+            "--salt",
+            &t.s("salt1"),
+            "--one-time-key",
+            &t.s("acme.key"),
+            "--key",
+            &t.s("acme.key"),
+        ],
+        2,
+        "not the bid's one-time key",
+    );
+    std::fs::write(t.path("broken.otk"), "not a key\n").unwrap();
+    fails(
+        &[
+            "bid",
+            "commit",
+            "--bid",
+            &t.s("bid.json"),
+            "--salt-out",
+            &t.s("salt4"),
+            "--one-time-key",
+            &t.s("broken.otk"),
+        ],
+        2,
+        "broken.otk",
+    );
+    assert!(!t.path("salt3").exists() && !t.path("salt4").exists());
+}
+
 fn file_listing(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_owned()];

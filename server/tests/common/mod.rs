@@ -135,6 +135,11 @@ pub fn signed(kind: &str, subject: &str, body: Value, keys: &[&SigningKey]) -> V
         "body": body,
     }))
     .unwrap();
+    signed_by(statement, keys)
+}
+
+/// A statement signed by `keys`, in order.
+pub fn signed_by(statement: Statement, keys: &[&SigningKey]) -> Value {
     let mut signed = SignedStatement::new(statement);
     for key in keys {
         signed.sign(key);
