@@ -1,4 +1,5 @@
-//! Publication in the Open Contracting Data Standard 1.1, with the Bids extension.
+//! Publication in the Open Contracting Data Standard 1.1, with the Bids, Lots and
+//! Enquiries extensions.
 //!
 //! Every log entry that changes a tender gives one release. Its id is
 //! `{ocid}-{entry index}`, its date is the entry's `logged_at`, and it holds what the entry
@@ -10,8 +11,8 @@
 //! A record's compiled release is made from the tender's current state.
 
 use crate::procurement::{
-    AmendmentState, AwardState, BidState, BidStatus, ContractState, PaymentState, Status,
-    TenderChange, TenderState,
+    AmendmentState, AwardState, BidState, BidStatus, ContractState, EnquiryState, PaymentState,
+    Status, TenderChange, TenderState,
 };
 use serde_json::{Map, Value, json};
 use vitrine_ledger::time::Timestamp;
@@ -20,8 +21,10 @@ use vitrine_ledger::time::Timestamp;
 pub const VERSION: &str = "1.1";
 
 /// The extensions our releases use.
-pub const EXTENSIONS: [&str; 1] = [
+pub const EXTENSIONS: [&str; 3] = [
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json",
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/v1.1.5/extension.json",
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_enquiry_extension/v1.1.5/extension.json",
 ];
 
 /// An amount as an OCDS number (OCDS amounts are JSON numbers).
@@ -84,9 +87,12 @@ fn tender_section(state: &TenderState) -> Value {
         "submissionMethod": ["electronicSubmission"],
         "enquiryPeriod": {"endDate": t["enquiry_end"]},
         "tenderPeriod": {"startDate": t["enquiry_end"], "endDate": t["tender_end"]},
+        "lots": t["lots"].as_array().map(|lots| lots.iter().map(|l| lot(state, l)).collect::<Vec<_>>()),
+        // One item per lot: what the lot buys.
         "items": t["lots"].as_array().map(|lots| lots.iter().map(|lot| json!({
             "id": lot["id"],
             "description": text_of(&lot["title"]),
+            "relatedLot": lot["id"],
         })).collect::<Vec<_>>()),
         "documents": t["documents"].as_array().map(|docs| docs.iter().map(|d| json!({
             "id": d["sha256"],
@@ -108,7 +114,42 @@ fn tender_section(state: &TenderState) -> Value {
     if !state.amendments.is_empty() {
         tender["amendments"] = Value::Array(state.amendments.iter().map(amendment).collect());
     }
+    if !state.enquiries.is_empty() {
+        tender["enquiries"] = Value::Array(state.enquiries.iter().map(enquiry).collect());
+    }
     tender
+}
+
+/// A lot (Lots extension): its status follows the tender's.
+fn lot(state: &TenderState, lot: &Value) -> Value {
+    let mut out = json!({
+        "id": lot["id"],
+        "value": amount(&lot["value"]),
+        "status": tender_status(state.status),
+    });
+    if let Some(title) = text_of(&lot["title"]) {
+        out["title"] = json!(title);
+    }
+    if let Some(description) = text_of(&lot["description"]) {
+        out["description"] = json!(description);
+    }
+    out
+}
+
+/// A question and its answer (Enquiries extension). Who asked is not published: the
+/// question was signed by a one-time key.
+fn enquiry(e: &EnquiryState) -> Value {
+    let mut out = json!({"id": e.id, "description": e.question});
+    if !e.date.is_empty() {
+        out["date"] = json!(e.date);
+    }
+    if let Some(answer) = &e.answer {
+        out["answer"] = json!(answer);
+    }
+    if let Some(date) = &e.date_answered {
+        out["dateAnswered"] = json!(date);
+    }
+    out
 }
 
 fn amendment(a: &AmendmentState) -> Value {
@@ -129,6 +170,7 @@ fn bid(b: &BidState) -> Value {
     if let Some(revealed) = &b.revealed {
         bid["tenderers"] = json!([{"id": revealed.bidder}]);
         bid["value"] = amount(&revealed.price);
+        bid["relatedLots"] = revealed.bid["lots"].clone();
     }
     bid
 }
@@ -147,7 +189,7 @@ fn award(a: &AwardState) -> Value {
         "date": a.date,
         "value": amount(&a.value),
         "suppliers": [{"id": a.supplier}],
-        "items": a.lots.iter().map(|l| json!({"id": l})).collect::<Vec<_>>(),
+        "relatedLots": a.lots,
         "documents": [{
             "id": a.evaluation_report_sha256,
             "documentType": "evaluationReports",
@@ -306,7 +348,18 @@ pub fn release(index: u64, at: Timestamp, change: &TenderChange, after: &TenderS
             release["contracts"] =
                 Value::Array(after.contracts.iter().map(|c| contract(after, c)).collect());
         }
-        TenderChange::Asked(_) | TenderChange::Answered { .. } | TenderChange::Complained(_) => {}
+        TenderChange::Asked(e) => tender["enquiries"] = json!([enquiry(e)]),
+        TenderChange::Answered { enquiry: id, .. } => {
+            tender["enquiries"] = Value::Array(
+                after
+                    .enquiries
+                    .iter()
+                    .filter(|e| &e.id == id)
+                    .map(enquiry)
+                    .collect(),
+            );
+        }
+        TenderChange::Complained(_) => {}
     }
     release["tender"] = tender;
     release

@@ -259,11 +259,26 @@ fn cove_check(package: &Value, name: &str) {
         path.display(),
         serde_json::to_string_pretty(&errors).unwrap()
     );
-    // The Bids extension must have loaded, or `bids` went unchecked.
+    // The extensions must have loaded, or `bids`, `lots` and `enquiries` went unchecked.
     assert_eq!(
         report["extensions"]["invalid_extension"],
         json!({}),
         "an extension did not load"
+    );
+    // Fields outside the schema and its extensions are only our own: the entry a release
+    // came from, and the buyer's payment reference. Lots, enquiries and bid details are
+    // checked by their extensions, so they must not appear here.
+    let additional: Vec<&str> = report["additional_fields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["field"].as_str())
+        .collect();
+    assert!(
+        additional
+            .iter()
+            .all(|f| ["logEntry", "reference"].contains(f)),
+        "fields outside OCDS and its extensions: {additional:?}"
     );
     eprintln!(
         "libcoveocds: the {name} package has 0 errors; additional fields: {}",
@@ -1017,6 +1032,31 @@ async fn a_tender_from_publication_to_payments() {
         .await;
     let compiled = &record["records"][0]["compiledRelease"];
     assert_eq!(compiled["awards"][1]["suppliers"][0]["id"], "sup-c");
+    // Lots (Lots extension) with the items, bids and awards that relate to them.
+    assert_eq!(compiled["tender"]["lots"][0]["id"], "lot-1");
+    assert_eq!(compiled["tender"]["lots"][0]["value"]["amount"], 1_200_000.0);
+    assert_eq!(compiled["tender"]["items"][0]["relatedLot"], "lot-1");
+    assert_eq!(compiled["awards"][1]["relatedLots"], json!(["lot-1"]));
+    assert!(
+        compiled["bids"]["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["status"] == "valid")
+            .all(|b| b["relatedLots"] == json!(["lot-1"]))
+    );
+    // The question and its answer (Enquiries extension), without who asked.
+    let enquiry = &compiled["tender"]["enquiries"][0];
+    assert_eq!(enquiry["id"], "enquiry-1");
+    assert_eq!(enquiry["description"], "是否接受五年质保？");
+    assert_eq!(enquiry["answer"], "接受，但不额外加分。");
+    assert!(enquiry["date"].is_string() && enquiry["dateAnswered"].is_string());
+    assert!(enquiry.get("author").is_none());
+    let answered = releases
+        .iter()
+        .find(|r| r["tender"]["enquiries"][0]["answer"].is_string())
+        .expect("a release with the answer");
+    assert_eq!(answered["tag"], json!(["tenderUpdate"]));
     assert_eq!(compiled["bids"]["details"].as_array().unwrap().len(), 5);
     assert_eq!(
         compiled["contracts"][0]["implementation"]["transactions"]

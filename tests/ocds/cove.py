@@ -24,17 +24,16 @@ STANDARD_ZIP = HERE / "standard-1__1__5.zip"
 MIRRORS = {
     # URL prefix: (archive, member prefix)
     "https://standard.open-contracting.org/schema/1__1__5/": (STANDARD_ZIP, "standard-1__1__5/schema/"),
-    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/": (
-        HERE / "ocds_bid_extension-v1.1.5.zip",
-        "ocds_bid_extension-1.1.5/",
-    ),
 }
-
 # Whole archives, as GitHub serves them.
-ARCHIVES = {
-    "https://github.com/open-contracting-extensions/ocds_bid_extension/archive/v1.1.5.zip": HERE
-    / "ocds_bid_extension-v1.1.5.zip",
-}
+ARCHIVES = {}
+for _extension in ("ocds_bid_extension", "ocds_lots_extension", "ocds_enquiry_extension"):
+    _archive = HERE / f"{_extension}-v1.1.5.zip"
+    MIRRORS[f"https://raw.githubusercontent.com/open-contracting-extensions/{_extension}/v1.1.5/"] = (
+        _archive,
+        f"{_extension}-1.1.5/",
+    )
+    ARCHIVES[f"https://github.com/open-contracting-extensions/{_extension}/archive/v1.1.5.zip"] = _archive
 
 _send = requests.adapters.HTTPAdapter.send
 

@@ -1178,8 +1178,10 @@ impl Kind for EnquiryAsked {
                     .map_err(Refusal::Invalid)?
                     .to_owned(),
                 asked_idx: ctx.index,
+                date: ctx.logged_at.to_string(),
                 answer: None,
                 answered_idx: None,
+                date_answered: None,
             }),
         ))
     }
@@ -1237,6 +1239,7 @@ impl Kind for EnquiryAnswered {
                 enquiry: id.to_owned(),
                 answer: text(body, "answer").map_err(Refusal::Invalid)?.to_owned(),
                 index: ctx.index,
+                date: ctx.logged_at.to_string(),
             },
         ))
     }

@@ -265,12 +265,18 @@ pub struct EnquiryState {
     pub question: String,
     /// The entry that asked it.
     pub asked_idx: u64,
+    /// When it was asked (the entry's `logged_at`).
+    #[serde(default)]
+    pub date: String,
     /// The answer and its entry, once given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer: Option<String>,
     /// The entry that answered it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answered_idx: Option<u64>,
+    /// When it was answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_answered: Option<String>,
 }
 
 /// A change to a published tender.
@@ -475,10 +481,12 @@ impl TenderState {
                 enquiry,
                 answer,
                 index,
+                date,
             } => {
                 if let Some(e) = self.enquiries.iter_mut().find(|e| &e.id == enquiry) {
                     e.answer = Some(answer.clone());
                     e.answered_idx = Some(*index);
+                    e.date_answered = Some(date.clone());
                 }
                 self.updated_idx = *index;
             }
@@ -653,6 +661,8 @@ pub enum TenderChange {
         answer: String,
         /// The entry.
         index: u64,
+        /// When it was answered.
+        date: String,
     },
     /// The tender amended.
     Amended {
