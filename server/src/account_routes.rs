@@ -25,6 +25,11 @@ pub fn configure(scope: actix_web::Scope) -> actix_web::Scope {
         .route("/me/totp", web::post().to(start_totp))
         .route("/me/totp/confirm", web::post().to(confirm_totp))
         .route("/me/statements", web::get().to(my_statements))
+        .route("/me/notifications", web::get().to(my_notifications))
+        .route(
+            "/me/notifications/{id}/read",
+            web::post().to(read_notification),
+        )
         .route("/users", web::post().to(create_user))
 }
 
@@ -321,6 +326,125 @@ async fn my_statements(
         })
         .collect();
     Ok(HttpResponse::Ok().json(json!({"statements": statements})))
+}
+
+#[derive(Deserialize)]
+struct NotificationQuery {
+    /// Only those not yet read.
+    #[serde(default)]
+    unread: bool,
+    /// Those older than this one (the cursor of the next page).
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// The caller's notifications, newest first, with the number still unread.
+async fn my_notifications(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    query: web::Query<NotificationQuery>,
+) -> AppResult<HttpResponse> {
+    use crate::db::schema::notifications as n;
+    let NotificationQuery {
+        unread,
+        before,
+        limit,
+    } = query.into_inner();
+    let limit = limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(AppError::bad_request(
+            "invalid-query",
+            "limit must be from 1 to 500",
+        ));
+    }
+    type Row = (
+        i64,
+        i64,
+        String,
+        String,
+        serde_json::Value,
+        chrono::DateTime<chrono::Utc>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    );
+    let (rows, unread_count): (Vec<Row>, i64) =
+        as_caller(&state, &request, false, move |conn, caller| {
+            let mut listing = n::table
+                .filter(n::user_id.eq(caller.user_id))
+                .order(n::id.desc())
+                .limit(limit)
+                .select((
+                    n::id,
+                    n::entry_idx,
+                    n::kind,
+                    n::tender_id,
+                    n::summary,
+                    n::created_at,
+                    n::read_at,
+                ))
+                .into_boxed();
+            if unread {
+                listing = listing.filter(n::read_at.is_null());
+            }
+            if let Some(before) = before {
+                listing = listing.filter(n::id.lt(before));
+            }
+            let rows = listing.load(conn)?;
+            let unread_count = n::table
+                .filter(n::user_id.eq(caller.user_id))
+                .filter(n::read_at.is_null())
+                .count()
+                .get_result(conn)?;
+            Ok((rows, unread_count))
+        })
+        .await?;
+    let next_before = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.0));
+    let notifications: Vec<_> = rows
+        .into_iter()
+        .map(|(id, entry, kind, tender, summary, created, read)| {
+            json!({
+                "id": id,
+                "entry": entry,
+                "kind": kind,
+                "tender": tender,
+                "summary": summary,
+                "created_at": created.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "read_at": read.map(|r| r.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "notifications": notifications,
+        "unread": unread_count,
+        "next_before": next_before.flatten(),
+    })))
+}
+
+/// Marks one of the caller's notifications read.
+async fn read_notification(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    use crate::db::schema::notifications as n;
+    let id = path.into_inner();
+    as_caller(&state, &request, true, move |conn, caller| {
+        let found = diesel::update(
+            n::table
+                .filter(n::id.eq(id))
+                .filter(n::user_id.eq(caller.user_id)),
+        )
+        .set(n::read_at.eq(diesel::dsl::now))
+        .execute(conn)?;
+        // Someone else's notification does not exist, as far as the caller can tell.
+        if found == 0 {
+            return Err(AppError::not_found(format!(
+                "you have no notification {id}"
+            )));
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 #[derive(Deserialize)]

@@ -29,8 +29,8 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// The most statements one sequencer transaction takes (`VITRINE_BATCH_MAX`).
     pub batch_max: usize,
-    /// How often the scheduler looks for due transitions, in milliseconds
-    /// (`VITRINE_SCHEDULER_INTERVAL_MS`).
+    /// How often the scheduler looks for due transitions, and the notifier for newly
+    /// logged entries, in milliseconds (`VITRINE_SCHEDULER_INTERVAL_MS`).
     pub scheduler_interval_ms: u64,
     /// How far a statement's `issued_at` may be from the log's clock, in seconds
     /// (`VITRINE_MAX_CLOCK_SKEW`).

@@ -14,6 +14,7 @@ pub mod db;
 pub mod document_routes;
 pub mod domain;
 pub mod error;
+pub mod notifications;
 pub mod ocds;
 pub mod openapi;
 pub mod postgres;
@@ -131,6 +132,7 @@ pub struct Application {
     server: actix_web::dev::Server,
     sequencer: std::thread::JoinHandle<()>,
     scheduler: tokio::task::JoinHandle<()>,
+    notifier: tokio::task::JoinHandle<()>,
     cluster: Option<PrivateCluster>,
     checkpoint_key: String,
 }
@@ -187,6 +189,10 @@ impl Application {
             platform_key.signing_key().clone(),
             std::time::Duration::from_millis(settings.scheduler_interval_ms.max(10)),
         ));
+        let notifier = tokio::spawn(notifications::run(
+            state.pool.clone(),
+            std::time::Duration::from_millis(settings.scheduler_interval_ms.max(10)),
+        ));
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -217,6 +223,7 @@ impl Application {
             server: server.run(),
             sequencer: sequencer_thread,
             scheduler,
+            notifier,
             cluster,
             checkpoint_key,
         })
@@ -244,6 +251,7 @@ impl Application {
             server,
             sequencer,
             scheduler,
+            notifier,
             mut cluster,
             ..
         } = self;
@@ -252,6 +260,8 @@ impl Application {
         // sequencer sees its last handle dropped, finishes its batch and stops.
         scheduler.abort();
         let _ = scheduler.await;
+        notifier.abort();
+        let _ = notifier.await;
         tokio::task::spawn_blocking(move || {
             let _ = sequencer.join();
             if let Some(cluster) = cluster.as_mut()

@@ -1034,7 +1034,10 @@ async fn a_tender_from_publication_to_payments() {
     assert_eq!(compiled["awards"][1]["suppliers"][0]["id"], "sup-c");
     // Lots (Lots extension) with the items, bids and awards that relate to them.
     assert_eq!(compiled["tender"]["lots"][0]["id"], "lot-1");
-    assert_eq!(compiled["tender"]["lots"][0]["value"]["amount"], 1_200_000.0);
+    assert_eq!(
+        compiled["tender"]["lots"][0]["value"]["amount"],
+        1_200_000.0
+    );
     assert_eq!(compiled["tender"]["items"][0]["relatedLot"], "lot-1");
     assert_eq!(compiled["awards"][1]["relatedLots"], json!(["lot-1"]));
     assert!(
@@ -1268,4 +1271,218 @@ async fn scored_tenders_go_to_the_highest_score() {
     let (_, tender) = app.get(&format!("/api/v1/tenders/{id}")).await;
     assert_eq!(tender["awards"][0]["scores"][dear], 9100);
     assert_eq!(tender["awards"][0]["supplier"], "sup-s61");
+}
+
+/// The caller's notifications, once `wanted` of them have arrived (the notifier works in
+/// the background).
+async fn notifications(app: &TestApp, token: &str, wanted: usize) -> Value {
+    let auth = format!("Bearer {token}");
+    for _ in 0..100 {
+        let (code, body) = app
+            .request(
+                "GET",
+                "/api/v1/me/notifications",
+                Vec::new(),
+                &[("authorization", &auth)],
+            )
+            .await;
+        assert_eq!(code, 200, "{body}");
+        if body["notifications"].as_array().unwrap().len() >= wanted {
+            return body;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("fewer than {wanted} notifications arrived");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bidders_are_told_of_answers_and_amendments() {
+    let app = spawn_app().await;
+    let officer = SigningKey::from_bytes(&[11; 32]);
+    app.register("fuzhou-bureau", "buyer", &officer, "procurement_officer")
+        .await;
+    buyer_clerk(&app, "fuzhou-bureau").await;
+    let mut tokens = Vec::new();
+    for (n, organisation) in ["sup-a", "sup-b", "sup-c"].iter().enumerate() {
+        let key = SigningKey::from_bytes(&[71 + n as u8; 32]);
+        app.register(organisation, "supplier", &key, "bidder_representative")
+            .await;
+        tokens.push(
+            app.api_token(
+                organisation,
+                &format!("rep@{organisation}.example"),
+                "bidder_representative",
+            )
+            .await,
+        );
+    }
+    // Everyone in a bidding organisation who may act for it is told, not only the sender.
+    let a_admin = app
+        .api_token("sup-a", "admin@sup-a.example", "organisation_admin")
+        .await;
+    let id = "ocds-vtest1-notify";
+    accepted(
+        &app,
+        &signed(
+            "tender.published",
+            id,
+            tender_body(id, "fuzhou-bureau", 1500, 6000, 60000),
+            &[&officer],
+        ),
+    )
+    .await;
+    // A asks, anonymously; the buyer answers.
+    accepted_as(
+        &app,
+        &tokens[0],
+        &signed(
+            "enquiry.asked",
+            id,
+            json!({"question": "交货期可否延长至 60 天？"}),
+            &[&SigningKey::from_bytes(&[81; 32])],
+        ),
+    )
+    .await;
+    accepted(
+        &app,
+        &signed(
+            "enquiry.answered",
+            id,
+            json!({"enquiry": "enquiry-1", "answer": "可以。"}),
+            &[&officer],
+        ),
+    )
+    .await;
+    let answered = notifications(&app, &tokens[0], 1).await;
+    assert_eq!(answered["notifications"][0]["kind"], "enquiry.answered");
+    assert!(
+        answered["notifications"][0]["summary"]["zh"]
+            .as_str()
+            .unwrap()
+            .contains("问题已答复：可以。")
+    );
+    // A and B bid; C does not.
+    wait_status(&app, id, "active.tendering").await;
+    for (n, token) in tokens[..2].iter().enumerate() {
+        let bidder = ["sup-a", "sup-b"][n];
+        let bid = Bid::from_value(json!({
+            "tender": id, "lots": ["lot-1"], "bidder": bidder,
+            "price": {"amount": "990000.00", "currency": "CNY"}, "documents": [],
+        }))
+        .unwrap();
+        let statement = bid
+            .committed(&Salt([n as u8 + 1; 32]), None, Timestamp::now())
+            .unwrap();
+        let one_time = SigningKey::from_bytes(&[91 + n as u8; 32]);
+        accepted_as(&app, token, &signed_by(statement, &[&one_time])).await;
+    }
+    let deadline = at(7000);
+    accepted(
+        &app,
+        &signed(
+            "tender.amended",
+            id,
+            json!({"changes": {"tender_end": deadline}, "reason": "应投标人要求延长投标期"}),
+            &[&officer],
+        ),
+    )
+    .await;
+    let a = notifications(&app, &tokens[0], 2).await;
+    assert_eq!(a["unread"], 2);
+    let amended = &a["notifications"][0];
+    assert_eq!(amended["kind"], "tender.amended");
+    assert_eq!(amended["tender"], id);
+    let en = amended["summary"]["en"].as_str().unwrap();
+    assert!(
+        en.contains(&format!("The deadline is now {deadline}")),
+        "{en}"
+    );
+    assert!(en.contains("withdraw or replace your bid"), "{en}");
+    let (_, entry) = app
+        .get(&format!("/api/v1/entries/{}", amended["entry"]))
+        .await;
+    assert_eq!(entry["entry"]["statement"]["kind"], "tender.amended");
+    assert_eq!(notifications(&app, &a_admin, 2).await["unread"], 2);
+    let b = notifications(&app, &tokens[1], 1).await;
+    assert_eq!(b["notifications"].as_array().unwrap().len(), 1);
+    assert_eq!(b["notifications"][0]["kind"], "tender.amended");
+    // C took no part: nothing, even after the others' arrived.
+    assert_eq!(
+        notifications(&app, &tokens[2], 0).await["notifications"],
+        json!([])
+    );
+
+    // Read: one's own only; someone else's does not exist; a refusal changes nothing.
+    let b_note = b["notifications"][0]["id"].as_i64().unwrap();
+    let read = |token: &str| {
+        let auth = format!("Bearer {token}");
+        let app = &app;
+        async move {
+            app.request(
+                "POST",
+                &format!("/api/v1/me/notifications/{b_note}/read"),
+                Vec::new(),
+                &[("authorization", &auth)],
+            )
+            .await
+        }
+    };
+    let (code, problem) = read(&tokens[2]).await;
+    assert_eq!(code, 404, "{problem}");
+    assert_eq!(notifications(&app, &tokens[1], 1).await["unread"], 1);
+    let (code, problem) = app
+        .request(
+            "POST",
+            &format!("/api/v1/me/notifications/{b_note}/read"),
+            Vec::new(),
+            &[],
+        )
+        .await;
+    assert_eq!(code, 401, "{problem}");
+    assert_eq!(read(&tokens[1]).await.0, 204);
+    let b = notifications(&app, &tokens[1], 1).await;
+    assert_eq!(b["unread"], 0);
+    assert!(b["notifications"][0]["read_at"].is_string());
+    let auth = format!("Bearer {}", tokens[1]);
+    let (_, unread) = app
+        .request(
+            "GET",
+            "/api/v1/me/notifications?unread=true",
+            Vec::new(),
+            &[("authorization", &auth)],
+        )
+        .await;
+    assert_eq!(unread["notifications"], json!([]));
+    let (code, problem) = app
+        .request(
+            "GET",
+            "/api/v1/me/notifications?limit=0",
+            Vec::new(),
+            &[("authorization", &auth)],
+        )
+        .await;
+    assert_eq!(code, 400, "{problem}");
+
+    // Handling the outbox again (as after a crash before the cursor moved) repeats nothing.
+    let url = app.database_url.clone();
+    let (before, after) = tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        let mut conn = diesel::PgConnection::establish(&url).unwrap();
+        let count = |conn: &mut diesel::PgConnection| -> i64 {
+            vitrine_server::db::schema::notifications::table
+                .count()
+                .get_result(conn)
+                .unwrap()
+        };
+        let before = count(&mut conn);
+        diesel::sql_query("UPDATE outbox_cursors SET last_outbox_id = 0")
+            .execute(&mut conn)
+            .unwrap();
+        while vitrine_server::notifications::pass(&mut conn).unwrap().more {}
+        (before, count(&mut conn))
+    })
+    .await
+    .unwrap();
+    assert_eq!(before, 5, "A's two users twice, and B once");
+    assert_eq!(after, before);
 }

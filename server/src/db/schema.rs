@@ -144,6 +144,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    notifications (id) {
+        id -> Int8,
+        user_id -> Int8,
+        entry_idx -> Int8,
+        kind -> Text,
+        tender_id -> Text,
+        summary -> Jsonb,
+        created_at -> Timestamptz,
+        read_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     tender_bids (tender_id, commitment) {
         tender_id -> Text,
         commitment -> Text,
@@ -190,6 +203,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tender_bids,
     blobs,
     referenced_documents,
+    notifications,
 );
 
 diesel::table! {
