@@ -1486,3 +1486,69 @@ async fn bidders_are_told_of_answers_and_amendments() {
     assert_eq!(before, 5, "A's two users twice, and B once");
     assert_eq!(after, before);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_revoked_key_cannot_reveal_and_its_successor_can() {
+    let app = spawn_app().await;
+    let officer = SigningKey::from_bytes(&[11; 32]);
+    app.register("fuzhou-bureau", "buyer", &officer, "procurement_officer")
+        .await;
+    buyer_clerk(&app, "fuzhou-bureau").await;
+    let admin = SigningKey::from_bytes(&[101; 32]);
+    let (old, new) = (
+        SigningKey::from_bytes(&[102; 32]),
+        SigningKey::from_bytes(&[103; 32]),
+    );
+    app.register("sup-r", "supplier", &admin, "organisation_admin")
+        .await;
+    app.register_key("sup-r", &old, "bidder_representative", &admin)
+        .await;
+    let token = app
+        .api_token("sup-r", "rep@sup-r.example", "bidder_representative")
+        .await;
+    let id = "ocds-vtest1-rotate";
+    accepted(
+        &app,
+        &signed(
+            "tender.published",
+            id,
+            tender_body(id, "fuzhou-bureau", 300, 2500, 60000),
+            &[&officer],
+        ),
+    )
+    .await;
+    // Bids are judged by the log's time, not by the recorded status.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let bid = Bid::from_value(json!({
+        "tender": id, "lots": ["lot-1"], "bidder": "sup-r",
+        "price": {"amount": "1000000.00", "currency": "CNY"}, "documents": [],
+    }))
+    .unwrap();
+    let (salt, one_time) = (Salt([5; 32]), SigningKey::from_bytes(&[104; 32]));
+    let commit = bid.committed(&salt, None, Timestamp::now()).unwrap();
+    accepted_as(&app, &token, &signed_by(commit, &[&one_time])).await;
+    wait_status(&app, id, "opening").await;
+    // The supplier rotates its key: the administrator registers the new one, and the old
+    // one, thought compromised, revokes itself.
+    app.register_key("sup-r", &new, "bidder_representative", &admin)
+        .await;
+    accepted(
+        &app,
+        &signed(
+            "key.revoked",
+            "sup-r",
+            json!({"public_key": common::base64(old.verifying_key().as_bytes()), "reason": "私钥可能泄露"}),
+            &[&old],
+        ),
+    )
+    .await;
+    let reveal = |key: &SigningKey| {
+        let statement = bid.revealed(&salt, Timestamp::now()).unwrap();
+        signed_by(statement, &[&one_time, key])
+    };
+    refused(&app, &reveal(&old), 403, "was revoked").await;
+    accepted(&app, &reveal(&new)).await;
+    let (_, tender) = app.get(&format!("/api/v1/tenders/{id}")).await;
+    assert_eq!(tender["bids"][0]["status"], "revealed", "{tender}");
+    assert_eq!(tender["bids"][0]["bidder"], "sup-r", "{tender}");
+}
