@@ -9,7 +9,273 @@ fn problem(description: &str) -> Value {
 
 /// `GET /api/v1/openapi.json`.
 pub async fn document() -> HttpResponse {
-    HttpResponse::Ok().json(json!({
+    HttpResponse::Ok().json(spec())
+}
+
+/// A schema for a member that is 64 lowercase hexadecimal digits (a SHA-256).
+fn hex_hash(description: &str) -> Value {
+    json!({"type": "string", "pattern": "^[0-9a-f]{64}$", "description": description})
+}
+
+fn text(max: usize, description: &str) -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": max, "description": description})
+}
+
+/// An object with exactly these members, of which `required` must be present.
+fn object(description: &str, required: &[&str], properties: Value) -> Value {
+    json!({"type": "object", "description": description, "required": required, "properties": properties, "additionalProperties": false})
+}
+
+/// The body of every statement kind, named after the kind. The server's rules check more
+/// than a schema can say (the state of the tender, who signed, the time); the description
+/// says who signs and when.
+fn statement_bodies() -> serde_json::Map<String, Value> {
+    let identifier = json!({"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"});
+    let public_key = json!({"type": "string", "format": "byte", "description": "Ed25519 public key, base64 of 32 bytes"});
+    let money = json!({"$ref": "#/components/schemas/Money"});
+    let bilingual = |max: usize| json!({"type": "object", "minProperties": 1, "additionalProperties": false, "properties": {"zh": text(max, "Chinese"), "en": text(max, "English")}});
+    let time = |description: &str| json!({"type": "string", "format": "date-time", "description": description});
+    let documents = json!({"type": "array", "maxItems": 200, "items": object("A document, uploaded first (POST /api/v1/documents).", &["sha256", "title"], json!({"sha256": hex_hash("SHA-256 of the content"), "title": text(300, "Its title")}))});
+    let commitment =
+        hex_hash("The bid's commitment: SHA-256(\"vitrine/bid/v1\\n\" || JCS(bid) || salt)");
+    let tender = |required: &[&str], description: &str| {
+        object(
+            description,
+            required,
+            json!({
+                "id": {"type": "string", "pattern": "^ocds-[a-z0-9]{6}-.+$", "description": "The tender's OCDS ocid; the statement's subject."},
+                "buyer": identifier,
+                "title": bilingual(300),
+                "description": bilingual(20_000),
+                "category": {"enum": ["goods", "works", "services"]},
+                "region": text(64, "Administrative region code, e.g. CN-FJ"),
+                "procedure": {"enum": ["open", "selective", "competitive_negotiation", "single_source"]},
+                "justification": text(5_000, "Why no competition: required of single_source"),
+                "value": money,
+                "lots": {"type": "array", "minItems": 1, "maxItems": 100, "items": object("A lot, in the tender's currency.", &["id", "title", "value"], json!({"id": identifier, "title": bilingual(300), "value": money}))},
+                "documents": documents,
+                "enquiry_end": time("Questions until then; bids from then"),
+                "tender_end": time("The deadline for bids"),
+                "reveal_end": time("Bids not revealed by then lapse"),
+                "standstill_seconds": {"type": "integer", "minimum": 0},
+                "amendment_notice_seconds": {"type": "integer", "minimum": 0, "maximum": 7_776_000, "description": "How long before the deadline a change to documents, value or lots must come"},
+                "award_criteria": {"enum": ["lowest_price", "scored"]},
+            }),
+        )
+    };
+    let mut bodies = serde_json::Map::new();
+    let mut add = |kind: &str, schema: Value| {
+        bodies.insert(kind.to_owned(), schema);
+    };
+    add(
+        "log.genesis",
+        object(
+            "The first entry: the platform registers its organisation and key. Signed by the platform.",
+            &["origin", "checkpoint_key", "platform_key", "organisation"],
+            json!({
+        "origin": text(256, "The log's origin"), "checkpoint_key": text(512, "The checkpoint verifier key"), "platform_key": public_key,
+        "organisation": {"type": "object", "required": ["id", "name"], "properties": {"id": identifier, "name": text(300, "Its name")}}}),
+        ),
+    );
+    add(
+        "organisation.registered",
+        object(
+            "An organisation and its first key. Subject: its id. Signed by the platform or, for itself, by the key it registers.",
+            &["id", "name", "kind"],
+            json!({
+        "id": identifier, "name": text(300, "Its name"),
+        "kind": {"enum": ["buyer", "supplier", "charity", "supervisor"]},
+        "credit_code": {"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$", "description": "Unified social credit code (GB 32100, checked by its check character); required of suppliers"}}),
+        ),
+    );
+    add(
+        "key.registered",
+        object(
+            "A key of an organisation, with its role. Signed by the platform or an administrator of the organisation.",
+            &["organisation", "public_key", "role"],
+            json!({
+        "organisation": identifier, "public_key": public_key,
+        "role": {"enum": ["platform_admin", "organisation_admin", "procurement_officer", "bidder_representative", "supervisor"]}}),
+        ),
+    );
+    add(
+        "key.revoked",
+        object(
+            "Revokes a key. Signed by the platform, an administrator of the key's organisation, or the key itself.",
+            &["public_key", "reason"],
+            json!({"public_key": public_key, "reason": text(2_000, "Why")}),
+        ),
+    );
+    add(
+        "document.published",
+        object(
+            "A document by its hash. Signed by any active key.",
+            &["sha256", "title"],
+            json!({"sha256": hex_hash("SHA-256 of the content"), "title": text(500, "Its title")}),
+        ),
+    );
+    add(
+        "tender.published",
+        tender(
+            &[
+                "id",
+                "buyer",
+                "title",
+                "category",
+                "region",
+                "procedure",
+                "value",
+                "lots",
+                "documents",
+                "enquiry_end",
+                "tender_end",
+                "reveal_end",
+                "standstill_seconds",
+                "amendment_notice_seconds",
+                "award_criteria",
+            ],
+            "A tender. Subject: its ocid. Signed by a procurement officer of the buyer, before tender_end; its documents uploaded first.",
+        ),
+    );
+    add(
+        "tender.status_changed",
+        object(
+            "A timed transition. Signed by the platform's scheduler.",
+            &["to"],
+            json!({"to": {"type": "string"}, "reason": text(2_000, "Why (unsuccessful)")}),
+        ),
+    );
+    add(
+        "bid.committed",
+        object(
+            "A sealed bid. Signed by a one-time key made for it, from enquiry_end until tender_end, sent with a bidder representative's credentials.",
+            &["commitment"],
+            json!({"commitment": commitment, "replaces": hex_hash("The commitment this bid replaces, committed by the same one-time key")}),
+        ),
+    );
+    add(
+        "bid.withdrawn",
+        object(
+            "Withdraws a bid before tender_end. Signed by its one-time key.",
+            &["commitment"],
+            json!({"commitment": commitment}),
+        ),
+    );
+    add(
+        "bid.revealed",
+        object(
+            "Opens a bid in the reveal window. Signed by its one-time key and a registered key of the bidder; the bid's documents uploaded first.",
+            &["commitment", "bid", "salt"],
+            json!({
+        "commitment": commitment,
+        "bid": {"type": "object", "required": ["tender", "lots", "bidder", "price", "documents"], "properties": {"tender": {"type": "string"}, "lots": {"type": "array", "minItems": 1, "items": {"type": "string"}}, "bidder": identifier, "price": money, "documents": {"type": "array", "items": {"type": "object", "required": ["sha256"], "properties": {"sha256": hex_hash("SHA-256 of the content")}}}}, "description": "The bid as committed: other members are committed to as well"},
+        "salt": hex_hash("The 32-byte salt, in hexadecimal")}),
+        ),
+    );
+    add(
+        "bid.disqualified",
+        object(
+            "Disqualifies a revealed bid during evaluation. Signed by the buyer's officer.",
+            &["commitment", "reason"],
+            json!({"commitment": commitment, "reason": text(5_000, "Why")}),
+        ),
+    );
+    add(
+        "award.made",
+        object(
+            "The award, during evaluation; opens the standstill. Signed by the buyer's officer; the report uploaded first.",
+            &["commitment", "evaluation_report_sha256"],
+            json!({
+        "commitment": commitment, "evaluation_report_sha256": hex_hash("SHA-256 of the evaluation report"),
+        "scores": {"type": "object", "description": "Scored tenders: every revealed bid's score, 0 to 10000", "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 10_000}}}),
+        ),
+    );
+    add(
+        "contract.signed",
+        object(
+            "The contract, after the standstill with no complaint open. Signed by the buyer's officer and the supplier; the document uploaded first.",
+            &["award", "value", "document_sha256"],
+            json!({"award": text(64, "The award's id, e.g. award-1"), "value": money, "document_sha256": hex_hash("SHA-256 of the signed contract")}),
+        ),
+    );
+    add(
+        "payment.recorded",
+        object(
+            "A payment under the contract, never beyond its value. Signed by the buyer's officer.",
+            &["contract", "amount", "reference"],
+            json!({"contract": text(64, "The contract's id"), "amount": money, "reference": text(200, "The buyer's reference, e.g. an invoice number")}),
+        ),
+    );
+    add(
+        "tender.completed",
+        object(
+            "The contract is fulfilled. Signed by the buyer's officer.",
+            &[],
+            json!({}),
+        ),
+    );
+    add(
+        "tender.cancelled",
+        object(
+            "Cancels the tender. Signed by the buyer's officer.",
+            &["reason"],
+            json!({"reason": text(5_000, "Why")}),
+        ),
+    );
+    add(
+        "enquiry.asked",
+        object(
+            "A question, before enquiry_end. Signed by a one-time key, sent with a bidder representative's credentials.",
+            &["question"],
+            json!({"question": text(5_000, "The question")}),
+        ),
+    );
+    add(
+        "enquiry.answered",
+        object(
+            "The answer, once, before tender_end. Signed by the buyer's officer.",
+            &["enquiry", "answer"],
+            json!({"enquiry": text(64, "The enquiry's id, e.g. enquiry-1"), "answer": text(20_000, "The answer")}),
+        ),
+    );
+    add(
+        "tender.amended",
+        object(
+            "Changes the tender before tender_end; a change to documents, value or lots must leave amendment_notice_seconds. Signed by the buyer's officer; new documents uploaded first.",
+            &["changes", "reason"],
+            json!({
+        "changes": {"type": "object", "minProperties": 1, "description": "The members that change, with their new values", "additionalProperties": false, "properties": {
+            "title": bilingual(300), "description": bilingual(20_000), "documents": documents, "value": money,
+            "lots": {"type": "array"}, "enquiry_end": time("New end"), "tender_end": time("New deadline"), "reveal_end": time("New end"), "amendment_notice_seconds": {"type": "integer", "minimum": 0}}},
+        "reason": text(5_000, "Why")}),
+        ),
+    );
+    add(
+        "complaint.filed",
+        object(
+            "A complaint against an award, during its standstill. Signed by a registered key of a bidder that revealed a bid.",
+            &["award", "text"],
+            json!({"award": text(64, "The award's id"), "text": text(20_000, "The complaint")}),
+        ),
+    );
+    add(
+        "complaint.decided",
+        object(
+            "A supervisor's decision. Signed by a supervisory body's supervisor.",
+            &["complaint", "decision", "reason"],
+            json!({"complaint": text(64, "The complaint's id"), "decision": {"enum": ["accepted", "upheld", "dismissed"]}, "reason": text(20_000, "Why")}),
+        ),
+    );
+    bodies
+}
+
+/// The OpenAPI document.
+pub fn spec() -> Value {
+    let mut schemas = serde_json::Map::new();
+    for (kind, schema) in statement_bodies() {
+        schemas.insert(kind, schema);
+    }
+    let mut spec = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Vitrine",
@@ -19,6 +285,7 @@ pub async fn document() -> HttpResponse {
         "paths": {
             "/api/v1/statements": {"post": {
                 "summary": "Append a signed statement; answers its receipt. Idempotent: the same signed statement again answers 200 with the same entry.",
+                "description": "The body of each kind is the schema named after the kind in components/schemas (e.g. `tender.published`), which also says who signs it and when. Anonymous kinds (bid.committed, bid.withdrawn, enquiry.asked) need a bidder representative's session or API token.",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SignedStatement"}}}},
                 "responses": {
                     "201": {"description": "Appended", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}}},
@@ -95,6 +362,13 @@ pub async fn document() -> HttpResponse {
                 "index": {"type": "integer"}, "leaf_hash": {"type": "string", "format": "byte"}, "logged_at": {"type": "string", "format": "date-time"},
                 "checkpoint": {"type": "string", "description": "C2SP signed note"}, "inclusion_proof": {"type": "array", "items": {"type": "string", "format": "byte"}},
                 "entry": {"type": "object"}}},
+            "Money": {"type": "object", "required": ["amount", "currency"], "additionalProperties": false, "properties": {
+                "amount": {"type": "string", "pattern": "^[0-9]+(\\.[0-9]{1,4})?$", "description": "A decimal string, e.g. \"1234.50\""},
+                "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217"}}},
         }},
-    }))
+    });
+    if let Some(Value::Object(components)) = spec.pointer_mut("/components/schemas") {
+        components.extend(schemas);
+    }
+    spec
 }

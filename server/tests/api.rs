@@ -393,6 +393,48 @@ async fn appends_are_idempotent_and_revoked_keys_are_refused() {
     let (status, openapi) = app.get("/api/v1/openapi.json").await;
     assert_eq!(status, 200);
     assert!(openapi["paths"]["/api/v1/statements"]["post"].is_object());
+    // Every statement kind's body has its schema, and the schemas refuse what the server
+    // refuses (the procurement tests check every statement they send against them).
+    for kind in vitrine_server::domain::Registry::new().names() {
+        assert!(
+            openapi["components"]["schemas"][kind]["description"].is_string(),
+            "no body schema for {kind}"
+        );
+    }
+    let schema = &openapi["components"]["schemas"]["bid.committed"];
+    let commitment = "ab".repeat(32);
+    assert_eq!(
+        common::conforms(&openapi, schema, &json!({"commitment": commitment}), "body"),
+        Ok(())
+    );
+    for (bad, why) in [
+        (json!({}), "body: commitment is required"),
+        (
+            json!({"commitment": commitment, "price": "1"}),
+            "body.price is not allowed",
+        ),
+        (
+            json!({"commitment": 7}),
+            "body.commitment: a integer, not a string",
+        ),
+    ] {
+        assert_eq!(
+            common::conforms(&openapi, schema, &bad, "body"),
+            Err(why.to_owned())
+        );
+    }
+    let tender = &openapi["components"]["schemas"]["tender.published"];
+    let bad_category = json!({"category": "food"});
+    assert!(
+        common::conforms(
+            &openapi,
+            &tender["properties"]["category"],
+            &bad_category["category"],
+            "c"
+        )
+        .unwrap_err()
+        .contains("is not one of")
+    );
     app.handle.stop(true).await;
 }
 

@@ -321,12 +321,14 @@ async fn refused_as(app: &TestApp, token: &str, statement: &Value, code: u16, de
 async fn accepted_as(app: &TestApp, token: &str, statement: &Value) -> Value {
     let (status, body) = app.post_as(statement, token).await;
     assert_eq!(status, 201, "{body}");
+    common::conforms_to_openapi(statement);
     body
 }
 
 async fn accepted(app: &TestApp, statement: &Value) -> Value {
     let (status, body) = app.post(statement).await;
     assert_eq!(status, 201, "{body}");
+    common::conforms_to_openapi(statement);
     body
 }
 

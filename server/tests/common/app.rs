@@ -314,14 +314,14 @@ impl TestApp {
 
     /// Registers an organisation and a key in it, signed by the administrator.
     pub async fn register(&self, organisation: &str, kind: &str, key: &SigningKey, role: &str) {
-        let (status, body) = self
-            .post(&signed(
-                "organisation.registered",
-                organisation,
-                organisation_body(organisation, kind),
-                &[&self.admin],
-            ))
-            .await;
+        let statement = signed(
+            "organisation.registered",
+            organisation,
+            organisation_body(organisation, kind),
+            &[&self.admin],
+        );
+        super::conforms_to_openapi(&statement);
+        let (status, body) = self.post(&statement).await;
         assert!(
             status == 201
                 || body["detail"]
@@ -341,15 +341,15 @@ impl TestApp {
         role: &str,
         by: &SigningKey,
     ) {
-        let (status, body) = self
-            .post(&signed(
-                "key.registered",
-                organisation,
-                json!({"organisation": organisation, "public_key": base64(key.verifying_key().as_bytes()), "role": role}),
-                &[by],
-            ))
-            .await;
+        let statement = signed(
+            "key.registered",
+            organisation,
+            json!({"organisation": organisation, "public_key": base64(key.verifying_key().as_bytes()), "role": role}),
+            &[by],
+        );
+        let (status, body) = self.post(&statement).await;
         assert_eq!(status, 201, "{body}");
+        super::conforms_to_openapi(&statement);
     }
 
     /// Rows in each table and the log's size: refusals must leave them unchanged.

@@ -222,3 +222,102 @@ pub fn base32_decode(text: &str) -> Vec<u8> {
     }
     out
 }
+
+/// Checks `value` against a JSON Schema of the OpenAPI document `root`: `$ref`, `type`,
+/// `enum`, `required`, `properties`, `additionalProperties`, `items`, the size bounds and
+/// integer bounds. (`pattern` and `format` are left to the server, which checks them.)
+pub fn conforms(root: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let target = root
+            .pointer(reference.trim_start_matches('#'))
+            .ok_or_else(|| format!("{at}: no schema {reference}"))?;
+        return conforms(root, target, value, at);
+    }
+    let type_name = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    if let Some(wanted) = schema["type"].as_str()
+        && wanted != type_name
+    {
+        return Err(format!("{at}: a {type_name}, not a {wanted}"));
+    }
+    if let Some(options) = schema["enum"].as_array()
+        && !options.contains(value)
+    {
+        return Err(format!("{at}: {value} is not one of {options:?}"));
+    }
+    let bound = |key: &str| schema[key].as_u64().map(|b| b as usize);
+    let too = |n: usize, min: &str, max: &str| {
+        bound(min).is_some_and(|m| n < m) || bound(max).is_some_and(|m| n > m)
+    };
+    match value {
+        Value::String(s) if too(s.chars().count(), "minLength", "maxLength") => {
+            return Err(format!(
+                "{at}: {} characters is out of bounds",
+                s.chars().count()
+            ));
+        }
+        Value::Number(n) => {
+            let n = n.as_f64().unwrap_or_default();
+            if schema["minimum"].as_f64().is_some_and(|m| n < m)
+                || schema["maximum"].as_f64().is_some_and(|m| n > m)
+            {
+                return Err(format!("{at}: {n} is out of bounds"));
+            }
+        }
+        Value::Array(items) => {
+            if too(items.len(), "minItems", "maxItems") {
+                return Err(format!("{at}: {} items is out of bounds", items.len()));
+            }
+            if schema["items"].is_object() {
+                for (i, item) in items.iter().enumerate() {
+                    conforms(root, &schema["items"], item, &format!("{at}[{i}]"))?;
+                }
+            }
+        }
+        Value::Object(members) => {
+            if too(members.len(), "minProperties", "maxProperties") {
+                return Err(format!("{at}: {} members is out of bounds", members.len()));
+            }
+            for required in schema["required"].as_array().into_iter().flatten() {
+                let name = required.as_str().unwrap_or_default();
+                if !members.contains_key(name) {
+                    return Err(format!("{at}: {name} is required"));
+                }
+            }
+            for (name, member) in members {
+                let at = format!("{at}.{name}");
+                match schema["properties"].get(name) {
+                    Some(property) => conforms(root, property, member, &at)?,
+                    None => match &schema["additionalProperties"] {
+                        Value::Bool(false) => return Err(format!("{at} is not allowed")),
+                        extra @ Value::Object(_) => conforms(root, extra, member, &at)?,
+                        _ => {}
+                    },
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Checks a signed statement's body against the OpenAPI document's schema for its kind.
+pub fn conforms_to_openapi(signed: &Value) {
+    let spec = vitrine_server::openapi::spec();
+    let kind = signed["statement"]["kind"].as_str().unwrap_or_default();
+    let schema = &spec["components"]["schemas"][kind];
+    assert!(
+        schema.is_object(),
+        "the OpenAPI document has no body schema for {kind}"
+    );
+    if let Err(e) = conforms(&spec, schema, &signed["statement"]["body"], "body") {
+        panic!("a {kind} the server accepted does not match its OpenAPI schema: {e}");
+    }
+}
