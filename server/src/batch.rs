@@ -145,6 +145,7 @@ pub fn project(
 ) -> QueryResult<()> {
     let mut documents = Vec::new();
     let mut touched = Vec::new();
+    let mut published: Vec<&str> = Vec::new();
     // Hashes logged statements name as documents, with the first entry naming each.
     let mut referenced: Vec<(String, i64)> = Vec::new();
     // The bids each entry changed: (tender, commitment); `None` for all of the tender's.
@@ -196,6 +197,9 @@ pub fn project(
                 documents.push((sha256, title, organisation, index))
             }
             Effect::Tender { id, change, .. } => {
+                if matches!(**change, TenderChange::Published(_)) {
+                    published.push(id.as_str());
+                }
                 touched.push(id);
                 referenced.extend(documents_named(change).into_iter().map(|h| (h, index)));
                 changed_bids.extend(bids_changed(change).into_iter().map(|c| (id, c)));
@@ -212,6 +216,12 @@ pub fn project(
         .bind::<Array<Text>, _>(documents.iter().map(|d| d.2).collect::<Vec<_>>())
         .bind::<Array<BigInt>, _>(documents.iter().map(|d| d.3).collect::<Vec<_>>())
         .execute(conn)?;
+    }
+    if !published.is_empty() {
+        // A published tender is no longer a draft.
+        diesel::sql_query("DELETE FROM tender_drafts WHERE id = ANY($1)")
+            .bind::<Array<Text>, _>(&published)
+            .execute(conn)?;
     }
     touched.sort_unstable();
     touched.dedup();

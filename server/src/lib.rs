@@ -4,6 +4,8 @@
 //! private cluster when none is configured), migrations, the keys, the sequencer and the
 //! HTTP server; tests start the real application the same way.
 #![deny(missing_docs)]
+// The OpenAPI document is one `json!` literal, deeper than the default limit.
+#![recursion_limit = "256"]
 
 pub mod account_routes;
 pub mod accounts;
@@ -13,6 +15,7 @@ pub mod credit_code;
 pub mod db;
 pub mod document_routes;
 pub mod domain;
+pub mod draft_routes;
 pub mod error;
 pub mod notifications;
 pub mod ocds;

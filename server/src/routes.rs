@@ -79,23 +79,25 @@ pub const FORWARDED_HEADER: &str = "x-vitrine-forwarded";
 /// The route table.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        crate::document_routes::configure(crate::account_routes::configure(web::scope("/api/v1")))
-            .route("/statements", web::post().to(post_statement))
-            .route("/entries/{index}", web::get().to(get_entry))
-            .route("/entries/{index}/receipt", web::get().to(get_receipt))
-            .route("/proofs/consistency", web::get().to(get_consistency))
-            .route("/keys", web::get().to(get_key))
-            .route("/organisations/{id}", web::get().to(get_organisation))
-            .route("/tenders", web::get().to(list_tenders))
-            .route("/tenders/{id}", web::get().to(get_tender))
-            .route("/ocds/releases", web::get().to(ocds_feed))
-            .route(
-                "/ocds/tenders/{id}/releases",
-                web::get().to(ocds_tender_releases),
-            )
-            .route("/ocds/tenders/{id}/record", web::get().to(ocds_record))
-            .route("/log", web::get().to(get_log_info))
-            .route("/openapi.json", web::get().to(crate::openapi::document)),
+        crate::draft_routes::configure(crate::document_routes::configure(
+            crate::account_routes::configure(web::scope("/api/v1")),
+        ))
+        .route("/statements", web::post().to(post_statement))
+        .route("/entries/{index}", web::get().to(get_entry))
+        .route("/entries/{index}/receipt", web::get().to(get_receipt))
+        .route("/proofs/consistency", web::get().to(get_consistency))
+        .route("/keys", web::get().to(get_key))
+        .route("/organisations/{id}", web::get().to(get_organisation))
+        .route("/tenders", web::get().to(list_tenders))
+        .route("/tenders/{id}", web::get().to(get_tender))
+        .route("/ocds/releases", web::get().to(ocds_feed))
+        .route(
+            "/ocds/tenders/{id}/releases",
+            web::get().to(ocds_tender_releases),
+        )
+        .route("/ocds/tenders/{id}/record", web::get().to(ocds_record))
+        .route("/log", web::get().to(get_log_info))
+        .route("/openapi.json", web::get().to(crate::openapi::document)),
     )
     .service(
         // Entry bundles compress well; API answers are small and not worth the CPU.

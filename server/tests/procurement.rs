@@ -1554,3 +1554,137 @@ async fn a_revoked_key_cannot_reveal_and_its_successor_can() {
     assert_eq!(tender["bids"][0]["status"], "revealed", "{tender}");
     assert_eq!(tender["bids"][0]["bidder"], "sup-r", "{tender}");
 }
+
+/// A request with an API token; answers the status and the JSON body.
+async fn with_token(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+    token: &str,
+) -> (u16, Value) {
+    let auth = format!("Bearer {token}");
+    let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+    app.request(method, path, bytes, &[("authorization", &auth)])
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_tender_is_drafted_privately_then_published() {
+    let app = spawn_app().await;
+    let officer = SigningKey::from_bytes(&[11; 32]);
+    app.register("fuzhou-bureau", "buyer", &officer, "procurement_officer")
+        .await;
+    let clerk = buyer_clerk(&app, "fuzhou-bureau").await;
+    app.register(
+        "xiamen-bureau",
+        "buyer",
+        &SigningKey::from_bytes(&[12; 32]),
+        "procurement_officer",
+    )
+    .await;
+    let rival = buyer_clerk(&app, "xiamen-bureau").await;
+    app.register(
+        "sup-a",
+        "supplier",
+        &SigningKey::from_bytes(&[21; 32]),
+        "bidder_representative",
+    )
+    .await;
+    let supplier = app
+        .api_token("sup-a", "rep@sup-a.example", "bidder_representative")
+        .await;
+    let id = "ocds-vtest1-draft1";
+    let path = format!("/api/v1/drafts/{id}");
+
+    // A first, incomplete draft: saved, with what is missing.
+    let (code, draft) = with_token(
+        &app,
+        "PUT",
+        &path,
+        Some(&json!({"title": {"zh": "路灯维修"}})),
+        &clerk,
+    )
+    .await;
+    assert_eq!(code, 201, "{draft}");
+    assert_eq!(draft["status"], "draft");
+    assert_eq!(draft["ready"], false);
+    assert_eq!(draft["body"]["buyer"], "fuzhou-bureau");
+    assert_eq!(draft["body"]["id"], id);
+    assert!(!draft["problems"].as_array().unwrap().is_empty(), "{draft}");
+    // Private: the public, suppliers and other buyers see nothing, and cannot take the id.
+    assert_eq!(app.get(&format!("/api/v1/tenders/{id}")).await.0, 404);
+    assert_eq!(with_token(&app, "GET", &path, None, &rival).await.0, 404);
+    assert_eq!(
+        with_token(&app, "GET", "/api/v1/drafts", None, &supplier)
+            .await
+            .0,
+        403
+    );
+    let (code, problem) = with_token(&app, "PUT", &path, Some(&json!({})), &rival).await;
+    assert_eq!(code, 409, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("is taken"));
+    let (code, problem) = with_token(
+        &app,
+        "PUT",
+        &path,
+        Some(&json!({"id": "ocds-vtest1-other"})),
+        &clerk,
+    )
+    .await;
+    assert_eq!(code, 422, "{problem}");
+    let (_, unchanged) = with_token(&app, "GET", &path, None, &clerk).await;
+    assert_eq!(
+        unchanged["body"], draft["body"],
+        "refusals changed the draft"
+    );
+
+    // Complete, but a document is not uploaded yet; then it is, and the draft is ready.
+    let addendum = "技术参数补充（草稿）";
+    let mut body = tender_body(id, "fuzhou-bureau", 3000, 9000, 13000);
+    body["documents"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"sha256": sha256(addendum.as_bytes()).to_hex(), "title": "技术参数"}));
+    body.as_object_mut().unwrap().remove("buyer");
+    let (code, draft) = with_token(&app, "PUT", &path, Some(&body), &clerk).await;
+    assert_eq!(code, 200, "{draft}");
+    assert_eq!(draft["ready"], false);
+    assert_eq!(
+        draft["problems"],
+        json!([format!(
+            "document {} is not uploaded (POST /api/v1/documents)",
+            sha256(addendum.as_bytes()).to_hex()
+        )])
+    );
+    upload_text(&app, &clerk, addendum).await;
+    let (_, listed) = with_token(&app, "GET", "/api/v1/drafts", None, &clerk).await;
+    assert_eq!(listed["drafts"][0]["id"], id);
+    assert_eq!(listed["drafts"][0]["ready"], true, "{listed}");
+
+    // Publishing: the officer signs the draft's body; the draft is then gone.
+    let ready = listed["drafts"][0]["body"].clone();
+    accepted(&app, &signed("tender.published", id, ready, &[&officer])).await;
+    assert_eq!(status(&app, id).await, "active.enquiries");
+    assert_eq!(with_token(&app, "GET", &path, None, &clerk).await.0, 404);
+    let (code, problem) = with_token(&app, "PUT", &path, Some(&json!({})), &clerk).await;
+    assert_eq!(code, 409, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("already published")
+    );
+
+    // A draft can be thrown away, once.
+    let other = "/api/v1/drafts/ocds-vtest1-draft2";
+    assert_eq!(
+        with_token(&app, "PUT", other, Some(&json!({})), &clerk)
+            .await
+            .0,
+        201
+    );
+    assert_eq!(with_token(&app, "DELETE", other, None, &rival).await.0, 404);
+    assert_eq!(with_token(&app, "DELETE", other, None, &clerk).await.0, 204);
+    assert_eq!(with_token(&app, "DELETE", other, None, &clerk).await.0, 404);
+}

@@ -144,6 +144,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    tender_drafts (id) {
+        id -> Text,
+        buyer_id -> Text,
+        body -> Jsonb,
+        updated_by -> Int8,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     notifications (id) {
         id -> Int8,
         user_id -> Int8,
@@ -204,6 +214,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     blobs,
     referenced_documents,
     notifications,
+    tender_drafts,
 );
 
 diesel::table! {

@@ -829,7 +829,7 @@ fn tender_and(statement: &Statement, documents: &[[u8; 32]]) -> Vec<StateKey> {
 
 /// The SHA-256 hashes named by an array of documents (`[{"sha256": …}, …]`) or by one
 /// hash member; malformed hashes are left to `check_body`.
-fn document_hashes(documents: &Value) -> Vec<[u8; 32]> {
+pub fn document_hashes(documents: &Value) -> Vec<[u8; 32]> {
     let hashes: Vec<&Value> = match documents {
         Value::Array(documents) => documents.iter().map(|d| &d["sha256"]).collect(),
         Value::String(_) => vec![documents],

@@ -1,0 +1,260 @@
+//! Tenders in draft: the buyer's officers prepare a tender before publishing it. A draft is
+//! private to the buyer and is not on the log, since nothing about a tender is public
+//! until it is published. Each answer says whether the draft is ready to publish and, if
+//! not, what is missing. Publishing is signing the draft's body as `tender.published`
+//! (the officer's key never reaches the server); once that is logged, the draft is gone.
+
+use crate::accounts::{self, Caller, Credentials};
+use crate::db::schema::{blobs, organisations, tender_drafts, tenders};
+use crate::domain::Kind as _;
+use crate::error::{AppError, AppResult};
+use crate::procurement::{TenderPublished, document_hashes};
+use crate::routes::{AppState, blocking};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, SecondsFormat, Utc};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use serde_json::{Value, json};
+
+/// A draft's body is at most this large (a logged entry is at most 64 KiB).
+const MAX_DRAFT_BYTES: usize = 64 * 1024;
+
+/// Adds the draft routes to the `/api/v1` scope.
+pub fn configure(scope: actix_web::Scope) -> actix_web::Scope {
+    scope
+        .route("/drafts", web::get().to(list))
+        .route("/drafts/{id}", web::get().to(get))
+        .route("/drafts/{id}", web::put().to(put))
+        .route("/drafts/{id}", web::delete().to(delete))
+}
+
+/// The caller, who must act for a buyer as a procurement officer or its administrator.
+fn buyer_staff(
+    conn: &mut PgConnection,
+    credentials: &Credentials,
+    change: bool,
+) -> AppResult<Caller> {
+    let caller = accounts::require(conn, credentials)?;
+    if change {
+        caller.check_csrf(credentials)?;
+    }
+    caller.check_totp()?;
+    let kind: Option<String> = organisations::table
+        .find(&caller.organisation)
+        .select(organisations::kind)
+        .first(conn)
+        .optional()?;
+    if kind.as_deref() != Some("buyer")
+        || !["procurement_officer", "organisation_admin"].contains(&caller.role.as_str())
+    {
+        return Err(AppError::forbidden(
+            "drafts are prepared by a buyer's procurement officers and administrators",
+        ));
+    }
+    Ok(caller)
+}
+
+/// What stands between a draft and its publication: the rules of `tender.published` that
+/// can be checked now, and documents not yet uploaded. (Times are judged when it is sent.)
+fn problems(conn: &mut PgConnection, body: &Value) -> QueryResult<Vec<String>> {
+    let mut problems = Vec::new();
+    if let Err(e) = TenderPublished.check_body(body) {
+        problems.push(e);
+    }
+    let wanted = document_hashes(&body["documents"]);
+    if !wanted.is_empty() {
+        let present: Vec<Vec<u8>> = blobs::table
+            .filter(blobs::sha256.eq_any(wanted.iter().map(|h| h.to_vec())))
+            .select(blobs::sha256)
+            .load(conn)?;
+        for missing in wanted
+            .iter()
+            .filter(|h| !present.iter().any(|p| p[..] == h[..]))
+        {
+            problems.push(format!(
+                "document {} is not uploaded (POST /api/v1/documents)",
+                vitrine_ledger::hash::hex_encode(missing)
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+fn view(
+    conn: &mut PgConnection,
+    id: &str,
+    body: &Value,
+    updated_at: DateTime<Utc>,
+) -> QueryResult<Value> {
+    let problems = problems(conn, body)?;
+    Ok(json!({
+        "id": id,
+        "status": "draft",
+        "ready": problems.is_empty(),
+        "problems": problems,
+        "body": body,
+        "updated_at": updated_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+    }))
+}
+
+fn missing(id: &str) -> AppError {
+    AppError::not_found(format!("your organisation has no draft {id}"))
+}
+
+async fn list(state: web::Data<AppState>, request: HttpRequest) -> AppResult<HttpResponse> {
+    let credentials = Credentials::of(&request);
+    let drafts = blocking(&state.pool, move |conn| {
+        let caller = buyer_staff(conn, &credentials, false)?;
+        let rows: Vec<(String, Value, DateTime<Utc>)> = tender_drafts::table
+            .filter(tender_drafts::buyer_id.eq(&caller.organisation))
+            .order(tender_drafts::updated_at.desc())
+            .limit(500)
+            .select((
+                tender_drafts::id,
+                tender_drafts::body,
+                tender_drafts::updated_at,
+            ))
+            .load(conn)?;
+        rows.iter()
+            .map(|(id, body, at)| view(conn, id, body, *at).map_err(AppError::from))
+            .collect::<AppResult<Vec<_>>>()
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({"drafts": drafts})))
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let credentials = Credentials::of(&request);
+    let draft = blocking(&state.pool, move |conn| {
+        let caller = buyer_staff(conn, &credentials, false)?;
+        let (body, at): (Value, DateTime<Utc>) = tender_drafts::table
+            .find(&id)
+            .filter(tender_drafts::buyer_id.eq(&caller.organisation))
+            .select((tender_drafts::body, tender_drafts::updated_at))
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| missing(&id))?;
+        Ok(view(conn, &id, &body, at)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(draft))
+}
+
+/// Saves a draft, complete or not. The server fills in `id` (the path) and `buyer` (the
+/// caller's organisation).
+async fn put(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let credentials = Credentials::of(&request);
+    let bytes = crate::routes::read_body(payload, MAX_DRAFT_BYTES).await?;
+    let mut body = vitrine_ledger::jcs::parse(&bytes)
+        .map_err(|e| AppError::bad_request("invalid-json", e.to_string()))?;
+    if !body.is_object() {
+        return Err(AppError::invalid(
+            "invalid-body",
+            "The statement's body is invalid",
+            "a draft is the body of a tender.published statement: a JSON object",
+        ));
+    }
+    if body
+        .get("id")
+        .is_some_and(|v| v.as_str() != Some(id.as_str()))
+    {
+        return Err(AppError::invalid(
+            "invalid-body",
+            "The statement's body is invalid",
+            format!("body.id must be the draft's id {id:?}, or absent"),
+        ));
+    }
+    body["id"] = json!(id);
+    let (created, draft) = blocking(&state.pool, move |conn| {
+        let caller = buyer_staff(conn, &credentials, true)?;
+        body["buyer"] = json!(caller.organisation);
+        conn.transaction(|conn| {
+            let published: i64 = tenders::table.find(&id).count().get_result(conn)?;
+            if published > 0 {
+                return Err(AppError::conflict(format!(
+                    "tender {id} is already published: amend it with tender.amended"
+                )));
+            }
+            let owner: Option<String> = tender_drafts::table
+                .find(&id)
+                .select(tender_drafts::buyer_id)
+                .for_update()
+                .first(conn)
+                .optional()?;
+            match owner {
+                Some(owner) if owner != caller.organisation => {
+                    return Err(AppError::conflict(format!(
+                        "the id {id} is taken: choose another ocid"
+                    )));
+                }
+                Some(_) => {
+                    diesel::update(tender_drafts::table.find(&id))
+                        .set((
+                            tender_drafts::body.eq(&body),
+                            tender_drafts::updated_by.eq(caller.user_id),
+                            tender_drafts::updated_at.eq(diesel::dsl::now),
+                        ))
+                        .execute(conn)?;
+                }
+                None => {
+                    diesel::insert_into(tender_drafts::table)
+                        .values((
+                            tender_drafts::id.eq(&id),
+                            tender_drafts::buyer_id.eq(&caller.organisation),
+                            tender_drafts::body.eq(&body),
+                            tender_drafts::updated_by.eq(caller.user_id),
+                        ))
+                        .execute(conn)?;
+                }
+            }
+            let at: DateTime<Utc> = tender_drafts::table
+                .find(&id)
+                .select(tender_drafts::updated_at)
+                .first(conn)?;
+            Ok((owner.is_none(), view(conn, &id, &body, at)?))
+        })
+    })
+    .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(HttpResponse::build(status).json(draft))
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let credentials = Credentials::of(&request);
+    blocking(&state.pool, move |conn| {
+        let caller = buyer_staff(conn, &credentials, true)?;
+        let deleted = diesel::delete(
+            tender_drafts::table
+                .find(&id)
+                .filter(tender_drafts::buyer_id.eq(&caller.organisation)),
+        )
+        .execute(conn)?;
+        if deleted == 0 {
+            return Err(missing(&id));
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
