@@ -474,6 +474,25 @@ impl Entry {
         })
     }
 
+    /// Checks, without building it, that the entry of `signed` fits in [`MAX_ENTRY_SIZE`]
+    /// whenever it is logged (with the longest `logged_at`, to the nanosecond), and that
+    /// its signature set is valid: what [`Entry::new`] would refuse. Answers the size the
+    /// entry has with the longest `logged_at`.
+    pub fn check_fits(signed: &SignedStatement) -> Result<usize, StatementError> {
+        check_signature_set(&signed.signatures)?;
+        // `{"logged_at":"` + time + `","signatures":` + signatures + `,"statement":` +
+        // statement + `}`; the longest time is `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`.
+        const LONGEST_TIME: usize = 30;
+        let mut signatures = Vec::with_capacity(160 * signed.signatures.len() + 2);
+        write_signatures(&signed.signatures, &mut signatures);
+        let size =
+            14 + LONGEST_TIME + 15 + signatures.len() + 13 + signed.statement.canonical.len() + 1;
+        if size > MAX_ENTRY_SIZE {
+            return Err(StatementError::TooLarge(size));
+        }
+        Ok(size)
+    }
+
     /// Parses an entry's bytes: canonical JSON, the entry's shape, a valid statement.
     /// Signatures are not verified: call [`Entry::verify`].
     pub fn parse(bytes: &[u8]) -> Result<Entry, StatementError> {

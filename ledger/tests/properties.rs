@@ -336,8 +336,11 @@ proptest! {
         let at = Timestamp::from_unix(1_795_000_000, nanos).unwrap();
         let mut whole = signed.to_value();
         whole["logged_at"] = json!(at.to_string());
+        let bound = Entry::check_fits(&signed).unwrap();
         let entry = Entry::new(signed, at).unwrap();
         prop_assert_eq!(entry.bytes(), &jcs::canonicalize(&whole)[..]);
+        // The size check without the entry is exact but for the time's length.
+        prop_assert_eq!(bound, entry.bytes().len() + 30 - at.to_string().len());
     }
 }
 

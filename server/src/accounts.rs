@@ -6,7 +6,7 @@
 //! Users are not on the log: the log names organisations and their signing keys, never
 //! people (DESIGN.md, "No personal data in the log").
 
-use crate::db::schema::{api_tokens, sessions, users};
+use crate::db::schema::{api_tokens, organisations, sessions, users};
 use crate::error::{AppError, AppResult};
 use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
@@ -188,6 +188,8 @@ pub struct Caller {
     pub user_id: i64,
     /// Their organisation.
     pub organisation: String,
+    /// Its kind (buyer, supplier, charity, supervisor, platform).
+    pub organisation_kind: String,
     /// Their role.
     pub role: String,
     /// Their e-mail address.
@@ -244,10 +246,11 @@ pub fn authenticate(
     conn: &mut PgConnection,
     credentials: &Credentials,
 ) -> AppResult<Option<Caller>> {
-    type Row = (i64, String, String, String, bool);
+    type Row = (i64, String, String, String, String, bool);
     let columns = (
         users::id,
         users::organisation_id,
+        organisations::kind,
         users::role,
         users::email,
         users::totp_enabled,
@@ -257,14 +260,17 @@ pub fn authenticate(
             .strip_prefix("Bearer ")
             .ok_or_else(|| unauthorized("the Authorization header must be \"Bearer <token>\""))?;
         let row: Option<(i64, Option<DateTime<Utc>>, Row)> = api_tokens::table
-            .inner_join(users::table)
+            .inner_join(users::table.inner_join(organisations::table))
             .filter(api_tokens::token_hash.eq(sha256(token)))
             .filter(api_tokens::revoked_at.is_null())
             .select((api_tokens::id, api_tokens::last_used, columns))
             .first(conn)
             .optional()?;
-        let (token_id, last_used, (user_id, organisation, role, email, totp_enabled)) =
-            row.ok_or_else(|| unauthorized("the API token is unknown or revoked"))?;
+        let (
+            token_id,
+            last_used,
+            (user_id, organisation, organisation_kind, role, email, totp_enabled),
+        ) = row.ok_or_else(|| unauthorized("the API token is unknown or revoked"))?;
         // Recorded to the minute: a write per request would cost more than the request.
         if last_used.is_none_or(|t| Utc::now() - t > chrono::Duration::minutes(1)) {
             diesel::update(api_tokens::table.find(token_id))
@@ -274,6 +280,7 @@ pub fn authenticate(
         return Ok(Some(Caller {
             user_id,
             organisation,
+            organisation_kind,
             role,
             email,
             totp_enabled,
@@ -284,17 +291,18 @@ pub fn authenticate(
         return Ok(None);
     };
     let row: Option<(String, Row)> = sessions::table
-        .inner_join(users::table)
+        .inner_join(users::table.inner_join(organisations::table))
         .filter(sessions::token_hash.eq(sha256(cookie)))
         .filter(sessions::expires_at.gt(diesel::dsl::now))
         .select((sessions::csrf_token, columns))
         .first(conn)
         .optional()?;
-    let (csrf, (user_id, organisation, role, email, totp_enabled)) =
+    let (csrf, (user_id, organisation, organisation_kind, role, email, totp_enabled)) =
         row.ok_or_else(|| unauthorized("the session has expired or ended; log in again"))?;
     Ok(Some(Caller {
         user_id,
         organisation,
+        organisation_kind,
         role,
         email,
         totp_enabled,

@@ -5,7 +5,7 @@
 //! (the officer's key never reaches the server); once that is logged, the draft is gone.
 
 use crate::accounts::{self, Caller, Credentials};
-use crate::db::schema::{blobs, organisations, tender_drafts, tenders};
+use crate::db::schema::{blobs, tender_drafts, tenders};
 use crate::domain::Kind as _;
 use crate::error::{AppError, AppResult};
 use crate::procurement::{TenderPublished, document_hashes};
@@ -40,12 +40,7 @@ fn buyer_staff(
         caller.check_csrf(credentials)?;
     }
     caller.check_totp()?;
-    let kind: Option<String> = organisations::table
-        .find(&caller.organisation)
-        .select(organisations::kind)
-        .first(conn)
-        .optional()?;
-    if kind.as_deref() != Some("buyer")
+    if caller.organisation_kind != "buyer"
         || !["procurement_officer", "organisation_admin"].contains(&caller.role.as_str())
     {
         return Err(AppError::forbidden(

@@ -184,7 +184,7 @@ async fn post_statement(
         .verify_with(|key| state.keys.get(key))
         .map_err(statement_error)?;
     // The entry's size is the log's first rule, whatever the kind.
-    Entry::new(signed.clone(), Timestamp::now()).map_err(statement_error)?;
+    Entry::check_fits(&signed).map_err(statement_error)?;
     let statement = signed.statement();
     let kind = state.registry.get(statement.kind()).ok_or_else(|| {
         AppError::invalid(
@@ -207,11 +207,7 @@ async fn post_statement(
             blocking(&state.pool, move |conn| {
                 let caller = crate::accounts::require(conn, &credentials)?;
                 caller.check_csrf(&credentials)?;
-                let kind: String = schema::organisations::table
-                    .find(&caller.organisation)
-                    .select(schema::organisations::kind)
-                    .first(conn)?;
-                if kind != "supplier"
+                if caller.organisation_kind != "supplier"
                     || !matches!(
                         caller.role.as_str(),
                         "bidder_representative" | "organisation_admin"
