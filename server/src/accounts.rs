@@ -528,8 +528,20 @@ pub fn create_user(conn: &mut PgConnection, user: &NewUser<'_>) -> AppResult<i64
         ));
     }
     let hash = hash_password(user.password).map_err(AppError::internal)?;
+    insert_user(
+        conn,
+        user.organisation,
+        &email,
+        user.display_name.trim(),
+        user.role,
+        &hash,
+    )
+}
+
+/// Refuses an address that already has an account.
+pub fn check_address_free(conn: &mut PgConnection, email: &str) -> AppResult<()> {
     let taken: i64 = users::table
-        .filter(users::email.eq(&email))
+        .filter(users::email.eq(email))
         .count()
         .get_result(conn)?;
     if taken > 0 {
@@ -537,13 +549,26 @@ pub fn create_user(conn: &mut PgConnection, user: &NewUser<'_>) -> AppResult<i64
             "{email} already has an account"
         )));
     }
+    Ok(())
+}
+
+/// Inserts a checked user with an argon2id password hash; refuses a taken address.
+pub fn insert_user(
+    conn: &mut PgConnection,
+    organisation: &str,
+    email: &str,
+    display_name: &str,
+    role: &str,
+    password_hash: &str,
+) -> AppResult<i64> {
+    check_address_free(conn, email)?;
     Ok(diesel::insert_into(users::table)
         .values((
-            users::organisation_id.eq(user.organisation),
-            users::email.eq(&email),
-            users::display_name.eq(user.display_name.trim()),
-            users::role.eq(user.role),
-            users::password_hash.eq(hash),
+            users::organisation_id.eq(organisation),
+            users::email.eq(email),
+            users::display_name.eq(display_name),
+            users::role.eq(role),
+            users::password_hash.eq(password_hash),
         ))
         .returning(users::id)
         .get_result(conn)?)
@@ -559,15 +584,18 @@ fn dummy_hash() -> &'static str {
 pub struct RateLimit {
     limit: usize,
     window: Duration,
+    /// What is counted, for the refusal: "login attempts".
+    what: &'static str,
     seen: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
 }
 
 impl RateLimit {
-    /// A limit of `limit` attempts per `window`.
-    pub fn new(limit: usize, window: Duration) -> RateLimit {
+    /// A limit of `limit` attempts per `window`; `what` names them ("login attempts").
+    pub fn new(limit: usize, window: Duration, what: &'static str) -> RateLimit {
         RateLimit {
             limit,
             window,
+            what,
             seen: Mutex::new(HashMap::new()),
         }
     }
@@ -597,10 +625,11 @@ impl RateLimit {
             return Err(AppError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate-limited",
-                "Too many login attempts",
+                "Too many requests",
                 format!(
-                    "at most {} login attempts per {} seconds from one address; wait and try again",
+                    "at most {} {} per {} seconds from one address; wait and try again",
                     self.limit,
+                    self.what,
                     self.window.as_secs()
                 ),
             ));
@@ -653,7 +682,7 @@ mod tests {
 
     #[test]
     fn the_rate_limit_counts_per_address() {
-        let limit = RateLimit::new(2, Duration::from_secs(60));
+        let limit = RateLimit::new(2, Duration::from_secs(60), "login attempts");
         let a = Some(IpAddr::from([127, 0, 0, 1]));
         let b = Some(IpAddr::from([127, 0, 0, 2]));
         assert!(limit.check(a).is_ok());

@@ -22,6 +22,7 @@ pub mod ocds;
 pub mod openapi;
 pub mod postgres;
 pub mod procurement;
+pub mod registration_routes;
 pub mod replay;
 pub mod routes;
 pub mod scheduler;
@@ -178,8 +179,18 @@ impl Application {
             registry,
             log_key: log_key.verifier(),
             platform_key: platform_key.signing_key().verifying_key().to_bytes(),
+            platform_signer: platform_key.signing_key().clone(),
             keys: routes::KeyCache::default(),
-            login_limit: accounts::RateLimit::new(10, std::time::Duration::from_secs(60)),
+            login_limit: accounts::RateLimit::new(
+                10,
+                std::time::Duration::from_secs(60),
+                "login attempts",
+            ),
+            registration_limit: accounts::RateLimit::new(
+                10,
+                std::time::Duration::from_secs(60),
+                "applications to register",
+            ),
             forwarder: ureq::Agent::config_builder()
                 .http_status_as_error(false)
                 .timeout_global(Some(std::time::Duration::from_secs(30)))

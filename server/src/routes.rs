@@ -38,10 +38,14 @@ pub struct AppState {
     pub log_key: NoteVerifier,
     /// The platform's statement key.
     pub platform_key: [u8; 32],
+    /// Its signing half: the platform signs what its administrators approve.
+    pub platform_signer: ed25519_dalek::SigningKey,
     /// Decoded signer keys.
     pub keys: KeyCache,
     /// Login attempts per address.
     pub login_limit: crate::accounts::RateLimit,
+    /// Applications to register per address.
+    pub registration_limit: crate::accounts::RateLimit,
     /// Forwards appends to the process that sequences, when it is another one.
     pub forwarder: ureq::Agent,
 }
@@ -79,8 +83,10 @@ pub const FORWARDED_HEADER: &str = "x-vitrine-forwarded";
 /// The route table.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        crate::draft_routes::configure(crate::document_routes::configure(
-            crate::account_routes::configure(web::scope("/api/v1")),
+        crate::registration_routes::configure(crate::draft_routes::configure(
+            crate::document_routes::configure(crate::account_routes::configure(web::scope(
+                "/api/v1",
+            ))),
         ))
         .route("/statements", web::post().to(post_statement))
         .route("/entries/{index}", web::get().to(get_entry))

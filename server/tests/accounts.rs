@@ -389,3 +389,256 @@ async fn who_may_create_users() {
     let (code, _) = login_raw(&app, "x@sup-a.example", PASSWORD, None).await;
     assert_eq!(code, 200);
 }
+
+/// Posts an application to register; answers the status and the answer.
+async fn apply(app: &TestApp, statement: &Value, email: &str, password: &str) -> (u16, Value) {
+    let application = json!({
+        "statement": statement,
+        "administrator": {"email": email, "display_name": "王经理", "password": password},
+    });
+    app.request(
+        "POST",
+        "/api/v1/registrations",
+        application.to_string().into_bytes(),
+        &[],
+    )
+    .await
+}
+
+/// Applications in the table: a refusal must leave it alone.
+async fn applications(app: &TestApp) -> i64 {
+    let url = app.database_url.clone();
+    tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        let mut conn = diesel::PgConnection::establish(&url).unwrap();
+        vitrine_server::db::schema::registrations::table
+            .count()
+            .get_result(&mut conn)
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn suppliers_apply_and_the_platform_approves() {
+    let app = spawn_app().await;
+    let reviewer = app
+        .api_token("platform", "reviewer@platform.example", "platform_admin")
+        .await;
+    let reviewer = format!("Bearer {reviewer}");
+    app.register(
+        "sup-old",
+        "supplier",
+        &SigningKey::from_bytes(&[151; 32]),
+        "bidder_representative",
+    )
+    .await;
+    let key = SigningKey::from_bytes(&[150; 32]);
+    let body = |id: &str, kind: &str| json!({"id": id, "name": "福建新材料有限公司", "kind": kind, "credit_code": common::app::credit_code_for(id)});
+    let statement = common::signed(
+        "organisation.registered",
+        "sup-new",
+        body("sup-new", "supplier"),
+        &[&key],
+    );
+    let password = "correct horse battery staple";
+
+    // Refusals, each a problem that stores nothing.
+    let mut tampered = statement.clone();
+    tampered["statement"]["body"]["name"] = json!("别的公司");
+    let mut bad_code = body("sup-new", "supplier");
+    let code = bad_code["credit_code"].as_str().unwrap().to_owned();
+    let wrong_check = if code.ends_with('0') { "1" } else { "0" };
+    bad_code["credit_code"] = json!(format!("{}{wrong_check}", &code[..17]));
+    let other_key = SigningKey::from_bytes(&[152; 32]);
+    for (statement, email, password, status, needle) in [
+        (tampered, "boss@new.example", password, 422, "signature"),
+        (
+            common::signed("organisation.registered", "sup-new", bad_code, &[&key]),
+            "boss@new.example",
+            password,
+            422,
+            "credit_code",
+        ),
+        (
+            common::signed(
+                "organisation.registered",
+                "bur-new",
+                body("bur-new", "buyer"),
+                &[&key],
+            ),
+            "boss@new.example",
+            password,
+            422,
+            "suppliers register themselves",
+        ),
+        (
+            common::signed(
+                "organisation.registered",
+                "sup-new",
+                body("sup-new", "supplier"),
+                &[&key, &other_key],
+            ),
+            "boss@new.example",
+            password,
+            422,
+            "alone",
+        ),
+        (
+            statement.clone(),
+            "boss@new.example",
+            "short",
+            422,
+            "at least",
+        ),
+        (
+            common::signed(
+                "organisation.registered",
+                "sup-old",
+                body("sup-old", "supplier"),
+                &[&key],
+            ),
+            "boss@new.example",
+            password,
+            409,
+            "already registered",
+        ),
+    ] {
+        let (code, problem) = apply(&app, &statement, email, password).await;
+        assert_eq!(code, status, "{problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains(needle),
+            "expected {needle:?} in {problem}"
+        );
+        assert_eq!(applications(&app).await, 0);
+    }
+
+    // The application waits for review; the applicant cannot log in yet.
+    let (code, answer) = apply(&app, &statement, "Boss@New.example", password).await;
+    assert_eq!(code, 201, "{answer}");
+    assert_eq!(answer["status"], "pending");
+    let number = answer["id"].as_i64().unwrap();
+    let (code, problem) = apply(&app, &statement, "other@new.example", password).await;
+    assert_eq!(code, 409, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("waiting for review")
+    );
+    assert_eq!(
+        login_raw(&app, "boss@new.example", password, None).await.0,
+        401
+    );
+
+    // Only platform administrators review.
+    let bidder = app
+        .api_token("sup-old", "rep@sup-old.example", "bidder_representative")
+        .await;
+    let bidder = format!("Bearer {bidder}");
+    let approve = format!("/api/v1/registrations/{number}/approve");
+    assert_eq!(
+        app.request("POST", &approve, Vec::new(), &[("authorization", &bidder)])
+            .await
+            .0,
+        403
+    );
+    assert_eq!(app.request("POST", &approve, Vec::new(), &[]).await.0, 401);
+    let (code, listed) = app
+        .request(
+            "GET",
+            "/api/v1/registrations?status=pending",
+            Vec::new(),
+            &[("authorization", &reviewer)],
+        )
+        .await;
+    assert_eq!(code, 200, "{listed}");
+    let listed = &listed["registrations"][0];
+    assert_eq!(listed["organisation"], "sup-new");
+    assert_eq!(listed["administrator"]["email"], "boss@new.example");
+    assert_eq!(
+        listed["public_key"],
+        common::base64(key.verifying_key().as_bytes())
+    );
+
+    // Approved: the organisation and its key are on the log, and the account works.
+    let (code, approved) = app
+        .request(
+            "POST",
+            &approve,
+            Vec::new(),
+            &[("authorization", &reviewer)],
+        )
+        .await;
+    assert_eq!(code, 200, "{approved}");
+    let (code, organisation) = app.get("/api/v1/organisations/sup-new").await;
+    assert_eq!(code, 200, "{organisation}");
+    assert_eq!(organisation["kind"], "supplier");
+    assert_eq!(organisation["keys"][0]["role"], "organisation_admin");
+    assert_eq!(
+        login_raw(&app, "boss@new.example", password, None).await.0,
+        200
+    );
+    // The applicant's key acts for it: it registers a bidder's key.
+    app.register_key(
+        "sup-new",
+        &SigningKey::from_bytes(&[153; 32]),
+        "bidder_representative",
+        &key,
+    )
+    .await;
+    let (code, problem) = app
+        .request(
+            "POST",
+            &approve,
+            Vec::new(),
+            &[("authorization", &reviewer)],
+        )
+        .await;
+    assert_eq!(code, 409, "{problem}");
+
+    // Rejected, with a reason, once.
+    let (code, answer) = apply(
+        &app,
+        &common::signed(
+            "organisation.registered",
+            "sup-rej",
+            body("sup-rej", "supplier"),
+            &[&other_key],
+        ),
+        "boss@rej.example",
+        password,
+    )
+    .await;
+    assert_eq!(code, 201, "{answer}");
+    let reject = format!("/api/v1/registrations/{}/reject", answer["id"]);
+    let reason = json!({"reason": "营业执照信息与信用代码不符"})
+        .to_string()
+        .into_bytes();
+    for expected in [200, 404] {
+        let (code, answer) = app
+            .request(
+                "POST",
+                &reject,
+                reason.clone(),
+                &[("authorization", &reviewer)],
+            )
+            .await;
+        assert_eq!(code, expected, "{answer}");
+    }
+    let (_, rejected) = app
+        .request(
+            "GET",
+            "/api/v1/registrations?status=rejected",
+            Vec::new(),
+            &[("authorization", &reviewer)],
+        )
+        .await;
+    assert_eq!(
+        rejected["registrations"][0]["reason"],
+        "营业执照信息与信用代码不符"
+    );
+    assert_eq!(app.get("/api/v1/organisations/sup-rej").await.0, 404);
+    app.verify().await;
+}

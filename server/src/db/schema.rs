@@ -144,6 +144,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    registrations (id) {
+        id -> Int8,
+        organisation_id -> Text,
+        name -> Text,
+        credit_code -> Text,
+        public_key -> Bytea,
+        proof -> Jsonb,
+        admin_email -> Text,
+        admin_name -> Text,
+        password_hash -> Text,
+        status -> Text,
+        reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+        decided_at -> Nullable<Timestamptz>,
+        decided_by -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
     tender_drafts (id) {
         id -> Text,
         buyer_id -> Text,
@@ -216,6 +235,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     referenced_documents,
     notifications,
     tender_drafts,
+    registrations,
 );
 
 diesel::table! {
