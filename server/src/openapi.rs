@@ -317,6 +317,7 @@ pub fn spec() -> Value {
                 {"name": "since", "in": "query", "required": false, "schema": {"type": "integer"}},
                 {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 10000}}],
                 "responses": {"200": {"description": "A release package"}, "400": problem("invalid-query")}}},
+            "/api/v1/ocds/releases.jsonl": {"get": {"summary": "The bulk download: every OCDS release after entry `since`, in log order, one release per line (JSON Lines), streamed; it ends at the log's size when it started.", "parameters": [{"name": "since", "in": "query", "schema": {"type": "integer"}}], "responses": {"200": {"description": "Releases", "content": {"application/x-ndjson": {}}}}}},
             "/api/v1/ocds/tenders/{id}/releases": {"get": {"summary": "A tender's OCDS releases, one per log entry that changed it.", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "A release package"}, "404": problem("not-found")}}},
             "/api/v1/ocds/tenders/{id}/record": {"get": {"summary": "A tender's OCDS record, with its compiled release.", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "A record package"}, "404": problem("not-found")}}},
             "/api/v1/session": {

@@ -97,6 +97,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/tenders", web::get().to(list_tenders))
         .route("/tenders/{id}", web::get().to(get_tender))
         .route("/ocds/releases", web::get().to(ocds_feed))
+        .route("/ocds/releases.jsonl", web::get().to(ocds_bulk))
         .route(
             "/ocds/tenders/{id}/releases",
             web::get().to(ocds_tender_releases),
@@ -616,6 +617,76 @@ async fn ocds_feed(
         package["links"] = json!({"next": url.to_string()});
     }
     Ok(HttpResponse::Ok().json(package))
+}
+
+#[derive(Deserialize)]
+struct BulkQuery {
+    since: Option<i64>,
+}
+
+/// Every OCDS release after entry `since`, in log order, one per line (JSON Lines): the
+/// bulk download. Streamed a page at a time; it ends at the log's size when it started.
+async fn ocds_bulk(
+    state: web::Data<AppState>,
+    query: web::Query<BulkQuery>,
+) -> AppResult<HttpResponse> {
+    const PAGE: i64 = 1000;
+    let since = query.since.unwrap_or(-1);
+    let until: i64 = blocking(&state.pool, |conn| {
+        Ok(schema::ocds_releases::table
+            .select(diesel::dsl::max(schema::ocds_releases::entry_idx))
+            .first::<Option<i64>>(conn)?
+            .unwrap_or(-1))
+    })
+    .await?;
+    let pool = state.pool.clone();
+    let pages = futures_util::stream::unfold(Some(since), move |after| {
+        let pool = pool.clone();
+        async move {
+            let after = after.filter(|a| *a < until)?;
+            let page = blocking(&pool, move |conn| {
+                Ok(schema::ocds_releases::table
+                    .filter(schema::ocds_releases::entry_idx.gt(after))
+                    .filter(schema::ocds_releases::entry_idx.le(until))
+                    .order(schema::ocds_releases::entry_idx.asc())
+                    .limit(PAGE)
+                    .select((
+                        schema::ocds_releases::entry_idx,
+                        schema::ocds_releases::release,
+                    ))
+                    .load::<(i64, Value)>(conn)?)
+            })
+            .await;
+            match page {
+                Ok(rows) if rows.is_empty() => None,
+                Ok(rows) => {
+                    let last = rows.last().map(|r| r.0);
+                    let mut lines = Vec::with_capacity(rows.len() * 1024);
+                    for (_, release) in rows {
+                        if serde_json::to_writer(&mut lines, &release).is_err() {
+                            break;
+                        }
+                        lines.push(b'\n');
+                    }
+                    Some((Ok::<_, actix_web::Error>(web::Bytes::from(lines)), last))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e.detail, "the bulk download stopped");
+                    Some((
+                        Err(actix_web::error::ErrorInternalServerError(e.detail)),
+                        None,
+                    ))
+                }
+            }
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("application/x-ndjson")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"vitrine-ocds-releases.jsonl\"",
+        ))
+        .streaming(pages))
 }
 
 async fn tender_releases(

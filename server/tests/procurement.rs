@@ -1087,6 +1087,22 @@ async fn a_tender_from_publication_to_payments() {
         5 + page["releases"].as_array().unwrap().len(),
         releases.len()
     );
+    // The bulk download: the same releases, one per line, in log order.
+    let (code, bulk) = app.get_bytes("/api/v1/ocds/releases.jsonl").await;
+    assert_eq!(code, 200);
+    let lines: Vec<Value> = String::from_utf8(bulk)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines, releases);
+    let (_, tail) = app
+        .get_bytes(&format!("/api/v1/ocds/releases.jsonl?since={since}"))
+        .await;
+    assert_eq!(
+        String::from_utf8(tail).unwrap().lines().count(),
+        releases.len() - 5
+    );
     let (code, _) = app.get("/api/v1/ocds/tenders/ocds-nosuch-1/record").await;
     assert_eq!(code, 404);
     for path in ["/api/v1/ocds/releases?limit=0", "/api/v1/tenders?limit=501"] {
