@@ -428,13 +428,14 @@ async fn read_notification(
     use crate::db::schema::notifications as n;
     let id = path.into_inner();
     as_caller(&state, &request, true, move |conn, caller| {
-        let found = diesel::update(
-            n::table
-                .filter(n::id.eq(id))
-                .filter(n::user_id.eq(caller.user_id)),
-        )
-        .set(n::read_at.eq(diesel::dsl::now))
-        .execute(conn)?;
+        let mine = n::table
+            .filter(n::id.eq(id))
+            .filter(n::user_id.eq(caller.user_id));
+        // Read once: reading it again keeps the first time.
+        diesel::update(mine.filter(n::read_at.is_null()))
+            .set(n::read_at.eq(diesel::dsl::now))
+            .execute(conn)?;
+        let found: i64 = mine.count().get_result(conn)?;
         // Someone else's notification does not exist, as far as the caller can tell.
         if found == 0 {
             return Err(AppError::not_found(format!(

@@ -1461,6 +1461,13 @@ async fn bidders_are_told_of_answers_and_amendments() {
     let b = notifications(&app, &tokens[1], 1).await;
     assert_eq!(b["unread"], 0);
     assert!(b["notifications"][0]["read_at"].is_string());
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(read(&tokens[1]).await.0, 204);
+    assert_eq!(
+        notifications(&app, &tokens[1], 1).await["notifications"][0]["read_at"],
+        b["notifications"][0]["read_at"],
+        "read once: the first time stays"
+    );
     let auth = format!("Bearer {}", tokens[1]);
     let (_, unread) = app
         .request(
