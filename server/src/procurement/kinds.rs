@@ -1331,7 +1331,7 @@ impl Kind for TenderAmended {
         }
         uploaded(
             state,
-            &document_hashes(&changes.get("documents").cloned().unwrap_or_default()),
+            &document_hashes(&body["changes"]["documents"]),
             "the amended tender",
         )?;
         Ok(change(
