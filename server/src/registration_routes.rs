@@ -55,8 +55,11 @@ fn invalid(detail: impl Into<String>) -> AppError {
 /// The applicant's statement, checked: one signature, valid, by the key to register,
 /// over a supplier's `organisation.registered` whose subject is its id.
 fn checked_statement(value: Value) -> AppResult<(SignedStatement, [u8; 32])> {
-    let signed =
-        SignedStatement::from_value(value).map_err(|e| invalid(format!("statement: {e}")))?;
+    let signed = SignedStatement::from_value(value).map_err(|e| {
+        invalid(format!(
+            "statement must be a signed statement, as vitrine sign prints it: {e}"
+        ))
+    })?;
     signed
         .verify()
         .map_err(|e| invalid(format!("statement: {e}")))?;
