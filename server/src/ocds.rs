@@ -108,6 +108,18 @@ fn tender_section(state: &TenderState) -> Value {
     if let Some(description) = text_of(&t["description"]) {
         tender["description"] = json!(description);
     }
+    if let Some(criteria) = t["criteria"].as_array() {
+        let details: Vec<String> = criteria
+            .iter()
+            .map(|c| {
+                let title = text_of(&c["title"])
+                    .or(c["id"].as_str())
+                    .unwrap_or_default();
+                format!("{title} {}%", c["weight"])
+            })
+            .collect();
+        tender["awardCriteriaDetails"] = json!(details.join("; "));
+    }
     if let Some(why) = t["justification"].as_str() {
         tender["procurementMethodRationale"] = json!(why);
     }

@@ -58,8 +58,9 @@ fn statement_bodies() -> serde_json::Map<String, Value> {
                 "tender_end": time("The deadline for bids"),
                 "reveal_end": time("Bids not revealed by then lapse"),
                 "standstill_seconds": {"type": "integer", "minimum": 0},
-                "amendment_notice_seconds": {"type": "integer", "minimum": 0, "maximum": 7_776_000, "description": "How long before the deadline a change to documents, value or lots must come"},
+                "amendment_notice_seconds": {"type": "integer", "minimum": 0, "maximum": 7_776_000, "description": "How long before the deadline a change to documents, value, lots or criteria must come"},
                 "award_criteria": {"enum": ["lowest_price", "scored"]},
+                "criteria": {"type": "array", "minItems": 1, "maxItems": 20, "description": "Scored tenders: the weighted criteria, weights in percent summing to 100; the price criterion, if any, is scored by the platform as the lowest price over the bid's", "items": object("A criterion.", &["id", "title", "weight"], json!({"id": identifier, "title": bilingual(300), "weight": {"type": "integer", "minimum": 1, "maximum": 100}, "price": {"type": "boolean"}}))},
             }),
         )
     };
@@ -187,7 +188,7 @@ fn statement_bodies() -> serde_json::Map<String, Value> {
             &["commitment", "evaluation_report_sha256"],
             json!({
         "commitment": commitment, "evaluation_report_sha256": hex_hash("SHA-256 of the evaluation report"),
-        "scores": {"type": "object", "description": "Scored tenders: every revealed bid's score, 0 to 10000", "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 10_000}}}),
+        "scores": {"type": "object", "description": "Scored tenders: for every revealed bid, its total score (0 to 10000, hundredths of a point), or, when the tender has criteria, its points (0 to 100) per criterion other than the price", "additionalProperties": {"description": "an integer, or an object of points per criterion"}}}),
         ),
     );
     add(
@@ -241,12 +242,12 @@ fn statement_bodies() -> serde_json::Map<String, Value> {
     add(
         "tender.amended",
         object(
-            "Changes the tender before tender_end; a change to documents, value or lots must leave amendment_notice_seconds. Signed by the buyer's officer; new documents uploaded first.",
+            "Changes the tender before tender_end; a change to documents, value, lots or criteria must leave amendment_notice_seconds. Signed by the buyer's officer; new documents uploaded first.",
             &["changes", "reason"],
             json!({
         "changes": {"type": "object", "minProperties": 1, "description": "The members that change, with their new values", "additionalProperties": false, "properties": {
             "title": bilingual(300), "description": bilingual(20_000), "documents": documents, "value": money,
-            "lots": {"type": "array"}, "enquiry_end": time("New end"), "tender_end": time("New deadline"), "reveal_end": time("New end"), "amendment_notice_seconds": {"type": "integer", "minimum": 0}}},
+            "lots": {"type": "array"}, "criteria": {"type": "array"}, "enquiry_end": time("New end"), "tender_end": time("New deadline"), "reveal_end": time("New end"), "amendment_notice_seconds": {"type": "integer", "minimum": 0}}},
         "reason": text(5_000, "Why")}),
         ),
     );

@@ -1191,15 +1191,20 @@ async fn transitions_due_while_the_server_was_down_happen_at_start() {
     again.handle.stop(true).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn scored_tenders_go_to_the_highest_score() {
-    let app = spawn_app().await;
+/// A scored tender of xiamen-bureau (with `criteria`, if given) in evaluation, with two
+/// revealed bids: the dearer at 1,100,000 and the cheaper at 990,000. Answers the
+/// officer's key, the evaluation report's hash and the two commitments.
+async fn scored_tender_in_evaluation(
+    app: &TestApp,
+    id: &str,
+    criteria: Option<Value>,
+    seed: u8,
+) -> (SigningKey, String, String, String) {
     let officer = SigningKey::from_bytes(&[51; 32]);
     app.register("xiamen-bureau", "buyer", &officer, "procurement_officer")
         .await;
-    let id = "ocds-vtest1-scored";
     let mut revealed = Vec::new();
-    for (n, price) in [(61u8, "1100000.00"), (62, "990000.00")] {
+    for (n, price) in [(seed, "1100000.00"), (seed + 1, "990000.00")] {
         let organisation = format!("sup-s{n}");
         let key = SigningKey::from_bytes(&[n; 32]);
         let one_time = SigningKey::from_bytes(&[n + 100; 32]);
@@ -1221,15 +1226,18 @@ async fn scored_tenders_go_to_the_highest_score() {
         let commitment = bid.commitment(&salt).to_hex();
         revealed.push((bid, salt, commitment, key, one_time, token));
     }
-    let clerk = buyer_clerk(&app, "xiamen-bureau").await;
-    let report = upload_text(&app, &clerk, "评标报告：综合评分法").await;
+    let clerk = buyer_clerk(app, "xiamen-bureau").await;
+    let report = upload_text(app, &clerk, "评标报告：综合评分法").await;
     let mut body = tender_body(id, "xiamen-bureau", 1000, 5000, 8000);
     body["award_criteria"] = json!("scored");
-    accepted(&app, &signed("tender.published", id, body, &[&officer])).await;
-    wait_status(&app, id, "active.tendering").await;
+    if let Some(criteria) = criteria {
+        body["criteria"] = criteria;
+    }
+    accepted(app, &signed("tender.published", id, body, &[&officer])).await;
+    wait_status(app, id, "active.tendering").await;
     for (_, _, commitment, _, one_time, token) in &revealed {
         accepted_as(
-            &app,
+            app,
             token,
             &signed(
                 "bid.committed",
@@ -1240,10 +1248,10 @@ async fn scored_tenders_go_to_the_highest_score() {
         )
         .await;
     }
-    wait_status(&app, id, "opening").await;
+    wait_status(app, id, "opening").await;
     for (bid, salt, commitment, key, one_time, _) in &revealed {
         accepted(
-            &app,
+            app,
             &signed(
                 "bid.revealed",
                 id,
@@ -1253,8 +1261,21 @@ async fn scored_tenders_go_to_the_highest_score() {
         )
         .await;
     }
-    wait_status(&app, id, "evaluation").await;
-    let (dear, cheap) = (&revealed[0].2, &revealed[1].2);
+    wait_status(app, id, "evaluation").await;
+    (
+        officer,
+        report,
+        revealed[0].2.clone(),
+        revealed[1].2.clone(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn scored_tenders_go_to_the_highest_score() {
+    let app = spawn_app().await;
+    let id = "ocds-vtest1-scored";
+    let (officer, report, dear, cheap) = scored_tender_in_evaluation(&app, id, None, 61).await;
+    let (dear, cheap) = (&dear, &cheap);
     let award = |commitment: &str, scores: Option<Value>| {
         let mut body = json!({"commitment": commitment, "evaluation_report_sha256": report});
         if let Some(scores) = scores {
@@ -1710,4 +1731,79 @@ async fn a_tender_is_drafted_privately_then_published() {
     assert_eq!(with_token(&app, "DELETE", other, None, &rival).await.0, 404);
     assert_eq!(with_token(&app, "DELETE", other, None, &clerk).await.0, 204);
     assert_eq!(with_token(&app, "DELETE", other, None, &clerk).await.0, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn weighted_criteria_decide_the_award() {
+    let app = spawn_app().await;
+    let id = "ocds-vtest1-weighted";
+    let criteria = json!([
+        {"id": "price", "title": {"zh": "价格", "en": "Price"}, "weight": 30, "price": true},
+        {"id": "technical", "title": {"zh": "技术方案"}, "weight": 50},
+        {"id": "service", "title": {"zh": "售后服务"}, "weight": 20},
+    ]);
+    // Criteria must weigh 100 in all.
+    let mut bad = tender_body("ocds-vtest1-badweights", "xiamen-bureau", 1000, 5000, 8000);
+    bad["award_criteria"] = json!("scored");
+    bad["criteria"] = json!([{"id": "technical", "title": {"zh": "技术"}, "weight": 90}]);
+    let (officer, report, dear, cheap) =
+        scored_tender_in_evaluation(&app, id, Some(criteria), 71).await;
+    refused(
+        &app,
+        &signed(
+            "tender.published",
+            "ocds-vtest1-badweights",
+            bad,
+            &[&officer],
+        ),
+        422,
+        "the weights sum to 90, not 100",
+    )
+    .await;
+    let award = |commitment: &str, scores: Value| {
+        signed(
+            "award.made",
+            id,
+            json!({"commitment": commitment, "evaluation_report_sha256": report, "scores": scores}),
+            &[&officer],
+        )
+    };
+    // The committee scores technical and service; the platform scores the price:
+    // the cheaper bid gets 100, the dearer 990,000 / 1,100,000 = 90.00 points.
+    //   dearer:  30 × 90.00 + 50 × 95 + 20 × 90 = 9,250 (hundredths)
+    //   cheaper: 30 × 100   + 50 × 80 + 20 × 85 = 8,700
+    let points = json!({dear.as_str(): {"technical": 95, "service": 90}, cheap.as_str(): {"technical": 80, "service": 85}});
+    refused(
+        &app,
+        &award(&cheap, points.clone()),
+        409,
+        "highest score (9250)",
+    )
+    .await;
+    refused(
+        &app,
+        &award(&dear, json!({dear.as_str(): {"technical": 95, "service": 90, "price": 100}, cheap.as_str(): {"technical": 80, "service": 85}})),
+        422,
+        "which the platform scores from the bids",
+    )
+    .await;
+    refused(
+        &app,
+        &award(&dear, json!({dear.as_str(): {"technical": 95}, cheap.as_str(): {"technical": 80, "service": 85}})),
+        422,
+        "service must be an integer from 0 to 100",
+    )
+    .await;
+    accepted(&app, &award(&dear, points)).await;
+    let (_, tender) = app.get(&format!("/api/v1/tenders/{id}")).await;
+    let scores = &tender["awards"][0]["scores"];
+    assert_eq!(scores[&dear]["total"], 9250, "{scores}");
+    assert_eq!(scores[&dear]["criteria"]["price"], 9000);
+    assert_eq!(scores[&cheap]["total"], 8700);
+    assert_eq!(scores[&cheap]["criteria"]["price"], 10_000);
+    let (_, record) = app.get(&format!("/api/v1/ocds/tenders/{id}/record")).await;
+    assert_eq!(
+        record["records"][0]["compiledRelease"]["tender"]["awardCriteriaDetails"],
+        "价格 30%; 技术方案 50%; 售后服务 20%"
+    );
 }

@@ -6,7 +6,7 @@ use super::*;
 /// `tender.published`: a buyer's procurement officer publishes a tender.
 pub struct TenderPublished;
 
-const TENDER_FIELDS: [&str; 17] = [
+const TENDER_FIELDS: [&str; 18] = [
     "id",
     "buyer",
     "title",
@@ -24,6 +24,7 @@ const TENDER_FIELDS: [&str; 17] = [
     "standstill_seconds",
     "amendment_notice_seconds",
     "award_criteria",
+    "criteria",
 ];
 
 impl Kind for TenderPublished {
@@ -113,11 +114,17 @@ impl Kind for TenderPublished {
             .and_then(Value::as_u64)
             .is_none_or(|s| s > 90 * 86_400)
         {
-            return Err("body.amendment_notice_seconds must be an integer from 0 to 7776000 (90 days): how long before the deadline a change to documents, value or lots must come (15 days in Chinese government procurement)".into());
+            return Err("body.amendment_notice_seconds must be an integer from 0 to 7776000 (90 days): how long before the deadline a change to documents, value, lots or criteria must come (15 days in Chinese government procurement)".into());
         }
-        let criteria = text(body, "award_criteria")?;
-        if !["lowest_price", "scored"].contains(&criteria) {
+        let award_criteria = text(body, "award_criteria")?;
+        if !["lowest_price", "scored"].contains(&award_criteria) {
             return Err("body.award_criteria must be lowest_price or scored".into());
+        }
+        if body.get("criteria").is_some() {
+            if award_criteria != "scored" {
+                return Err("body.criteria applies to scored tenders only".into());
+            }
+            criteria(body)?;
         }
         Ok(())
     }
@@ -694,7 +701,18 @@ impl Kind for AwardMade {
         only(body, &["commitment", "evaluation_report_sha256", "scores"])?;
         hex_hash(body, "commitment")?;
         hex_hash(body, "evaluation_report_sha256")?;
-        scores(body).map(|_| ())
+        match body.get("scores") {
+            None => Ok(()),
+            // Points per criterion, for tenders with weighted criteria: checked against
+            // the tender's criteria when the award is decided.
+            Some(Value::Object(map)) if map.values().any(Value::is_object) => {
+                match map.keys().find(|c| Hash::from_hex(c).is_err()) {
+                    Some(c) => Err(format!("body.scores: {c:?} is not a commitment")),
+                    None => Ok(()),
+                }
+            }
+            Some(_) => scores(body).map(|_| ()),
+        }
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
@@ -761,42 +779,66 @@ impl Kind for AwardMade {
                 tender.id, lower.commitment
             )));
         }
-        let scores = scores(body).map_err(Refusal::Invalid)?;
-        if tender.tender["award_criteria"] == "scored" {
-            let Some(scores) = &scores else {
+        let scores = if tender.tender["award_criteria"] == "scored" {
+            let Some(given) = body.get("scores") else {
                 return Err(Refusal::Invalid(
                     "tender is awarded by scores: body.scores must give every revealed bid its score"
                         .into(),
                 ));
             };
-            let standing: Vec<&str> = tender
+            let standing: Vec<(&str, i128)> = tender
                 .bids
                 .iter()
                 .filter(|b| b.status == BidStatus::Revealed)
-                .map(|b| b.commitment.as_str())
+                .filter_map(|b| {
+                    let price = Money::from_value(&b.revealed.as_ref()?.price).ok()?;
+                    Some((b.commitment.as_str(), minor_units(&price)))
+                })
                 .collect();
-            if let Some(unscored) = standing.iter().find(|c| !scores.contains_key(**c)) {
-                return Err(Refusal::Invalid(format!(
-                    "body.scores has no score for revealed bid {unscored}"
-                )));
-            }
-            if let Some(stray) = scores.keys().find(|c| !standing.contains(&c.as_str())) {
-                return Err(Refusal::Invalid(format!(
-                    "body.scores scores {stray}, which is not a revealed bid that stands"
-                )));
-            }
-            let best = scores.values().max().copied().unwrap_or(0);
-            if scores.get(&commitment).copied().unwrap_or(0) < best {
+            // Each bid's total, and what is published with the award.
+            let (totals, published): (std::collections::BTreeMap<String, u64>, Value) =
+                if tender.tender.get("criteria").is_some() {
+                    let criteria = criteria(&tender.tender).map_err(Refusal::Invalid)?;
+                    let weighted = weighted_totals(&criteria, &standing, given)?;
+                    (
+                        weighted.iter().map(|(c, (t, _))| (c.clone(), *t)).collect(),
+                        Value::Object(weighted.into_iter().map(|(c, (_, d))| (c, d)).collect()),
+                    )
+                } else {
+                    let scores = scores(body).map_err(Refusal::Invalid)?.unwrap_or_default();
+                    if let Some((unscored, _)) =
+                        standing.iter().find(|(c, _)| !scores.contains_key(*c))
+                    {
+                        return Err(Refusal::Invalid(format!(
+                            "body.scores has no score for revealed bid {unscored}"
+                        )));
+                    }
+                    if let Some(stray) = scores
+                        .keys()
+                        .find(|c| !standing.iter().any(|(s, _)| s == c))
+                    {
+                        return Err(Refusal::Invalid(format!(
+                            "body.scores scores {stray}, which is not a revealed bid that stands"
+                        )));
+                    }
+                    let published = json!(scores);
+                    (scores, published)
+                };
+            let best = totals.values().max().copied().unwrap_or(0);
+            let this = totals.get(&commitment).copied().unwrap_or(0);
+            if this < best {
                 return Err(Refusal::Conflict(format!(
-                    "the award must go to the highest score ({best}); bid {commitment} scored {}",
-                    scores.get(&commitment).copied().unwrap_or(0)
+                    "the award must go to the highest score ({best}); bid {commitment} scored {this}"
                 )));
             }
-        } else if scores.is_some() {
+            Some(published)
+        } else if body.get("scores").is_some() {
             return Err(Refusal::Invalid(
                 "tender is awarded at the lowest price: body.scores does not apply".into(),
             ));
-        }
+        } else {
+            None
+        };
         uploaded(
             state,
             &document_hashes(&body["evaluation_report_sha256"]),
@@ -824,7 +866,7 @@ impl Kind for AwardMade {
                     })
                     .unwrap_or_default(),
                 value: revealed.price.clone(),
-                scores: scores.map(|s| json!(s)),
+                scores,
                 evaluation_report_sha256: text(body, "evaluation_report_sha256")
                     .map_err(Refusal::Invalid)?
                     .to_owned(),
@@ -835,6 +877,132 @@ impl Kind for AwardMade {
             }),
         ))
     }
+}
+
+/// One criterion of a weighted evaluation.
+struct Criterion {
+    id: String,
+    /// Its share of the total, in percent.
+    weight: u64,
+    /// Whether the platform scores it from the bids' prices.
+    price: bool,
+}
+
+/// `body.criteria` of a scored tender: 1 to 20 criteria with distinct ids and integer
+/// weights summing to 100, at most one of them the price (`"price": true`).
+fn criteria(body: &Value) -> Result<Vec<Criterion>, String> {
+    let Some(Value::Array(list)) = body.get("criteria") else {
+        return Err("body.criteria must be an array of criteria".into());
+    };
+    if list.is_empty() || list.len() > 20 {
+        return Err("body.criteria must hold 1 to 20 criteria".into());
+    }
+    let mut out: Vec<Criterion> = Vec::new();
+    for (i, c) in list.iter().enumerate() {
+        only(c, &["id", "title", "weight", "price"]).map_err(|e| format!("criterion {i}: {e}"))?;
+        let id = identifier(c, "id").map_err(|e| format!("body.criteria[{i}]: {e}"))?;
+        if out.iter().any(|o| o.id == id) {
+            return Err(format!("body.criteria: criterion {id} appears twice"));
+        }
+        bilingual(c, "title", 300).map_err(|e| format!("criterion {id}: {e}"))?;
+        let weight = c["weight"]
+            .as_u64()
+            .filter(|w| (1..=100).contains(w))
+            .ok_or_else(|| {
+                format!("criterion {id}: weight must be an integer from 1 to 100 (percent)")
+            })?;
+        let price = match c.get("price") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(format!("criterion {id}: price must be true or false")),
+        };
+        out.push(Criterion { id, weight, price });
+    }
+    let total: u64 = out.iter().map(|c| c.weight).sum();
+    if total != 100 {
+        return Err(format!(
+            "body.criteria: the weights sum to {total}, not 100"
+        ));
+    }
+    if out.iter().filter(|c| c.price).count() > 1 {
+        return Err("body.criteria: at most one criterion is the price".into());
+    }
+    Ok(out)
+}
+
+/// The weighted totals of the standing bids: for each criterion the committee's points
+/// (0 to 100, from `scores`), or for the price criterion the platform's (the lowest price
+/// over the bid's, times 100); the total is the weighted sum. All in hundredths of a
+/// point, so the totals are out of 10000. Answers {commitment: {"total", "criteria"}}.
+fn weighted_totals(
+    criteria: &[Criterion],
+    standing: &[(&str, i128)],
+    given: &Value,
+) -> Result<std::collections::BTreeMap<String, (u64, Value)>, Refusal> {
+    let Value::Object(given) = given else {
+        return Err(Refusal::Invalid(
+            "body.scores must map each revealed bid's commitment to its points per criterion"
+                .into(),
+        ));
+    };
+    if let Some(stray) = given.keys().find(|c| !standing.iter().any(|(s, _)| s == c)) {
+        return Err(Refusal::Invalid(format!(
+            "body.scores scores {stray}, which is not a revealed bid that stands"
+        )));
+    }
+    let lowest = standing.iter().map(|(_, p)| *p).min().unwrap_or(0);
+    let mut totals = std::collections::BTreeMap::new();
+    for (commitment, price) in standing {
+        let points = given.get(*commitment).ok_or_else(|| {
+            Refusal::Invalid(format!(
+                "body.scores has no points for revealed bid {commitment}"
+            ))
+        })?;
+        let Value::Object(points) = points else {
+            return Err(Refusal::Invalid(format!(
+                "body.scores.{commitment} must map each criterion to its points"
+            )));
+        };
+        if let Some(stray) = points
+            .keys()
+            .find(|k| !criteria.iter().any(|c| &c.id == *k && !c.price))
+        {
+            return Err(Refusal::Invalid(format!(
+                "body.scores.{commitment}.{stray}: no such criterion, or the price, which the platform scores from the bids"
+            )));
+        }
+        let mut total: u128 = 0;
+        let mut detail = serde_json::Map::new();
+        for criterion in criteria {
+            let hundredths: u128 = if criterion.price {
+                if *price <= 0 {
+                    0
+                } else {
+                    (lowest.max(0) as u128 * 10_000) / *price as u128
+                }
+            } else {
+                let given = points
+                    .get(&criterion.id)
+                    .and_then(Value::as_u64)
+                    .filter(|p| *p <= 100)
+                    .ok_or_else(|| {
+                        Refusal::Invalid(format!(
+                            "body.scores.{commitment}.{} must be an integer from 0 to 100",
+                            criterion.id
+                        ))
+                    })?;
+                u128::from(given) * 100
+            };
+            detail.insert(criterion.id.clone(), json!(hundredths as u64));
+            total += u128::from(criterion.weight) * hundredths;
+        }
+        let total = (total / 100) as u64;
+        totals.insert(
+            (*commitment).to_owned(),
+            (total, json!({"total": total, "criteria": detail})),
+        );
+    }
+    Ok(totals)
 }
 
 /// `body.scores`, if present: each revealed bid's score, an integer from 0 to 10000
@@ -1246,7 +1414,7 @@ impl Kind for EnquiryAnswered {
 }
 
 /// `tender.amended`: the buyer changes the tender before the deadline, with a reason. A
-/// change to documents, value or lots must leave `amendment_notice_seconds` before the
+/// change to documents, value, lots or criteria must leave `amendment_notice_seconds` before the
 /// deadline, so an amendment that needs it moves the deadline too.
 pub struct TenderAmended;
 
@@ -1325,7 +1493,7 @@ impl Kind for TenderAmended {
             let left = new.tender_end.unix_seconds() - ctx.logged_at.unix_seconds();
             if left < notice as i64 {
                 return Err(Refusal::Conflict(format!(
-                    "a change to documents, value or lots needs {notice}s before the deadline, and {left}s would be left: move tender_end too"
+                    "a change to documents, value, lots or criteria needs {notice}s before the deadline, and {left}s would be left: move tender_end too"
                 )));
             }
         }

@@ -324,12 +324,13 @@ impl ComplaintState {
 }
 
 /// The members of a tender an amendment may change.
-const AMENDABLE: [&str; 9] = [
+const AMENDABLE: [&str; 10] = [
     "title",
     "description",
     "documents",
     "value",
     "lots",
+    "criteria",
     "enquiry_end",
     "tender_end",
     "reveal_end",
@@ -338,7 +339,7 @@ const AMENDABLE: [&str; 9] = [
 
 /// The members whose change affects how bids are prepared: an amendment of one of these
 /// must leave the tender's `amendment_notice_seconds` before the deadline.
-const MATERIAL: [&str; 3] = ["documents", "value", "lots"];
+const MATERIAL: [&str; 4] = ["documents", "value", "lots", "criteria"];
 
 impl TenderState {
     /// A period's end, from the published tender.
