@@ -1228,7 +1228,8 @@ async fn scored_tender_in_evaluation(
     }
     let clerk = buyer_clerk(app, "xiamen-bureau").await;
     let report = upload_text(app, &clerk, "评标报告：综合评分法").await;
-    let mut body = tender_body(id, "xiamen-bureau", 1000, 5000, 8000);
+    // A reveal window wide enough for a loaded machine: the scheduler may be 2 s late.
+    let mut body = tender_body(id, "xiamen-bureau", 1000, 5000, 10000);
     body["award_criteria"] = json!("scored");
     if let Some(criteria) = criteria {
         body["criteria"] = criteria;
