@@ -317,6 +317,31 @@ pub fn require(conn: &mut PgConnection, credentials: &Credentials) -> AppResult<
     })
 }
 
+/// The caller, who must be authenticated and allowed to act now: a change made with a
+/// session carries its CSRF token, and a role that needs a second factor has set it up.
+pub fn require_to_act(
+    conn: &mut PgConnection,
+    credentials: &Credentials,
+    change: bool,
+) -> AppResult<Caller> {
+    let caller = require(conn, credentials)?;
+    if change {
+        caller.check_csrf(credentials)?;
+    }
+    caller.check_totp()?;
+    Ok(caller)
+}
+
+/// Normalises an e-mail address (trimmed, lower case); `None` if it is not one.
+pub fn email_address(email: &str) -> Option<String> {
+    let email = email.trim().to_lowercase();
+    let plausible = email.contains('@')
+        && email.len() <= 254
+        && !email.starts_with('@')
+        && !email.ends_with('@');
+    plausible.then_some(email)
+}
+
 /// 401 with a problem document.
 pub fn unauthorized(detail: impl Into<String>) -> AppError {
     AppError::new(
@@ -474,14 +499,13 @@ pub struct NewUser<'a> {
 /// Creates a user; refuses unknown organisations and roles, weak passwords and taken
 /// addresses with a problem each.
 pub fn create_user(conn: &mut PgConnection, user: &NewUser<'_>) -> AppResult<i64> {
-    let email = user.email.trim().to_lowercase();
-    if !email.contains('@') || email.len() > 254 || email.starts_with('@') || email.ends_with('@') {
-        return Err(AppError::invalid(
+    let email = email_address(user.email).ok_or_else(|| {
+        AppError::invalid(
             "invalid-user",
             "Invalid user",
             "email is not an e-mail address",
-        ));
-    }
+        )
+    })?;
     if !ROLES.contains(&user.role) {
         return Err(AppError::invalid(
             "invalid-user",

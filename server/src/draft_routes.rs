@@ -35,11 +35,7 @@ fn buyer_staff(
     credentials: &Credentials,
     change: bool,
 ) -> AppResult<Caller> {
-    let caller = accounts::require(conn, credentials)?;
-    if change {
-        caller.check_csrf(credentials)?;
-    }
-    caller.check_totp()?;
+    let caller = accounts::require_to_act(conn, credentials, change)?;
     if caller.organisation_kind != "buyer"
         || !["procurement_officer", "organisation_admin"].contains(&caller.role.as_str())
     {

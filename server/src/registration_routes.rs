@@ -106,11 +106,9 @@ async fn apply(
         display_name,
         password,
     } = application.administrator;
-    let email = email.trim().to_lowercase();
+    let email = accounts::email_address(&email)
+        .ok_or_else(|| invalid("administrator.email is not an e-mail address"))?;
     let display_name = display_name.trim().to_owned();
-    if !email.contains('@') || email.len() > 254 || email.starts_with('@') || email.ends_with('@') {
-        return Err(invalid("administrator.email is not an e-mail address"));
-    }
     if display_name.is_empty() || display_name.chars().count() > 200 {
         return Err(invalid(
             "administrator.display_name must be 1 to 200 characters",
@@ -118,7 +116,6 @@ async fn apply(
     }
     accounts::check_new_password(&password, &email)
         .map_err(|m| AppError::invalid("weak-password", "The password is too weak", m))?;
-    let password_hash = accounts::hash_password(&password).map_err(AppError::internal)?;
     let statement = signed.statement();
     let body = statement.body();
     let id = statement.subject().to_owned();
@@ -151,6 +148,8 @@ async fn apply(
             ));
         }
         accounts::check_address_free(conn, &email)?;
+        // Hashed only once nothing else refuses the application: argon2id is costly.
+        let password_hash = accounts::hash_password(&password).map_err(AppError::internal)?;
         let inserted = diesel::insert_into(registrations::table)
             .values((
                 registrations::organisation_id.eq(&id),
@@ -190,11 +189,7 @@ fn platform_admin(
     credentials: &Credentials,
     change: bool,
 ) -> AppResult<Caller> {
-    let caller = accounts::require(conn, credentials)?;
-    if change {
-        caller.check_csrf(credentials)?;
-    }
-    caller.check_totp()?;
+    let caller = accounts::require_to_act(conn, credentials, change)?;
     if caller.role != "platform_admin" {
         return Err(AppError::forbidden(
             "applications are reviewed by platform administrators",

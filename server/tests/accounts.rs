@@ -613,6 +613,36 @@ async fn suppliers_apply_and_the_platform_approves() {
     .await;
     assert_eq!(code, 201, "{answer}");
     let reject = format!("/api/v1/registrations/{}/reject", answer["id"]);
+    // A rejection needs a reason; without one the application stays pending.
+    for (bad, status) in [(json!({"reason": "  "}), 422), (json!({}), 400)] {
+        let (code, problem) = app
+            .request(
+                "POST",
+                &reject,
+                bad.to_string().into_bytes(),
+                &[("authorization", &reviewer)],
+            )
+            .await;
+        assert_eq!(code, status, "{problem}");
+    }
+    let (_, pending) = app
+        .request(
+            "GET",
+            "/api/v1/registrations?status=pending",
+            Vec::new(),
+            &[("authorization", &reviewer)],
+        )
+        .await;
+    assert_eq!(pending["registrations"][0]["organisation"], "sup-rej");
+    let (code, problem) = app
+        .request(
+            "GET",
+            "/api/v1/registrations?status=maybe",
+            Vec::new(),
+            &[("authorization", &reviewer)],
+        )
+        .await;
+    assert_eq!(code, 400, "{problem}");
     let reason = json!({"reason": "营业执照信息与信用代码不符"})
         .to_string()
         .into_bytes();

@@ -1316,16 +1316,8 @@ async fn scored_tenders_go_to_the_highest_score() {
 /// The caller's notifications, once `wanted` of them have arrived (the notifier works in
 /// the background).
 async fn notifications(app: &TestApp, token: &str, wanted: usize) -> Value {
-    let auth = format!("Bearer {token}");
     for _ in 0..100 {
-        let (code, body) = app
-            .request(
-                "GET",
-                "/api/v1/me/notifications",
-                Vec::new(),
-                &[("authorization", &auth)],
-            )
-            .await;
+        let (code, body) = with_token(app, "GET", "/api/v1/me/notifications", None, token).await;
         assert_eq!(code, 200, "{body}");
         if body["notifications"].as_array().unwrap().len() >= wanted {
             return body;
@@ -1454,20 +1446,8 @@ async fn bidders_are_told_of_answers_and_amendments() {
 
     // Read: one's own only; someone else's does not exist; a refusal changes nothing.
     let b_note = b["notifications"][0]["id"].as_i64().unwrap();
-    let read = |token: &str| {
-        let auth = format!("Bearer {token}");
-        let app = &app;
-        async move {
-            app.request(
-                "POST",
-                &format!("/api/v1/me/notifications/{b_note}/read"),
-                Vec::new(),
-                &[("authorization", &auth)],
-            )
-            .await
-        }
-    };
-    let (code, problem) = read(&tokens[2]).await;
+    let read_path = format!("/api/v1/me/notifications/{b_note}/read");
+    let (code, problem) = with_token(&app, "POST", &read_path, None, &tokens[2]).await;
     assert_eq!(code, 404, "{problem}");
     assert_eq!(notifications(&app, &tokens[1], 1).await["unread"], 1);
     let (code, problem) = app
@@ -1479,35 +1459,44 @@ async fn bidders_are_told_of_answers_and_amendments() {
         )
         .await;
     assert_eq!(code, 401, "{problem}");
-    assert_eq!(read(&tokens[1]).await.0, 204);
+    assert_eq!(
+        with_token(&app, "POST", &read_path, None, &tokens[1])
+            .await
+            .0,
+        204
+    );
     let b = notifications(&app, &tokens[1], 1).await;
     assert_eq!(b["unread"], 0);
     assert!(b["notifications"][0]["read_at"].is_string());
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    assert_eq!(read(&tokens[1]).await.0, 204);
+    assert_eq!(
+        with_token(&app, "POST", &read_path, None, &tokens[1])
+            .await
+            .0,
+        204
+    );
     assert_eq!(
         notifications(&app, &tokens[1], 1).await["notifications"][0]["read_at"],
         b["notifications"][0]["read_at"],
         "read once: the first time stays"
     );
-    let auth = format!("Bearer {}", tokens[1]);
-    let (_, unread) = app
-        .request(
-            "GET",
-            "/api/v1/me/notifications?unread=true",
-            Vec::new(),
-            &[("authorization", &auth)],
-        )
-        .await;
+    let (_, unread) = with_token(
+        &app,
+        "GET",
+        "/api/v1/me/notifications?unread=true",
+        None,
+        &tokens[1],
+    )
+    .await;
     assert_eq!(unread["notifications"], json!([]));
-    let (code, problem) = app
-        .request(
-            "GET",
-            "/api/v1/me/notifications?limit=0",
-            Vec::new(),
-            &[("authorization", &auth)],
-        )
-        .await;
+    let (code, problem) = with_token(
+        &app,
+        "GET",
+        "/api/v1/me/notifications?limit=0",
+        None,
+        &tokens[1],
+    )
+    .await;
     assert_eq!(code, 400, "{problem}");
 
     // Handling the outbox again (as after a crash before the cursor moved) repeats nothing.
@@ -1678,6 +1667,21 @@ async fn a_tender_is_drafted_privately_then_published() {
     )
     .await;
     assert_eq!(code, 422, "{problem}");
+    for (bad, code) in [(json!([1, 2]), 422), (json!("草稿"), 422)] {
+        let (answer, problem) = with_token(&app, "PUT", &path, Some(&bad), &clerk).await;
+        assert_eq!(answer, code, "{problem}");
+    }
+    let auth = format!("Bearer {clerk}");
+    let (code, problem) = app
+        .request(
+            "PUT",
+            &path,
+            b"{not json".to_vec(),
+            &[("authorization", &auth)],
+        )
+        .await;
+    assert_eq!(code, 400, "{problem}");
+    assert_eq!(problem["type"], "https://vitrine.dev/problems/invalid-json");
     let (_, unchanged) = with_token(&app, "GET", &path, None, &clerk).await;
     assert_eq!(
         unchanged["body"], draft["body"],
