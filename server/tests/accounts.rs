@@ -390,6 +390,18 @@ async fn who_may_create_users() {
     assert_eq!(code, 200);
 }
 
+/// A request with an `Authorization` header; answers the status and the answer.
+async fn authorised(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    body: Vec<u8>,
+    authorization: &str,
+) -> (u16, Value) {
+    app.request(method, path, body, &[("authorization", authorization)])
+        .await
+}
+
 /// Posts an application to register; answers the status and the answer.
 async fn apply(app: &TestApp, statement: &Value, email: &str, password: &str) -> (u16, Value) {
     let application = json!({
@@ -539,20 +551,20 @@ async fn suppliers_apply_and_the_platform_approves() {
     let bidder = format!("Bearer {bidder}");
     let approve = format!("/api/v1/registrations/{number}/approve");
     assert_eq!(
-        app.request("POST", &approve, Vec::new(), &[("authorization", &bidder)])
+        authorised(&app, "POST", &approve, Vec::new(), &bidder)
             .await
             .0,
         403
     );
     assert_eq!(app.request("POST", &approve, Vec::new(), &[]).await.0, 401);
-    let (code, listed) = app
-        .request(
-            "GET",
-            "/api/v1/registrations?status=pending",
-            Vec::new(),
-            &[("authorization", &reviewer)],
-        )
-        .await;
+    let (code, listed) = authorised(
+        &app,
+        "GET",
+        "/api/v1/registrations?status=pending",
+        Vec::new(),
+        &reviewer,
+    )
+    .await;
     assert_eq!(code, 200, "{listed}");
     let listed = &listed["registrations"][0];
     assert_eq!(listed["organisation"], "sup-new");
@@ -563,14 +575,7 @@ async fn suppliers_apply_and_the_platform_approves() {
     );
 
     // Approved: the organisation and its key are on the log, and the account works.
-    let (code, approved) = app
-        .request(
-            "POST",
-            &approve,
-            Vec::new(),
-            &[("authorization", &reviewer)],
-        )
-        .await;
+    let (code, approved) = authorised(&app, "POST", &approve, Vec::new(), &reviewer).await;
     assert_eq!(code, 200, "{approved}");
     let (code, organisation) = app.get("/api/v1/organisations/sup-new").await;
     assert_eq!(code, 200, "{organisation}");
@@ -588,14 +593,7 @@ async fn suppliers_apply_and_the_platform_approves() {
         &key,
     )
     .await;
-    let (code, problem) = app
-        .request(
-            "POST",
-            &approve,
-            Vec::new(),
-            &[("authorization", &reviewer)],
-        )
-        .await;
+    let (code, problem) = authorised(&app, "POST", &approve, Vec::new(), &reviewer).await;
     assert_eq!(code, 409, "{problem}");
 
     // Rejected, with a reason, once.
@@ -615,56 +613,49 @@ async fn suppliers_apply_and_the_platform_approves() {
     let reject = format!("/api/v1/registrations/{}/reject", answer["id"]);
     // A rejection needs a reason; without one the application stays pending.
     for (bad, status) in [(json!({"reason": "  "}), 422), (json!({}), 400)] {
-        let (code, problem) = app
-            .request(
-                "POST",
-                &reject,
-                bad.to_string().into_bytes(),
-                &[("authorization", &reviewer)],
-            )
-            .await;
+        let (code, problem) = authorised(
+            &app,
+            "POST",
+            &reject,
+            bad.to_string().into_bytes(),
+            &reviewer,
+        )
+        .await;
         assert_eq!(code, status, "{problem}");
     }
-    let (_, pending) = app
-        .request(
-            "GET",
-            "/api/v1/registrations?status=pending",
-            Vec::new(),
-            &[("authorization", &reviewer)],
-        )
-        .await;
+    let (_, pending) = authorised(
+        &app,
+        "GET",
+        "/api/v1/registrations?status=pending",
+        Vec::new(),
+        &reviewer,
+    )
+    .await;
     assert_eq!(pending["registrations"][0]["organisation"], "sup-rej");
-    let (code, problem) = app
-        .request(
-            "GET",
-            "/api/v1/registrations?status=maybe",
-            Vec::new(),
-            &[("authorization", &reviewer)],
-        )
-        .await;
+    let (code, problem) = authorised(
+        &app,
+        "GET",
+        "/api/v1/registrations?status=maybe",
+        Vec::new(),
+        &reviewer,
+    )
+    .await;
     assert_eq!(code, 400, "{problem}");
     let reason = json!({"reason": "营业执照信息与信用代码不符"})
         .to_string()
         .into_bytes();
     for expected in [200, 404] {
-        let (code, answer) = app
-            .request(
-                "POST",
-                &reject,
-                reason.clone(),
-                &[("authorization", &reviewer)],
-            )
-            .await;
+        let (code, answer) = authorised(&app, "POST", &reject, reason.clone(), &reviewer).await;
         assert_eq!(code, expected, "{answer}");
     }
-    let (_, rejected) = app
-        .request(
-            "GET",
-            "/api/v1/registrations?status=rejected",
-            Vec::new(),
-            &[("authorization", &reviewer)],
-        )
-        .await;
+    let (_, rejected) = authorised(
+        &app,
+        "GET",
+        "/api/v1/registrations?status=rejected",
+        Vec::new(),
+        &reviewer,
+    )
+    .await;
     assert_eq!(
         rejected["registrations"][0]["reason"],
         "营业执照信息与信用代码不符"
