@@ -135,6 +135,21 @@ impl TileId {
                 .and_then(|n| n.checked_add(value))
                 .ok_or_else(bad)?;
         }
+        // A tile whose first leaf lies past any log's size (2^63 entries) names nothing:
+        // refused, so that no arithmetic on its position can wrap round to a real tile.
+        let level_of_leaves = match kind {
+            TileKind::Entries => 0,
+            TileKind::Hashes(level) => u32::from(level),
+        };
+        let shift = 8 * (level_of_leaves + 1);
+        let past = if shift >= 64 {
+            index > 0
+        } else {
+            (u128::from(index) << shift) > i64::MAX as u128
+        };
+        if past {
+            return Err(bad());
+        }
         let tile = TileId { kind, index, width };
         // Leading `x000` elements are not canonical.
         if tile.path() != path {
@@ -705,6 +720,22 @@ impl TileReader for MemoryTiles {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tile_paths_past_any_log_are_refused() {
+        // 2^56 entry tiles start at leaf 2^64: it would wrap round to tile 0.
+        assert!(TileId::parse_path("tile/entries/x072/x057/x594/x037/x927/936.p/5").is_err());
+        assert!(TileId::parse_path("tile/0/x072/x057/x594/x037/x927/936").is_err());
+        // The last entry tile of a log of 2^63 entries is fine.
+        let last = (1u64 << 55) - 1;
+        let path = TileId {
+            kind: TileKind::Entries,
+            index: last,
+            width: TILE_WIDTH as u16,
+        }
+        .path();
+        assert_eq!(TileId::parse_path(&path).ok().map(|t| t.index), Some(last));
+    }
 
     #[test]
     fn paths() {

@@ -33,8 +33,25 @@ pub fn configure(scope: actix_web::Scope) -> actix_web::Scope {
         .route("/users", web::post().to(create_user))
 }
 
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> AppResult<T> {
-    serde_json::from_slice(body).map_err(|e| AppError::bad_request("invalid-json", e.to_string()))
+/// The largest form these routes read.
+const FORM_BYTES: usize = 8 * 1024;
+
+/// Authenticates the caller (with the CSRF token, for a change made with a session), and
+/// only then reads the JSON body: nobody makes the server read a body without an account.
+async fn caller_and_form<T: serde::de::DeserializeOwned>(
+    state: &web::Data<AppState>,
+    request: &HttpRequest,
+    payload: web::Payload,
+) -> AppResult<(Caller, T)> {
+    let credentials = accounts::Credentials::of(request);
+    let caller = blocking(&state.pool, move |conn| {
+        let caller = accounts::require(conn, &credentials)?;
+        caller.check_csrf(&credentials)?;
+        Ok(caller)
+    })
+    .await?;
+    let body = crate::intake::read_body(request, payload, FORM_BYTES).await?;
+    Ok((caller, crate::intake::json(&body)?))
 }
 
 #[derive(Deserialize)]
@@ -48,12 +65,13 @@ struct LogIn {
 async fn log_in(
     state: web::Data<AppState>,
     request: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     state
         .login_limit
         .check(request.peer_addr().map(|a| a.ip()))?;
-    let form: LogIn = parse(&body)?;
+    let body = crate::intake::read_body(&request, payload, FORM_BYTES).await?;
+    let form: LogIn = crate::intake::json(&body)?;
     let secure = request.connection_info().scheme() == "https";
     let (login, caller) = blocking(&state.pool, move |conn| {
         let login = accounts::login(conn, &form.email, &form.password, form.totp.as_deref())?;
@@ -148,9 +166,9 @@ struct TokenName {
 async fn create_token(
     state: web::Data<AppState>,
     request: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let form: TokenName = parse(&body)?;
+    let (caller, form): (Caller, TokenName) = caller_and_form(&state, &request, payload).await?;
     if form.name.trim().is_empty() || form.name.chars().count() > 100 {
         return Err(AppError::invalid(
             "invalid-token",
@@ -158,7 +176,7 @@ async fn create_token(
             "name must be 1 to 100 characters",
         ));
     }
-    let (id, token) = as_caller(&state, &request, true, move |conn, caller| {
+    let (id, token) = blocking(&state.pool, move |conn| {
         caller.check_totp()?;
         accounts::create_token(conn, caller.user_id, form.name.trim())
     })
@@ -265,10 +283,10 @@ struct Code {
 async fn confirm_totp(
     state: web::Data<AppState>,
     request: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let form: Code = parse(&body)?;
-    as_caller(&state, &request, true, move |conn, caller| {
+    let (caller, form): (Caller, Code) = caller_and_form(&state, &request, payload).await?;
+    blocking(&state.pool, move |conn| {
         let secret: Option<Vec<u8>> = users::table
             .find(caller.user_id)
             .select(users::totp_secret)
@@ -463,10 +481,10 @@ struct CreateUser {
 async fn create_user(
     state: web::Data<AppState>,
     request: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let form: CreateUser = parse(&body)?;
-    let id = as_caller(&state, &request, true, move |conn, caller| {
+    let (caller, form): (Caller, CreateUser) = caller_and_form(&state, &request, payload).await?;
+    let id = blocking(&state.pool, move |conn| {
         caller.check_totp()?;
         let allowed = caller.role == "platform_admin"
             || (caller.role == "organisation_admin" && caller.organisation == form.organisation);

@@ -393,24 +393,24 @@ pub fn login(
         ))
         .first(conn)
         .optional()?;
-    let wrong = || unauthorized("the e-mail address or the password is wrong");
+    // One answer, in one time, for every failure of e-mail, password or lock: nothing
+    // tells whether an address has an account, or whether it is locked.
+    let wrong = || {
+        unauthorized(format!(
+            "the e-mail address or the password is wrong (after {LOCK_AFTER} failures in a row an account is locked for {LOCK_MINUTES} minutes)"
+        ))
+    };
     let Some((id, stored, secret, totp_enabled, last_step, failed, locked_until)) = row else {
         // Spend the time a real check takes, so timing does not tell who has an account.
         let _ = verify_password(dummy_hash(), password);
         return Err(wrong());
     };
-    if let Some(until) = locked_until.filter(|u| *u > Utc::now()) {
-        return Err(AppError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "account-locked",
-            "The account is locked",
-            format!(
-                "after {LOCK_AFTER} failed logins the account is locked until {}",
-                until.to_rfc3339()
-            ),
-        ));
+    let password_ok = verify_password(&stored, password);
+    if locked_until.is_some_and(|u| u > Utc::now()) {
+        return Err(wrong());
     }
-    if !verify_password(&stored, password) {
+    // A wrong password, or a wrong second-factor code, counts toward the lock.
+    let fail = |conn: &mut PgConnection| -> AppResult<()> {
         let failed = failed + 1;
         let lock =
             (failed >= LOCK_AFTER).then(|| Utc::now() + chrono::Duration::minutes(LOCK_MINUTES));
@@ -420,6 +420,10 @@ pub fn login(
                 users::locked_until.eq(lock),
             ))
             .execute(conn)?;
+        Ok(())
+    };
+    if !password_ok {
+        fail(conn)?;
         return Err(wrong());
     }
     if totp_enabled {
@@ -428,6 +432,10 @@ pub fn login(
             .and_then(|c| totp_match(&secret, c, Utc::now().timestamp()))
             .filter(|s| last_step.is_none_or(|l| *s as i64 > l));
         let Some(step) = step else {
+            // No code yet is the first step of logging in; a wrong one is a failure.
+            if code.is_some() {
+                fail(conn)?;
+            }
             return Err(AppError::new(
                 StatusCode::UNAUTHORIZED,
                 "totp-required",
@@ -604,18 +612,18 @@ fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| hash_password("no such account, no such password").unwrap_or_default())
 }
 
-/// Login attempts per address: at most `limit` in `window`.
-pub struct RateLimit {
+/// Attempts per address (or per account): at most `limit` in `window`.
+pub struct RateLimit<K = IpAddr> {
     limit: usize,
     window: Duration,
     /// What is counted, for the refusal: "login attempts".
     what: &'static str,
-    seen: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+    seen: Mutex<HashMap<K, VecDeque<Instant>>>,
 }
 
-impl RateLimit {
+impl<K: std::hash::Hash + Eq> RateLimit<K> {
     /// A limit of `limit` attempts per `window`; `what` names them ("login attempts").
-    pub fn new(limit: usize, window: Duration, what: &'static str) -> RateLimit {
+    pub fn new(limit: usize, window: Duration, what: &'static str) -> RateLimit<K> {
         RateLimit {
             limit,
             window,
@@ -625,7 +633,7 @@ impl RateLimit {
     }
 
     /// Counts an attempt from `address`; refuses it past the limit.
-    pub fn check(&self, address: Option<IpAddr>) -> AppResult<()> {
+    pub fn check(&self, address: Option<K>) -> AppResult<()> {
         let Some(address) = address else {
             return Ok(());
         };
@@ -651,7 +659,7 @@ impl RateLimit {
                 "rate-limited",
                 "Too many requests",
                 format!(
-                    "at most {} {} per {} seconds from one address; wait and try again",
+                    "at most {} {} per {} seconds; wait and try again",
                     self.limit,
                     self.what,
                     self.window.as_secs()

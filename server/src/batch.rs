@@ -43,6 +43,8 @@ pub fn prefetch<'d, 's>(
         present: HashSet::new(),
         tenders: HashMap::new(),
         releases: Vec::new(),
+        uploads: HashSet::new(),
+        public_documents: HashSet::new(),
     };
     if !documents.is_empty() {
         let found: Vec<Vec<u8>> = schema::documents::table
@@ -55,15 +57,25 @@ pub fn prefetch<'d, 's>(
             .collect();
     }
     if !blobs.is_empty() {
-        let found: Vec<Vec<u8>> = schema::blobs::table
-            .filter(schema::blobs::sha256.eq_any(&blobs))
-            .select(schema::blobs::sha256)
+        let uploads: Vec<(Vec<u8>, String)> = schema::blob_uploads::table
+            .filter(schema::blob_uploads::sha256.eq_any(&blobs))
+            .select((
+                schema::blob_uploads::sha256,
+                schema::blob_uploads::organisation_id,
+            ))
             .load(conn)?;
-        state.present.extend(
-            found
-                .into_iter()
-                .filter_map(|h| <[u8; 32]>::try_from(h).ok().map(StateKey::Blob)),
-        );
+        state.uploads = uploads
+            .into_iter()
+            .filter_map(|(h, o)| Some((<[u8; 32]>::try_from(h).ok()?, o)))
+            .collect();
+        let public: Vec<Vec<u8>> = schema::referenced_documents::table
+            .filter(schema::referenced_documents::sha256.eq_any(&blobs))
+            .select(schema::referenced_documents::sha256)
+            .load(conn)?;
+        state.public_documents = public
+            .into_iter()
+            .filter_map(|h| <[u8; 32]>::try_from(h).ok())
+            .collect();
     }
     if !tenders.is_empty() {
         tenders.sort_unstable();
@@ -145,7 +157,7 @@ pub fn project(
 ) -> QueryResult<()> {
     let mut documents = Vec::new();
     let mut touched = Vec::new();
-    let mut published: Vec<&str> = Vec::new();
+    let mut published: Vec<(&str, &str)> = Vec::new();
     // Hashes logged statements name as documents, with the first entry naming each.
     let mut referenced: Vec<(String, i64)> = Vec::new();
     // The bids each entry changed: (tender, commitment); `None` for all of the tender's.
@@ -188,20 +200,19 @@ pub fn project(
                     .set(schema::participant_keys::revoked_idx.eq(index))
                     .execute(conn)?;
             }
+            // A document.published names a hash and a title; it makes no uploaded content
+            // readable (only statements whose signers hold the content do).
             Effect::PublishDocument {
                 sha256,
                 title,
                 organisation,
-            } => {
-                referenced.push((vitrine_ledger::hash::hex_encode(sha256), index));
-                documents.push((sha256, title, organisation, index))
-            }
+            } => documents.push((sha256, title, organisation, index)),
             Effect::Tender { id, change, .. } => {
-                if matches!(**change, TenderChange::Published(_)) {
-                    published.push(id.as_str());
+                if let TenderChange::Published(tender) = &**change {
+                    published.push((tender.buyer.as_str(), id.as_str()));
                 }
                 touched.push(id);
-                referenced.extend(documents_named(change).into_iter().map(|h| (h, index)));
+                referenced.extend(change.documents_named().into_iter().map(|h| (h, index)));
                 changed_bids.extend(bids_changed(change).into_iter().map(|c| (id, c)));
             }
         }
@@ -218,10 +229,14 @@ pub fn project(
         .execute(conn)?;
     }
     if !published.is_empty() {
-        // A published tender is no longer a draft.
-        diesel::sql_query("DELETE FROM tender_drafts WHERE id = ANY($1)")
-            .bind::<Array<Text>, _>(&published)
-            .execute(conn)?;
+        // A published tender is no longer a draft (of its buyer's).
+        diesel::sql_query(
+            "DELETE FROM tender_drafts d USING unnest($1::text[], $2::text[]) AS p(buyer, id)
+             WHERE d.buyer_id = p.buyer AND d.id = p.id",
+        )
+        .bind::<Array<Text>, _>(published.iter().map(|p| p.0).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(published.iter().map(|p| p.1).collect::<Vec<_>>())
+        .execute(conn)?;
     }
     touched.sort_unstable();
     touched.dedup();
@@ -264,28 +279,6 @@ pub fn project(
         .execute(conn)?;
     }
     Ok(())
-}
-
-/// The document hashes (hexadecimal) a change names.
-fn documents_named(change: &TenderChange) -> Vec<String> {
-    let listed = |documents: &serde_json::Value| -> Vec<String> {
-        documents
-            .as_array()
-            .map(|docs| {
-                docs.iter()
-                    .filter_map(|d| d["sha256"].as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    match change {
-        TenderChange::Published(tender) => listed(&tender.tender["documents"]),
-        TenderChange::Amended { tender, .. } => listed(&tender["documents"]),
-        TenderChange::BidRevealed { revealed, .. } => listed(&revealed.bid["documents"]),
-        TenderChange::Awarded(award) => vec![award.evaluation_report_sha256.clone()],
-        TenderChange::Contracted(contract) => vec![contract.document_sha256.clone()],
-        _ => Vec::new(),
-    }
 }
 
 /// The bids a change touches: `None` means all of the tender's (the reveal window closing

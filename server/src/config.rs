@@ -40,6 +40,10 @@ pub struct Settings {
     /// The URL other server processes use to reach this one (`VITRINE_ADVERTISE_URL`);
     /// by default `http://<listen address>`.
     pub advertise_url: Option<String>,
+    /// The URL the public reaches the server at (`VITRINE_PUBLIC_URL`), for the links the
+    /// server writes (OCDS packages); by default `http://<listen address>`. Never taken
+    /// from a request's `Host` or `X-Forwarded-Host`.
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -58,6 +62,7 @@ impl Default for Settings {
             max_clock_skew_seconds: 300,
             workers: 0,
             advertise_url: None,
+            public_url: None,
         }
     }
 }
@@ -160,6 +165,9 @@ impl Settings {
         }
         if let Some(v) = get("VITRINE_ADVERTISE_URL") {
             self.advertise_url = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = get("VITRINE_PUBLIC_URL") {
+            self.public_url = Some(v.trim_end_matches('/').to_owned()).filter(|v| !v.is_empty());
         }
         if let Some(v) = get("VITRINE_WORKERS") {
             self.workers = parsed("VITRINE_WORKERS", v)?;

@@ -186,6 +186,11 @@ pub struct State<'a> {
     pub tenders: HashMap<String, Option<TenderState>>,
     /// The OCDS release of each entry that changed a tender: (index, ocid, release).
     pub releases: Vec<(u64, String, serde_json::Value)>,
+    /// Prefetched uploads of document contents: (hash, organisation that uploaded it).
+    pub uploads: HashSet<([u8; 32], String)>,
+    /// Prefetched contents already public (named by a logged statement), and those the
+    /// batch makes public.
+    pub public_documents: HashSet<[u8; 32]>,
 }
 
 /// Where a statement falls in the log: what its rules may depend on besides the state.
@@ -200,6 +205,15 @@ pub struct Context {
 }
 
 impl State<'_> {
+    /// Whether a statement signed by `signers` may make the content `hash` public: it is
+    /// public already, or one of their organisations uploaded it.
+    pub fn may_publish(&self, hash: &[u8; 32], signers: &[Signer]) -> bool {
+        self.public_documents.contains(hash)
+            || signers
+                .iter()
+                .any(|s| self.uploads.contains(&(*hash, s.organisation.clone())))
+    }
+
     /// The active signers of a statement, or the refusal naming the first unusable key.
     pub fn signers(&self, keys: &[[u8; 32]]) -> Result<Vec<Signer>, Refusal> {
         keys.iter()
@@ -265,6 +279,13 @@ impl State<'_> {
                 at,
                 change,
             } => {
+                self.public_documents.extend(
+                    change
+                        .documents_named()
+                        .iter()
+                        .filter_map(|h| vitrine_ledger::hash::Hash::from_hex(h).ok())
+                        .map(|h| h.0),
+                );
                 let slot = self.tenders.entry(id.clone()).or_default();
                 match (slot.as_mut(), change.as_ref()) {
                     (_, TenderChange::Published(tender)) => *slot = Some(tender.as_ref().clone()),

@@ -5,7 +5,7 @@
 //! (the officer's key never reaches the server); once that is logged, the draft is gone.
 
 use crate::accounts::{self, Caller, Credentials};
-use crate::db::schema::{blobs, tender_drafts, tenders};
+use crate::db::schema::{blob_uploads, referenced_documents, tender_drafts, tenders};
 use crate::domain::Kind as _;
 use crate::error::{AppError, AppResult};
 use crate::procurement::{TenderPublished, document_hashes};
@@ -48,23 +48,32 @@ fn buyer_staff(
 
 /// What stands between a draft and its publication: the rules of `tender.published` that
 /// can be checked now, and documents not yet uploaded. (Times are judged when it is sent.)
-fn problems(conn: &mut PgConnection, body: &Value) -> QueryResult<Vec<String>> {
+fn problems(conn: &mut PgConnection, buyer: &str, body: &Value) -> QueryResult<Vec<String>> {
     let mut problems = Vec::new();
     if let Err(e) = TenderPublished.check_body(body) {
         problems.push(e);
     }
     let wanted = document_hashes(&body["documents"]);
     if !wanted.is_empty() {
-        let present: Vec<Vec<u8>> = blobs::table
-            .filter(blobs::sha256.eq_any(wanted.iter().map(|h| h.to_vec())))
-            .select(blobs::sha256)
+        // Uploaded by the buyer, or already public: what the buyer may publish.
+        let wanted_bytes: Vec<Vec<u8>> = wanted.iter().map(|h| h.to_vec()).collect();
+        let mut present: Vec<Vec<u8>> = blob_uploads::table
+            .filter(blob_uploads::sha256.eq_any(&wanted_bytes))
+            .filter(blob_uploads::organisation_id.eq(buyer))
+            .select(blob_uploads::sha256)
             .load(conn)?;
+        present.extend(
+            referenced_documents::table
+                .filter(referenced_documents::sha256.eq_any(&wanted_bytes))
+                .select(referenced_documents::sha256)
+                .load::<Vec<u8>>(conn)?,
+        );
         for missing in wanted
             .iter()
             .filter(|h| !present.iter().any(|p| p[..] == h[..]))
         {
             problems.push(format!(
-                "document {} is not uploaded (POST /api/v1/documents)",
+                "document {} is not uploaded by your organisation (POST /api/v1/documents)",
                 vitrine_ledger::hash::hex_encode(missing)
             ));
         }
@@ -74,11 +83,12 @@ fn problems(conn: &mut PgConnection, body: &Value) -> QueryResult<Vec<String>> {
 
 fn view(
     conn: &mut PgConnection,
+    buyer: &str,
     id: &str,
     body: &Value,
     updated_at: DateTime<Utc>,
 ) -> QueryResult<Value> {
-    let problems = problems(conn, body)?;
+    let problems = problems(conn, buyer, body)?;
     Ok(json!({
         "id": id,
         "status": "draft",
@@ -108,7 +118,9 @@ async fn list(state: web::Data<AppState>, request: HttpRequest) -> AppResult<Htt
             ))
             .load(conn)?;
         rows.iter()
-            .map(|(id, body, at)| view(conn, id, body, *at).map_err(AppError::from))
+            .map(|(id, body, at)| {
+                view(conn, &caller.organisation, id, body, *at).map_err(AppError::from)
+            })
             .collect::<AppResult<Vec<_>>>()
     })
     .await?;
@@ -125,13 +137,12 @@ async fn get(
     let draft = blocking(&state.pool, move |conn| {
         let caller = buyer_staff(conn, &credentials, false)?;
         let (body, at): (Value, DateTime<Utc>) = tender_drafts::table
-            .find(&id)
-            .filter(tender_drafts::buyer_id.eq(&caller.organisation))
+            .find((&caller.organisation, &id))
             .select((tender_drafts::body, tender_drafts::updated_at))
             .first(conn)
             .optional()?
             .ok_or_else(|| missing(&id))?;
-        Ok(view(conn, &id, &body, at)?)
+        Ok(view(conn, &caller.organisation, &id, &body, at)?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(draft))
@@ -146,10 +157,16 @@ async fn put(
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
+    // Who asks is checked before the body is read.
     let credentials = Credentials::of(&request);
-    let bytes = crate::routes::read_body(payload, MAX_DRAFT_BYTES).await?;
+    let caller = blocking(&state.pool, move |conn| {
+        buyer_staff(conn, &credentials, true)
+    })
+    .await?;
+    let bytes = crate::intake::read_body(&request, payload, MAX_DRAFT_BYTES).await?;
     let mut body = vitrine_ledger::jcs::parse(&bytes)
         .map_err(|e| AppError::bad_request("invalid-json", e.to_string()))?;
+    crate::intake::storable(&body)?;
     if !body.is_object() {
         return Err(AppError::invalid(
             "invalid-body",
@@ -169,7 +186,6 @@ async fn put(
     }
     body["id"] = json!(id);
     let (created, draft) = blocking(&state.pool, move |conn| {
-        let caller = buyer_staff(conn, &credentials, true)?;
         body["buyer"] = json!(caller.organisation);
         conn.transaction(|conn| {
             let published: i64 = tenders::table.find(&id).count().get_result(conn)?;
@@ -178,43 +194,38 @@ async fn put(
                     "tender {id} is already published: amend it with tender.amended"
                 )));
             }
-            let owner: Option<String> = tender_drafts::table
-                .find(&id)
-                .select(tender_drafts::buyer_id)
+            // Drafts are kept per buyer: another buyer's draft of the same id is neither
+            // seen nor touched (and its existence is not told).
+            let mine = tender_drafts::table
+                .find((&caller.organisation, &id))
+                .select(tender_drafts::id)
                 .for_update()
-                .first(conn)
-                .optional()?;
-            match owner {
-                Some(owner) if owner != caller.organisation => {
-                    return Err(AppError::conflict(format!(
-                        "the id {id} is taken: choose another ocid"
-                    )));
-                }
-                Some(_) => {
-                    diesel::update(tender_drafts::table.find(&id))
-                        .set((
-                            tender_drafts::body.eq(&body),
-                            tender_drafts::updated_by.eq(caller.user_id),
-                            tender_drafts::updated_at.eq(diesel::dsl::now),
-                        ))
-                        .execute(conn)?;
-                }
-                None => {
-                    diesel::insert_into(tender_drafts::table)
-                        .values((
-                            tender_drafts::id.eq(&id),
-                            tender_drafts::buyer_id.eq(&caller.organisation),
-                            tender_drafts::body.eq(&body),
-                            tender_drafts::updated_by.eq(caller.user_id),
-                        ))
-                        .execute(conn)?;
-                }
+                .first::<String>(conn)
+                .optional()?
+                .is_some();
+            if mine {
+                diesel::update(tender_drafts::table.find((&caller.organisation, &id)))
+                    .set((
+                        tender_drafts::body.eq(&body),
+                        tender_drafts::updated_by.eq(caller.user_id),
+                        tender_drafts::updated_at.eq(diesel::dsl::now),
+                    ))
+                    .execute(conn)?;
+            } else {
+                diesel::insert_into(tender_drafts::table)
+                    .values((
+                        tender_drafts::id.eq(&id),
+                        tender_drafts::buyer_id.eq(&caller.organisation),
+                        tender_drafts::body.eq(&body),
+                        tender_drafts::updated_by.eq(caller.user_id),
+                    ))
+                    .execute(conn)?;
             }
             let at: DateTime<Utc> = tender_drafts::table
-                .find(&id)
+                .find((&caller.organisation, &id))
                 .select(tender_drafts::updated_at)
                 .first(conn)?;
-            Ok((owner.is_none(), view(conn, &id, &body, at)?))
+            Ok((!mine, view(conn, &caller.organisation, &id, &body, at)?))
         })
     })
     .await?;
@@ -235,12 +246,8 @@ async fn delete(
     let credentials = Credentials::of(&request);
     blocking(&state.pool, move |conn| {
         let caller = buyer_staff(conn, &credentials, true)?;
-        let deleted = diesel::delete(
-            tender_drafts::table
-                .find(&id)
-                .filter(tender_drafts::buyer_id.eq(&caller.organisation)),
-        )
-        .execute(conn)?;
+        let deleted =
+            diesel::delete(tender_drafts::table.find((&caller.organisation, &id))).execute(conn)?;
         if deleted == 0 {
             return Err(missing(&id));
         }

@@ -17,6 +17,7 @@ pub mod document_routes;
 pub mod domain;
 pub mod draft_routes;
 pub mod error;
+pub mod intake;
 pub mod notifications;
 pub mod ocds;
 pub mod openapi;
@@ -162,6 +163,25 @@ impl Application {
         let checkpoint_key = log_key.verifier().to_verifier_key();
         tracing::info!(%checkpoint_key, "log checkpoint key");
         let registry = Arc::new(domain::Registry::new());
+        // Bound first, so that the default public address has the real port.
+        let listener =
+            std::net::TcpListener::bind(settings.listen).map_err(|source| StartError::Bind {
+                address: settings.listen,
+                source,
+            })?;
+        let port = listener.local_addr().map_or(0, |a| a.port());
+        let local_url = {
+            let ip = match settings.listen.ip() {
+                ip if ip.is_unspecified() => std::net::IpAddr::from([127, 0, 0, 1]),
+                ip => ip,
+            };
+            format!("http://{}", std::net::SocketAddr::new(ip, port))
+        };
+        // Links name the configured public address, never one a request claims.
+        let public_url = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| local_url.clone());
         let advertise = Arc::new(std::sync::OnceLock::new());
         let (sequencer, sequencer_thread) = sequencer::start(sequencer::SequencerConfig {
             database_url: url.clone(),
@@ -196,6 +216,9 @@ impl Application {
                 .timeout_global(Some(std::time::Duration::from_secs(30)))
                 .build()
                 .into(),
+            uploads: document_routes::Uploads::new(settings.data_dir.join("uploads"))
+                .map_err(|e| StartError::Key(format!("the upload spool: {e}")))?,
+            public_url,
         });
         let scheduler = tokio::spawn(scheduler::run(
             state.pool.clone(),
@@ -210,7 +233,9 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(actix_web::middleware::from_fn(intake::refuse_nul))
                 .wrap(actix_web::middleware::from_fn(telemetry::requests))
+                .configure(intake::extractor_configs)
                 .configure(routes::configure)
         });
         if settings.workers > 0 {
@@ -218,19 +243,12 @@ impl Application {
         }
         let server = server
             .shutdown_timeout(10)
-            .bind(settings.listen)
+            .listen(listener)
             .map_err(|source| StartError::Bind {
                 address: settings.listen,
                 source,
             })?;
-        let port = server.addrs().first().map_or(0, |a| a.port());
-        let url = settings.advertise_url.clone().unwrap_or_else(|| {
-            let ip = match settings.listen.ip() {
-                ip if ip.is_unspecified() => std::net::IpAddr::from([127, 0, 0, 1]),
-                ip => ip,
-            };
-            format!("http://{}", std::net::SocketAddr::new(ip, port))
-        });
+        let url = settings.advertise_url.clone().unwrap_or(local_url);
         let _ = advertise.set(url);
         Ok(Application {
             port,

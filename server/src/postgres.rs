@@ -51,6 +51,9 @@ pub struct PrivateCluster {
     socket_dir: PathBuf,
     log_file: PathBuf,
     as_postgres: bool,
+    /// Whether this process started it: only then does it stop it. A cluster found
+    /// running (a server using it, say) is left running.
+    started: bool,
     stopped: bool,
 }
 
@@ -147,14 +150,16 @@ impl PrivateCluster {
         if socket_dir.join(".s.PGSQL.5432").as_os_str().len() > 100 {
             return Err(ClusterError::PathTooLong(data_dir));
         }
-        let cluster = PrivateCluster {
+        let mut cluster = PrivateCluster {
             bin,
             log_file: data_dir.join("postgres.log"),
             data,
             socket_dir,
             as_postgres: is_root(),
+            started: false,
             stopped: false,
         };
+        cluster.make_private(&data_dir)?;
         std::fs::create_dir_all(&cluster.socket_dir).map_err(io(&cluster.socket_dir))?;
         if cluster.as_postgres {
             let reachable = Command::new("runuser")
@@ -185,9 +190,6 @@ impl PrivateCluster {
         }
         if cluster.as_postgres {
             chown_to_postgres(&cluster.socket_dir)?;
-            if !cluster.log_file.exists() {
-                std::fs::write(&cluster.log_file, b"").map_err(io(&cluster.log_file))?;
-            }
             chown_to_postgres(&cluster.log_file)?;
         }
         #[cfg(unix)]
@@ -224,8 +226,33 @@ impl PrivateCluster {
                 },
                 other => other,
             })?;
+            cluster.started = true;
         }
         Ok(cluster)
+    }
+
+    /// Makes the data directory and PostgreSQL's log private: the directory 0700 (as root,
+    /// 0710 with group `postgres`, which PostgreSQL needs to pass through), the log 0600.
+    fn make_private(&self, data_dir: &Path) -> Result<(), ClusterError> {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = if self.as_postgres {
+            run(Command::new("chgrp").arg("postgres").arg(data_dir))?;
+            0o710
+        } else {
+            0o700
+        };
+        std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(mode))
+            .map_err(io(data_dir))?;
+        if !self.log_file.exists() {
+            std::fs::write(&self.log_file, b"").map_err(io(&self.log_file))?;
+        }
+        std::fs::set_permissions(&self.log_file, std::fs::Permissions::from_mode(0o600))
+            .map_err(io(&self.log_file))
+    }
+
+    /// Whether this process started the cluster (and so will stop it).
+    pub fn started_here(&self) -> bool {
+        self.started
     }
 
     /// A libpq connection string for `database` over the private socket.
@@ -240,9 +267,10 @@ impl PrivateCluster {
         )
     }
 
-    /// Stops the cluster (fast shutdown: open transactions roll back).
+    /// Stops the cluster (fast shutdown: open transactions roll back) if this process
+    /// started it; a cluster found running is left running.
     pub fn stop(&mut self) -> Result<(), ClusterError> {
-        if self.stopped {
+        if self.stopped || !self.started {
             return Ok(());
         }
         self.stopped = true;

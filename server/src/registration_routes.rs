@@ -97,9 +97,8 @@ async fn apply(
     state
         .registration_limit
         .check(request.peer_addr().map(|a| a.ip()))?;
-    let body = crate::routes::read_body(payload, 64 * 1024).await?;
-    let application: Application = serde_json::from_slice(&body)
-        .map_err(|e| AppError::bad_request("invalid-json", e.to_string()))?;
+    let body = crate::intake::read_body(&request, payload, 64 * 1024).await?;
+    let application: Application = crate::intake::json(&body)?;
     let (signed, public_key) = checked_statement(application.statement)?;
     let Administrator {
         email,
@@ -479,18 +478,22 @@ async fn reject(
     state: web::Data<AppState>,
     request: HttpRequest,
     path: web::Path<i64>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let rejection: Rejection = serde_json::from_slice(&body)
-        .map_err(|e| AppError::bad_request("invalid-json", e.to_string()))?;
+    // Who asks is checked before the body is read.
+    let credentials = Credentials::of(&request);
+    let caller = blocking(&state.pool, move |conn| {
+        platform_admin(conn, &credentials, true)
+    })
+    .await?;
+    let body = crate::intake::read_body(&request, payload, 8 * 1024).await?;
+    let rejection: Rejection = crate::intake::json(&body)?;
     let reason = rejection.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 2_000 {
         return Err(invalid("reason must be 1 to 2000 characters"));
     }
-    let credentials = Credentials::of(&request);
     blocking(&state.pool, move |conn| {
-        let caller = platform_admin(conn, &credentials, true)?;
         let decided = diesel::update(
             registrations::table
                 .find(id)

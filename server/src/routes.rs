@@ -48,6 +48,11 @@ pub struct AppState {
     pub registration_limit: crate::accounts::RateLimit,
     /// Forwards appends to the process that sequences, when it is another one.
     pub forwarder: ureq::Agent,
+    /// What bounds document uploads.
+    pub uploads: crate::document_routes::Uploads,
+    /// The public base URL of the server (for links in OCDS packages), without a trailing
+    /// slash; never taken from a request's headers.
+    pub public_url: String,
 }
 
 /// Public keys already decoded to curve points, so that a signer's key is decompressed
@@ -157,35 +162,21 @@ fn statement_error(e: StatementError) -> AppError {
     }
 }
 
-/// Reads a request body of at most `limit` bytes, refusing larger ones with a problem.
-pub async fn read_body(mut payload: web::Payload, limit: usize) -> AppResult<Vec<u8>> {
-    use futures_util::StreamExt as _;
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| AppError::bad_request("invalid-body", e.to_string()))?;
-        if body.len() + chunk.len() > limit {
-            return Err(AppError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too-large",
-                "The statement is too large",
-                format!("a request body is at most {limit} bytes"),
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
 async fn post_statement(
     state: web::Data<AppState>,
     request: actix_web::HttpRequest,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let body = read_body(payload, MAX_STATEMENT_BYTES).await?;
+    let body = crate::intake::read_body(&request, payload, MAX_STATEMENT_BYTES).await?;
     // The moment of receipt: what deadlines are judged by.
     let received = Timestamp::now().truncate_to_micros();
     let value =
         jcs::parse(&body).map_err(|e| AppError::bad_request("invalid-json", e.to_string()))?;
+    // What the database cannot store is refused here, alone, never in a batch.
+    crate::intake::storable(&value).map_err(|e| AppError {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        ..e
+    })?;
     let signed = SignedStatement::from_value(value).map_err(statement_error)?;
     signed
         .verify_with(|key| state.keys.get(key))
@@ -348,10 +339,17 @@ async fn current_checkpoint(state: &web::Data<AppState>) -> AppResult<(u64, Stri
     .await
 }
 
+/// An entry index in its one canonical form: decimal digits, no sign, no leading zero.
 fn parse_index(text: &str) -> AppResult<u64> {
-    text.parse().map_err(|_| {
-        AppError::bad_request("invalid-index", format!("{text:?} is not an entry index"))
-    })
+    let canonical = !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'));
+    canonical
+        .then(|| text.parse().ok())
+        .flatten()
+        .ok_or_else(|| {
+            AppError::bad_request("invalid-index", format!("{text:?} is not an entry index"))
+        })
 }
 
 async fn get_entry(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
@@ -602,7 +600,12 @@ async fn ocds_feed(
             .load(conn)?)
     })
     .await?;
-    let uri = request.full_url().to_string();
+    // Links use the configured public address, never the request's Host header.
+    let feed = format!("{}/api/v1/ocds/releases", state.public_url);
+    let uri = match request.query_string() {
+        "" => feed.clone(),
+        query => format!("{feed}?{query}"),
+    };
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|r| r.0))
         .flatten();
@@ -612,11 +615,17 @@ async fn ocds_feed(
         rows.into_iter().map(|r| r.1).collect(),
     );
     if let Some(next) = next {
-        let mut url = request.full_url();
-        url.set_query(Some(&format!("since={next}&limit={limit}")));
-        package["links"] = json!({"next": url.to_string()});
+        package["links"] = json!({"next": format!("{feed}?since={next}&limit={limit}")});
     }
-    Ok(HttpResponse::Ok().json(package))
+    // A page that is full never changes; the last page grows as the log does.
+    let cache = if next.is_some() {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=5"
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((CACHE_CONTROL, cache))
+        .json(package))
 }
 
 #[derive(Deserialize)]
@@ -712,12 +721,12 @@ async fn tender_releases(
 /// A tender's releases, one per log entry that changed it.
 async fn ocds_tender_releases(
     state: web::Data<AppState>,
-    request: actix_web::HttpRequest,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let (_, releases) = tender_releases(&state, path.into_inner()).await?;
+    let id = path.into_inner();
+    let (_, releases) = tender_releases(&state, id.clone()).await?;
     Ok(HttpResponse::Ok().json(crate::ocds::release_package(
-        request.full_url().as_str(),
+        &format!("{}/api/v1/ocds/tenders/{id}/releases", state.public_url),
         &Timestamp::now().to_string(),
         releases.into_iter().map(|r| r.1).collect(),
     )))
@@ -726,13 +735,11 @@ async fn ocds_tender_releases(
 /// A tender's record: links to its releases and its compiled release.
 async fn ocds_record(
     state: web::Data<AppState>,
-    request: actix_web::HttpRequest,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let (tender, releases) = tender_releases(&state, id.clone()).await?;
-    let mut releases_url = request.full_url();
-    releases_url.set_path(&format!("/api/v1/ocds/tenders/{id}/releases"));
+    let releases_url = format!("{}/api/v1/ocds/tenders/{id}/releases", state.public_url);
     let linked: Vec<(u64, String, Value)> = releases
         .into_iter()
         .map(|(index, r)| {
@@ -744,7 +751,7 @@ async fn ocds_record(
         })
         .collect();
     Ok(HttpResponse::Ok().json(crate::ocds::record_package(
-        releases_url.as_str(),
+        &releases_url,
         &Timestamp::now().to_string(),
         &tender,
         &linked,

@@ -201,7 +201,13 @@ fn run(
 struct Sequencer<'c> {
     planner: Planner<'c>,
     writer: Writer<'c>,
+    /// Statements the database refused to store, each found alone: refused at once if
+    /// sent again. Bounded: emptied when full.
+    unstorable: std::collections::HashSet<[u8; 32]>,
 }
+
+/// The most statement hashes remembered as unstorable.
+const UNSTORABLE_CAPACITY: usize = 10_000;
 
 /// Decides batches: reads the state their rules need, checks them in log order, appends
 /// them to the tree and signs the new checkpoint.
@@ -396,6 +402,7 @@ impl<'c> Sequencer<'c> {
                 last_logged_at: None,
             },
             writer: Writer { status, conn },
+            unstorable: std::collections::HashSet::new(),
         };
         sequencer.planner.load()?;
         if sequencer.planner.builder.size() == 0 {
@@ -433,7 +440,7 @@ impl<'c> Sequencer<'c> {
             author: None,
             received: Timestamp::now().truncate_to_micros(),
         }]);
-        let committed = decided.is_some_and(|decided| self.writer.commit(decided));
+        let committed = decided.is_some_and(|decided| self.writer.commit(decided).is_ok());
         if committed && self.planner.builder.size() == 1 {
             tracing::info!("logged the genesis entry");
             Ok(())
@@ -456,14 +463,78 @@ impl<'c> Sequencer<'c> {
                     Err(_) => break,
                 }
             }
-            let Some(decided) = self.planner.plan(batch) else {
-                return false;
-            };
-            if !self.writer.commit(decided) {
+            if !self.unstorable.is_empty() {
+                let (refused, rest): (Vec<_>, Vec<_>) = batch
+                    .into_iter()
+                    .partition(|s| self.unstorable.contains(&s.statement_hash));
+                for submission in refused {
+                    let _ = submission.reply.send(Err(unstorable()));
+                }
+                if rest.is_empty() {
+                    continue;
+                }
+                batch = rest;
+            }
+            if !self.sequence(batch) {
                 return false;
             }
         }
     }
+
+    /// Decides and commits one batch. If its transaction fails while the database is
+    /// still there, one of its statements is to blame (one the rules accepted but the
+    /// database cannot store): the batch is split in halves and each sequenced again,
+    /// until the statement to blame is alone; it is refused and the rest commit. One bad
+    /// statement never fails another. False if the database itself failed.
+    fn sequence(&mut self, batch: Vec<Submission>) -> bool {
+        let Some(decided) = self.planner.plan(batch) else {
+            return false;
+        };
+        let Err((mut batch, error)) = self.writer.commit(decided) else {
+            return true;
+        };
+        // The planner moved on as if the batch had committed: back to what is stored.
+        if !self.writer.alive() {
+            tracing::error!(error = %error, "sequencer transaction failed and the database is gone; reloading");
+            fail(batch, error);
+            return false;
+        }
+        if let Err(e) = self.planner.load() {
+            fail(batch, e);
+            return false;
+        }
+        if batch.len() == 1 {
+            let submission = batch.remove(0);
+            tracing::warn!(
+                statement = %vitrine_ledger::hash::hex_encode(&submission.statement_hash),
+                kind = %submission.signed.statement().kind(),
+                error = %error,
+                "the database refused to store a statement; refused it alone"
+            );
+            if self.unstorable.len() >= UNSTORABLE_CAPACITY {
+                self.unstorable.clear();
+            }
+            self.unstorable.insert(submission.statement_hash);
+            let _ = submission.reply.send(Err(unstorable()));
+            return true;
+        }
+        tracing::warn!(error = %error, statements = batch.len(), "sequencer transaction failed; finding the statement to blame");
+        let second = batch.split_off(batch.len() / 2);
+        if !self.sequence(batch) {
+            fail(second, "the database failed");
+            return false;
+        }
+        self.sequence(second)
+    }
+}
+
+/// The refusal of a statement that the database would not store.
+fn unstorable() -> AppError {
+    AppError::invalid(
+        "unstorable",
+        "The log cannot store this statement",
+        "the database refused to store this statement (it was tried alone, and the other statements of its batch were logged); it will not be logged",
+    )
 }
 
 impl Planner<'_> {
@@ -756,8 +827,10 @@ impl Planner<'_> {
 }
 
 impl Writer<'_> {
-    /// Commits a decided batch and answers its requests; false if the database failed.
-    fn commit(&mut self, decided: Decided) -> bool {
+    /// Commits a decided batch and answers its requests. If its transaction fails, nothing
+    /// is answered: the whole batch comes back, with the error, to be sequenced again.
+    #[allow(clippy::result_large_err)]
+    fn commit(&mut self, decided: Decided) -> Result<(), (Vec<Submission>, diesel::result::Error)> {
         let Decided {
             batch,
             outcomes,
@@ -791,18 +864,7 @@ impl Writer<'_> {
                 insert_log_rows(conn, &rows, &tiles, &checkpoint, &note)
             });
             if let Err(e) = committed {
-                tracing::error!(error = %e, "sequencer transaction failed; reloading");
-                fail_decided(Decided {
-                    batch,
-                    outcomes,
-                    rows: Vec::new(),
-                    effects: Vec::new(),
-                    derived: Default::default(),
-                    authors: Vec::new(),
-                    published: None,
-                    started,
-                });
-                return false;
+                return Err((batch, e));
             }
             let status = self.status;
             status
@@ -820,7 +882,14 @@ impl Writer<'_> {
             answered = Some((checkpoint.size, Arc::from(note), memory));
         }
         self.answer(batch, outcomes, answered);
-        true
+        Ok(())
+    }
+
+    /// Whether the database still answers on the writer's connection.
+    fn alive(&mut self) -> bool {
+        diesel::sql_query("SELECT 1")
+            .execute(&mut self.conn)
+            .is_ok()
     }
 
     /// Sends every receipt and refusal.
@@ -896,20 +965,6 @@ fn fail(batch: Vec<Submission>, error: impl std::fmt::Display) -> Option<Decided
         )));
     }
     None
-}
-
-/// Answers a decided batch that will not be committed: its refusals stand, the rest may
-/// try again.
-fn fail_decided(decided: Decided) {
-    for (submission, outcome) in decided.batch.into_iter().zip(decided.outcomes) {
-        let answer = match outcome {
-            Outcome::Refused(e) => Err(e),
-            _ => Err(AppError::unavailable(
-                "the log could not commit this batch; try again",
-            )),
-        };
-        let _ = submission.reply.send(answer);
-    }
 }
 
 /// A receipt for `entry` at `index`, proved against the signed checkpoint `note`.

@@ -198,12 +198,32 @@ async fn lock_out_and_the_login_rate_limit() {
         let (code, _) = login_raw(&app, "rep@sup-y.example", "guess guess guess", None).await;
         assert_eq!(code, 401);
     }
-    // Locked: even the right password is refused for now.
-    let (code, body) = login_raw(&app, "rep@sup-y.example", PASSWORD, None).await;
-    assert_eq!(code, 429, "{body}");
-    assert_eq!(body["type"], "https://vitrine.dev/problems/account-locked");
+    // Locked: even the right password is refused for now, with the answer an address
+    // without an account gets, so a lock tells nobody that the account exists.
+    let (code, locked) = login_raw(&app, "rep@sup-y.example", PASSWORD, None).await;
+    assert_eq!(code, 401, "{locked}");
+    let (code, nobody) = login_raw(&app, "nobody@example.org", "whatever whatever", None).await;
+    assert_eq!(code, 401);
+    assert_eq!(locked, nobody);
+    assert!(
+        locked["detail"]
+            .as_str()
+            .unwrap()
+            .contains("locked for 15 minutes"),
+        "{locked}"
+    );
+    let locked_until: Option<chrono::DateTime<chrono::Utc>> = {
+        use diesel::prelude::*;
+        let mut conn = PgConnection::establish(&app.database_url).unwrap();
+        vitrine_server::db::schema::users::table
+            .filter(vitrine_server::db::schema::users::email.eq("rep@sup-y.example"))
+            .select(vitrine_server::db::schema::users::locked_until)
+            .first(&mut conn)
+            .unwrap()
+    };
+    assert!(locked_until.is_some_and(|t| t > chrono::Utc::now()));
     // Ten attempts a minute from one address; the eleventh is refused before any check.
-    for _ in 0..4 {
+    for _ in 0..3 {
         let (code, _) = login_raw(&app, "nobody@example.org", "whatever whatever", None).await;
         assert_eq!(code, 401);
     }

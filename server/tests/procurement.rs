@@ -1646,7 +1646,8 @@ async fn a_tender_is_drafted_privately_then_published() {
     assert_eq!(draft["body"]["buyer"], "fuzhou-bureau");
     assert_eq!(draft["body"]["id"], id);
     assert!(!draft["problems"].as_array().unwrap().is_empty(), "{draft}");
-    // Private: the public, suppliers and other buyers see nothing, and cannot take the id.
+    // Private: the public, suppliers and other buyers see nothing. Another buyer's draft
+    // of the same id is its own: saving it tells nothing of ours, nor touches it.
     assert_eq!(app.get(&format!("/api/v1/tenders/{id}")).await.0, 404);
     assert_eq!(with_token(&app, "GET", &path, None, &rival).await.0, 404);
     assert_eq!(
@@ -1655,9 +1656,13 @@ async fn a_tender_is_drafted_privately_then_published() {
             .0,
         403
     );
-    let (code, problem) = with_token(&app, "PUT", &path, Some(&json!({})), &rival).await;
-    assert_eq!(code, 409, "{problem}");
-    assert!(problem["detail"].as_str().unwrap().contains("is taken"));
+    let (code, theirs) = with_token(&app, "PUT", &path, Some(&json!({})), &rival).await;
+    assert_eq!(code, 201, "{theirs}");
+    assert_eq!(theirs["body"]["buyer"], "xiamen-bureau");
+    let (code, ours) = with_token(&app, "GET", &path, None, &clerk).await;
+    assert_eq!(code, 200);
+    assert_eq!(ours["body"], draft["body"]);
+    assert_eq!(with_token(&app, "DELETE", &path, None, &rival).await.0, 204);
     let (code, problem) = with_token(
         &app,
         "PUT",
@@ -1702,7 +1707,7 @@ async fn a_tender_is_drafted_privately_then_published() {
     assert_eq!(
         draft["problems"],
         json!([format!(
-            "document {} is not uploaded (POST /api/v1/documents)",
+            "document {} is not uploaded by your organisation (POST /api/v1/documents)",
             sha256(addendum.as_bytes()).to_hex()
         )])
     );
@@ -1811,4 +1816,104 @@ async fn weighted_criteria_decide_the_award() {
         record["records"][0]["compiledRelease"]["tender"]["awardCriteriaDetails"],
         "价格 30%; 技术方案 50%; 售后服务 20%"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_statement_makes_public_only_what_its_signers_uploaded() {
+    let app = spawn_app().await;
+    let officer = SigningKey::from_bytes(&[31; 32]);
+    app.register("fuzhou-bureau", "buyer", &officer, "procurement_officer")
+        .await;
+    let clerk = buyer_clerk(&app, "fuzhou-bureau").await;
+    app.register(
+        "sup-a",
+        "supplier",
+        &SigningKey::from_bytes(&[32; 32]),
+        "bidder_representative",
+    )
+    .await;
+    let supplier = app
+        .api_token("sup-a", "rep@sup-a.example", "bidder_representative")
+        .await;
+    app.register(
+        "sup-b",
+        "supplier",
+        &SigningKey::from_bytes(&[33; 32]),
+        "bidder_representative",
+    )
+    .await;
+    let rival = app
+        .api_token("sup-b", "rep@sup-b.example", "bidder_representative")
+        .await;
+    // A bidder's private document: only its organisation can read it.
+    let secret = bid_document("sup-a", 7);
+    let (code, _) = upload(&app, &supplier, secret.clone()).await;
+    assert_eq!(code, 201);
+    let hash = sha256(&secret).to_hex();
+    assert_eq!(download(&app, &hash, Some(&supplier)).await.0, 200);
+    assert_eq!(download(&app, &hash, Some(&clerk)).await.0, 404);
+
+    // A buyer's officer names it in a tender: refused, and it stays private.
+    let mut body = tender_body(TENDER, "fuzhou-bureau", 3000, 9000, 13000);
+    body["documents"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"sha256": hash, "title": "偷来的方案"}));
+    let before = app.snapshot().await;
+    refused(
+        &app,
+        &signed("tender.published", TENDER, body, &[&officer]),
+        409,
+        "is not uploaded by the signer's organisation",
+    )
+    .await;
+    assert_eq!(app.snapshot().await, before, "a refusal changed the tables");
+    // A document.published naming it logs a hash and a title, and makes nothing readable.
+    accepted(
+        &app,
+        &signed(
+            "document.published",
+            "doc-stolen",
+            json!({"sha256": hash, "title": "偷来的方案"}),
+            &[&officer],
+        ),
+    )
+    .await;
+    assert_eq!(download(&app, &hash, None).await.0, 404);
+    assert_eq!(download(&app, &hash, Some(&clerk)).await.0, 404);
+
+    // The same bytes uploaded by another organisation: the same answer as a first upload,
+    // so an upload tells nothing of what others hold; and it is then readable by both.
+    let (code, answer) = upload(&app, &rival, secret.clone()).await;
+    assert_eq!(code, 201, "{answer}");
+    let (code, _) = upload(&app, &rival, secret.clone()).await;
+    assert_eq!(code, 200, "a second upload by the same organisation");
+    assert_eq!(download(&app, &hash, Some(&rival)).await.0, 200);
+    assert_eq!(download(&app, &hash, Some(&clerk)).await.0, 404);
+
+    // The tender's own documents, which its buyer uploaded, are published.
+    accepted(
+        &app,
+        &signed(
+            "tender.published",
+            TENDER,
+            tender_body(TENDER, "fuzhou-bureau", 3000, 9000, 13000),
+            &[&officer],
+        ),
+    )
+    .await;
+    let public = sha256(TENDER_DOCUMENT.as_bytes()).to_hex();
+    assert_eq!(download(&app, &public, None).await.0, 200);
+    let report = {
+        let url = app.database_url.clone();
+        tokio::task::spawn_blocking(move || {
+            use diesel::Connection as _;
+            let mut conn = diesel::PgConnection::establish(&url).unwrap();
+            vitrine_server::replay::replay(&mut conn, &vitrine_server::domain::Registry::new(), 10)
+                .unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    assert!(report.is_clean(), "{report:?}");
 }

@@ -163,7 +163,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    tender_drafts (id) {
+    tender_drafts (buyer_id, id) {
         id -> Text,
         buyer_id -> Text,
         body -> Jsonb,
@@ -206,6 +206,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    blob_uploads (sha256, organisation_id) {
+        sha256 -> Bytea,
+        organisation_id -> Text,
+        uploaded_by -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     referenced_documents (sha256) {
         sha256 -> Bytea,
         entry_idx -> Int8,
@@ -232,6 +241,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     private_authors,
     tender_bids,
     blobs,
+    blob_uploads,
     referenced_documents,
     notifications,
     tender_drafts,

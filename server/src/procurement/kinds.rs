@@ -181,7 +181,12 @@ impl Kind for TenderPublished {
                 ctx.logged_at
             )));
         }
-        uploaded(state, &document_hashes(&body["documents"]), "the tender")?;
+        uploaded(
+            state,
+            &document_hashes(&body["documents"]),
+            "the tender",
+            signers,
+        )?;
         let status = if ctx.logged_at < periods.enquiry_end {
             Status::ActiveEnquiries
         } else {
@@ -608,6 +613,7 @@ impl Kind for BidRevealed {
             state,
             &document_hashes(&body["bid"]["documents"]),
             "the bid",
+            signers,
         )?;
         let price = bid_value["price"].clone();
         if price["currency"] != tender.tender["value"]["currency"] {
@@ -843,6 +849,7 @@ impl Kind for AwardMade {
             state,
             &document_hashes(&body["evaluation_report_sha256"]),
             "the evaluation report",
+            signers,
         )?;
         let periods = tender.times()?;
         let standstill_end = Timestamp::from_unix(
@@ -1110,6 +1117,7 @@ impl Kind for ContractSigned {
             state,
             &document_hashes(&body["document_sha256"]),
             "the contract",
+            signers,
         )?;
         Ok(change(
             ctx,
@@ -1501,6 +1509,7 @@ impl Kind for TenderAmended {
             state,
             &document_hashes(&body["changes"]["documents"]),
             "the amended tender",
+            signers,
         )?;
         Ok(change(
             ctx,

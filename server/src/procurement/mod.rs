@@ -687,6 +687,31 @@ pub enum TenderChange {
     },
 }
 
+impl TenderChange {
+    /// The document hashes (hexadecimal) a change names: what its entry makes public.
+    pub fn documents_named(&self) -> Vec<String> {
+        let change = self;
+        let listed = |documents: &serde_json::Value| -> Vec<String> {
+            documents
+                .as_array()
+                .map(|docs| {
+                    docs.iter()
+                        .filter_map(|d| d["sha256"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        match change {
+            TenderChange::Published(tender) => listed(&tender.tender["documents"]),
+            TenderChange::Amended { tender, .. } => listed(&tender["documents"]),
+            TenderChange::BidRevealed { revealed, .. } => listed(&revealed.bid["documents"]),
+            TenderChange::Awarded(award) => vec![award.evaluation_report_sha256.clone()],
+            TenderChange::Contracted(contract) => vec![contract.document_sha256.clone()],
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// The periods of a tender.
 struct Periods {
     enquiry_end: Timestamp,
@@ -843,14 +868,19 @@ pub fn document_hashes(documents: &Value) -> Vec<[u8; 32]> {
         .collect()
 }
 
-/// Refuses a statement whose documents are not all uploaded, naming the first missing.
-fn uploaded(state: &State<'_>, documents: &[[u8; 32]], what: &str) -> Result<(), Refusal> {
-    match documents
-        .iter()
-        .find(|h| !state.present.contains(&StateKey::Blob(**h)))
-    {
+/// Refuses a statement whose documents are not all either public already or uploaded by
+/// the organisation of one of its signers, naming the first that is not: a statement
+/// makes public only what its signers hold. (The refusal reads the same whether or not
+/// another organisation uploaded the content, so it tells nobody what others hold.)
+fn uploaded(
+    state: &State<'_>,
+    documents: &[[u8; 32]],
+    what: &str,
+    signers: &[Signer],
+) -> Result<(), Refusal> {
+    match documents.iter().find(|h| !state.may_publish(h, signers)) {
         Some(missing) => Err(Refusal::Conflict(format!(
-            "document {} of {what} is not uploaded: upload it (POST /api/v1/documents) and send the statement again",
+            "document {} of {what} is not uploaded by the signer's organisation: upload it (POST /api/v1/documents) and send the statement again",
             vitrine_ledger::hash::hex_encode(missing)
         ))),
         None => Ok(()),

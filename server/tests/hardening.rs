@@ -1,0 +1,449 @@
+//! What a newcomer and an attacker found, kept found: bodies read only after
+//! authentication and bounded in size and time, text the database cannot store refused at
+//! intake, a statement the database refuses failing only itself, problem documents for
+//! every refusal, one canonical path per resource, links that ignore the request's Host,
+//! second-factor failures that lock, and a private cluster that commands leave running.
+
+#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test.
+
+mod common;
+
+use common::app::{PASSWORD, TestApp, spawn_app};
+use common::{document, signed};
+use diesel::prelude::*;
+use ed25519_dalek::SigningKey;
+use serde_json::{Value, json};
+use std::io::{Read as _, Write as _};
+use std::time::{Duration, Instant};
+
+/// Sends `head` (a request line and headers, without the blank line) and `body` over a raw
+/// connection, then waits up to `wait` for an answer; returns its status line and the time
+/// it took, or `None` if nothing came.
+fn raw(app: &TestApp, head: &str, body: &[u8], wait: Duration) -> Option<(String, Duration)> {
+    let address = app.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(wait)).unwrap();
+    let started = Instant::now();
+    stream
+        .write_all(format!("{head}\r\nhost: {address}\r\n\r\n").as_bytes())
+        .unwrap();
+    let _ = stream.write_all(body);
+    let mut answer = vec![0u8; 4096];
+    let n = stream.read(&mut answer).ok()?;
+    let text = String::from_utf8_lossy(&answer[..n]).to_string();
+    let status = text.lines().next()?.to_owned();
+    Some((status, started.elapsed()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_upload_is_authenticated_and_bounded_before_its_body_is_read() {
+    let app = spawn_app().await;
+    let key = SigningKey::from_bytes(&[61; 32]);
+    app.register("sup-u", "supplier", &key, "bidder_representative")
+        .await;
+    let token = app
+        .api_token("sup-u", "rep@sup-u.example", "bidder_representative")
+        .await;
+    let app = std::sync::Arc::new(app);
+    // Without an account: refused at once, though the declared body never arrives.
+    let (status, took) = {
+        let app = app.clone();
+        tokio::task::spawn_blocking(move || {
+            raw(
+                &app,
+                "POST /api/v1/documents HTTP/1.1\r\ncontent-type: text/plain\r\ncontent-length: 10000000000",
+                b"0123456789",
+                Duration::from_secs(5),
+            )
+        })
+        .await
+        .unwrap()
+        .expect("no answer to an unauthenticated upload")
+    };
+    assert!(status.contains(" 401 "), "{status}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    // With an account, a body declared larger than the limit is refused unread.
+    let auth = format!("authorization: Bearer {token}");
+    let (status, took) = {
+        let app = app.clone();
+        let auth = auth.clone();
+        tokio::task::spawn_blocking(move || {
+            raw(
+                &app,
+                &format!("POST /api/v1/documents HTTP/1.1\r\ncontent-type: text/plain\r\ncontent-length: 10000000000\r\n{auth}"),
+                b"0123456789",
+                Duration::from_secs(5),
+            )
+        })
+        .await
+        .unwrap()
+        .unwrap()
+    };
+    assert!(status.contains(" 413 "), "{status}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    // A body that stops arriving is cut off.
+    let (status, took) = {
+        let app = app.clone();
+        let auth = auth.clone();
+        tokio::task::spawn_blocking(move || {
+            raw(
+                &app,
+                &format!("POST /api/v1/documents HTTP/1.1\r\ncontent-type: text/plain\r\ncontent-length: 1000\r\n{auth}"),
+                b"0123456789",
+                Duration::from_secs(30),
+            )
+        })
+        .await
+        .unwrap()
+        .unwrap()
+    };
+    assert!(status.contains(" 408 "), "{status}");
+    assert!(
+        took >= Duration::from_secs(9) && took < Duration::from_secs(20),
+        "{took:?}"
+    );
+    // Nothing was stored, and the spool is empty again.
+    let mut conn = PgConnection::establish(&app.database_url).unwrap();
+    let stored: i64 = vitrine_server::db::schema::blobs::table
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(stored, 0);
+    let spooled = std::fs::read_dir(app.data_dir.join("uploads"))
+        .unwrap()
+        .count();
+    assert_eq!(spooled, 0);
+    // Other bodies: a statement declared too large is refused unread, without an account.
+    let (status, _) = {
+        let app = app.clone();
+        tokio::task::spawn_blocking(move || {
+            raw(
+                &app,
+                "POST /api/v1/statements HTTP/1.1\r\ncontent-type: application/json\r\ncontent-length: 99999999",
+                b"{",
+                Duration::from_secs(5),
+            )
+        })
+        .await
+        .unwrap()
+        .unwrap()
+    };
+    assert!(status.contains(" 413 "), "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_statement_with_nul_is_refused_at_intake_and_fails_nobody() {
+    let app = spawn_app().await;
+    let key = SigningKey::from_bytes(&[62; 32]);
+    app.register("buyer-n", "buyer", &key, "procurement_officer")
+        .await;
+    let before = app.snapshot().await;
+    let poison = signed(
+        "document.published",
+        "doc-nul",
+        json!({"sha256": vitrine_ledger::hash::sha256(b"x").to_hex(), "title": "a\u{0}b"}),
+        &[&key],
+    );
+    let (status, problem) = app.post(&poison).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["type"], "https://vitrine.dev/problems/invalid-text");
+    assert_eq!(problem["pointer"], "/statement/body/title");
+    assert_eq!(app.snapshot().await, before, "a refusal changed the tables");
+    // Sent among ordinary statements, it fails only itself.
+    let app = std::sync::Arc::new(app);
+    let mut tasks = Vec::new();
+    for n in 0..40u64 {
+        let app = app.clone();
+        let key = key.clone();
+        let poison = poison.clone();
+        tasks.push(tokio::spawn(async move {
+            if n % 10 == 0 {
+                app.post(&poison).await.0
+            } else {
+                let statement = signed(
+                    "document.published",
+                    &format!("doc-{n}"),
+                    document(n),
+                    &[&key],
+                );
+                app.post(&statement).await.0
+            }
+        }));
+    }
+    for (n, task) in tasks.into_iter().enumerate() {
+        let status = task.await.unwrap();
+        assert_eq!(status, if n % 10 == 0 { 422 } else { 201 }, "statement {n}");
+    }
+    app.verify().await;
+}
+
+/// Sends `statements` at once; returns each one's status and answer.
+async fn post_all(app: &std::sync::Arc<TestApp>, statements: Vec<Value>) -> Vec<(u16, Value)> {
+    let tasks: Vec<_> = statements
+        .into_iter()
+        .map(|statement| {
+            let app = app.clone();
+            tokio::spawn(async move { app.post(&statement).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.unwrap());
+    }
+    answers
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_statement_the_database_refuses_fails_only_itself() {
+    let app = spawn_app().await;
+    let key = SigningKey::from_bytes(&[63; 32]);
+    app.register("buyer-p", "buyer", &key, "procurement_officer")
+        .await;
+    // The fault, injected in PostgreSQL itself: any entry whose subject is "poison" makes
+    // the sequencer's transaction fail, as a value PostgreSQL cannot store would.
+    let mut conn = PgConnection::establish(&app.database_url).unwrap();
+    diesel::sql_query(
+        "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'injected fault: poison'; END $$",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    diesel::sql_query(
+        "CREATE TRIGGER poison BEFORE INSERT ON log_entries FOR EACH ROW
+         WHEN (NEW.subject = 'poison') EXECUTE FUNCTION refuse_poison()",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    let poison = signed("document.published", "poison", document(999_999), &[&key]);
+    let app = std::sync::Arc::new(app);
+    for round in 0..3u64 {
+        let mut statements: Vec<Value> = (0..60u64)
+            .map(|n| {
+                signed(
+                    "document.published",
+                    &format!("doc-{round}-{n}"),
+                    document(round * 1000 + n),
+                    &[&key],
+                )
+            })
+            .collect();
+        statements.insert(30, poison.clone());
+        let answers = post_all(&app, statements).await;
+        for (n, (status, body)) in answers.iter().enumerate() {
+            if n == 30 {
+                assert_eq!(*status, 422, "{body}");
+                assert_eq!(body["type"], "https://vitrine.dev/problems/unstorable");
+            } else {
+                assert_eq!(*status, 201, "statement {n} of round {round}: {body}");
+            }
+        }
+    }
+    let report = app.verify().await;
+    // The genesis, the administrator's key, the organisation, its key, and 3 × 60.
+    assert_eq!(report.checkpoint.checkpoint.size, 4 + 180);
+    let url = app.database_url.clone();
+    let replay = tokio::task::spawn_blocking(move || {
+        let mut conn = PgConnection::establish(&url).unwrap();
+        vitrine_server::replay::replay(&mut conn, &vitrine_server::domain::Registry::new(), 50)
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(replay.is_clean(), "{replay:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn nul_and_malformed_requests_are_problems_never_500() {
+    let app = spawn_app().await;
+    let key = SigningKey::from_bytes(&[64; 32]);
+    app.register("sup-q", "supplier", &key, "organisation_admin")
+        .await;
+    let token = app
+        .api_token("sup-q", "admin@sup-q.example", "organisation_admin")
+        .await;
+    let auth = format!("Bearer {token}");
+    let before = app.snapshot().await;
+    for path in [
+        "/api/v1/tenders/a%00b",
+        "/api/v1/tenders?buyer=a%00b",
+        "/api/v1/ocds/tenders/a%00b/record",
+        "/api/v1/organisations/%00",
+        "/api/v1/drafts/x%00",
+    ] {
+        let (status, problem) = app.request("GET", path, Vec::new(), &[]).await;
+        assert_eq!(status, 400, "{path}: {problem}");
+        assert_eq!(
+            problem["type"], "https://vitrine.dev/problems/invalid-text",
+            "{path}"
+        );
+    }
+    for (path, body) in [
+        (
+            "/api/v1/session",
+            json!({"email": "a\u{0}@example.org", "password": "x"}),
+        ),
+        ("/api/v1/me/tokens", json!({"name": "t\u{0}"})),
+        (
+            "/api/v1/users",
+            json!({"organisation": "sup-q", "email": "u\u{0}@sup-q.example", "display_name": "u", "role": "bidder_representative", "password": "long enough password"}),
+        ),
+    ] {
+        let (status, problem) = app
+            .request(
+                "POST",
+                path,
+                body.to_string().into_bytes(),
+                &[("authorization", &auth)],
+            )
+            .await;
+        assert_eq!(status, 400, "{path}: {problem}");
+        assert_eq!(
+            problem["type"], "https://vitrine.dev/problems/invalid-text",
+            "{path}"
+        );
+    }
+    // Duplicate query parameters, an unparsable path id, an oversized form: problems.
+    let (status, problem) = app
+        .request("GET", "/api/v1/tenders?status=a&status=b", Vec::new(), &[])
+        .await;
+    assert_eq!(status, 400, "{problem}");
+    let (status, _) = app
+        .request(
+            "POST",
+            "/api/v1/me/notifications/null,null/read",
+            Vec::new(),
+            &[("authorization", &auth)],
+        )
+        .await;
+    assert_eq!(status, 404);
+    for path in ["/api/v1/session", "/api/v1/users"] {
+        let (status, problem) = app
+            .request(
+                "POST",
+                path,
+                vec![b' '; 300 * 1024],
+                &[("authorization", &auth)],
+            )
+            .await;
+        assert_eq!(status, 413, "{path}: {problem}");
+    }
+    // Entries and tiles have one path each.
+    for path in [
+        "/api/v1/entries/+1",
+        "/api/v1/entries/01",
+        "/api/v1/entries/-0",
+    ] {
+        let (status, problem) = app.request("GET", path, Vec::new(), &[]).await;
+        assert_eq!(status, 400, "{path}: {problem}");
+    }
+    assert_eq!(app.get("/api/v1/entries/1").await.0, 200);
+    let (status, _) = app
+        .get_bytes("/log/tile/entries/x072/x057/x594/x037/x927/936.p/5")
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(app.snapshot().await, before, "a refusal changed the tables");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn links_ignore_the_host_a_request_claims() {
+    let app = spawn_app().await;
+    let (status, headers, body) = app
+        .request_full(
+            "GET",
+            "/api/v1/ocds/releases?limit=5",
+            Vec::new(),
+            &[("x-forwarded-host", "evil.example")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["uri"],
+        format!("{}/api/v1/ocds/releases?limit=5", app.base)
+    );
+    assert!(!body.to_string().contains("evil.example"));
+    assert!(
+        headers.iter().any(|(n, _)| n == "cache-control"),
+        "{headers:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn wrong_second_factor_codes_lock_the_account() {
+    let app = spawn_app().await;
+    let key = SigningKey::from_bytes(&[65; 32]);
+    app.register("buyer-t", "buyer", &key, "procurement_officer")
+        .await;
+    app.api_token("buyer-t", "officer@buyer-t.example", "procurement_officer")
+        .await;
+    let mut conn = PgConnection::establish(&app.database_url).unwrap();
+    let secret: Option<Vec<u8>> = vitrine_server::db::schema::users::table
+        .filter(vitrine_server::db::schema::users::email.eq("officer@buyer-t.example"))
+        .select(vitrine_server::db::schema::users::totp_secret)
+        .first(&mut conn)
+        .unwrap();
+    let secret = secret.unwrap();
+    let login = |code: String| {
+        let body = json!({"email": "officer@buyer-t.example", "password": PASSWORD, "totp": code});
+        app.request(
+            "POST",
+            "/api/v1/session",
+            body.to_string().into_bytes(),
+            &[],
+        )
+    };
+    let step = vitrine_server::accounts::totp_step(chrono::Utc::now().timestamp());
+    let right = |offset: u64| {
+        format!(
+            "{:06}",
+            vitrine_server::accounts::totp(&secret, step + offset)
+        )
+    };
+    // A code that is none of the accepted ones (the window is one step either side).
+    let wrong = (0..1_000_000u32)
+        .map(|n| format!("{n:06}"))
+        .find(|c| {
+            (0..3).all(|o| *c != right(o))
+                && *c != format!("{:06}", vitrine_server::accounts::totp(&secret, step - 1))
+        })
+        .unwrap();
+    for _ in 0..5 {
+        let (status, problem) = login(wrong.clone()).await;
+        assert_eq!(status, 401, "{problem}");
+    }
+    // Locked: the right password with the right code is refused now.
+    let (status, problem) = login(right(1)).await;
+    assert_eq!(status, 401, "{problem}");
+    assert_eq!(
+        problem["type"],
+        "https://vitrine.dev/problems/unauthenticated"
+    );
+}
+
+#[test]
+fn a_command_leaves_a_cluster_it_found_running() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = common::temp_dir("cluster");
+    let mut first = vitrine_server::postgres::PrivateCluster::start(&dir, None).unwrap();
+    assert!(first.started_here());
+    // The data directory and PostgreSQL's log are private.
+    let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(
+        mode & 0o007,
+        0,
+        "the data directory is open to others: {mode:o}"
+    );
+    let log = std::fs::metadata(dir.join("postgres.log")).unwrap();
+    assert_eq!(log.permissions().mode() & 0o077, 0);
+    // A second user of the same directory (a command run while the server runs) finds it
+    // running, and leaves it running when it is done.
+    let second = vitrine_server::postgres::PrivateCluster::start(&dir, None).unwrap();
+    assert!(!second.started_here());
+    let url = second.url("postgres");
+    drop(second);
+    let mut conn = PgConnection::establish(&url).unwrap();
+    diesel::sql_query("SELECT 1").execute(&mut conn).unwrap();
+    drop(conn);
+    first.stop().unwrap();
+    assert!(PgConnection::establish(&url).is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+}
