@@ -110,6 +110,9 @@ pub fn database(settings: &Settings) -> Result<(String, Option<PrivateCluster>),
         return Ok((url.clone(), None));
     }
     let cluster = PrivateCluster::start(&settings.data_dir, settings.pg_bin.as_deref())?;
+    if !cluster.started_here() {
+        tracing::info!("the private PostgreSQL cluster was already running; it is left running");
+    }
     let mut admin = diesel::PgConnection::establish(&cluster.url("postgres"))
         .map_err(|e| StartError::Database(format!("connecting to the private cluster: {e}")))?;
     let exists: i64 =

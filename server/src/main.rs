@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use vitrine_ledger::statement::{SignedStatement, Statement};
 use vitrine_ledger::time::Timestamp;
+use vitrine_server::Application;
 use vitrine_server::config::Settings;
-use vitrine_server::{Application, load_or_create_key};
 
 #[derive(Parser)]
 #[command(
@@ -196,26 +196,50 @@ fn replay(settings: &Settings) -> Result<(), String> {
     }
 }
 
-fn bootstrap_admin(settings: &Settings, public_key: &str) -> Result<(), String> {
+/// An Ed25519 public key given as bare base64, as a verifier key (what `vitrine keygen`
+/// writes to its `.pub` file), or as the path of such a file.
+fn public_key_argument(given: &str) -> Result<String, String> {
     use base64::Engine as _;
+    let text = match std::fs::read_to_string(given) {
+        Ok(contents) => contents,
+        Err(_) => given.to_owned(),
+    };
+    let text = text.trim();
+    if let Ok(verifier) = vitrine_ledger::note::NoteVerifier::parse(text) {
+        return Ok(
+            base64::engine::general_purpose::STANDARD.encode(verifier.public_key().as_bytes())
+        );
+    }
     let bytes = base64::engine::general_purpose::STANDARD
-        .decode(public_key.trim())
-        .map_err(|_| "--public-key must be base64 of an Ed25519 public key".to_owned())?;
+        .decode(text)
+        .map_err(|_| {
+            "--public-key must be an Ed25519 public key: base64, a verifier key, or the .pub file `vitrine keygen` wrote".to_owned()
+        })?;
     let key: [u8; 32] = bytes
         .try_into()
         .map_err(|_| "--public-key must be 32 bytes".to_owned())?;
     VerifyingKey::from_bytes(&key)
         .map_err(|_| "--public-key is not an Ed25519 point".to_owned())?;
-    let platform = load_or_create_key(
-        &settings.platform_key_path(),
-        &format!("{}/platform", settings.log_origin),
-    )
-    .map_err(|e| e.to_string())?;
+    Ok(text.to_owned())
+}
+
+fn bootstrap_admin(settings: &Settings, public_key: &str) -> Result<(), String> {
+    let public_key = public_key_argument(public_key)?;
+    // The platform key must exist already: a command never makes keys as a side effect.
+    let path = settings.platform_key_path();
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "{}: {e}. The platform key is made when the server first starts; run this where the server runs (or set VITRINE_DATA_DIR or VITRINE_PLATFORM_KEY_FILE)",
+            path.display()
+        )
+    })?;
+    let platform = vitrine_ledger::note::NoteSigner::parse(&text)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let statement = Statement::from_value(json!({
         "kind": "key.registered",
         "subject": "platform",
         "issued_at": Timestamp::now().truncate_to_micros().to_string(),
-        "body": {"organisation": "platform", "public_key": public_key.trim(), "role": "platform_admin"},
+        "body": {"organisation": "platform", "public_key": public_key, "role": "platform_admin"},
     }))
     .map_err(|e| e.to_string())?;
     let mut signed = SignedStatement::new(statement);

@@ -447,3 +447,61 @@ fn a_command_leaves_a_cluster_it_found_running() {
     assert!(PgConnection::establish(&url).is_err());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn any_unicode_is_either_refused_at_intake_or_logged() {
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree as _;
+    let app = spawn_app().await;
+    let key = SigningKey::from_bytes(&[66; 32]);
+    app.register("buyer-u", "buyer", &key, "procurement_officer")
+        .await;
+    // Titles of any characters, with those that trouble databases and parsers often drawn:
+    // U+0000, other controls, noncharacters, the largest code point.
+    let character = prop_oneof![
+        Just('\u{0}'),
+        Just('\u{1}'),
+        Just('\u{7f}'),
+        Just('\u{fffe}'),
+        Just('\u{ffff}'),
+        Just('\u{10ffff}'),
+        Just('\u{feff}'),
+        any::<char>(),
+    ];
+    let titles = proptest::collection::vec(character, 1..24)
+        .prop_map(|chars| chars.into_iter().collect::<String>());
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut statements = Vec::new();
+    for n in 0..200u64 {
+        let title = titles.new_tree(&mut runner).unwrap().current();
+        let statement = signed(
+            "document.published",
+            &format!("doc-u-{n}"),
+            json!({"sha256": vitrine_ledger::hash::sha256(&n.to_be_bytes()).to_hex(), "title": title}),
+            &[&key],
+        );
+        statements.push((title.contains('\0'), statement));
+    }
+    let app = std::sync::Arc::new(app);
+    let expected: Vec<bool> = statements.iter().map(|(nul, _)| *nul).collect();
+    let answers = post_all(&app, statements.into_iter().map(|(_, s)| s).collect()).await;
+    assert!(expected.iter().any(|nul| *nul) && expected.iter().any(|nul| !*nul));
+    for ((status, body), nul) in answers.iter().zip(&expected) {
+        if *nul {
+            assert_eq!(*status, 422, "{body}");
+            assert_eq!(body["type"], "https://vitrine.dev/problems/invalid-text");
+        } else {
+            assert_eq!(*status, 201, "{body}");
+        }
+    }
+    // Lone surrogates in escapes are not JSON text at all.
+    for escape in ["\\ud800", "\\udfff", "\\ud800\\u0041"] {
+        let body = format!(
+            r#"{{"statement":{{"kind":"document.published","subject":"x","issued_at":"2026-01-01T00:00:00Z","body":{{"title":"{escape}"}}}},"signatures":[]}}"#
+        );
+        let (status, problem) = app.post_raw(body.into_bytes()).await;
+        assert_eq!(status, 400, "{problem}");
+        assert_eq!(problem["type"], "https://vitrine.dev/problems/invalid-json");
+    }
+    app.verify().await;
+}
