@@ -35,6 +35,20 @@ fn raw(app: &TestApp, head: &str, body: &[u8], wait: Duration) -> Option<(String
     Some((status, started.elapsed()))
 }
 
+/// [`raw`], off the runtime's threads; panics if nothing came.
+async fn raw_answer(
+    app: &std::sync::Arc<TestApp>,
+    head: String,
+    body: &'static [u8],
+    wait: Duration,
+) -> (String, Duration) {
+    let app = app.clone();
+    tokio::task::spawn_blocking(move || raw(&app, &head, body, wait))
+        .await
+        .unwrap()
+        .expect("no answer")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_upload_is_authenticated_and_bounded_before_its_body_is_read() {
     let app = spawn_app().await;
@@ -46,57 +60,16 @@ async fn an_upload_is_authenticated_and_bounded_before_its_body_is_read() {
         .await;
     let app = std::sync::Arc::new(app);
     // Without an account: refused at once, though the declared body never arrives.
-    let (status, took) = {
-        let app = app.clone();
-        tokio::task::spawn_blocking(move || {
-            raw(
-                &app,
-                "POST /api/v1/documents HTTP/1.1\r\ncontent-type: text/plain\r\ncontent-length: 10000000000",
-                b"0123456789",
-                Duration::from_secs(5),
-            )
-        })
-        .await
-        .unwrap()
-        .expect("no answer to an unauthenticated upload")
-    };
+    let (status, took) = raw_answer(&app, "POST /api/v1/documents HTTP/1.1\r\ncontent-type: text/plain\r\ncontent-length: 10000000000".to_owned(), b"0123456789", Duration::from_secs(5)).await;
     assert!(status.contains(" 401 "), "{status}");
     assert!(took < Duration::from_secs(3), "{took:?}");
     // With an account, a body declared larger than the limit is refused unread.
     let auth = format!("authorization: Bearer {token}");
-    let (status, took) = {
-        let app = app.clone();
-        let auth = auth.clone();
-        tokio::task::spawn_blocking(move || {
-            raw(
-                &app,
-                &format!("POST /api/v1/documents HTTP/1.1\r\ncontent-type: text/plain\r\ncontent-length: 10000000000\r\n{auth}"),
-                b"0123456789",
-                Duration::from_secs(5),
-            )
-        })
-        .await
-        .unwrap()
-        .unwrap()
-    };
+    let (status, took) = raw_answer(&app, format!("POST /api/v1/documents HTTP/1.1\r\ncontent-type: text/plain\r\ncontent-length: 10000000000\r\n{auth}"), b"0123456789", Duration::from_secs(5)).await;
     assert!(status.contains(" 413 "), "{status}");
     assert!(took < Duration::from_secs(3), "{took:?}");
     // A body that stops arriving is cut off.
-    let (status, took) = {
-        let app = app.clone();
-        let auth = auth.clone();
-        tokio::task::spawn_blocking(move || {
-            raw(
-                &app,
-                &format!("POST /api/v1/documents HTTP/1.1\r\ncontent-type: text/plain\r\ncontent-length: 1000\r\n{auth}"),
-                b"0123456789",
-                Duration::from_secs(30),
-            )
-        })
-        .await
-        .unwrap()
-        .unwrap()
-    };
+    let (status, took) = raw_answer(&app, format!("POST /api/v1/documents HTTP/1.1\r\ncontent-type: text/plain\r\ncontent-length: 1000\r\n{auth}"), b"0123456789", Duration::from_secs(30)).await;
     assert!(status.contains(" 408 "), "{status}");
     assert!(
         took >= Duration::from_secs(9) && took < Duration::from_secs(20),
@@ -114,20 +87,7 @@ async fn an_upload_is_authenticated_and_bounded_before_its_body_is_read() {
         .count();
     assert_eq!(spooled, 0);
     // Other bodies: a statement declared too large is refused unread, without an account.
-    let (status, _) = {
-        let app = app.clone();
-        tokio::task::spawn_blocking(move || {
-            raw(
-                &app,
-                "POST /api/v1/statements HTTP/1.1\r\ncontent-type: application/json\r\ncontent-length: 99999999",
-                b"{",
-                Duration::from_secs(5),
-            )
-        })
-        .await
-        .unwrap()
-        .unwrap()
-    };
+    let (status, _) = raw_answer(&app, "POST /api/v1/statements HTTP/1.1\r\ncontent-type: application/json\r\ncontent-length: 99999999".to_owned(), b"{", Duration::from_secs(5)).await;
     assert!(status.contains(" 413 "), "{status}");
 }
 
@@ -241,14 +201,7 @@ async fn a_statement_the_database_refuses_fails_only_itself() {
     let report = app.verify().await;
     // The genesis, the administrator's key, the organisation, its key, and 3 × 60.
     assert_eq!(report.checkpoint.checkpoint.size, 4 + 180);
-    let url = app.database_url.clone();
-    let replay = tokio::task::spawn_blocking(move || {
-        let mut conn = PgConnection::establish(&url).unwrap();
-        vitrine_server::replay::replay(&mut conn, &vitrine_server::domain::Registry::new(), 50)
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let replay = app.replay().await;
     assert!(replay.is_clean(), "{replay:?}");
 }
 

@@ -1904,16 +1904,6 @@ async fn a_statement_makes_public_only_what_its_signers_uploaded() {
     .await;
     let public = sha256(TENDER_DOCUMENT.as_bytes()).to_hex();
     assert_eq!(download(&app, &public, None).await.0, 200);
-    let report = {
-        let url = app.database_url.clone();
-        tokio::task::spawn_blocking(move || {
-            use diesel::Connection as _;
-            let mut conn = diesel::PgConnection::establish(&url).unwrap();
-            vitrine_server::replay::replay(&mut conn, &vitrine_server::domain::Registry::new(), 10)
-                .unwrap()
-        })
-        .await
-        .unwrap()
-    };
+    let report = app.replay().await;
     assert!(report.is_clean(), "{report:?}");
 }

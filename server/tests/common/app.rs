@@ -383,6 +383,18 @@ impl TestApp {
         .unwrap()
     }
 
+    /// Rebuilds every projection from the log and compares (`vitrine-server replay`).
+    pub async fn replay(&self) -> vitrine_server::replay::ReplayReport {
+        let url = self.database_url.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = PgConnection::establish(&url).unwrap();
+            vitrine_server::replay::replay(&mut conn, &vitrine_server::domain::Registry::new(), 10)
+                .unwrap()
+        })
+        .await
+        .unwrap()
+    }
+
     pub fn policy(&self) -> CheckpointPolicy {
         CheckpointPolicy::log_only(self.checkpoint_key.clone()).unwrap()
     }
