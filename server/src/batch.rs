@@ -98,6 +98,7 @@ pub fn decide(
     state: &State<'_>,
     index: u64,
     logged_at: Timestamp,
+    author: Option<&str>,
 ) -> Result<Vec<Effect>, Refusal> {
     let kind = registry.get(statement.kind()).ok_or_else(|| {
         Refusal::Invalid(format!(
@@ -123,6 +124,7 @@ pub fn decide(
         index,
         logged_at,
         one_time_keys,
+        author: author.map(str::to_owned),
     };
     kind.decide(statement, &signers, state, &ctx)
 }

@@ -202,6 +202,9 @@ pub struct Context {
     pub logged_at: Timestamp,
     /// Signing keys outside the directory, which the kind accepts as one-time keys.
     pub one_time_keys: Vec<[u8; 32]>,
+    /// For a statement signed only by one-time keys: the organisation whose account sent
+    /// it. The log does not say; the platform knows it privately (`private_authors`).
+    pub author: Option<String>,
 }
 
 impl State<'_> {

@@ -179,6 +179,12 @@ fn bid(b: &BidState) -> Value {
         "date": b.committed_at,
         "status": bid_status(b.status),
     });
+    if b.status == BidStatus::Lapsed
+        && let Some(holder) = &b.holder
+    {
+        // The entry that closed the reveal window attributed it.
+        bid["tenderers"] = json!([{"id": holder}]);
+    }
     if let Some(revealed) = &b.revealed {
         bid["tenderers"] = json!([{"id": revealed.bidder}]);
         bid["value"] = amount(&revealed.price);

@@ -115,6 +115,18 @@ pub fn replay(
                 break;
             }
             let mut effects: Vec<(u64, Effect)> = Vec::new();
+            // Who sent the chunk's sealed bids and anonymous questions: private, so not from
+            // the log, but the rules on one standing bid per bidder need it.
+            let last = rows.last().map_or(next, |r| r.0);
+            let authors: std::collections::HashMap<i64, String> = schema::private_authors::table
+                .filter(schema::private_authors::entry_idx.between(next, last))
+                .select((
+                    schema::private_authors::entry_idx,
+                    schema::private_authors::organisation_id,
+                ))
+                .load(conn)?
+                .into_iter()
+                .collect();
             let entries: Vec<(i64, Result<Entry, String>)> = rows
                 .into_iter()
                 .map(|(idx, bytes)| (idx, Entry::parse(&bytes).map_err(|e| e.to_string())))
@@ -151,6 +163,7 @@ pub fn replay(
                     &state,
                     idx as u64,
                     entry.logged_at(),
+                    authors.get(&idx).map(String::as_str),
                 )
                 .map_err(|r| format!("{r:?}"));
                 match decided {

@@ -91,6 +91,10 @@ pub async fn pass(
         if let Some(reason) = reason {
             body["reason"] = json!(reason);
         }
+        let lapsed = tender.lapsing(to);
+        if lapsed.as_array().is_some_and(|l| !l.is_empty()) {
+            body["lapsed"] = lapsed;
+        }
         let statement = Statement::from_value(json!({
             "kind": "tender.status_changed",
             "subject": tender.id,

@@ -732,6 +732,10 @@ impl Planner<'_> {
                 &state,
                 self.builder.size(),
                 logged_at,
+                submission
+                    .author
+                    .as_ref()
+                    .map(|(organisation, _)| organisation.as_str()),
             );
             let decided = match decided {
                 Ok(decided) => decided,

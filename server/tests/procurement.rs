@@ -648,6 +648,36 @@ async fn a_tender_from_publication_to_payments() {
     .await;
     bidders[2].bid = Some(second);
 
+    // One standing bid per bidder: a second commitment from A's account, under a fresh
+    // one-time key, is refused and changes nothing. (No free option to commit several
+    // prices and reveal only the one that beats the others.)
+    let (_, before) = app.get("/api/v1/log").await;
+    let mut second_key = Bidder::new("sup-a", 21);
+    second_key.one_time = SigningKey::from_bytes(&[78; 32]);
+    let (_, _, second_commitment) = second_key.seal("1.00", 98);
+    refused_as(
+        &app,
+        &tokens[0],
+        &second_key.commit_statement(&second_commitment, None),
+        409,
+        "already has a standing bid",
+    )
+    .await;
+    // Not even by replacing another bid it does not hold.
+    refused_as(
+        &app,
+        &tokens[0],
+        &second_key.commit_statement(
+            &second_commitment,
+            Some(&bidders[1].bid.as_ref().unwrap().2),
+        ),
+        403,
+        "only the key that committed",
+    )
+    .await;
+    let (_, after) = app.get("/api/v1/log").await;
+    assert_eq!(before["size"], after["size"], "a refusal logs nothing");
+
     // Before the deadline the public sees how many bids, not whose, and nothing opens.
     let (_, public) = app.get(&format!("/api/v1/tenders/{TENDER}")).await;
     assert_eq!(public["number_of_bids"], 4);
@@ -793,17 +823,56 @@ async fn a_tender_from_publication_to_payments() {
     )
     .await;
 
-    // Evaluation: D's bid lapsed. Lowest price wins unless disqualified with a reason.
-    wait_status(&app, TENDER, "evaluation").await;
+    // In the reveal window, D's unrevealed bid is nobody's in public: not in the tender,
+    // not in OCDS, not on the log.
+    let lapsed = bidders[3].bid.as_ref().unwrap().2.clone();
+    assert_eq!(status(&app, TENDER).await, "opening");
     let (_, public) = app.get(&format!("/api/v1/tenders/{TENDER}")).await;
-    let lapsed = &bidders[3].bid.as_ref().unwrap().2;
     let d = public["bids"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|b| &b["commitment"] == lapsed)
+        .find(|b| b["commitment"] == lapsed)
+        .unwrap();
+    assert_eq!(d["status"], "committed");
+    assert!(d.get("bidder").is_none(), "{d}");
+    let (_, feed) = app.get("/api/v1/ocds/releases?limit=10000").await;
+    assert!(
+        !feed.to_string().contains("sup-d"),
+        "sup-d named before the window closed"
+    );
+    let (_, checkpoint) = app.get("/api/v1/log").await;
+    for index in 0..checkpoint["size"].as_u64().unwrap() {
+        let (_, entry) = app.get(&format!("/api/v1/entries/{index}")).await;
+        if entry["entry"]["statement"]["subject"] == TENDER {
+            assert!(
+                !entry.to_string().contains("sup-d"),
+                "entry {index} names sup-d"
+            );
+        }
+    }
+
+    // Evaluation: D's bid lapsed, and the entry that closed the window says it was D's.
+    // Lowest price wins unless disqualified with a reason.
+    wait_status(&app, TENDER, "evaluation").await;
+    let (_, public) = app.get(&format!("/api/v1/tenders/{TENDER}")).await;
+    let d = public["bids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["commitment"] == lapsed)
         .unwrap();
     assert_eq!(d["status"], "lapsed");
+    assert_eq!(d["bidder"], "sup-d");
+    let closing = public["updated_at_entry"].as_u64().unwrap();
+    let (_, entry) = app.get(&format!("/api/v1/entries/{closing}")).await;
+    let statement = &entry["entry"]["statement"];
+    assert_eq!(statement["kind"], "tender.status_changed");
+    assert_eq!(
+        statement["body"],
+        json!({"to": "evaluation", "lapsed": [{"commitment": lapsed, "bidder": "sup-d"}]})
+    );
+    let lapsed = &lapsed;
     assert_eq!(public["number_of_bids"], 3);
     let report = upload_text(&app, &clerk, "评标报告：有效投标三家，按最低价评审").await;
     let award = |commitment: &str| {

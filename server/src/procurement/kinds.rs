@@ -223,11 +223,22 @@ impl Kind for TenderStatusChanged {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["to", "reason"])?;
+        only(body, &["to", "reason", "lapsed"])?;
         let to = text(body, "to")?;
         Status::parse(to).ok_or_else(|| format!("body.to: {to:?} is not a tender status"))?;
         if body.get("reason").is_some() {
             bounded_text(body, "reason", 2_000)?;
+        }
+        if let Some(lapsed) = body.get("lapsed") {
+            let lapsed = lapsed
+                .as_array()
+                .ok_or("body.lapsed: must be an array of {commitment, bidder}")?;
+            for (i, bid) in lapsed.iter().enumerate() {
+                only(bid, &["commitment", "bidder"])
+                    .map_err(|e| format!("body.lapsed[{i}]: {e}"))?;
+                hex_hash(bid, "commitment").map_err(|e| format!("body.lapsed[{i}]: {e}"))?;
+                bounded_text(bid, "bidder", 200).map_err(|e| format!("body.lapsed[{i}]: {e}"))?;
+            }
         }
         Ok(())
     }
@@ -254,6 +265,16 @@ impl Kind for TenderStatusChanged {
             .ok()
             .and_then(Status::parse)
             .ok_or_else(|| Refusal::Invalid("body.to is not a status".into()))?;
+        // Bids still sealed when the reveal window closes lapse, and the log says whose
+        // they were: withholding a bid is as visible as forfeiting a bid security.
+        let lapsing = tender.lapsing(to);
+        if body.get("lapsed").unwrap_or(&Value::Array(Vec::new())) != &lapsing {
+            return Err(Refusal::Conflict(format!(
+                "body.lapsed must name every bid of tender {} still sealed as it becomes {}, with the organisation that sent it, in commit order",
+                tender.id,
+                to.as_str()
+            )));
+        }
         match tender.due_transition(ctx.logged_at) {
             Some((due, reason)) if due == to => Ok(change(
                 ctx,
@@ -348,25 +369,38 @@ impl Kind for BidCommitted {
                 tender.id
             )));
         }
+        // One standing bid per bidder: who sent it is known privately, from the account.
+        let holder = ctx.author.clone().ok_or_else(|| {
+            Refusal::Forbidden("a sealed bid is sent from a supplier's account".into())
+        })?;
         let key_b64 = key_text(&key);
         let replaces = match body.get("replaces") {
             None => {
-                if tender
-                    .bids
-                    .iter()
-                    .any(|b| b.key == key_b64 && b.status == BidStatus::Committed)
-                {
-                    return Err(Refusal::Conflict(
-                        "this one-time key already holds a bid: replace it (body.replaces) or withdraw it".into(),
-                    ));
+                if tender.bids.iter().any(|b| {
+                    b.status == BidStatus::Committed
+                        && (b.key == key_b64 || b.holder.as_ref() == Some(&holder))
+                }) {
+                    // Said only to the sender, who knows its own bid; nothing is logged.
+                    return Err(Refusal::Conflict(format!(
+                        "your organisation already has a standing bid in tender {}: replace it (body.replaces, signed by its one-time key) or withdraw it; one bid per bidder",
+                        tender.id
+                    )));
                 }
                 None
             }
             Some(_) => {
                 let old = hex_hash(body, "replaces").map_err(Refusal::Invalid)?;
                 match tender.bid(&old) {
-                    Some(b) if b.key == key_b64 && b.status == BidStatus::Committed => Some(old),
-                    Some(b) if b.key != key_b64 => {
+                    Some(b)
+                        if b.key == key_b64
+                            && b.status == BidStatus::Committed
+                            && b.holder.as_ref().is_none_or(|h| *h == holder) =>
+                    {
+                        Some(old)
+                    }
+                    Some(b)
+                        if b.key != key_b64 || b.holder.as_ref().is_some_and(|h| *h != holder) =>
+                    {
                         return Err(Refusal::Forbidden(
                             "only the key that committed a bid can replace it".into(),
                         ));
@@ -390,6 +424,7 @@ impl Kind for BidCommitted {
                 bid: BidState {
                     commitment,
                     key: key_b64,
+                    holder: Some(holder),
                     status: BidStatus::Committed,
                     committed_idx: ctx.index,
                     committed_at: ctx.logged_at.to_string(),
@@ -448,9 +483,15 @@ impl Kind for BidWithdrawn {
         let bid = tender.bid(&commitment).ok_or_else(|| {
             Refusal::NotFound(format!("tender {} has no bid {commitment}", tender.id))
         })?;
-        if bid.key != key_text(&key) {
+        if bid.key != key_text(&key)
+            || bid
+                .holder
+                .as_ref()
+                .is_some_and(|h| ctx.author.as_ref() != Some(h))
+        {
             return Err(Refusal::Forbidden(
-                "only the key that committed a bid can withdraw it".into(),
+                "only the key that committed a bid, sent by the same organisation, can withdraw it"
+                    .into(),
             ));
         }
         if bid.status != BidStatus::Committed {
@@ -556,6 +597,13 @@ impl Kind for BidRevealed {
                 bid.tender(),
                 tender.id
             )));
+        }
+        if let Some(holder) = &stored.holder
+            && *holder != bid.bidder()
+        {
+            return Err(Refusal::Forbidden(
+                "a bid is revealed by the organisation that sent it".into(),
+            ));
         }
         let bidder = signers
             .iter()

@@ -127,6 +127,11 @@ pub struct BidState {
     pub commitment: String,
     /// The one-time key that committed it, base64.
     pub key: String,
+    /// The organisation whose account sent it. Private while the bid is sealed: the log
+    /// does not say, and the public view shows it only once the bid is revealed, or
+    /// attributed when it lapses. `None` for bids logged before the platform kept it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<String>,
     /// Its state.
     pub status: BidStatus,
     /// The entry that committed it.
@@ -394,6 +399,23 @@ impl TenderState {
         }
     }
 
+    /// The bids that lapse if the tender becomes `to`, with the organisations that sent
+    /// them, as `tender.status_changed` names them: `[{commitment, bidder}]`, in commit
+    /// order. Empty unless `to` closes the reveal window.
+    pub fn lapsing(&self, to: Status) -> Value {
+        if !matches!(to, Status::Evaluation | Status::Unsuccessful) {
+            return Value::Array(Vec::new());
+        }
+        self.bids
+            .iter()
+            .filter(|b| b.status == BidStatus::Committed)
+            .filter_map(|b| {
+                let holder = b.holder.as_ref()?;
+                Some(json!({"commitment": b.commitment, "bidder": holder}))
+            })
+            .collect()
+    }
+
     /// Applies a change (the rules have passed).
     pub fn apply(&mut self, change: &TenderChange) {
         match change {
@@ -552,6 +574,12 @@ impl TenderState {
                     "committed_at": b.committed_at,
                     "committed_at_entry": b.committed_idx,
                 });
+                if b.status == BidStatus::Lapsed
+                    && let Some(holder) = &b.holder
+                {
+                    // Attributed by the entry that closed the reveal window.
+                    bid["bidder"] = json!(holder);
+                }
                 if let Some(revealed) = &b.revealed {
                     bid["bidder"] = json!(revealed.bidder);
                     bid["price"] = revealed.price.clone();
