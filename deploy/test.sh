@@ -29,12 +29,13 @@ if ! python3 -c 'import cryptography' 2>/dev/null; then
     python3 -m pip install --quiet --disable-pip-version-check cryptography
 fi
 
-# The official OCDS checker, libcoveocds, in a virtual environment of its own; the tests
-# run it through tests/ocds/cove.py, which serves the schema it would download.
+# The official OCDS checker, libcoveocds, and the reference compiler, ocdskit (with
+# ocdsmerge), in a virtual environment of their own; the tests run them through
+# tests/ocds/cove.py and tests/ocds/compile.py, which read the schema offline.
 ocds_venv=target/ocds-venv
-if ! "$ocds_venv/bin/python" -c 'import libcoveocds' 2>/dev/null; then
+if ! "$ocds_venv/bin/python" -c 'import libcoveocds, ocdskit' 2>/dev/null; then
     python3 -m venv "$ocds_venv"
-    "$ocds_venv/bin/python" -m pip install --quiet --disable-pip-version-check 'libcoveocds==0.17.0'
+    "$ocds_venv/bin/python" -m pip install --quiet --disable-pip-version-check 'libcoveocds==0.17.0' 'ocdskit==1.7.0'
 fi
 export VITRINE_OCDS_CHECK="$PWD/$ocds_venv/bin/python"
 

@@ -2,13 +2,16 @@
 //! Enquiries extensions.
 //!
 //! Every log entry that changes a tender gives one release. Its id is
-//! `{ocid}-{entry index}`, its date is the entry's `logged_at`, and it holds what the entry
-//! changed. Objects are keyed by `id`, so OCDS merging of a tender's releases compiles them.
+//! `{ocid}-{entry index}`, its date is the entry's `logged_at`, and it holds exactly what
+//! the entry changed in the tender's OCDS body (`changes`): merging a tender's releases by
+//! the OCDS merge rules (as `ocdskit compile` does) gives its record's compiled release,
+//! which the tests check with the reference tools.
 //! The releases are written by the sequencer with the entry (table `ocds_releases`), so
 //! the replay command checks them like any projection. Each release names its log entry
 //! (`logEntry`: the index and where its receipt is), so a reader can prove it was logged.
 //!
-//! A record's compiled release is made from the tender's current state.
+//! A record's compiled release is made from the tender's current state, with the id, date
+//! and `logEntry` of its latest release, as merging gives them.
 
 use crate::procurement::{
     AmendmentState, AwardState, BidState, BidStatus, ContractState, EnquiryState, PaymentState,
@@ -287,118 +290,156 @@ fn tag(change: &TenderChange) -> &'static str {
     }
 }
 
-/// The release of one entry: what `change` did to the tender, which is `after` once it is
-/// applied.
-pub fn release(index: u64, at: Timestamp, change: &TenderChange, after: &TenderState) -> Value {
+/// Everything OCDS says of a tender, as of its state: the body of its compiled release, and
+/// what each release is the change of. Absent rather than null or empty, as OCDS merging
+/// would leave it.
+pub fn body(state: &TenderState) -> Value {
+    let mut body = json!({
+        "buyer": {"id": state.buyer},
+        "parties": parties(state),
+        "tender": tender_section(state),
+    });
+    if !state.bids.is_empty() {
+        body["bids"] = bids_section(state, state.bids.iter().map(bid).collect());
+    }
+    if !state.awards.is_empty() {
+        body["awards"] = Value::Array(state.awards.iter().map(award).collect());
+    }
+    if !state.contracts.is_empty() {
+        body["contracts"] =
+            Value::Array(state.contracts.iter().map(|c| contract(state, c)).collect());
+    }
+    prune(&mut body);
+    body
+}
+
+/// Drops nulls and empty arrays, recursively: in OCDS merging, null removes a field.
+fn prune(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.values_mut().for_each(prune);
+            map.retain(|_, v| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()));
+        }
+        Value::Array(items) => items.iter_mut().for_each(prune),
+        _ => {}
+    }
+}
+
+/// Whether OCDS merges `items` by identifier: an array of objects that have an `id`.
+fn by_identifier(items: &[Value]) -> bool {
+    !items.is_empty() && items.iter().all(|i| i.get("id").is_some())
+}
+
+/// What a release must hold so that merging it onto `before`, by the OCDS merge rules,
+/// gives `after`: the members that changed (null for one that went away), recursing into
+/// objects; of an array of objects with ids, the items that are new or changed, whole;
+/// any other array whole. `None` when nothing changed.
+fn changes(before: &Value, after: &Value) -> Option<Value> {
+    if before == after {
+        return None;
+    }
+    match (before, after) {
+        (Value::Object(old), Value::Object(new)) => {
+            let mut out = Map::new();
+            for (key, value) in new {
+                match old.get(key) {
+                    None => {
+                        out.insert(key.clone(), value.clone());
+                    }
+                    Some(was) => {
+                        if let Some(changed) = changes(was, value) {
+                            out.insert(key.clone(), changed);
+                        }
+                    }
+                }
+            }
+            for key in old.keys().filter(|k| !new.contains_key(*k)) {
+                out.insert(key.clone(), Value::Null);
+            }
+            Some(Value::Object(out))
+        }
+        (Value::Array(old), Value::Array(new)) if by_identifier(old) && by_identifier(new) => {
+            let items: Vec<Value> = new
+                .iter()
+                .filter_map(|item| match old.iter().find(|o| o["id"] == item["id"]) {
+                    Some(was) if was == item => None,
+                    Some(Value::Object(was)) => {
+                        // Whole, so that required members stay; what went away is null.
+                        let mut item = item.clone();
+                        if let Value::Object(map) = &mut item {
+                            for key in was.keys() {
+                                map.entry(key.clone()).or_insert(Value::Null);
+                            }
+                        }
+                        Some(item)
+                    }
+                    _ => Some(item.clone()),
+                })
+                .collect();
+            Some(Value::Array(items))
+        }
+        _ => Some(after.clone()),
+    }
+}
+
+/// The release of one entry: the tender's OCDS body before it (`None` when the entry
+/// published the tender) and after it, and what it changed between the two.
+pub fn release(
+    index: u64,
+    at: Timestamp,
+    change: &TenderChange,
+    id: &str,
+    before: Option<&Value>,
+    after: &Value,
+) -> Value {
     let mut release = json!({
-        "ocid": after.id,
-        "id": format!("{}-{index}", after.id),
+        "ocid": id,
+        "id": format!("{id}-{index}"),
         "date": at.to_string(),
         "tag": [tag(change)],
         "initiationType": "tender",
         "language": "zh",
-        "logEntry": {"index": index, "entry": format!("/api/v1/entries/{index}"), "receipt": format!("/api/v1/entries/{index}/receipt")},
+        "logEntry": log_entry(index),
     });
-    let mut tender = json!({"id": after.id, "status": tender_status(after.status)});
-    let bid_of = |commitment: &str| after.bids.iter().find(|b| b.commitment == commitment);
-    match change {
-        TenderChange::Published(_) | TenderChange::Amended { .. } => {
-            tender = tender_section(after);
-            release["buyer"] = json!({"id": after.buyer});
-            release["parties"] = parties(after);
+    let changed = match before {
+        Some(before) => changes(before, after),
+        None => Some(after.clone()),
+    };
+    if let Some(Value::Object(changed)) = changed {
+        for (key, value) in changed {
+            release[key] = value;
         }
-        TenderChange::Status { .. } => {
-            // Bids that were not revealed lapse when the window closes.
-            let lapsed: Vec<Value> = after
-                .bids
-                .iter()
-                .filter(|b| b.status == BidStatus::Lapsed)
-                .map(bid)
-                .collect();
-            if !lapsed.is_empty() {
-                release["bids"] = bids_section(after, lapsed);
-            }
-        }
-        TenderChange::BidCommitted {
-            bid: new, replaces, ..
-        } => {
-            let mut details: Vec<Value> = bid_of(&new.commitment).map(bid).into_iter().collect();
-            details.extend(replaces.as_deref().and_then(bid_of).map(bid));
-            release["bids"] = bids_section(after, details);
-        }
-        TenderChange::BidWithdrawn { commitment, .. }
-        | TenderChange::BidRevealed { commitment, .. }
-        | TenderChange::BidDisqualified { commitment, .. } => {
-            release["bids"] =
-                bids_section(after, bid_of(commitment).map(bid).into_iter().collect());
-            release["parties"] = parties(after);
-        }
-        TenderChange::Awarded(a) => {
-            release["awards"] = json!([award(a)]);
-            release["parties"] = parties(after);
-        }
-        TenderChange::ComplaintDecided { .. } | TenderChange::Cancelled { .. } => {
-            release["awards"] = Value::Array(after.awards.iter().map(award).collect());
-        }
-        TenderChange::Contracted(c) => {
-            release["awards"] = Value::Array(
-                after
-                    .awards
-                    .iter()
-                    .filter(|a| a.id == c.award)
-                    .map(award)
-                    .collect(),
-            );
-            release["contracts"] = json!([contract(after, c)]);
-            release["parties"] = parties(after);
-        }
-        TenderChange::Paid { contract: id, .. } => {
-            release["contracts"] = Value::Array(
-                after
-                    .contracts
-                    .iter()
-                    .filter(|c| &c.id == id)
-                    .map(|c| contract(after, c))
-                    .collect(),
-            );
-        }
-        TenderChange::Completed { .. } => {
-            release["contracts"] =
-                Value::Array(after.contracts.iter().map(|c| contract(after, c)).collect());
-        }
-        TenderChange::Asked(e) => tender["enquiries"] = json!([enquiry(e)]),
-        TenderChange::Answered { enquiry: id, .. } => {
-            tender["enquiries"] = Value::Array(
-                after
-                    .enquiries
-                    .iter()
-                    .filter(|e| &e.id == id)
-                    .map(enquiry)
-                    .collect(),
-            );
-        }
-        TenderChange::Complained(_) => {}
     }
-    release["tender"] = tender;
+    // Every release says which tender it is about (OCDS requires `tender.id`).
+    if release.get("tender").is_none() {
+        release["tender"] = json!({});
+    }
+    release["tender"]["id"] = json!(id);
     release
 }
 
-/// The compiled release of a tender: everything, as of now.
-pub fn compiled_release(state: &TenderState, date: &str) -> Value {
-    json!({
+fn log_entry(index: u64) -> Value {
+    json!({"index": index, "entry": format!("/api/v1/entries/{index}"), "receipt": format!("/api/v1/entries/{index}/receipt")})
+}
+
+/// The compiled release of a tender as of its latest release (`index`, `date`): what OCDS
+/// merging of its releases gives, with the id and date the merge rules set.
+pub fn compiled_release(state: &TenderState, index: u64, date: &str) -> Value {
+    let mut compiled = json!({
         "ocid": state.id,
-        "id": format!("{}-compiled", state.id),
+        "id": format!("{}-{date}", state.id),
         "date": date,
         "tag": ["compiled"],
         "initiationType": "tender",
         "language": "zh",
-        "buyer": {"id": state.buyer},
-        "parties": parties(state),
-        "tender": tender_section(state),
-        "bids": bids_section(state, state.bids.iter().map(bid).collect()),
-        "awards": state.awards.iter().map(award).collect::<Vec<_>>(),
-        "contracts": state.contracts.iter().map(|c| contract(state, c)).collect::<Vec<_>>(),
-    })
+        "logEntry": log_entry(index),
+    });
+    if let Value::Object(body) = body(state) {
+        for (key, value) in body {
+            compiled[key] = value;
+        }
+    }
+    compiled
 }
 
 fn publisher() -> Value {
@@ -433,7 +474,12 @@ pub fn record_package(
     let mut record = Map::new();
     record.insert("ocid".into(), json!(state.id));
     record.insert("releases".into(), Value::Array(linked));
-    record.insert("compiledRelease".into(), compiled_release(state, published));
+    if let Some((index, date, _)) = releases.last() {
+        record.insert(
+            "compiledRelease".into(),
+            compiled_release(state, *index, date),
+        );
+    }
     json!({
         "uri": uri,
         "version": VERSION,

@@ -286,6 +286,87 @@ fn cove_check(package: &Value, name: &str) {
     );
 }
 
+/// Sorts every array of objects with ids by id: OCDS merging identifies such items by id,
+/// and keeps them in the order they first appeared in the releases.
+fn by_id(value: &mut Value) {
+    match value {
+        Value::Object(map) => map.values_mut().for_each(by_id),
+        Value::Array(items) => {
+            items.iter_mut().for_each(by_id);
+            if items.iter().all(|i| i.get("id").is_some()) {
+                items.sort_by_key(|i| i["id"].to_string());
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The reference compiler as the oracle: every tender's releases, merged by the OCDS merge
+/// rules with `ocdskit compile` (tests/ocds/compile.py, offline), give exactly its record's
+/// compiled release. Also libcoveocds on the whole release feed and a record. Skipped,
+/// and said so, when `VITRINE_OCDS_CHECK` is not set (never under CI).
+async fn every_record_compiles(app: &TestApp) {
+    let Ok(python) = std::env::var("VITRINE_OCDS_CHECK") else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must compile OCDS with ocdskit: set VITRINE_OCDS_CHECK (deploy/test.sh does)"
+        );
+        eprintln!("SKIPPED: ocdskit compile of the releases (VITRINE_OCDS_CHECK is not set)");
+        return;
+    };
+    let (_, feed) = app.get("/api/v1/ocds/releases?limit=10000").await;
+    cove_check(&feed, "feed");
+    let (_, listed) = app.get("/api/v1/tenders?limit=500").await;
+    let ids: Vec<String> = listed["tenders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!ids.is_empty());
+    let compile = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/ocds/compile.py");
+    for id in ids {
+        let (code, releases) = app
+            .get(&format!("/api/v1/ocds/tenders/{id}/releases"))
+            .await;
+        assert_eq!(code, 200);
+        let (code, record) = app.get(&format!("/api/v1/ocds/tenders/{id}/record")).await;
+        assert_eq!(code, 200);
+        let mut child = std::process::Command::new(&python)
+            .arg(&compile)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(&serde_json::to_vec(&releases).unwrap())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "ocdskit compile failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let mut compiled: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let mut ours = record["records"][0]["compiledRelease"].clone();
+        by_id(&mut compiled);
+        by_id(&mut ours);
+        assert_eq!(
+            compiled,
+            ours,
+            "tender {id}: ocdskit compiles its {} releases to\n{}\nbut its record says\n{}",
+            releases["releases"].as_array().unwrap().len(),
+            serde_json::to_string_pretty(&compiled).unwrap(),
+            serde_json::to_string_pretty(&ours).unwrap()
+        );
+    }
+}
+
 /// Like `refused`, with extra request headers (credentials).
 async fn refused_raw(
     app: &TestApp,
@@ -1199,6 +1280,7 @@ async fn a_tender_from_publication_to_payments() {
     .await
     .unwrap();
     assert!(replayed.is_clean(), "{replayed:?}");
+    every_record_compiles(&app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -1257,6 +1339,7 @@ async fn transitions_due_while_the_server_was_down_happen_at_start() {
         }
     }
     assert_eq!(seen, ["opening", "unsuccessful"]);
+    every_record_compiles(&again).await;
     again.handle.stop(true).await;
 }
 
@@ -1380,6 +1463,7 @@ async fn scored_tenders_go_to_the_highest_score() {
     let (_, tender) = app.get(&format!("/api/v1/tenders/{id}")).await;
     assert_eq!(tender["awards"][0]["scores"][dear], 9100);
     assert_eq!(tender["awards"][0]["supplier"], "sup-s61");
+    every_record_compiles(&app).await;
 }
 
 /// The caller's notifications, once `wanted` of them have arrived (the notifier works in
@@ -1590,6 +1674,7 @@ async fn bidders_are_told_of_answers_and_amendments() {
     .unwrap();
     assert_eq!(before, 5, "A's two users twice, and B once");
     assert_eq!(after, before);
+    every_record_compiles(&app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -1656,6 +1741,7 @@ async fn a_revoked_key_cannot_reveal_and_its_successor_can() {
     let (_, tender) = app.get(&format!("/api/v1/tenders/{id}")).await;
     assert_eq!(tender["bids"][0]["status"], "revealed", "{tender}");
     assert_eq!(tender["bids"][0]["bidder"], "sup-r", "{tender}");
+    every_record_compiles(&app).await;
 }
 
 /// A request with an API token; answers the status and the JSON body.
@@ -1810,6 +1896,7 @@ async fn a_tender_is_drafted_privately_then_published() {
     assert_eq!(with_token(&app, "DELETE", other, None, &rival).await.0, 404);
     assert_eq!(with_token(&app, "DELETE", other, None, &clerk).await.0, 204);
     assert_eq!(with_token(&app, "DELETE", other, None, &clerk).await.0, 404);
+    every_record_compiles(&app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -1885,6 +1972,7 @@ async fn weighted_criteria_decide_the_award() {
         record["records"][0]["compiledRelease"]["tender"]["awardCriteriaDetails"],
         "价格 30%; 技术方案 50%; 售后服务 20%"
     );
+    every_record_compiles(&app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -1975,4 +2063,5 @@ async fn a_statement_makes_public_only_what_its_signers_uploaded() {
     assert_eq!(download(&app, &public, None).await.0, 200);
     let report = app.replay().await;
     assert!(report.is_clean(), "{report:?}");
+    every_record_compiles(&app).await;
 }
