@@ -39,6 +39,14 @@ if ! "$ocds_venv/bin/python" -c 'import libcoveocds, ocdskit' 2>/dev/null; then
 fi
 export VITRINE_OCDS_CHECK="$PWD/$ocds_venv/bin/python"
 
+# Schemathesis, which the API test runs against the server's own OpenAPI document.
+st_venv=target/schemathesis-venv
+if ! "$st_venv/bin/schemathesis" --version >/dev/null 2>&1; then
+    python3 -m venv "$st_venv"
+    "$st_venv/bin/python" -m pip install --quiet --disable-pip-version-check 'schemathesis==4.32.5'
+fi
+export VITRINE_SCHEMATHESIS="$PWD/$st_venv/bin/schemathesis"
+
 mkdir -p target
 log=target/test-output.log
 : > "$log"

@@ -390,5 +390,152 @@ pub fn spec() -> Value {
     if let Some(Value::Object(components)) = spec.pointer_mut("/components/schemas") {
         components.extend(schemas);
     }
+    if let Some(Value::Object(paths)) = spec.get_mut("paths") {
+        complete(paths);
+    }
     spec
+}
+
+/// Whether an operation needs an account (a session cookie or an API token).
+fn needs_account(path: &str, method: &str) -> bool {
+    [
+        "/api/v1/me",
+        "/api/v1/drafts",
+        "/api/v1/users",
+        "/api/v1/registrations/",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
+        || (path == "/api/v1/registrations" && method == "get")
+        || (path == "/api/v1/documents" && method == "post")
+        || (path == "/api/v1/session" && method == "delete")
+}
+
+/// Adds to every operation the answers the server's plumbing gives whatever the handler:
+/// a parameter not of its type (400), a body that is not JSON, too large or too slow
+/// (400, 413, 408), no account or no CSRF token (401, 403). An operation's own entry for
+/// a status wins.
+fn complete(paths: &mut serde_json::Map<String, Value>) {
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, operation) in item.iter_mut() {
+            let has_parameters = operation["parameters"]
+                .as_array()
+                .is_some_and(|p| !p.is_empty());
+            let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(Value::as_object_mut)
+            else {
+                continue;
+            };
+            let mut add = |status: &str, description: &str| {
+                responses
+                    .entry(status)
+                    .or_insert_with(|| problem(description));
+            };
+            if has_parameters {
+                add(
+                    "400",
+                    "invalid-path, invalid-query or invalid-index: a parameter that is not of its type, repeated, or not in its one canonical form",
+                );
+            }
+            if matches!(method.as_str(), "post" | "put") {
+                add(
+                    "400",
+                    "invalid-json: the body is not JSON of the expected shape",
+                );
+                add("408", "too-slow: the body did not arrive in time");
+                add("413", "too-large: the body is over the limit");
+            }
+            if needs_account(path, method) {
+                add(
+                    "401",
+                    "unauthenticated: no session or API token, or an unknown or expired one",
+                );
+                if method != "get" {
+                    add(
+                        "403",
+                        "csrf, totp-required or forbidden: a session without its CSRF token, an account without its second factor, or a role that may not",
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The methods the document lists for `path` (a concrete request path), if any
+/// operation's path template matches it: what a 405's `Allow` names.
+pub fn methods_of(path: &str) -> Option<Vec<String>> {
+    static TEMPLATES: std::sync::OnceLock<Vec<(String, Vec<String>)>> = std::sync::OnceLock::new();
+    let templates = TEMPLATES.get_or_init(|| {
+        spec()["paths"]
+            .as_object()
+            .map(|paths| {
+                paths
+                    .iter()
+                    .map(|(template, item)| {
+                        let methods = item
+                            .as_object()
+                            .map(|m| m.keys().map(|k| k.to_uppercase()).collect())
+                            .unwrap_or_default();
+                        (template.clone(), methods)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    templates
+        .iter()
+        .find(|(template, _)| matches_template(template, path))
+        .map(|(_, methods)| methods.clone())
+}
+
+/// Whether `path` fits `template`: `{name}` stands for one non-empty segment, and a last
+/// `{path}` for the rest.
+fn matches_template(template: &str, path: &str) -> bool {
+    let mut wanted = template.split('/');
+    let mut given = path.split('/');
+    loop {
+        match (wanted.next(), given.next()) {
+            (None, None) => return true,
+            (Some("{path}"), Some(segment)) => return !segment.is_empty(),
+            (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') => {
+                if g.is_empty() {
+                    return false;
+                }
+            }
+            (Some(w), Some(g)) if w == g => {}
+            _ => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_match_one_segment_per_parameter() {
+        assert!(matches_template(
+            "/api/v1/entries/{index}",
+            "/api/v1/entries/7"
+        ));
+        assert!(!matches_template(
+            "/api/v1/entries/{index}",
+            "/api/v1/entries/"
+        ));
+        assert!(!matches_template(
+            "/api/v1/entries/{index}",
+            "/api/v1/entries/7/x"
+        ));
+        assert!(matches_template("/log/tile/{path}", "/log/tile/0/000"));
+        assert!(!matches_template("/api/v1/tenders", "/api/v1/tenders/x"));
+        assert_eq!(
+            methods_of("/api/v1/drafts/x"),
+            Some(vec!["DELETE".into(), "GET".into(), "PUT".into()])
+        );
+        assert_eq!(methods_of("/nowhere"), None);
+    }
 }

@@ -889,7 +889,29 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         .body(text)
 }
 
+/// No route took the request: 405 with `Allow` if the path is a resource that answers
+/// other methods, else 404.
 async fn not_found(request: actix_web::HttpRequest) -> AppResult<HttpResponse> {
+    if let Some(methods) = crate::openapi::methods_of(request.path()) {
+        let allow = methods.join(", ");
+        let problem = AppError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "Method not allowed",
+            format!(
+                "{} does not answer {}; it answers {allow}",
+                request.path(),
+                request.method()
+            ),
+        );
+        let mut response = actix_web::ResponseError::error_response(&problem);
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::ALLOW, value);
+        }
+        return Ok(response);
+    }
     Err(AppError::not_found(format!(
         "no resource at {} {}",
         request.method(),

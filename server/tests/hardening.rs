@@ -458,3 +458,61 @@ async fn any_unicode_is_either_refused_at_intake_or_logged() {
     }
     app.verify().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_method_a_resource_does_not_answer_is_405_with_allow() {
+    let app = spawn_app().await;
+    let (_, openapi) = app.get("/api/v1/openapi.json").await;
+    let paths = openapi["paths"].as_object().unwrap();
+    let mut checked = 0;
+    for (template, item) in paths {
+        let mut documented: Vec<String> = item
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|m| m.to_uppercase())
+            .collect();
+        documented.sort();
+        // A concrete path: every parameter a plausible segment.
+        let path: String = template
+            .split('/')
+            .map(|s| if s.starts_with('{') { "1" } else { s })
+            .collect::<Vec<_>>()
+            .join("/");
+        let (status, headers, body) = app
+            .request_full_raw(
+                "PATCH",
+                &path,
+                b"{}".to_vec(),
+                &[("content-type", "application/json")],
+            )
+            .await;
+        assert_eq!(
+            status,
+            405,
+            "PATCH {path}: {}",
+            String::from_utf8_lossy(&body)
+        );
+        let allow = headers
+            .iter()
+            .find(|(n, _)| n == "allow")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("PATCH {path}: no Allow header"));
+        let mut allowed: Vec<String> = allow.split(", ").map(str::to_owned).collect();
+        allowed.sort();
+        assert_eq!(allowed, documented, "PATCH {path}");
+        let problem: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem["status"], 405);
+        assert!(
+            headers
+                .iter()
+                .any(|(n, v)| n == "content-type" && v == "application/problem+json"),
+            "{headers:?}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 30, "{checked}");
+    // Where nothing is, it is still 404.
+    let (status, _) = app.get("/api/v1/nowhere").await;
+    assert_eq!(status, 404);
+}
