@@ -146,7 +146,8 @@ async fn apply(
                 "the key is already registered: make a new one (vitrine keygen)",
             ));
         }
-        accounts::check_address_free(conn, &email)?;
+        // Whether the address has an account is not said here (anyone could ask): the
+        // approval checks it.
         // Hashed only once nothing else refuses the application: argon2id is costly.
         let password_hash = accounts::hash_password(&password).map_err(AppError::internal)?;
         let inserted = diesel::insert_into(registrations::table)
@@ -168,7 +169,7 @@ async fn apply(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,
             )) => Err(AppError::conflict(
-                "an application with this organisation id, credit code, key or address is already waiting for review",
+                "an application with this organisation id, credit code or key is already waiting for review",
             )),
             Err(e) => Err(e.into()),
         }
@@ -354,6 +355,15 @@ fn pending(conn: &mut PgConnection, id: i64) -> AppResult<Pending> {
             ));
         }
     };
+    let address_taken: i64 = crate::db::schema::users::table
+        .filter(crate::db::schema::users::email.eq(&email))
+        .count()
+        .get_result(conn)?;
+    if address_taken > 0 {
+        return Err(AppError::conflict(
+            "the administrator's address already has an account: reject the application, and the applicant may apply again with another address",
+        ));
+    }
     Ok(Pending {
         organisation,
         name,

@@ -683,3 +683,97 @@ async fn suppliers_apply_and_the_platform_approves() {
     assert_eq!(app.get("/api/v1/organisations/sup-rej").await.0, 404);
     app.verify().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_application_does_not_tell_whether_an_address_has_an_account() {
+    let app = spawn_app().await;
+    let reviewer = app
+        .api_token("platform", "reviewer@platform.example", "platform_admin")
+        .await;
+    let reviewer = format!("Bearer {reviewer}");
+    app.user("platform", "taken@vitrine.example", "platform_admin")
+        .await;
+    let password = "correct horse battery staple";
+    let application = |id: &str, seed: u8| {
+        common::signed(
+            "organisation.registered",
+            id,
+            json!({"id": id, "name": "福建新材料有限公司", "kind": "supplier", "credit_code": common::app::credit_code_for(id)}),
+            &[&SigningKey::from_bytes(&[seed; 32])],
+        )
+    };
+    // The same answer for an address with an account and one without, twice over.
+    let (code, taken) = apply(
+        &app,
+        &application("sup-t", 160),
+        "taken@vitrine.example",
+        password,
+    )
+    .await;
+    assert_eq!(code, 201, "{taken}");
+    let (code, fresh) = apply(
+        &app,
+        &application("sup-f", 161),
+        "fresh@vitrine.example",
+        password,
+    )
+    .await;
+    assert_eq!(code, 201, "{fresh}");
+    let (code, again) = apply(
+        &app,
+        &application("sup-g", 162),
+        "fresh@vitrine.example",
+        password,
+    )
+    .await;
+    assert_eq!(code, 201, "{again}");
+    let shape = |v: &Value| {
+        let mut keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        (keys, v["status"].clone())
+    };
+    assert_eq!(shape(&taken), shape(&fresh));
+    assert_eq!(shape(&taken), shape(&again));
+
+    // The reviewer learns it, and approving logs nothing.
+    let (_, log) = app.get("/api/v1/log").await;
+    let (code, problem) = authorised(
+        &app,
+        "POST",
+        &format!("/api/v1/registrations/{}/approve", taken["id"]),
+        Vec::new(),
+        &reviewer,
+    )
+    .await;
+    assert_eq!(code, 409, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("already has an account"),
+        "{problem}"
+    );
+    let (_, after) = app.get("/api/v1/log").await;
+    assert_eq!(log["size"], after["size"]);
+    assert_eq!(app.get("/api/v1/organisations/sup-t").await.0, 404);
+    // The first of two applications with one address is approved; then the second is not.
+    let (code, approved) = authorised(
+        &app,
+        "POST",
+        &format!("/api/v1/registrations/{}/approve", fresh["id"]),
+        Vec::new(),
+        &reviewer,
+    )
+    .await;
+    assert_eq!(code, 200, "{approved}");
+    let (code, _) = authorised(
+        &app,
+        "POST",
+        &format!("/api/v1/registrations/{}/approve", again["id"]),
+        Vec::new(),
+        &reviewer,
+    )
+    .await;
+    assert_eq!(code, 409);
+    assert_eq!(app.get("/api/v1/organisations/sup-g").await.0, 404);
+}
