@@ -33,12 +33,54 @@ enum Command {
     /// Rebuild every projection from the log in a scratch schema and compare it with the
     /// live tables; exits 1 and lists the entries concerned if they differ.
     Replay,
-    /// Register the first platform administrator's key, signed by the platform key. The
-    /// server must be running; its address is the configured `listen`.
+    /// The first platform administrator, in one step: registers their key on the log
+    /// (signed by the platform key) and, with --email and --name, creates their account
+    /// (the password is read from standard input). Works whether the server is running
+    /// (at the configured `listen`) or not (then it starts the log in this process for
+    /// the moment it takes). Each step already done is left as it is, so it can be rerun.
     BootstrapAdmin {
-        /// The administrator's Ed25519 public key, base64 (`vitrine keygen` prints it).
+        /// The administrator's Ed25519 public key: the `.pub` file `vitrine keygen` wrote,
+        /// the verifier key in it, or the bare base64 key.
         #[arg(long)]
         public_key: String,
+        /// The administrator's e-mail address, their login.
+        #[arg(long, requires = "name")]
+        email: Option<String>,
+        /// A name to show.
+        #[arg(long, requires = "email")]
+        name: Option<String>,
+    },
+    /// Register an organisation on the log (a buyer, a charity, a supervisory body; a
+    /// supplier too, though suppliers usually apply themselves), signed by the platform
+    /// key. Works whether the server is running or not.
+    RegisterOrganisation {
+        /// Its id on the log: letters, digits, `.`, `_`, `-`.
+        #[arg(long)]
+        id: String,
+        /// Its name.
+        #[arg(long)]
+        name: String,
+        /// buyer, supplier, charity or supervisor.
+        #[arg(long)]
+        kind: String,
+        /// Its unified social credit code (required of suppliers).
+        #[arg(long)]
+        credit_code: Option<String>,
+    },
+    /// Register a key of an organisation with its role (a procurement officer's, say),
+    /// signed by the platform key. Works whether the server is running or not.
+    RegisterKey {
+        /// The organisation's id on the log.
+        #[arg(long)]
+        organisation: String,
+        /// The key: the `.pub` file `vitrine keygen` wrote, the verifier key in it, or the
+        /// bare base64 key.
+        #[arg(long)]
+        public_key: String,
+        /// organisation_admin, procurement_officer, bidder_representative, supervisor,
+        /// charity_officer...
+        #[arg(long)]
+        role: String,
     },
     /// Create a user account of a registered organisation (the first platform
     /// administrator's, say). The password is read from standard input.
@@ -79,7 +121,34 @@ fn main() -> ExitCode {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
         Command::Replay => replay(&settings),
-        Command::BootstrapAdmin { public_key } => bootstrap_admin(&settings, &public_key),
+        Command::BootstrapAdmin {
+            public_key,
+            email,
+            name,
+        } => bootstrap_admin(&settings, &public_key, email.zip(name)),
+        Command::RegisterOrganisation {
+            id,
+            name,
+            kind,
+            credit_code,
+        } => register_organisation(&settings, &id, &name, &kind, credit_code.as_deref()),
+        Command::RegisterKey {
+            organisation,
+            public_key,
+            role,
+        } => public_key_argument(&public_key).and_then(|key| {
+            let receipt = log_as_platform(
+                &settings,
+                "key.registered",
+                &organisation,
+                json!({"organisation": organisation, "public_key": key, "role": role}),
+            )?;
+            println!(
+                "registered the key {key} as {role} of {organisation}: entry {}",
+                receipt["index"]
+            );
+            Ok(())
+        }),
         Command::CreateUser {
             organisation,
             email,
@@ -223,43 +292,242 @@ fn public_key_argument(given: &str) -> Result<String, String> {
     Ok(text.to_owned())
 }
 
-fn bootstrap_admin(settings: &Settings, public_key: &str) -> Result<(), String> {
+fn bootstrap_admin(
+    settings: &Settings,
+    public_key: &str,
+    account: Option<(String, String)>,
+) -> Result<(), String> {
+    use diesel::prelude::*;
+    use vitrine_server::db::schema::{participant_keys, users};
     let public_key = public_key_argument(public_key)?;
     // The platform key must exist already: a command never makes keys as a side effect.
+    platform_signer(settings)?;
+    // Everything about the account is checked before anything is logged.
+    let account = match account {
+        None => None,
+        Some((email, name)) => {
+            let email = vitrine_server::accounts::email_address(&email)
+                .ok_or_else(|| format!("--email {email:?} is not an e-mail address"))?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .map_err(|e| format!("reading the password from standard input: {e}"))?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            vitrine_server::accounts::check_new_password(&password, &email)?;
+            Some((email, name, password))
+        }
+    };
+    let (url, _cluster) = vitrine_server::database(settings).map_err(|e| e.to_string())?;
+    vitrine_server::migrate(&url).map_err(|e| e.to_string())?;
+    let mut conn = diesel::PgConnection::establish(&url).map_err(|e| e.to_string())?;
+    let key_bytes = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(&public_key)
+            .map_err(|e| e.to_string())?
+    };
+    let holder: Option<(String, String)> = participant_keys::table
+        .find(&key_bytes)
+        .select((participant_keys::organisation_id, participant_keys::role))
+        .first(&mut conn)
+        .optional()
+        .map_err(|e| e.to_string())?;
+    match holder {
+        Some((organisation, role)) if organisation == "platform" && role == "platform_admin" => {
+            println!("the key {public_key} is already a platform administrator's");
+        }
+        Some((organisation, role)) => {
+            return Err(format!(
+                "the key {public_key} is registered already, as {role} of {organisation}: make a new one (vitrine keygen)"
+            ));
+        }
+        None => {
+            let receipt = log_as_platform(
+                settings,
+                "key.registered",
+                "platform",
+                json!({"organisation": "platform", "public_key": public_key, "role": "platform_admin"}),
+            )?;
+            println!(
+                "registered the key {public_key} as a platform administrator's: entry {}",
+                receipt["index"]
+            );
+        }
+    }
+    if let Some((email, name, password)) = account {
+        let existing: Option<(String, String)> = users::table
+            .filter(users::email.eq(&email))
+            .select((users::organisation_id, users::role))
+            .first(&mut conn)
+            .optional()
+            .map_err(|e| e.to_string())?;
+        match existing {
+            Some((organisation, role))
+                if organisation == "platform" && role == "platform_admin" =>
+            {
+                println!(
+                    "{email} is already a platform administrator's account; its password is unchanged"
+                );
+            }
+            Some(_) => return Err(format!("{email} already has an account of another kind")),
+            None => {
+                let id = vitrine_server::accounts::create_user(
+                    &mut conn,
+                    &vitrine_server::accounts::NewUser {
+                        organisation: "platform",
+                        email: &email,
+                        display_name: &name,
+                        role: "platform_admin",
+                        password: &password,
+                    },
+                )
+                .map_err(|e| e.detail)?;
+                println!("created the account {email} (user {id}, platform_admin of platform)");
+            }
+        }
+        println!(
+            "log in with it (POST /api/v1/session), then set up its second factor (POST /api/v1/me/totp)"
+        );
+    }
+    Ok(())
+}
+
+/// The platform's statement key, which the server made on its first start.
+fn platform_signer(settings: &Settings) -> Result<vitrine_ledger::note::NoteSigner, String> {
     let path = settings.platform_key_path();
     let text = std::fs::read_to_string(&path).map_err(|e| {
         format!(
-            "{}: {e}. The platform key is made when the server first starts; run this where the server runs (or set VITRINE_DATA_DIR or VITRINE_PLATFORM_KEY_FILE)",
+            "{}: {e}. The platform key is made when the server first starts: start it once (`cargo run --release -p vitrine-server`), then run this from the same directory (or set VITRINE_DATA_DIR or VITRINE_PLATFORM_KEY_FILE)",
             path.display()
         )
     })?;
-    let platform = vitrine_ledger::note::NoteSigner::parse(&text)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    vitrine_ledger::note::NoteSigner::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Signs a statement with the platform key and logs it; the receipt.
+fn log_as_platform(
+    settings: &Settings,
+    kind: &str,
+    subject: &str,
+    body: serde_json::Value,
+) -> Result<serde_json::Value, String> {
+    let platform = platform_signer(settings)?;
     let statement = Statement::from_value(json!({
-        "kind": "key.registered",
-        "subject": "platform",
+        "kind": kind,
+        "subject": subject,
         "issued_at": Timestamp::now().truncate_to_micros().to_string(),
-        "body": {"organisation": "platform", "public_key": public_key, "role": "platform_admin"},
+        "body": body,
     }))
     .map_err(|e| e.to_string())?;
     let mut signed = SignedStatement::new(statement);
     signed.sign(platform.signing_key());
-    let url = format!("http://{}/api/v1/statements", settings.listen);
+    log_statement(settings, &signed)
+}
+
+fn register_organisation(
+    settings: &Settings,
+    id: &str,
+    name: &str,
+    kind: &str,
+    credit_code: Option<&str>,
+) -> Result<(), String> {
+    let mut body = json!({"id": id, "name": name, "kind": kind});
+    if let Some(code) = credit_code {
+        body["credit_code"] = json!(code);
+    }
+    let receipt = log_as_platform(settings, "organisation.registered", id, body)?;
+    println!(
+        "registered the organisation {id} ({kind}): entry {}",
+        receipt["index"]
+    );
+    Ok(())
+}
+
+/// Logs a signed statement: through the server at `listen` if it runs, else through the
+/// log started in this process for the moment (on a free loopback port). The receipt.
+fn log_statement(
+    settings: &Settings,
+    signed: &SignedStatement,
+) -> Result<serde_json::Value, String> {
+    let body = signed.to_value().to_string();
+    match post_statement(&format!("http://{}", settings.listen), &body) {
+        Err(PostError::Unreachable(_)) => {}
+        Err(PostError::Refused(message)) => return Err(message),
+        Ok(receipt) => return Ok(receipt),
+    }
+    eprintln!(
+        "no server answers at {}: starting the log in this process",
+        settings.listen
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let mut local = settings.clone();
+        local.listen = "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?;
+        local.public_url = None;
+        let app = Application::build(local)
+            .await
+            .map_err(|e| e.to_string())?;
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        let server = tokio::spawn(app.run_until_stopped());
+        let body = body.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            // Until this process holds the sequencer (another one may, at another address).
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            loop {
+                let ready = ureq::get(&format!("{base}/readyz"))
+                    .call()
+                    .ok()
+                    .and_then(|mut r| r.body_mut().read_to_string().ok())
+                    .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                    .is_some_and(|v| v["sequencing"] == json!(true));
+                if ready {
+                    break;
+                }
+                if std::time::Instant::now() > deadline {
+                    return Err("another process sequences this log (a server at another address?): run this with VITRINE_LISTEN set to its address".to_owned());
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            post_statement(&base, &body).map_err(|e| match e {
+                PostError::Unreachable(m) | PostError::Refused(m) => m,
+            })
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+        handle.stop(true).await;
+        let _ = server.await;
+        result
+    })
+}
+
+enum PostError {
+    /// Nothing answered.
+    Unreachable(String),
+    /// The server answered with a refusal.
+    Refused(String),
+}
+
+fn post_statement(base: &str, body: &str) -> Result<serde_json::Value, PostError> {
+    let url = format!("{base}/api/v1/statements");
     let mut response = ureq::post(&url)
         .config()
         .http_status_as_error(false)
         .build()
         .header("content-type", "application/json")
-        .send(signed.to_value().to_string())
-        .map_err(|e| format!("{url}: {e} (is the server running?)"))?;
+        .send(body)
+        .map_err(|e| PostError::Unreachable(format!("{url}: {e}")))?;
     let status = response.status().as_u16();
-    let body = response.body_mut().read_to_string().unwrap_or_default();
+    let text = response.body_mut().read_to_string().unwrap_or_default();
     if status == 201 || status == 200 {
-        println!("{body}");
-        Ok(())
+        serde_json::from_str(&text).map_err(|e| PostError::Refused(format!("{url}: {e}")))
     } else {
-        Err(format!(
-            "the server refused the registration ({status}): {body}"
-        ))
+        Err(PostError::Refused(format!(
+            "the server refused the statement ({status}): {text}"
+        )))
     }
 }
