@@ -34,13 +34,62 @@ pub enum ClusterError {
     },
     /// The `postgres` user cannot reach the data directory.
     #[error(
-        "PostgreSQL runs as the postgres user, which cannot reach {0}; choose a data directory \
-         it can reach (VITRINE_DATA_DIR), such as one under /var/lib or /tmp"
+        "PostgreSQL runs as the postgres user, which cannot reach {0}, where this data \
+         directory's cluster already is; let it pass through (chmod o+x on each directory \
+         above), or move the data directory (VITRINE_DATA_DIR) somewhere it can reach"
     )]
     Unreachable(PathBuf),
     /// The socket path would be too long for a Unix socket.
     #[error("the data directory path {0} is too long for a Unix socket; use a shorter one")]
     PathTooLong(PathBuf),
+}
+
+/// Where a root-run server keeps the clusters of data directories the `postgres` user
+/// cannot reach.
+pub const RELOCATED: &str = "/var/lib/vitrine/clusters";
+
+/// Whether the `postgres` user can pass through `dir` (and every directory above it).
+fn postgres_reaches(dir: &Path) -> bool {
+    Command::new("runuser")
+        .args(["-u", "postgres", "--", "test", "-x"])
+        .arg(dir)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The directory that holds the cluster, its socket and its log: the data directory,
+/// or, as root, its relocated home (see [`PrivateCluster::start`]).
+fn cluster_home(data_dir: &Path) -> Result<PathBuf, ClusterError> {
+    let record = data_dir.join("postgres.location");
+    if let Ok(recorded) = std::fs::read_to_string(&record) {
+        return Ok(PathBuf::from(recorded.trim()));
+    }
+    if !is_root() || data_dir.join("postgres/PG_VERSION").is_file() || postgres_reaches(data_dir) {
+        return Ok(data_dir.to_owned());
+    }
+    use sha2::Digest as _;
+    use std::os::unix::fs::PermissionsExt as _;
+    let digest = sha2::Sha256::digest(data_dir.as_os_str().as_encoded_bytes());
+    let name: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let base = Path::new(RELOCATED);
+    std::fs::create_dir_all(base).map_err(io(base))?;
+    // Root's, and passable (not listable) by the postgres user on the way to its cluster.
+    for dir in [Path::new("/var/lib/vitrine"), base] {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o711)).map_err(io(dir))?;
+    }
+    let home = base.join(name);
+    std::fs::create_dir_all(&home).map_err(io(&home))?;
+    std::fs::write(&record, format!("{}\n", home.display())).map_err(io(&record))?;
+    std::fs::set_permissions(&record, std::fs::Permissions::from_mode(0o600))
+        .map_err(io(&record))?;
+    tracing::warn!(
+        data_dir = %data_dir.display(),
+        cluster = %home.display(),
+        "the postgres user cannot reach the data directory: its PostgreSQL cluster lives in {} (recorded in {})",
+        home.display(),
+        record.display()
+    );
+    Ok(home)
 }
 
 /// A running private cluster.
@@ -140,15 +189,21 @@ impl PrivateCluster {
         }
     }
 
-    /// Makes (on first use) and starts the cluster under `<data_dir>/postgres`.
+    /// Makes (on first use) and starts the cluster under `<data_dir>/postgres`; as root,
+    /// when the `postgres` user cannot reach the data directory (a 0700 directory above
+    /// it, say a `mktemp -d` or root's home) and no cluster is there yet, under
+    /// [`RELOCATED`]`/<hash of the data directory>` instead, recorded in
+    /// `<data_dir>/postgres.location` so that every later start finds it.
     pub fn start(data_dir: &Path, bin: Option<&Path>) -> Result<PrivateCluster, ClusterError> {
         let bin = find_binaries(bin)?;
         std::fs::create_dir_all(data_dir).map_err(io(data_dir))?;
         let data_dir = data_dir.canonicalize().map_err(io(data_dir))?;
+        let home = cluster_home(&data_dir)?;
+        let data_dir = home.as_path();
         let data = data_dir.join("postgres");
         let socket_dir = data_dir.join("run");
         if socket_dir.join(".s.PGSQL.5432").as_os_str().len() > 100 {
-            return Err(ClusterError::PathTooLong(data_dir));
+            return Err(ClusterError::PathTooLong(data_dir.to_owned()));
         }
         let mut cluster = PrivateCluster {
             bin,
@@ -159,16 +214,16 @@ impl PrivateCluster {
             started: false,
             stopped: false,
         };
-        cluster.make_private(&data_dir)?;
+        cluster.make_private(data_dir)?;
         std::fs::create_dir_all(&cluster.socket_dir).map_err(io(&cluster.socket_dir))?;
         if cluster.as_postgres {
             let reachable = Command::new("runuser")
                 .args(["-u", "postgres", "--", "test", "-x"])
-                .arg(&data_dir)
+                .arg(data_dir)
                 .status()
                 .is_ok_and(|s| s.success());
             if !reachable {
-                return Err(ClusterError::Unreachable(data_dir));
+                return Err(ClusterError::Unreachable(data_dir.to_owned()));
             }
         }
         if !cluster.data.join("PG_VERSION").is_file() {

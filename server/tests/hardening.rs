@@ -516,3 +516,44 @@ async fn a_method_a_resource_does_not_answer_is_405_with_allow() {
     let (status, _) = app.get("/api/v1/nowhere").await;
     assert_eq!(status, 404);
 }
+
+#[test]
+fn as_root_a_data_directory_postgres_cannot_reach_still_starts() {
+    use std::os::unix::fs::PermissionsExt as _;
+    if std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout != b"0\n")
+    {
+        eprintln!(
+            "SKIPPED: the relocation of an unreachable data directory's cluster happens only as root"
+        );
+        return;
+    }
+    // As `mktemp -d` or root's home: a 0700 directory above the data directory.
+    let private = common::temp_dir("private");
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let dir = private.join("vitrine-data");
+    let mut cluster = vitrine_server::postgres::PrivateCluster::start(&dir, None).unwrap();
+    let recorded = std::fs::read_to_string(dir.join("postgres.location")).unwrap();
+    let home = std::path::PathBuf::from(recorded.trim());
+    assert!(
+        home.starts_with(vitrine_server::postgres::RELOCATED),
+        "{home:?}"
+    );
+    assert!(home.join("postgres/PG_VERSION").is_file());
+    let url = cluster.url("postgres");
+    let mut conn = PgConnection::establish(&url).unwrap();
+    diesel::sql_query("SELECT 1").execute(&mut conn).unwrap();
+    drop(conn);
+    cluster.stop().unwrap();
+    // The next start finds it where the record says.
+    let mut again = vitrine_server::postgres::PrivateCluster::start(&dir, None).unwrap();
+    assert!(again.started_here());
+    let mut conn = PgConnection::establish(&again.url("postgres")).unwrap();
+    diesel::sql_query("SELECT 1").execute(&mut conn).unwrap();
+    drop(conn);
+    again.stop().unwrap();
+    let _ = std::fs::remove_dir_all(&home);
+    let _ = std::fs::remove_dir_all(&private);
+}
