@@ -6,9 +6,8 @@
 
 use crate::accounts::{self, Caller, Credentials};
 use crate::db::schema::{blob_uploads, referenced_documents, tender_drafts, tenders};
-use crate::domain::Kind as _;
 use crate::error::{AppError, AppResult};
-use crate::procurement::{TenderPublished, document_hashes};
+use crate::procurement::{document_hashes, tender_problems};
 use crate::routes::{AppState, blocking};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -49,10 +48,7 @@ fn buyer_staff(
 /// What stands between a draft and its publication: the rules of `tender.published` that
 /// can be checked now, and documents not yet uploaded. (Times are judged when it is sent.)
 fn problems(conn: &mut PgConnection, buyer: &str, body: &Value) -> QueryResult<Vec<String>> {
-    let mut problems = Vec::new();
-    if let Err(e) = TenderPublished.check_body(body) {
-        problems.push(e);
-    }
+    let mut problems = tender_problems(body);
     let wanted = document_hashes(&body["documents"]);
     if !wanted.is_empty() {
         // Uploaded by the buyer, or already public: what the buyer may publish.

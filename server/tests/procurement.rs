@@ -1800,7 +1800,27 @@ async fn a_tender_is_drafted_privately_then_published() {
     assert_eq!(draft["ready"], false);
     assert_eq!(draft["body"]["buyer"], "fuzhou-bureau");
     assert_eq!(draft["body"]["id"], id);
-    assert!(!draft["problems"].as_array().unwrap().is_empty(), "{draft}");
+    // Every problem, not only the first.
+    let problems: Vec<&str> = draft["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    for missing in [
+        "category",
+        "region",
+        "procedure",
+        "value",
+        "lots",
+        "documents",
+        "award_criteria",
+    ] {
+        assert!(
+            problems.iter().any(|p| p.contains(missing)),
+            "no problem names {missing}: {problems:?}"
+        );
+    }
     // Private: the public, suppliers and other buyers see nothing. Another buyer's draft
     // of the same id is its own: saving it tells nothing of ours, nor touches it.
     assert_eq!(app.get(&format!("/api/v1/tenders/{id}")).await.0, 404);

@@ -33,100 +33,12 @@ impl Kind for TenderPublished {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &TENDER_FIELDS)?;
-        let id = identifier(body, "id")?;
-        if !ocid(&id) {
-            return Err(format!(
-                "body.id {id:?} must be an OCDS ocid: \"ocds-\", the publisher's six-character prefix, \"-\", then the tender's own id"
-            ));
+        let problems = tender_problems(body);
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
         }
-        identifier(body, "buyer")?;
-        bilingual(body, "title", 300)?;
-        if body.get("description").is_some() {
-            bilingual(body, "description", 20_000)?;
-        }
-        let category = text(body, "category")?;
-        if !["goods", "works", "services"].contains(&category) {
-            return Err("body.category must be goods, works or services".into());
-        }
-        bounded_text(body, "region", 64)?;
-        let procedure = text(body, "procedure")?;
-        if ![
-            "open",
-            "selective",
-            "competitive_negotiation",
-            "single_source",
-        ]
-        .contains(&procedure)
-        {
-            return Err(
-                "body.procedure must be open, selective, competitive_negotiation or single_source"
-                    .into(),
-            );
-        }
-        if procedure == "single_source" {
-            bounded_text(body, "justification", 5_000).map_err(|_| {
-                "body.justification is required of a single-source procedure (why no competition)"
-                    .to_owned()
-            })?;
-        } else if body.get("justification").is_some() {
-            bounded_text(body, "justification", 5_000)?;
-        }
-        let value = money(body, "value")?;
-        let Some(Value::Array(lots)) = body.get("lots") else {
-            return Err("body.lots must be a non-empty array of lots".into());
-        };
-        if lots.is_empty() || lots.len() > 100 {
-            return Err("body.lots must hold 1 to 100 lots".into());
-        }
-        let mut ids = HashSet::new();
-        for (i, lot) in lots.iter().enumerate() {
-            only(lot, &["id", "title", "value"]).map_err(|e| format!("lot {i}: {e}"))?;
-            let id = identifier(lot, "id").map_err(|e| format!("body.lots[{i}]: {e}"))?;
-            if !ids.insert(id.clone()) {
-                return Err(format!("body.lots: lot {id} appears twice"));
-            }
-            bilingual(lot, "title", 300).map_err(|e| format!("lot {id}: {e}"))?;
-            let lot_value = money(lot, "value").map_err(|e| format!("lot {id}: {e}"))?;
-            if lot_value.currency != value.currency {
-                return Err(format!(
-                    "lot {id}: its value is in {} but the tender's is in {}",
-                    lot_value.currency, value.currency
-                ));
-            }
-        }
-        match body.get("documents") {
-            Some(Value::Array(documents)) if documents.len() <= 200 => {
-                for (i, document) in documents.iter().enumerate() {
-                    only(document, &["sha256", "title"])
-                        .map_err(|e| format!("body.documents[{i}]: {e}"))?;
-                    hex_hash(document, "sha256")
-                        .map_err(|e| format!("body.documents[{i}]: {e}"))?;
-                    bounded_text(document, "title", 300)
-                        .map_err(|e| format!("body.documents[{i}]: {e}"))?;
-                }
-            }
-            _ => return Err("body.documents must be an array of at most 200 documents".into()),
-        }
-        Periods::of(body)?;
-        if body
-            .get("amendment_notice_seconds")
-            .and_then(Value::as_u64)
-            .is_none_or(|s| s > 90 * 86_400)
-        {
-            return Err("body.amendment_notice_seconds must be an integer from 0 to 7776000 (90 days): how long before the deadline a change to documents, value, lots or criteria must come (15 days in Chinese government procurement)".into());
-        }
-        let award_criteria = text(body, "award_criteria")?;
-        if !["lowest_price", "scored"].contains(&award_criteria) {
-            return Err("body.award_criteria must be lowest_price or scored".into());
-        }
-        if body.get("criteria").is_some() {
-            if award_criteria != "scored" {
-                return Err("body.criteria applies to scored tenders only".into());
-            }
-            criteria(body)?;
-        }
-        Ok(())
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
@@ -198,6 +110,145 @@ impl Kind for TenderPublished {
             TenderChange::Published(Box::new(TenderState { status, ..draft })),
         ))
     }
+}
+
+/// Everything wrong with the body of a `tender.published` (a draft's, say), each problem
+/// once: a draft lists them all, a refused statement names them all.
+pub fn tender_problems(body: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut note = |result: Result<(), String>| {
+        if let Err(e) = result {
+            problems.push(e);
+        }
+    };
+    if !body.is_object() {
+        return vec!["the body must be a JSON object".into()];
+    }
+    note(only(body, &TENDER_FIELDS));
+    note(identifier(body, "id").and_then(|id| {
+        if ocid(&id) {
+            Ok(())
+        } else {
+            Err(format!(
+                "body.id {id:?} must be an OCDS ocid: \"ocds-\", the publisher's six-character prefix, \"-\", then the tender's own id"
+            ))
+        }
+    }));
+    note(identifier(body, "buyer").map(drop));
+    note(bilingual(body, "title", 300).map(drop));
+    if body.get("description").is_some() {
+        note(bilingual(body, "description", 20_000).map(drop));
+    }
+    note(text(body, "category").and_then(|category| {
+        if ["goods", "works", "services"].contains(&category) {
+            Ok(())
+        } else {
+            Err("body.category must be goods, works or services".into())
+        }
+    }));
+    note(bounded_text(body, "region", 64).map(drop));
+    let procedure = text(body, "procedure").ok();
+    note(match procedure {
+        Some("open" | "selective" | "competitive_negotiation" | "single_source") => Ok(()),
+        _ => Err(
+            "body.procedure must be open, selective, competitive_negotiation or single_source"
+                .into(),
+        ),
+    });
+    if procedure == Some("single_source") {
+        note(bounded_text(body, "justification", 5_000).map(drop).map_err(|_| {
+            "body.justification is required of a single-source procedure (why no competition)"
+                .to_owned()
+        }));
+    } else if body.get("justification").is_some() {
+        note(bounded_text(body, "justification", 5_000).map(drop));
+    }
+    let value = money(body, "value");
+    let currency = value.as_ref().ok().map(|v| v.currency.clone());
+    note(value.map(drop));
+    match body.get("lots") {
+        Some(Value::Array(lots)) if !lots.is_empty() && lots.len() <= 100 => {
+            let mut ids = HashSet::new();
+            for (i, lot) in lots.iter().enumerate() {
+                note(only(lot, &["id", "title", "value"]).map_err(|e| format!("lot {i}: {e}")));
+                let id = match identifier(lot, "id") {
+                    Ok(id) => id,
+                    Err(e) => {
+                        note(Err(format!("body.lots[{i}]: {e}")));
+                        format!("#{i}")
+                    }
+                };
+                if !ids.insert(id.clone()) {
+                    note(Err(format!("body.lots: lot {id} appears twice")));
+                }
+                note(
+                    bilingual(lot, "title", 300)
+                        .map(drop)
+                        .map_err(|e| format!("lot {id}: {e}")),
+                );
+                match money(lot, "value") {
+                    Ok(lot_value) => {
+                        if let Some(currency) = &currency
+                            && lot_value.currency != *currency
+                        {
+                            note(Err(format!(
+                                "lot {id}: its value is in {} but the tender's is in {currency}",
+                                lot_value.currency
+                            )));
+                        }
+                    }
+                    Err(e) => note(Err(format!("lot {id}: {e}"))),
+                }
+            }
+        }
+        Some(Value::Array(_)) => note(Err("body.lots must hold 1 to 100 lots".into())),
+        _ => note(Err("body.lots must be a non-empty array of lots".into())),
+    }
+    match body.get("documents") {
+        Some(Value::Array(documents)) if documents.len() <= 200 => {
+            for (i, document) in documents.iter().enumerate() {
+                note(
+                    only(document, &["sha256", "title"])
+                        .map_err(|e| format!("body.documents[{i}]: {e}")),
+                );
+                note(
+                    hex_hash(document, "sha256")
+                        .map(drop)
+                        .map_err(|e| format!("body.documents[{i}]: {e}")),
+                );
+                note(
+                    bounded_text(document, "title", 300)
+                        .map(drop)
+                        .map_err(|e| format!("body.documents[{i}]: {e}")),
+                );
+            }
+        }
+        _ => note(Err(
+            "body.documents must be an array of at most 200 documents".into(),
+        )),
+    }
+    note(Periods::of(body).map(drop));
+    if body
+        .get("amendment_notice_seconds")
+        .and_then(Value::as_u64)
+        .is_none_or(|s| s > 90 * 86_400)
+    {
+        note(Err("body.amendment_notice_seconds must be an integer from 0 to 7776000 (90 days): how long before the deadline a change to documents, value, lots or criteria must come (15 days in Chinese government procurement)".into()));
+    }
+    let award_criteria = text(body, "award_criteria").ok();
+    if !matches!(award_criteria, Some("lowest_price" | "scored")) {
+        note(Err(
+            "body.award_criteria must be lowest_price or scored".into()
+        ));
+    }
+    if body.get("criteria").is_some() {
+        if award_criteria == Some("scored") {
+            note(criteria(body).map(drop));
+        } else {
+            note(Err("body.criteria applies to scored tenders only".into()));
+        }
+    }
+    problems
 }
 
 /// Whether `id` has the shape of an OCDS ocid: `ocds-`, a six-character prefix, `-`, more.
