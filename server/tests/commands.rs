@@ -12,6 +12,8 @@ use std::io::Write as _;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+type Pair = (String, String);
+
 struct Setup {
     database_url: String,
     data_dir: std::path::PathBuf,
@@ -30,7 +32,7 @@ impl Setup {
     }
 
     fn start(&self) -> Child {
-        let child = self.command().stdout(Stdio::null()).spawn().unwrap();
+        let mut child = self.command().stdout(Stdio::null()).spawn().unwrap();
         let base = format!("http://127.0.0.1:{}", self.port);
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
@@ -44,6 +46,8 @@ impl Setup {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+        child.kill().unwrap();
+        child.wait().unwrap();
         panic!("the server did not become ready");
     }
 
@@ -65,7 +69,7 @@ impl Setup {
     }
 
     /// Platform administrators' keys, and the accounts.
-    fn keys_and_users(&self) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    fn keys_and_users(&self) -> (Vec<Pair>, Vec<Pair>) {
         use vitrine_server::db::schema::{participant_keys, users};
         let mut conn = PgConnection::establish(&self.database_url).unwrap();
         let keys = participant_keys::table

@@ -7,6 +7,8 @@
 //! Runs when `VITRINE_SCHEMATHESIS` names the `schemathesis` command (deploy/test.sh
 //! installs it; under CI it is required); says so when it is skipped.
 
+#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test.
+
 mod common;
 
 use common::app::{TestApp, spawn_app};
