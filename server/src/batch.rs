@@ -43,7 +43,6 @@ pub fn prefetch<'d, 's>(
         present: HashSet::new(),
         tenders: HashMap::new(),
         releases: Vec::new(),
-        ocds: HashMap::new(),
         uploads: HashSet::new(),
         public_documents: HashSet::new(),
     };

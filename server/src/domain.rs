@@ -186,8 +186,6 @@ pub struct State<'a> {
     pub tenders: HashMap<String, Option<TenderState>>,
     /// The OCDS release of each entry that changed a tender: (index, ocid, release).
     pub releases: Vec<(u64, String, serde_json::Value)>,
-    /// The OCDS body of each tender the batch changed, as of its latest release.
-    pub ocds: HashMap<String, serde_json::Value>,
     /// Prefetched uploads of document contents: (hash, organisation that uploaded it).
     pub uploads: HashSet<([u8; 32], String)>,
     /// Prefetched contents already public (named by a logged statement), and those the
@@ -291,14 +289,15 @@ impl State<'_> {
                         .filter_map(|h| vitrine_ledger::hash::Hash::from_hex(h).ok())
                         .map(|h| h.0),
                 );
-                // The tender's OCDS body before the entry: kept from the batch's previous
-                // entry on it, or made from the state as prefetched.
-                let before = self.ocds.remove(id).or_else(|| {
-                    self.tenders
+                // What OCDS says of the tender before the entry, but its bids' details.
+                let before = match change.as_ref() {
+                    TenderChange::Published(_) => None,
+                    _ => self
+                        .tenders
                         .get(id)
                         .and_then(Option::as_ref)
-                        .map(crate::ocds::body)
-                });
+                        .map(crate::ocds::head),
+                };
                 let slot = self.tenders.entry(id.clone()).or_default();
                 match (slot.as_mut(), change.as_ref()) {
                     (_, TenderChange::Published(tender)) => *slot = Some(tender.as_ref().clone()),
@@ -307,17 +306,11 @@ impl State<'_> {
                 }
                 // The release shows the tender right after this entry.
                 if let Some(tender) = slot.as_ref() {
-                    let after = crate::ocds::body(tender);
-                    let before = match change.as_ref() {
-                        TenderChange::Published(_) => None,
-                        _ => before.as_ref(),
-                    };
                     self.releases.push((
                         *index,
                         id.clone(),
-                        crate::ocds::release(*index, *at, change, id, before, &after),
+                        crate::ocds::release(*index, *at, change, before.as_ref(), tender),
                     ));
-                    self.ocds.insert(id.clone(), after);
                 }
             }
         }

@@ -196,13 +196,6 @@ fn bid(b: &BidState) -> Value {
     bid
 }
 
-fn bids_section(state: &TenderState, bids: Vec<Value>) -> Value {
-    json!({
-        "statistics": [{"id": "bids", "measure": "bids", "value": state.standing_bids()}],
-        "details": bids,
-    })
-}
-
 fn award(a: &AwardState) -> Value {
     json!({
         "id": a.id,
@@ -290,27 +283,67 @@ fn tag(change: &TenderChange) -> &'static str {
     }
 }
 
-/// Everything OCDS says of a tender, as of its state: the body of its compiled release, and
-/// what each release is the change of. Absent rather than null or empty, as OCDS merging
-/// would leave it.
+/// Everything OCDS says of a tender, as of its state: the body of its compiled release.
+/// Absent rather than null or empty, as OCDS merging would leave it.
 pub fn body(state: &TenderState) -> Value {
-    let mut body = json!({
+    let mut body = head(state);
+    if !state.bids.is_empty() {
+        body["bids"]["details"] = Value::Array(state.bids.iter().map(bid).collect());
+    }
+    body
+}
+
+/// The body without the bids' details: what a release compares before and after its
+/// entry. (A tender at its deadline has hundreds of bids; an entry changes one or two,
+/// and says which.)
+pub fn head(state: &TenderState) -> Value {
+    let mut head = json!({
         "buyer": {"id": state.buyer},
         "parties": parties(state),
         "tender": tender_section(state),
     });
     if !state.bids.is_empty() {
-        body["bids"] = bids_section(state, state.bids.iter().map(bid).collect());
+        head["bids"] = json!({
+            "statistics": [{"id": "bids", "measure": "bids", "value": state.standing_bids()}],
+        });
     }
     if !state.awards.is_empty() {
-        body["awards"] = Value::Array(state.awards.iter().map(award).collect());
+        head["awards"] = Value::Array(state.awards.iter().map(award).collect());
     }
     if !state.contracts.is_empty() {
-        body["contracts"] =
+        head["contracts"] =
             Value::Array(state.contracts.iter().map(|c| contract(state, c)).collect());
     }
-    prune(&mut body);
-    body
+    prune(&mut head);
+    head
+}
+
+/// The bids whose OCDS details an entry changes.
+fn bids_changed<'a>(change: &'a TenderChange, after: &'a TenderState) -> Vec<&'a BidState> {
+    let named: Vec<&str> = match change {
+        TenderChange::BidCommitted {
+            bid: new, replaces, ..
+        } => std::iter::once(new.commitment.as_str())
+            .chain(replaces.as_deref())
+            .collect(),
+        TenderChange::BidWithdrawn { commitment, .. }
+        | TenderChange::BidRevealed { commitment, .. }
+        | TenderChange::BidDisqualified { commitment, .. } => vec![commitment.as_str()],
+        // Bids still sealed lapse when the reveal window closes; nothing else lapses them.
+        TenderChange::Status { .. } => {
+            return after
+                .bids
+                .iter()
+                .filter(|b| b.status == BidStatus::Lapsed)
+                .collect();
+        }
+        _ => Vec::new(),
+    };
+    after
+        .bids
+        .iter()
+        .filter(|b| named.contains(&b.commitment.as_str()))
+        .collect()
 }
 
 /// Drops nulls and empty arrays, recursively: in OCDS merging, null removes a field.
@@ -359,9 +392,11 @@ fn changes(before: &Value, after: &Value) -> Option<Value> {
             Some(Value::Object(out))
         }
         (Value::Array(old), Value::Array(new)) if by_identifier(old) && by_identifier(new) => {
+            let old: std::collections::HashMap<String, &Value> =
+                old.iter().map(|o| (o["id"].to_string(), o)).collect();
             let items: Vec<Value> = new
                 .iter()
-                .filter_map(|item| match old.iter().find(|o| o["id"] == item["id"]) {
+                .filter_map(|item| match old.get(&item["id"].to_string()).copied() {
                     Some(was) if was == item => None,
                     Some(Value::Object(was)) => {
                         // Whole, so that required members stay; what went away is null.
@@ -382,16 +417,17 @@ fn changes(before: &Value, after: &Value) -> Option<Value> {
     }
 }
 
-/// The release of one entry: the tender's OCDS body before it (`None` when the entry
-/// published the tender) and after it, and what it changed between the two.
+/// The release of one entry: what it changed in the tender's OCDS body, from `before`
+/// (the [`head`] of the tender before it; `None` when the entry published the tender) to
+/// `after` (the tender once it applied).
 pub fn release(
     index: u64,
     at: Timestamp,
     change: &TenderChange,
-    id: &str,
     before: Option<&Value>,
-    after: &Value,
+    after: &TenderState,
 ) -> Value {
+    let id = after.id.as_str();
     let mut release = json!({
         "ocid": id,
         "id": format!("{id}-{index}"),
@@ -401,14 +437,22 @@ pub fn release(
         "language": "zh",
         "logEntry": log_entry(index),
     });
+    let after_head = head(after);
     let changed = match before {
-        Some(before) => changes(before, after),
-        None => Some(after.clone()),
+        Some(before) => changes(before, &after_head),
+        None => Some(after_head),
     };
     if let Some(Value::Object(changed)) = changed {
         for (key, value) in changed {
             release[key] = value;
         }
+    }
+    let details: Vec<Value> = bids_changed(change, after).into_iter().map(bid).collect();
+    if !details.is_empty() {
+        if release.get("bids").is_none() {
+            release["bids"] = json!({});
+        }
+        release["bids"]["details"] = Value::Array(details);
     }
     // Every release says which tender it is about (OCDS requires `tender.id`).
     if release.get("tender").is_none() {

@@ -86,6 +86,24 @@ async fn an_upload_is_authenticated_and_bounded_before_its_body_is_read() {
         .unwrap()
         .count();
     assert_eq!(spooled, 0);
+    // Every route that needs an account says so before reading a body.
+    for head in [
+        "POST /api/v1/registrations/1/reject HTTP/1.1",
+        "POST /api/v1/users HTTP/1.1",
+        "PUT /api/v1/drafts/ocds-vtest1-x HTTP/1.1",
+        "POST /api/v1/me/tokens HTTP/1.1",
+        "POST /api/v1/me/totp/confirm HTTP/1.1",
+    ] {
+        let (status, took) = raw_answer(
+            &app,
+            format!("{head}\r\ncontent-type: application/json\r\ncontent-length: 10000000000"),
+            b"{",
+            Duration::from_secs(5),
+        )
+        .await;
+        assert!(status.contains(" 401 "), "{head}: {status}");
+        assert!(took < Duration::from_secs(3), "{head}: {took:?}");
+    }
     // Other bodies: a statement declared too large is refused unread, without an account.
     let (status, _) = raw_answer(&app, "POST /api/v1/statements HTTP/1.1\r\ncontent-type: application/json\r\ncontent-length: 99999999".to_owned(), b"{", Duration::from_secs(5)).await;
     assert!(status.contains(" 413 "), "{status}");
@@ -556,4 +574,109 @@ fn as_root_a_data_directory_postgres_cannot_reach_still_starts() {
     again.stop().unwrap();
     let _ = std::fs::remove_dir_all(&home);
     let _ = std::fs::remove_dir_all(&private);
+}
+
+/// Opens an upload that sends its head and part of its body, then holds it open.
+fn held_upload(app: &TestApp, token: &str) -> std::net::TcpStream {
+    let address = app.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .write_all(
+            format!(
+                "POST /api/v1/documents HTTP/1.1\r\nhost: {address}\r\ncontent-type: text/plain\r\ncontent-length: 1000\r\nauthorization: Bearer {token}\r\n\r\nstarted"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    stream
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn uploads_are_capped_per_account_at_once_and_per_hour() {
+    let app = spawn_app().await;
+    for (n, organisation) in [(62u8, "sup-v"), (63, "sup-w")] {
+        app.register(
+            organisation,
+            "supplier",
+            &SigningKey::from_bytes(&[n; 32]),
+            "bidder_representative",
+        )
+        .await;
+    }
+    let token = app
+        .api_token("sup-v", "rep@sup-v.example", "bidder_representative")
+        .await;
+    let other = app
+        .api_token("sup-w", "rep@sup-w.example", "bidder_representative")
+        .await;
+    let upload = |token: &str, n: usize| {
+        let auth = format!("Bearer {token}");
+        let app = &app;
+        async move {
+            app.request_full_raw(
+                "POST",
+                "/api/v1/documents",
+                format!("document {n}").into_bytes(),
+                &[("authorization", &auth), ("content-type", "text/plain")],
+            )
+            .await
+        }
+    };
+    // Two uploads under way: a third from the same account is refused at once, with a
+    // problem document; another account is not held up.
+    let held: Vec<std::net::TcpStream> = (0..2).map(|_| held_upload(&app, &token)).collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, headers, body) = upload(&token, 0).await;
+    assert_eq!(status, 429, "{}", String::from_utf8_lossy(&body));
+    assert!(
+        headers
+            .iter()
+            .any(|(n, v)| n == "content-type" && v == "application/problem+json")
+    );
+    let problem: Value = serde_json::from_slice(&body).unwrap();
+    assert!(
+        problem["detail"].as_str().unwrap().contains("at once"),
+        "{problem}"
+    );
+    assert_eq!(upload(&other, 0).await.0, 201);
+    // Abandoned, they free their slots.
+    drop(held);
+    let mut freed = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let (status, _, _) = upload(&token, 1).await;
+        if status == 201 {
+            freed = true;
+            break;
+        }
+        assert_eq!(status, 429);
+    }
+    assert!(freed, "the abandoned uploads kept their slots");
+    // At most 200 an hour: the rest are refused, and not stored.
+    let mut accepted = 0;
+    let mut refused = None;
+    for n in 2..400 {
+        let (status, _, body) = upload(&token, n).await;
+        match status {
+            201 => accepted += 1,
+            429 => {
+                refused = Some((n, serde_json::from_slice::<Value>(&body).unwrap()));
+                break;
+            }
+            other => panic!("upload {n}: {other}"),
+        }
+    }
+    let (n, problem) = refused.expect("no upload was refused");
+    assert!(accepted < 200, "{accepted}");
+    assert_eq!(problem["status"], 429, "{problem}");
+    let mut conn = PgConnection::establish(&app.database_url).unwrap();
+    let hash = vitrine_ledger::hash::sha256(format!("document {n}").as_bytes());
+    let stored: i64 = vitrine_server::db::schema::blobs::table
+        .filter(vitrine_server::db::schema::blobs::sha256.eq(hash.0.to_vec()))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(stored, 0);
+    // The other account still uploads.
+    assert_eq!(upload(&other, 1).await.0, 201);
 }
