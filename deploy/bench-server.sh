@@ -9,6 +9,8 @@
 # the throughput, the latency percentiles, the CPU the server and PostgreSQL spent per
 # append, and the server's resident memory, so that memory can be compared as the log grows.
 # The server and its cluster are stopped at the end, whatever happens.
+# VITRINE_BENCH_SERVER and VITRINE_BENCH_LOAD name other builds of the server and of the
+# load generator (another commit's, to compare); then nothing is built.
 set -euo pipefail
 
 rounds=${1:-3}
@@ -20,9 +22,13 @@ data=$(mktemp -d /tmp/vitrine-bench.XXXXXX)
 chmod 755 "$data"
 
 cd "$root"
-cargo build --release --locked -q -p vitrine-server --bin vitrine-server --example load
+server_bin=${VITRINE_BENCH_SERVER:-target/release/vitrine-server}
+load_bin=${VITRINE_BENCH_LOAD:-target/release/examples/load}
+if [ -z "${VITRINE_BENCH_SERVER:-}${VITRINE_BENCH_LOAD:-}" ]; then
+    cargo build --release --locked -q -p vitrine-server --bin vitrine-server --example load
+fi
 
-VITRINE_DATA_DIR=$data VITRINE_LISTEN=127.0.0.1:$port target/release/vitrine-server \
+VITRINE_DATA_DIR=$data VITRINE_LISTEN=127.0.0.1:$port "$server_bin" \
     >"$data/server.log" 2>&1 &
 server=$!
 stop() {
@@ -52,7 +58,7 @@ hz=$(getconf CLK_TCK)
 for round in $(seq 1 "$rounds"); do
     server_before=$(ticks "$server")
     pg_before=$(ticks $(pgrep -u postgres || true))
-    result=$(target/release/examples/load --url "http://127.0.0.1:$port" \
+    result=$("$load_bin" --url "http://127.0.0.1:$port" \
         --platform-key "$data/platform.key" --clients "$clients" --requests "$requests" \
         2>/dev/null | tail -1)
     server_after=$(ticks "$server")

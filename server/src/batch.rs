@@ -43,6 +43,7 @@ pub fn prefetch<'d, 's>(
         present: HashSet::new(),
         tenders: HashMap::new(),
         releases: Vec::new(),
+        ocds_heads: HashMap::new(),
         uploads: HashSet::new(),
         public_documents: HashSet::new(),
     };

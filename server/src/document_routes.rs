@@ -44,13 +44,24 @@ impl Uploads {
     /// Uploads per account per hour.
     pub const PER_HOUR: usize = 200;
 
-    /// Spools in `dir` (made, mode 0700, emptied of what a previous run left).
+    /// Spools in `dir` (made, mode 0700, emptied of what a previous run left: files over
+    /// an hour old, as no upload lasts that long, so that another process sharing the
+    /// data directory keeps the uploads it has under way).
     pub fn new(dir: std::path::PathBuf) -> std::io::Result<Uploads> {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::create_dir_all(&dir)?;
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+        let hour = std::time::Duration::from_secs(3600);
         for entry in std::fs::read_dir(&dir)?.flatten() {
-            let _ = std::fs::remove_file(entry.path());
+            let stale = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_none_or(|age| age > hour);
+            if stale {
+                let _ = std::fs::remove_file(entry.path());
+            }
         }
         Ok(Uploads {
             dir,

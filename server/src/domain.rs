@@ -186,6 +186,9 @@ pub struct State<'a> {
     pub tenders: HashMap<String, Option<TenderState>>,
     /// The OCDS release of each entry that changed a tender: (index, ocid, release).
     pub releases: Vec<(u64, String, serde_json::Value)>,
+    /// The OCDS head ([`crate::ocds::head`]) of each tender the batch changed, as of its
+    /// latest release.
+    pub ocds_heads: HashMap<String, serde_json::Value>,
     /// Prefetched uploads of document contents: (hash, organisation that uploaded it).
     pub uploads: HashSet<([u8; 32], String)>,
     /// Prefetched contents already public (named by a logged statement), and those the
@@ -289,14 +292,16 @@ impl State<'_> {
                         .filter_map(|h| vitrine_ledger::hash::Hash::from_hex(h).ok())
                         .map(|h| h.0),
                 );
-                // What OCDS says of the tender before the entry, but its bids' details.
+                // What OCDS says of the tender before the entry, but its bids' details: as
+                // the batch's previous entry on it left it, or from the prefetched state.
                 let before = match change.as_ref() {
                     TenderChange::Published(_) => None,
-                    _ => self
-                        .tenders
-                        .get(id)
-                        .and_then(Option::as_ref)
-                        .map(crate::ocds::head),
+                    _ => self.ocds_heads.remove(id).or_else(|| {
+                        self.tenders
+                            .get(id)
+                            .and_then(Option::as_ref)
+                            .map(crate::ocds::head)
+                    }),
                 };
                 let slot = self.tenders.entry(id.clone()).or_default();
                 match (slot.as_mut(), change.as_ref()) {
@@ -306,11 +311,10 @@ impl State<'_> {
                 }
                 // The release shows the tender right after this entry.
                 if let Some(tender) = slot.as_ref() {
-                    self.releases.push((
-                        *index,
-                        id.clone(),
-                        crate::ocds::release(*index, *at, change, before.as_ref(), tender),
-                    ));
+                    let (release, head) =
+                        crate::ocds::release(*index, *at, change, before.as_ref(), tender);
+                    self.releases.push((*index, id.clone(), release));
+                    self.ocds_heads.insert(id.clone(), head);
                 }
             }
         }

@@ -419,14 +419,14 @@ fn changes(before: &Value, after: &Value) -> Option<Value> {
 
 /// The release of one entry: what it changed in the tender's OCDS body, from `before`
 /// (the [`head`] of the tender before it; `None` when the entry published the tender) to
-/// `after` (the tender once it applied).
+/// `after` (the tender once it applied). Also the head after it, the next entry's before.
 pub fn release(
     index: u64,
     at: Timestamp,
     change: &TenderChange,
     before: Option<&Value>,
     after: &TenderState,
-) -> Value {
+) -> (Value, Value) {
     let id = after.id.as_str();
     let mut release = json!({
         "ocid": id,
@@ -440,7 +440,7 @@ pub fn release(
     let after_head = head(after);
     let changed = match before {
         Some(before) => changes(before, &after_head),
-        None => Some(after_head),
+        None => Some(after_head.clone()),
     };
     if let Some(Value::Object(changed)) = changed {
         for (key, value) in changed {
@@ -459,7 +459,7 @@ pub fn release(
         release["tender"] = json!({});
     }
     release["tender"]["id"] = json!(id);
-    release
+    (release, after_head)
 }
 
 fn log_entry(index: u64) -> Value {
