@@ -287,18 +287,9 @@ pub fn project(
 /// The bids a change touches: `None` means all of the tender's (the reveal window closing
 /// lapses every bid not revealed).
 fn bids_changed(change: &TenderChange) -> Vec<Option<&str>> {
-    match change {
-        TenderChange::Published(_) => Vec::new(),
-        TenderChange::Status { .. } => vec![None],
-        TenderChange::BidCommitted { bid, replaces, .. } => {
-            let mut bids = vec![Some(bid.commitment.as_str())];
-            bids.extend(replaces.as_deref().map(Some));
-            bids
-        }
-        TenderChange::BidWithdrawn { commitment, .. }
-        | TenderChange::BidRevealed { commitment, .. }
-        | TenderChange::BidDisqualified { commitment, .. } => vec![Some(commitment.as_str())],
-        _ => Vec::new(),
+    match change.bids_changed() {
+        None => vec![None],
+        Some(named) => named.into_iter().map(Some).collect(),
     }
 }
 

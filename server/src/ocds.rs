@@ -182,10 +182,8 @@ fn bid(b: &BidState) -> Value {
         "date": b.committed_at,
         "status": bid_status(b.status),
     });
-    if b.status == BidStatus::Lapsed
-        && let Some(holder) = &b.holder
-    {
-        // The entry that closed the reveal window attributed it.
+    if let (Some(_), Some(holder)) = (b.lapsed_idx, &b.holder) {
+        // A `bid.lapsed` entry attributed it.
         bid["tenderers"] = json!([{"id": holder}]);
     }
     if let Some(revealed) = &b.revealed {
@@ -318,32 +316,21 @@ pub fn head(state: &TenderState) -> Value {
     head
 }
 
-/// The bids whose OCDS details an entry changes.
-fn bids_changed<'a>(change: &'a TenderChange, after: &'a TenderState) -> Vec<&'a BidState> {
-    let named: Vec<&str> = match change {
-        TenderChange::BidCommitted {
-            bid: new, replaces, ..
-        } => std::iter::once(new.commitment.as_str())
-            .chain(replaces.as_deref())
+/// The bids whose OCDS details an entry changes: those it names, or after a status
+/// change the ones it lapsed.
+fn bids_changed<'a>(change: &TenderChange, after: &'a TenderState) -> Vec<&'a BidState> {
+    match change.bids_changed() {
+        None => after
+            .bids
+            .iter()
+            .filter(|b| b.status == BidStatus::Lapsed)
             .collect(),
-        TenderChange::BidWithdrawn { commitment, .. }
-        | TenderChange::BidRevealed { commitment, .. }
-        | TenderChange::BidDisqualified { commitment, .. } => vec![commitment.as_str()],
-        // Bids still sealed lapse when the reveal window closes; nothing else lapses them.
-        TenderChange::Status { .. } => {
-            return after
-                .bids
-                .iter()
-                .filter(|b| b.status == BidStatus::Lapsed)
-                .collect();
-        }
-        _ => Vec::new(),
-    };
-    after
-        .bids
-        .iter()
-        .filter(|b| named.contains(&b.commitment.as_str()))
-        .collect()
+        Some(named) => after
+            .bids
+            .iter()
+            .filter(|b| named.contains(&b.commitment.as_str()))
+            .collect(),
+    }
 }
 
 /// Drops nulls and empty arrays, recursively: in OCDS merging, null removes a field.

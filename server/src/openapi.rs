@@ -143,15 +143,7 @@ fn statement_bodies() -> serde_json::Map<String, Value> {
         object(
             "A timed transition. Signed by the platform's scheduler.",
             &["to"],
-            json!({
-                "to": {"type": "string"},
-                "reason": text(2_000, "Why (unsuccessful)"),
-                "lapsed": {
-                    "type": "array",
-                    "description": "When the reveal window closes: every bid still sealed, with the organisation that sent it, in commit order",
-                    "items": object("A lapsed bid and its bidder", &["commitment", "bidder"], json!({"commitment": hex_hash("The lapsed bid's commitment"), "bidder": text(200, "The organisation that sent it")})),
-                },
-            }),
+            json!({"to": {"type": "string"}, "reason": text(2_000, "Why (unsuccessful)")}),
         ),
     );
     add(
@@ -160,6 +152,14 @@ fn statement_bodies() -> serde_json::Map<String, Value> {
             "A sealed bid. Signed by a one-time key made for it, from enquiry_end until tender_end, sent with a bidder representative's credentials. One standing bid per bidder organisation and tender: to change it, replace it.",
             &["commitment"],
             json!({"commitment": commitment, "replaces": hex_hash("The commitment this bid replaces, committed by the same one-time key")}),
+        ),
+    );
+    add(
+        "bid.lapsed",
+        object(
+            "Once the reveal window has closed, names the organisation that sent a bid still sealed (the platform alone knows it). Signed by the platform's scheduler, an entry per bid, before the tender leaves opening.",
+            &["commitment", "bidder"],
+            json!({"commitment": hex_hash("The lapsed bid's commitment"), "bidder": identifier.clone()}),
         ),
     );
     add(

@@ -892,7 +892,9 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
 /// No route took the request: 405 with `Allow` if the path is a resource that answers
 /// other methods, else 404.
 async fn not_found(request: actix_web::HttpRequest) -> AppResult<HttpResponse> {
-    if let Some(methods) = crate::openapi::methods_of(request.path()) {
+    if let Some(methods) = crate::openapi::methods_of(request.path())
+        && !methods.iter().any(|m| m == request.method().as_str())
+    {
         let allow = methods.join(", ");
         let problem = AppError::new(
             StatusCode::METHOD_NOT_ALLOWED,

@@ -8,7 +8,7 @@
 //! clock, and lapses the bids nobody revealed.
 
 use crate::db::DbPool;
-use crate::procurement::TenderState;
+use crate::procurement::{Status, TenderState};
 use crate::sequencer::SequencerHandle;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -91,9 +91,28 @@ pub async fn pass(
         if let Some(reason) = reason {
             body["reason"] = json!(reason);
         }
-        let lapsed = tender.lapsing(to);
-        if lapsed.as_array().is_some_and(|l| !l.is_empty()) {
-            body["lapsed"] = lapsed;
+        // Before the window's closing is logged, each bid still sealed is attributed to
+        // its sender, an entry each; the transition waits for the next pass if one fails.
+        let mut attributed = true;
+        let closing = matches!(to, Status::Evaluation | Status::Unsuccessful);
+        for (commitment, bidder) in tender.lapsing().into_iter().filter(|_| closing) {
+            let statement = Statement::from_value(json!({
+                "kind": "bid.lapsed",
+                "subject": tender.id,
+                "issued_at": now.to_string(),
+                "body": {"commitment": commitment, "bidder": bidder},
+            }))
+            .map_err(|e| e.to_string())?;
+            let mut signed = SignedStatement::new(statement);
+            signed.sign(platform);
+            let hash = crate::routes::statement_hash(&signed);
+            if let Err(e) = sequencer.submit(signed, hash, None, now).await {
+                tracing::warn!(tender = %tender.id, error = ?e, "a lapsed bid was not attributed");
+                attributed = false;
+            }
+        }
+        if !attributed {
+            continue;
         }
         let statement = Statement::from_value(json!({
             "kind": "tender.status_changed",
@@ -108,7 +127,7 @@ pub async fn pass(
         match sequencer.submit(signed, hash, None, now).await {
             Ok(_) => logged += 1,
             // Another pass (or process) logged it first, or the clock moved: next time.
-            Err(e) => tracing::debug!(tender = %tender.id, error = ?e, "transition not logged"),
+            Err(e) => tracing::warn!(tender = %tender.id, error = ?e, "transition not logged"),
         }
     }
     Ok(logged)

@@ -933,7 +933,32 @@ async fn a_tender_from_publication_to_payments() {
         }
     }
 
-    // Evaluation: D's bid lapsed, and the entry that closed the window says it was D's.
+    // Only the platform attributes a lapse, and not before the window closes.
+    let platform = vitrine_ledger::note::NoteSigner::parse(
+        &std::fs::read_to_string(app.data_dir.join("platform.key")).unwrap(),
+    )
+    .unwrap();
+    let early = signed(
+        "bid.lapsed",
+        TENDER,
+        json!({"commitment": lapsed, "bidder": "sup-d"}),
+        &[platform.signing_key()],
+    );
+    refused(&app, &early, 409, "when its reveal window closes").await;
+    refused(
+        &app,
+        &signed(
+            "bid.lapsed",
+            TENDER,
+            json!({"commitment": lapsed, "bidder": "sup-d"}),
+            &[&officer],
+        ),
+        403,
+        "platform's key",
+    )
+    .await;
+
+    // Evaluation: D's bid lapsed, and an entry before the window's closing says it was D's.
     // Lowest price wins unless disqualified with a reason.
     wait_status(&app, TENDER, "evaluation").await;
     let (_, public) = app.get(&format!("/api/v1/tenders/{TENDER}")).await;
@@ -945,14 +970,27 @@ async fn a_tender_from_publication_to_payments() {
         .unwrap();
     assert_eq!(d["status"], "lapsed");
     assert_eq!(d["bidder"], "sup-d");
-    let closing = public["updated_at_entry"].as_u64().unwrap();
-    let (_, entry) = app.get(&format!("/api/v1/entries/{closing}")).await;
+    let attributed = d["lapsed_at_entry"].as_u64().unwrap();
+    let (_, entry) = app.get(&format!("/api/v1/entries/{attributed}")).await;
     let statement = &entry["entry"]["statement"];
-    assert_eq!(statement["kind"], "tender.status_changed");
+    assert_eq!(statement["kind"], "bid.lapsed");
     assert_eq!(
         statement["body"],
-        json!({"to": "evaluation", "lapsed": [{"commitment": lapsed, "bidder": "sup-d"}]})
+        json!({"commitment": lapsed, "bidder": "sup-d"})
     );
+    let closing = public["updated_at_entry"].as_u64().unwrap();
+    assert_eq!(
+        closing,
+        attributed + 1,
+        "the window closes right after the lapse"
+    );
+    let (_, entry) = app.get(&format!("/api/v1/entries/{closing}")).await;
+    assert_eq!(
+        entry["entry"]["statement"]["body"],
+        json!({"to": "evaluation"})
+    );
+    // The platform cannot attribute it twice, or to someone else.
+    refused(&app, &early, 409, "has lapsed").await;
     let lapsed = &lapsed;
     assert_eq!(public["number_of_bids"], 3);
     let report = upload_text(&app, &clerk, "评标报告：有效投标三家，按最低价评审").await;

@@ -19,7 +19,9 @@ use ed25519_dalek::SigningKey;
 const SECONDS_PER_RUN: u32 = 40;
 
 async fn run(app: &TestApp, command: &str, who: &str, token: Option<&str>) -> Result<(), String> {
-    let report = common::temp_dir("schemathesis").join(format!("{who}.xml"));
+    // Schemathesis keeps a cache in the directory it runs from: a scratch one.
+    let scratch = common::temp_dir("schemathesis");
+    let report = scratch.join(format!("{who}.xml"));
     let mut args: Vec<String> = vec![
         "run".into(),
         format!("{}/api/v1/openapi.json", app.base),
@@ -55,6 +57,7 @@ async fn run(app: &TestApp, command: &str, who: &str, token: Option<&str>) -> Re
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new(&program)
             .args(&args)
+            .current_dir(&scratch)
             .env("NO_COLOR", "1")
             .env("SCHEMATHESIS_TELEMETRY", "false")
             .output()

@@ -274,22 +274,11 @@ impl Kind for TenderStatusChanged {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["to", "reason", "lapsed"])?;
+        only(body, &["to", "reason"])?;
         let to = text(body, "to")?;
         Status::parse(to).ok_or_else(|| format!("body.to: {to:?} is not a tender status"))?;
         if body.get("reason").is_some() {
             bounded_text(body, "reason", 2_000)?;
-        }
-        if let Some(lapsed) = body.get("lapsed") {
-            let lapsed = lapsed
-                .as_array()
-                .ok_or("body.lapsed: must be an array of {commitment, bidder}")?;
-            for (i, bid) in lapsed.iter().enumerate() {
-                only(bid, &["commitment", "bidder"])
-                    .map_err(|e| format!("body.lapsed[{i}]: {e}"))?;
-                hex_hash(bid, "commitment").map_err(|e| format!("body.lapsed[{i}]: {e}"))?;
-                bounded_text(bid, "bidder", 200).map_err(|e| format!("body.lapsed[{i}]: {e}"))?;
-            }
         }
         Ok(())
     }
@@ -316,14 +305,19 @@ impl Kind for TenderStatusChanged {
             .ok()
             .and_then(Status::parse)
             .ok_or_else(|| Refusal::Invalid("body.to is not a status".into()))?;
-        // Bids still sealed when the reveal window closes lapse, and the log says whose
-        // they were: withholding a bid is as visible as forfeiting a bid security.
-        let lapsing = tender.lapsing(to);
-        if body.get("lapsed").unwrap_or(&Value::Array(Vec::new())) != &lapsing {
+        // A bid still sealed when the reveal window closes is first attributed to its
+        // sender (`bid.lapsed`): withholding a bid is as visible as forfeiting a bid
+        // security. Only bids whose sender is not known (logged before the platform kept
+        // it) lapse with the transition alone.
+        if matches!(to, Status::Evaluation | Status::Unsuccessful)
+            && let Some(sealed) = tender
+                .bids
+                .iter()
+                .find(|b| b.status == BidStatus::Committed && b.holder.is_some())
+        {
             return Err(Refusal::Conflict(format!(
-                "body.lapsed must name every bid of tender {} still sealed as it becomes {}, with the organisation that sent it, in commit order",
-                tender.id,
-                to.as_str()
+                "bid {} of tender {} is still sealed: log its bid.lapsed first",
+                sealed.commitment, tender.id
             )));
         }
         match tender.due_transition(ctx.logged_at) {
@@ -476,6 +470,7 @@ impl Kind for BidCommitted {
                     commitment,
                     key: key_b64,
                     holder: Some(holder),
+                    lapsed_idx: None,
                     status: BidStatus::Committed,
                     committed_idx: ctx.index,
                     committed_at: ctx.logged_at.to_string(),
@@ -554,6 +549,81 @@ impl Kind for BidWithdrawn {
             ctx,
             &tender.id,
             TenderChange::BidWithdrawn {
+                commitment,
+                index: ctx.index,
+            },
+        ))
+    }
+}
+
+/// `bid.lapsed`: once the reveal window has closed, the platform names the organisation
+/// that sent a bid it never revealed.
+pub struct BidLapsed;
+
+impl Kind for BidLapsed {
+    fn name(&self) -> &'static str {
+        "bid.lapsed"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &["commitment", "bidder"])?;
+        hex_hash(body, "commitment")?;
+        identifier(body, "bidder").map(drop)
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        tender_of(statement)
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        if !signers.iter().any(|s| s.role == Role::Platform) {
+            return Err(Refusal::Forbidden(
+                "a lapsed bid is attributed by the platform's key, which alone knows who sent it"
+                    .into(),
+            ));
+        }
+        let tender = open_tender(state, statement)?;
+        let periods = tender.times()?;
+        if ctx.logged_at < periods.reveal_end {
+            return Err(Refusal::Conflict(format!(
+                "bids of tender {} lapse when its reveal window closes ({}), not before",
+                tender.id,
+                tender.tender["reveal_end"].as_str().unwrap_or_default()
+            )));
+        }
+        if tender.status != Status::Opening {
+            return Err(Refusal::Conflict(format!(
+                "tender {} is {}: its reveal window closed, and what was sealed then has lapsed",
+                tender.id,
+                tender.status.as_str()
+            )));
+        }
+        let body = statement.body();
+        let commitment = hex_hash(body, "commitment").map_err(Refusal::Invalid)?;
+        let bid = tender.bid(&commitment).ok_or_else(|| {
+            Refusal::NotFound(format!("tender {} has no bid {commitment}", tender.id))
+        })?;
+        if bid.status != BidStatus::Committed {
+            return Err(Refusal::Conflict(format!(
+                "bid {commitment} is not sealed any more"
+            )));
+        }
+        let bidder = identifier(body, "bidder").map_err(Refusal::Invalid)?;
+        if bid.holder.as_deref() != Some(bidder.as_str()) {
+            return Err(Refusal::Conflict(format!(
+                "bid {commitment} was not sent by {bidder}"
+            )));
+        }
+        Ok(change(
+            ctx,
+            &tender.id,
+            TenderChange::BidLapsed {
                 commitment,
                 index: ctx.index,
             },
@@ -1787,6 +1857,7 @@ pub fn register(registry: &mut crate::domain::Registry) {
     registry.register(Box::new(TenderStatusChanged));
     registry.register(Box::new(BidCommitted));
     registry.register(Box::new(BidWithdrawn));
+    registry.register(Box::new(BidLapsed));
     registry.register(Box::new(BidRevealed));
     registry.register(Box::new(BidDisqualified));
     registry.register(Box::new(AwardMade));

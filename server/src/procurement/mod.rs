@@ -132,6 +132,10 @@ pub struct BidState {
     /// attributed when it lapses. `None` for bids logged before the platform kept it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holder: Option<String>,
+    /// The `bid.lapsed` entry that attributed it to its sender, once the reveal window
+    /// closed with it still sealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lapsed_idx: Option<u64>,
     /// Its state.
     pub status: BidStatus,
     /// The entry that committed it.
@@ -399,20 +403,13 @@ impl TenderState {
         }
     }
 
-    /// The bids that lapse if the tender becomes `to`, with the organisations that sent
-    /// them, as `tender.status_changed` names them: `[{commitment, bidder}]`, in commit
-    /// order. Empty unless `to` closes the reveal window.
-    pub fn lapsing(&self, to: Status) -> Value {
-        if !matches!(to, Status::Evaluation | Status::Unsuccessful) {
-            return Value::Array(Vec::new());
-        }
+    /// The sealed bids whose senders the platform names once the reveal window closes
+    /// (`bid.lapsed`): (commitment, organisation), in commit order.
+    pub fn lapsing(&self) -> Vec<(&str, &str)> {
         self.bids
             .iter()
             .filter(|b| b.status == BidStatus::Committed)
-            .filter_map(|b| {
-                let holder = b.holder.as_ref()?;
-                Some(json!({"commitment": b.commitment, "bidder": holder}))
-            })
+            .filter_map(|b| Some((b.commitment.as_str(), b.holder.as_deref()?)))
             .collect()
     }
 
@@ -443,6 +440,13 @@ impl TenderState {
                     old.status = BidStatus::Replaced;
                 }
                 self.bids.push(bid.clone());
+                self.updated_idx = *index;
+            }
+            TenderChange::BidLapsed { commitment, index } => {
+                if let Some(bid) = self.bid_mut(commitment) {
+                    bid.status = BidStatus::Lapsed;
+                    bid.lapsed_idx = Some(*index);
+                }
                 self.updated_idx = *index;
             }
             TenderChange::BidWithdrawn { commitment, index } => {
@@ -574,11 +578,10 @@ impl TenderState {
                     "committed_at": b.committed_at,
                     "committed_at_entry": b.committed_idx,
                 });
-                if b.status == BidStatus::Lapsed
-                    && let Some(holder) = &b.holder
-                {
-                    // Attributed by the entry that closed the reveal window.
+                if let (Some(index), Some(holder)) = (b.lapsed_idx, &b.holder) {
+                    // Attributed by a `bid.lapsed` entry once the reveal window closed.
                     bid["bidder"] = json!(holder);
+                    bid["lapsed_at_entry"] = json!(index);
                 }
                 if let Some(revealed) = &b.revealed {
                     bid["bidder"] = json!(revealed.bidder);
@@ -631,6 +634,13 @@ pub enum TenderChange {
         bid: BidState,
         /// The commitment it replaces.
         replaces: Option<String>,
+        /// The entry.
+        index: u64,
+    },
+    /// A sealed bid lapsed, attributed to its sender, after the reveal window.
+    BidLapsed {
+        /// Its commitment.
+        commitment: String,
         /// The entry.
         index: u64,
     },
@@ -716,6 +726,24 @@ pub enum TenderChange {
 }
 
 impl TenderChange {
+    /// The bids the change alters, by commitment; `None` for any of them (a status change
+    /// lapses those still sealed).
+    pub fn bids_changed(&self) -> Option<Vec<&str>> {
+        match self {
+            TenderChange::Status { .. } => None,
+            TenderChange::BidCommitted { bid, replaces, .. } => Some(
+                std::iter::once(bid.commitment.as_str())
+                    .chain(replaces.as_deref())
+                    .collect(),
+            ),
+            TenderChange::BidWithdrawn { commitment, .. }
+            | TenderChange::BidLapsed { commitment, .. }
+            | TenderChange::BidRevealed { commitment, .. }
+            | TenderChange::BidDisqualified { commitment, .. } => Some(vec![commitment.as_str()]),
+            _ => Some(Vec::new()),
+        }
+    }
+
     /// The document hashes (hexadecimal) a change names: what its entry makes public.
     pub fn documents_named(&self) -> Vec<String> {
         let change = self;
