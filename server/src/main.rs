@@ -326,6 +326,27 @@ fn bootstrap_admin(
             .decode(&public_key)
             .map_err(|e| e.to_string())?
     };
+    // Whether the account exists already, and as what: before anything is logged.
+    let account = match account {
+        None => None,
+        Some((email, name, password)) => {
+            let existing: Option<(String, String)> = users::table
+                .filter(users::email.eq(&email))
+                .select((users::organisation_id, users::role))
+                .first(&mut conn)
+                .optional()
+                .map_err(|e| e.to_string())?;
+            match existing {
+                Some((organisation, role))
+                    if organisation == "platform" && role == "platform_admin" =>
+                {
+                    Some((email, name, password, true))
+                }
+                Some(_) => return Err(format!("{email} already has an account of another kind")),
+                None => Some((email, name, password, false)),
+            }
+        }
+    };
     let holder: Option<(String, String)> = participant_keys::table
         .find(&key_bytes)
         .select((participant_keys::organisation_id, participant_keys::role))
@@ -354,36 +375,24 @@ fn bootstrap_admin(
             );
         }
     }
-    if let Some((email, name, password)) = account {
-        let existing: Option<(String, String)> = users::table
-            .filter(users::email.eq(&email))
-            .select((users::organisation_id, users::role))
-            .first(&mut conn)
-            .optional()
-            .map_err(|e| e.to_string())?;
-        match existing {
-            Some((organisation, role))
-                if organisation == "platform" && role == "platform_admin" =>
-            {
-                println!(
-                    "{email} is already a platform administrator's account; its password is unchanged"
-                );
-            }
-            Some(_) => return Err(format!("{email} already has an account of another kind")),
-            None => {
-                let id = vitrine_server::accounts::create_user(
-                    &mut conn,
-                    &vitrine_server::accounts::NewUser {
-                        organisation: "platform",
-                        email: &email,
-                        display_name: &name,
-                        role: "platform_admin",
-                        password: &password,
-                    },
-                )
-                .map_err(|e| e.detail)?;
-                println!("created the account {email} (user {id}, platform_admin of platform)");
-            }
+    if let Some((email, name, password, exists)) = account {
+        if exists {
+            println!(
+                "{email} is already a platform administrator's account; its password is unchanged"
+            );
+        } else {
+            let id = vitrine_server::accounts::create_user(
+                &mut conn,
+                &vitrine_server::accounts::NewUser {
+                    organisation: "platform",
+                    email: &email,
+                    display_name: &name,
+                    role: "platform_admin",
+                    password: &password,
+                },
+            )
+            .map_err(|e| e.detail)?;
+            println!("created the account {email} (user {id}, platform_admin of platform)");
         }
         println!(
             "log in with it (POST /api/v1/session), then set up its second factor (POST /api/v1/me/totp)"

@@ -169,7 +169,7 @@ fn run(
     status: Arc<SequencerStatus>,
 ) {
     loop {
-        match Sequencer::open(&config, &status) {
+        match Sequencer::open(&config, &status, &receiver) {
             Ok(mut sequencer) => {
                 status.ready.store(true, Ordering::SeqCst);
                 let finished = sequencer.serve(&mut receiver);
@@ -179,6 +179,9 @@ fn run(
                 }
             }
             Err(e) => {
+                if receiver.is_closed() {
+                    return;
+                }
                 tracing::error!(error = %e, "sequencer could not start; retrying");
                 // Answer what is waiting rather than leave it hanging.
                 while let Ok(submission) = receiver.try_recv() {
@@ -339,6 +342,7 @@ impl<'c> Sequencer<'c> {
     fn open(
         config: &'c SequencerConfig,
         status: &'c SequencerStatus,
+        receiver: &mpsc::Receiver<Submission>,
     ) -> Result<Sequencer<'c>, String> {
         let mut conn = PgConnection::establish(&config.database_url).map_err(|e| e.to_string())?;
         // The tables grow under the sequencer's prepared statements: a generic plan made
@@ -354,6 +358,10 @@ impl<'c> Sequencer<'c> {
                 .map_err(|e| e.to_string())?;
             if locked {
                 break;
+            }
+            // Every handle dropped: the process is stopping; stop waiting.
+            if receiver.is_closed() {
+                return Err("stopped while another process sequenced this log".into());
             }
             if !waited {
                 tracing::info!("another process sequences this log; waiting for its lock");

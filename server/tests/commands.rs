@@ -290,3 +290,68 @@ fn a_buyer_and_its_officers_are_registered_by_command() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+#[test]
+fn a_standby_server_stops_when_told_and_commands_find_the_server_elsewhere() {
+    let setup = Setup {
+        database_url: fresh_database(),
+        data_dir: temp_dir("standby"),
+        port: free_port(),
+    };
+    let mut sequencing = setup.start();
+    // A second server on the same database waits for the sequencer's lock.
+    let standby_port = free_port();
+    let mut standby = setup
+        .command()
+        .env("VITRINE_LISTEN", format!("127.0.0.1:{standby_port}"))
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{standby_port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while agent().get(&format!("{base}/readyz")).call().is_err() {
+        assert!(Instant::now() < deadline, "the standby never answered");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Told to stop (Ctrl-C), it stops, though it never got the lock.
+    let interrupted = Command::new("kill")
+        .args(["-INT", &standby.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = standby.try_wait().unwrap() {
+            assert!(status.success(), "{status:?}");
+            break;
+        }
+        if Instant::now() > deadline {
+            standby.kill().unwrap();
+            standby.wait().unwrap();
+            panic!("the standby server ignored SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // A command pointed at an address where nothing listens, while another process
+    // sequences: it says so, and stops, rather than wait forever.
+    let key = base64(SigningKey::from_bytes(&[44; 32]).verifying_key().as_bytes());
+    let mut command = setup.command();
+    command
+        .env("VITRINE_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .args(["bootstrap-admin", "--public-key", &key]);
+    let started = Instant::now();
+    let output = command.output().unwrap();
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains("another process sequences this log"),
+        "{}",
+        text(&output)
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    sequencing.kill().unwrap();
+    sequencing.wait().unwrap();
+}
