@@ -159,6 +159,15 @@ async fn put(
         buyer_staff(conn, &credentials, true)
     })
     .await?;
+    // The id is the tender's to be: an ocid, as publishing will need.
+    let identifier = crate::domain::identifier(&json!({ "id": id }), "id").is_ok();
+    if !identifier || !crate::procurement::ocid(&id) {
+        return Err(AppError::invalid(
+            "invalid-body",
+            "The draft's id is invalid",
+            "a draft's id is its tender's OCDS ocid: \"ocds-\", the publisher's six-character prefix, \"-\", then the tender's own id; at most 64 letters, digits, '.', '_' or '-'",
+        ));
+    }
     let bytes = crate::intake::read_body(&request, payload, MAX_DRAFT_BYTES).await?;
     let mut body = vitrine_ledger::jcs::parse(&bytes)
         .map_err(|e| AppError::bad_request("invalid-json", e.to_string()))?;

@@ -1824,6 +1824,28 @@ async fn a_tender_is_drafted_privately_then_published() {
     let id = "ocds-vtest1-draft1";
     let path = format!("/api/v1/drafts/{id}");
 
+    // A draft's id is its tender's ocid, bounded like one.
+    for bad in [
+        "notanocid".to_owned(),
+        format!("ocds-vtest1-{}", "x".repeat(60)),
+    ] {
+        let (code, problem) = with_token(
+            &app,
+            "PUT",
+            &format!("/api/v1/drafts/{bad}"),
+            Some(&json!({})),
+            &clerk,
+        )
+        .await;
+        assert_eq!(code, 422, "{problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains("ocid"),
+            "{problem}"
+        );
+    }
+    let (_, listed) = with_token(&app, "GET", "/api/v1/drafts", None, &clerk).await;
+    assert_eq!(listed["drafts"], json!([]), "{listed}");
+
     // A first, incomplete draft: saved, with what is missing.
     let (code, draft) = with_token(
         &app,
@@ -1853,6 +1875,10 @@ async fn a_tender_is_drafted_privately_then_published() {
         "lots",
         "documents",
         "award_criteria",
+        "enquiry_end",
+        "tender_end",
+        "reveal_end",
+        "standstill_seconds",
     ] {
         assert!(
             problems.iter().any(|p| p.contains(missing)),

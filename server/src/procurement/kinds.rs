@@ -227,7 +227,9 @@ pub fn tender_problems(body: &Value) -> Vec<String> {
             "body.documents must be an array of at most 200 documents".into(),
         )),
     }
-    note(Periods::of(body).map(drop));
+    if let Err(periods) = Periods::problems(body) {
+        periods.into_iter().for_each(|p| note(Err(p)));
+    }
     if body
         .get("amendment_notice_seconds")
         .and_then(Value::as_u64)
@@ -252,7 +254,7 @@ pub fn tender_problems(body: &Value) -> Vec<String> {
 }
 
 /// Whether `id` has the shape of an OCDS ocid: `ocds-`, a six-character prefix, `-`, more.
-fn ocid(id: &str) -> bool {
+pub fn ocid(id: &str) -> bool {
     let Some(rest) = id.strip_prefix("ocds-") else {
         return false;
     };

@@ -778,6 +778,11 @@ struct Periods {
 
 impl Periods {
     fn of(tender: &Value) -> Result<Periods, String> {
+        Periods::problems(tender).map_err(|problems| problems.join("; "))
+    }
+
+    /// The periods, or every problem with them (each field checked on its own).
+    fn problems(tender: &Value) -> Result<Periods, Vec<String>> {
         let time = |field: &str| -> Result<Timestamp, String> {
             let text = tender
                 .get(field)
@@ -785,23 +790,43 @@ impl Periods {
                 .ok_or(format!("body.{field} must be an RFC 3339 time"))?;
             Timestamp::parse(text).map_err(|e| format!("body.{field}: {e}"))
         };
-        let periods = Periods {
-            enquiry_end: time("enquiry_end")?,
-            tender_end: time("tender_end")?,
-            reveal_end: time("reveal_end")?,
-            standstill_seconds: tender
-                .get("standstill_seconds")
-                .and_then(Value::as_u64)
-                .filter(|s| *s <= 90 * 86_400)
-                .ok_or("body.standstill_seconds must be an integer from 0 to 7776000 (90 days)")?,
+        let standstill = tender
+            .get("standstill_seconds")
+            .and_then(Value::as_u64)
+            .filter(|s| *s <= 90 * 86_400)
+            .ok_or_else(|| {
+                "body.standstill_seconds must be an integer from 0 to 7776000 (90 days)".to_owned()
+            });
+        let (enquiry_end, tender_end, reveal_end, standstill_seconds) = match (
+            time("enquiry_end"),
+            time("tender_end"),
+            time("reveal_end"),
+            standstill,
+        ) {
+            (Ok(a), Ok(b), Ok(c), Ok(d)) => (a, b, c, d),
+            (a, b, c, d) => {
+                return Err([a.err(), b.err(), c.err(), d.err()]
+                    .into_iter()
+                    .flatten()
+                    .collect());
+            }
         };
-        if periods.enquiry_end > periods.tender_end {
-            return Err("body.enquiry_end must not be after body.tender_end".into());
+        let mut problems = Vec::new();
+        if enquiry_end > tender_end {
+            problems.push("body.enquiry_end must not be after body.tender_end".to_owned());
         }
-        if periods.tender_end >= periods.reveal_end {
-            return Err("body.reveal_end must be after body.tender_end".into());
+        if tender_end >= reveal_end {
+            problems.push("body.reveal_end must be after body.tender_end".to_owned());
         }
-        Ok(periods)
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Periods {
+            enquiry_end,
+            tender_end,
+            reveal_end,
+            standstill_seconds,
+        })
     }
 }
 
