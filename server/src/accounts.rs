@@ -654,6 +654,10 @@ impl<K: std::hash::Hash + Eq> RateLimit<K> {
             times.pop_front();
         }
         if times.len() >= self.limit {
+            // Until the oldest attempt in the window leaves it.
+            let wait = times.front().map_or(self.window, |t| {
+                self.window.saturating_sub(now.duration_since(*t))
+            });
             return Err(AppError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate-limited",
@@ -664,7 +668,8 @@ impl<K: std::hash::Hash + Eq> RateLimit<K> {
                     self.what,
                     self.window.as_secs()
                 ),
-            ));
+            )
+            .with("retry_after_seconds", wait.as_secs().max(1)));
         }
         times.push_back(now);
         Ok(())

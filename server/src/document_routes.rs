@@ -89,7 +89,8 @@ impl Uploads {
                     "an account sends at most {} uploads at once; wait for one to finish",
                     Self::IN_FLIGHT_PER_ACCOUNT
                 ),
-            ));
+            )
+            .with("retry_after_seconds", 1));
         }
         *count += 1;
         Ok(UploadSlot {

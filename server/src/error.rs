@@ -140,9 +140,18 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
-            .content_type("application/problem+json")
-            .body(self.to_json().to_string())
+        let mut response = HttpResponse::build(self.status);
+        response.content_type("application/problem+json");
+        // A refusal for too many requests says when to try again (RFC 9110 Retry-After).
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            let seconds = self
+                .extensions
+                .get("retry_after_seconds")
+                .and_then(Value::as_u64)
+                .unwrap_or(60);
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.body(self.to_json().to_string())
     }
 }
 

@@ -535,8 +535,13 @@ fn post_statement(base: &str, body: &str) -> Result<serde_json::Value, PostError
     if status == 201 || status == 200 {
         serde_json::from_str(&text).map_err(|e| PostError::Refused(format!("{url}: {e}")))
     } else {
+        // A problem document: its detail says why.
+        let detail = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|p| p["detail"].as_str().map(str::to_owned))
+            .unwrap_or(text);
         Err(PostError::Refused(format!(
-            "the server refused the statement ({status}): {text}"
+            "the server refused the statement ({status}): {detail}"
         )))
     }
 }

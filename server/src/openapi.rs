@@ -359,6 +359,7 @@ pub fn spec() -> Value {
             "/api/v1/users": {"post": {"summary": "Create a user {organisation, email, display_name, role, password}: by a platform administrator, or by an organisation's administrator for their own organisation.", "responses": {"201": {"description": "Created"}, "403": problem("forbidden"), "409": problem("rule-violation: the address is taken"), "422": problem("invalid-user or weak-password")}}},
             "/api/v1/documents": {"post": {"summary": "Upload a document (any account; the body is the content, Content-Type its media type, at most 20 MiB). Addressed by its SHA-256: the same content twice is one document.", "responses": {"201": {"description": "Stored: its sha256 and URL"}, "200": {"description": "Already stored"}, "401": problem("unauthenticated"), "403": problem("csrf"), "413": problem("too-large"), "422": problem("invalid-document")}}},
             "/api/v1/documents/{sha256}": {"get": {"summary": "A document's content. Public once a logged statement names it (a tender's documents, a revealed bid's, a report, a contract); before that, only its uploader's organisation can read it.", "parameters": [{"name": "sha256", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}], "responses": {"200": {"description": "The content"}, "404": problem("not-found")}}},
+            "/api/v1/openapi.json": {"get": {"summary": "This document.", "responses": {"200": {"description": "The OpenAPI document"}}}},
             "/api/v1/log": {"get": {"summary": "The log's origin, checkpoint verifier key, platform key, size and statement kinds.", "responses": {"200": {"description": "The log"}}}},
             "/log/checkpoint": {"get": {"summary": "The newest signed checkpoint (C2SP tlog-checkpoint).", "responses": {"200": {"description": "The checkpoint", "content": {"text/plain": {}}}}}},
             "/log/tile/{path}": {"get": {"summary": "Hash tiles and entry bundles (C2SP tlog-tiles).", "parameters": [{"name": "path", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "The tile", "content": {"application/octet-stream": {}}}, "404": problem("not-found")}}},
@@ -438,9 +439,11 @@ fn complete(paths: &mut serde_json::Map<String, Value>) {
             if has_parameters {
                 add(
                     "400",
-                    "invalid-path, invalid-query or invalid-index: a parameter that is not of its type, repeated, or not in its one canonical form",
+                    "invalid-text, invalid-path, invalid-query or invalid-index: a parameter that is not of its type, repeated, not in its one canonical form, or with U+0000",
                 );
             }
+            // Any path or query with U+0000 is refused before routing.
+            add("400", "invalid-text: U+0000 in the path or the query");
             if matches!(method.as_str(), "post" | "put") {
                 add(
                     "400",

@@ -39,6 +39,9 @@ pub enum ClusterError {
          above), or move the data directory (VITRINE_DATA_DIR) somewhere it can reach"
     )]
     Unreachable(PathBuf),
+    /// `postgres.location` names something other than a relocated cluster's directory.
+    #[error("{0} names {1}, which is not a directory under /var/lib/vitrine/clusters")]
+    BadLocation(PathBuf, PathBuf),
     /// The socket path would be too long for a Unix socket.
     #[error("the data directory path {0} is too long for a Unix socket; use a shorter one")]
     PathTooLong(PathBuf),
@@ -62,7 +65,17 @@ fn postgres_reaches(dir: &Path) -> bool {
 fn cluster_home(data_dir: &Path) -> Result<PathBuf, ClusterError> {
     let record = data_dir.join("postgres.location");
     if let Ok(recorded) = std::fs::read_to_string(&record) {
-        return Ok(PathBuf::from(recorded.trim()));
+        // Only a directory of ours, not a link to elsewhere: root changes its owner and mode.
+        let home = PathBuf::from(recorded.trim());
+        let ours = home.starts_with(RELOCATED)
+            && !home
+                .components()
+                .any(|c| c == std::path::Component::ParentDir)
+            && std::fs::symlink_metadata(&home).is_ok_and(|m| m.is_dir());
+        if !ours {
+            return Err(ClusterError::BadLocation(record, home));
+        }
+        return Ok(home);
     }
     if !is_root() || data_dir.join("postgres/PG_VERSION").is_file() || postgres_reaches(data_dir) {
         return Ok(data_dir.to_owned());
@@ -77,7 +90,18 @@ fn cluster_home(data_dir: &Path) -> Result<PathBuf, ClusterError> {
     for dir in [Path::new("/var/lib/vitrine"), base] {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o711)).map_err(io(dir))?;
     }
-    let home = base.join(name);
+    // The data directory itself (keys, uploads) stays root's alone.
+    std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(io(data_dir))?;
+    // A cluster left there by an earlier data directory of the same path (since removed)
+    // is not this one's: a fresh name, then.
+    let mut home = base.join(&name);
+    if home.exists() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        home = base.join(format!("{name}-{nanos:x}-{}", std::process::id()));
+    }
     std::fs::create_dir_all(&home).map_err(io(&home))?;
     std::fs::write(&record, format!("{}\n", home.display())).map_err(io(&record))?;
     std::fs::set_permissions(&record, std::fs::Permissions::from_mode(0o600))

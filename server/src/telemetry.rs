@@ -41,8 +41,17 @@ impl LogFormat {
 
 /// Installs the global subscriber: level from `VITRINE_LOG` (default `info`), to stderr.
 pub fn init(format: LogFormat) {
+    // A malformed request (a negative Content-Length, say) is the client's error: actix
+    // answers it 400 and would log it as an ERROR, which anyone could flood.
     let filter = tracing_subscriber::EnvFilter::try_from_env("VITRINE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+        .add_directive(
+            "actix_http::h1::dispatcher=off"
+                .parse()
+                .unwrap_or_else(|_| {
+                    tracing_subscriber::filter::Directive::from(tracing::Level::INFO)
+                }),
+        );
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         // Colour only on a terminal: a log written to a file has no escape codes.

@@ -572,7 +572,24 @@ fn as_root_a_data_directory_postgres_cannot_reach_still_starts() {
     diesel::sql_query("SELECT 1").execute(&mut conn).unwrap();
     drop(conn);
     again.stop().unwrap();
+    // The data directory keeps its keys private, though the cluster lives elsewhere.
+    let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "{mode:o}");
+    // A new data directory at the same path does not take over the old one's cluster.
+    std::fs::remove_dir_all(&dir).unwrap();
+    let mut fresh = vitrine_server::postgres::PrivateCluster::start(&dir, None).unwrap();
+    let other = std::fs::read_to_string(dir.join("postgres.location")).unwrap();
+    assert_ne!(other.trim(), recorded.trim());
+    fresh.stop().unwrap();
+    // A record naming anything else is refused.
+    std::fs::write(dir.join("postgres.location"), "/etc\n").unwrap();
+    let refused = vitrine_server::postgres::PrivateCluster::start(&dir, None).unwrap_err();
+    assert!(
+        refused.to_string().contains("not a directory under"),
+        "{refused}"
+    );
     let _ = std::fs::remove_dir_all(&home);
+    let _ = std::fs::remove_dir_all(other.trim());
     let _ = std::fs::remove_dir_all(&private);
 }
 
