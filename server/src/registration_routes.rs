@@ -355,15 +355,12 @@ fn pending(conn: &mut PgConnection, id: i64) -> AppResult<Pending> {
             ));
         }
     };
-    let address_taken: i64 = crate::db::schema::users::table
-        .filter(crate::db::schema::users::email.eq(&email))
-        .count()
-        .get_result(conn)?;
-    if address_taken > 0 {
-        return Err(AppError::conflict(
-            "the administrator's address already has an account: reject the application, and the applicant may apply again with another address",
-        ));
-    }
+    accounts::check_address_free(conn, &email).map_err(|e| {
+        AppError::conflict(format!(
+            "{}: reject the application, and the applicant may apply again with another address",
+            e.detail
+        ))
+    })?;
     Ok(Pending {
         organisation,
         name,
@@ -407,6 +404,10 @@ async fn approve(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let credentials = Credentials::of(&request);
+    // One approval at a time: two applications may name one address, and each approval
+    // checks it is free before logging anything.
+    static APPROVING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _approving = APPROVING.lock().await;
     let (caller, application) = blocking(&state.pool, move |conn| {
         let caller = platform_admin(conn, &credentials, true)?;
         Ok((caller, pending(conn, id)?))
