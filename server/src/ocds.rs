@@ -90,19 +90,27 @@ fn tender_section(state: &TenderState) -> Value {
         "submissionMethod": ["electronicSubmission"],
         "enquiryPeriod": {"endDate": t["enquiry_end"]},
         "tenderPeriod": {"startDate": t["enquiry_end"], "endDate": t["tender_end"]},
-        "lots": t["lots"].as_array().map(|lots| lots.iter().map(|l| lot(state, l)).collect::<Vec<_>>()),
-        // One item per lot: what the lot buys.
-        "items": t["lots"].as_array().map(|lots| lots.iter().map(|lot| json!({
+        "lots": t["lots"].as_array().map(|lots| {
+            lots.iter()
+                .map(|l| lot(state, l))
+                .chain(removed(state, "lots", "id").map(|l| {
+                    let mut cancelled = lot(state, l);
+                    cancelled["status"] = json!("cancelled");
+                    cancelled
+                }))
+                .collect::<Vec<_>>()
+        }),
+        // One item per lot, an amendment's removed ones included: what the lot buys.
+        "items": t["lots"].as_array().map(|lots| lots.iter().chain(removed(state, "lots", "id")).map(|lot| json!({
             "id": lot["id"],
             "description": text_of(&lot["title"]),
             "relatedLot": lot["id"],
         })).collect::<Vec<_>>()),
-        "documents": t["documents"].as_array().map(|docs| docs.iter().map(|d| json!({
-            "id": d["sha256"],
-            "title": d["title"],
-            "documentType": "biddingDocuments",
-            "format": "application/octet-stream",
-        })).collect::<Vec<_>>()),
+        // A document an amendment replaced stays listed, said to be superseded: OCDS
+        // merging never drops an item, and the record must say what the releases said.
+        "documents": t["documents"].as_array().map(|docs| docs.iter().map(|d| document(d, None))
+            .chain(removed(state, "documents", "sha256").map(|d| document(d, Some("superseded by an amendment"))))
+            .collect::<Vec<_>>()),
         "numberOfTenderers": state.bids.iter().filter(|b| b.revealed.is_some()).count(),
     });
     if let Some(title) = text_of(&t["title"]) {
@@ -133,6 +141,41 @@ fn tender_section(state: &TenderState) -> Value {
         tender["enquiries"] = Value::Array(state.enquiries.iter().map(enquiry).collect());
     }
     tender
+}
+
+/// The items of the tender's `member` list (`lots`, `documents`) that an amendment took
+/// away, identified by `key`, each as it last was; in the order they went.
+fn removed<'a>(state: &'a TenderState, member: &str, key: &str) -> impl Iterator<Item = &'a Value> {
+    let current = &state.tender[member];
+    let mut gone: Vec<&Value> = Vec::new();
+    for amendment in &state.amendments {
+        for item in amendment.previous[member].as_array().into_iter().flatten() {
+            let still = current
+                .as_array()
+                .is_some_and(|items| items.iter().any(|i| i[key] == item[key]));
+            if still {
+                continue;
+            }
+            match gone.iter_mut().find(|g| g[key] == item[key]) {
+                Some(slot) => *slot = item,
+                None => gone.push(item),
+            }
+        }
+    }
+    gone.into_iter()
+}
+
+fn document(d: &Value, note: Option<&str>) -> Value {
+    let mut document = json!({
+        "id": d["sha256"],
+        "title": d["title"],
+        "documentType": "biddingDocuments",
+        "format": "application/octet-stream",
+    });
+    if let Some(note) = note {
+        document["description"] = json!(note);
+    }
+    document
 }
 
 /// A lot (Lots extension): its status follows the tender's.

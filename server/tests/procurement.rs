@@ -1524,7 +1524,7 @@ async fn bidders_are_told_of_answers_and_amendments() {
     let officer = SigningKey::from_bytes(&[11; 32]);
     app.register("fuzhou-bureau", "buyer", &officer, "procurement_officer")
         .await;
-    buyer_clerk(&app, "fuzhou-bureau").await;
+    let clerk = buyer_clerk(&app, "fuzhou-bureau").await;
     let mut tokens = Vec::new();
     for (n, organisation) in ["sup-a", "sup-b", "sup-c"].iter().enumerate() {
         let key = SigningKey::from_bytes(&[71 + n as u8; 32]);
@@ -1600,12 +1600,20 @@ async fn bidders_are_told_of_answers_and_amendments() {
         accepted_as(&app, token, &signed_by(statement, &[&one_time])).await;
     }
     let deadline = at(7000);
+    let second_edition =
+        upload_text(&app, &clerk, "招标文件：福州市政务云服务器采购（第二版）").await;
     accepted(
         &app,
         &signed(
             "tender.amended",
             id,
-            json!({"changes": {"tender_end": deadline}, "reason": "应投标人要求延长投标期"}),
+            json!({"changes": {
+                "tender_end": deadline,
+                // The tender's document replaced, and its lot: OCDS keeps the old ones,
+                // superseded and cancelled, as merging the releases would.
+                "documents": [{"sha256": second_edition, "title": "招标文件（第二版）"}],
+                "lots": [{"id": "lot-2", "title": {"zh": "服务器（调整）"}, "value": {"amount": "1200000.00", "currency": "CNY"}}],
+            }, "reason": "应投标人要求延长投标期"}),
             &[&officer],
         ),
     )

@@ -206,7 +206,15 @@ pub fn tender_problems(body: &Value) -> Vec<String> {
     }
     match body.get("documents") {
         Some(Value::Array(documents)) if documents.len() <= 200 => {
+            let mut seen = HashSet::new();
             for (i, document) in documents.iter().enumerate() {
+                if let Some(hash) = document["sha256"].as_str()
+                    && !seen.insert(hash)
+                {
+                    note(Err(format!(
+                        "body.documents[{i}]: document {hash} is listed twice"
+                    )));
+                }
                 note(
                     only(document, &["sha256", "title"])
                         .map_err(|e| format!("body.documents[{i}]: {e}")),
