@@ -33,18 +33,8 @@ impl Setup {
 
     fn start(&self) -> Child {
         let mut child = self.command().stdout(Stdio::null()).spawn().unwrap();
-        let base = format!("http://127.0.0.1:{}", self.port);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if let Ok(mut r) = agent().get(&format!("{base}/readyz")).call()
-                && r.body_mut()
-                    .read_to_string()
-                    .unwrap_or_default()
-                    .contains("\"sequencing\":true")
-            {
-                return child;
-            }
-            std::thread::sleep(Duration::from_millis(100));
+        if common::wait_until_sequencing(&format!("http://127.0.0.1:{}", self.port)) {
+            return child;
         }
         child.kill().unwrap();
         child.wait().unwrap();

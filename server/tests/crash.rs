@@ -32,19 +32,10 @@ fn start(database_url: &str, data_dir: &std::path::Path, port: u16) -> Child {
 }
 
 fn wait_ready(base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(mut r) = agent().get(&format!("{base}/readyz")).call()
-            && r.body_mut()
-                .read_to_string()
-                .unwrap_or_default()
-                .contains("\"sequencing\":true")
-        {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("the server did not become ready");
+    assert!(
+        common::wait_until_sequencing(base),
+        "the server did not become ready"
+    );
 }
 
 fn post(base: &str, body: &Value) -> Result<(u16, Value), String> {

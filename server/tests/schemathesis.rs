@@ -14,6 +14,7 @@ mod common;
 use common::app::{TestApp, spawn_app};
 use common::signed;
 use ed25519_dalek::SigningKey;
+use serde_json::json;
 
 /// Seconds each run may take; five runs.
 const SECONDS_PER_RUN: u32 = 40;
@@ -136,6 +137,52 @@ async fn every_answer_is_documented() {
             common::app::organisation_body("sup-b", "supplier"),
             &[&app.admin],
         ))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    // A published tender with a document, and a draft, so that answers with data are
+    // checked against their schemas too.
+    let document = b"tender document".to_vec();
+    let (status, _, body) = app
+        .request_full_raw(
+            "POST",
+            "/api/v1/documents",
+            document.clone(),
+            &[
+                ("authorization", &format!("Bearer {}", tokens[0].1)),
+                ("content-type", "text/plain"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    let at = |seconds: i64| {
+        (chrono::Utc::now() + chrono::Duration::seconds(seconds))
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    };
+    let tender = json!({
+        "id": "ocds-vtest1-st0001", "buyer": "fuzhou-bureau",
+        "title": {"zh": "服务器采购"}, "category": "goods", "region": "CN-FJ",
+        "procedure": "open", "value": {"amount": "100000.00", "currency": "CNY"},
+        "lots": [{"id": "lot-1", "title": {"zh": "服务器"}, "value": {"amount": "100000.00", "currency": "CNY"}}],
+        "documents": [{"sha256": vitrine_ledger::hash::sha256(&document).to_hex(), "title": "招标文件"}],
+        "enquiry_end": at(3600), "tender_end": at(7200), "reveal_end": at(10800),
+        "standstill_seconds": 60, "amendment_notice_seconds": 60, "award_criteria": "lowest_price",
+    });
+    let (status, body) = app
+        .post(&signed(
+            "tender.published",
+            "ocds-vtest1-st0001",
+            tender.clone(),
+            &[&officer],
+        ))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = app
+        .request(
+            "PUT",
+            "/api/v1/drafts/ocds-vtest1-st0002",
+            json!({"title": {"zh": "草稿"}}).to_string().into_bytes(),
+            &[("authorization", &format!("Bearer {}", tokens[0].1))],
+        )
         .await;
     assert_eq!(status, 201, "{body}");
     let (status, _) = app.get("/api/v1/openapi.json").await;

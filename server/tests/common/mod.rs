@@ -197,6 +197,23 @@ pub fn agent() -> ureq::Agent {
         .into()
 }
 
+/// Waits up to 30 s until the server at `base` sequences the log; whether it did.
+pub fn wait_until_sequencing(base: &str) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        if let Ok(mut r) = agent().get(&format!("{base}/readyz")).call()
+            && r.body_mut()
+                .read_to_string()
+                .unwrap_or_default()
+                .contains("\"sequencing\":true")
+        {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
 /// A free TCP port on loopback.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
