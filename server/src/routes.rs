@@ -541,6 +541,14 @@ async fn list_tenders(
             "limit must be from 1 to 500",
         ));
     }
+    if let Some(status) = &query.status
+        && crate::procurement::Status::parse(status).is_none()
+    {
+        return Err(AppError::bad_request(
+            "invalid-query",
+            format!("status {status:?} is not a tender status"),
+        ));
+    }
     let rows: Vec<TenderRow> = blocking(&state.pool, move |conn| {
         use diesel::sql_types::{BigInt, Nullable, Text};
         Ok(diesel::sql_query(

@@ -1293,7 +1293,11 @@ async fn a_tender_from_publication_to_payments() {
     );
     let (code, _) = app.get("/api/v1/ocds/tenders/ocds-nosuch-1/record").await;
     assert_eq!(code, 404);
-    for path in ["/api/v1/ocds/releases?limit=0", "/api/v1/tenders?limit=501"] {
+    for path in [
+        "/api/v1/ocds/releases?limit=0",
+        "/api/v1/tenders?limit=501",
+        "/api/v1/tenders?status=bogus",
+    ] {
         let (code, body) = app.get(path).await;
         assert_eq!(code, 400, "{path}");
         assert_eq!(body["type"], "https://vitrine.dev/problems/invalid-query");

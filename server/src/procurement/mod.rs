@@ -78,7 +78,8 @@ impl Status {
         }
     }
 
-    fn parse(name: &str) -> Option<Status> {
+    /// The status named `name`, if it is one.
+    pub fn parse(name: &str) -> Option<Status> {
         [
             Status::ActiveEnquiries,
             Status::ActiveTendering,
