@@ -535,10 +535,7 @@ impl Kind for BidWithdrawn {
                 tender.id
             )));
         }
-        let commitment = hex_hash(statement.body(), "commitment").map_err(Refusal::Invalid)?;
-        let bid = tender.bid(&commitment).ok_or_else(|| {
-            Refusal::NotFound(format!("tender {} has no bid {commitment}", tender.id))
-        })?;
+        let (commitment, bid) = named_bid(tender, statement.body())?;
         if bid.key != key_text(&key)
             || bid
                 .holder
@@ -615,10 +612,7 @@ impl Kind for BidLapsed {
             )));
         }
         let body = statement.body();
-        let commitment = hex_hash(body, "commitment").map_err(Refusal::Invalid)?;
-        let bid = tender.bid(&commitment).ok_or_else(|| {
-            Refusal::NotFound(format!("tender {} has no bid {commitment}", tender.id))
-        })?;
+        let (commitment, bid) = named_bid(tender, body)?;
         if bid.status != BidStatus::Committed {
             return Err(Refusal::Conflict(format!(
                 "bid {commitment} is not sealed any more"
@@ -695,10 +689,7 @@ impl Kind for BidRevealed {
             )));
         }
         let body = statement.body();
-        let commitment = hex_hash(body, "commitment").map_err(Refusal::Invalid)?;
-        let stored = tender.bid(&commitment).ok_or_else(|| {
-            Refusal::NotFound(format!("tender {} has no bid {commitment}", tender.id))
-        })?;
+        let (commitment, stored) = named_bid(tender, body)?;
         if stored.key != key_text(&key) {
             return Err(Refusal::Forbidden(
                 "the reveal must be signed by the one-time key that committed the bid".into(),
@@ -852,10 +843,7 @@ impl Kind for BidDisqualified {
             )));
         }
         let body = statement.body();
-        let commitment = hex_hash(body, "commitment").map_err(Refusal::Invalid)?;
-        let bid = tender.bid(&commitment).ok_or_else(|| {
-            Refusal::NotFound(format!("tender {} has no bid {commitment}", tender.id))
-        })?;
+        let (commitment, bid) = named_bid(tender, body)?;
         if bid.status != BidStatus::Revealed {
             return Err(Refusal::Conflict(format!(
                 "only a revealed bid can be disqualified; bid {commitment} is {:?}",

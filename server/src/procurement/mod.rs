@@ -885,6 +885,15 @@ fn bilingual(body: &Value, field: &str, max: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// The bid a statement's `body.commitment` names, with the commitment.
+fn named_bid<'t>(tender: &'t TenderState, body: &Value) -> Result<(String, &'t BidState), Refusal> {
+    let commitment = hex_hash(body, "commitment").map_err(Refusal::Invalid)?;
+    let bid = tender.bid(&commitment).ok_or_else(|| {
+        Refusal::NotFound(format!("tender {} has no bid {commitment}", tender.id))
+    })?;
+    Ok((commitment, bid))
+}
+
 /// The tender, which must exist and not be over.
 fn open_tender<'s>(
     state: &'s State<'_>,
