@@ -400,6 +400,12 @@ impl SignedStatement {
         })
     }
 
+    /// SHA-256 of [`SignedStatement::canonical_bytes`]: what identifies a signed statement,
+    /// so that sending the same one twice logs it once.
+    pub fn hash(&self) -> Hash {
+        crate::hash::sha256(&self.canonical_bytes())
+    }
+
     /// `JCS({"signatures": [...], "statement": ...})`, built from the statement's canonical
     /// bytes without a JSON tree (equal to canonicalising [`SignedStatement::to_value`]).
     pub fn canonical_bytes(&self) -> Vec<u8> {

@@ -21,6 +21,7 @@ pub mod intake;
 pub mod notifications;
 pub mod ocds;
 pub mod openapi;
+pub mod platform;
 pub mod postgres;
 pub mod procurement;
 pub mod registration_routes;

@@ -5,7 +5,7 @@ use ed25519_dalek::VerifyingKey;
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use vitrine_ledger::statement::{SignedStatement, Statement};
+use vitrine_ledger::statement::SignedStatement;
 use vitrine_ledger::time::Timestamp;
 use vitrine_server::Application;
 use vitrine_server::config::Settings;
@@ -421,15 +421,14 @@ fn log_as_platform(
     body: serde_json::Value,
 ) -> Result<serde_json::Value, String> {
     let platform = platform_signer(settings)?;
-    let statement = Statement::from_value(json!({
-        "kind": kind,
-        "subject": subject,
-        "issued_at": Timestamp::now().truncate_to_micros().to_string(),
-        "body": body,
-    }))
+    let signed = vitrine_server::platform::sign(
+        platform.signing_key(),
+        kind,
+        subject,
+        body,
+        Timestamp::now().truncate_to_micros(),
+    )
     .map_err(|e| e.to_string())?;
-    let mut signed = SignedStatement::new(statement);
-    signed.sign(platform.signing_key());
     log_statement(settings, &signed)
 }
 

@@ -10,7 +10,7 @@ use crate::accounts::{self, Caller, Credentials};
 use crate::db::schema::{organisations, participant_keys, registrations};
 use crate::domain::{Kind as _, OrganisationRegistered};
 use crate::error::{AppError, AppResult};
-use crate::routes::{AppState, blocking, statement_hash};
+use crate::routes::{AppState, blocking};
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -20,8 +20,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::atomic::Ordering;
-use vitrine_ledger::statement::{SignedStatement, Statement};
-use vitrine_ledger::time::Timestamp;
+use vitrine_ledger::statement::SignedStatement;
 
 /// Adds the registration routes to the `/api/v1` scope.
 pub fn configure(scope: actix_web::Scope) -> actix_web::Scope {
@@ -381,18 +380,14 @@ async fn log_as_platform(
     subject: &str,
     body: Value,
 ) -> AppResult<u64> {
-    let now = Timestamp::now().truncate_to_micros();
-    let statement = Statement::from_value(json!({
-        "kind": kind,
-        "subject": subject,
-        "issued_at": now.to_string(),
-        "body": body,
-    }))
-    .map_err(AppError::internal)?;
-    let mut signed = SignedStatement::new(statement);
-    signed.sign(&state.platform_signer);
-    let hash = statement_hash(&signed);
-    let (sequenced, _) = state.sequencer.submit(signed, hash, None, now).await?;
+    let sequenced = crate::platform::log(
+        &state.sequencer,
+        &state.platform_signer,
+        kind,
+        subject,
+        body,
+    )
+    .await?;
     Ok(sequenced.index)
 }
 

@@ -15,7 +15,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use vitrine_ledger::hash::sha256;
 use vitrine_ledger::jcs;
 use vitrine_ledger::merkle::{SubtreeSource, consistency_proof, inclusion_proof};
 use vitrine_ledger::note::NoteVerifier;
@@ -124,11 +123,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .default_service(web::to(not_found));
 }
 
-/// SHA-256 of the canonical signed statement: its identity for idempotent appends.
-pub fn statement_hash(signed: &SignedStatement) -> [u8; 32] {
-    sha256(&signed.canonical_bytes()).0
-}
-
 fn statement_error(e: StatementError) -> AppError {
     match e {
         StatementError::Json(m) => AppError::bad_request("invalid-json", m),
@@ -230,11 +224,7 @@ async fn post_statement(
         }
         return forward(&state, &request, body).await;
     }
-    let hash = statement_hash(&signed);
-    let (sequenced, appended) = state
-        .sequencer
-        .submit(signed, hash, author, received)
-        .await?;
+    let (sequenced, appended) = state.sequencer.submit(signed, author, received).await?;
     let status = if appended {
         StatusCode::CREATED
     } else {

@@ -15,7 +15,6 @@ use diesel::sql_types::Text;
 use serde_json::json;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use vitrine_ledger::statement::{SignedStatement, Statement};
 use vitrine_ledger::time::Timestamp;
 
 /// How long after a period ends its transition is logged.
@@ -96,17 +95,10 @@ pub async fn pass(
         let mut attributed = true;
         let closing = matches!(to, Status::Evaluation | Status::Unsuccessful);
         for (commitment, bidder) in tender.lapsing().into_iter().filter(|_| closing) {
-            let statement = Statement::from_value(json!({
-                "kind": "bid.lapsed",
-                "subject": tender.id,
-                "issued_at": now.to_string(),
-                "body": {"commitment": commitment, "bidder": bidder},
-            }))
-            .map_err(|e| e.to_string())?;
-            let mut signed = SignedStatement::new(statement);
-            signed.sign(platform);
-            let hash = crate::routes::statement_hash(&signed);
-            if let Err(e) = sequencer.submit(signed, hash, None, now).await {
+            let body = json!({"commitment": commitment, "bidder": bidder});
+            if let Err(e) =
+                crate::platform::log(sequencer, platform, "bid.lapsed", &tender.id, body).await
+            {
                 tracing::warn!(tender = %tender.id, error = ?e, "a lapsed bid was not attributed");
                 attributed = false;
             }
@@ -114,17 +106,15 @@ pub async fn pass(
         if !attributed {
             continue;
         }
-        let statement = Statement::from_value(json!({
-            "kind": "tender.status_changed",
-            "subject": tender.id,
-            "issued_at": now.to_string(),
-            "body": body,
-        }))
-        .map_err(|e| e.to_string())?;
-        let mut signed = SignedStatement::new(statement);
-        signed.sign(platform);
-        let hash = crate::routes::statement_hash(&signed);
-        match sequencer.submit(signed, hash, None, now).await {
+        match crate::platform::log(
+            sequencer,
+            platform,
+            "tender.status_changed",
+            &tender.id,
+            body,
+        )
+        .await
+        {
             Ok(_) => logged += 1,
             // Another pass (or process) logged it first, or the clock moved: next time.
             Err(e) => tracing::warn!(tender = %tender.id, error = ?e, "transition not logged"),

@@ -109,10 +109,10 @@ impl SequencerHandle {
     pub async fn submit(
         &self,
         signed: SignedStatement,
-        statement_hash: [u8; 32],
         author: Option<(String, i64)>,
         received: Timestamp,
     ) -> Result<(Sequenced, bool), AppError> {
+        let statement_hash = signed.hash().0;
         let (reply, receipt) = oneshot::channel();
         self.sender
             .send(Submission {
@@ -440,7 +440,7 @@ impl<'c> Sequencer<'c> {
         let mut signed = SignedStatement::new(statement);
         signed.sign(&config.platform_key);
         let (reply, _answer) = oneshot::channel();
-        let statement_hash = crate::routes::statement_hash(&signed);
+        let statement_hash = signed.hash().0;
         let decided = self.planner.plan(vec![Submission {
             signed,
             statement_hash,
