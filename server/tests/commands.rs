@@ -41,21 +41,26 @@ impl Setup {
         panic!("the server did not become ready");
     }
 
-    fn bootstrap(&self, key: &str, account: Option<(&str, &str)>) -> Output {
-        let mut command = self.command();
-        command.args(["bootstrap-admin", "--public-key", key]);
-        if let Some((email, _)) = account {
-            command.args(["--email", email, "--name", "第一管理员"]);
-        }
-        let mut child = command
+    /// Runs `vitrine-server ARGS` with `stdin` (and a newline) on its standard input.
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = self
+            .command()
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let password = account.map_or("", |(_, p)| p);
-        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        writeln!(child.stdin.take().unwrap(), "{stdin}").unwrap();
         child.wait_with_output().unwrap()
+    }
+
+    fn bootstrap(&self, key: &str, account: Option<(&str, &str)>) -> Output {
+        let mut args = vec!["bootstrap-admin", "--public-key", key];
+        if let Some((email, _)) = account {
+            args.extend(["--email", email, "--name", "第一管理员"]);
+        }
+        self.run(&args, account.map_or("", |(_, p)| p))
     }
 
     /// Platform administrators' keys, and the accounts.
@@ -170,18 +175,7 @@ fn a_buyer_and_its_officers_are_registered_by_command() {
     let mut server = setup.start();
     server.kill().unwrap();
     server.wait().unwrap();
-    let run = |args: &[&str], stdin: &str| {
-        let mut child = setup
-            .command()
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        writeln!(child.stdin.take().unwrap(), "{stdin}").unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let run = |args: &[&str], stdin: &str| setup.run(args, stdin);
     // The officer's key, as `vitrine keygen` writes it: the .pub file holds a verifier key.
     let officer = SigningKey::from_bytes(&[43; 32]);
     let verifier = vitrine_ledger::note::NoteVerifier::new(

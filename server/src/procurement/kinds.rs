@@ -320,14 +320,11 @@ impl Kind for TenderStatusChanged {
         // security. Only bids whose sender is not known (logged before the platform kept
         // it) lapse with the transition alone.
         if matches!(to, Status::Evaluation | Status::Unsuccessful)
-            && let Some(sealed) = tender
-                .bids
-                .iter()
-                .find(|b| b.status == BidStatus::Committed && b.holder.is_some())
+            && let Some((commitment, _)) = tender.lapsing().first()
         {
             return Err(Refusal::Conflict(format!(
-                "bid {} of tender {} is still sealed: log its bid.lapsed first",
-                sealed.commitment, tender.id
+                "bid {commitment} of tender {} is still sealed: log its bid.lapsed first",
+                tender.id
             )));
         }
         match tender.due_transition(ctx.logged_at) {
