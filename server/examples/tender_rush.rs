@@ -97,7 +97,7 @@ fn key(seed: u32, salt: u8) -> SigningKey {
 
 fn credit_code(n: usize) -> String {
     let first17 = format!("91350100{n:09}");
-    let check = vitrine_server::credit_code::check_character(&first17).unwrap_or('0');
+    let check = vitrine_server::domain::credit_code::check_character(&first17).unwrap_or('0');
     format!("{first17}{check}")
 }
 
@@ -220,9 +220,9 @@ fn rush(
                 &[platform],
             ),
         )?;
-        let user = vitrine_server::accounts::create_user(
+        let user = vitrine_server::auth::create_user(
             &mut conn,
-            &vitrine_server::accounts::NewUser {
+            &vitrine_server::auth::NewUser {
                 organisation: &id,
                 email: &format!("rep@{id}.example"),
                 display_name: "投标代表",
@@ -231,8 +231,8 @@ fn rush(
             },
         )
         .map_err(|e| e.detail)?;
-        let (_, token) = vitrine_server::accounts::create_token(&mut conn, user, "rush")
-            .map_err(|e| e.detail)?;
+        let (_, token) =
+            vitrine_server::auth::create_token(&mut conn, user, "rush").map_err(|e| e.detail)?;
         tokens.push(token);
     }
     // Tenders that all close together, leaving time to sign the bids first.

@@ -222,9 +222,9 @@ fn create_user(
     let (url, _cluster) = vitrine_server::database(settings).map_err(|e| e.to_string())?;
     vitrine_server::migrate(&url).map_err(|e| e.to_string())?;
     let mut conn = diesel::PgConnection::establish(&url).map_err(|e| e.to_string())?;
-    let id = vitrine_server::accounts::create_user(
+    let id = vitrine_server::auth::create_user(
         &mut conn,
-        &vitrine_server::accounts::NewUser {
+        &vitrine_server::auth::NewUser {
             organisation,
             email,
             display_name: name,
@@ -242,7 +242,7 @@ fn replay(settings: &Settings) -> Result<(), String> {
     let (url, _cluster) = vitrine_server::database(settings).map_err(|e| e.to_string())?;
     let mut conn = diesel::PgConnection::establish(&url).map_err(|e| e.to_string())?;
     let registry = vitrine_server::domain::Registry::new();
-    let report = vitrine_server::replay::replay(&mut conn, &registry, 50)?;
+    let report = vitrine_server::log::replay::replay(&mut conn, &registry, 50)?;
     println!("replayed {} entries", report.entries);
     for (index, why) in &report.refused {
         println!("ALARM: entry {index} would be refused now: {why}");
@@ -306,14 +306,14 @@ fn bootstrap_admin(
     let account = match account {
         None => None,
         Some((email, name)) => {
-            let email = vitrine_server::accounts::email_address(&email)
+            let email = vitrine_server::auth::email_address(&email)
                 .ok_or_else(|| format!("--email {email:?} is not an e-mail address"))?;
             let mut password = String::new();
             std::io::stdin()
                 .read_line(&mut password)
                 .map_err(|e| format!("reading the password from standard input: {e}"))?;
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
-            vitrine_server::accounts::check_new_password(&password, &email)?;
+            vitrine_server::auth::check_new_password(&password, &email)?;
             Some((email, name, password))
         }
     };
@@ -381,9 +381,9 @@ fn bootstrap_admin(
                 "{email} is already a platform administrator's account; its password is unchanged"
             );
         } else {
-            let id = vitrine_server::accounts::create_user(
+            let id = vitrine_server::auth::create_user(
                 &mut conn,
-                &vitrine_server::accounts::NewUser {
+                &vitrine_server::auth::NewUser {
                     organisation: "platform",
                     email: &email,
                     display_name: &name,
@@ -421,7 +421,7 @@ fn log_as_platform(
     body: serde_json::Value,
 ) -> Result<serde_json::Value, String> {
     let platform = platform_signer(settings)?;
-    let signed = vitrine_server::platform::sign(
+    let signed = vitrine_server::log::platform::sign(
         platform.signing_key(),
         kind,
         subject,

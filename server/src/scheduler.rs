@@ -8,8 +8,8 @@
 //! clock, and lapses the bids nobody revealed.
 
 use crate::db::DbPool;
-use crate::procurement::{Status, TenderState};
-use crate::sequencer::SequencerHandle;
+use crate::domain::procurement::{Status, TenderState};
+use crate::log::sequencer::SequencerHandle;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use serde_json::json;
@@ -97,7 +97,7 @@ pub async fn pass(
         for (commitment, bidder) in tender.lapsing().into_iter().filter(|_| closing) {
             let body = json!({"commitment": commitment, "bidder": bidder});
             if let Err(e) =
-                crate::platform::log(sequencer, platform, "bid.lapsed", &tender.id, body).await
+                crate::log::platform::log(sequencer, platform, "bid.lapsed", &tender.id, body).await
             {
                 tracing::warn!(tender = %tender.id, error = ?e, "a lapsed bid was not attributed");
                 attributed = false;
@@ -106,7 +106,7 @@ pub async fn pass(
         if !attributed {
             continue;
         }
-        match crate::platform::log(
+        match crate::log::platform::log(
             sequencer,
             platform,
             "tender.status_changed",

@@ -286,7 +286,7 @@ async fn officers_need_a_second_factor() {
     let now = chrono::Utc::now().timestamp();
     let code_now = format!(
         "{:06}",
-        vitrine_server::accounts::totp(&secret, vitrine_server::accounts::totp_step(now))
+        vitrine_server::auth::totp(&secret, vitrine_server::auth::totp_step(now))
     );
     let (code, body) = session_request(
         &app,
@@ -318,7 +318,7 @@ async fn officers_need_a_second_factor() {
     assert_eq!(code, 401, "a code works once");
     let next = format!(
         "{:06}",
-        vitrine_server::accounts::totp(&secret, vitrine_server::accounts::totp_step(now) + 1)
+        vitrine_server::auth::totp(&secret, vitrine_server::auth::totp_step(now) + 1)
     );
     let (code, body) = login_raw(&app, "officer@buyer-z.example", PASSWORD, Some(&next)).await;
     assert_eq!(code, 200, "{body}");

@@ -90,7 +90,7 @@ async fn suppliers_register_with_a_checked_credit_code() {
     let url = app.database_url.clone();
     let report = tokio::task::spawn_blocking(move || {
         let mut conn = PgConnection::establish(&url).unwrap();
-        vitrine_server::replay::replay(&mut conn, &vitrine_server::domain::Registry::new(), 10)
+        vitrine_server::log::replay::replay(&mut conn, &vitrine_server::domain::Registry::new(), 10)
             .unwrap()
     })
     .await
@@ -554,7 +554,7 @@ async fn replay_reproduces_the_tables_and_reports_tampering() {
     let url = app.database_url.clone();
     let report = tokio::task::spawn_blocking(move || {
         let mut conn = PgConnection::establish(&url).unwrap();
-        let clean = vitrine_server::replay::replay(&mut conn, &vitrine_server::domain::Registry::new(), 10).unwrap();
+        let clean = vitrine_server::log::replay::replay(&mut conn, &vitrine_server::domain::Registry::new(), 10).unwrap();
         assert!(clean.is_clean(), "{clean:?}");
         assert_eq!(clean.entries, 2 + 2 + 1 + 30 + 1);
         // Someone edits the tables behind the log's back.
@@ -564,7 +564,7 @@ async fn replay_reproduces_the_tables_and_reports_tampering() {
         diesel::sql_query("UPDATE participant_keys SET revoked_idx = NULL WHERE revoked_idx IS NOT NULL")
             .execute(&mut conn)
             .unwrap();
-        let report = vitrine_server::replay::replay(&mut conn, &vitrine_server::domain::Registry::new(), 10).unwrap();
+        let report = vitrine_server::log::replay::replay(&mut conn, &vitrine_server::domain::Registry::new(), 10).unwrap();
         // The replay itself left nothing behind.
         let schemas: i64 = diesel::sql_query("SELECT count(*) AS count FROM pg_namespace WHERE nspname = 'vitrine_replay'")
             .get_result::<Count>(&mut conn)

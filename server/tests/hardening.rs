@@ -362,19 +362,14 @@ async fn wrong_second_factor_codes_lock_the_account() {
             &[],
         )
     };
-    let step = vitrine_server::accounts::totp_step(chrono::Utc::now().timestamp());
-    let right = |offset: u64| {
-        format!(
-            "{:06}",
-            vitrine_server::accounts::totp(&secret, step + offset)
-        )
-    };
+    let step = vitrine_server::auth::totp_step(chrono::Utc::now().timestamp());
+    let right = |offset: u64| format!("{:06}", vitrine_server::auth::totp(&secret, step + offset));
     // A code that is none of the accepted ones (the window is one step either side).
     let wrong = (0..1_000_000u32)
         .map(|n| format!("{n:06}"))
         .find(|c| {
             (0..3).all(|o| *c != right(o))
-                && *c != format!("{:06}", vitrine_server::accounts::totp(&secret, step - 1))
+                && *c != format!("{:06}", vitrine_server::auth::totp(&secret, step - 1))
         })
         .unwrap();
     for _ in 0..5 {
@@ -394,7 +389,7 @@ async fn wrong_second_factor_codes_lock_the_account() {
 fn a_command_leaves_a_cluster_it_found_running() {
     use std::os::unix::fs::PermissionsExt as _;
     let dir = common::temp_dir("cluster");
-    let mut first = vitrine_server::postgres::PrivateCluster::start(&dir, None).unwrap();
+    let mut first = vitrine_server::db::cluster::PrivateCluster::start(&dir, None).unwrap();
     assert!(first.started_here());
     // The data directory and PostgreSQL's log are private.
     let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
@@ -407,7 +402,7 @@ fn a_command_leaves_a_cluster_it_found_running() {
     assert_eq!(log.permissions().mode() & 0o077, 0);
     // A second user of the same directory (a command run while the server runs) finds it
     // running, and leaves it running when it is done.
-    let second = vitrine_server::postgres::PrivateCluster::start(&dir, None).unwrap();
+    let second = vitrine_server::db::cluster::PrivateCluster::start(&dir, None).unwrap();
     assert!(!second.started_here());
     let url = second.url("postgres");
     drop(second);
@@ -552,11 +547,11 @@ fn as_root_a_data_directory_postgres_cannot_reach_still_starts() {
     let private = common::temp_dir("private");
     std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700)).unwrap();
     let dir = private.join("vitrine-data");
-    let mut cluster = vitrine_server::postgres::PrivateCluster::start(&dir, None).unwrap();
+    let mut cluster = vitrine_server::db::cluster::PrivateCluster::start(&dir, None).unwrap();
     let recorded = std::fs::read_to_string(dir.join("postgres.location")).unwrap();
     let home = std::path::PathBuf::from(recorded.trim());
     assert!(
-        home.starts_with(vitrine_server::postgres::RELOCATED),
+        home.starts_with(vitrine_server::db::cluster::RELOCATED),
         "{home:?}"
     );
     assert!(home.join("postgres/PG_VERSION").is_file());
@@ -566,7 +561,7 @@ fn as_root_a_data_directory_postgres_cannot_reach_still_starts() {
     drop(conn);
     cluster.stop().unwrap();
     // The next start finds it where the record says.
-    let mut again = vitrine_server::postgres::PrivateCluster::start(&dir, None).unwrap();
+    let mut again = vitrine_server::db::cluster::PrivateCluster::start(&dir, None).unwrap();
     assert!(again.started_here());
     let mut conn = PgConnection::establish(&again.url("postgres")).unwrap();
     diesel::sql_query("SELECT 1").execute(&mut conn).unwrap();
@@ -577,13 +572,13 @@ fn as_root_a_data_directory_postgres_cannot_reach_still_starts() {
     assert_eq!(mode, 0o700, "{mode:o}");
     // A new data directory at the same path does not take over the old one's cluster.
     std::fs::remove_dir_all(&dir).unwrap();
-    let mut fresh = vitrine_server::postgres::PrivateCluster::start(&dir, None).unwrap();
+    let mut fresh = vitrine_server::db::cluster::PrivateCluster::start(&dir, None).unwrap();
     let other = std::fs::read_to_string(dir.join("postgres.location")).unwrap();
     assert_ne!(other.trim(), recorded.trim());
     fresh.stop().unwrap();
     // A record naming anything else is refused.
     std::fs::write(dir.join("postgres.location"), "/etc\n").unwrap();
-    let refused = vitrine_server::postgres::PrivateCluster::start(&dir, None).unwrap_err();
+    let refused = vitrine_server::db::cluster::PrivateCluster::start(&dir, None).unwrap_err();
     assert!(
         refused.to_string().contains("not a directory under"),
         "{refused}"

@@ -1316,7 +1316,7 @@ async fn a_tender_from_publication_to_payments() {
     let replayed = tokio::task::spawn_blocking(move || {
         use diesel::Connection as _;
         let mut conn = diesel::PgConnection::establish(&url).unwrap();
-        vitrine_server::replay::replay(&mut conn, &vitrine_server::domain::Registry::new(), 10)
+        vitrine_server::log::replay::replay(&mut conn, &vitrine_server::domain::Registry::new(), 10)
             .unwrap()
     })
     .await
@@ -1717,7 +1717,10 @@ async fn bidders_are_told_of_answers_and_amendments() {
         diesel::sql_query("UPDATE outbox_cursors SET last_outbox_id = 0")
             .execute(&mut conn)
             .unwrap();
-        while vitrine_server::notifications::pass(&mut conn).unwrap().more {}
+        while vitrine_server::notify::in_app::pass(&mut conn)
+            .unwrap()
+            .more
+        {}
         (before, count(&mut conn))
     })
     .await

@@ -1,8 +1,12 @@
 //! The database: the connection pool, embedded migrations, and the queries the read path
 //! uses. The sequencer keeps its own connection (see `sequencer`).
 
+pub mod cluster;
+pub mod leases;
 #[allow(missing_docs)] // Generated-style table definitions.
 pub mod schema;
+
+use crate::error::AppResult;
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
@@ -28,6 +32,20 @@ pub fn pool(url: &str, size: u32) -> Result<DbPool, String> {
         .map_err(|e| format!("connecting to PostgreSQL: {e}"))
 }
 
+/// Runs `work` with a pooled connection on a blocking thread.
+pub async fn blocking<T: Send + 'static>(
+    pool: &DbPool,
+    work: impl FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get()?;
+        work(&mut conn)
+    })
+    .await
+    .map_err(crate::error::AppError::internal)?
+}
+
 /// Runs the pending migrations; returns their names.
 pub fn migrate(conn: &mut PgConnection) -> Result<Vec<String>, String> {
     conn.run_pending_migrations(MIGRATIONS)
@@ -49,7 +67,7 @@ pub fn latest_checkpoint(conn: &mut PgConnection) -> QueryResult<Option<(i64, St
 pub fn load_tenders(
     conn: &mut PgConnection,
     ids: &[String],
-) -> QueryResult<std::collections::HashMap<String, crate::procurement::TenderState>> {
+) -> QueryResult<std::collections::HashMap<String, crate::domain::procurement::TenderState>> {
     let rows: Vec<(String, serde_json::Value)> = schema::tenders::table
         .filter(schema::tenders::id.eq_any(ids))
         .select((schema::tenders::id, schema::tenders::state))
@@ -57,8 +75,8 @@ pub fn load_tenders(
     let unreadable = |what: String| diesel::result::Error::DeserializationError(what.into());
     let mut tenders = std::collections::HashMap::new();
     for (id, json) in rows {
-        let tender: crate::procurement::TenderState =
-            serde_json::from_value(json).map_err(|e| {
+        let tender: crate::domain::procurement::TenderState = serde_json::from_value(json)
+            .map_err(|e| {
                 unreadable(format!(
                     "INTEGRITY ALARM: the stored state of tender {id} is unreadable: {e}"
                 ))
@@ -90,7 +108,7 @@ pub fn load_tenders(
 pub fn load_tender(
     conn: &mut PgConnection,
     id: &str,
-) -> QueryResult<Option<crate::procurement::TenderState>> {
+) -> QueryResult<Option<crate::domain::procurement::TenderState>> {
     Ok(load_tenders(conn, &[id.to_owned()])?.remove(id))
 }
 

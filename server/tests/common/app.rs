@@ -223,7 +223,7 @@ impl TestApp {
     pub async fn api_token(&self, organisation: &str, email: &str, role: &str) -> String {
         self.user(organisation, email, role).await;
         let (session, csrf) = self.log_in(email, PASSWORD, None).await;
-        if vitrine_server::accounts::needs_totp(role) {
+        if vitrine_server::auth::needs_totp(role) {
             // Officers and supervisors act only once their second factor is set up.
             let auth = [
                 ("cookie", session.as_str()),
@@ -234,8 +234,8 @@ impl TestApp {
                 .await;
             assert_eq!(status, 201, "{enrolment}");
             let secret = super::base32_decode(enrolment["secret"].as_str().unwrap());
-            let step = vitrine_server::accounts::totp_step(chrono::Utc::now().timestamp());
-            let code = format!("{:06}", vitrine_server::accounts::totp(&secret, step));
+            let step = vitrine_server::auth::totp_step(chrono::Utc::now().timestamp());
+            let code = format!("{:06}", vitrine_server::auth::totp(&secret, step));
             let (status, body) = self
                 .request(
                     "POST",
@@ -268,9 +268,9 @@ impl TestApp {
         );
         tokio::task::spawn_blocking(move || {
             let mut conn = PgConnection::establish(&url).unwrap();
-            vitrine_server::accounts::create_user(
+            vitrine_server::auth::create_user(
                 &mut conn,
-                &vitrine_server::accounts::NewUser {
+                &vitrine_server::auth::NewUser {
                     organisation: &organisation,
                     email: &email,
                     display_name: "测试用户",
@@ -384,12 +384,16 @@ impl TestApp {
     }
 
     /// Rebuilds every projection from the log and compares (`vitrine-server replay`).
-    pub async fn replay(&self) -> vitrine_server::replay::ReplayReport {
+    pub async fn replay(&self) -> vitrine_server::log::replay::ReplayReport {
         let url = self.database_url.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = PgConnection::establish(&url).unwrap();
-            vitrine_server::replay::replay(&mut conn, &vitrine_server::domain::Registry::new(), 10)
-                .unwrap()
+            vitrine_server::log::replay::replay(
+                &mut conn,
+                &vitrine_server::domain::Registry::new(),
+                10,
+            )
+            .unwrap()
         })
         .await
         .unwrap()
@@ -428,6 +432,6 @@ pub fn credit_code_for(seed: &str) -> String {
         .take(9)
         .collect();
     let first17 = format!("91110000{digits:0>9}");
-    let check = vitrine_server::credit_code::check_character(&first17).unwrap();
+    let check = vitrine_server::domain::credit_code::check_character(&first17).unwrap();
     format!("{first17}{check}")
 }

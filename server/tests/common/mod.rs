@@ -25,7 +25,7 @@ pub fn postgres() -> &'static (String, String) {
             }
             Err(_) => {
                 let dir = std::env::temp_dir().join("vitrine-test-postgres");
-                let cluster = vitrine_server::postgres::PrivateCluster::start(&dir, None).unwrap();
+                let cluster = vitrine_server::db::cluster::PrivateCluster::start(&dir, None).unwrap();
                 let admin = cluster.url("postgres");
                 let pattern = cluster.url("{db}");
                 // Keep it running for the other tests and the next run.
@@ -327,7 +327,7 @@ pub fn conforms(root: &Value, schema: &Value, value: &Value, at: &str) -> Result
 
 /// Checks a signed statement's body against the OpenAPI document's schema for its kind.
 pub fn conforms_to_openapi(signed: &Value) {
-    let spec = vitrine_server::openapi::spec();
+    let spec = vitrine_server::routes::openapi::spec();
     let kind = signed["statement"]["kind"].as_str().unwrap_or_default();
     let schema = &spec["components"]["schemas"][kind];
     assert!(

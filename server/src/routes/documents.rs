@@ -3,10 +3,11 @@
 //! report, a contract) is public; any other stays readable only by the organisation that
 //! uploaded it, so a bid's documents uploaded early do not leak before the reveal.
 
-use crate::accounts::{self, Credentials};
+use crate::app::AppState;
+use crate::auth::{self, Credentials};
+use crate::db::blocking;
 use crate::db::schema::{blob_uploads, blobs, referenced_documents};
 use crate::error::{AppError, AppResult};
-use crate::routes::{AppState, blocking};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -18,20 +19,13 @@ use vitrine_ledger::hash::Hash;
 /// The largest document accepted.
 pub const MAX_DOCUMENT_BYTES: usize = 20 * 1024 * 1024;
 
-/// Adds the document routes to the `/api/v1` scope.
-pub fn configure(scope: actix_web::Scope) -> actix_web::Scope {
-    scope
-        .route("/documents", web::post().to(upload))
-        .route("/documents/{sha256}", web::get().to(download))
-}
-
 /// What bounds uploads: where bodies are spooled while they arrive, how many an account
 /// may send, and how many are stored at once.
 pub struct Uploads {
     /// The spool directory (in the data directory, mode 0700).
     dir: std::path::PathBuf,
     /// Uploads per account per hour.
-    per_hour: accounts::RateLimit<i64>,
+    per_hour: auth::RateLimit<i64>,
     /// Uploads under way per account.
     in_flight: std::sync::Mutex<std::collections::HashMap<i64, usize>>,
     /// Contents being written to the database at once (each is held in memory then).
@@ -65,7 +59,7 @@ impl Uploads {
         }
         Ok(Uploads {
             dir,
-            per_hour: accounts::RateLimit::new(
+            per_hour: auth::RateLimit::new(
                 Self::PER_HOUR,
                 std::time::Duration::from_secs(3600),
                 "uploads per account",
@@ -128,7 +122,7 @@ struct Spool {
 impl Spool {
     fn create(dir: &std::path::Path) -> AppResult<Spool> {
         use std::os::unix::fs::OpenOptionsExt as _;
-        let name = accounts::random_token(12)?;
+        let name = auth::random_token(12)?;
         let path = dir.join(format!("{name}.part"));
         let file = std::fs::OpenOptions::new()
             .write(true)
@@ -152,7 +146,7 @@ impl Drop for Spool {
 /// it arrives (an unfinished upload holds no memory) and cut off if it stalls; then its
 /// content is stored once, and this organisation's upload of it recorded. The answer is
 /// the same whether or not another organisation uploaded the same content.
-async fn upload(
+pub(super) async fn upload(
     state: web::Data<AppState>,
     request: HttpRequest,
     payload: web::Payload,
@@ -172,16 +166,16 @@ async fn upload(
         .to_owned();
     let credentials = Credentials::of(&request);
     let caller = blocking(&state.pool, move |conn| {
-        let caller = accounts::require(conn, &credentials)?;
+        let caller = auth::require(conn, &credentials)?;
         caller.check_csrf(&credentials)?;
         Ok(caller)
     })
     .await?;
-    crate::intake::declared_length(&request, MAX_DOCUMENT_BYTES)?;
+    crate::log::intake::declared_length(&request, MAX_DOCUMENT_BYTES)?;
     let _slot = state.uploads.start(caller.user_id)?;
     let mut spool = Spool::create(&state.uploads.dir)?;
     let mut hasher = sha2::Sha256::new();
-    let size = crate::intake::stream_body(&request, payload, MAX_DOCUMENT_BYTES, |chunk| {
+    let size = crate::log::intake::stream_body(&request, payload, MAX_DOCUMENT_BYTES, |chunk| {
         use std::io::Write as _;
         hasher.update(chunk);
         spool.file.write_all(chunk).map_err(AppError::internal)
@@ -252,7 +246,7 @@ async fn upload(
     })))
 }
 
-async fn download(
+pub(super) async fn download(
     state: web::Data<AppState>,
     request: HttpRequest,
     path: web::Path<String>,
@@ -279,7 +273,7 @@ async fn download(
         if public == 0 {
             // Not named by the log yet: only the organisations that uploaded it see it,
             // and to anyone else it does not exist.
-            let Some(caller) = accounts::authenticate(conn, &credentials)? else {
+            let Some(caller) = auth::authenticate(conn, &credentials)? else {
                 return Err(missing());
             };
             let uploaded: i64 = blob_uploads::table

@@ -35,7 +35,7 @@ use vitrine_ledger::time::Timestamp;
 pub const SEQUENCER_LOCK: i64 = 0x0076_6974_7269_6e65;
 
 /// The kind of the first entry of every log, by which the platform key registers itself.
-pub use crate::batch::GENESIS_KIND;
+pub use crate::log::apply::GENESIS_KIND;
 
 diesel::define_sql_function! {
     /// PostgreSQL's `pg_try_advisory_lock`: takes a session lock if free.
@@ -244,7 +244,7 @@ struct Decided {
     rows: Vec<NewEntry>,
     effects: Vec<(u64, Effect)>,
     /// What it derived: tenders' final states, OCDS releases.
-    derived: crate::batch::Derived,
+    derived: crate::log::apply::Derived,
     /// The private authors of its anonymous statements: (index, organisation, user).
     authors: Vec<(i64, String, i64)>,
     /// What it appended, if anything.
@@ -380,21 +380,7 @@ impl<'c> Sequencer<'c> {
             }
             std::thread::sleep(Duration::from_millis(20));
         };
-        diesel::insert_into(schema::sequencer_lease::table)
-            .values((
-                schema::sequencer_lease::id.eq(1),
-                schema::sequencer_lease::url.eq(&url),
-                schema::sequencer_lease::holder.eq(format!("pid {}", std::process::id())),
-            ))
-            .on_conflict(schema::sequencer_lease::id)
-            .do_update()
-            .set((
-                schema::sequencer_lease::url.eq(&url),
-                schema::sequencer_lease::holder.eq(format!("pid {}", std::process::id())),
-                schema::sequencer_lease::acquired_at.eq(diesel::dsl::now),
-            ))
-            .execute(&mut conn)
-            .map_err(|e| e.to_string())?;
+        crate::db::leases::record(&mut conn, &url).map_err(|e| e.to_string())?;
         let mut reader =
             PgConnection::establish(&config.database_url).map_err(|e| e.to_string())?;
         diesel::sql_query("SET plan_cache_mode = force_custom_plan")
@@ -661,7 +647,7 @@ impl Planner<'_> {
         };
         // Table state the rules need, fetched once for the batch.
         let mut directory = std::mem::take(&mut self.directory);
-        let prefetched = crate::batch::prefetch(
+        let prefetched = crate::log::apply::prefetch(
             &mut self.conn,
             &self.config.registry,
             &mut directory,
@@ -733,7 +719,7 @@ impl Planner<'_> {
                 .collect();
             let arrived = submission.received.min(now);
             let logged_at = clock.map_or(arrived, |last| last.max(arrived));
-            let decided = crate::batch::decide(
+            let decided = crate::log::apply::decide(
                 &self.config.registry,
                 statement,
                 &keys,
@@ -802,7 +788,7 @@ impl Planner<'_> {
             });
             outcomes.push(Outcome::Appended { index, entry });
         }
-        let derived = crate::batch::Derived::take(&mut state);
+        let derived = crate::log::apply::Derived::take(&mut state);
         drop(state);
         self.directory = directory;
         let mut published = None;
@@ -861,7 +847,7 @@ impl Writer<'_> {
         }) = published
         {
             let committed = self.conn.transaction(|conn| {
-                crate::batch::project(conn, &effects, &derived)?;
+                crate::log::apply::project(conn, &effects, &derived)?;
                 if !authors.is_empty() {
                     use diesel::sql_types::{Array, Text};
                     diesel::sql_query(

@@ -1,33 +1,11 @@
-//! Procurement (DESIGN.md "Procurement"): a tender's life on the log, from publication to
-//! payments, as statement kinds with their rules.
-//!
-//! A tender and everything that happens to it (bids, awards, contracts, payments) form one
-//! aggregate, [`TenderState`]. Every procurement statement names its tender as its
-//! `subject`; the sequencer fetches the aggregate once per batch, the rules judge each
-//! statement against it in log order, and [`TenderChange`]s update it. The table
-//! `tenders` keeps the aggregate (as JSON, with its listing columns beside it), so the
-//! replay command can rebuild it from the log and compare.
-//!
-//! Time rules are judged by the entry's `logged_at`, never by the signer's `issued_at`.
-//! The scheduler (`crate::scheduler`) logs the timed status changes, signed by the
-//! platform; a rule never waits for it.
-//!
-//! **Sealed bids.** A bid is committed by a one-time key that is not in the directory, so
-//! the public sees how many bids a tender has, not whose. The reveal is signed by that
-//! one-time key and by a registered key of the bidder, binding the bid to the bidder for
-//! everyone.
+//! A tender and everything that happened to it (bids, awards, contracts, payments,
+//! questions, amendments, complaints): the aggregate [`TenderState`], the
+//! [`TenderChange`]s that update it, and the times that drive its life. Plain data and
+//! its transitions; the rules that decide a change are in `kinds`.
 
-use crate::domain::{
-    Context, Effect, Kind, Refusal, Role, Signer, State, StateKey, identifier, only, text,
-};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::collections::HashSet;
-use vitrine_ledger::bid::{Bid, Money, Salt};
-use vitrine_ledger::hash::Hash;
-use vitrine_ledger::statement::Statement;
+use vitrine_ledger::bid::Money;
 use vitrine_ledger::time::Timestamp;
 
 /// Where a tender is in its life.
@@ -95,7 +73,7 @@ impl Status {
         .find(|s| s.as_str() == name)
     }
 
-    fn is_final(self) -> bool {
+    pub(super) fn is_final(self) -> bool {
         matches!(
             self,
             Status::Complete | Status::Cancelled | Status::Unsuccessful
@@ -328,13 +306,13 @@ pub struct ComplaintState {
 }
 
 impl ComplaintState {
-    fn is_open(&self) -> bool {
+    pub(super) fn is_open(&self) -> bool {
         self.status == "filed" || self.status == "accepted"
     }
 }
 
 /// The members of a tender an amendment may change.
-const AMENDABLE: [&str; 10] = [
+pub(super) const AMENDABLE: [&str; 10] = [
     "title",
     "description",
     "documents",
@@ -349,7 +327,7 @@ const AMENDABLE: [&str; 10] = [
 
 /// The members whose change affects how bids are prepared: an amendment of one of these
 /// must leave the tender's `amendment_notice_seconds` before the deadline.
-const MATERIAL: [&str; 4] = ["documents", "value", "lots", "criteria"];
+pub(super) const MATERIAL: [&str; 4] = ["documents", "value", "lots", "criteria"];
 
 impl TenderState {
     /// A period's end, from the published tender.
@@ -360,15 +338,11 @@ impl TenderState {
             .and_then(|t| Timestamp::parse(t).ok())
     }
 
-    fn times(&self) -> Result<Periods, Refusal> {
-        Periods::of(&self.tender).map_err(Refusal::Invalid)
-    }
-
-    fn bid(&self, commitment: &str) -> Option<&BidState> {
+    pub(super) fn bid(&self, commitment: &str) -> Option<&BidState> {
         self.bids.iter().find(|b| b.commitment == commitment)
     }
 
-    fn bid_mut(&mut self, commitment: &str) -> Option<&mut BidState> {
+    pub(super) fn bid_mut(&mut self, commitment: &str) -> Option<&mut BidState> {
         self.bids.iter_mut().find(|b| b.commitment == commitment)
     }
 
@@ -770,20 +744,20 @@ impl TenderChange {
 }
 
 /// The periods of a tender.
-struct Periods {
-    enquiry_end: Timestamp,
-    tender_end: Timestamp,
-    reveal_end: Timestamp,
-    standstill_seconds: u64,
+pub(super) struct Periods {
+    pub(super) enquiry_end: Timestamp,
+    pub(super) tender_end: Timestamp,
+    pub(super) reveal_end: Timestamp,
+    pub(super) standstill_seconds: u64,
 }
 
 impl Periods {
-    fn of(tender: &Value) -> Result<Periods, String> {
+    pub(super) fn of(tender: &Value) -> Result<Periods, String> {
         Periods::problems(tender).map_err(|problems| problems.join("; "))
     }
 
     /// The periods, or every problem with them (each field checked on its own).
-    fn problems(tender: &Value) -> Result<Periods, Vec<String>> {
+    pub(super) fn problems(tender: &Value) -> Result<Periods, Vec<String>> {
         let time = |field: &str| -> Result<Timestamp, String> {
             let text = tender
                 .get(field)
@@ -838,173 +812,6 @@ pub fn minor_units(money: &Money) -> i128 {
     let fraction: i128 = format!("{fraction:0<4}").parse().unwrap_or(0);
     whole * 10_000 + fraction
 }
-
-fn bounded_text<'a>(body: &'a Value, field: &str, max: usize) -> Result<&'a str, String> {
-    let text = text(body, field)?;
-    if text.chars().count() > max {
-        return Err(format!("body.{field} must be at most {max} characters"));
-    }
-    Ok(text)
-}
-
-fn hex_hash(body: &Value, field: &str) -> Result<String, String> {
-    let text = text(body, field)?;
-    Hash::from_hex(text)
-        .map(|_| text.to_owned())
-        .map_err(|_| format!("body.{field} must be 64 lowercase hexadecimal digits"))
-}
-
-fn money(body: &Value, field: &str) -> Result<Money, String> {
-    Money::from_value(
-        body.get(field)
-            .ok_or_else(|| format!("body.{field} is missing"))?,
-    )
-    .map_err(|e| format!("body.{field}: {e}"))
-}
-
-/// `{"zh": …, "en": …}` with at least one of the two.
-fn bilingual(body: &Value, field: &str, max: usize) -> Result<(), String> {
-    let Some(Value::Object(map)) = body.get(field) else {
-        return Err(format!(
-            "body.{field} must be {{\"zh\": …, \"en\": …}} with at least one language"
-        ));
-    };
-    if map.is_empty() || map.keys().any(|k| k != "zh" && k != "en") {
-        return Err(format!("body.{field} takes zh and en texts only"));
-    }
-    for (language, text) in map {
-        match text.as_str() {
-            Some(t) if !t.trim().is_empty() && t.chars().count() <= max => {}
-            _ => {
-                return Err(format!(
-                    "body.{field}.{language} must be 1 to {max} characters"
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The bid a statement's `body.commitment` names, with the commitment.
-fn named_bid<'t>(tender: &'t TenderState, body: &Value) -> Result<(String, &'t BidState), Refusal> {
-    let commitment = hex_hash(body, "commitment").map_err(Refusal::Invalid)?;
-    let bid = tender.bid(&commitment).ok_or_else(|| {
-        Refusal::NotFound(format!("tender {} has no bid {commitment}", tender.id))
-    })?;
-    Ok((commitment, bid))
-}
-
-/// The tender, which must exist and not be over.
-fn open_tender<'s>(
-    state: &'s State<'_>,
-    statement: &Statement,
-) -> Result<&'s TenderState, Refusal> {
-    let tender = state
-        .tenders
-        .get(statement.subject())
-        .and_then(Option::as_ref)
-        .ok_or_else(|| {
-            Refusal::NotFound(format!("tender {} does not exist", statement.subject()))
-        })?;
-    if tender.status.is_final() {
-        return Err(Refusal::Conflict(format!(
-            "tender {} is {}",
-            tender.id,
-            tender.status.as_str()
-        )));
-    }
-    Ok(tender)
-}
-
-/// A buyer's officer: the buyer's procurement officer or administrator.
-fn buyer_officer(signers: &[Signer], tender: &TenderState) -> Result<(), Refusal> {
-    if signers.iter().any(|s| {
-        s.organisation == tender.buyer
-            && matches!(s.role, Role::ProcurementOfficer | Role::OrganisationAdmin)
-    }) {
-        Ok(())
-    } else {
-        Err(Refusal::Forbidden(format!(
-            "needs a signature by a procurement officer of {}, the tender's buyer",
-            tender.buyer
-        )))
-    }
-}
-
-/// The state every procurement statement needs: its tender, which is its subject.
-fn tender_of(statement: &Statement) -> Vec<StateKey> {
-    vec![StateKey::Tender(statement.subject().to_owned())]
-}
-
-/// The tender and the documents a statement names: every document must be uploaded
-/// before a statement that makes it public is logged.
-fn tender_and(statement: &Statement, documents: &[[u8; 32]]) -> Vec<StateKey> {
-    let mut keys = tender_of(statement);
-    keys.extend(documents.iter().copied().map(StateKey::Blob));
-    keys
-}
-
-/// The SHA-256 hashes named by an array of documents (`[{"sha256": …}, …]`) or by one
-/// hash member; malformed hashes are left to `check_body`.
-pub fn document_hashes(documents: &Value) -> Vec<[u8; 32]> {
-    let hashes: Vec<&Value> = match documents {
-        Value::Array(documents) => documents.iter().map(|d| &d["sha256"]).collect(),
-        Value::String(_) => vec![documents],
-        _ => Vec::new(),
-    };
-    hashes
-        .into_iter()
-        .filter_map(Value::as_str)
-        .filter_map(|h| Hash::from_hex(h).ok().map(|h| h.0))
-        .collect()
-}
-
-/// Refuses a statement whose documents are not all either public already or uploaded by
-/// the organisation of one of its signers, naming the first that is not: a statement
-/// makes public only what its signers hold. (The refusal reads the same whether or not
-/// another organisation uploaded the content, so it tells nobody what others hold.)
-fn uploaded(
-    state: &State<'_>,
-    documents: &[[u8; 32]],
-    what: &str,
-    signers: &[Signer],
-) -> Result<(), Refusal> {
-    match documents.iter().find(|h| !state.may_publish(h, signers)) {
-        Some(missing) => Err(Refusal::Conflict(format!(
-            "document {} of {what} is not uploaded by the signer's organisation: upload it (POST /api/v1/documents) and send the statement again",
-            vitrine_ledger::hash::hex_encode(missing)
-        ))),
-        None => Ok(()),
-    }
-}
-
-fn change(ctx: &Context, tender: &str, change: TenderChange) -> Vec<Effect> {
-    vec![Effect::Tender {
-        id: tender.to_owned(),
-        index: ctx.index,
-        at: ctx.logged_at,
-        change: Box::new(change),
-    }]
-}
-
-fn key_text(key: &[u8; 32]) -> String {
-    BASE64.encode(key)
-}
-
-/// The one-time key of a bid statement: exactly one, and not a registered key.
-fn one_time_key(ctx: &Context) -> Result<[u8; 32], Refusal> {
-    match ctx.one_time_keys.as_slice() {
-        [key] => Ok(*key),
-        [] => Err(Refusal::Forbidden(
-            "a bid is signed by a one-time key made for it, not by a registered key, so that who bid stays hidden until the deadline".into(),
-        )),
-        _ => Err(Refusal::Forbidden("a bid has one one-time key".into())),
-    }
-}
-
-mod kinds;
-
-pub use kinds::*;
 
 #[cfg(test)]
 mod tests {

@@ -1,10 +1,11 @@
 //! The account routes: log in and out, who am I, API tokens, the TOTP second factor, and
 //! creating users. Every change made with a session cookie needs its CSRF token.
 
-use crate::accounts::{self, Caller, NewUser, SESSION_COOKIE};
+use crate::app::AppState;
+use crate::auth::{self, Caller, NewUser, SESSION_COOKIE};
+use crate::db::blocking;
 use crate::db::schema::{api_tokens, users};
 use crate::error::{AppError, AppResult};
-use crate::routes::{AppState, blocking};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -13,45 +14,25 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 
-/// Adds the account routes to the `/api/v1` scope.
-pub fn configure(scope: actix_web::Scope) -> actix_web::Scope {
-    scope
-        .route("/session", web::post().to(log_in))
-        .route("/session", web::delete().to(log_out))
-        .route("/me", web::get().to(me))
-        .route("/me/tokens", web::post().to(create_token))
-        .route("/me/tokens", web::get().to(list_tokens))
-        .route("/me/tokens/{id}", web::delete().to(revoke_token))
-        .route("/me/totp", web::post().to(start_totp))
-        .route("/me/totp/confirm", web::post().to(confirm_totp))
-        .route("/me/statements", web::get().to(my_statements))
-        .route("/me/notifications", web::get().to(my_notifications))
-        .route(
-            "/me/notifications/{id}/read",
-            web::post().to(read_notification),
-        )
-        .route("/users", web::post().to(create_user))
-}
-
 /// The largest form these routes read.
 const FORM_BYTES: usize = 8 * 1024;
 
 /// Authenticates the caller (with the CSRF token, for a change made with a session), and
 /// only then reads the JSON body: nobody makes the server read a body without an account.
-async fn caller_and_form<T: serde::de::DeserializeOwned>(
+pub(super) async fn caller_and_form<T: serde::de::DeserializeOwned>(
     state: &web::Data<AppState>,
     request: &HttpRequest,
     payload: web::Payload,
 ) -> AppResult<(Caller, T)> {
-    let credentials = accounts::Credentials::of(request);
+    let credentials = auth::Credentials::of(request);
     let caller = blocking(&state.pool, move |conn| {
-        let caller = accounts::require(conn, &credentials)?;
+        let caller = auth::require(conn, &credentials)?;
         caller.check_csrf(&credentials)?;
         Ok(caller)
     })
     .await?;
-    let body = crate::intake::read_body(request, payload, FORM_BYTES).await?;
-    Ok((caller, crate::intake::json(&body)?))
+    let body = crate::log::intake::read_body(request, payload, FORM_BYTES).await?;
+    Ok((caller, crate::log::intake::json(&body)?))
 }
 
 #[derive(Deserialize)]
@@ -62,7 +43,7 @@ struct LogIn {
     totp: Option<String>,
 }
 
-async fn log_in(
+pub(super) async fn log_in(
     state: web::Data<AppState>,
     request: HttpRequest,
     payload: web::Payload,
@@ -70,11 +51,11 @@ async fn log_in(
     state
         .login_limit
         .check(request.peer_addr().map(|a| a.ip()))?;
-    let body = crate::intake::read_body(&request, payload, FORM_BYTES).await?;
-    let form: LogIn = crate::intake::json(&body)?;
+    let body = crate::log::intake::read_body(&request, payload, FORM_BYTES).await?;
+    let form: LogIn = crate::log::intake::json(&body)?;
     let secure = request.connection_info().scheme() == "https";
     let (login, caller) = blocking(&state.pool, move |conn| {
-        let login = accounts::login(conn, &form.email, &form.password, form.totp.as_deref())?;
+        let login = auth::login(conn, &form.email, &form.password, form.totp.as_deref())?;
         let caller = user(conn, login.user_id)?;
         Ok((login, caller))
     })
@@ -85,13 +66,13 @@ async fn log_in(
         .same_site(SameSite::Strict)
         .secure(secure)
         .max_age(actix_web::cookie::time::Duration::hours(
-            accounts::SESSION_HOURS,
+            auth::SESSION_HOURS,
         ))
         .finish();
     Ok(HttpResponse::Ok().cookie(cookie).json(json!({
         "user": caller,
         "csrf_token": login.csrf,
-        "totp_required": accounts::needs_totp(caller["role"].as_str().unwrap_or_default()) && caller["totp_enabled"] != true,
+        "totp_required": auth::needs_totp(caller["role"].as_str().unwrap_or_default()) && caller["totp_enabled"] != true,
     })))
 }
 
@@ -118,15 +99,15 @@ fn user(conn: &mut PgConnection, id: i64) -> AppResult<serde_json::Value> {
 }
 
 /// Runs `work` for an authenticated caller; changes need the CSRF token of a session.
-async fn as_caller<T: Send + 'static>(
+pub(super) async fn as_caller<T: Send + 'static>(
     state: &web::Data<AppState>,
     request: &HttpRequest,
     change: bool,
     work: impl FnOnce(&mut PgConnection, Caller) -> AppResult<T> + Send + 'static,
 ) -> AppResult<T> {
-    let credentials = accounts::Credentials::of(request);
+    let credentials = auth::Credentials::of(request);
     blocking(&state.pool, move |conn| {
-        let caller = accounts::require(conn, &credentials)?;
+        let caller = auth::require(conn, &credentials)?;
         if change {
             caller.check_csrf(&credentials)?;
         }
@@ -135,13 +116,16 @@ async fn as_caller<T: Send + 'static>(
     .await
 }
 
-async fn log_out(state: web::Data<AppState>, request: HttpRequest) -> AppResult<HttpResponse> {
+pub(super) async fn log_out(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> AppResult<HttpResponse> {
     let token = request
         .cookie(SESSION_COOKIE)
         .map(|c| c.value().to_owned())
-        .ok_or_else(|| accounts::unauthorized("there is no session to end"))?;
+        .ok_or_else(|| auth::unauthorized("there is no session to end"))?;
     as_caller(&state, &request, true, move |conn, _| {
-        accounts::logout(conn, &token)
+        auth::logout(conn, &token)
     })
     .await?;
     let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
@@ -149,7 +133,10 @@ async fn log_out(state: web::Data<AppState>, request: HttpRequest) -> AppResult<
     Ok(HttpResponse::NoContent().cookie(gone).finish())
 }
 
-async fn me(state: web::Data<AppState>, request: HttpRequest) -> AppResult<HttpResponse> {
+pub(super) async fn me(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> AppResult<HttpResponse> {
     let me = as_caller(&state, &request, false, |conn, caller| {
         user(conn, caller.user_id)
     })
@@ -163,7 +150,7 @@ struct TokenName {
     name: String,
 }
 
-async fn create_token(
+pub(super) async fn create_token(
     state: web::Data<AppState>,
     request: HttpRequest,
     payload: web::Payload,
@@ -178,7 +165,7 @@ async fn create_token(
     }
     let (id, token) = blocking(&state.pool, move |conn| {
         caller.check_totp()?;
-        accounts::create_token(conn, caller.user_id, form.name.trim())
+        auth::create_token(conn, caller.user_id, form.name.trim())
     })
     .await?;
     Ok(HttpResponse::Created().json(json!({
@@ -188,7 +175,10 @@ async fn create_token(
     })))
 }
 
-async fn list_tokens(state: web::Data<AppState>, request: HttpRequest) -> AppResult<HttpResponse> {
+pub(super) async fn list_tokens(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> AppResult<HttpResponse> {
     type Row = (
         i64,
         String,
@@ -225,7 +215,7 @@ async fn list_tokens(state: web::Data<AppState>, request: HttpRequest) -> AppRes
     Ok(HttpResponse::Ok().json(json!({"tokens": tokens})))
 }
 
-async fn revoke_token(
+pub(super) async fn revoke_token(
     state: web::Data<AppState>,
     request: HttpRequest,
     path: web::Path<i64>,
@@ -253,7 +243,10 @@ async fn revoke_token(
 
 /// Starts TOTP enrolment: a new secret, for the authenticator app. The factor is on only
 /// once a code confirms it.
-async fn start_totp(state: web::Data<AppState>, request: HttpRequest) -> AppResult<HttpResponse> {
+pub(super) async fn start_totp(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> AppResult<HttpResponse> {
     let (secret, email) = as_caller(&state, &request, true, |conn, caller| {
         if caller.totp_enabled {
             return Err(AppError::conflict("a second factor is already set up"));
@@ -266,7 +259,7 @@ async fn start_totp(state: web::Data<AppState>, request: HttpRequest) -> AppResu
         Ok((secret, caller.email))
     })
     .await?;
-    let encoded = accounts::base32(&secret);
+    let encoded = auth::base32(&secret);
     Ok(HttpResponse::Created().json(json!({
         "secret": encoded,
         "otpauth_uri": format!("otpauth://totp/Vitrine:{email}?secret={encoded}&issuer=Vitrine&algorithm=SHA1&digits=6&period=30"),
@@ -280,7 +273,7 @@ struct Code {
     code: String,
 }
 
-async fn confirm_totp(
+pub(super) async fn confirm_totp(
     state: web::Data<AppState>,
     request: HttpRequest,
     payload: web::Payload,
@@ -292,7 +285,7 @@ async fn confirm_totp(
             .select(users::totp_secret)
             .first(conn)?;
         let secret = secret.ok_or_else(|| AppError::conflict("start with POST /api/v1/me/totp"))?;
-        let step = accounts::totp_match(&secret, &form.code, chrono::Utc::now().timestamp())
+        let step = auth::totp_match(&secret, &form.code, chrono::Utc::now().timestamp())
             .ok_or_else(|| {
                 AppError::invalid(
                     "totp-mismatch",
@@ -314,7 +307,7 @@ async fn confirm_totp(
 
 /// The anonymous statements (sealed bids, withdrawals, questions) the caller's
 /// organisation sent: the platform's private record, shown to their senders only.
-async fn my_statements(
+pub(super) async fn my_statements(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> AppResult<HttpResponse> {
@@ -347,7 +340,7 @@ async fn my_statements(
 }
 
 #[derive(Deserialize)]
-struct NotificationQuery {
+pub(super) struct NotificationQuery {
     /// Only those not yet read.
     #[serde(default)]
     unread: bool,
@@ -357,7 +350,7 @@ struct NotificationQuery {
 }
 
 /// The caller's notifications, newest first, with the number still unread.
-async fn my_notifications(
+pub(super) async fn my_notifications(
     state: web::Data<AppState>,
     request: HttpRequest,
     query: web::Query<NotificationQuery>,
@@ -438,7 +431,7 @@ async fn my_notifications(
 }
 
 /// Marks one of the caller's notifications read.
-async fn read_notification(
+pub(super) async fn read_notification(
     state: web::Data<AppState>,
     request: HttpRequest,
     path: web::Path<i64>,
@@ -478,7 +471,7 @@ struct CreateUser {
 
 /// A platform administrator creates users of any organisation; an organisation's
 /// administrator, of their own.
-async fn create_user(
+pub(super) async fn create_user(
     state: web::Data<AppState>,
     request: HttpRequest,
     payload: web::Payload,
@@ -499,7 +492,7 @@ async fn create_user(
                 ),
             ));
         }
-        accounts::create_user(
+        auth::create_user(
             conn,
             &NewUser {
                 organisation: &form.organisation,

@@ -4,7 +4,7 @@
 //! log over HTTP, use [`sign`] too.)
 
 use crate::error::AppError;
-use crate::sequencer::{Sequenced, SequencerHandle};
+use crate::log::sequencer::{Sequenced, SequencerHandle};
 use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
 use vitrine_ledger::statement::{SignedStatement, Statement, StatementError};

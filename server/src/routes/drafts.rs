@@ -4,11 +4,12 @@
 //! not, what is missing. Publishing is signing the draft's body as `tender.published`
 //! (the officer's key never reaches the server); once that is logged, the draft is gone.
 
-use crate::accounts::{self, Caller, Credentials};
+use crate::app::AppState;
+use crate::auth::{self, Caller, Credentials};
+use crate::db::blocking;
 use crate::db::schema::{blob_uploads, referenced_documents, tender_drafts, tenders};
+use crate::domain::procurement::{document_hashes, tender_problems};
 use crate::error::{AppError, AppResult};
-use crate::procurement::{document_hashes, tender_problems};
-use crate::routes::{AppState, blocking};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -19,22 +20,13 @@ use serde_json::{Value, json};
 /// A draft's body is at most this large (a logged entry is at most 64 KiB).
 const MAX_DRAFT_BYTES: usize = 64 * 1024;
 
-/// Adds the draft routes to the `/api/v1` scope.
-pub fn configure(scope: actix_web::Scope) -> actix_web::Scope {
-    scope
-        .route("/drafts", web::get().to(list))
-        .route("/drafts/{id}", web::get().to(get))
-        .route("/drafts/{id}", web::put().to(put))
-        .route("/drafts/{id}", web::delete().to(delete))
-}
-
 /// The caller, who must act for a buyer as a procurement officer or its administrator.
 fn buyer_staff(
     conn: &mut PgConnection,
     credentials: &Credentials,
     change: bool,
 ) -> AppResult<Caller> {
-    let caller = accounts::require_to_act(conn, credentials, change)?;
+    let caller = auth::require_to_act(conn, credentials, change)?;
     if caller.organisation_kind != "buyer"
         || !["procurement_officer", "organisation_admin"].contains(&caller.role.as_str())
     {
@@ -99,7 +91,10 @@ fn missing(id: &str) -> AppError {
     AppError::not_found(format!("your organisation has no draft {id}"))
 }
 
-async fn list(state: web::Data<AppState>, request: HttpRequest) -> AppResult<HttpResponse> {
+pub(super) async fn list(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> AppResult<HttpResponse> {
     let credentials = Credentials::of(&request);
     let drafts = blocking(&state.pool, move |conn| {
         let caller = buyer_staff(conn, &credentials, false)?;
@@ -123,7 +118,7 @@ async fn list(state: web::Data<AppState>, request: HttpRequest) -> AppResult<Htt
     Ok(HttpResponse::Ok().json(json!({"drafts": drafts})))
 }
 
-async fn get(
+pub(super) async fn get(
     state: web::Data<AppState>,
     request: HttpRequest,
     path: web::Path<String>,
@@ -146,7 +141,7 @@ async fn get(
 
 /// Saves a draft, complete or not. The server fills in `id` (the path) and `buyer` (the
 /// caller's organisation).
-async fn put(
+pub(super) async fn put(
     state: web::Data<AppState>,
     request: HttpRequest,
     path: web::Path<String>,
@@ -160,18 +155,18 @@ async fn put(
     })
     .await?;
     // The id is the tender's to be: an ocid, as publishing will need.
-    let identifier = crate::domain::identifier(&json!({ "id": id }), "id").is_ok();
-    if !identifier || !crate::procurement::ocid(&id) {
+    let identifier = crate::domain::rules::identifier(&json!({ "id": id }), "id").is_ok();
+    if !identifier || !crate::domain::procurement::ocid(&id) {
         return Err(AppError::invalid(
             "invalid-body",
             "The draft's id is invalid",
             "a draft's id is its tender's OCDS ocid: \"ocds-\", the publisher's six-character prefix, \"-\", then the tender's own id; at most 64 letters, digits, '.', '_' or '-'",
         ));
     }
-    let bytes = crate::intake::read_body(&request, payload, MAX_DRAFT_BYTES).await?;
+    let bytes = crate::log::intake::read_body(&request, payload, MAX_DRAFT_BYTES).await?;
     let mut body = vitrine_ledger::jcs::parse(&bytes)
         .map_err(|e| AppError::bad_request("invalid-json", e.to_string()))?;
-    crate::intake::storable(&body)?;
+    crate::log::intake::storable(&body)?;
     if !body.is_object() {
         return Err(AppError::invalid(
             "invalid-body",
@@ -242,7 +237,7 @@ async fn put(
     Ok(HttpResponse::build(status).json(draft))
 }
 
-async fn delete(
+pub(super) async fn delete(
     state: web::Data<AppState>,
     request: HttpRequest,
     path: web::Path<String>,

@@ -132,7 +132,7 @@ pub fn replay(
                 .map(|(idx, bytes)| (idx, Entry::parse(&bytes).map_err(|e| e.to_string())))
                 .collect();
             // Table state the rules need, as the scratch tables hold it before this chunk.
-            let mut state = crate::batch::prefetch(
+            let mut state = crate::log::apply::prefetch(
                 conn,
                 registry,
                 &mut directory,
@@ -156,7 +156,7 @@ pub fn replay(
                 };
                 let statement = entry.signed().statement();
                 let keys: Vec<[u8; 32]> = entry.signed().signatures().iter().map(|s| s.public_key).collect();
-                let decided = crate::batch::decide(
+                let decided = crate::log::apply::decide(
                     registry,
                     statement,
                     &keys,
@@ -176,9 +176,9 @@ pub fn replay(
                     Err(why) => report.refused.push((idx as u64, why)),
                 }
             }
-            let derived = crate::batch::Derived::take(&mut state);
+            let derived = crate::log::apply::Derived::take(&mut state);
             drop(state);
-            crate::batch::project(conn, &effects, &derived)?;
+            crate::log::apply::project(conn, &effects, &derived)?;
         }
         for (table, columns, entry) in TABLES {
             for (side, left, right) in [("live only", "public", "vitrine_replay"), ("log only", "vitrine_replay", "public")] {

@@ -6,11 +6,13 @@
 //! and the administrator's account is created; a rejection gives a reason. Nothing is
 //! on the log before approval.
 
-use crate::accounts::{self, Caller, Credentials};
+use crate::app::AppState;
+use crate::auth::{self, Caller, Credentials};
+use crate::db::blocking;
 use crate::db::schema::{organisations, participant_keys, registrations};
-use crate::domain::{Kind as _, OrganisationRegistered};
+use crate::domain::Kind as _;
+use crate::domain::directory::OrganisationRegistered;
 use crate::error::{AppError, AppResult};
-use crate::routes::{AppState, blocking};
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -21,15 +23,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::atomic::Ordering;
 use vitrine_ledger::statement::SignedStatement;
-
-/// Adds the registration routes to the `/api/v1` scope.
-pub fn configure(scope: actix_web::Scope) -> actix_web::Scope {
-    scope
-        .route("/registrations", web::post().to(apply))
-        .route("/registrations", web::get().to(list))
-        .route("/registrations/{id}/approve", web::post().to(approve))
-        .route("/registrations/{id}/reject", web::post().to(reject))
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -88,7 +81,7 @@ fn checked_statement(value: Value) -> AppResult<(SignedStatement, [u8; 32])> {
 }
 
 /// Applies to register a supplier (no account needed; ten a minute per address).
-async fn apply(
+pub(super) async fn apply(
     state: web::Data<AppState>,
     request: HttpRequest,
     payload: web::Payload,
@@ -96,15 +89,15 @@ async fn apply(
     state
         .registration_limit
         .check(request.peer_addr().map(|a| a.ip()))?;
-    let body = crate::intake::read_body(&request, payload, 64 * 1024).await?;
-    let application: Application = crate::intake::json(&body)?;
+    let body = crate::log::intake::read_body(&request, payload, 64 * 1024).await?;
+    let application: Application = crate::log::intake::json(&body)?;
     let (signed, public_key) = checked_statement(application.statement)?;
     let Administrator {
         email,
         display_name,
         password,
     } = application.administrator;
-    let email = accounts::email_address(&email)
+    let email = auth::email_address(&email)
         .ok_or_else(|| invalid("administrator.email is not an e-mail address"))?;
     let display_name = display_name.trim().to_owned();
     if display_name.is_empty() || display_name.chars().count() > 200 {
@@ -112,7 +105,7 @@ async fn apply(
             "administrator.display_name must be 1 to 200 characters",
         ));
     }
-    accounts::check_new_password(&password, &email)
+    auth::check_new_password(&password, &email)
         .map_err(|m| AppError::invalid("weak-password", "The password is too weak", m))?;
     let statement = signed.statement();
     let body = statement.body();
@@ -148,7 +141,7 @@ async fn apply(
         // Whether the address has an account is not said here (anyone could ask): the
         // approval checks it.
         // Hashed only once nothing else refuses the application: argon2id is costly.
-        let password_hash = accounts::hash_password(&password).map_err(AppError::internal)?;
+        let password_hash = auth::hash_password(&password).map_err(AppError::internal)?;
         let inserted = diesel::insert_into(registrations::table)
             .values((
                 registrations::organisation_id.eq(&id),
@@ -188,7 +181,7 @@ fn platform_admin(
     credentials: &Credentials,
     change: bool,
 ) -> AppResult<Caller> {
-    let caller = accounts::require_to_act(conn, credentials, change)?;
+    let caller = auth::require_to_act(conn, credentials, change)?;
     if caller.role != "platform_admin" {
         return Err(AppError::forbidden(
             "applications are reviewed by platform administrators",
@@ -198,7 +191,7 @@ fn platform_admin(
 }
 
 #[derive(Deserialize)]
-struct ListQuery {
+pub(super) struct ListQuery {
     status: Option<String>,
 }
 
@@ -216,7 +209,7 @@ type Row = (
 );
 
 /// Applications, oldest first; `?status=pending|approved|rejected`.
-async fn list(
+pub(super) async fn list(
     state: web::Data<AppState>,
     request: HttpRequest,
     query: web::Query<ListQuery>,
@@ -354,7 +347,7 @@ fn pending(conn: &mut PgConnection, id: i64) -> AppResult<Pending> {
             ));
         }
     };
-    accounts::check_address_free(conn, &email).map_err(|e| {
+    auth::check_address_free(conn, &email).map_err(|e| {
         AppError::conflict(format!(
             "{}: reject the application, and the applicant may apply again with another address",
             e.detail
@@ -374,13 +367,13 @@ fn pending(conn: &mut PgConnection, id: i64) -> AppResult<Pending> {
 }
 
 /// Signs a statement with the platform's key and logs it.
-async fn log_as_platform(
+pub(super) async fn log_as_platform(
     state: &AppState,
     kind: &str,
     subject: &str,
     body: Value,
 ) -> AppResult<u64> {
-    let sequenced = crate::platform::log(
+    let sequenced = crate::log::platform::log(
         &state.sequencer,
         &state.platform_signer,
         kind,
@@ -392,7 +385,7 @@ async fn log_as_platform(
 }
 
 /// Approves an application: logs the organisation and its key, creates the account.
-async fn approve(
+pub(super) async fn approve(
     state: web::Data<AppState>,
     request: HttpRequest,
     path: web::Path<i64>,
@@ -442,7 +435,7 @@ async fn approve(
     }
     let user = blocking(&state.pool, move |conn| {
         conn.transaction(|conn| {
-            let user = accounts::insert_user(
+            let user = auth::insert_user(
                 conn,
                 &application.organisation,
                 &application.email,
@@ -480,7 +473,7 @@ struct Rejection {
 }
 
 /// Rejects an application, with a reason.
-async fn reject(
+pub(super) async fn reject(
     state: web::Data<AppState>,
     request: HttpRequest,
     path: web::Path<i64>,
@@ -493,8 +486,8 @@ async fn reject(
         platform_admin(conn, &credentials, true)
     })
     .await?;
-    let body = crate::intake::read_body(&request, payload, 8 * 1024).await?;
-    let rejection: Rejection = crate::intake::json(&body)?;
+    let body = crate::log::intake::read_body(&request, payload, 8 * 1024).await?;
+    let rejection: Rejection = crate::log::intake::json(&body)?;
     let reason = rejection.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 2_000 {
         return Err(invalid("reason must be 1 to 2000 characters"));

@@ -4,8 +4,9 @@
 //! sequencer.
 
 use crate::db::schema;
+use crate::domain::procurement::projection::Tenders;
+use crate::domain::procurement::{TenderChange, TenderState};
 use crate::domain::{Context, Directory, Effect, Refusal, Registry, Role, Signer, State, StateKey};
-use crate::procurement::{TenderChange, TenderState};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bytea, Jsonb, Text, Timestamptz};
@@ -41,9 +42,7 @@ pub fn prefetch<'d, 's>(
     let mut state = State {
         directory,
         present: HashSet::new(),
-        tenders: HashMap::new(),
-        releases: Vec::new(),
-        ocds_heads: HashMap::new(),
+        procurement: Tenders::default(),
         uploads: HashSet::new(),
         public_documents: HashSet::new(),
     };
@@ -84,7 +83,7 @@ pub fn prefetch<'d, 's>(
         let mut found = crate::db::load_tenders(conn, &tenders)?;
         for id in tenders {
             let tender = found.remove(&id);
-            state.tenders.insert(id, tender);
+            state.procurement.tenders.insert(id, tender);
         }
     }
     Ok(state)
@@ -144,8 +143,8 @@ impl Derived {
     /// Takes them from a batch's state.
     pub fn take(state: &mut State<'_>) -> Derived {
         Derived {
-            tenders: std::mem::take(&mut state.tenders),
-            releases: std::mem::take(&mut state.releases),
+            tenders: std::mem::take(&mut state.procurement.tenders),
+            releases: std::mem::take(&mut state.procurement.releases),
         }
     }
 }
@@ -299,7 +298,8 @@ fn save_bids(
     changed: &[(&String, Option<&str>)],
     tenders: &HashMap<String, Option<TenderState>>,
 ) -> QueryResult<()> {
-    let mut rows: HashMap<(&str, &str), (i32, &crate::procurement::BidState)> = HashMap::new();
+    let mut rows: HashMap<(&str, &str), (i32, &crate::domain::procurement::BidState)> =
+        HashMap::new();
     for (id, which) in changed {
         let Some(Some(tender)) = tenders.get(*id) else {
             continue;

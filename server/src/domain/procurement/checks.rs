@@ -1,0 +1,190 @@
+//! What the procurement kinds check again and again: the tender a statement names, its
+//! buyer's officers, its bids, its documents, and the body's common fields.
+
+use super::tender::{BidState, Periods, TenderChange, TenderState};
+use crate::domain::rules::{Context, Effect, Refusal, Signer, State, StateKey, text};
+use crate::domain::types::Role;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::Value;
+use vitrine_ledger::bid::Money;
+use vitrine_ledger::hash::Hash;
+use vitrine_ledger::statement::Statement;
+
+impl TenderState {
+    /// The tender's periods; a stored tender always has them.
+    pub(super) fn times(&self) -> Result<Periods, Refusal> {
+        Periods::of(&self.tender).map_err(Refusal::Invalid)
+    }
+}
+
+pub(super) fn bounded_text<'a>(
+    body: &'a Value,
+    field: &str,
+    max: usize,
+) -> Result<&'a str, String> {
+    let text = text(body, field)?;
+    if text.chars().count() > max {
+        return Err(format!("body.{field} must be at most {max} characters"));
+    }
+    Ok(text)
+}
+
+pub(super) fn hex_hash(body: &Value, field: &str) -> Result<String, String> {
+    let text = text(body, field)?;
+    Hash::from_hex(text)
+        .map(|_| text.to_owned())
+        .map_err(|_| format!("body.{field} must be 64 lowercase hexadecimal digits"))
+}
+
+pub(super) fn money(body: &Value, field: &str) -> Result<Money, String> {
+    Money::from_value(
+        body.get(field)
+            .ok_or_else(|| format!("body.{field} is missing"))?,
+    )
+    .map_err(|e| format!("body.{field}: {e}"))
+}
+
+/// `{"zh": …, "en": …}` with at least one of the two.
+pub(super) fn bilingual(body: &Value, field: &str, max: usize) -> Result<(), String> {
+    let Some(Value::Object(map)) = body.get(field) else {
+        return Err(format!(
+            "body.{field} must be {{\"zh\": …, \"en\": …}} with at least one language"
+        ));
+    };
+    if map.is_empty() || map.keys().any(|k| k != "zh" && k != "en") {
+        return Err(format!("body.{field} takes zh and en texts only"));
+    }
+    for (language, text) in map {
+        match text.as_str() {
+            Some(t) if !t.trim().is_empty() && t.chars().count() <= max => {}
+            _ => {
+                return Err(format!(
+                    "body.{field}.{language} must be 1 to {max} characters"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The bid a statement's `body.commitment` names, with the commitment.
+pub(super) fn named_bid<'t>(
+    tender: &'t TenderState,
+    body: &Value,
+) -> Result<(String, &'t BidState), Refusal> {
+    let commitment = hex_hash(body, "commitment").map_err(Refusal::Invalid)?;
+    let bid = tender.bid(&commitment).ok_or_else(|| {
+        Refusal::NotFound(format!("tender {} has no bid {commitment}", tender.id))
+    })?;
+    Ok((commitment, bid))
+}
+
+/// The tender, which must exist and not be over.
+pub(super) fn open_tender<'s>(
+    state: &'s State<'_>,
+    statement: &Statement,
+) -> Result<&'s TenderState, Refusal> {
+    let tender = state
+        .procurement
+        .tenders
+        .get(statement.subject())
+        .and_then(Option::as_ref)
+        .ok_or_else(|| {
+            Refusal::NotFound(format!("tender {} does not exist", statement.subject()))
+        })?;
+    if tender.status.is_final() {
+        return Err(Refusal::Conflict(format!(
+            "tender {} is {}",
+            tender.id,
+            tender.status.as_str()
+        )));
+    }
+    Ok(tender)
+}
+
+/// A buyer's officer: the buyer's procurement officer or administrator.
+pub(super) fn buyer_officer(signers: &[Signer], tender: &TenderState) -> Result<(), Refusal> {
+    if signers.iter().any(|s| {
+        s.organisation == tender.buyer
+            && matches!(s.role, Role::ProcurementOfficer | Role::OrganisationAdmin)
+    }) {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden(format!(
+            "needs a signature by a procurement officer of {}, the tender's buyer",
+            tender.buyer
+        )))
+    }
+}
+
+/// The state every procurement statement needs: its tender, which is its subject.
+pub(super) fn tender_of(statement: &Statement) -> Vec<StateKey> {
+    vec![StateKey::Tender(statement.subject().to_owned())]
+}
+
+/// The tender and the documents a statement names: every document must be uploaded
+/// before a statement that makes it public is logged.
+pub(super) fn tender_and(statement: &Statement, documents: &[[u8; 32]]) -> Vec<StateKey> {
+    let mut keys = tender_of(statement);
+    keys.extend(documents.iter().copied().map(StateKey::Blob));
+    keys
+}
+
+/// The SHA-256 hashes named by an array of documents (`[{"sha256": …}, …]`) or by one
+/// hash member; malformed hashes are left to `check_body`.
+pub fn document_hashes(documents: &Value) -> Vec<[u8; 32]> {
+    let hashes: Vec<&Value> = match documents {
+        Value::Array(documents) => documents.iter().map(|d| &d["sha256"]).collect(),
+        Value::String(_) => vec![documents],
+        _ => Vec::new(),
+    };
+    hashes
+        .into_iter()
+        .filter_map(Value::as_str)
+        .filter_map(|h| Hash::from_hex(h).ok().map(|h| h.0))
+        .collect()
+}
+
+/// Refuses a statement whose documents are not all either public already or uploaded by
+/// the organisation of one of its signers, naming the first that is not: a statement
+/// makes public only what its signers hold. (The refusal reads the same whether or not
+/// another organisation uploaded the content, so it tells nobody what others hold.)
+pub(super) fn uploaded(
+    state: &State<'_>,
+    documents: &[[u8; 32]],
+    what: &str,
+    signers: &[Signer],
+) -> Result<(), Refusal> {
+    match documents.iter().find(|h| !state.may_publish(h, signers)) {
+        Some(missing) => Err(Refusal::Conflict(format!(
+            "document {} of {what} is not uploaded by the signer's organisation: upload it (POST /api/v1/documents) and send the statement again",
+            vitrine_ledger::hash::hex_encode(missing)
+        ))),
+        None => Ok(()),
+    }
+}
+
+pub(super) fn change(ctx: &Context, tender: &str, change: TenderChange) -> Vec<Effect> {
+    vec![Effect::Tender {
+        id: tender.to_owned(),
+        index: ctx.index,
+        at: ctx.logged_at,
+        change: Box::new(change),
+    }]
+}
+
+pub(super) fn key_text(key: &[u8; 32]) -> String {
+    BASE64.encode(key)
+}
+
+/// The one-time key of a bid statement: exactly one, and not a registered key.
+pub(super) fn one_time_key(ctx: &Context) -> Result<[u8; 32], Refusal> {
+    match ctx.one_time_keys.as_slice() {
+        [key] => Ok(*key),
+        [] => Err(Refusal::Forbidden(
+            "a bid is signed by a one-time key made for it, not by a registered key, so that who bid stays hidden until the deadline".into(),
+        )),
+        _ => Err(Refusal::Forbidden("a bid has one one-time key".into())),
+    }
+}

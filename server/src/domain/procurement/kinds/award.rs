@@ -1,0 +1,341 @@
+//! The award: lowest price or weighted scoring, with its evaluation report.
+
+use super::*;
+
+/// `award.made`: the buyer awards a revealed bid; the standstill period begins.
+pub struct AwardMade;
+
+impl Kind for AwardMade {
+    fn name(&self) -> &'static str {
+        "award.made"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &["commitment", "evaluation_report_sha256", "scores"])?;
+        hex_hash(body, "commitment")?;
+        hex_hash(body, "evaluation_report_sha256")?;
+        match body.get("scores") {
+            None => Ok(()),
+            // Points per criterion, for tenders with weighted criteria: checked against
+            // the tender's criteria when the award is decided.
+            Some(Value::Object(map)) if map.values().any(Value::is_object) => {
+                match map.keys().find(|c| Hash::from_hex(c).is_err()) {
+                    Some(c) => Err(format!("body.scores: {c:?} is not a commitment")),
+                    None => Ok(()),
+                }
+            }
+            Some(_) => scores(body).map(|_| ()),
+        }
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        tender_and(
+            statement,
+            &document_hashes(&statement.body()["evaluation_report_sha256"]),
+        )
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        let tender = open_tender(state, statement)?;
+        buyer_officer(signers, tender)?;
+        if tender.status != Status::Evaluation {
+            return Err(Refusal::Conflict(match tender.status {
+                Status::Awarded | Status::Contracted => format!(
+                    "tender {} is already awarded (award {})",
+                    tender.id,
+                    tender.awards.last().map_or("?", |a| a.id.as_str())
+                ),
+                other => format!(
+                    "awards are made during evaluation; tender {} is {}",
+                    tender.id,
+                    other.as_str()
+                ),
+            }));
+        }
+        let body = statement.body();
+        let commitment = hex_hash(body, "commitment").map_err(Refusal::Invalid)?;
+        let bid = tender.bid(&commitment).ok_or_else(|| {
+            Refusal::Conflict(format!(
+                "{commitment} is not a bid of tender {}: only a bidder can be awarded",
+                tender.id
+            ))
+        })?;
+        let Some(revealed) = bid
+            .revealed
+            .as_ref()
+            .filter(|_| bid.status == BidStatus::Revealed)
+        else {
+            return Err(Refusal::Conflict(format!(
+                "bid {commitment} is {:?}: only a revealed bid that stands can be awarded",
+                bid.status
+            )));
+        };
+        let price = Money::from_value(&revealed.price)
+            .map_err(|e| Refusal::Invalid(format!("the bid's price: {e}")))?;
+        if tender.tender["award_criteria"] == "lowest_price"
+            && let Some(lower) = tender.bids.iter().find(|b| {
+                b.status == BidStatus::Revealed
+                    && b.revealed
+                        .as_ref()
+                        .and_then(|r| Money::from_value(&r.price).ok())
+                        .is_some_and(|p| minor_units(&p) < minor_units(&price))
+            })
+        {
+            return Err(Refusal::Conflict(format!(
+                "tender {} is awarded at the lowest price, and bid {} is lower: disqualify it, with a reason, first",
+                tender.id, lower.commitment
+            )));
+        }
+        let scores = if tender.tender["award_criteria"] == "scored" {
+            let Some(given) = body.get("scores") else {
+                return Err(Refusal::Invalid(
+                    "tender is awarded by scores: body.scores must give every revealed bid its score"
+                        .into(),
+                ));
+            };
+            let standing: Vec<(&str, i128)> = tender
+                .bids
+                .iter()
+                .filter(|b| b.status == BidStatus::Revealed)
+                .filter_map(|b| {
+                    let price = Money::from_value(&b.revealed.as_ref()?.price).ok()?;
+                    Some((b.commitment.as_str(), minor_units(&price)))
+                })
+                .collect();
+            // Each bid's total, and what is published with the award.
+            let (totals, published): (std::collections::BTreeMap<String, u64>, Value) =
+                if tender.tender.get("criteria").is_some() {
+                    let criteria = criteria(&tender.tender).map_err(Refusal::Invalid)?;
+                    let weighted = weighted_totals(&criteria, &standing, given)?;
+                    (
+                        weighted.iter().map(|(c, (t, _))| (c.clone(), *t)).collect(),
+                        Value::Object(weighted.into_iter().map(|(c, (_, d))| (c, d)).collect()),
+                    )
+                } else {
+                    let scores = scores(body).map_err(Refusal::Invalid)?.unwrap_or_default();
+                    if let Some((unscored, _)) =
+                        standing.iter().find(|(c, _)| !scores.contains_key(*c))
+                    {
+                        return Err(Refusal::Invalid(format!(
+                            "body.scores has no score for revealed bid {unscored}"
+                        )));
+                    }
+                    if let Some(stray) = scores
+                        .keys()
+                        .find(|c| !standing.iter().any(|(s, _)| s == c))
+                    {
+                        return Err(Refusal::Invalid(format!(
+                            "body.scores scores {stray}, which is not a revealed bid that stands"
+                        )));
+                    }
+                    let published = json!(scores);
+                    (scores, published)
+                };
+            let best = totals.values().max().copied().unwrap_or(0);
+            let this = totals.get(&commitment).copied().unwrap_or(0);
+            if this < best {
+                return Err(Refusal::Conflict(format!(
+                    "the award must go to the highest score ({best}); bid {commitment} scored {this}"
+                )));
+            }
+            Some(published)
+        } else if body.get("scores").is_some() {
+            return Err(Refusal::Invalid(
+                "tender is awarded at the lowest price: body.scores does not apply".into(),
+            ));
+        } else {
+            None
+        };
+        uploaded(
+            state,
+            &document_hashes(&body["evaluation_report_sha256"]),
+            "the evaluation report",
+            signers,
+        )?;
+        let periods = tender.times()?;
+        let standstill_end = Timestamp::from_unix(
+            ctx.logged_at.unix_seconds() + periods.standstill_seconds as i64,
+            (ctx.logged_at.unix_nanos() % 1_000_000_000) as u32,
+        )
+        .map_err(|e| Refusal::Invalid(e.to_string()))?;
+        Ok(change(
+            ctx,
+            &tender.id,
+            TenderChange::Awarded(AwardState {
+                id: format!("award-{}", tender.awards.len() + 1),
+                commitment,
+                supplier: revealed.bidder.clone(),
+                lots: revealed.bid["lots"]
+                    .as_array()
+                    .map(|l| {
+                        l.iter()
+                            .filter_map(|x| x.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                value: revealed.price.clone(),
+                scores,
+                evaluation_report_sha256: text(body, "evaluation_report_sha256")
+                    .map_err(Refusal::Invalid)?
+                    .to_owned(),
+                status: "pending".into(),
+                awarded_idx: ctx.index,
+                date: ctx.logged_at.to_string(),
+                standstill_end: standstill_end.to_string(),
+            }),
+        ))
+    }
+}
+
+/// One criterion of a weighted evaluation.
+pub(super) struct Criterion {
+    id: String,
+    /// Its share of the total, in percent.
+    weight: u64,
+    /// Whether the platform scores it from the bids' prices.
+    price: bool,
+}
+
+/// `body.criteria` of a scored tender: 1 to 20 criteria with distinct ids and integer
+/// weights summing to 100, at most one of them the price (`"price": true`).
+pub(super) fn criteria(body: &Value) -> Result<Vec<Criterion>, String> {
+    let Some(Value::Array(list)) = body.get("criteria") else {
+        return Err("body.criteria must be an array of criteria".into());
+    };
+    if list.is_empty() || list.len() > 20 {
+        return Err("body.criteria must hold 1 to 20 criteria".into());
+    }
+    let mut out: Vec<Criterion> = Vec::new();
+    for (i, c) in list.iter().enumerate() {
+        only(c, &["id", "title", "weight", "price"]).map_err(|e| format!("criterion {i}: {e}"))?;
+        let id = identifier(c, "id").map_err(|e| format!("body.criteria[{i}]: {e}"))?;
+        if out.iter().any(|o| o.id == id) {
+            return Err(format!("body.criteria: criterion {id} appears twice"));
+        }
+        bilingual(c, "title", 300).map_err(|e| format!("criterion {id}: {e}"))?;
+        let weight = c["weight"]
+            .as_u64()
+            .filter(|w| (1..=100).contains(w))
+            .ok_or_else(|| {
+                format!("criterion {id}: weight must be an integer from 1 to 100 (percent)")
+            })?;
+        let price = match c.get("price") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(format!("criterion {id}: price must be true or false")),
+        };
+        out.push(Criterion { id, weight, price });
+    }
+    let total: u64 = out.iter().map(|c| c.weight).sum();
+    if total != 100 {
+        return Err(format!(
+            "body.criteria: the weights sum to {total}, not 100"
+        ));
+    }
+    if out.iter().filter(|c| c.price).count() > 1 {
+        return Err("body.criteria: at most one criterion is the price".into());
+    }
+    Ok(out)
+}
+
+/// The weighted totals of the standing bids: for each criterion the committee's points
+/// (0 to 100, from `scores`), or for the price criterion the platform's (the lowest price
+/// over the bid's, times 100); the total is the weighted sum. All in hundredths of a
+/// point, so the totals are out of 10000. Answers {commitment: {"total", "criteria"}}.
+fn weighted_totals(
+    criteria: &[Criterion],
+    standing: &[(&str, i128)],
+    given: &Value,
+) -> Result<std::collections::BTreeMap<String, (u64, Value)>, Refusal> {
+    let Value::Object(given) = given else {
+        return Err(Refusal::Invalid(
+            "body.scores must map each revealed bid's commitment to its points per criterion"
+                .into(),
+        ));
+    };
+    if let Some(stray) = given.keys().find(|c| !standing.iter().any(|(s, _)| s == c)) {
+        return Err(Refusal::Invalid(format!(
+            "body.scores scores {stray}, which is not a revealed bid that stands"
+        )));
+    }
+    let lowest = standing.iter().map(|(_, p)| *p).min().unwrap_or(0);
+    let mut totals = std::collections::BTreeMap::new();
+    for (commitment, price) in standing {
+        let points = given.get(*commitment).ok_or_else(|| {
+            Refusal::Invalid(format!(
+                "body.scores has no points for revealed bid {commitment}"
+            ))
+        })?;
+        let Value::Object(points) = points else {
+            return Err(Refusal::Invalid(format!(
+                "body.scores.{commitment} must map each criterion to its points"
+            )));
+        };
+        if let Some(stray) = points
+            .keys()
+            .find(|k| !criteria.iter().any(|c| &c.id == *k && !c.price))
+        {
+            return Err(Refusal::Invalid(format!(
+                "body.scores.{commitment}.{stray}: no such criterion, or the price, which the platform scores from the bids"
+            )));
+        }
+        let mut total: u128 = 0;
+        let mut detail = serde_json::Map::new();
+        for criterion in criteria {
+            let hundredths: u128 = if criterion.price {
+                if *price <= 0 {
+                    0
+                } else {
+                    (lowest.max(0) as u128 * 10_000) / *price as u128
+                }
+            } else {
+                let given = points
+                    .get(&criterion.id)
+                    .and_then(Value::as_u64)
+                    .filter(|p| *p <= 100)
+                    .ok_or_else(|| {
+                        Refusal::Invalid(format!(
+                            "body.scores.{commitment}.{} must be an integer from 0 to 100",
+                            criterion.id
+                        ))
+                    })?;
+                u128::from(given) * 100
+            };
+            detail.insert(criterion.id.clone(), json!(hundredths as u64));
+            total += u128::from(criterion.weight) * hundredths;
+        }
+        let total = (total / 100) as u64;
+        totals.insert(
+            (*commitment).to_owned(),
+            (total, json!({"total": total, "criteria": detail})),
+        );
+    }
+    Ok(totals)
+}
+
+/// `body.scores`, if present: each revealed bid's score, an integer from 0 to 10000
+/// (hundredths of a point out of 100).
+fn scores(body: &Value) -> Result<Option<std::collections::BTreeMap<String, u64>>, String> {
+    let Some(scores) = body.get("scores") else {
+        return Ok(None);
+    };
+    let Value::Object(map) = scores else {
+        return Err("body.scores must map each revealed bid's commitment to its score".into());
+    };
+    let mut out = std::collections::BTreeMap::new();
+    for (commitment, score) in map {
+        Hash::from_hex(commitment)
+            .map_err(|_| format!("body.scores: {commitment:?} is not a commitment"))?;
+        let score = score.as_u64().filter(|s| *s <= 10_000).ok_or_else(|| {
+            format!("body.scores.{commitment} must be an integer from 0 to 10000")
+        })?;
+        out.insert(commitment.clone(), score);
+    }
+    Ok(Some(out))
+}

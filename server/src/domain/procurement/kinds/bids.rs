@@ -1,0 +1,510 @@
+//! Sealed bids: committed under a one-time key, withdrawn or replaced before the
+//! deadline, revealed in the reveal window, lapsed after it, disqualified in evaluation.
+
+use super::*;
+
+/// `bid.committed`: a sealed bid, signed by a one-time key.
+pub struct BidCommitted;
+
+impl Kind for BidCommitted {
+    fn name(&self) -> &'static str {
+        "bid.committed"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &["commitment", "replaces"])?;
+        hex_hash(body, "commitment")?;
+        if body.get("replaces").is_some() {
+            hex_hash(body, "replaces")?;
+        }
+        Ok(())
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        tender_of(statement)
+    }
+
+    fn one_time_keys(&self) -> usize {
+        1
+    }
+
+    fn anonymous(&self) -> bool {
+        true
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        if !signers.is_empty() {
+            return Err(Refusal::Forbidden(
+                "a bid is signed by a one-time key made for it, not by a registered key, so that who bid stays hidden until the deadline".into(),
+            ));
+        }
+        let key = one_time_key(ctx)?;
+        let tender = open_tender(state, statement)?;
+        let periods = tender.times()?;
+        if ctx.logged_at < periods.enquiry_end {
+            return Err(Refusal::Conflict(format!(
+                "tender {} accepts bids from {} (its enquiry period ends then); the log's time is {}",
+                tender.id,
+                tender.tender["enquiry_end"].as_str().unwrap_or_default(),
+                ctx.logged_at
+            )));
+        }
+        if ctx.logged_at >= periods.tender_end {
+            return Err(Refusal::Conflict(format!(
+                "the deadline of tender {} passed at {}; the bid was logged at {}",
+                tender.id,
+                tender.tender["tender_end"].as_str().unwrap_or_default(),
+                ctx.logged_at
+            )));
+        }
+        let body = statement.body();
+        let commitment = hex_hash(body, "commitment").map_err(Refusal::Invalid)?;
+        if tender.bid(&commitment).is_some() {
+            return Err(Refusal::Conflict(format!(
+                "commitment {commitment} is already a bid of tender {}",
+                tender.id
+            )));
+        }
+        // One standing bid per bidder: who sent it is known privately, from the account.
+        let holder = ctx.author.clone().ok_or_else(|| {
+            Refusal::Forbidden("a sealed bid is sent from a supplier's account".into())
+        })?;
+        let key_b64 = key_text(&key);
+        let replaces = match body.get("replaces") {
+            None => {
+                if tender.bids.iter().any(|b| {
+                    b.status == BidStatus::Committed
+                        && (b.key == key_b64 || b.holder.as_ref() == Some(&holder))
+                }) {
+                    // Said only to the sender, who knows its own bid; nothing is logged.
+                    return Err(Refusal::Conflict(format!(
+                        "your organisation already has a standing bid in tender {}: replace it (body.replaces, signed by its one-time key) or withdraw it; one bid per bidder",
+                        tender.id
+                    )));
+                }
+                None
+            }
+            Some(_) => {
+                let old = hex_hash(body, "replaces").map_err(Refusal::Invalid)?;
+                match tender.bid(&old) {
+                    Some(b)
+                        if b.key == key_b64
+                            && b.status == BidStatus::Committed
+                            && b.holder.as_ref().is_none_or(|h| *h == holder) =>
+                    {
+                        Some(old)
+                    }
+                    Some(b)
+                        if b.key != key_b64 || b.holder.as_ref().is_some_and(|h| *h != holder) =>
+                    {
+                        return Err(Refusal::Forbidden(
+                            "only the key that committed a bid can replace it".into(),
+                        ));
+                    }
+                    Some(_) => {
+                        return Err(Refusal::Conflict(format!("bid {old} no longer stands")));
+                    }
+                    None => {
+                        return Err(Refusal::NotFound(format!(
+                            "tender {} has no bid {old}",
+                            tender.id
+                        )));
+                    }
+                }
+            }
+        };
+        Ok(change(
+            ctx,
+            &tender.id,
+            TenderChange::BidCommitted {
+                bid: BidState {
+                    commitment,
+                    key: key_b64,
+                    holder: Some(holder),
+                    lapsed_idx: None,
+                    status: BidStatus::Committed,
+                    committed_idx: ctx.index,
+                    committed_at: ctx.logged_at.to_string(),
+                    revealed: None,
+                    reason: None,
+                },
+                replaces,
+                index: ctx.index,
+            },
+        ))
+    }
+}
+
+/// `bid.withdrawn`: the one-time key withdraws its bid before the deadline.
+pub struct BidWithdrawn;
+
+impl Kind for BidWithdrawn {
+    fn name(&self) -> &'static str {
+        "bid.withdrawn"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &["commitment"])?;
+        hex_hash(body, "commitment").map(|_| ())
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        tender_of(statement)
+    }
+
+    fn one_time_keys(&self) -> usize {
+        1
+    }
+
+    fn anonymous(&self) -> bool {
+        true
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        _signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        let key = one_time_key(ctx)?;
+        let tender = open_tender(state, statement)?;
+        let periods = tender.times()?;
+        if ctx.logged_at >= periods.tender_end {
+            return Err(Refusal::Conflict(format!(
+                "the deadline of tender {} has passed: bids can no longer be withdrawn",
+                tender.id
+            )));
+        }
+        let (commitment, bid) = named_bid(tender, statement.body())?;
+        if bid.key != key_text(&key)
+            || bid
+                .holder
+                .as_ref()
+                .is_some_and(|h| ctx.author.as_ref() != Some(h))
+        {
+            return Err(Refusal::Forbidden(
+                "only the key that committed a bid, sent by the same organisation, can withdraw it"
+                    .into(),
+            ));
+        }
+        if bid.status != BidStatus::Committed {
+            return Err(Refusal::Conflict(format!(
+                "bid {commitment} no longer stands"
+            )));
+        }
+        Ok(change(
+            ctx,
+            &tender.id,
+            TenderChange::BidWithdrawn {
+                commitment,
+                index: ctx.index,
+            },
+        ))
+    }
+}
+
+/// `bid.lapsed`: once the reveal window has closed, the platform names the organisation
+/// that sent a bid it never revealed.
+pub struct BidLapsed;
+
+impl Kind for BidLapsed {
+    fn name(&self) -> &'static str {
+        "bid.lapsed"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &["commitment", "bidder"])?;
+        hex_hash(body, "commitment")?;
+        identifier(body, "bidder").map(drop)
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        tender_of(statement)
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        if !signers.iter().any(|s| s.role == Role::Platform) {
+            return Err(Refusal::Forbidden(
+                "a lapsed bid is attributed by the platform's key, which alone knows who sent it"
+                    .into(),
+            ));
+        }
+        let tender = open_tender(state, statement)?;
+        let periods = tender.times()?;
+        if ctx.logged_at < periods.reveal_end {
+            return Err(Refusal::Conflict(format!(
+                "bids of tender {} lapse when its reveal window closes ({}), not before",
+                tender.id,
+                tender.tender["reveal_end"].as_str().unwrap_or_default()
+            )));
+        }
+        if tender.status != Status::Opening {
+            return Err(Refusal::Conflict(format!(
+                "tender {} is {}: its reveal window closed, and what was sealed then has lapsed",
+                tender.id,
+                tender.status.as_str()
+            )));
+        }
+        let body = statement.body();
+        let (commitment, bid) = named_bid(tender, body)?;
+        if bid.status != BidStatus::Committed {
+            return Err(Refusal::Conflict(format!(
+                "bid {commitment} is not sealed any more"
+            )));
+        }
+        let bidder = identifier(body, "bidder").map_err(Refusal::Invalid)?;
+        if bid.holder.as_deref() != Some(bidder.as_str()) {
+            return Err(Refusal::Conflict(format!(
+                "bid {commitment} was not sent by {bidder}"
+            )));
+        }
+        Ok(change(
+            ctx,
+            &tender.id,
+            TenderChange::BidLapsed {
+                commitment,
+                index: ctx.index,
+            },
+        ))
+    }
+}
+
+/// `bid.revealed`: after the deadline, the bid and its salt, signed by the one-time key
+/// and by a registered key of the bidder.
+pub struct BidRevealed;
+
+impl Kind for BidRevealed {
+    fn name(&self) -> &'static str {
+        "bid.revealed"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &["commitment", "bid", "salt"])?;
+        hex_hash(body, "commitment")?;
+        Salt::from_hex(text(body, "salt")?).map_err(|e| format!("body.salt: {e}"))?;
+        Bid::from_value(body.get("bid").cloned().unwrap_or(Value::Null))
+            .map_err(|e| format!("body.bid: {e}"))?;
+        Ok(())
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        tender_and(
+            statement,
+            &document_hashes(&statement.body()["bid"]["documents"]),
+        )
+    }
+
+    fn one_time_keys(&self) -> usize {
+        1
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        let key = one_time_key(ctx)?;
+        let tender = open_tender(state, statement)?;
+        let periods = tender.times()?;
+        if ctx.logged_at < periods.tender_end {
+            return Err(Refusal::Conflict(format!(
+                "bids of tender {} are revealed after its deadline ({}), not before",
+                tender.id,
+                tender.tender["tender_end"].as_str().unwrap_or_default()
+            )));
+        }
+        if ctx.logged_at >= periods.reveal_end {
+            return Err(Refusal::Conflict(format!(
+                "the reveal window of tender {} closed at {}",
+                tender.id,
+                tender.tender["reveal_end"].as_str().unwrap_or_default()
+            )));
+        }
+        let body = statement.body();
+        let (commitment, stored) = named_bid(tender, body)?;
+        if stored.key != key_text(&key) {
+            return Err(Refusal::Forbidden(
+                "the reveal must be signed by the one-time key that committed the bid".into(),
+            ));
+        }
+        if stored.status != BidStatus::Committed {
+            return Err(Refusal::Conflict(format!(
+                "bid {commitment} cannot be revealed: it is {:?}",
+                stored.status
+            )));
+        }
+        let bid = Bid::from_value(body["bid"].clone())
+            .map_err(|e| Refusal::Invalid(format!("body.bid: {e}")))?;
+        let salt = Salt::from_hex(text(body, "salt").map_err(Refusal::Invalid)?)
+            .map_err(|e| Refusal::Invalid(e.to_string()))?;
+        let committed = Hash::from_hex(&commitment)
+            .map_err(|_| Refusal::Invalid("body.commitment is not a hash".into()))?;
+        bid.check_reveal(&salt, &committed).map_err(|_| {
+            Refusal::Conflict(
+                "the bid and salt do not hash to the commitment: this is not the bid that was committed"
+                    .into(),
+            )
+        })?;
+        if bid.tender() != tender.id {
+            return Err(Refusal::Conflict(format!(
+                "the bid names tender {}, not {}",
+                bid.tender(),
+                tender.id
+            )));
+        }
+        if let Some(holder) = &stored.holder
+            && *holder != bid.bidder()
+        {
+            return Err(Refusal::Forbidden(
+                "a bid is revealed by the organisation that sent it".into(),
+            ));
+        }
+        let bidder = signers
+            .iter()
+            .find(|s| {
+                s.organisation == bid.bidder()
+                    && matches!(
+                        s.role,
+                        Role::BidderRepresentative | Role::OrganisationAdmin
+                    )
+            })
+            .ok_or_else(|| {
+                Refusal::Forbidden(format!(
+                    "the reveal must also be signed by a registered key of {}, the bidder the bid names",
+                    bid.bidder()
+                ))
+            })?;
+        if state
+            .directory
+            .organisations
+            .get(&bidder.organisation)
+            .map(String::as_str)
+            != Some("supplier")
+        {
+            return Err(Refusal::Forbidden(format!(
+                "{} is not a supplier",
+                bidder.organisation
+            )));
+        }
+        if tender.bids.iter().any(|b| {
+            b.revealed
+                .as_ref()
+                .is_some_and(|r| r.bidder == bidder.organisation)
+        }) {
+            return Err(Refusal::Conflict(format!(
+                "{} has already revealed a bid in tender {}",
+                bidder.organisation, tender.id
+            )));
+        }
+        let lots: HashSet<&str> = tender.tender["lots"]
+            .as_array()
+            .map(|lots| lots.iter().filter_map(|l| l["id"].as_str()).collect())
+            .unwrap_or_default();
+        let bid_value = bid.to_value();
+        for lot in bid_value["lots"].as_array().into_iter().flatten() {
+            let lot = lot.as_str().unwrap_or_default();
+            if !lots.contains(lot) {
+                return Err(Refusal::Conflict(format!(
+                    "the bid names lot {lot}, which tender {} does not have",
+                    tender.id
+                )));
+            }
+        }
+        // The bid's documents are uploaded by now, and they are the ones committed to.
+        uploaded(
+            state,
+            &document_hashes(&body["bid"]["documents"]),
+            "the bid",
+            signers,
+        )?;
+        let price = bid_value["price"].clone();
+        if price["currency"] != tender.tender["value"]["currency"] {
+            return Err(Refusal::Conflict(format!(
+                "the bid's price is in {}, the tender's value in {}",
+                price["currency"], tender.tender["value"]["currency"]
+            )));
+        }
+        Ok(change(
+            ctx,
+            &tender.id,
+            TenderChange::BidRevealed {
+                commitment,
+                revealed: RevealedBid {
+                    bidder: bidder.organisation.clone(),
+                    bid: bid_value.clone(),
+                    price,
+                    revealed_idx: ctx.index,
+                },
+            },
+        ))
+    }
+}
+
+/// `bid.disqualified`: the buyer disqualifies a revealed bid, with a reason.
+pub struct BidDisqualified;
+
+impl Kind for BidDisqualified {
+    fn name(&self) -> &'static str {
+        "bid.disqualified"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &["commitment", "reason"])?;
+        hex_hash(body, "commitment")?;
+        bounded_text(body, "reason", 5_000).map(|_| ())
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        tender_of(statement)
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        let tender = open_tender(state, statement)?;
+        buyer_officer(signers, tender)?;
+        if tender.status != Status::Evaluation {
+            return Err(Refusal::Conflict(format!(
+                "bids are disqualified during evaluation; tender {} is {}",
+                tender.id,
+                tender.status.as_str()
+            )));
+        }
+        let body = statement.body();
+        let (commitment, bid) = named_bid(tender, body)?;
+        if bid.status != BidStatus::Revealed {
+            return Err(Refusal::Conflict(format!(
+                "only a revealed bid can be disqualified; bid {commitment} is {:?}",
+                bid.status
+            )));
+        }
+        Ok(change(
+            ctx,
+            &tender.id,
+            TenderChange::BidDisqualified {
+                commitment,
+                reason: text(body, "reason").map_err(Refusal::Invalid)?.to_owned(),
+                index: ctx.index,
+            },
+        ))
+    }
+}

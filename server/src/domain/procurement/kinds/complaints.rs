@@ -1,0 +1,156 @@
+//! Complaints against an award during its standstill, decided by a supervisory body.
+
+use super::*;
+
+/// `complaint.filed`: a bidder who revealed a bid contests an award during its standstill.
+pub struct ComplaintFiled;
+
+impl Kind for ComplaintFiled {
+    fn name(&self) -> &'static str {
+        "complaint.filed"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &["award", "text"])?;
+        text(body, "award")?;
+        bounded_text(body, "text", 20_000).map(|_| ())
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        tender_of(statement)
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        let tender = open_tender(state, statement)?;
+        let bidders: HashSet<&str> = tender
+            .bids
+            .iter()
+            .filter_map(|b| b.revealed.as_ref().map(|r| r.bidder.as_str()))
+            .collect();
+        let complainant = signers
+            .iter()
+            .find(|s| {
+                bidders.contains(s.organisation.as_str())
+                    && matches!(
+                        s.role,
+                        Role::BidderRepresentative | Role::OrganisationAdmin
+                    )
+            })
+            .ok_or_else(|| {
+                Refusal::Forbidden(format!(
+                    "complaints are filed by a bidder of tender {} (a supplier that revealed a bid)",
+                    tender.id
+                ))
+            })?;
+        let body = statement.body();
+        let award_id = text(body, "award").map_err(Refusal::Invalid)?;
+        let award = tender
+            .awards
+            .iter()
+            .find(|a| a.id == award_id)
+            .ok_or_else(|| {
+                Refusal::NotFound(format!("tender {} has no award {award_id}", tender.id))
+            })?;
+        let standstill_end =
+            Timestamp::parse(&award.standstill_end).map_err(|e| Refusal::Invalid(e.to_string()))?;
+        if award.status != "pending" || ctx.logged_at >= standstill_end {
+            return Err(Refusal::Conflict(format!(
+                "complaints against award {award_id} were possible until its standstill period ended at {standstill_end}"
+            )));
+        }
+        Ok(change(
+            ctx,
+            &tender.id,
+            TenderChange::Complained(ComplaintState {
+                id: format!("complaint-{}", tender.complaints.len() + 1),
+                award: award_id.to_owned(),
+                complainant: complainant.organisation.clone(),
+                text: text(body, "text").map_err(Refusal::Invalid)?.to_owned(),
+                status: "filed".into(),
+                filed_idx: ctx.index,
+                decisions: Vec::new(),
+            }),
+        ))
+    }
+}
+
+/// `complaint.decided`: a supervisor accepts a complaint for review, upholds it (the award
+/// falls and evaluation reopens) or dismisses it, with a reason.
+pub struct ComplaintDecided;
+
+impl Kind for ComplaintDecided {
+    fn name(&self) -> &'static str {
+        "complaint.decided"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &["complaint", "decision", "reason"])?;
+        text(body, "complaint")?;
+        if !["accepted", "upheld", "dismissed"].contains(&text(body, "decision")?) {
+            return Err("body.decision must be accepted, upheld or dismissed".into());
+        }
+        bounded_text(body, "reason", 20_000).map(|_| ())
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        tender_of(statement)
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        let supervisor = signers.iter().any(|s| {
+            s.role == Role::Supervisor
+                && state
+                    .directory
+                    .organisations
+                    .get(&s.organisation)
+                    .map(String::as_str)
+                    == Some("supervisor")
+        });
+        if !supervisor {
+            return Err(Refusal::Forbidden(
+                "complaints are decided by a supervisory body's supervisor".into(),
+            ));
+        }
+        let tender = open_tender(state, statement)?;
+        let body = statement.body();
+        let id = text(body, "complaint").map_err(Refusal::Invalid)?;
+        let decision = text(body, "decision").map_err(Refusal::Invalid)?;
+        let complaint = tender
+            .complaints
+            .iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| Refusal::NotFound(format!("tender {} has no {id}", tender.id)))?;
+        let allowed = matches!(
+            (complaint.status.as_str(), decision),
+            ("filed", _) | ("accepted", "upheld" | "dismissed")
+        );
+        if !allowed {
+            return Err(Refusal::Conflict(format!(
+                "{id} is {}: it cannot become {decision}",
+                complaint.status
+            )));
+        }
+        Ok(change(
+            ctx,
+            &tender.id,
+            TenderChange::ComplaintDecided {
+                complaint: id.to_owned(),
+                decision: decision.to_owned(),
+                reason: text(body, "reason").map_err(Refusal::Invalid)?.to_owned(),
+                index: ctx.index,
+            },
+        ))
+    }
+}

@@ -1,0 +1,183 @@
+//! The contract both parties sign after the standstill, and its payments.
+
+use super::*;
+
+/// `contract.signed`: after the standstill, both parties sign the contract.
+pub struct ContractSigned;
+
+impl Kind for ContractSigned {
+    fn name(&self) -> &'static str {
+        "contract.signed"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &["award", "value", "document_sha256"])?;
+        text(body, "award")?;
+        money(body, "value")?;
+        hex_hash(body, "document_sha256").map(|_| ())
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        tender_and(
+            statement,
+            &document_hashes(&statement.body()["document_sha256"]),
+        )
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        let tender = open_tender(state, statement)?;
+        buyer_officer(signers, tender)?;
+        let body = statement.body();
+        let award_id = text(body, "award").map_err(Refusal::Invalid)?;
+        let award = tender
+            .awards
+            .iter()
+            .find(|a| a.id == award_id)
+            .ok_or_else(|| {
+                Refusal::NotFound(format!("tender {} has no award {award_id}", tender.id))
+            })?;
+        if !signers.iter().any(|s| {
+            s.organisation == award.supplier
+                && matches!(s.role, Role::BidderRepresentative | Role::OrganisationAdmin)
+        }) {
+            return Err(Refusal::Forbidden(format!(
+                "a contract is signed by both parties: it needs a signature by {}, the supplier",
+                award.supplier
+            )));
+        }
+        if award.status != "pending" {
+            return Err(Refusal::Conflict(format!(
+                "award {award_id} is {}",
+                award.status
+            )));
+        }
+        let standstill_end =
+            Timestamp::parse(&award.standstill_end).map_err(|e| Refusal::Invalid(e.to_string()))?;
+        if ctx.logged_at < standstill_end {
+            return Err(Refusal::Conflict(format!(
+                "the standstill period of award {award_id} ends at {standstill_end}: the contract can be signed after it"
+            )));
+        }
+        if let Some(open) = tender
+            .complaints
+            .iter()
+            .find(|c| c.award == award.id && c.is_open())
+        {
+            return Err(Refusal::Conflict(format!(
+                "complaint {} against award {award_id} is {}: the contract waits for the supervisor's decision",
+                open.id, open.status
+            )));
+        }
+        let value = money(body, "value").map_err(Refusal::Invalid)?;
+        let awarded = Money::from_value(&award.value).map_err(Refusal::Invalid)?;
+        if value.currency != awarded.currency || minor_units(&value) > minor_units(&awarded) {
+            return Err(Refusal::Conflict(format!(
+                "the contract's value {} {} exceeds the award's {} {}",
+                value.amount, value.currency, awarded.amount, awarded.currency
+            )));
+        }
+        uploaded(
+            state,
+            &document_hashes(&body["document_sha256"]),
+            "the contract",
+            signers,
+        )?;
+        Ok(change(
+            ctx,
+            &tender.id,
+            TenderChange::Contracted(ContractState {
+                id: format!("contract-{}", tender.contracts.len() + 1),
+                award: award.id.clone(),
+                supplier: award.supplier.clone(),
+                value: body["value"].clone(),
+                document_sha256: text(body, "document_sha256")
+                    .map_err(Refusal::Invalid)?
+                    .to_owned(),
+                signed_idx: ctx.index,
+                date_signed: ctx.logged_at.to_string(),
+                payments: Vec::new(),
+            }),
+        ))
+    }
+}
+
+/// `payment.recorded`: the buyer records a payment under a contract.
+pub struct PaymentRecorded;
+
+impl Kind for PaymentRecorded {
+    fn name(&self) -> &'static str {
+        "payment.recorded"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &["contract", "amount", "reference"])?;
+        text(body, "contract")?;
+        money(body, "amount")?;
+        bounded_text(body, "reference", 200).map(|_| ())
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        tender_of(statement)
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        let tender = open_tender(state, statement)?;
+        buyer_officer(signers, tender)?;
+        let body = statement.body();
+        let id = text(body, "contract").map_err(Refusal::Invalid)?;
+        let contract = tender
+            .contracts
+            .iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| {
+                Refusal::NotFound(format!("tender {} has no contract {id}", tender.id))
+            })?;
+        let amount = money(body, "amount").map_err(Refusal::Invalid)?;
+        let value = Money::from_value(&contract.value).map_err(Refusal::Invalid)?;
+        let paid: i128 = contract
+            .payments
+            .iter()
+            .filter_map(|p| Money::from_value(&p.amount).ok())
+            .map(|m| minor_units(&m))
+            .sum();
+        if amount.currency != value.currency {
+            return Err(Refusal::Conflict(format!(
+                "contract {id} is in {}, the payment in {}",
+                value.currency, amount.currency
+            )));
+        }
+        if paid + minor_units(&amount) > minor_units(&value) {
+            return Err(Refusal::Conflict(format!(
+                "the payments would exceed contract {id}'s value of {} {}",
+                value.amount, value.currency
+            )));
+        }
+        Ok(change(
+            ctx,
+            &tender.id,
+            TenderChange::Paid {
+                contract: id.to_owned(),
+                payment: PaymentState {
+                    amount: body["amount"].clone(),
+                    reference: text(body, "reference")
+                        .map_err(Refusal::Invalid)?
+                        .to_owned(),
+                    recorded_idx: ctx.index,
+                    date: ctx.logged_at.to_string(),
+                },
+            },
+        ))
+    }
+}

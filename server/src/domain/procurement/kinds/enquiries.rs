@@ -1,0 +1,126 @@
+//! Questions asked anonymously during the enquiry period, answered by the buyer.
+
+use super::*;
+
+/// `enquiry.asked`: a question, under a one-time key, during the enquiry period.
+pub struct EnquiryAsked;
+
+impl Kind for EnquiryAsked {
+    fn name(&self) -> &'static str {
+        "enquiry.asked"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &["question"])?;
+        bounded_text(body, "question", 5_000).map(|_| ())
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        tender_of(statement)
+    }
+
+    fn one_time_keys(&self) -> usize {
+        1
+    }
+
+    fn anonymous(&self) -> bool {
+        true
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        if !signers.is_empty() {
+            return Err(Refusal::Forbidden(
+                "questions are asked under a one-time key, so that the public does not learn who may bid".into(),
+            ));
+        }
+        one_time_key(ctx)?;
+        let tender = open_tender(state, statement)?;
+        let periods = tender.times()?;
+        if ctx.logged_at >= periods.enquiry_end {
+            return Err(Refusal::Conflict(format!(
+                "the enquiry period of tender {} ended at {}",
+                tender.id,
+                tender.tender["enquiry_end"].as_str().unwrap_or_default()
+            )));
+        }
+        Ok(change(
+            ctx,
+            &tender.id,
+            TenderChange::Asked(EnquiryState {
+                id: format!("enquiry-{}", tender.enquiries.len() + 1),
+                question: text(statement.body(), "question")
+                    .map_err(Refusal::Invalid)?
+                    .to_owned(),
+                asked_idx: ctx.index,
+                date: ctx.logged_at.to_string(),
+                answer: None,
+                answered_idx: None,
+                date_answered: None,
+            }),
+        ))
+    }
+}
+
+/// `enquiry.answered`: the buyer answers a question publicly, before the deadline.
+pub struct EnquiryAnswered;
+
+impl Kind for EnquiryAnswered {
+    fn name(&self) -> &'static str {
+        "enquiry.answered"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &["enquiry", "answer"])?;
+        text(body, "enquiry")?;
+        bounded_text(body, "answer", 20_000).map(|_| ())
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        tender_of(statement)
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        let tender = open_tender(state, statement)?;
+        buyer_officer(signers, tender)?;
+        if ctx.logged_at >= tender.times()?.tender_end {
+            return Err(Refusal::Conflict(format!(
+                "the deadline of tender {} has passed: answers must come before it",
+                tender.id
+            )));
+        }
+        let body = statement.body();
+        let id = text(body, "enquiry").map_err(Refusal::Invalid)?;
+        let enquiry = tender
+            .enquiries
+            .iter()
+            .find(|e| e.id == id)
+            .ok_or_else(|| Refusal::NotFound(format!("tender {} has no {id}", tender.id)))?;
+        if enquiry.answer.is_some() {
+            return Err(Refusal::Conflict(format!(
+                "{id} is already answered (amend the tender to change what it says)"
+            )));
+        }
+        Ok(change(
+            ctx,
+            &tender.id,
+            TenderChange::Answered {
+                enquiry: id.to_owned(),
+                answer: text(body, "answer").map_err(Refusal::Invalid)?.to_owned(),
+                index: ctx.index,
+                date: ctx.logged_at.to_string(),
+            },
+        ))
+    }
+}

@@ -1,0 +1,390 @@
+//! Publishing a tender and changing it before the deadline: `tender.published` and
+//! `tender.amended`, with the checks of a tender's body that drafts share.
+
+use super::award::criteria;
+use super::*;
+
+/// `tender.published`: a buyer's procurement officer publishes a tender.
+pub struct TenderPublished;
+
+const TENDER_FIELDS: [&str; 18] = [
+    "id",
+    "buyer",
+    "title",
+    "description",
+    "category",
+    "region",
+    "procedure",
+    "justification",
+    "value",
+    "lots",
+    "documents",
+    "enquiry_end",
+    "tender_end",
+    "reveal_end",
+    "standstill_seconds",
+    "amendment_notice_seconds",
+    "award_criteria",
+    "criteria",
+];
+
+impl Kind for TenderPublished {
+    fn name(&self) -> &'static str {
+        "tender.published"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        let problems = tender_problems(body);
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        }
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        tender_and(statement, &document_hashes(&statement.body()["documents"]))
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        let body = statement.body();
+        let id = text(body, "id").map_err(Refusal::Invalid)?;
+        if id != statement.subject() {
+            return Err(Refusal::Invalid(format!(
+                "body.id {id:?} must be the statement's subject {:?}",
+                statement.subject()
+            )));
+        }
+        let buyer = text(body, "buyer").map_err(Refusal::Invalid)?;
+        if state.directory.organisations.get(buyer).map(String::as_str) != Some("buyer") {
+            return Err(Refusal::Invalid(format!(
+                "body.buyer {buyer} is not a registered buyer"
+            )));
+        }
+        let draft = TenderState {
+            id: id.to_owned(),
+            buyer: buyer.to_owned(),
+            status: Status::ActiveEnquiries,
+            reason: None,
+            tender: body.clone(),
+            published_idx: ctx.index,
+            updated_idx: ctx.index,
+            bids: Vec::new(),
+            awards: Vec::new(),
+            contracts: Vec::new(),
+            enquiries: Vec::new(),
+            amendments: Vec::new(),
+            complaints: Vec::new(),
+        };
+        buyer_officer(signers, &draft)?;
+        if state
+            .procurement
+            .tenders
+            .get(id)
+            .is_some_and(Option::is_some)
+        {
+            return Err(Refusal::Conflict(format!("tender {id} already exists")));
+        }
+        let periods = draft.times()?;
+        if ctx.logged_at >= periods.tender_end {
+            return Err(Refusal::Conflict(format!(
+                "the tender period would already be over: tender_end {} is before the log's time {}",
+                body["tender_end"].as_str().unwrap_or_default(),
+                ctx.logged_at
+            )));
+        }
+        uploaded(
+            state,
+            &document_hashes(&body["documents"]),
+            "the tender",
+            signers,
+        )?;
+        let status = if ctx.logged_at < periods.enquiry_end {
+            Status::ActiveEnquiries
+        } else {
+            Status::ActiveTendering
+        };
+        Ok(change(
+            ctx,
+            id,
+            TenderChange::Published(Box::new(TenderState { status, ..draft })),
+        ))
+    }
+}
+
+/// Everything wrong with the body of a `tender.published` (a draft's, say), each problem
+/// once: a draft lists them all, a refused statement names them all.
+pub fn tender_problems(body: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut note = |result: Result<(), String>| {
+        if let Err(e) = result {
+            problems.push(e);
+        }
+    };
+    if !body.is_object() {
+        return vec!["the body must be a JSON object".into()];
+    }
+    note(only(body, &TENDER_FIELDS));
+    note(identifier(body, "id").and_then(|id| {
+        if ocid(&id) {
+            Ok(())
+        } else {
+            Err(format!(
+                "body.id {id:?} must be an OCDS ocid: \"ocds-\", the publisher's six-character prefix, \"-\", then the tender's own id"
+            ))
+        }
+    }));
+    note(identifier(body, "buyer").map(drop));
+    note(bilingual(body, "title", 300).map(drop));
+    if body.get("description").is_some() {
+        note(bilingual(body, "description", 20_000).map(drop));
+    }
+    note(text(body, "category").and_then(|category| {
+        if ["goods", "works", "services"].contains(&category) {
+            Ok(())
+        } else {
+            Err("body.category must be goods, works or services".into())
+        }
+    }));
+    note(bounded_text(body, "region", 64).map(drop));
+    let procedure = text(body, "procedure").ok();
+    note(match procedure {
+        Some("open" | "selective" | "competitive_negotiation" | "single_source") => Ok(()),
+        _ => Err(
+            "body.procedure must be open, selective, competitive_negotiation or single_source"
+                .into(),
+        ),
+    });
+    if procedure == Some("single_source") {
+        note(bounded_text(body, "justification", 5_000).map(drop).map_err(|_| {
+            "body.justification is required of a single-source procedure (why no competition)"
+                .to_owned()
+        }));
+    } else if body.get("justification").is_some() {
+        note(bounded_text(body, "justification", 5_000).map(drop));
+    }
+    let value = money(body, "value");
+    let currency = value.as_ref().ok().map(|v| v.currency.clone());
+    note(value.map(drop));
+    match body.get("lots") {
+        Some(Value::Array(lots)) if !lots.is_empty() && lots.len() <= 100 => {
+            let mut ids = HashSet::new();
+            for (i, lot) in lots.iter().enumerate() {
+                note(only(lot, &["id", "title", "value"]).map_err(|e| format!("lot {i}: {e}")));
+                let id = match identifier(lot, "id") {
+                    Ok(id) => id,
+                    Err(e) => {
+                        note(Err(format!("body.lots[{i}]: {e}")));
+                        format!("#{i}")
+                    }
+                };
+                if !ids.insert(id.clone()) {
+                    note(Err(format!("body.lots: lot {id} appears twice")));
+                }
+                note(
+                    bilingual(lot, "title", 300)
+                        .map(drop)
+                        .map_err(|e| format!("lot {id}: {e}")),
+                );
+                match money(lot, "value") {
+                    Ok(lot_value) => {
+                        if let Some(currency) = &currency
+                            && lot_value.currency != *currency
+                        {
+                            note(Err(format!(
+                                "lot {id}: its value is in {} but the tender's is in {currency}",
+                                lot_value.currency
+                            )));
+                        }
+                    }
+                    Err(e) => note(Err(format!("lot {id}: {e}"))),
+                }
+            }
+        }
+        Some(Value::Array(_)) => note(Err("body.lots must hold 1 to 100 lots".into())),
+        _ => note(Err("body.lots must be a non-empty array of lots".into())),
+    }
+    match body.get("documents") {
+        Some(Value::Array(documents)) if documents.len() <= 200 => {
+            let mut seen = HashSet::new();
+            for (i, document) in documents.iter().enumerate() {
+                if let Some(hash) = document["sha256"].as_str()
+                    && !seen.insert(hash)
+                {
+                    note(Err(format!(
+                        "body.documents[{i}]: document {hash} is listed twice"
+                    )));
+                }
+                note(
+                    only(document, &["sha256", "title"])
+                        .map_err(|e| format!("body.documents[{i}]: {e}")),
+                );
+                note(
+                    hex_hash(document, "sha256")
+                        .map(drop)
+                        .map_err(|e| format!("body.documents[{i}]: {e}")),
+                );
+                note(
+                    bounded_text(document, "title", 300)
+                        .map(drop)
+                        .map_err(|e| format!("body.documents[{i}]: {e}")),
+                );
+            }
+        }
+        _ => note(Err(
+            "body.documents must be an array of at most 200 documents".into(),
+        )),
+    }
+    if let Err(periods) = Periods::problems(body) {
+        periods.into_iter().for_each(|p| note(Err(p)));
+    }
+    if body
+        .get("amendment_notice_seconds")
+        .and_then(Value::as_u64)
+        .is_none_or(|s| s > 90 * 86_400)
+    {
+        note(Err("body.amendment_notice_seconds must be an integer from 0 to 7776000 (90 days): how long before the deadline a change to documents, value, lots or criteria must come (15 days in Chinese government procurement)".into()));
+    }
+    let award_criteria = text(body, "award_criteria").ok();
+    if !matches!(award_criteria, Some("lowest_price" | "scored")) {
+        note(Err(
+            "body.award_criteria must be lowest_price or scored".into()
+        ));
+    }
+    if body.get("criteria").is_some() {
+        if award_criteria == Some("scored") {
+            note(criteria(body).map(drop));
+        } else {
+            note(Err("body.criteria applies to scored tenders only".into()));
+        }
+    }
+    problems
+}
+
+/// Whether `id` has the shape of an OCDS ocid: `ocds-`, a six-character prefix, `-`, more.
+pub fn ocid(id: &str) -> bool {
+    let Some(rest) = id.strip_prefix("ocds-") else {
+        return false;
+    };
+    let (prefix, local) = rest.split_at(rest.len().min(6));
+    prefix.len() == 6
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && local.len() > 1
+        && local.starts_with('-')
+}
+
+/// `tender.amended`: the buyer changes the tender before the deadline, with a reason. A
+/// change to documents, value, lots or criteria must leave `amendment_notice_seconds` before the
+/// deadline, so an amendment that needs it moves the deadline too.
+pub struct TenderAmended;
+
+impl Kind for TenderAmended {
+    fn name(&self) -> &'static str {
+        "tender.amended"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &["changes", "reason"])?;
+        bounded_text(body, "reason", 5_000)?;
+        match body.get("changes") {
+            Some(Value::Object(changes)) if !changes.is_empty() => {
+                match changes.keys().find(|k| !AMENDABLE.contains(&k.as_str())) {
+                    Some(other) => Err(format!(
+                        "body.changes.{other} cannot be amended (only {})",
+                        AMENDABLE.join(", ")
+                    )),
+                    None => Ok(()),
+                }
+            }
+            _ => Err("body.changes must be an object of the members that change".into()),
+        }
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        tender_and(
+            statement,
+            &document_hashes(&statement.body()["changes"]["documents"]),
+        )
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        let tender = open_tender(state, statement)?;
+        buyer_officer(signers, tender)?;
+        let periods = tender.times()?;
+        if ctx.logged_at >= periods.tender_end {
+            return Err(Refusal::Conflict(format!(
+                "the deadline of tender {} has passed: it can no longer be amended",
+                tender.id
+            )));
+        }
+        let body = statement.body();
+        let Some(Value::Object(changes)) = body.get("changes") else {
+            return Err(Refusal::Invalid("body.changes must be an object".into()));
+        };
+        let mut amended = tender.tender.clone();
+        let mut previous = serde_json::Map::new();
+        for (field, value) in changes {
+            previous.insert(field.clone(), tender.tender[field.as_str()].clone());
+            amended[field.as_str()] = value.clone();
+        }
+        // The amended tender must be a valid tender.
+        TenderPublished
+            .check_body(&amended)
+            .map_err(|e| Refusal::Invalid(format!("after the amendment: {e}")))?;
+        let new = Periods::of(&amended).map_err(Refusal::Invalid)?;
+        if new.enquiry_end != periods.enquiry_end && ctx.logged_at >= periods.enquiry_end {
+            return Err(Refusal::Conflict(
+                "the enquiry period is over: its end can no longer change".into(),
+            ));
+        }
+        if new.tender_end <= ctx.logged_at {
+            return Err(Refusal::Conflict(
+                "the new deadline would already be past".into(),
+            ));
+        }
+        if changes.keys().any(|k| MATERIAL.contains(&k.as_str())) {
+            let notice = amended["amendment_notice_seconds"].as_u64().unwrap_or(0);
+            let left = new.tender_end.unix_seconds() - ctx.logged_at.unix_seconds();
+            if left < notice as i64 {
+                return Err(Refusal::Conflict(format!(
+                    "a change to documents, value, lots or criteria needs {notice}s before the deadline, and {left}s would be left: move tender_end too"
+                )));
+            }
+        }
+        uploaded(
+            state,
+            &document_hashes(&body["changes"]["documents"]),
+            "the amended tender",
+            signers,
+        )?;
+        Ok(change(
+            ctx,
+            &tender.id,
+            TenderChange::Amended {
+                amendment: AmendmentState {
+                    id: format!("amendment-{}", tender.amendments.len() + 1),
+                    changes: Value::Object(changes.clone()),
+                    previous: Value::Object(previous),
+                    reason: text(body, "reason").map_err(Refusal::Invalid)?.to_owned(),
+                    amended_idx: ctx.index,
+                    date: ctx.logged_at.to_string(),
+                },
+                tender: amended,
+            },
+        ))
+    }
+}

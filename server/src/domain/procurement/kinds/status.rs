@@ -1,0 +1,167 @@
+//! A tender's status: the scheduler's timed transitions (`tender.status_changed`), and
+//! the buyer's `tender.completed` and `tender.cancelled`.
+
+use super::*;
+
+/// `tender.status_changed`: the platform's scheduler logs a timed transition.
+pub struct TenderStatusChanged;
+
+impl Kind for TenderStatusChanged {
+    fn name(&self) -> &'static str {
+        "tender.status_changed"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &["to", "reason"])?;
+        let to = text(body, "to")?;
+        Status::parse(to).ok_or_else(|| format!("body.to: {to:?} is not a tender status"))?;
+        if body.get("reason").is_some() {
+            bounded_text(body, "reason", 2_000)?;
+        }
+        Ok(())
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        tender_of(statement)
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        if !signers.iter().any(|s| s.role == Role::Platform) {
+            return Err(Refusal::Forbidden(
+                "timed status changes are signed by the platform's key".into(),
+            ));
+        }
+        let tender = open_tender(state, statement)?;
+        let body = statement.body();
+        let to = text(body, "to")
+            .ok()
+            .and_then(Status::parse)
+            .ok_or_else(|| Refusal::Invalid("body.to is not a status".into()))?;
+        // A bid still sealed when the reveal window closes is first attributed to its
+        // sender (`bid.lapsed`): withholding a bid is as visible as forfeiting a bid
+        // security. Only bids whose sender is not known (logged before the platform kept
+        // it) lapse with the transition alone.
+        if matches!(to, Status::Evaluation | Status::Unsuccessful)
+            && let Some((commitment, _)) = tender.lapsing().first()
+        {
+            return Err(Refusal::Conflict(format!(
+                "bid {commitment} of tender {} is still sealed: log its bid.lapsed first",
+                tender.id
+            )));
+        }
+        match tender.due_transition(ctx.logged_at) {
+            Some((due, reason)) if due == to => Ok(change(
+                ctx,
+                &tender.id,
+                TenderChange::Status {
+                    to,
+                    reason,
+                    index: ctx.index,
+                },
+            )),
+            Some((due, _)) => Err(Refusal::Conflict(format!(
+                "tender {} is due to become {}, not {}",
+                tender.id,
+                due.as_str(),
+                to.as_str()
+            ))),
+            None => Err(Refusal::Conflict(format!(
+                "no transition of tender {} ({}) is due at {}",
+                tender.id,
+                tender.status.as_str(),
+                ctx.logged_at
+            ))),
+        }
+    }
+}
+
+/// `tender.completed`: the buyer closes a contracted tender.
+pub struct TenderCompleted;
+
+impl Kind for TenderCompleted {
+    fn name(&self) -> &'static str {
+        "tender.completed"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &[])
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        tender_of(statement)
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        let tender = open_tender(state, statement)?;
+        buyer_officer(signers, tender)?;
+        if tender.status != Status::Contracted {
+            return Err(Refusal::Conflict(format!(
+                "only a contracted tender can be completed; tender {} is {}",
+                tender.id,
+                tender.status.as_str()
+            )));
+        }
+        Ok(change(
+            ctx,
+            &tender.id,
+            TenderChange::Completed { index: ctx.index },
+        ))
+    }
+}
+
+/// `tender.cancelled`: the buyer cancels a tender before its contract, with a reason.
+pub struct TenderCancelled;
+
+impl Kind for TenderCancelled {
+    fn name(&self) -> &'static str {
+        "tender.cancelled"
+    }
+
+    fn check_body(&self, body: &Value) -> Result<(), String> {
+        only(body, &["reason"])?;
+        bounded_text(body, "reason", 5_000).map(|_| ())
+    }
+
+    fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
+        tender_of(statement)
+    }
+
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal> {
+        let tender = open_tender(state, statement)?;
+        buyer_officer(signers, tender)?;
+        if tender.status == Status::Contracted {
+            return Err(Refusal::Conflict(format!(
+                "tender {} has a signed contract and can no longer be cancelled",
+                tender.id
+            )));
+        }
+        Ok(change(
+            ctx,
+            &tender.id,
+            TenderChange::Cancelled {
+                reason: text(statement.body(), "reason")
+                    .map_err(Refusal::Invalid)?
+                    .to_owned(),
+                index: ctx.index,
+            },
+        ))
+    }
+}

@@ -1,0 +1,386 @@
+//! What every statement kind shares: the [`Kind`] trait, the [`State`] a batch's rules
+//! see, the [`Effect`]s they return and the [`Refusal`]s they give, and the small checks
+//! of a statement's body that every area uses. Each kind declares the schema of its body,
+//! who may sign it and the rules it must satisfy against the current state, and returns
+//! the effects the sequencer projects into the tables.
+
+use crate::domain::procurement::TenderChange;
+use crate::domain::procurement::projection::Tenders;
+use crate::domain::types::Role;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use vitrine_ledger::hash::Hash;
+use vitrine_ledger::statement::Statement;
+use vitrine_ledger::time::Timestamp;
+
+/// A registered key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRecord {
+    /// Its organisation.
+    pub organisation: String,
+    /// Its role.
+    pub role: Role,
+    /// Whether it was revoked.
+    pub revoked: bool,
+}
+
+/// The key directory as of the current point of the log, held by the sequencer.
+#[derive(Debug, Clone, Default)]
+pub struct Directory {
+    /// Keys by public key.
+    pub keys: HashMap<[u8; 32], KeyRecord>,
+    /// Organisations: id to kind.
+    pub organisations: HashMap<String, String>,
+    /// Unified social credit codes: code to organisation id (one organisation per code).
+    pub credit_codes: HashMap<String, String>,
+}
+
+/// A signer whose key is active.
+#[derive(Debug, Clone)]
+pub struct Signer {
+    /// The public key.
+    pub public_key: [u8; 32],
+    /// Its organisation.
+    pub organisation: String,
+    /// Its role.
+    pub role: Role,
+}
+
+/// Why a statement is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The body does not follow the kind's schema (422).
+    Invalid(String),
+    /// A signer is unknown, revoked or not allowed (403).
+    Forbidden(String),
+    /// The statement breaks a rule of the current state (409).
+    Conflict(String),
+    /// The statement names something that does not exist (404).
+    NotFound(String),
+}
+
+/// A change a statement makes, projected into the tables by the sequencer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// A new organisation.
+    RegisterOrganisation {
+        /// Its id.
+        id: String,
+        /// Its name.
+        name: String,
+        /// buyer, supplier, charity, supervisor or platform.
+        kind: String,
+        /// Its unified social credit code, if it has one (suppliers must).
+        credit_code: Option<String>,
+    },
+    /// A new key.
+    RegisterKey {
+        /// The key.
+        public_key: [u8; 32],
+        /// Its organisation.
+        organisation: String,
+        /// Its role.
+        role: Role,
+    },
+    /// A key revoked.
+    RevokeKey {
+        /// The key.
+        public_key: [u8; 32],
+    },
+    /// A document published by hash.
+    PublishDocument {
+        /// SHA-256 of its content.
+        sha256: [u8; 32],
+        /// Its title.
+        title: String,
+        /// The publishing organisation.
+        organisation: String,
+    },
+    /// A change to a tender (`procurement`).
+    Tender {
+        /// The tender.
+        id: String,
+        /// The entry's index.
+        index: u64,
+        /// The entry's `logged_at`.
+        at: Timestamp,
+        /// What changes.
+        change: Box<TenderChange>,
+    },
+}
+
+/// State that lives only in the tables, fetched for a whole batch before its rules run.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum StateKey {
+    /// Whether a document with this hash was published.
+    Document([u8; 32]),
+    /// A tender and everything that happened to it.
+    Tender(String),
+    /// Whether a document's content was uploaded (by its hash).
+    Blob([u8; 32]),
+}
+
+/// The state a batch's rules see: the directory, and prefetched table state, updated as
+/// the batch's statements take effect.
+pub struct State<'a> {
+    /// The key directory.
+    pub directory: &'a mut Directory,
+    /// Prefetched keys that exist.
+    pub present: HashSet<StateKey>,
+    /// Procurement's part: the tenders the batch sees, and their OCDS releases.
+    pub procurement: Tenders,
+    /// Prefetched uploads of document contents: (hash, organisation that uploaded it).
+    pub uploads: HashSet<([u8; 32], String)>,
+    /// Prefetched contents already public (named by a logged statement), and those the
+    /// batch makes public.
+    pub public_documents: HashSet<[u8; 32]>,
+}
+
+/// Where a statement falls in the log: what its rules may depend on besides the state.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The index the entry takes.
+    pub index: u64,
+    /// The log's time for it (rules on deadlines use this, never `issued_at`).
+    pub logged_at: Timestamp,
+    /// Signing keys outside the directory, which the kind accepts as one-time keys.
+    pub one_time_keys: Vec<[u8; 32]>,
+    /// For a statement signed only by one-time keys: the organisation whose account sent
+    /// it. The log does not say; the platform knows it privately (`private_authors`).
+    pub author: Option<String>,
+}
+
+impl State<'_> {
+    /// Whether a statement signed by `signers` may make the content `hash` public: it is
+    /// public already, or one of their organisations uploaded it.
+    pub fn may_publish(&self, hash: &[u8; 32], signers: &[Signer]) -> bool {
+        self.public_documents.contains(hash)
+            || signers
+                .iter()
+                .any(|s| self.uploads.contains(&(*hash, s.organisation.clone())))
+    }
+
+    /// The active signers of a statement, or the refusal naming the first unusable key.
+    pub fn signers(&self, keys: &[[u8; 32]]) -> Result<Vec<Signer>, Refusal> {
+        keys.iter()
+            .map(|key| match self.directory.keys.get(key) {
+                None => Err(Refusal::Forbidden(format!(
+                    "key {} is not registered",
+                    BASE64.encode(key)
+                ))),
+                Some(record) if record.revoked => Err(Refusal::Forbidden(format!(
+                    "key {} was revoked",
+                    BASE64.encode(key)
+                ))),
+                Some(record) => Ok(Signer {
+                    public_key: *key,
+                    organisation: record.organisation.clone(),
+                    role: record.role,
+                }),
+            })
+            .collect()
+    }
+
+    /// Applies an effect to the in-memory state.
+    pub fn apply(&mut self, effect: &Effect) {
+        match effect {
+            Effect::RegisterOrganisation {
+                id,
+                kind,
+                credit_code,
+                ..
+            } => {
+                self.directory
+                    .organisations
+                    .insert(id.clone(), kind.clone());
+                if let Some(code) = credit_code {
+                    self.directory.credit_codes.insert(code.clone(), id.clone());
+                }
+            }
+            Effect::RegisterKey {
+                public_key,
+                organisation,
+                role,
+            } => {
+                self.directory.keys.insert(
+                    *public_key,
+                    KeyRecord {
+                        organisation: organisation.clone(),
+                        role: *role,
+                        revoked: false,
+                    },
+                );
+            }
+            Effect::RevokeKey { public_key } => {
+                if let Some(record) = self.directory.keys.get_mut(public_key) {
+                    record.revoked = true;
+                }
+            }
+            Effect::PublishDocument { sha256, .. } => {
+                self.present.insert(StateKey::Document(*sha256));
+            }
+            Effect::Tender {
+                id,
+                index,
+                at,
+                change,
+            } => {
+                self.public_documents.extend(
+                    change
+                        .documents_named()
+                        .iter()
+                        .filter_map(|h| Hash::from_hex(h).ok())
+                        .map(|h| h.0),
+                );
+                self.procurement.apply(id, *index, *at, change);
+            }
+        }
+    }
+
+    /// The signers of a statement: the registered keys, and the keys outside the directory
+    /// if the kind accepts that many one-time keys. A revoked key is always refused.
+    pub fn partition_signers(
+        &self,
+        keys: &[[u8; 32]],
+        one_time: usize,
+    ) -> Result<(Vec<Signer>, Vec<[u8; 32]>), Refusal> {
+        let (registered, unknown): (Vec<[u8; 32]>, Vec<[u8; 32]>) = keys
+            .iter()
+            .partition(|key| self.directory.keys.contains_key(*key));
+        if unknown.len() > one_time {
+            return Err(Refusal::Forbidden(format!(
+                "key {} is not registered",
+                BASE64.encode(unknown[one_time])
+            )));
+        }
+        Ok((self.signers(&registered)?, unknown))
+    }
+}
+
+/// A statement kind.
+pub trait Kind: Send + Sync {
+    /// The `kind` member, e.g. `key.registered`.
+    fn name(&self) -> &'static str;
+
+    /// Checks the body's schema; run when the statement arrives.
+    fn check_body(&self, body: &Value) -> Result<(), String>;
+
+    /// Table state the rules will need, fetched for the whole batch at once.
+    fn prefetch(&self, _statement: &Statement) -> Vec<StateKey> {
+        Vec::new()
+    }
+
+    /// How many signing keys outside the directory (one-time keys) the kind accepts.
+    fn one_time_keys(&self) -> usize {
+        0
+    }
+
+    /// Whether its signer stays anonymous to the public (a one-time key alone): then the
+    /// sender must be an account allowed to bid, which the platform records privately.
+    fn anonymous(&self) -> bool {
+        false
+    }
+
+    /// Checks the signers and the rules against the current state, in log order, and
+    /// returns the effects.
+    fn decide(
+        &self,
+        statement: &Statement,
+        signers: &[Signer],
+        state: &State<'_>,
+        ctx: &Context,
+    ) -> Result<Vec<Effect>, Refusal>;
+}
+
+pub(crate) fn text<'a>(body: &'a Value, field: &str) -> Result<&'a str, String> {
+    match body.get(field) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s),
+        Some(_) => Err(format!("body.{field} must be a non-empty string")),
+        None => Err(format!("body.{field} is missing")),
+    }
+}
+
+pub(crate) fn public_key(body: &Value, field: &str) -> Result<[u8; 32], String> {
+    let text = text(body, field)?;
+    let bytes = BASE64
+        .decode(text)
+        .map_err(|_| format!("body.{field} must be a base64 Ed25519 public key"))?;
+    let key: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| format!("body.{field} must be 32 bytes"))?;
+    match ed25519_dalek::VerifyingKey::from_bytes(&key) {
+        Ok(vk) if !vk.is_weak() && vk.to_edwards().is_torsion_free() => Ok(key),
+        _ => Err(format!("body.{field} is not a usable Ed25519 public key")),
+    }
+}
+
+pub(crate) fn only(body: &Value, allowed: &[&str]) -> Result<(), String> {
+    match body.as_object() {
+        None => Err("body must be an object".to_owned()),
+        Some(map) => match map.keys().find(|k| !allowed.contains(&k.as_str())) {
+            Some(extra) => Err(format!("body.{extra} is not part of this kind")),
+            None => Ok(()),
+        },
+    }
+}
+
+pub(crate) fn identifier(body: &Value, field: &str) -> Result<String, String> {
+    let id = text(body, field)?;
+    let ok = id.len() <= 64
+        && id
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'));
+    if ok {
+        Ok(id.to_owned())
+    } else {
+        Err(format!(
+            "body.{field} must be 1 to 64 letters, digits, '-', '_' or '.'"
+        ))
+    }
+}
+
+pub(crate) fn any_signer(
+    signers: &[Signer],
+    allowed: impl Fn(&Signer) -> bool,
+    what: &str,
+) -> Result<(), Refusal> {
+    if signers.iter().any(allowed) {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden(format!("needs a signature by {what}")))
+    }
+}
+
+/// The statement kinds the log accepts, by name. [`Registry::new`](crate::domain::Registry)
+/// gives every area's.
+pub struct Registry {
+    kinds: HashMap<&'static str, Box<dyn Kind>>,
+}
+
+impl Registry {
+    /// No kinds yet.
+    pub fn empty() -> Registry {
+        Registry {
+            kinds: HashMap::new(),
+        }
+    }
+
+    /// Adds a kind (each area registers its own).
+    pub fn register(&mut self, kind: Box<dyn Kind>) {
+        self.kinds.insert(kind.name(), kind);
+    }
+
+    /// The kind named `name`.
+    pub fn get(&self, name: &str) -> Option<&dyn Kind> {
+        self.kinds.get(name).map(AsRef::as_ref)
+    }
+
+    /// The names of the kinds, sorted.
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut names: Vec<_> = self.kinds.keys().copied().collect();
+        names.sort_unstable();
+        names
+    }
+}

@@ -1,0 +1,154 @@
+//! `POST /api/v1/statements`: a signed statement, checked, then sequenced here or
+//! forwarded to the process that sequences.
+
+use crate::app::AppState;
+use crate::db::blocking;
+use crate::error::{AppError, AppResult};
+use actix_web::http::StatusCode;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{HttpResponse, web};
+use std::sync::atomic::Ordering;
+use vitrine_ledger::jcs;
+use vitrine_ledger::statement::{Entry, SignedStatement, StatementError};
+use vitrine_ledger::time::Timestamp;
+
+/// The largest request body `POST /api/v1/statements` reads.
+pub const MAX_STATEMENT_BYTES: usize = 128 * 1024;
+
+pub use crate::log::forward::FORWARDED_HEADER;
+
+fn statement_error(e: StatementError) -> AppError {
+    match e {
+        StatementError::Json(m) => AppError::bad_request("invalid-json", m),
+        StatementError::Number(n) => AppError::invalid(
+            "floating-point",
+            "Statements carry no floating-point numbers",
+            n.to_string(),
+        ),
+        StatementError::BadSignature { index, public_key } => AppError::invalid(
+            "bad-signature",
+            "A signature does not verify",
+            format!("signature {index} (key {public_key}) does not verify over this statement"),
+        )
+        .with("signature", index),
+        StatementError::Unsigned => AppError::invalid(
+            "unsigned",
+            "The statement is not signed",
+            "add at least one signature",
+        ),
+        StatementError::TooLarge(n) => AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            "The entry is too large",
+            format!("the entry would have {n} bytes; at most 65535 (reference documents by hash)"),
+        ),
+        other => AppError::invalid(
+            "invalid-statement",
+            "Not a valid statement",
+            other.to_string(),
+        ),
+    }
+}
+
+pub(super) async fn post(
+    state: web::Data<AppState>,
+    request: actix_web::HttpRequest,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let body = crate::log::intake::read_body(&request, payload, MAX_STATEMENT_BYTES).await?;
+    // The moment of receipt: what deadlines are judged by.
+    let received = Timestamp::now().truncate_to_micros();
+    let value =
+        jcs::parse(&body).map_err(|e| AppError::bad_request("invalid-json", e.to_string()))?;
+    // What the database cannot store is refused here, alone, never in a batch.
+    crate::log::intake::storable(&value).map_err(|e| AppError {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        ..e
+    })?;
+    let signed = SignedStatement::from_value(value).map_err(statement_error)?;
+    signed
+        .verify_with(|key| state.keys.get(key))
+        .map_err(statement_error)?;
+    // The entry's size is the log's first rule, whatever the kind.
+    Entry::check_fits(&signed).map_err(statement_error)?;
+    let statement = signed.statement();
+    let kind = state.registry.get(statement.kind()).ok_or_else(|| {
+        AppError::invalid(
+            "unknown-kind",
+            "Unknown statement kind",
+            format!(
+                "the log does not accept statements of kind {:?}",
+                statement.kind()
+            ),
+        )
+        .with("kinds", state.registry.names())
+    })?;
+    kind.check_body(statement.body())
+        .map_err(|m| AppError::invalid("invalid-body", "The statement's body is invalid", m))?;
+    // A statement signed only by a one-time key: the sender must be an account allowed to
+    // bid. The log does not say who; the platform records it privately.
+    let author = if kind.anonymous() {
+        let credentials = crate::auth::Credentials::of(&request);
+        Some(
+            blocking(&state.pool, move |conn| {
+                let caller = crate::auth::require(conn, &credentials)?;
+                caller.check_csrf(&credentials)?;
+                if caller.organisation_kind != "supplier"
+                    || !matches!(
+                        caller.role.as_str(),
+                        "bidder_representative" | "organisation_admin"
+                    )
+                {
+                    return Err(AppError::forbidden(
+                        "sealed bids and anonymous questions are sent by a supplier's bidder representative",
+                    ));
+                }
+                Ok((caller.organisation, caller.user_id))
+            })
+            .await?,
+        )
+    } else {
+        None
+    };
+    if !state.sequencer.status.ready.load(Ordering::SeqCst) {
+        if request.headers().contains_key(FORWARDED_HEADER) {
+            return Err(AppError::unavailable(
+                "this process is not the sequencer (any more); try again",
+            ));
+        }
+        return forward(&state, &request, body).await;
+    }
+    let (sequenced, appended) = state.sequencer.submit(signed, author, received).await?;
+    let status = if appended {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(HttpResponse::build(status).json(sequenced.receipt()))
+}
+
+/// Sends a checked statement to the process that sequences, and answers what it answers.
+pub(super) async fn forward(
+    state: &web::Data<AppState>,
+    request: &actix_web::HttpRequest,
+    body: Vec<u8>,
+) -> AppResult<HttpResponse> {
+    let agent = state.forwarder.clone();
+    // The sender's credentials go along: the sequencing process checks them again.
+    let credentials: Vec<(&'static str, String)> =
+        ["authorization", "cookie", crate::auth::CSRF_HEADER]
+            .into_iter()
+            .filter_map(|name| {
+                request
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| (name, v.to_owned()))
+            })
+            .collect();
+    let answer = crate::log::forward::forward(&state.pool, agent, credentials, body).await?;
+    let status = StatusCode::from_u16(answer.status).map_err(AppError::internal)?;
+    Ok(HttpResponse::build(status)
+        .insert_header((CONTENT_TYPE, answer.content_type))
+        .body(answer.body))
+}
