@@ -4,19 +4,19 @@
 //! real application the same way.
 
 use crate::config::Settings;
+use crate::db;
 use crate::db::cluster::{self, PrivateCluster};
-use crate::db::{self, DbPool};
 use crate::domain::Registry;
-use crate::log::{intake, sequencer};
-use crate::routes::documents::Uploads;
+use crate::log::sequencer;
+use crate::routes::intake;
+use crate::routes::state::{AppState, KeyCache};
+use crate::routes::uploads::Uploads;
 use crate::{auth, notify, routes, scheduler, telemetry};
 use actix_web::{App, HttpServer, web};
-use diesel::Connection as _;
-use diesel::RunQueryDsl as _;
 use ed25519_dalek::SigningKey;
 use std::path::Path;
 use std::sync::Arc;
-use vitrine_ledger::note::{KeyType, NoteSigner, NoteVerifier};
+use vitrine_ledger::note::{KeyType, NoteSigner};
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -38,62 +38,6 @@ pub enum StartError {
         /// Why.
         source: std::io::Error,
     },
-}
-
-/// What every handler can reach.
-pub struct AppState {
-    /// Connections for reads.
-    pub pool: DbPool,
-    /// The sequencer.
-    pub sequencer: sequencer::SequencerHandle,
-    /// The statement kinds.
-    pub registry: Arc<Registry>,
-    /// The log's checkpoint key.
-    pub log_key: NoteVerifier,
-    /// The platform's statement key.
-    pub platform_key: [u8; 32],
-    /// Its signing half: the platform signs what its administrators approve.
-    pub platform_signer: ed25519_dalek::SigningKey,
-    /// Decoded signer keys.
-    pub keys: KeyCache,
-    /// Login attempts per address.
-    pub login_limit: auth::RateLimit,
-    /// Applications to register per address.
-    pub registration_limit: auth::RateLimit,
-    /// Forwards appends to the process that sequences, when it is another one.
-    pub forwarder: ureq::Agent,
-    /// What bounds document uploads.
-    pub uploads: Uploads,
-    /// The public base URL of the server (for links in OCDS packages), without a trailing
-    /// slash; never taken from a request's headers.
-    pub public_url: String,
-}
-
-/// Public keys already decoded to curve points, so that a signer's key is decompressed
-/// once rather than on every statement. Bounded: emptied when full.
-#[derive(Default)]
-pub struct KeyCache {
-    keys: std::sync::RwLock<std::collections::HashMap<[u8; 32], ed25519_dalek::VerifyingKey>>,
-}
-
-impl KeyCache {
-    /// The most keys held.
-    pub const CAPACITY: usize = 100_000;
-
-    /// The decoded key, or `None` if the bytes are not a point.
-    pub fn get(&self, bytes: &[u8; 32]) -> Option<ed25519_dalek::VerifyingKey> {
-        if let Some(key) = self.keys.read().ok()?.get(bytes) {
-            return Some(*key);
-        }
-        let key = ed25519_dalek::VerifyingKey::from_bytes(bytes).ok()?;
-        if let Ok(mut keys) = self.keys.write() {
-            if keys.len() >= Self::CAPACITY {
-                keys.clear();
-            }
-            keys.insert(*bytes, key);
-        }
-        Some(key)
-    }
 }
 
 /// Loads a key file, or makes one (mode 0600) if it does not exist.
@@ -147,25 +91,13 @@ pub fn database(settings: &Settings) -> Result<(String, Option<PrivateCluster>),
     if !cluster.started_here() {
         tracing::info!("the private PostgreSQL cluster was already running; it is left running");
     }
-    let mut admin = diesel::PgConnection::establish(&cluster.url("postgres"))
-        .map_err(|e| StartError::Database(format!("connecting to the private cluster: {e}")))?;
-    let exists: i64 =
-        diesel::sql_query("SELECT 1 AS one FROM pg_database WHERE datname = 'vitrine'")
-            .execute(&mut admin)
-            .map_err(|e| StartError::Database(e.to_string()))? as i64;
-    if exists == 0 {
-        diesel::sql_query("CREATE DATABASE vitrine")
-            .execute(&mut admin)
-            .map_err(|e| StartError::Database(e.to_string()))?;
-    }
+    db::create_database(&cluster.url("postgres"), "vitrine").map_err(StartError::Database)?;
     Ok((cluster.url("vitrine"), Some(cluster)))
 }
 
 /// Runs the migrations on `url`.
 pub fn migrate(url: &str) -> Result<Vec<String>, StartError> {
-    let mut conn = diesel::PgConnection::establish(url)
-        .map_err(|e| StartError::Database(format!("connecting to PostgreSQL: {e}")))?;
-    db::migrate(&mut conn).map_err(StartError::Database)
+    db::migrate_url(url).map_err(StartError::Database)
 }
 
 /// The running application.

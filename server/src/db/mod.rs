@@ -53,6 +53,31 @@ pub fn migrate(conn: &mut PgConnection) -> Result<Vec<String>, String> {
         .map_err(|e| format!("running migrations: {e}"))
 }
 
+/// Connects to `url` and runs the pending migrations; returns their names.
+pub fn migrate_url(url: &str) -> Result<Vec<String>, String> {
+    let mut conn =
+        PgConnection::establish(url).map_err(|e| format!("connecting to PostgreSQL: {e}"))?;
+    migrate(&mut conn)
+}
+
+/// Makes the database `name` on the server at `admin_url` unless it exists.
+pub fn create_database(admin_url: &str, name: &str) -> Result<(), String> {
+    let mut admin = PgConnection::establish(admin_url)
+        .map_err(|e| format!("connecting to the private cluster: {e}"))?;
+    let exists = diesel::sql_query("SELECT 1 AS one FROM pg_database WHERE datname = $1")
+        .bind::<diesel::sql_types::Text, _>(name)
+        .execute(&mut admin)
+        .map_err(|e| e.to_string())?;
+    if exists == 0 {
+        // An identifier cannot be a bind parameter; quoted, it is taken as written.
+        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        diesel::sql_query(format!("CREATE DATABASE {quoted}"))
+            .execute(&mut admin)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 /// The newest signed checkpoint: its size and note.
 pub fn latest_checkpoint(conn: &mut PgConnection) -> QueryResult<Option<(i64, String)>> {
     use schema::checkpoints::dsl::*;

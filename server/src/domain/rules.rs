@@ -4,8 +4,8 @@
 //! who may sign it and the rules it must satisfy against the current state, and returns
 //! the effects the sequencer projects into the tables.
 
-use crate::domain::procurement::TenderChange;
 use crate::domain::procurement::projection::Tenders;
+use crate::domain::procurement::tender::TenderChange;
 use crate::domain::types::Role;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;

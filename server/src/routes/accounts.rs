@@ -1,11 +1,11 @@
 //! The account routes: log in and out, who am I, API tokens, the TOTP second factor, and
 //! creating users. Every change made with a session cookie needs its CSRF token.
 
-use crate::app::AppState;
 use crate::auth::{self, Caller, NewUser, SESSION_COOKIE};
 use crate::db::blocking;
 use crate::db::schema::{api_tokens, users};
 use crate::error::{AppError, AppResult};
+use crate::routes::state::AppState;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -31,8 +31,8 @@ pub(super) async fn caller_and_form<T: serde::de::DeserializeOwned>(
         Ok(caller)
     })
     .await?;
-    let body = crate::log::intake::read_body(request, payload, FORM_BYTES).await?;
-    Ok((caller, crate::log::intake::json(&body)?))
+    let body = crate::routes::intake::read_body(request, payload, FORM_BYTES).await?;
+    Ok((caller, crate::routes::intake::json(&body)?))
 }
 
 #[derive(Deserialize)]
@@ -51,8 +51,8 @@ pub(super) async fn log_in(
     state
         .login_limit
         .check(request.peer_addr().map(|a| a.ip()))?;
-    let body = crate::log::intake::read_body(&request, payload, FORM_BYTES).await?;
-    let form: LogIn = crate::log::intake::json(&body)?;
+    let body = crate::routes::intake::read_body(&request, payload, FORM_BYTES).await?;
+    let form: LogIn = crate::routes::intake::json(&body)?;
     let secure = request.connection_info().scheme() == "https";
     let (login, caller) = blocking(&state.pool, move |conn| {
         let login = auth::login(conn, &form.email, &form.password, form.totp.as_deref())?;

@@ -1,8 +1,8 @@
 //! The key directory: a key, an organisation with its keys.
 
-use crate::app::AppState;
 use crate::db::{blocking, schema};
 use crate::error::{AppError, AppResult};
+use crate::routes::state::AppState;
 use actix_web::{HttpResponse, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;

@@ -3,11 +3,12 @@
 //! report, a contract) is public; any other stays readable only by the organisation that
 //! uploaded it, so a bid's documents uploaded early do not leak before the reveal.
 
-use crate::app::AppState;
 use crate::auth::{self, Credentials};
 use crate::db::blocking;
 use crate::db::schema::{blob_uploads, blobs, referenced_documents};
 use crate::error::{AppError, AppResult};
+use crate::routes::state::AppState;
+use crate::routes::uploads::Spool;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -18,128 +19,6 @@ use vitrine_ledger::hash::Hash;
 
 /// The largest document accepted.
 pub const MAX_DOCUMENT_BYTES: usize = 20 * 1024 * 1024;
-
-/// What bounds uploads: where bodies are spooled while they arrive, how many an account
-/// may send, and how many are stored at once.
-pub struct Uploads {
-    /// The spool directory (in the data directory, mode 0700).
-    dir: std::path::PathBuf,
-    /// Uploads per account per hour.
-    per_hour: auth::RateLimit<i64>,
-    /// Uploads under way per account.
-    in_flight: std::sync::Mutex<std::collections::HashMap<i64, usize>>,
-    /// Contents being written to the database at once (each is held in memory then).
-    storing: tokio::sync::Semaphore,
-}
-
-impl Uploads {
-    /// Uploads under way at once per account.
-    pub const IN_FLIGHT_PER_ACCOUNT: usize = 2;
-    /// Uploads per account per hour.
-    pub const PER_HOUR: usize = 200;
-
-    /// Spools in `dir` (made, mode 0700, emptied of what a previous run left: files over
-    /// an hour old, as no upload lasts that long, so that another process sharing the
-    /// data directory keeps the uploads it has under way).
-    pub fn new(dir: std::path::PathBuf) -> std::io::Result<Uploads> {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::create_dir_all(&dir)?;
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
-        let hour = std::time::Duration::from_secs(3600);
-        for entry in std::fs::read_dir(&dir)?.flatten() {
-            let stale = entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_none_or(|age| age > hour);
-            if stale {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        }
-        Ok(Uploads {
-            dir,
-            per_hour: auth::RateLimit::new(
-                Self::PER_HOUR,
-                std::time::Duration::from_secs(3600),
-                "uploads per account",
-            ),
-            in_flight: std::sync::Mutex::new(std::collections::HashMap::new()),
-            storing: tokio::sync::Semaphore::new(2),
-        })
-    }
-
-    /// Takes one of the account's upload slots, or refuses.
-    fn start(&self, user: i64) -> AppResult<UploadSlot<'_>> {
-        self.per_hour.check(Some(user))?;
-        let mut in_flight = self.in_flight.lock().map_err(AppError::internal)?;
-        let count = in_flight.entry(user).or_default();
-        if *count >= Self::IN_FLIGHT_PER_ACCOUNT {
-            return Err(AppError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate-limited",
-                "Too many requests",
-                format!(
-                    "an account sends at most {} uploads at once; wait for one to finish",
-                    Self::IN_FLIGHT_PER_ACCOUNT
-                ),
-            )
-            .with("retry_after_seconds", 1));
-        }
-        *count += 1;
-        Ok(UploadSlot {
-            uploads: self,
-            user,
-        })
-    }
-}
-
-/// An upload under way; gives its slot back when dropped.
-struct UploadSlot<'a> {
-    uploads: &'a Uploads,
-    user: i64,
-}
-
-impl Drop for UploadSlot<'_> {
-    fn drop(&mut self) {
-        if let Ok(mut in_flight) = self.uploads.in_flight.lock()
-            && let Some(count) = in_flight.get_mut(&self.user)
-        {
-            *count = count.saturating_sub(1);
-            if *count == 0 {
-                in_flight.remove(&self.user);
-            }
-        }
-    }
-}
-
-/// A spooled body; its file is removed when dropped.
-struct Spool {
-    path: std::path::PathBuf,
-    file: std::fs::File,
-}
-
-impl Spool {
-    fn create(dir: &std::path::Path) -> AppResult<Spool> {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        let name = auth::random_token(12)?;
-        let path = dir.join(format!("{name}.part"));
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .read(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(AppError::internal)?;
-        Ok(Spool { path, file })
-    }
-}
-
-impl Drop for Spool {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
 
 /// Uploads a document. The caller is authenticated before a byte of the body is read; a
 /// body declared larger than the limit is refused unread; the body is spooled to disk as
@@ -171,11 +50,11 @@ pub(super) async fn upload(
         Ok(caller)
     })
     .await?;
-    crate::log::intake::declared_length(&request, MAX_DOCUMENT_BYTES)?;
+    crate::routes::intake::declared_length(&request, MAX_DOCUMENT_BYTES)?;
     let _slot = state.uploads.start(caller.user_id)?;
     let mut spool = Spool::create(&state.uploads.dir)?;
     let mut hasher = sha2::Sha256::new();
-    let size = crate::log::intake::stream_body(&request, payload, MAX_DOCUMENT_BYTES, |chunk| {
+    let size = crate::routes::intake::stream_body(&request, payload, MAX_DOCUMENT_BYTES, |chunk| {
         use std::io::Write as _;
         hasher.update(chunk);
         spool.file.write_all(chunk).map_err(AppError::internal)

@@ -4,12 +4,12 @@
 //! not, what is missing. Publishing is signing the draft's body as `tender.published`
 //! (the officer's key never reaches the server); once that is logged, the draft is gone.
 
-use crate::app::AppState;
 use crate::auth::{self, Caller, Credentials};
 use crate::db::blocking;
 use crate::db::schema::{blob_uploads, referenced_documents, tender_drafts, tenders};
 use crate::domain::procurement::{document_hashes, tender_problems};
 use crate::error::{AppError, AppResult};
+use crate::routes::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -163,10 +163,10 @@ pub(super) async fn put(
             "a draft's id is its tender's OCDS ocid: \"ocds-\", the publisher's six-character prefix, \"-\", then the tender's own id; at most 64 letters, digits, '.', '_' or '-'",
         ));
     }
-    let bytes = crate::log::intake::read_body(&request, payload, MAX_DRAFT_BYTES).await?;
+    let bytes = crate::routes::intake::read_body(&request, payload, MAX_DRAFT_BYTES).await?;
     let mut body = vitrine_ledger::jcs::parse(&bytes)
         .map_err(|e| AppError::bad_request("invalid-json", e.to_string()))?;
-    crate::log::intake::storable(&body)?;
+    crate::routes::intake::storable(&body)?;
     if !body.is_object() {
         return Err(AppError::invalid(
             "invalid-body",

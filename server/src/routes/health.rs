@@ -1,8 +1,8 @@
 //! Liveness, readiness and Prometheus metrics.
 
-use crate::app::AppState;
 use crate::db::blocking;
 use crate::error::AppResult;
+use crate::routes::state::AppState;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpResponse, web};
 use diesel::prelude::*;

@@ -1,9 +1,9 @@
 //! The log: entries, receipts, consistency proofs, the checkpoint and the tiles
 //! (C2SP tlog-tiles), and what the log is.
 
-use crate::app::AppState;
 use crate::db::{self, DbTiles, blocking, schema};
 use crate::error::{AppError, AppResult};
+use crate::routes::state::AppState;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpResponse, web};
 use base64::Engine as _;

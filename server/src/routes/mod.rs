@@ -11,12 +11,15 @@ pub mod directory;
 pub mod documents;
 pub mod drafts;
 pub mod health;
+pub mod intake;
 pub mod log;
 pub mod ocds;
 pub mod openapi;
 pub mod registrations;
+pub mod state;
 pub mod statements;
 pub mod tenders;
+pub mod uploads;
 
 /// The route table: every path the server answers, and the handler of each.
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -1,8 +1,8 @@
 //! OCDS: the feed of releases, the bulk download, a tender's releases and its record.
 
-use crate::app::AppState;
 use crate::db::{self, blocking, schema};
 use crate::error::{AppError, AppResult};
+use crate::routes::state::AppState;
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{HttpResponse, web};
 use diesel::prelude::*;

@@ -6,13 +6,13 @@
 //! and the administrator's account is created; a rejection gives a reason. Nothing is
 //! on the log before approval.
 
-use crate::app::AppState;
 use crate::auth::{self, Caller, Credentials};
 use crate::db::blocking;
 use crate::db::schema::{organisations, participant_keys, registrations};
 use crate::domain::Kind as _;
 use crate::domain::directory::OrganisationRegistered;
 use crate::error::{AppError, AppResult};
+use crate::routes::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -89,8 +89,8 @@ pub(super) async fn apply(
     state
         .registration_limit
         .check(request.peer_addr().map(|a| a.ip()))?;
-    let body = crate::log::intake::read_body(&request, payload, 64 * 1024).await?;
-    let application: Application = crate::log::intake::json(&body)?;
+    let body = crate::routes::intake::read_body(&request, payload, 64 * 1024).await?;
+    let application: Application = crate::routes::intake::json(&body)?;
     let (signed, public_key) = checked_statement(application.statement)?;
     let Administrator {
         email,
@@ -486,8 +486,8 @@ pub(super) async fn reject(
         platform_admin(conn, &credentials, true)
     })
     .await?;
-    let body = crate::log::intake::read_body(&request, payload, 8 * 1024).await?;
-    let rejection: Rejection = crate::log::intake::json(&body)?;
+    let body = crate::routes::intake::read_body(&request, payload, 8 * 1024).await?;
+    let rejection: Rejection = crate::routes::intake::json(&body)?;
     let reason = rejection.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 2_000 {
         return Err(invalid("reason must be 1 to 2000 characters"));

@@ -1,9 +1,9 @@
 //! `POST /api/v1/statements`: a signed statement, checked, then sequenced here or
 //! forwarded to the process that sequences.
 
-use crate::app::AppState;
 use crate::db::blocking;
 use crate::error::{AppError, AppResult};
+use crate::routes::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpResponse, web};
@@ -55,13 +55,13 @@ pub(super) async fn post(
     request: actix_web::HttpRequest,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let body = crate::log::intake::read_body(&request, payload, MAX_STATEMENT_BYTES).await?;
+    let body = crate::routes::intake::read_body(&request, payload, MAX_STATEMENT_BYTES).await?;
     // The moment of receipt: what deadlines are judged by.
     let received = Timestamp::now().truncate_to_micros();
     let value =
         jcs::parse(&body).map_err(|e| AppError::bad_request("invalid-json", e.to_string()))?;
     // What the database cannot store is refused here, alone, never in a batch.
-    crate::log::intake::storable(&value).map_err(|e| AppError {
+    crate::routes::intake::storable(&value).map_err(|e| AppError {
         status: StatusCode::UNPROCESSABLE_ENTITY,
         ..e
     })?;

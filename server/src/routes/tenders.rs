@@ -1,8 +1,8 @@
 //! Tenders: one, and the list with its filters.
 
-use crate::app::AppState;
 use crate::db::{self, blocking};
 use crate::error::{AppError, AppResult};
+use crate::routes::state::AppState;
 use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use serde::Deserialize;

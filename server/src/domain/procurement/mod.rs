@@ -21,7 +21,7 @@ mod checks;
 mod kinds;
 pub mod ocds;
 pub mod projection;
-mod tender;
+pub mod tender;
 
 pub use checks::document_hashes;
 pub use kinds::{ocid, register, tender_problems};

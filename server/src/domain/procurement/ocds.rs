@@ -13,7 +13,7 @@
 //! A record's compiled release is made from the tender's current state, with the id, date
 //! and `logEntry` of its latest release, as merging gives them.
 
-use crate::domain::procurement::{
+use super::tender::{
     AmendmentState, AwardState, BidState, BidStatus, ContractState, EnquiryState, PaymentState,
     Status, TenderChange, TenderState,
 };

@@ -1,6 +1,6 @@
 //! The award: lowest price or weighted scoring, with its evaluation report.
 
-use super::*;
+use super::prelude::*;
 
 /// `award.made`: the buyer awards a revealed bid; the standstill period begins.
 pub struct AwardMade;

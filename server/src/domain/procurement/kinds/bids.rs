@@ -1,7 +1,7 @@
 //! Sealed bids: committed under a one-time key, withdrawn or replaced before the
 //! deadline, revealed in the reveal window, lapsed after it, disqualified in evaluation.
 
-use super::*;
+use super::prelude::*;
 
 /// `bid.committed`: a sealed bid, signed by a one-time key.
 pub struct BidCommitted;

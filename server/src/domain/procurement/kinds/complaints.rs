@@ -1,6 +1,6 @@
 //! Complaints against an award during its standstill, decided by a supervisory body.
 
-use super::*;
+use super::prelude::*;
 
 /// `complaint.filed`: a bidder who revealed a bid contests an award during its standstill.
 pub struct ComplaintFiled;

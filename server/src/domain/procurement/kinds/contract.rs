@@ -1,6 +1,6 @@
 //! The contract both parties sign after the standstill, and its payments.
 
-use super::*;
+use super::prelude::*;
 
 /// `contract.signed`: after the standstill, both parties sign the contract.
 pub struct ContractSigned;

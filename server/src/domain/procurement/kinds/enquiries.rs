@@ -1,6 +1,6 @@
 //! Questions asked anonymously during the enquiry period, answered by the buyer.
 
-use super::*;
+use super::prelude::*;
 
 /// `enquiry.asked`: a question, under a one-time key, during the enquiry period.
 pub struct EnquiryAsked;

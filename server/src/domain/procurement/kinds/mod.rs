@@ -1,24 +1,14 @@
 //! The procurement statement kinds, by stage of a tender's life: who may sign each, and
 //! the rules each must satisfy against the tender's state.
 
-use super::checks::*;
-use super::tender::*;
-use crate::domain::rules::{
-    Context, Effect, Kind, Refusal, Registry, Signer, State, StateKey, identifier, only, text,
-};
-use crate::domain::types::Role;
-use serde_json::{Value, json};
-use std::collections::HashSet;
-use vitrine_ledger::bid::{Bid, Money, Salt};
-use vitrine_ledger::hash::Hash;
-use vitrine_ledger::statement::Statement;
-use vitrine_ledger::time::Timestamp;
+use crate::domain::rules::Registry;
 
 mod award;
 mod bids;
 mod complaints;
 mod contract;
 mod enquiries;
+mod prelude;
 mod publication;
 mod status;
 

@@ -2,7 +2,7 @@
 //! `tender.amended`, with the checks of a tender's body that drafts share.
 
 use super::award::criteria;
-use super::*;
+use super::prelude::*;
 
 /// `tender.published`: a buyer's procurement officer publishes a tender.
 pub struct TenderPublished;

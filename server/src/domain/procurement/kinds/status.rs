@@ -1,7 +1,7 @@
 //! A tender's status: the scheduler's timed transitions (`tender.status_changed`), and
 //! the buyer's `tender.completed` and `tender.cancelled`.
 
-use super::*;
+use super::prelude::*;
 
 /// `tender.status_changed`: the platform's scheduler logs a timed transition.
 pub struct TenderStatusChanged;

@@ -1,0 +1,65 @@
+//! What every handler can reach: [`AppState`], built once by [`crate::app`].
+
+use crate::auth;
+use crate::db::DbPool;
+use crate::domain::Registry;
+use crate::log::sequencer::SequencerHandle;
+use crate::routes::uploads::Uploads;
+use std::sync::Arc;
+use vitrine_ledger::note::NoteVerifier;
+
+/// What every handler can reach.
+pub struct AppState {
+    /// Connections for reads.
+    pub pool: DbPool,
+    /// The sequencer.
+    pub sequencer: SequencerHandle,
+    /// The statement kinds.
+    pub registry: Arc<Registry>,
+    /// The log's checkpoint key.
+    pub log_key: NoteVerifier,
+    /// The platform's statement key.
+    pub platform_key: [u8; 32],
+    /// Its signing half: the platform signs what its administrators approve.
+    pub platform_signer: ed25519_dalek::SigningKey,
+    /// Decoded signer keys.
+    pub keys: KeyCache,
+    /// Login attempts per address.
+    pub login_limit: auth::RateLimit,
+    /// Applications to register per address.
+    pub registration_limit: auth::RateLimit,
+    /// Forwards appends to the process that sequences, when it is another one.
+    pub forwarder: ureq::Agent,
+    /// What bounds document uploads.
+    pub uploads: Uploads,
+    /// The public base URL of the server (for links in OCDS packages), without a trailing
+    /// slash; never taken from a request's headers.
+    pub public_url: String,
+}
+
+/// Public keys already decoded to curve points, so that a signer's key is decompressed
+/// once rather than on every statement. Bounded: emptied when full.
+#[derive(Default)]
+pub struct KeyCache {
+    keys: std::sync::RwLock<std::collections::HashMap<[u8; 32], ed25519_dalek::VerifyingKey>>,
+}
+
+impl KeyCache {
+    /// The most keys held.
+    pub const CAPACITY: usize = 100_000;
+
+    /// The decoded key, or `None` if the bytes are not a point.
+    pub fn get(&self, bytes: &[u8; 32]) -> Option<ed25519_dalek::VerifyingKey> {
+        if let Some(key) = self.keys.read().ok()?.get(bytes) {
+            return Some(*key);
+        }
+        let key = ed25519_dalek::VerifyingKey::from_bytes(bytes).ok()?;
+        if let Ok(mut keys) = self.keys.write() {
+            if keys.len() >= Self::CAPACITY {
+                keys.clear();
+            }
+            keys.insert(*bytes, key);
+        }
+        Some(key)
+    }
+}
