@@ -11,7 +11,7 @@ use crate::log::sequencer;
 use crate::routes::intake;
 use crate::routes::state::{AppState, KeyCache};
 use crate::routes::uploads::Uploads;
-use crate::{auth, notify, routes, scheduler, telemetry};
+use crate::{auth, notify, outbox, routes, scheduler, telemetry};
 use actix_web::{App, HttpServer, web};
 use ed25519_dalek::SigningKey;
 use std::path::Path;
@@ -195,10 +195,14 @@ impl Application {
             platform_key.signing_key().clone(),
             std::time::Duration::from_millis(settings.scheduler_interval_ms.max(10)),
         ));
-        let notifier = tokio::spawn(notify::in_app::run(
-            state.pool.clone(),
-            std::time::Duration::from_millis(settings.scheduler_interval_ms.max(10)),
-        ));
+        let notifier = outbox::spawn(
+            &state.pool,
+            notify::in_app::InApp,
+            outbox::Policy {
+                idle: std::time::Duration::from_millis(settings.scheduler_interval_ms.max(10)),
+                ..outbox::Policy::default()
+            },
+        );
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

@@ -24,6 +24,7 @@ pub mod domain;
 pub mod error;
 pub mod log;
 pub mod notify;
+pub mod outbox;
 pub mod routes;
 pub mod scheduler;
 pub mod telemetry;

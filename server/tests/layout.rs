@@ -6,6 +6,7 @@
 //! names a path into it (`crate::log::sequencer::…`, `super::…`, or a child module it
 //! declares), outside comments and `#[cfg(test)]` modules. A path is resolved to the
 //! deepest file it names; a re-export counts as a dependency of the file that makes it.
+#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

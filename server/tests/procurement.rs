@@ -1717,9 +1717,14 @@ async fn bidders_are_told_of_answers_and_amendments() {
         diesel::sql_query("UPDATE outbox_cursors SET last_outbox_id = 0")
             .execute(&mut conn)
             .unwrap();
-        while vitrine_server::notify::in_app::pass(&mut conn)
-            .unwrap()
-            .more
+        let policy = vitrine_server::outbox::Policy::default();
+        while vitrine_server::outbox::pass(
+            &mut conn,
+            &vitrine_server::notify::in_app::InApp,
+            &policy,
+        )
+        .unwrap()
+        .more
         {}
         (before, count(&mut conn))
     })

@@ -3,6 +3,8 @@
 
 pub mod cluster;
 pub mod leases;
+pub mod notifications;
+pub mod outbox;
 #[allow(missing_docs)] // Generated-style table definitions.
 pub mod schema;
 
@@ -51,6 +53,25 @@ pub fn migrate(conn: &mut PgConnection) -> Result<Vec<String>, String> {
     conn.run_pending_migrations(MIGRATIONS)
         .map(|versions| versions.iter().map(ToString::to_string).collect())
         .map_err(|e| format!("running migrations: {e}"))
+}
+
+/// Serialises a time as RFC 3339 in UTC, to the second (`2026-12-02T09:00:00Z`).
+pub fn rfc3339<S: serde::Serializer>(
+    time: &chrono::DateTime<chrono::Utc>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+/// [`rfc3339`] for a time that may be absent (`null`).
+pub fn rfc3339_option<S: serde::Serializer>(
+    time: &Option<chrono::DateTime<chrono::Utc>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match time {
+        Some(time) => rfc3339(time, serializer),
+        None => serializer.serialize_none(),
+    }
 }
 
 /// Connects to `url` and runs the pending migrations; returns their names.

@@ -3,16 +3,15 @@
 //!
 //! Who bid stays hidden until the deadline, so the log cannot say whom to tell: the
 //! platform's private record of who sent each anonymous statement (`private_authors`)
-//! can. The notifier is an outbox consumer. It reads the batches the sequencer logged, in
-//! order, after its cursor, and writes the notifications and its new cursor in one
-//! transaction, so a crash neither loses nor repeats one. It runs in every server process;
-//! the cursor's row lock lets one at a time work.
+//! can. The notifier is an outbox consumer ([`crate::outbox`]): for each batch the
+//! sequencer logged, it writes the notifications of the batch's entries in the
+//! transaction that moves its cursor, so a crash neither loses nor repeats one.
 
-use crate::db::DbPool;
-use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Jsonb, Nullable, Text};
+use crate::db::notifications as queries;
+use crate::db::outbox::OutboxRow;
+use crate::outbox::Consumer;
+use diesel::pg::PgConnection;
 use serde_json::{Value, json};
-use std::time::Duration;
 use vitrine_ledger::statement::Entry;
 
 /// The notifier's name in `outbox_cursors`.
@@ -26,167 +25,48 @@ pub const KINDS: [&str; 4] = [
     "tender.cancelled",
 ];
 
-/// Outbox rows handled in one transaction.
-const BATCH_ROWS: i64 = 200;
+/// The in-app notifier.
+pub struct InApp;
 
-#[derive(QueryableByName)]
-struct Cursor {
-    #[diesel(sql_type = BigInt)]
-    last_outbox_id: i64,
-}
-
-#[derive(QueryableByName)]
-struct Pending {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Jsonb)]
-    payload: Value,
-}
-
-#[derive(QueryableByName)]
-struct Logged {
-    #[diesel(sql_type = BigInt)]
-    idx: i64,
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = Text)]
-    subject: String,
-    #[diesel(sql_type = diesel::sql_types::Bytea)]
-    entry: Vec<u8>,
-}
-
-#[derive(QueryableByName)]
-struct Title {
-    #[diesel(sql_type = Nullable<Jsonb>)]
-    title: Option<Value>,
-}
-
-/// Runs until the process ends: a pass every `interval`, and passes back to back while
-/// there is a backlog.
-pub async fn run(pool: DbPool, interval: Duration) {
-    loop {
-        let pool = pool.clone();
-        let outcome = tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get().map_err(|e| e.to_string())?;
-            pass(&mut conn).map_err(|e| e.to_string())
-        })
-        .await;
-        match outcome {
-            Ok(Ok(Pass { more: true, .. })) => continue,
-            Ok(Ok(Pass { notified, .. })) if notified > 0 => {
-                tracing::info!(notified, "notifications written");
-            }
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "notification pass failed; retrying"),
-            Err(e) => tracing::warn!(error = %e, "notification pass panicked; retrying"),
-        }
-        tokio::time::sleep(interval).await;
+impl Consumer for InApp {
+    fn name(&self) -> &'static str {
+        CONSUMER
     }
-}
 
-/// What one pass did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Pass {
-    /// Notifications written.
-    pub notified: usize,
-    /// Whether outbox rows are left for another pass.
-    pub more: bool,
-}
+    /// What was logged before the notifier existed is not news.
+    fn starts_at_end(&self) -> bool {
+        true
+    }
 
-/// Handles the outbox rows after the cursor, up to [`BATCH_ROWS`], in one transaction.
-pub fn pass(conn: &mut PgConnection) -> QueryResult<Pass> {
-    conn.transaction(|conn| {
-        let Some(cursor) = diesel::sql_query(
-            "SELECT last_outbox_id FROM outbox_cursors WHERE consumer = $1 FOR UPDATE SKIP LOCKED",
-        )
-        .bind::<Text, _>(CONSUMER)
-        .get_result::<Cursor>(conn)
-        .optional()?
-        else {
-            // Another process is at it (the migration made the row).
-            return Ok(Pass {
-                notified: 0,
-                more: false,
-            });
+    fn handle(&self, conn: &mut PgConnection, row: &OutboxRow) -> Result<usize, String> {
+        let Some((first, last)) = row.entries() else {
+            return Ok(0);
         };
-        let rows: Vec<Pending> = diesel::sql_query(
-            "SELECT id, payload FROM outbox
-             WHERE id > $1 AND topic = 'entries.logged' ORDER BY id LIMIT $2",
-        )
-        .bind::<BigInt, _>(cursor.last_outbox_id)
-        .bind::<BigInt, _>(BATCH_ROWS)
-        .load(conn)?;
-        let Some(last_row) = rows.last().map(|r| r.id) else {
-            return Ok(Pass {
-                notified: 0,
-                more: false,
-            });
-        };
-        let first = rows
-            .iter()
-            .filter_map(|r| r.payload["first"].as_i64())
-            .min();
-        let last = rows.iter().filter_map(|r| r.payload["last"].as_i64()).max();
+        let logged =
+            queries::entries_of_kinds(conn, first, last, &KINDS).map_err(|e| e.to_string())?;
         let mut notified = 0;
-        if let (Some(first), Some(last)) = (first, last) {
-            let logged: Vec<Logged> = diesel::sql_query(
-                "SELECT idx, kind, subject, entry FROM log_entries
-                 WHERE idx BETWEEN $1 AND $2 AND kind = ANY($3) ORDER BY idx",
-            )
-            .bind::<BigInt, _>(first)
-            .bind::<BigInt, _>(last)
-            .bind::<Array<Text>, _>(KINDS.to_vec())
-            .load(conn)?;
-            for entry in &logged {
-                notified += notify(conn, entry)?;
-            }
+        for entry in &logged {
+            notified += notify(conn, entry).map_err(|e| e.to_string())?;
         }
-        diesel::sql_query("UPDATE outbox_cursors SET last_outbox_id = $2 WHERE consumer = $1")
-            .bind::<Text, _>(CONSUMER)
-            .bind::<BigInt, _>(last_row)
-            .execute(conn)?;
-        Ok(Pass {
-            notified,
-            more: rows.len() as i64 == BATCH_ROWS,
-        })
-    })
+        Ok(notified)
+    }
 }
 
 /// Tells every bidder representative and administrator of each organisation that sent an
 /// anonymous statement (a sealed bid, a question) about the tender before this entry.
-fn notify(conn: &mut PgConnection, logged: &Logged) -> QueryResult<usize> {
+fn notify(conn: &mut PgConnection, logged: &queries::Logged) -> diesel::QueryResult<usize> {
     let Ok(entry) = Entry::parse(&logged.entry) else {
         tracing::error!(index = logged.idx, "a logged entry does not parse");
         return Ok(0);
     };
-    let title =
-        diesel::sql_query("SELECT state->'tender'->'title' AS title FROM tenders WHERE id = $1")
-            .bind::<Text, _>(&logged.subject)
-            .get_result::<Title>(conn)
-            .optional()?
-            .and_then(|t| t.title)
-            .unwrap_or(Value::Null);
+    let title = queries::tender_title(conn, &logged.subject)?.unwrap_or(Value::Null);
     let summary = summary(
         &logged.kind,
         &logged.subject,
         &title,
         entry.signed().statement().body(),
     );
-    diesel::sql_query(
-        "INSERT INTO notifications (user_id, entry_idx, kind, tender_id, summary)
-         SELECT u.id, $2, $3, $1, $4 FROM users u
-         WHERE u.role IN ('bidder_representative', 'organisation_admin')
-           AND u.organisation_id IN (
-               SELECT pa.organisation_id FROM private_authors pa
-               JOIN log_entries l ON l.idx = pa.entry_idx
-               WHERE l.subject = $1 AND l.idx < $2)
-         ON CONFLICT (user_id, entry_idx) DO NOTHING",
-    )
-    .bind::<Text, _>(&logged.subject)
-    .bind::<BigInt, _>(logged.idx)
-    .bind::<Text, _>(&logged.kind)
-    .bind::<Jsonb, _>(summary)
-    .execute(conn)
+    queries::notify_senders(conn, &logged.subject, logged.idx, &logged.kind, &summary)
 }
 
 /// What happened, in Chinese and in English.

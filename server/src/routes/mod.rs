@@ -15,6 +15,7 @@ pub mod intake;
 pub mod log;
 pub mod ocds;
 pub mod openapi;
+pub mod outbox;
 pub mod registrations;
 pub mod state;
 pub mod statements;
@@ -77,6 +78,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/registrations/{id}/reject",
                 web::post().to(registrations::reject),
+            )
+            .route("/outbox/consumers", web::get().to(outbox::consumers))
+            .route("/outbox/dead-letters", web::get().to(outbox::dead_letters))
+            .route(
+                "/outbox/dead-letters/{consumer}/{outbox_id}/retry",
+                web::post().to(outbox::retry),
             )
             .route("/openapi.json", web::get().to(openapi::document)),
     )

@@ -1,0 +1,287 @@
+//! The outbox's queries: each consumer's cursor, the rows after it, failures and dead
+//! letters. The loop that uses them is [`crate::outbox`].
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Integer, Jsonb, Nullable, Text, Timestamptz};
+use serde_json::Value;
+
+/// A row of the outbox: the entries one sequencer batch logged, `first..=last`.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct OutboxRow {
+    /// Its id, in commit order.
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    /// What it announces (`entries.logged`).
+    #[diesel(sql_type = Text)]
+    pub topic: String,
+    /// `{"first": i, "last": j}`.
+    #[diesel(sql_type = Jsonb)]
+    pub payload: Value,
+}
+
+impl OutboxRow {
+    /// The first and last entry indices it announces.
+    pub fn entries(&self) -> Option<(i64, i64)> {
+        Some((
+            self.payload["first"].as_i64()?,
+            self.payload["last"].as_i64()?,
+        ))
+    }
+}
+
+/// A consumer's cursor, locked for the transaction that reads it.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Cursor {
+    /// The last row handled (or set aside).
+    #[diesel(sql_type = BigInt)]
+    pub last_outbox_id: i64,
+    /// Failed attempts at the row after it.
+    #[diesel(sql_type = Integer)]
+    pub attempts: i32,
+    /// Whether its backoff still runs: the next attempt is not due yet.
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub waiting: bool,
+}
+
+/// Makes the consumer's cursor if it has none: at the end of the outbox (`from_now`: what
+/// was logged before it existed is not its business) or at its start.
+pub fn ensure_cursor(conn: &mut PgConnection, consumer: &str, from_now: bool) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO outbox_cursors (consumer, last_outbox_id)
+         SELECT $1, CASE WHEN $2 THEN coalesce(max(id), 0) ELSE 0 END FROM outbox
+         ON CONFLICT (consumer) DO NOTHING",
+    )
+    .bind::<Text, _>(consumer)
+    .bind::<diesel::sql_types::Bool, _>(from_now)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Locks the consumer's cursor for this transaction; `None` if another process holds it.
+pub fn lock_cursor(conn: &mut PgConnection, consumer: &str) -> QueryResult<Option<Cursor>> {
+    diesel::sql_query(
+        "SELECT last_outbox_id, attempts, coalesce(retry_at > now(), false) AS waiting
+         FROM outbox_cursors WHERE consumer = $1 FOR UPDATE SKIP LOCKED",
+    )
+    .bind::<Text, _>(consumer)
+    .get_result(conn)
+    .optional()
+}
+
+/// The rows after `after`, in order, at most `limit`.
+pub fn rows_after(conn: &mut PgConnection, after: i64, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+    diesel::sql_query("SELECT id, topic, payload FROM outbox WHERE id > $1 ORDER BY id LIMIT $2")
+        .bind::<BigInt, _>(after)
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+}
+
+/// Moves the cursor to `last`, with no failure pending.
+pub fn advance(conn: &mut PgConnection, consumer: &str, last: i64) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE outbox_cursors
+         SET last_outbox_id = $2, attempts = 0, retry_at = NULL, last_error = NULL
+         WHERE consumer = $1",
+    )
+    .bind::<Text, _>(consumer)
+    .bind::<BigInt, _>(last)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Records a failed attempt at the row after the cursor (which stays at `last`): the
+/// next is due in `delay_seconds`.
+pub fn record_failure(
+    conn: &mut PgConnection,
+    consumer: &str,
+    last: i64,
+    attempts: i32,
+    delay_seconds: f64,
+    error: &str,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE outbox_cursors
+         SET last_outbox_id = $2, attempts = $3,
+             retry_at = now() + make_interval(secs => $4), last_error = $5
+         WHERE consumer = $1",
+    )
+    .bind::<Text, _>(consumer)
+    .bind::<BigInt, _>(last)
+    .bind::<Integer, _>(attempts)
+    .bind::<Double, _>(delay_seconds)
+    .bind::<Text, _>(error)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Sets a row aside as a dead letter of the consumer.
+pub fn dead_letter(
+    conn: &mut PgConnection,
+    consumer: &str,
+    outbox_id: i64,
+    attempts: i32,
+    error: &str,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO outbox_dead_letters (consumer, outbox_id, attempts, last_error)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (consumer, outbox_id) DO UPDATE
+         SET attempts = excluded.attempts, last_error = excluded.last_error,
+             failed_at = now(), retry_requested_at = NULL",
+    )
+    .bind::<Text, _>(consumer)
+    .bind::<BigInt, _>(outbox_id)
+    .bind::<Integer, _>(attempts)
+    .bind::<Text, _>(error)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The dead letters an administrator asked to try again, oldest first, with their rows.
+pub fn requested_retries(
+    conn: &mut PgConnection,
+    consumer: &str,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    diesel::sql_query(
+        "SELECT o.id, o.topic, o.payload FROM outbox_dead_letters d
+         JOIN outbox o ON o.id = d.outbox_id
+         WHERE d.consumer = $1 AND d.retry_requested_at IS NOT NULL
+         ORDER BY d.outbox_id LIMIT $2",
+    )
+    .bind::<Text, _>(consumer)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+}
+
+/// A dead letter handled at last: it is gone.
+pub fn resolve(conn: &mut PgConnection, consumer: &str, outbox_id: i64) -> QueryResult<()> {
+    diesel::sql_query("DELETE FROM outbox_dead_letters WHERE consumer = $1 AND outbox_id = $2")
+        .bind::<Text, _>(consumer)
+        .bind::<BigInt, _>(outbox_id)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A dead letter tried again on request that failed again: it stays, with one more
+/// attempt and the new error, until asked again.
+pub fn retry_failed(
+    conn: &mut PgConnection,
+    consumer: &str,
+    outbox_id: i64,
+    error: &str,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE outbox_dead_letters
+         SET attempts = attempts + 1, last_error = $3, failed_at = now(),
+             retry_requested_at = NULL
+         WHERE consumer = $1 AND outbox_id = $2",
+    )
+    .bind::<Text, _>(consumer)
+    .bind::<BigInt, _>(outbox_id)
+    .bind::<Text, _>(error)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// A dead letter, as an administrator sees it.
+#[derive(Debug, Clone, QueryableByName, serde::Serialize)]
+pub struct DeadLetter {
+    /// The consumer that gave up.
+    #[diesel(sql_type = Text)]
+    pub consumer: String,
+    /// The outbox row.
+    #[diesel(sql_type = BigInt)]
+    pub outbox_id: i64,
+    /// The first entry it announces.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub first_entry: Option<i64>,
+    /// The last entry it announces.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub last_entry: Option<i64>,
+    /// Attempts made.
+    #[diesel(sql_type = Integer)]
+    pub attempts: i32,
+    /// The last attempt's error.
+    #[diesel(sql_type = Text)]
+    pub last_error: String,
+    /// When it was set aside (or last failed).
+    #[diesel(sql_type = Timestamptz)]
+    #[serde(serialize_with = "super::rfc3339")]
+    pub failed_at: chrono::DateTime<chrono::Utc>,
+    /// When an administrator asked for it to be tried again, if they have since.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    #[serde(serialize_with = "super::rfc3339_option")]
+    pub retry_requested_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Dead letters, of one consumer or all, by consumer and row, at most `limit`.
+pub fn dead_letters(
+    conn: &mut PgConnection,
+    consumer: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<DeadLetter>> {
+    diesel::sql_query(
+        "SELECT d.consumer, d.outbox_id, (o.payload->>'first')::bigint AS first_entry,
+                (o.payload->>'last')::bigint AS last_entry, d.attempts, d.last_error,
+                d.failed_at, d.retry_requested_at
+         FROM outbox_dead_letters d JOIN outbox o ON o.id = d.outbox_id
+         WHERE $1::text IS NULL OR d.consumer = $1
+         ORDER BY d.consumer, d.outbox_id LIMIT $2",
+    )
+    .bind::<Nullable<Text>, _>(consumer)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+}
+
+/// Asks for a dead letter to be tried again; `false` if there is no such dead letter.
+pub fn request_retry(conn: &mut PgConnection, consumer: &str, outbox_id: i64) -> QueryResult<bool> {
+    let updated = diesel::sql_query(
+        "UPDATE outbox_dead_letters SET retry_requested_at = now()
+         WHERE consumer = $1 AND outbox_id = $2",
+    )
+    .bind::<Text, _>(consumer)
+    .bind::<BigInt, _>(outbox_id)
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// A consumer's progress, as an administrator sees it.
+#[derive(Debug, Clone, QueryableByName, serde::Serialize)]
+pub struct ConsumerStatus {
+    /// Its name.
+    #[diesel(sql_type = Text)]
+    pub consumer: String,
+    /// The last row it handled or set aside.
+    #[diesel(sql_type = BigInt)]
+    pub last_outbox_id: i64,
+    /// Rows after it, not yet handled.
+    #[diesel(sql_type = BigInt)]
+    pub pending: i64,
+    /// Failed attempts at the next row.
+    #[diesel(sql_type = Integer)]
+    pub attempts: i32,
+    /// When the next attempt is due, if one failed.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    #[serde(serialize_with = "super::rfc3339_option")]
+    pub retry_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The failed attempt's error.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub last_error: Option<String>,
+    /// Its dead letters.
+    #[diesel(sql_type = BigInt)]
+    pub dead_letters: i64,
+}
+
+/// Every consumer's progress.
+pub fn consumers(conn: &mut PgConnection) -> QueryResult<Vec<ConsumerStatus>> {
+    diesel::sql_query(
+        "SELECT c.consumer, c.last_outbox_id,
+                (SELECT count(*) FROM outbox o WHERE o.id > c.last_outbox_id) AS pending,
+                c.attempts, c.retry_at, c.last_error,
+                (SELECT count(*) FROM outbox_dead_letters d WHERE d.consumer = c.consumer)
+                    AS dead_letters
+         FROM outbox_cursors c ORDER BY c.consumer",
+    )
+    .load(conn)
+}
