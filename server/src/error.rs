@@ -1,5 +1,6 @@
 //! One error type for the application, answered as RFC 9457 problem details.
 
+use crate::domain::Refusal;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::{Map, Value, json};
@@ -8,15 +9,218 @@ use std::fmt;
 /// The base of problem type URIs; each type is documented in the OpenAPI document.
 pub const PROBLEM_BASE: &str = "https://vitrine.dev/problems/";
 
+/// Every kind of problem the server answers. The slug names it in the problem's `type`
+/// (`{PROBLEM_BASE}{slug}`) and the title is its fixed summary (RFC 9457 §3.1.3);
+/// the OpenAPI document lists them from here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProblemType {
+    /// `invalid-json`: The body is not the JSON the endpoint reads.
+    InvalidJson,
+    /// `invalid-statement`: Not a valid statement.
+    InvalidStatement,
+    /// `floating-point`: Statements carry no floating-point numbers.
+    FloatingPoint,
+    /// `unsigned`: The statement is not signed.
+    Unsigned,
+    /// `bad-signature`: A signature does not verify.
+    BadSignature,
+    /// `unknown-kind`: Unknown statement kind.
+    UnknownKind,
+    /// `invalid-body`: The body is invalid.
+    InvalidBody,
+    /// `clock-skew`: issued_at is too far from the log's clock.
+    ClockSkew,
+    /// `invalid-text`: Text the database cannot store.
+    InvalidText,
+    /// `unstorable`: The log cannot store this statement.
+    Unstorable,
+    /// `too-large`: Too large.
+    TooLarge,
+    /// `request-timeout`: The request body did not arrive in time.
+    RequestTimeout,
+    /// `unauthorized-signer`: A signer is not allowed to make this statement.
+    UnauthorizedSigner,
+    /// `rule-violation`: The statement breaks a rule of the log's current state.
+    RuleViolation,
+    /// `conflict`: The request conflicts with the current state.
+    Conflict,
+    /// `forbidden`: Not allowed.
+    Forbidden,
+    /// `unauthenticated`: Not authenticated.
+    Unauthenticated,
+    /// `csrf`: Missing or wrong CSRF token.
+    Csrf,
+    /// `totp-required`: A second factor is required.
+    TotpRequired,
+    /// `totp-mismatch`: The code does not match.
+    TotpMismatch,
+    /// `account-locked`: The account is locked for a while.
+    AccountLocked,
+    /// `rate-limited`: Too many requests.
+    RateLimited,
+    /// `weak-password`: The password is too weak.
+    WeakPassword,
+    /// `invalid-user`: Invalid user.
+    InvalidUser,
+    /// `invalid-token`: Invalid token.
+    InvalidToken,
+    /// `invalid-registration`: Invalid registration.
+    InvalidRegistration,
+    /// `invalid-document`: Invalid document.
+    InvalidDocument,
+    /// `invalid-query`: A query parameter is invalid.
+    InvalidQuery,
+    /// `invalid-index`: Not an entry index.
+    InvalidIndex,
+    /// `invalid-range`: Not a range of the log.
+    InvalidRange,
+    /// `invalid-key`: Not a public key.
+    InvalidKey,
+    /// `not-found`: Not found.
+    NotFound,
+    /// `method-not-allowed`: Method not allowed.
+    MethodNotAllowed,
+    /// `unavailable`: Temporarily unavailable.
+    Unavailable,
+    /// `internal`: Internal error.
+    Internal,
+}
+
+impl ProblemType {
+    /// Every problem type.
+    pub const ALL: [ProblemType; 35] = [
+        ProblemType::InvalidJson,
+        ProblemType::InvalidStatement,
+        ProblemType::FloatingPoint,
+        ProblemType::Unsigned,
+        ProblemType::BadSignature,
+        ProblemType::UnknownKind,
+        ProblemType::InvalidBody,
+        ProblemType::ClockSkew,
+        ProblemType::InvalidText,
+        ProblemType::Unstorable,
+        ProblemType::TooLarge,
+        ProblemType::RequestTimeout,
+        ProblemType::UnauthorizedSigner,
+        ProblemType::RuleViolation,
+        ProblemType::Conflict,
+        ProblemType::Forbidden,
+        ProblemType::Unauthenticated,
+        ProblemType::Csrf,
+        ProblemType::TotpRequired,
+        ProblemType::TotpMismatch,
+        ProblemType::AccountLocked,
+        ProblemType::RateLimited,
+        ProblemType::WeakPassword,
+        ProblemType::InvalidUser,
+        ProblemType::InvalidToken,
+        ProblemType::InvalidRegistration,
+        ProblemType::InvalidDocument,
+        ProblemType::InvalidQuery,
+        ProblemType::InvalidIndex,
+        ProblemType::InvalidRange,
+        ProblemType::InvalidKey,
+        ProblemType::NotFound,
+        ProblemType::MethodNotAllowed,
+        ProblemType::Unavailable,
+        ProblemType::Internal,
+    ];
+
+    /// Its slug, e.g. `bad-signature`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            ProblemType::InvalidJson => "invalid-json",
+            ProblemType::InvalidStatement => "invalid-statement",
+            ProblemType::FloatingPoint => "floating-point",
+            ProblemType::Unsigned => "unsigned",
+            ProblemType::BadSignature => "bad-signature",
+            ProblemType::UnknownKind => "unknown-kind",
+            ProblemType::InvalidBody => "invalid-body",
+            ProblemType::ClockSkew => "clock-skew",
+            ProblemType::InvalidText => "invalid-text",
+            ProblemType::Unstorable => "unstorable",
+            ProblemType::TooLarge => "too-large",
+            ProblemType::RequestTimeout => "request-timeout",
+            ProblemType::UnauthorizedSigner => "unauthorized-signer",
+            ProblemType::RuleViolation => "rule-violation",
+            ProblemType::Conflict => "conflict",
+            ProblemType::Forbidden => "forbidden",
+            ProblemType::Unauthenticated => "unauthenticated",
+            ProblemType::Csrf => "csrf",
+            ProblemType::TotpRequired => "totp-required",
+            ProblemType::TotpMismatch => "totp-mismatch",
+            ProblemType::AccountLocked => "account-locked",
+            ProblemType::RateLimited => "rate-limited",
+            ProblemType::WeakPassword => "weak-password",
+            ProblemType::InvalidUser => "invalid-user",
+            ProblemType::InvalidToken => "invalid-token",
+            ProblemType::InvalidRegistration => "invalid-registration",
+            ProblemType::InvalidDocument => "invalid-document",
+            ProblemType::InvalidQuery => "invalid-query",
+            ProblemType::InvalidIndex => "invalid-index",
+            ProblemType::InvalidRange => "invalid-range",
+            ProblemType::InvalidKey => "invalid-key",
+            ProblemType::NotFound => "not-found",
+            ProblemType::MethodNotAllowed => "method-not-allowed",
+            ProblemType::Unavailable => "unavailable",
+            ProblemType::Internal => "internal",
+        }
+    }
+
+    /// Its fixed, short summary.
+    pub fn title(self) -> &'static str {
+        match self {
+            ProblemType::InvalidJson => "The body is not the JSON the endpoint reads",
+            ProblemType::InvalidStatement => "Not a valid statement",
+            ProblemType::FloatingPoint => "Statements carry no floating-point numbers",
+            ProblemType::Unsigned => "The statement is not signed",
+            ProblemType::BadSignature => "A signature does not verify",
+            ProblemType::UnknownKind => "Unknown statement kind",
+            ProblemType::InvalidBody => "The body is invalid",
+            ProblemType::ClockSkew => "issued_at is too far from the log's clock",
+            ProblemType::InvalidText => "Text the database cannot store",
+            ProblemType::Unstorable => "The log cannot store this statement",
+            ProblemType::TooLarge => "Too large",
+            ProblemType::RequestTimeout => "The request body did not arrive in time",
+            ProblemType::UnauthorizedSigner => "A signer is not allowed to make this statement",
+            ProblemType::RuleViolation => "The statement breaks a rule of the log's current state",
+            ProblemType::Conflict => "The request conflicts with the current state",
+            ProblemType::Forbidden => "Not allowed",
+            ProblemType::Unauthenticated => "Not authenticated",
+            ProblemType::Csrf => "Missing or wrong CSRF token",
+            ProblemType::TotpRequired => "A second factor is required",
+            ProblemType::TotpMismatch => "The code does not match",
+            ProblemType::AccountLocked => "The account is locked for a while",
+            ProblemType::RateLimited => "Too many requests",
+            ProblemType::WeakPassword => "The password is too weak",
+            ProblemType::InvalidUser => "Invalid user",
+            ProblemType::InvalidToken => "Invalid token",
+            ProblemType::InvalidRegistration => "Invalid registration",
+            ProblemType::InvalidDocument => "Invalid document",
+            ProblemType::InvalidQuery => "A query parameter is invalid",
+            ProblemType::InvalidIndex => "Not an entry index",
+            ProblemType::InvalidRange => "Not a range of the log",
+            ProblemType::InvalidKey => "Not a public key",
+            ProblemType::NotFound => "Not found",
+            ProblemType::MethodNotAllowed => "Method not allowed",
+            ProblemType::Unavailable => "Temporarily unavailable",
+            ProblemType::Internal => "Internal error",
+        }
+    }
+
+    /// Its URI, the problem document's `type`.
+    pub fn uri(self) -> String {
+        format!("{PROBLEM_BASE}{}", self.slug())
+    }
+}
+
 /// An error answered to a client.
 #[derive(Debug, Clone)]
 pub struct AppError {
     /// The HTTP status.
     pub status: StatusCode,
-    /// The problem type, a short slug (`bad-signature`).
-    pub kind: &'static str,
-    /// A short, fixed summary of the type.
-    pub title: &'static str,
+    /// The problem type.
+    pub kind: ProblemType,
     /// What happened in this case.
     pub detail: String,
     /// Extension members.
@@ -28,16 +232,10 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     /// A problem.
-    pub fn new(
-        status: StatusCode,
-        kind: &'static str,
-        title: &'static str,
-        detail: impl Into<String>,
-    ) -> AppError {
+    pub fn new(status: StatusCode, kind: ProblemType, detail: impl Into<String>) -> AppError {
         AppError {
             status,
             kind,
-            title,
             detail: detail.into(),
             extensions: Map::new(),
         }
@@ -50,46 +248,50 @@ impl AppError {
     }
 
     /// 400: the request is not what the endpoint reads.
-    pub fn bad_request(kind: &'static str, detail: impl Into<String>) -> AppError {
-        AppError::new(StatusCode::BAD_REQUEST, kind, "Bad request", detail)
+    pub fn bad_request(kind: ProblemType, detail: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::BAD_REQUEST, kind, detail)
     }
 
-    /// 422: well-formed, but not a valid statement.
-    pub fn invalid(kind: &'static str, title: &'static str, detail: impl Into<String>) -> AppError {
-        AppError::new(StatusCode::UNPROCESSABLE_ENTITY, kind, title, detail)
+    /// 422: well-formed, but not valid.
+    pub fn invalid(kind: ProblemType, detail: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::UNPROCESSABLE_ENTITY, kind, detail)
     }
 
     /// 404.
     pub fn not_found(detail: impl Into<String>) -> AppError {
-        AppError::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+        AppError::new(StatusCode::NOT_FOUND, ProblemType::NotFound, detail)
+    }
+
+    /// 403: the caller (an account) may not do this.
+    pub fn forbidden(detail: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::FORBIDDEN, ProblemType::Forbidden, detail)
     }
 
     /// 403: a signer is not allowed to make this statement.
-    pub fn forbidden(detail: impl Into<String>) -> AppError {
+    pub fn unauthorized_signer(detail: impl Into<String>) -> AppError {
         AppError::new(
             StatusCode::FORBIDDEN,
-            "unauthorized-signer",
-            "A signer is not allowed to make this statement",
+            ProblemType::UnauthorizedSigner,
             detail,
         )
     }
 
-    /// 409: the statement breaks a rule of the current state.
+    /// 409: the request conflicts with the current state (an account, a draft, an
+    /// application).
     pub fn conflict(detail: impl Into<String>) -> AppError {
-        AppError::new(
-            StatusCode::CONFLICT,
-            "rule-violation",
-            "The statement breaks a rule of the log's current state",
-            detail,
-        )
+        AppError::new(StatusCode::CONFLICT, ProblemType::Conflict, detail)
+    }
+
+    /// 409: the statement breaks a rule of the log's current state.
+    pub fn rule_violation(detail: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::CONFLICT, ProblemType::RuleViolation, detail)
     }
 
     /// 503: not ready (the sequencer is starting or another instance sequences).
     pub fn unavailable(detail: impl Into<String>) -> AppError {
         AppError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "Temporarily unavailable",
+            ProblemType::Unavailable,
             detail,
         )
     }
@@ -99,8 +301,7 @@ impl AppError {
         tracing::error!(error = %cause, "internal error");
         AppError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Internal error",
+            ProblemType::Internal,
             "the server failed; the failure was logged",
         )
     }
@@ -108,8 +309,8 @@ impl AppError {
     /// The problem document.
     pub fn to_json(&self) -> Value {
         let mut body = json!({
-            "type": format!("{PROBLEM_BASE}{}", self.kind),
-            "title": self.title,
+            "type": self.kind.uri(),
+            "title": self.kind.title(),
             "status": self.status.as_u16(),
             "detail": self.detail,
         });
@@ -122,12 +323,24 @@ impl AppError {
     }
 }
 
+/// A statement the rules refuse.
+impl From<Refusal> for AppError {
+    fn from(refusal: Refusal) -> AppError {
+        match refusal {
+            Refusal::Invalid(m) => AppError::invalid(ProblemType::InvalidBody, m),
+            Refusal::Forbidden(m) => AppError::unauthorized_signer(m),
+            Refusal::Conflict(m) => AppError::rule_violation(m),
+            Refusal::NotFound(m) => AppError::not_found(m),
+        }
+    }
+}
+
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "{} ({}): {}",
-            self.title,
+            self.kind.title(),
             self.status.as_u16(),
             self.detail
         )
@@ -172,4 +385,56 @@ impl From<r2d2_error::PoolError> for AppError {
 
 mod r2d2_error {
     pub type PoolError = diesel::r2d2::PoolError;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_type_has_its_own_slug_and_a_title() {
+        let slugs: std::collections::HashSet<&str> =
+            ProblemType::ALL.iter().map(|t| t.slug()).collect();
+        assert_eq!(
+            slugs.len(),
+            ProblemType::ALL.len(),
+            "two types share a slug"
+        );
+        for kind in ProblemType::ALL {
+            assert!(!kind.title().is_empty());
+            assert!(
+                kind.slug()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{kind:?}"
+            );
+            assert_eq!(kind.uri(), format!("{PROBLEM_BASE}{}", kind.slug()));
+        }
+    }
+
+    #[test]
+    fn a_refusal_of_the_rules_is_answered_with_its_status_and_type() {
+        let cases = [
+            (Refusal::Invalid("x".into()), 422, ProblemType::InvalidBody),
+            (
+                Refusal::Forbidden("x".into()),
+                403,
+                ProblemType::UnauthorizedSigner,
+            ),
+            (
+                Refusal::Conflict("x".into()),
+                409,
+                ProblemType::RuleViolation,
+            ),
+            (Refusal::NotFound("x".into()), 404, ProblemType::NotFound),
+        ];
+        for (refusal, status, kind) in cases {
+            let error = AppError::from(refusal);
+            assert_eq!((error.status.as_u16(), error.kind), (status, kind));
+            let body = error.to_json();
+            assert_eq!(body["type"], kind.uri());
+            assert_eq!(body["title"], kind.title());
+            assert_eq!(body["detail"], "x");
+        }
+    }
 }

@@ -7,7 +7,7 @@
 //! people (DESIGN.md, "No personal data in the log").
 
 use crate::db::schema::{api_tokens, organisations, sessions, users};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemType};
 use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
 use argon2::Argon2;
@@ -213,8 +213,7 @@ impl Caller {
         } else {
             Err(AppError::new(
                 StatusCode::FORBIDDEN,
-                "csrf",
-                "Missing or wrong CSRF token",
+                ProblemType::Csrf,
                 format!(
                     "a change made with a session cookie must carry the session's CSRF token in {CSRF_HEADER}"
                 ),
@@ -227,8 +226,7 @@ impl Caller {
         if needs_totp(&self.role) && !self.totp_enabled {
             return Err(AppError::new(
                 StatusCode::FORBIDDEN,
-                "totp-required",
-                "A second factor is required",
+                ProblemType::TotpRequired,
                 format!(
                     "a {} must set up a TOTP second factor (POST /api/v1/me/totp) before acting",
                     self.role
@@ -346,8 +344,7 @@ pub fn email_address(email: &str) -> Option<String> {
 pub fn unauthorized(detail: impl Into<String>) -> AppError {
     AppError::new(
         StatusCode::UNAUTHORIZED,
-        "unauthenticated",
-        "Not authenticated",
+        ProblemType::Unauthenticated,
         detail,
     )
 }
@@ -438,8 +435,7 @@ pub fn login(
             }
             return Err(AppError::new(
                 StatusCode::UNAUTHORIZED,
-                "totp-required",
-                "A second-factor code is required",
+                ProblemType::TotpRequired,
                 "send the current 6-digit code of your authenticator in totp (each code works once)",
             ));
         };
@@ -508,28 +504,22 @@ pub struct NewUser<'a> {
 /// addresses with a problem each.
 pub fn create_user(conn: &mut PgConnection, user: &NewUser<'_>) -> AppResult<i64> {
     let email = email_address(user.email).ok_or_else(|| {
-        AppError::invalid(
-            "invalid-user",
-            "Invalid user",
-            "email is not an e-mail address",
-        )
+        AppError::invalid(ProblemType::InvalidUser, "email is not an e-mail address")
     })?;
     if !ROLES.contains(&user.role) {
         return Err(AppError::invalid(
-            "invalid-user",
-            "Invalid user",
+            ProblemType::InvalidUser,
             format!("role must be one of {}", ROLES.join(", ")),
         ));
     }
     if user.display_name.trim().is_empty() || user.display_name.chars().count() > 200 {
         return Err(AppError::invalid(
-            "invalid-user",
-            "Invalid user",
+            ProblemType::InvalidUser,
             "display_name must be 1 to 200 characters",
         ));
     }
     check_new_password(user.password, &email)
-        .map_err(|m| AppError::invalid("weak-password", "The password is too weak", m))?;
+        .map_err(|m| AppError::invalid(ProblemType::WeakPassword, m))?;
     let kind: Option<String> = crate::db::schema::organisations::table
         .find(user.organisation)
         .select(crate::db::schema::organisations::kind)
@@ -537,8 +527,7 @@ pub fn create_user(conn: &mut PgConnection, user: &NewUser<'_>) -> AppResult<i64
         .optional()?;
     let kind = kind.ok_or_else(|| {
         AppError::invalid(
-            "invalid-user",
-            "Invalid user",
+            ProblemType::InvalidUser,
             format!(
                 "organisation {} is not registered on the log",
                 user.organisation
@@ -554,8 +543,7 @@ pub fn create_user(conn: &mut PgConnection, user: &NewUser<'_>) -> AppResult<i64
     };
     if !fits {
         return Err(AppError::invalid(
-            "invalid-user",
-            "Invalid user",
+            ProblemType::InvalidUser,
             format!("a {kind} organisation has no {}", user.role),
         ));
     }
@@ -660,8 +648,7 @@ impl<K: std::hash::Hash + Eq> RateLimit<K> {
             });
             return Err(AppError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate-limited",
-                "Too many requests",
+                ProblemType::RateLimited,
                 format!(
                     "at most {} {} per {} seconds; wait and try again",
                     self.limit,

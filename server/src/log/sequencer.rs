@@ -9,8 +9,8 @@
 //! sequencer runs on a thread of its own with a connection of its own.
 
 use crate::db::schema;
-use crate::domain::{Directory, Effect, KeyRecord, Refusal, Registry, Role};
-use crate::error::AppError;
+use crate::domain::{Directory, Effect, KeyRecord, Registry, Role};
+use crate::error::{AppError, ProblemType};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
@@ -525,8 +525,7 @@ impl<'c> Sequencer<'c> {
 /// The refusal of a statement that the database would not store.
 fn unstorable() -> AppError {
     AppError::invalid(
-        "unstorable",
-        "The log cannot store this statement",
+        ProblemType::Unstorable,
         "the database refused to store this statement (it was tried alone, and the other statements of its batch were logged); it will not be logged",
     )
 }
@@ -680,9 +679,7 @@ impl Planner<'_> {
             let skew = statement.issued_at().abs_diff(&now);
             if skew > self.config.max_clock_skew {
                 outcomes.push(Outcome::Refused(
-                    AppError::invalid(
-                        "clock-skew",
-                        "issued_at is too far from the log's clock",
+                    AppError::invalid(ProblemType::ClockSkew,
                         format!(
                             "issued_at {} is {}s from the log's clock ({now}); at most {}s is allowed",
                             statement.issued_at(),
@@ -696,8 +693,7 @@ impl Planner<'_> {
             }
             if self.config.registry.get(statement.kind()).is_none() {
                 outcomes.push(Outcome::Refused(AppError::invalid(
-                    "unknown-kind",
-                    "Unknown statement kind",
+                    ProblemType::UnknownKind,
                     format!(
                         "the log does not accept statements of kind {:?}",
                         statement.kind()
@@ -706,7 +702,7 @@ impl Planner<'_> {
                 continue;
             }
             if statement.kind() == GENESIS_KIND && (self.builder.size() != 0 || !rows.is_empty()) {
-                outcomes.push(Outcome::Refused(AppError::conflict(
+                outcomes.push(Outcome::Refused(AppError::rule_violation(
                     "the log already has its genesis entry",
                 )));
                 continue;
@@ -735,14 +731,7 @@ impl Planner<'_> {
                 Ok(decided) => decided,
                 Err(refusal) => {
                     self.status.refused.fetch_add(1, Ordering::Relaxed);
-                    outcomes.push(Outcome::Refused(match refusal {
-                        Refusal::Invalid(m) => {
-                            AppError::invalid("invalid-body", "The statement's body is invalid", m)
-                        }
-                        Refusal::Forbidden(m) => AppError::forbidden(m),
-                        Refusal::Conflict(m) => AppError::conflict(m),
-                        Refusal::NotFound(m) => AppError::not_found(m),
-                    }));
+                    outcomes.push(Outcome::Refused(refusal.into()));
                     continue;
                 }
             };
@@ -761,8 +750,7 @@ impl Planner<'_> {
                 Err(e) => {
                     outcomes.push(Outcome::Refused(AppError::new(
                         actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                        "too-large",
-                        "The entry is too large",
+                        ProblemType::TooLarge,
                         e,
                     )));
                     continue;

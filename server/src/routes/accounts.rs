@@ -4,7 +4,7 @@
 use crate::auth::{self, Caller, NewUser, SESSION_COOKIE};
 use crate::db::blocking;
 use crate::db::schema::{api_tokens, users};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
@@ -158,8 +158,7 @@ pub(super) async fn create_token(
     let (caller, form): (Caller, TokenName) = caller_and_form(&state, &request, payload).await?;
     if form.name.trim().is_empty() || form.name.chars().count() > 100 {
         return Err(AppError::invalid(
-            "invalid-token",
-            "Invalid token",
+            ProblemType::InvalidToken,
             "name must be 1 to 100 characters",
         ));
     }
@@ -288,8 +287,7 @@ pub(super) async fn confirm_totp(
         let step = auth::totp_match(&secret, &form.code, chrono::Utc::now().timestamp())
             .ok_or_else(|| {
                 AppError::invalid(
-                    "totp-mismatch",
-                    "The code does not match",
+                    ProblemType::TotpMismatch,
                     "check the device's clock and send the current code",
                 )
             })?;
@@ -364,7 +362,7 @@ pub(super) async fn my_notifications(
     let limit = limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(AppError::bad_request(
-            "invalid-query",
+            ProblemType::InvalidQuery,
             "limit must be from 1 to 500",
         ));
     }
@@ -484,8 +482,7 @@ pub(super) async fn create_user(
         if !allowed {
             return Err(AppError::new(
                 StatusCode::FORBIDDEN,
-                "forbidden",
-                "Not allowed",
+                ProblemType::Forbidden,
                 format!(
                     "users of {} are created by its administrator or a platform administrator",
                     form.organisation

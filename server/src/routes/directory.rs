@@ -1,7 +1,7 @@
 //! The key directory: a key, an organisation with its keys.
 
 use crate::db::{blocking, schema};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
 use actix_web::{HttpResponse, web};
 use base64::Engine as _;
@@ -24,7 +24,10 @@ pub(super) async fn get_key(
         .ok()
         .filter(|k| k.len() == 32)
         .ok_or_else(|| {
-            AppError::bad_request("invalid-key", "public_key must be base64 of 32 bytes")
+            AppError::bad_request(
+                ProblemType::InvalidKey,
+                "public_key must be base64 of 32 bytes",
+            )
         })?;
     let row = blocking(&state.pool, move |conn| {
         schema::participant_keys::table

@@ -6,7 +6,7 @@
 use crate::auth::{self, Credentials};
 use crate::db::blocking;
 use crate::db::schema::{blob_uploads, blobs, referenced_documents};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
 use crate::routes::uploads::Spool;
 use actix_web::http::StatusCode;
@@ -37,8 +37,7 @@ pub(super) async fn upload(
         .filter(|v| !v.is_empty() && v.len() <= 200)
         .ok_or_else(|| {
             AppError::invalid(
-                "invalid-document",
-                "Invalid document",
+                ProblemType::InvalidDocument,
                 "send the document's media type in Content-Type",
             )
         })?
@@ -62,8 +61,7 @@ pub(super) async fn upload(
     .await?;
     if size == 0 {
         return Err(AppError::invalid(
-            "invalid-document",
-            "Invalid document",
+            ProblemType::InvalidDocument,
             "the document is empty",
         ));
     }

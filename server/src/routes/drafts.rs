@@ -8,7 +8,7 @@ use crate::auth::{self, Caller, Credentials};
 use crate::db::blocking;
 use crate::db::schema::{blob_uploads, referenced_documents, tender_drafts, tenders};
 use crate::domain::procurement::{document_hashes, tender_problems};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -158,19 +158,17 @@ pub(super) async fn put(
     let identifier = crate::domain::rules::identifier(&json!({ "id": id }), "id").is_ok();
     if !identifier || !crate::domain::procurement::ocid(&id) {
         return Err(AppError::invalid(
-            "invalid-body",
-            "The draft's id is invalid",
+            ProblemType::InvalidBody,
             "a draft's id is its tender's OCDS ocid: \"ocds-\", the publisher's six-character prefix, \"-\", then the tender's own id; at most 64 letters, digits, '.', '_' or '-'",
         ));
     }
     let bytes = crate::routes::intake::read_body(&request, payload, MAX_DRAFT_BYTES).await?;
     let mut body = vitrine_ledger::jcs::parse(&bytes)
-        .map_err(|e| AppError::bad_request("invalid-json", e.to_string()))?;
+        .map_err(|e| AppError::bad_request(ProblemType::InvalidJson, e.to_string()))?;
     crate::routes::intake::storable(&body)?;
     if !body.is_object() {
         return Err(AppError::invalid(
-            "invalid-body",
-            "The statement's body is invalid",
+            ProblemType::InvalidBody,
             "a draft is the body of a tender.published statement: a JSON object",
         ));
     }
@@ -179,8 +177,7 @@ pub(super) async fn put(
         .is_some_and(|v| v.as_str() != Some(id.as_str()))
     {
         return Err(AppError::invalid(
-            "invalid-body",
-            "The statement's body is invalid",
+            ProblemType::InvalidBody,
             format!("body.id must be the draft's id {id:?}, or absent"),
         ));
     }

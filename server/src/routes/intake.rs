@@ -4,7 +4,7 @@
 //! refusal of actix's extractors answered as a problem document. Principle 7 of DESIGN.md:
 //! bad input harms nobody else.
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemType};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
@@ -32,8 +32,7 @@ pub fn body_deadline(limit: usize) -> Duration {
 pub fn too_large(limit: usize) -> AppError {
     AppError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "too-large",
-        "The request body is too large",
+        ProblemType::TooLarge,
         format!("a request body here is at most {limit} bytes"),
     )
 }
@@ -41,8 +40,7 @@ pub fn too_large(limit: usize) -> AppError {
 fn too_slow() -> AppError {
     AppError::new(
         StatusCode::REQUEST_TIMEOUT,
-        "request-timeout",
-        "The request body did not arrive in time",
+        ProblemType::RequestTimeout,
         format!(
             "a body must keep arriving (no pause over {}s) and arrive in full at {} KiB/s or faster",
             BODY_IDLE.as_secs(),
@@ -61,7 +59,9 @@ pub fn declared_length(request: &HttpRequest, limit: usize) -> AppResult<Option<
         .to_str()
         .ok()
         .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| AppError::bad_request("invalid-body", "Content-Length is not a number"))?;
+        .ok_or_else(|| {
+            AppError::bad_request(ProblemType::InvalidBody, "Content-Length is not a number")
+        })?;
     if length > limit as u64 {
         return Err(too_large(limit));
     }
@@ -87,7 +87,8 @@ pub async fn stream_body(
         let Some(chunk) = next else {
             return Ok(read);
         };
-        let chunk = chunk.map_err(|e| AppError::bad_request("invalid-body", e.to_string()))?;
+        let chunk =
+            chunk.map_err(|e| AppError::bad_request(ProblemType::InvalidBody, e.to_string()))?;
         read += chunk.len();
         if read > limit {
             return Err(too_large(limit));
@@ -148,7 +149,7 @@ pub fn storable(value: &Value) -> AppResult<()> {
 
 fn nul_refused(where_: &str) -> AppError {
     AppError::bad_request(
-        "invalid-text",
+        ProblemType::InvalidText,
         format!("{where_} contains U+0000 (NUL), which no text here may contain"),
     )
 }
@@ -156,9 +157,10 @@ fn nul_refused(where_: &str) -> AppError {
 /// Parses a JSON body into `T`, refusing text the database cannot store.
 pub fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> AppResult<T> {
     let value: Value = serde_json::from_slice(body)
-        .map_err(|e| AppError::bad_request("invalid-json", e.to_string()))?;
+        .map_err(|e| AppError::bad_request(ProblemType::InvalidJson, e.to_string()))?;
     storable(&value)?;
-    serde_json::from_value(value).map_err(|e| AppError::bad_request("invalid-json", e.to_string()))
+    serde_json::from_value(value)
+        .map_err(|e| AppError::bad_request(ProblemType::InvalidJson, e.to_string()))
 }
 
 /// The middleware: a path or query string that carries U+0000 (`%00`) is refused before
@@ -181,10 +183,9 @@ pub async fn refuse_nul(
 /// Extractor configurations whose refusals are problem documents, not plain text.
 pub fn extractor_configs(config: &mut web::ServiceConfig) {
     config
-        .app_data(
-            web::QueryConfig::default()
-                .error_handler(|e, _| AppError::bad_request("invalid-query", e.to_string()).into()),
-        )
+        .app_data(web::QueryConfig::default().error_handler(|e, _| {
+            AppError::bad_request(ProblemType::InvalidQuery, e.to_string()).into()
+        }))
         .app_data(
             web::PathConfig::default()
                 .error_handler(|e, _| AppError::not_found(format!("no such resource: {e}")).into()),
@@ -197,7 +198,9 @@ pub fn extractor_configs(config: &mut web::ServiceConfig) {
                     | actix_web::error::JsonPayloadError::Overflow { limit } => {
                         too_large(limit).into()
                     }
-                    other => AppError::bad_request("invalid-json", other.to_string()).into(),
+                    other => {
+                        AppError::bad_request(ProblemType::InvalidJson, other.to_string()).into()
+                    }
                 }),
         )
         .app_data(web::PayloadConfig::default().limit(64 * 1024));

@@ -2,7 +2,7 @@
 //! (C2SP tlog-tiles), and what the log is.
 
 use crate::db::{self, DbTiles, blocking, schema};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpResponse, web};
@@ -48,7 +48,10 @@ fn parse_index(text: &str) -> AppResult<u64> {
         .then(|| text.parse().ok())
         .flatten()
         .ok_or_else(|| {
-            AppError::bad_request("invalid-index", format!("{text:?} is not an entry index"))
+            AppError::bad_request(
+                ProblemType::InvalidIndex,
+                format!("{text:?} is not an entry index"),
+            )
         })
 }
 
@@ -115,7 +118,7 @@ pub(super) async fn get_consistency(
     let (from, to) = (query.from, query.to.unwrap_or(size));
     if from > to || to > size {
         return Err(AppError::bad_request(
-            "invalid-range",
+            ProblemType::InvalidRange,
             format!("need from <= to <= {size} (the newest checkpoint's size)"),
         ));
     }

@@ -2,7 +2,7 @@
 //! their own file, thin (extract, authorise, call, answer). Reads go to the pool on
 //! blocking threads; appends go to the sequencer.
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemType};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
@@ -109,8 +109,7 @@ async fn not_found(request: actix_web::HttpRequest) -> AppResult<HttpResponse> {
         let allow = methods.join(", ");
         let problem = AppError::new(
             StatusCode::METHOD_NOT_ALLOWED,
-            "method-not-allowed",
-            "Method not allowed",
+            ProblemType::MethodNotAllowed,
             format!(
                 "{} does not answer {}; it answers {allow}",
                 request.path(),

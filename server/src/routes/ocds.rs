@@ -1,7 +1,7 @@
 //! OCDS: the feed of releases, the bulk download, a tender's releases and its record.
 
 use crate::db::{self, blocking, schema};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{HttpResponse, web};
@@ -27,7 +27,7 @@ pub(super) async fn feed(
     let limit = query.limit.unwrap_or(1000);
     if !(1..=10_000).contains(&limit) {
         return Err(AppError::bad_request(
-            "invalid-query",
+            ProblemType::InvalidQuery,
             "limit must be from 1 to 10000",
         ));
     }

@@ -1,5 +1,6 @@
 //! The OpenAPI document of the HTTP API.
 
+use crate::error::ProblemType;
 use actix_web::HttpResponse;
 use serde_json::{Value, json};
 
@@ -337,7 +338,7 @@ pub fn spec() -> Value {
                 "post": {"summary": "A new API token {name}; shown once.", "responses": {"201": {"description": "The token"}, "401": problem("unauthenticated"), "403": problem("csrf or totp-required")}},
                 "get": {"summary": "The caller's API tokens (without their secrets).", "responses": {"200": {"description": "The tokens"}, "401": problem("unauthenticated")}}},
             "/api/v1/me/tokens/{id}": {"delete": {"summary": "Revoke an API token.", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}], "responses": {"204": {"description": "Revoked"}, "404": problem("not-found")}}},
-            "/api/v1/me/totp": {"post": {"summary": "Start TOTP enrolment: a secret and an otpauth URI for an authenticator app.", "responses": {"201": {"description": "The secret"}, "409": problem("rule-violation: already set up")}}},
+            "/api/v1/me/totp": {"post": {"summary": "Start TOTP enrolment: a secret and an otpauth URI for an authenticator app.", "responses": {"201": {"description": "The secret"}, "409": problem("conflict: already set up")}}},
             "/api/v1/me/totp/confirm": {"post": {"summary": "Confirm TOTP with a current code {code}; from then on logging in needs one.", "responses": {"204": {"description": "Enabled"}, "422": problem("totp-mismatch")}}},
             "/api/v1/me/statements": {"get": {"summary": "The anonymous statements (sealed bids, withdrawals, questions) the caller's organisation sent: private to it.", "responses": {"200": {"description": "The statements"}, "401": problem("unauthenticated")}}},
             "/api/v1/me/notifications": {"get": {"summary": "The caller's notifications, newest first: an amendment, an answer, an award or a cancellation of a tender its organisation bid on or asked about. Each has the entry, the tender and a summary in zh and en; `unread` counts those not yet read.", "parameters": [
@@ -349,14 +350,14 @@ pub fn spec() -> Value {
             "/api/v1/drafts": {"get": {"summary": "The caller's organisation's tenders in draft, newest first (a buyer's procurement officers and administrators). Each says whether it is ready to publish and what is missing.", "responses": {"200": {"description": "The drafts"}, "401": problem("unauthenticated"), "403": problem("forbidden")}}},
             "/api/v1/drafts/{id}": {
                 "get": {"summary": "A draft: private to its buyer; not on the log.", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "The draft, with `ready` and `problems`"}, "403": problem("forbidden"), "404": problem("not-found")}},
-                "put": {"summary": "Save a draft, complete or not: the body of a tender.published statement (`id` and `buyer` are filled in). Publish it by signing its body as tender.published; once logged, the draft is gone.", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}}, "responses": {"201": {"description": "Created"}, "200": {"description": "Updated"}, "403": problem("forbidden or csrf"), "409": problem("rule-violation: the id is taken or already published"), "422": problem("invalid-body")}},
+                "put": {"summary": "Save a draft, complete or not: the body of a tender.published statement (`id` and `buyer` are filled in). Publish it by signing its body as tender.published; once logged, the draft is gone.", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}}, "responses": {"201": {"description": "Created"}, "200": {"description": "Updated"}, "403": problem("forbidden or csrf"), "409": problem("conflict: the id is taken or already published"), "422": problem("invalid-body")}},
                 "delete": {"summary": "Throw a draft away.", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"204": {"description": "Deleted"}, "404": problem("not-found")}}},
             "/api/v1/registrations": {
-                "post": {"summary": "A supplier applies to register (no account needed; ten a minute per address): {statement, administrator: {email, display_name, password}}, where statement is organisation.registered for the supplier (with its credit code) signed by the key it registers, alone. Nothing is logged until a platform administrator approves.", "responses": {"201": {"description": "Pending review"}, "409": problem("rule-violation: the id, credit code or key is taken or already waiting (whether the address has an account is not said: the approval checks it)"), "422": problem("invalid-registration or weak-password"), "429": problem("rate-limited")}},
+                "post": {"summary": "A supplier applies to register (no account needed; ten a minute per address): {statement, administrator: {email, display_name, password}}, where statement is organisation.registered for the supplier (with its credit code) signed by the key it registers, alone. Nothing is logged until a platform administrator approves.", "responses": {"201": {"description": "Pending review"}, "409": problem("conflict: the id, credit code or key is taken or already waiting (whether the address has an account is not said: the approval checks it)"), "422": problem("invalid-registration or weak-password"), "429": problem("rate-limited")}},
                 "get": {"summary": "Applications, oldest first, for platform administrators; ?status=pending|approved|rejected.", "responses": {"200": {"description": "The applications"}, "401": problem("unauthenticated"), "403": problem("forbidden")}}},
-            "/api/v1/registrations/{id}/approve": {"post": {"summary": "Approve: the platform logs organisation.registered and key.registered (the applicant's key as its organisation_admin), and the administrator's account is created.", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}], "responses": {"200": {"description": "Approved"}, "403": problem("forbidden"), "404": problem("not-found"), "409": problem("rule-violation: already decided, the id or key taken meanwhile, or the administrator's address already has an account")}}},
+            "/api/v1/registrations/{id}/approve": {"post": {"summary": "Approve: the platform logs organisation.registered and key.registered (the applicant's key as its organisation_admin), and the administrator's account is created.", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}], "responses": {"200": {"description": "Approved"}, "403": problem("forbidden"), "404": problem("not-found"), "409": problem("conflict: already decided, or the administrator's address already has an account; rule-violation: the id or key was taken on the log meanwhile")}}},
             "/api/v1/registrations/{id}/reject": {"post": {"summary": "Reject, with {reason}.", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}], "responses": {"200": {"description": "Rejected"}, "403": problem("forbidden"), "404": problem("not-found")}}},
-            "/api/v1/users": {"post": {"summary": "Create a user {organisation, email, display_name, role, password}: by a platform administrator, or by an organisation's administrator for their own organisation.", "responses": {"201": {"description": "Created"}, "403": problem("forbidden"), "409": problem("rule-violation: the address is taken"), "422": problem("invalid-user or weak-password")}}},
+            "/api/v1/users": {"post": {"summary": "Create a user {organisation, email, display_name, role, password}: by a platform administrator, or by an organisation's administrator for their own organisation.", "responses": {"201": {"description": "Created"}, "403": problem("forbidden"), "409": problem("conflict: the address is taken"), "422": problem("invalid-user or weak-password")}}},
             "/api/v1/documents": {"post": {"summary": "Upload a document (any account; the body is the content, Content-Type its media type, at most 20 MiB). Addressed by its SHA-256: the same content twice is one document.", "responses": {"201": {"description": "Stored: its sha256 and URL"}, "200": {"description": "Already stored"}, "401": problem("unauthenticated"), "403": problem("csrf"), "413": problem("too-large"), "422": problem("invalid-document")}}},
             "/api/v1/documents/{sha256}": {"get": {"summary": "A document's content. Public once a logged statement names it (a tender's documents, a revealed bid's, a report, a contract); before that, only its uploader's organisation can read it.", "parameters": [{"name": "sha256", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}], "responses": {"200": {"description": "The content"}, "404": problem("not-found")}}},
             "/api/v1/outbox/consumers": {"get": {"summary": "The outbox's consumers (in-app notifications; later search, mail, webhooks), for platform administrators: each one's cursor, rows still to handle, the failed attempts at its next row with when it is tried again and why it failed, and its dead letters.", "responses": {"200": {"description": "The consumers"}, "401": problem("unauthenticated"), "403": problem("forbidden or totp-required")}}},
@@ -371,8 +372,7 @@ pub fn spec() -> Value {
             "/metrics": {"get": {"summary": "Prometheus metrics.", "responses": {"200": {"description": "metrics", "content": {"text/plain": {}}}}}},
         },
         "components": {"schemas": {
-            "Problem": {"type": "object", "description": "RFC 9457 problem details", "required": ["type", "title", "status", "detail"], "properties": {
-                "type": {"type": "string", "format": "uri"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"}}},
+            "Problem": problem_schema(),
             "Statement": {"type": "object", "required": ["kind", "subject", "body", "issued_at"], "properties": {
                 "kind": {"type": "string", "pattern": "^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*$"},
                 "subject": {"type": "string", "minLength": 1, "maxLength": 256},
@@ -398,6 +398,27 @@ pub fn spec() -> Value {
         complete(paths);
     }
     spec
+}
+
+/// RFC 9457 problem details, whose `type` is one of [`ProblemType::ALL`], each with its
+/// fixed title.
+fn problem_schema() -> Value {
+    let types: Vec<String> = ProblemType::ALL.iter().map(|t| t.uri()).collect();
+    let described: Vec<String> = ProblemType::ALL
+        .iter()
+        .map(|t| format!("`{}`: {}", t.slug(), t.title()))
+        .collect();
+    json!({
+        "type": "object",
+        "description": format!("RFC 9457 problem details. Problem types (the `type` URI ends with the slug; `title` is the type's): {}.", described.join("; ")),
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string", "format": "uri", "enum": types},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+        },
+    })
 }
 
 /// Whether an operation needs an account (a session cookie or an API token).

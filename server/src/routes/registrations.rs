@@ -11,7 +11,7 @@ use crate::db::blocking;
 use crate::db::schema::{organisations, participant_keys, registrations};
 use crate::domain::Kind as _;
 use crate::domain::directory::OrganisationRegistered;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
@@ -41,7 +41,7 @@ struct Application {
 }
 
 fn invalid(detail: impl Into<String>) -> AppError {
-    AppError::invalid("invalid-registration", "Invalid registration", detail)
+    AppError::invalid(ProblemType::InvalidRegistration, detail)
 }
 
 /// The applicant's statement, checked: one signature, valid, by the key to register,
@@ -106,7 +106,7 @@ pub(super) async fn apply(
         ));
     }
     auth::check_new_password(&password, &email)
-        .map_err(|m| AppError::invalid("weak-password", "The password is too weak", m))?;
+        .map_err(|m| AppError::invalid(ProblemType::WeakPassword, m))?;
     let statement = signed.statement();
     let body = statement.body();
     let id = statement.subject().to_owned();
@@ -220,7 +220,7 @@ pub(super) async fn list(
         .is_some_and(|s| !["pending", "approved", "rejected"].contains(&s))
     {
         return Err(AppError::bad_request(
-            "invalid-query",
+            ProblemType::InvalidQuery,
             "status must be pending, approved or rejected",
         ));
     }

@@ -2,7 +2,7 @@
 //! forwarded to the process that sequences.
 
 use crate::db::blocking;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
@@ -19,34 +19,22 @@ pub use crate::log::forward::FORWARDED_HEADER;
 
 fn statement_error(e: StatementError) -> AppError {
     match e {
-        StatementError::Json(m) => AppError::bad_request("invalid-json", m),
-        StatementError::Number(n) => AppError::invalid(
-            "floating-point",
-            "Statements carry no floating-point numbers",
-            n.to_string(),
-        ),
+        StatementError::Json(m) => AppError::bad_request(ProblemType::InvalidJson, m),
+        StatementError::Number(n) => AppError::invalid(ProblemType::FloatingPoint, n.to_string()),
         StatementError::BadSignature { index, public_key } => AppError::invalid(
-            "bad-signature",
-            "A signature does not verify",
+            ProblemType::BadSignature,
             format!("signature {index} (key {public_key}) does not verify over this statement"),
         )
         .with("signature", index),
-        StatementError::Unsigned => AppError::invalid(
-            "unsigned",
-            "The statement is not signed",
-            "add at least one signature",
-        ),
+        StatementError::Unsigned => {
+            AppError::invalid(ProblemType::Unsigned, "add at least one signature")
+        }
         StatementError::TooLarge(n) => AppError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "too-large",
-            "The entry is too large",
+            ProblemType::TooLarge,
             format!("the entry would have {n} bytes; at most 65535 (reference documents by hash)"),
         ),
-        other => AppError::invalid(
-            "invalid-statement",
-            "Not a valid statement",
-            other.to_string(),
-        ),
+        other => AppError::invalid(ProblemType::InvalidStatement, other.to_string()),
     }
 }
 
@@ -58,8 +46,8 @@ pub(super) async fn post(
     let body = crate::routes::intake::read_body(&request, payload, MAX_STATEMENT_BYTES).await?;
     // The moment of receipt: what deadlines are judged by.
     let received = Timestamp::now().truncate_to_micros();
-    let value =
-        jcs::parse(&body).map_err(|e| AppError::bad_request("invalid-json", e.to_string()))?;
+    let value = jcs::parse(&body)
+        .map_err(|e| AppError::bad_request(ProblemType::InvalidJson, e.to_string()))?;
     // What the database cannot store is refused here, alone, never in a batch.
     crate::routes::intake::storable(&value).map_err(|e| AppError {
         status: StatusCode::UNPROCESSABLE_ENTITY,
@@ -74,8 +62,7 @@ pub(super) async fn post(
     let statement = signed.statement();
     let kind = state.registry.get(statement.kind()).ok_or_else(|| {
         AppError::invalid(
-            "unknown-kind",
-            "Unknown statement kind",
+            ProblemType::UnknownKind,
             format!(
                 "the log does not accept statements of kind {:?}",
                 statement.kind()
@@ -84,7 +71,7 @@ pub(super) async fn post(
         .with("kinds", state.registry.names())
     })?;
     kind.check_body(statement.body())
-        .map_err(|m| AppError::invalid("invalid-body", "The statement's body is invalid", m))?;
+        .map_err(|m| AppError::invalid(ProblemType::InvalidBody, m))?;
     // A statement signed only by a one-time key: the sender must be an account allowed to
     // bid. The log does not say who; the platform records it privately.
     let author = if kind.anonymous() {

@@ -1,7 +1,7 @@
 //! Tenders: one, and the list with its filters.
 
 use crate::db::{self, blocking};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
 use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
@@ -64,7 +64,7 @@ pub(super) async fn list(
     let limit = query.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(AppError::bad_request(
-            "invalid-query",
+            ProblemType::InvalidQuery,
             "limit must be from 1 to 500",
         ));
     }
@@ -72,7 +72,7 @@ pub(super) async fn list(
         && crate::domain::procurement::Status::parse(status).is_none()
     {
         return Err(AppError::bad_request(
-            "invalid-query",
+            ProblemType::InvalidQuery,
             format!("status {status:?} is not a tender status"),
         ));
     }

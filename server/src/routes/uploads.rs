@@ -2,7 +2,7 @@
 //! uploads per account at once and per hour, and contents stored at once.
 
 use crate::auth;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemType};
 use actix_web::http::StatusCode;
 
 /// What bounds uploads: where bodies are spooled while they arrive, how many an account
@@ -63,8 +63,7 @@ impl Uploads {
         if *count >= Self::IN_FLIGHT_PER_ACCOUNT {
             return Err(AppError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate-limited",
-                "Too many requests",
+                ProblemType::RateLimited,
                 format!(
                     "an account sends at most {} uploads at once; wait for one to finish",
                     Self::IN_FLIGHT_PER_ACCOUNT
