@@ -9,6 +9,7 @@ use vitrine_ledger::statement::SignedStatement;
 use vitrine_ledger::time::Timestamp;
 use vitrine_server::Application;
 use vitrine_server::config::Settings;
+use vitrine_server::domain::types::{PLATFORM_ORGANISATION, Role};
 
 #[derive(Parser)]
 #[command(
@@ -337,9 +338,7 @@ fn bootstrap_admin(
                 .optional()
                 .map_err(|e| e.to_string())?;
             match existing {
-                Some((organisation, role))
-                    if organisation == "platform" && role == "platform_admin" =>
-                {
+                Some((organisation, role)) if is_platform_admin(&organisation, &role) => {
                     Some((email, name, password, true))
                 }
                 Some(_) => return Err(format!("{email} already has an account of another kind")),
@@ -354,7 +353,7 @@ fn bootstrap_admin(
         .optional()
         .map_err(|e| e.to_string())?;
     match holder {
-        Some((organisation, role)) if organisation == "platform" && role == "platform_admin" => {
+        Some((organisation, role)) if is_platform_admin(&organisation, &role) => {
             println!("the key {public_key} is already a platform administrator's");
         }
         Some((organisation, role)) => {
@@ -366,8 +365,8 @@ fn bootstrap_admin(
             let receipt = log_as_platform(
                 settings,
                 "key.registered",
-                "platform",
-                json!({"organisation": "platform", "public_key": public_key, "role": "platform_admin"}),
+                PLATFORM_ORGANISATION,
+                json!({"organisation": PLATFORM_ORGANISATION, "public_key": public_key, "role": Role::PlatformAdmin.as_str()}),
             )?;
             println!(
                 "registered the key {public_key} as a platform administrator's: entry {}",
@@ -384,10 +383,10 @@ fn bootstrap_admin(
             let id = vitrine_server::auth::create_user(
                 &mut conn,
                 &vitrine_server::auth::NewUser {
-                    organisation: "platform",
+                    organisation: PLATFORM_ORGANISATION,
                     email: &email,
                     display_name: &name,
-                    role: "platform_admin",
+                    role: Role::PlatformAdmin.as_str(),
                     password: &password,
                 },
             )
@@ -399,6 +398,11 @@ fn bootstrap_admin(
         );
     }
     Ok(())
+}
+
+/// Whether a user or key row (organisation, role) is a platform administrator's.
+fn is_platform_admin(organisation: &str, role: &str) -> bool {
+    organisation == PLATFORM_ORGANISATION && Role::parse(role) == Some(Role::PlatformAdmin)
 }
 
 /// The platform's statement key, which the server made on its first start.

@@ -7,6 +7,7 @@
 //! people (DESIGN.md, "No personal data in the log").
 
 use crate::db::schema::{api_tokens, organisations, sessions, users};
+use crate::domain::types::{OrganisationKind, Role};
 use crate::error::{AppError, AppResult, ProblemType};
 use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
@@ -38,22 +39,10 @@ pub const LOCK_MINUTES: i64 = 15;
 /// The shortest password accepted.
 pub const MIN_PASSWORD: usize = 12;
 
-/// Roles that must use a second factor.
+/// Whether a user of the role named `role` must use a second factor.
 pub fn needs_totp(role: &str) -> bool {
-    matches!(
-        role,
-        "procurement_officer" | "supervisor" | "platform_admin"
-    )
+    Role::parse(role).is_some_and(Role::needs_second_factor)
 }
-
-/// The roles of users.
-pub const ROLES: [&str; 5] = [
-    "platform_admin",
-    "organisation_admin",
-    "procurement_officer",
-    "bidder_representative",
-    "supervisor",
-];
 
 /// Hashes a password with argon2id (the crate's defaults: 19 MiB, 2 passes).
 pub fn hash_password(password: &str) -> Result<String, String> {
@@ -188,10 +177,10 @@ pub struct Caller {
     pub user_id: i64,
     /// Their organisation.
     pub organisation: String,
-    /// Its kind (buyer, supplier, charity, supervisor, platform).
-    pub organisation_kind: String,
+    /// What it is.
+    pub organisation_kind: OrganisationKind,
     /// Their role.
-    pub role: String,
+    pub role: Role,
     /// Their e-mail address.
     pub email: String,
     /// Whether they have a second factor (required of some roles before they act).
@@ -221,9 +210,23 @@ impl Caller {
         }
     }
 
+    /// Refuses (403 `forbidden`, saying `why`) a caller whose role and organisation kind do
+    /// not pass `allowed`.
+    pub fn require(
+        &self,
+        allowed: impl FnOnce(Role, OrganisationKind) -> bool,
+        why: &str,
+    ) -> AppResult<()> {
+        if allowed(self.role, self.organisation_kind) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(why))
+        }
+    }
+
     /// Refuses users whose role needs a second factor they have not set up.
     pub fn check_totp(&self) -> AppResult<()> {
-        if needs_totp(&self.role) && !self.totp_enabled {
+        if self.role.needs_second_factor() && !self.totp_enabled {
             return Err(AppError::new(
                 StatusCode::FORBIDDEN,
                 ProblemType::TotpRequired,
@@ -275,6 +278,7 @@ pub fn authenticate(
                 .set(api_tokens::last_used.eq(diesel::dsl::now))
                 .execute(conn)?;
         }
+        let (organisation_kind, role) = identity(&organisation, &organisation_kind, &role)?;
         return Ok(Some(Caller {
             user_id,
             organisation,
@@ -297,6 +301,7 @@ pub fn authenticate(
         .optional()?;
     let (csrf, (user_id, organisation, organisation_kind, role, email, totp_enabled)) =
         row.ok_or_else(|| unauthorized("the session has expired or ended; log in again"))?;
+    let (organisation_kind, role) = identity(&organisation, &organisation_kind, &role)?;
     Ok(Some(Caller {
         user_id,
         organisation,
@@ -306,6 +311,17 @@ pub fn authenticate(
         totp_enabled,
         csrf: Some(csrf),
     }))
+}
+
+/// A user's organisation kind and role, as the tables name them; a name the types do
+/// not know is an integrity failure, not the caller's.
+fn identity(organisation: &str, kind: &str, role: &str) -> AppResult<(OrganisationKind, Role)> {
+    match (OrganisationKind::parse(kind), Role::parse_of_user(role)) {
+        (Some(kind), Some(role)) => Ok((kind, role)),
+        _ => Err(AppError::internal(format!(
+            "INTEGRITY ALARM: a user of {organisation} has kind {kind:?} and role {role:?}"
+        ))),
+    }
 }
 
 /// The caller, who must be authenticated.
@@ -327,6 +343,19 @@ pub fn require_to_act(
         caller.check_csrf(credentials)?;
     }
     caller.check_totp()?;
+    Ok(caller)
+}
+
+/// The caller, who must be a platform administrator allowed to act now (see
+/// [`require_to_act`]); `why` says what they alone may do.
+pub fn require_platform_admin(
+    conn: &mut PgConnection,
+    credentials: &Credentials,
+    change: bool,
+    why: &str,
+) -> AppResult<Caller> {
+    let caller = require_to_act(conn, credentials, change)?;
+    caller.require(|role, _| role == Role::PlatformAdmin, why)?;
     Ok(caller)
 }
 
@@ -494,7 +523,7 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     /// A name to show.
     pub display_name: &'a str,
-    /// One of [`ROLES`].
+    /// The name of one of [`Role::OF_USERS`].
     pub role: &'a str,
     /// The initial password.
     pub password: &'a str,
@@ -506,12 +535,15 @@ pub fn create_user(conn: &mut PgConnection, user: &NewUser<'_>) -> AppResult<i64
     let email = email_address(user.email).ok_or_else(|| {
         AppError::invalid(ProblemType::InvalidUser, "email is not an e-mail address")
     })?;
-    if !ROLES.contains(&user.role) {
+    let Some(role) = Role::parse_of_user(user.role) else {
         return Err(AppError::invalid(
             ProblemType::InvalidUser,
-            format!("role must be one of {}", ROLES.join(", ")),
+            format!(
+                "role must be one of {}",
+                Role::OF_USERS.map(Role::as_str).join(", ")
+            ),
         ));
-    }
+    };
     if user.display_name.trim().is_empty() || user.display_name.chars().count() > 200 {
         return Err(AppError::invalid(
             ProblemType::InvalidUser,
@@ -525,26 +557,22 @@ pub fn create_user(conn: &mut PgConnection, user: &NewUser<'_>) -> AppResult<i64
         .select(crate::db::schema::organisations::kind)
         .first(conn)
         .optional()?;
-    let kind = kind.ok_or_else(|| {
-        AppError::invalid(
-            ProblemType::InvalidUser,
-            format!(
-                "organisation {} is not registered on the log",
-                user.organisation
-            ),
-        )
-    })?;
-    let fits = match user.role {
-        "platform_admin" => kind == "platform",
-        "procurement_officer" => kind == "buyer" || kind == "charity",
-        "bidder_representative" => kind == "supplier",
-        "supervisor" => kind == "supervisor",
-        _ => true,
-    };
-    if !fits {
+    let kind = kind
+        .as_deref()
+        .and_then(OrganisationKind::parse)
+        .ok_or_else(|| {
+            AppError::invalid(
+                ProblemType::InvalidUser,
+                format!(
+                    "organisation {} is not registered on the log",
+                    user.organisation
+                ),
+            )
+        })?;
+    if !role.fits(kind) {
         return Err(AppError::invalid(
             ProblemType::InvalidUser,
-            format!("a {kind} organisation has no {}", user.role),
+            format!("a {kind} organisation has no {role}"),
         ));
     }
     let hash = hash_password(user.password).map_err(AppError::internal)?;
@@ -553,7 +581,7 @@ pub fn create_user(conn: &mut PgConnection, user: &NewUser<'_>) -> AppResult<i64
         user.organisation,
         &email,
         user.display_name.trim(),
-        user.role,
+        role.as_str(),
         &hash,
     )
 }

@@ -2,9 +2,11 @@
 //! uses. The sequencer keeps its own connection (see `sequencer`).
 
 pub mod cluster;
+pub mod directory;
 pub mod leases;
 pub mod notifications;
 pub mod outbox;
+pub mod projection;
 #[allow(missing_docs)] // Generated-style table definitions.
 pub mod schema;
 

@@ -55,19 +55,20 @@ pub fn tender_title(conn: &mut PgConnection, tender: &str) -> QueryResult<Option
     )
 }
 
-/// Notifies the bidder representatives and administrators of every organisation that sent
-/// an anonymous statement about `tender` before entry `index`; once per user and entry.
+/// Notifies the users of the given `roles` in every organisation that sent an anonymous
+/// statement about `tender` before entry `index`; once per user and entry.
 pub fn notify_senders(
     conn: &mut PgConnection,
     tender: &str,
     index: i64,
     kind: &str,
     summary: &Value,
+    roles: &[&str],
 ) -> QueryResult<usize> {
     diesel::sql_query(
         "INSERT INTO notifications (user_id, entry_idx, kind, tender_id, summary)
          SELECT u.id, $2, $3, $1, $4 FROM users u
-         WHERE u.role IN ('bidder_representative', 'organisation_admin')
+         WHERE u.role = ANY($5)
            AND u.organisation_id IN (
                SELECT pa.organisation_id FROM private_authors pa
                JOIN log_entries l ON l.idx = pa.entry_idx
@@ -78,5 +79,6 @@ pub fn notify_senders(
     .bind::<BigInt, _>(index)
     .bind::<Text, _>(kind)
     .bind::<Jsonb, _>(summary)
+    .bind::<Array<Text>, _>(roles)
     .execute(conn)
 }

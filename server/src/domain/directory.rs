@@ -5,7 +5,7 @@ use crate::domain::rules::{
     Context, Effect, Kind, Refusal, Registry, Signer, State, StateKey, any_signer, identifier,
     only, public_key, text,
 };
-use crate::domain::types::{ORGANISATION_KINDS, Role};
+use crate::domain::types::{OrganisationKind, Role};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::Value;
@@ -26,15 +26,9 @@ impl Kind for OrganisationRegistered {
         only(body, &["id", "name", "kind", "credit_code"])?;
         identifier(body, "id")?;
         text(body, "name")?;
-        let kind = text(body, "kind")?;
-        if !ORGANISATION_KINDS.contains(&kind) {
-            return Err(format!(
-                "body.kind must be one of {}",
-                ORGANISATION_KINDS.join(", ")
-            ));
-        }
+        let kind = organisation_kind(body)?;
         match (credit_code(body)?, kind) {
-            (None, "supplier") => Err(
+            (None, OrganisationKind::Supplier) => Err(
                 "body.credit_code is required of a supplier: its unified social credit code (统一社会信用代码)"
                     .into(),
             ),
@@ -71,10 +65,16 @@ impl Kind for OrganisationRegistered {
         Ok(vec![Effect::RegisterOrganisation {
             id,
             name: text(body, "name").map_err(Refusal::Invalid)?.to_owned(),
-            kind: text(body, "kind").map_err(Refusal::Invalid)?.to_owned(),
+            kind: organisation_kind(body).map_err(Refusal::Invalid)?,
             credit_code: code.map(str::to_owned),
         }])
     }
+}
+
+/// `body.kind`: what the organisation is.
+fn organisation_kind(body: &Value) -> Result<OrganisationKind, String> {
+    OrganisationKind::parse(text(body, "kind")?)
+        .ok_or_else(|| format!("body.kind must be one of {}", OrganisationKind::names()))
 }
 
 /// `body.credit_code`, if present: a checked unified social credit code.
@@ -129,7 +129,7 @@ impl Kind for KeyRegistered {
                 "organisation {organisation} is not registered"
             )));
         };
-        if role == Role::PlatformAdmin && kind != "platform" {
+        if role == Role::PlatformAdmin && *kind != OrganisationKind::Platform {
             return Err(Refusal::Conflict(
                 "platform administrators belong to the platform organisation".into(),
             ));
@@ -321,7 +321,7 @@ impl Kind for Genesis {
                 name: text(organisation, "name")
                     .map_err(Refusal::Invalid)?
                     .to_owned(),
-                kind: "platform".into(),
+                kind: OrganisationKind::Platform,
                 credit_code: None,
             },
             Effect::RegisterKey {

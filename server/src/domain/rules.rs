@@ -6,7 +6,7 @@
 
 use crate::domain::procurement::projection::Tenders;
 use crate::domain::procurement::tender::TenderChange;
-use crate::domain::types::Role;
+use crate::domain::types::{OrganisationKind, Role};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::Value;
@@ -32,9 +32,16 @@ pub struct Directory {
     /// Keys by public key.
     pub keys: HashMap<[u8; 32], KeyRecord>,
     /// Organisations: id to kind.
-    pub organisations: HashMap<String, String>,
+    pub organisations: HashMap<String, OrganisationKind>,
     /// Unified social credit codes: code to organisation id (one organisation per code).
     pub credit_codes: HashMap<String, String>,
+}
+
+impl Directory {
+    /// What organisation `id` is, if it is registered.
+    pub fn kind_of(&self, id: &str) -> Option<OrganisationKind> {
+        self.organisations.get(id).copied()
+    }
 }
 
 /// A signer whose key is active.
@@ -70,8 +77,8 @@ pub enum Effect {
         id: String,
         /// Its name.
         name: String,
-        /// buyer, supplier, charity, supervisor or platform.
-        kind: String,
+        /// What it is.
+        kind: OrganisationKind,
         /// Its unified social credit code, if it has one (suppliers must).
         credit_code: Option<String>,
     },
@@ -192,9 +199,7 @@ impl State<'_> {
                 credit_code,
                 ..
             } => {
-                self.directory
-                    .organisations
-                    .insert(id.clone(), kind.clone());
+                self.directory.organisations.insert(id.clone(), *kind);
                 if let Some(code) = credit_code {
                     self.directory.credit_codes.insert(code.clone(), id.clone());
                 }

@@ -132,7 +132,7 @@ pub fn replay(
                 .map(|(idx, bytes)| (idx, Entry::parse(&bytes).map_err(|e| e.to_string())))
                 .collect();
             // Table state the rules need, as the scratch tables hold it before this chunk.
-            let mut state = crate::log::apply::prefetch(
+            let mut state = crate::db::projection::prefetch(
                 conn,
                 registry,
                 &mut directory,
@@ -176,9 +176,9 @@ pub fn replay(
                     Err(why) => report.refused.push((idx as u64, why)),
                 }
             }
-            let derived = crate::log::apply::Derived::take(&mut state);
+            let derived = std::mem::take(&mut state.procurement);
             drop(state);
-            crate::log::apply::project(conn, &effects, &derived)?;
+            crate::db::projection::project(conn, &effects, &derived)?;
         }
         for (table, columns, entry) in TABLES {
             for (side, left, right) in [("live only", "public", "vitrine_replay"), ("log only", "vitrine_replay", "public")] {

@@ -9,7 +9,7 @@
 //! sequencer runs on a thread of its own with a connection of its own.
 
 use crate::db::schema;
-use crate::domain::{Directory, Effect, KeyRecord, Registry, Role};
+use crate::domain::{Directory, Effect, Registry};
 use crate::error::{AppError, ProblemType};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
@@ -244,7 +244,7 @@ struct Decided {
     rows: Vec<NewEntry>,
     effects: Vec<(u64, Effect)>,
     /// What it derived: tenders' final states, OCDS releases.
-    derived: crate::log::apply::Derived,
+    derived: crate::domain::procurement::projection::Tenders,
     /// The private authors of its anonymous statements: (index, organisation, user).
     authors: Vec<(i64, String, i64)>,
     /// What it appended, if anything.
@@ -581,43 +581,7 @@ impl Planner<'_> {
             .optional()
             .map_err(|e| e.to_string())?
             .map(from_chrono);
-        self.directory = Directory::default();
-        let organisations: Vec<(String, String, Option<String>)> = schema::organisations::table
-            .select((
-                schema::organisations::id,
-                schema::organisations::kind,
-                schema::organisations::credit_code,
-            ))
-            .load(&mut self.conn)
-            .map_err(|e| e.to_string())?;
-        for (id, kind, code) in organisations {
-            if let Some(code) = code {
-                self.directory.credit_codes.insert(code, id.clone());
-            }
-            self.directory.organisations.insert(id, kind);
-        }
-        let keys: Vec<(Vec<u8>, String, String, Option<i64>)> = schema::participant_keys::table
-            .select((
-                schema::participant_keys::public_key,
-                schema::participant_keys::organisation_id,
-                schema::participant_keys::role,
-                schema::participant_keys::revoked_idx,
-            ))
-            .load(&mut self.conn)
-            .map_err(|e| e.to_string())?;
-        for (key, organisation, role, revoked) in keys {
-            let (Ok(key), Some(role)) = (<[u8; 32]>::try_from(key), Role::parse(&role)) else {
-                return Err("INTEGRITY ALARM: a malformed row in participant_keys".into());
-            };
-            self.directory.keys.insert(
-                key,
-                KeyRecord {
-                    organisation,
-                    role,
-                    revoked: revoked.is_some(),
-                },
-            );
-        }
+        self.directory = crate::db::directory::load(&mut self.conn)?;
         if let Some(note) = note {
             *self.status.checkpoint.write().map_err(|e| e.to_string())? = Some((size, note));
         }
@@ -646,7 +610,7 @@ impl Planner<'_> {
         };
         // Table state the rules need, fetched once for the batch.
         let mut directory = std::mem::take(&mut self.directory);
-        let prefetched = crate::log::apply::prefetch(
+        let prefetched = crate::db::projection::prefetch(
             &mut self.conn,
             &self.config.registry,
             &mut directory,
@@ -776,7 +740,7 @@ impl Planner<'_> {
             });
             outcomes.push(Outcome::Appended { index, entry });
         }
-        let derived = crate::log::apply::Derived::take(&mut state);
+        let derived = std::mem::take(&mut state.procurement);
         drop(state);
         self.directory = directory;
         let mut published = None;
@@ -835,7 +799,7 @@ impl Writer<'_> {
         }) = published
         {
             let committed = self.conn.transaction(|conn| {
-                crate::log::apply::project(conn, &effects, &derived)?;
+                crate::db::projection::project(conn, &effects, &derived)?;
                 if !authors.is_empty() {
                     use diesel::sql_types::{Array, Text};
                     diesel::sql_query(

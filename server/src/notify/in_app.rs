@@ -9,6 +9,7 @@
 
 use crate::db::notifications as queries;
 use crate::db::outbox::OutboxRow;
+use crate::domain::types::{OrganisationKind, Role};
 use crate::outbox::Consumer;
 use diesel::pg::PgConnection;
 use serde_json::{Value, json};
@@ -66,7 +67,20 @@ fn notify(conn: &mut PgConnection, logged: &queries::Logged) -> diesel::QueryRes
         &title,
         entry.signed().statement().body(),
     );
-    queries::notify_senders(conn, &logged.subject, logged.idx, &logged.kind, &summary)
+    // Those who may bid for their organisation hear about its bids.
+    let roles: Vec<&str> = Role::OF_USERS
+        .into_iter()
+        .filter(|r| r.may_bid(OrganisationKind::Supplier))
+        .map(Role::as_str)
+        .collect();
+    queries::notify_senders(
+        conn,
+        &logged.subject,
+        logged.idx,
+        &logged.kind,
+        &summary,
+        &roles,
+    )
 }
 
 /// What happened, in Chinese and in English.

@@ -4,6 +4,7 @@
 use crate::auth::{self, Caller, NewUser, SESSION_COOKIE};
 use crate::db::blocking;
 use crate::db::schema::{api_tokens, users};
+use crate::domain::Role;
 use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
 use actix_web::cookie::{Cookie, SameSite};
@@ -477,8 +478,8 @@ pub(super) async fn create_user(
     let (caller, form): (Caller, CreateUser) = caller_and_form(&state, &request, payload).await?;
     let id = blocking(&state.pool, move |conn| {
         caller.check_totp()?;
-        let allowed = caller.role == "platform_admin"
-            || (caller.role == "organisation_admin" && caller.organisation == form.organisation);
+        let allowed = caller.role == Role::PlatformAdmin
+            || (caller.role == Role::OrganisationAdmin && caller.organisation == form.organisation);
         if !allowed {
             return Err(AppError::new(
                 StatusCode::FORBIDDEN,

@@ -8,6 +8,7 @@ use crate::auth::{self, Caller, Credentials};
 use crate::db::blocking;
 use crate::db::schema::{blob_uploads, referenced_documents, tender_drafts, tenders};
 use crate::domain::procurement::{document_hashes, tender_problems};
+use crate::domain::types::{OrganisationKind, Role};
 use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
 use actix_web::http::StatusCode;
@@ -27,13 +28,13 @@ fn buyer_staff(
     change: bool,
 ) -> AppResult<Caller> {
     let caller = auth::require_to_act(conn, credentials, change)?;
-    if caller.organisation_kind != "buyer"
-        || !["procurement_officer", "organisation_admin"].contains(&caller.role.as_str())
-    {
-        return Err(AppError::forbidden(
-            "drafts are prepared by a buyer's procurement officers and administrators",
-        ));
-    }
+    caller.require(
+        |role, kind| {
+            kind == OrganisationKind::Buyer
+                && matches!(role, Role::ProcurementOfficer | Role::OrganisationAdmin)
+        },
+        "drafts are prepared by a buyer's procurement officers and administrators",
+    )?;
     Ok(caller)
 }
 

@@ -1,29 +1,16 @@
 //! The outbox's consumers and their dead letters, for platform administrators: how far
 //! each consumer has got, what it set aside, and a request to try a dead letter again.
 
-use crate::auth::{self, Caller, Credentials};
+use crate::auth::{self, Credentials};
 use crate::db::{blocking, outbox};
 use crate::error::{AppError, AppResult};
 use crate::routes::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::pg::PgConnection;
 use serde::Deserialize;
 use serde_json::json;
 
-/// The caller, who must be a platform administrator (with a second factor).
-fn platform_admin(
-    conn: &mut PgConnection,
-    credentials: &Credentials,
-    change: bool,
-) -> AppResult<Caller> {
-    let caller = auth::require_to_act(conn, credentials, change)?;
-    if caller.role != "platform_admin" {
-        return Err(AppError::forbidden(
-            "the outbox is watched by platform administrators",
-        ));
-    }
-    Ok(caller)
-}
+/// Who may watch the outbox.
+const ADMINISTRATORS: &str = "the outbox is watched by platform administrators";
 
 /// Every consumer's cursor, backlog, pending failure and count of dead letters.
 pub(super) async fn consumers(
@@ -32,7 +19,7 @@ pub(super) async fn consumers(
 ) -> AppResult<HttpResponse> {
     let credentials = Credentials::of(&request);
     let consumers = blocking(&state.pool, move |conn| {
-        platform_admin(conn, &credentials, false)?;
+        auth::require_platform_admin(conn, &credentials, false, ADMINISTRATORS)?;
         Ok(outbox::consumers(conn)?)
     })
     .await?;
@@ -53,7 +40,7 @@ pub(super) async fn dead_letters(
     let credentials = Credentials::of(&request);
     let consumer = query.into_inner().consumer;
     let letters = blocking(&state.pool, move |conn| {
-        platform_admin(conn, &credentials, false)?;
+        auth::require_platform_admin(conn, &credentials, false, ADMINISTRATORS)?;
         Ok(outbox::dead_letters(conn, consumer.as_deref(), 500)?)
     })
     .await?;
@@ -72,7 +59,7 @@ pub(super) async fn retry(
     let requested = {
         let consumer = consumer.clone();
         blocking(&state.pool, move |conn| {
-            platform_admin(conn, &credentials, true)?;
+            auth::require_platform_admin(conn, &credentials, true, ADMINISTRATORS)?;
             Ok(outbox::request_retry(conn, &consumer, outbox_id)?)
         })
         .await?

@@ -6,11 +6,12 @@
 //! and the administrator's account is created; a rejection gives a reason. Nothing is
 //! on the log before approval.
 
-use crate::auth::{self, Caller, Credentials};
+use crate::auth::{self, Credentials};
 use crate::db::blocking;
 use crate::db::schema::{organisations, participant_keys, registrations};
 use crate::domain::Kind as _;
 use crate::domain::directory::OrganisationRegistered;
+use crate::domain::types::OrganisationKind;
 use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -69,7 +70,10 @@ fn checked_statement(value: Value) -> AppResult<(SignedStatement, [u8; 32])> {
     OrganisationRegistered
         .check_body(statement.body())
         .map_err(|e| invalid(format!("statement: {e}")))?;
-    if statement.body()["kind"] != "supplier" {
+    let kind = statement.body()["kind"]
+        .as_str()
+        .and_then(OrganisationKind::parse);
+    if kind != Some(OrganisationKind::Supplier) {
         return Err(invalid(
             "statement: suppliers register themselves (body.kind \"supplier\"); other organisations are registered by the platform",
         ));
@@ -175,20 +179,8 @@ pub(super) async fn apply(
     })))
 }
 
-/// The caller, who must be a platform administrator with a second factor.
-fn platform_admin(
-    conn: &mut PgConnection,
-    credentials: &Credentials,
-    change: bool,
-) -> AppResult<Caller> {
-    let caller = auth::require_to_act(conn, credentials, change)?;
-    if caller.role != "platform_admin" {
-        return Err(AppError::forbidden(
-            "applications are reviewed by platform administrators",
-        ));
-    }
-    Ok(caller)
-}
+/// Who reviews applications.
+const REVIEWERS: &str = "applications are reviewed by platform administrators";
 
 #[derive(Deserialize)]
 pub(super) struct ListQuery {
@@ -226,7 +218,7 @@ pub(super) async fn list(
     }
     let credentials = Credentials::of(&request);
     let rows: Vec<Row> = blocking(&state.pool, move |conn| {
-        platform_admin(conn, &credentials, false)?;
+        auth::require_platform_admin(conn, &credentials, false, REVIEWERS)?;
         let mut listing = registrations::table
             .order(registrations::id)
             .limit(500)
@@ -397,7 +389,7 @@ pub(super) async fn approve(
     static APPROVING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let _approving = APPROVING.lock().await;
     let (caller, application) = blocking(&state.pool, move |conn| {
-        let caller = platform_admin(conn, &credentials, true)?;
+        let caller = auth::require_platform_admin(conn, &credentials, true, REVIEWERS)?;
         Ok((caller, pending(conn, id)?))
     })
     .await?;
@@ -483,7 +475,7 @@ pub(super) async fn reject(
     // Who asks is checked before the body is read.
     let credentials = Credentials::of(&request);
     let caller = blocking(&state.pool, move |conn| {
-        platform_admin(conn, &credentials, true)
+        auth::require_platform_admin(conn, &credentials, true, REVIEWERS)
     })
     .await?;
     let body = crate::routes::intake::read_body(&request, payload, 8 * 1024).await?;

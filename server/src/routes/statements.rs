@@ -2,6 +2,7 @@
 //! forwarded to the process that sequences.
 
 use crate::db::blocking;
+use crate::domain::Role;
 use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
 use actix_web::http::StatusCode;
@@ -80,16 +81,10 @@ pub(super) async fn post(
             blocking(&state.pool, move |conn| {
                 let caller = crate::auth::require(conn, &credentials)?;
                 caller.check_csrf(&credentials)?;
-                if caller.organisation_kind != "supplier"
-                    || !matches!(
-                        caller.role.as_str(),
-                        "bidder_representative" | "organisation_admin"
-                    )
-                {
-                    return Err(AppError::forbidden(
-                        "sealed bids and anonymous questions are sent by a supplier's bidder representative",
-                    ));
-                }
+                caller.require(
+                    Role::may_bid,
+                    "sealed bids and anonymous questions are sent by a supplier's bidder representative",
+                )?;
                 Ok((caller.organisation, caller.user_id))
             })
             .await?,

@@ -389,13 +389,7 @@ impl Kind for BidRevealed {
                     bid.bidder()
                 ))
             })?;
-        if state
-            .directory
-            .organisations
-            .get(&bidder.organisation)
-            .map(String::as_str)
-            != Some("supplier")
-        {
+        if state.directory.kind_of(&bidder.organisation) != Some(OrganisationKind::Supplier) {
             return Err(Refusal::Forbidden(format!(
                 "{} is not a supplier",
                 bidder.organisation

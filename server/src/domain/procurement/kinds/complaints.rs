@@ -111,12 +111,7 @@ impl Kind for ComplaintDecided {
     ) -> Result<Vec<Effect>, Refusal> {
         let supervisor = signers.iter().any(|s| {
             s.role == Role::Supervisor
-                && state
-                    .directory
-                    .organisations
-                    .get(&s.organisation)
-                    .map(String::as_str)
-                    == Some("supervisor")
+                && state.directory.kind_of(&s.organisation) == Some(OrganisationKind::Supervisor)
         });
         if !supervisor {
             return Err(Refusal::Forbidden(

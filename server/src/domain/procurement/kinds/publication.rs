@@ -62,7 +62,7 @@ impl Kind for TenderPublished {
             )));
         }
         let buyer = text(body, "buyer").map_err(Refusal::Invalid)?;
-        if state.directory.organisations.get(buyer).map(String::as_str) != Some("buyer") {
+        if state.directory.kind_of(buyer) != Some(OrganisationKind::Buyer) {
             return Err(Refusal::Invalid(format!(
                 "body.buyer {buyer} is not a registered buyer"
             )));
