@@ -341,3 +341,519 @@ pub fn register(registry: &mut Registry) {
     registry.register(Box::new(KeyRevoked));
     registry.register(Box::new(DocumentPublished));
 }
+
+/// Every refusal of the directory's kinds, each its own case, judged without a database:
+/// the body's schema first (`check_body`, run at intake), then the rules against the
+/// state (`decide`, run by the sequencer in log order).
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::KeyRecord;
+    use crate::domain::procurement::projection::Tenders;
+    use crate::domain::rules::Directory;
+    use serde_json::json;
+    use std::collections::HashSet;
+    use vitrine_ledger::time::Timestamp;
+
+    /// What a case expects.
+    #[derive(Debug)]
+    enum Expect {
+        /// `check_body` refuses, saying this.
+        Body(&'static str),
+        /// `decide` refuses: 403, 409 or 422, saying this.
+        Forbidden(&'static str),
+        Conflict(&'static str),
+        Invalid(&'static str),
+        /// It passes, with this many effects.
+        Effects(usize),
+    }
+
+    fn key(n: u8) -> [u8; 32] {
+        ed25519_dalek::SigningKey::from_bytes(&[n; 32])
+            .verifying_key()
+            .to_bytes()
+    }
+
+    fn b64(n: u8) -> String {
+        BASE64.encode(key(n))
+    }
+
+    const PLATFORM_KEY: u8 = 1;
+    const CITY_ADMIN: u8 = 2;
+    const OFFICER: u8 = 3;
+    const REVOKED: u8 = 4;
+    const NEW: u8 = 9;
+
+    /// A directory with the platform, a buyer (`city`) with its administrator and an
+    /// officer, a supplier (`acme`) with a credit code, and a revoked key.
+    fn directory() -> Directory {
+        let mut directory = Directory::default();
+        for (id, kind) in [
+            ("platform", OrganisationKind::Platform),
+            ("city", OrganisationKind::Buyer),
+            ("acme", OrganisationKind::Supplier),
+        ] {
+            directory.organisations.insert(id.into(), kind);
+        }
+        directory
+            .credit_codes
+            .insert("91350100M000100Y43".into(), "acme".into());
+        for (n, organisation, role, revoked) in [
+            (PLATFORM_KEY, "platform", Role::Platform, false),
+            (CITY_ADMIN, "city", Role::OrganisationAdmin, false),
+            (OFFICER, "city", Role::ProcurementOfficer, false),
+            (REVOKED, "city", Role::ProcurementOfficer, true),
+        ] {
+            directory.keys.insert(
+                key(n),
+                KeyRecord {
+                    organisation: organisation.into(),
+                    role,
+                    revoked,
+                },
+            );
+        }
+        directory
+    }
+
+    fn signer(n: u8, directory: &Directory) -> Signer {
+        let record = &directory.keys[&key(n)];
+        Signer {
+            public_key: key(n),
+            organisation: record.organisation.clone(),
+            role: record.role,
+        }
+    }
+
+    fn judge(
+        kind: &dyn Kind,
+        body: Value,
+        signed_by: &[u8],
+        directory: &mut Directory,
+        published: &[[u8; 32]],
+    ) -> Result<usize, (char, String)> {
+        kind.check_body(&body).map_err(|m| ('b', m))?;
+        let statement = Statement::from_value(json!({
+            "kind": kind.name(),
+            "subject": "s",
+            "issued_at": "2026-12-01T00:00:00Z",
+            "body": body,
+        }))
+        .expect("a statement");
+        let signers: Vec<Signer> = signed_by
+            .iter()
+            .map(|n| match directory.keys.get(&key(*n)) {
+                Some(_) => signer(*n, directory),
+                // The genesis entry is signed by the key it registers, not yet known.
+                None => Signer {
+                    public_key: key(*n),
+                    organisation: "platform".into(),
+                    role: Role::Platform,
+                },
+            })
+            .collect();
+        let state = State {
+            directory,
+            present: published.iter().copied().map(StateKey::Document).collect(),
+            procurement: Tenders::default(),
+            uploads: HashSet::new(),
+            public_documents: HashSet::new(),
+        };
+        let ctx = Context {
+            index: 7,
+            logged_at: Timestamp::parse("2026-12-01T00:00:01Z").expect("a time"),
+            one_time_keys: Vec::new(),
+            author: None,
+        };
+        kind.decide(&statement, &signers, &state, &ctx)
+            .map(|effects| effects.len())
+            .map_err(|refusal| match refusal {
+                Refusal::Forbidden(m) => ('f', m),
+                Refusal::Conflict(m) => ('c', m),
+                Refusal::Invalid(m) => ('i', m),
+                Refusal::NotFound(m) => ('n', m),
+            })
+    }
+
+    fn run(cases: Vec<(&str, &dyn Kind, Value, Vec<u8>, Expect)>, published: &[[u8; 32]]) {
+        let mut failures = Vec::new();
+        for (name, kind, body, signed_by, expect) in cases {
+            let mut directory = directory();
+            let got = judge(kind, body, &signed_by, &mut directory, published);
+            let ok = match (&expect, &got) {
+                (Expect::Body(m), Err(('b', got)))
+                | (Expect::Forbidden(m), Err(('f', got)))
+                | (Expect::Conflict(m), Err(('c', got)))
+                | (Expect::Invalid(m), Err(('i', got))) => got.contains(m),
+                (Expect::Effects(n), Ok(got)) => n == got,
+                _ => false,
+            };
+            if !ok {
+                failures.push(format!("{name}: expected {expect:?}, got {got:?}"));
+            }
+        }
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    #[test]
+    fn organisation_registered() {
+        let body = |id: &str, kind: &str| json!({"id": id, "name": "名称", "kind": kind});
+        let supplier = |code: &str| json!({"id": "new-co", "name": "新公司", "kind": "supplier", "credit_code": code});
+        let k: &dyn Kind = &OrganisationRegistered;
+        let p = vec![PLATFORM_KEY];
+        run(
+            vec![
+                (
+                    "a buyer",
+                    k,
+                    body("works", "buyer"),
+                    p.clone(),
+                    Expect::Effects(1),
+                ),
+                (
+                    "not an object",
+                    k,
+                    json!(["id"]),
+                    p.clone(),
+                    Expect::Body("must be an object"),
+                ),
+                (
+                    "an unknown member",
+                    k,
+                    json!({"id": "x", "name": "n", "kind": "buyer", "logo": "x"}),
+                    p.clone(),
+                    Expect::Body("body.logo is not part"),
+                ),
+                (
+                    "no name",
+                    k,
+                    json!({"id": "x", "kind": "buyer"}),
+                    p.clone(),
+                    Expect::Body("body.name is missing"),
+                ),
+                (
+                    "an id with a space",
+                    k,
+                    body("a b", "buyer"),
+                    p.clone(),
+                    Expect::Body("body.id must be 1 to 64"),
+                ),
+                (
+                    "an id of 65 characters",
+                    k,
+                    body(&"a".repeat(65), "buyer"),
+                    p.clone(),
+                    Expect::Body("body.id must be 1 to 64"),
+                ),
+                (
+                    "an unknown kind",
+                    k,
+                    body("x", "government"),
+                    p.clone(),
+                    Expect::Body("body.kind must be one of buyer, supplier"),
+                ),
+                (
+                    "a supplier without a credit code",
+                    k,
+                    body("x", "supplier"),
+                    p.clone(),
+                    Expect::Body("credit_code is required of a supplier"),
+                ),
+                (
+                    "a credit code with a wrong check character",
+                    k,
+                    supplier("91350100M000100Y44"),
+                    p.clone(),
+                    Expect::Body("body.credit_code"),
+                ),
+                (
+                    "a credit code that is not text",
+                    k,
+                    json!({"id": "x", "name": "n", "kind": "supplier", "credit_code": 5}),
+                    p.clone(),
+                    Expect::Body("must be a string"),
+                ),
+                (
+                    "signed by an officer",
+                    k,
+                    body("works", "buyer"),
+                    vec![OFFICER],
+                    Expect::Forbidden("the platform or a platform administrator"),
+                ),
+                (
+                    "an id already registered",
+                    k,
+                    body("city", "buyer"),
+                    p.clone(),
+                    Expect::Conflict("organisation city is already registered"),
+                ),
+                (
+                    "a credit code already registered",
+                    k,
+                    supplier("91350100M000100Y43"),
+                    p,
+                    Expect::Conflict("already registered to organisation acme"),
+                ),
+            ],
+            &[],
+        );
+    }
+
+    #[test]
+    fn key_registered() {
+        let body = |organisation: &str, n: u8, role: &str| json!({"organisation": organisation, "public_key": b64(n), "role": role});
+        let k: &dyn Kind = &KeyRegistered;
+        // The all-zero point has small order: no signature by it means anything.
+        let weak = BASE64.encode([0u8; 32]);
+        run(
+            vec![
+                (
+                    "by the platform",
+                    k,
+                    body("city", NEW, "procurement_officer"),
+                    vec![PLATFORM_KEY],
+                    Expect::Effects(1),
+                ),
+                (
+                    "by the organisation's administrator",
+                    k,
+                    body("city", NEW, "procurement_officer"),
+                    vec![CITY_ADMIN],
+                    Expect::Effects(1),
+                ),
+                (
+                    "a key that is not base64",
+                    k,
+                    json!({"organisation": "city", "public_key": "%%%", "role": "supervisor"}),
+                    vec![PLATFORM_KEY],
+                    Expect::Body("must be a base64 Ed25519 public key"),
+                ),
+                (
+                    "a key of 31 bytes",
+                    k,
+                    json!({"organisation": "city", "public_key": BASE64.encode([7u8; 31]), "role": "supervisor"}),
+                    vec![PLATFORM_KEY],
+                    Expect::Body("must be 32 bytes"),
+                ),
+                (
+                    "a weak key",
+                    k,
+                    json!({"organisation": "city", "public_key": weak, "role": "supervisor"}),
+                    vec![PLATFORM_KEY],
+                    Expect::Body("not a usable Ed25519 public key"),
+                ),
+                (
+                    "the platform's role",
+                    k,
+                    body("city", NEW, "platform"),
+                    vec![PLATFORM_KEY],
+                    Expect::Body("body.role must be one of"),
+                ),
+                (
+                    "an unknown role",
+                    k,
+                    body("city", NEW, "mayor"),
+                    vec![PLATFORM_KEY],
+                    Expect::Body("body.role must be one of"),
+                ),
+                (
+                    "an unregistered organisation",
+                    k,
+                    body("nowhere", NEW, "supervisor"),
+                    vec![PLATFORM_KEY],
+                    Expect::Conflict("organisation nowhere is not registered"),
+                ),
+                (
+                    "a platform administrator of a buyer",
+                    k,
+                    body("city", NEW, "platform_admin"),
+                    vec![PLATFORM_KEY],
+                    Expect::Conflict("platform administrators belong to the platform"),
+                ),
+                (
+                    "by an officer",
+                    k,
+                    body("city", NEW, "procurement_officer"),
+                    vec![OFFICER],
+                    Expect::Forbidden("an administrator of the organisation"),
+                ),
+                (
+                    "by another organisation's administrator",
+                    k,
+                    body("acme", NEW, "bidder_representative"),
+                    vec![CITY_ADMIN],
+                    Expect::Forbidden("an administrator of the organisation"),
+                ),
+                (
+                    "a key already registered",
+                    k,
+                    body("city", OFFICER, "supervisor"),
+                    vec![PLATFORM_KEY],
+                    Expect::Conflict("is already registered"),
+                ),
+            ],
+            &[],
+        );
+    }
+
+    #[test]
+    fn key_revoked() {
+        let body = |n: u8| json!({"public_key": b64(n), "reason": "离职"});
+        let k: &dyn Kind = &KeyRevoked;
+        run(
+            vec![
+                (
+                    "by the platform",
+                    k,
+                    body(OFFICER),
+                    vec![PLATFORM_KEY],
+                    Expect::Effects(1),
+                ),
+                (
+                    "by the key itself",
+                    k,
+                    body(OFFICER),
+                    vec![OFFICER],
+                    Expect::Effects(1),
+                ),
+                (
+                    "by the organisation's administrator",
+                    k,
+                    body(OFFICER),
+                    vec![CITY_ADMIN],
+                    Expect::Effects(1),
+                ),
+                (
+                    "no reason",
+                    k,
+                    json!({"public_key": b64(OFFICER)}),
+                    vec![PLATFORM_KEY],
+                    Expect::Body("body.reason is missing"),
+                ),
+                (
+                    "an empty reason",
+                    k,
+                    json!({"public_key": b64(OFFICER), "reason": ""}),
+                    vec![PLATFORM_KEY],
+                    Expect::Body("body.reason must be a non-empty string"),
+                ),
+                (
+                    "an unregistered key",
+                    k,
+                    body(NEW),
+                    vec![PLATFORM_KEY],
+                    Expect::Conflict("is not registered"),
+                ),
+                (
+                    "a key already revoked",
+                    k,
+                    body(REVOKED),
+                    vec![PLATFORM_KEY],
+                    Expect::Conflict("is already revoked"),
+                ),
+                (
+                    "the platform's key",
+                    k,
+                    body(PLATFORM_KEY),
+                    vec![PLATFORM_KEY],
+                    Expect::Conflict("replaced, not revoked"),
+                ),
+                (
+                    "by another officer",
+                    k,
+                    body(CITY_ADMIN),
+                    vec![OFFICER],
+                    Expect::Forbidden("or the key itself"),
+                ),
+            ],
+            &[],
+        );
+    }
+
+    #[test]
+    fn document_published() {
+        let hash = "ab".repeat(32);
+        let body = |title: &str| json!({"sha256": hash, "title": title});
+        let k: &dyn Kind = &DocumentPublished;
+        let published = [[0xab; 32]];
+        run(
+            vec![
+                (
+                    "a hash in capitals",
+                    k,
+                    json!({"sha256": "AB".repeat(32), "title": "t"}),
+                    vec![OFFICER],
+                    Expect::Body("64 lowercase hexadecimal digits"),
+                ),
+                (
+                    "a short hash",
+                    k,
+                    json!({"sha256": "ab", "title": "t"}),
+                    vec![OFFICER],
+                    Expect::Body("64 lowercase hexadecimal digits"),
+                ),
+                (
+                    "a title of 501 characters",
+                    k,
+                    body(&"字".repeat(501)),
+                    vec![OFFICER],
+                    Expect::Body("longer than 500 characters"),
+                ),
+                (
+                    "published already",
+                    k,
+                    body("招标文件"),
+                    vec![OFFICER],
+                    Expect::Conflict("is already published"),
+                ),
+            ],
+            &published,
+        );
+        run(
+            vec![(
+                "a new document",
+                k,
+                body("招标文件"),
+                vec![OFFICER],
+                Expect::Effects(1),
+            )],
+            &[],
+        );
+    }
+
+    #[test]
+    fn genesis() {
+        let body = |n: u8| {
+            json!({"origin": "vitrine.test/log", "checkpoint_key": "vitrine.test/log+00000000+AAAA",
+                   "platform_key": b64(n), "organisation": {"id": "platform", "name": "平台"}})
+        };
+        let k: &dyn Kind = &Genesis;
+        run(
+            vec![
+                (
+                    "no organisation",
+                    k,
+                    json!({"origin": "o", "checkpoint_key": "c", "platform_key": b64(NEW)}),
+                    vec![NEW],
+                    Expect::Body("body.organisation is missing"),
+                ),
+                (
+                    "a second genesis",
+                    k,
+                    body(NEW),
+                    vec![NEW],
+                    Expect::Conflict("already has its genesis entry"),
+                ),
+            ],
+            &[],
+        );
+        // On an empty log: signed by the key it registers, and by no other.
+        let mut empty = Directory::default();
+        assert_eq!(judge(k, body(NEW), &[NEW], &mut empty, &[]), Ok(2));
+        let refused = judge(k, body(NEW), &[OFFICER], &mut empty, &[]);
+        assert!(
+            matches!(&refused, Err(('f', m)) if m.contains("the platform key it registers")),
+            "{refused:?}"
+        );
+    }
+}
