@@ -19,14 +19,9 @@ const SQL_NOT_YET_IN_DB: &[&str] = &[
     "log/sequencer.rs",
     "main.rs",
     "routes/accounts.rs",
-    "routes/directory.rs",
     "routes/documents.rs",
     "routes/drafts.rs",
-    "routes/health.rs",
-    "routes/log.rs",
-    "routes/ocds.rs",
     "routes/registrations.rs",
-    "routes/tenders.rs",
     "scheduler.rs",
 ];
 

@@ -50,3 +50,98 @@ pub fn load(conn: &mut PgConnection) -> Result<Directory, String> {
     }
     Ok(directory)
 }
+
+/// A key as the directory lists it.
+pub struct KeyRow {
+    /// The key.
+    pub public_key: Vec<u8>,
+    /// Its organisation.
+    pub organisation: String,
+    /// Its role's name.
+    pub role: String,
+    /// The entry that registered it.
+    pub registered_idx: i64,
+    /// The entry that revoked it, if one did.
+    pub revoked_idx: Option<i64>,
+}
+
+/// An organisation as the directory lists it.
+pub struct OrganisationRow {
+    /// Its name.
+    pub name: String,
+    /// Its kind's name.
+    pub kind: String,
+    /// The entry that registered it.
+    pub registered_idx: i64,
+    /// Its unified social credit code, if it has one.
+    pub credit_code: Option<String>,
+}
+
+/// The key `public_key`, if registered.
+pub fn key(conn: &mut PgConnection, public_key: &[u8]) -> QueryResult<Option<KeyRow>> {
+    let row: Option<(String, String, i64, Option<i64>)> = participant_keys::table
+        .find(public_key)
+        .select((
+            participant_keys::organisation_id,
+            participant_keys::role,
+            participant_keys::registered_idx,
+            participant_keys::revoked_idx,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(
+        row.map(|(organisation, role, registered_idx, revoked_idx)| KeyRow {
+            public_key: public_key.to_vec(),
+            organisation,
+            role,
+            registered_idx,
+            revoked_idx,
+        }),
+    )
+}
+
+/// The organisation `id`, if registered.
+pub fn organisation(conn: &mut PgConnection, id: &str) -> QueryResult<Option<OrganisationRow>> {
+    let row: Option<(String, String, i64, Option<String>)> = organisations::table
+        .find(id)
+        .select((
+            organisations::name,
+            organisations::kind,
+            organisations::registered_idx,
+            organisations::credit_code,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(
+        |(name, kind, registered_idx, credit_code)| OrganisationRow {
+            name,
+            kind,
+            registered_idx,
+            credit_code,
+        },
+    ))
+}
+
+/// The keys of organisation `id`, in the order they were registered.
+pub fn keys_of(conn: &mut PgConnection, id: &str) -> QueryResult<Vec<KeyRow>> {
+    let rows: Vec<(Vec<u8>, String, i64, Option<i64>)> = participant_keys::table
+        .filter(participant_keys::organisation_id.eq(id))
+        .select((
+            participant_keys::public_key,
+            participant_keys::role,
+            participant_keys::registered_idx,
+            participant_keys::revoked_idx,
+        ))
+        .order(participant_keys::registered_idx)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(public_key, role, registered_idx, revoked_idx)| KeyRow {
+            public_key,
+            organisation: id.to_owned(),
+            role,
+            registered_idx,
+            revoked_idx,
+        })
+        .collect())
+}

@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod projection;
 #[allow(missing_docs)] // Generated-style table definitions.
 pub mod schema;
+pub mod tenders;
 
 use crate::error::AppResult;
 
@@ -173,6 +174,21 @@ pub fn tile_hashes(
         .select(hashes)
         .first(conn)
         .optional()
+}
+
+/// The entry at `index`, if the log has it.
+pub fn entry(conn: &mut PgConnection, index: u64) -> QueryResult<Option<Vec<u8>>> {
+    schema::log_entries::table
+        .filter(schema::log_entries::idx.eq(index as i64))
+        .select(schema::log_entries::entry)
+        .first(conn)
+        .optional()
+}
+
+/// Whether the database answers.
+pub fn ping(conn: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query("SELECT 1").execute(conn)?;
+    Ok(())
 }
 
 /// Entries `[start, end)`, in order.

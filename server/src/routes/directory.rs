@@ -1,12 +1,11 @@
 //! The key directory: a key, an organisation with its keys.
 
-use crate::db::{blocking, schema};
+use crate::db::{blocking, directory};
 use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
 use actix_web::{HttpResponse, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -30,26 +29,16 @@ pub(super) async fn get_key(
             )
         })?;
     let row = blocking(&state.pool, move |conn| {
-        schema::participant_keys::table
-            .find(key)
-            .select((
-                schema::participant_keys::organisation_id,
-                schema::participant_keys::role,
-                schema::participant_keys::registered_idx,
-                schema::participant_keys::revoked_idx,
-            ))
-            .first::<(String, String, i64, Option<i64>)>(conn)
-            .optional()?
-            .ok_or_else(|| AppError::not_found("this key is not registered"))
+        directory::key(conn, &key)?.ok_or_else(|| AppError::not_found("this key is not registered"))
     })
     .await?;
     Ok(HttpResponse::Ok().json(json!({
         "public_key": query.public_key.trim(),
-        "organisation": row.0,
-        "role": row.1,
-        "registered_at_entry": row.2,
-        "revoked_at_entry": row.3,
-        "active": row.3.is_none(),
+        "organisation": row.organisation,
+        "role": row.role,
+        "registered_at_entry": row.registered_idx,
+        "revoked_at_entry": row.revoked_idx,
+        "active": row.revoked_idx.is_none(),
     })))
 }
 
@@ -59,42 +48,21 @@ pub(super) async fn get_organisation(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let body = blocking(&state.pool, move |conn| {
-        let (name, kind, registered, credit_code): (String, String, i64, Option<String>) =
-            schema::organisations::table
-                .find(&id)
-                .select((
-                    schema::organisations::name,
-                    schema::organisations::kind,
-                    schema::organisations::registered_idx,
-                    schema::organisations::credit_code,
-                ))
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| {
-                    AppError::not_found(format!("organisation {id} is not registered"))
-                })?;
-        let keys: Vec<(Vec<u8>, String, i64, Option<i64>)> = schema::participant_keys::table
-            .filter(schema::participant_keys::organisation_id.eq(&id))
-            .select((
-                schema::participant_keys::public_key,
-                schema::participant_keys::role,
-                schema::participant_keys::registered_idx,
-                schema::participant_keys::revoked_idx,
-            ))
-            .order(schema::participant_keys::registered_idx)
-            .load(conn)?;
+        let organisation = directory::organisation(conn, &id)?
+            .ok_or_else(|| AppError::not_found(format!("organisation {id} is not registered")))?;
+        let keys = directory::keys_of(conn, &id)?;
         Ok(json!({
             "id": id,
-            "name": name,
-            "kind": kind,
-            "credit_code": credit_code,
-            "registered_at_entry": registered,
-            "keys": keys.into_iter().map(|(k, role, at, revoked)| json!({
-                "public_key": BASE64.encode(k),
-                "role": role,
-                "registered_at_entry": at,
-                "revoked_at_entry": revoked,
-                "active": revoked.is_none(),
+            "name": organisation.name,
+            "kind": organisation.kind,
+            "credit_code": organisation.credit_code,
+            "registered_at_entry": organisation.registered_idx,
+            "keys": keys.into_iter().map(|k| json!({
+                "public_key": BASE64.encode(k.public_key),
+                "role": k.role,
+                "registered_at_entry": k.registered_idx,
+                "revoked_at_entry": k.revoked_idx,
+                "active": k.revoked_idx.is_none(),
             })).collect::<Vec<Value>>(),
         }))
     })

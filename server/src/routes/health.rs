@@ -5,7 +5,6 @@ use crate::error::AppResult;
 use crate::routes::state::AppState;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpResponse, web};
-use diesel::prelude::*;
 use serde_json::json;
 use std::sync::atomic::Ordering;
 
@@ -14,11 +13,7 @@ pub(super) async fn healthz() -> HttpResponse {
 }
 
 pub(super) async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    blocking(&state.pool, |conn| {
-        diesel::sql_query("SELECT 1").execute(conn)?;
-        Ok(())
-    })
-    .await?;
+    blocking(&state.pool, |conn| Ok(crate::db::ping(conn)?)).await?;
     let sequencing = state.sequencer.status.ready.load(Ordering::SeqCst);
     Ok(HttpResponse::Ok()
         .json(json!({"status": "ready", "database": "ok", "sequencing": sequencing})))

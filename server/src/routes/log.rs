@@ -1,14 +1,13 @@
 //! The log: entries, receipts, consistency proofs, the checkpoint and the tiles
 //! (C2SP tlog-tiles), and what the log is.
 
-use crate::db::{self, DbTiles, blocking, schema};
+use crate::db::{self, DbTiles, blocking};
 use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpResponse, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 use vitrine_ledger::merkle::{SubtreeSource, consistency_proof, inclusion_proof};
@@ -61,11 +60,7 @@ pub(super) async fn get_entry(
 ) -> AppResult<HttpResponse> {
     let index = parse_index(&path)?;
     let bytes = blocking(&state.pool, move |conn| {
-        schema::log_entries::table
-            .filter(schema::log_entries::idx.eq(index as i64))
-            .select(schema::log_entries::entry)
-            .first::<Vec<u8>>(conn)
-            .optional()?
+        db::entry(conn, index)?
             .ok_or_else(|| AppError::not_found(format!("entry {index} is not in the log")))
     })
     .await?;
@@ -90,10 +85,11 @@ pub(super) async fn get_receipt(
                 "entry {index} is not in the log of size {size}"
             )));
         }
-        let bytes: Vec<u8> = schema::log_entries::table
-            .filter(schema::log_entries::idx.eq(index as i64))
-            .select(schema::log_entries::entry)
-            .first(conn)?;
+        let bytes = db::entry(conn, index)?.ok_or_else(|| {
+            AppError::internal(format!(
+                "entry {index} is under the checkpoint but not stored"
+            ))
+        })?;
         let entry = Entry::parse(&bytes).map_err(AppError::internal)?;
         let reader = DbTiles::new(conn, size);
         let proof = inclusion_proof(&TiledTree::new(size, &reader), index, size)

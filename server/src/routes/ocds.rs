@@ -1,11 +1,10 @@
 //! OCDS: the feed of releases, the bulk download, a tender's releases and its record.
 
-use crate::db::{self, blocking, schema};
+use crate::db::{self, blocking, tenders};
 use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{HttpResponse, web};
-use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use vitrine_ledger::time::Timestamp;
@@ -32,15 +31,7 @@ pub(super) async fn feed(
         ));
     }
     let rows: Vec<(i64, Value)> = blocking(&state.pool, move |conn| {
-        Ok(schema::ocds_releases::table
-            .filter(schema::ocds_releases::entry_idx.gt(since))
-            .order(schema::ocds_releases::entry_idx.asc())
-            .limit(limit)
-            .select((
-                schema::ocds_releases::entry_idx,
-                schema::ocds_releases::release,
-            ))
-            .load(conn)?)
+        Ok(tenders::releases(conn, since, None, limit)?)
     })
     .await?;
     // Links use the configured public address, never the request's Host header.
@@ -84,29 +75,14 @@ pub(super) async fn bulk(
 ) -> AppResult<HttpResponse> {
     const PAGE: i64 = 1000;
     let since = query.since.unwrap_or(-1);
-    let until: i64 = blocking(&state.pool, |conn| {
-        Ok(schema::ocds_releases::table
-            .select(diesel::dsl::max(schema::ocds_releases::entry_idx))
-            .first::<Option<i64>>(conn)?
-            .unwrap_or(-1))
-    })
-    .await?;
+    let until: i64 = blocking(&state.pool, |conn| Ok(tenders::last_release(conn)?)).await?;
     let pool = state.pool.clone();
     let pages = futures_util::stream::unfold(Some(since), move |after| {
         let pool = pool.clone();
         async move {
             let after = after.filter(|a| *a < until)?;
             let page = blocking(&pool, move |conn| {
-                Ok(schema::ocds_releases::table
-                    .filter(schema::ocds_releases::entry_idx.gt(after))
-                    .filter(schema::ocds_releases::entry_idx.le(until))
-                    .order(schema::ocds_releases::entry_idx.asc())
-                    .limit(PAGE)
-                    .select((
-                        schema::ocds_releases::entry_idx,
-                        schema::ocds_releases::release,
-                    ))
-                    .load::<(i64, Value)>(conn)?)
+                Ok(tenders::releases(conn, after, Some(until), PAGE)?)
             })
             .await;
             match page {
@@ -148,14 +124,7 @@ async fn releases_of(
     blocking(&state.pool, move |conn| {
         let tender = db::load_tender(conn, &id)?
             .ok_or_else(|| AppError::not_found(format!("tender {id} does not exist")))?;
-        let releases = schema::ocds_releases::table
-            .filter(schema::ocds_releases::ocid.eq(&id))
-            .order(schema::ocds_releases::entry_idx.asc())
-            .select((
-                schema::ocds_releases::entry_idx,
-                schema::ocds_releases::release,
-            ))
-            .load(conn)?;
+        let releases = tenders::releases_of(conn, &id)?;
         Ok((tender, releases))
     })
     .await
