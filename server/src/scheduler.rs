@@ -10,8 +10,6 @@
 use crate::db::DbPool;
 use crate::domain::procurement::{Status, TenderState};
 use crate::log::sequencer::SequencerHandle;
-use diesel::prelude::*;
-use diesel::sql_types::Text;
 use serde_json::json;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -19,20 +17,6 @@ use vitrine_ledger::time::Timestamp;
 
 /// How long after a period ends its transition is logged.
 pub const GRACE_SECONDS: i64 = 1;
-
-#[derive(QueryableByName)]
-struct DueRow {
-    #[diesel(sql_type = Text)]
-    id: String,
-}
-
-/// Tenders whose next timed transition may be due: only those, not every open tender.
-const DUE: &str = "SELECT id FROM tenders
-    WHERE (status = 'active.enquiries' AND (state->'tender'->>'enquiry_end')::timestamptz <= now())
-       OR (status = 'active.tendering' AND tender_end <= now())
-       OR (status = 'opening' AND (state->'tender'->>'reveal_end')::timestamptz <= now())
-    ORDER BY tender_end
-    LIMIT 1000";
 
 /// Runs until the process ends: one pass now, then one every `interval`.
 pub async fn run(
@@ -68,10 +52,7 @@ pub async fn pass(
     let pool = pool.clone();
     let due: Vec<TenderState> = tokio::task::spawn_blocking(move || {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
-        let rows: Vec<DueRow> = diesel::sql_query(DUE)
-            .load(&mut conn)
-            .map_err(|e| e.to_string())?;
-        let ids: Vec<String> = rows.into_iter().map(|r| r.id).collect();
+        let ids = crate::db::tenders::due(&mut conn, 1000).map_err(|e| e.to_string())?;
         let mut tenders = crate::db::load_tenders(&mut conn, &ids).map_err(|e| e.to_string())?;
         Ok::<_, String>(ids.iter().filter_map(|id| tenders.remove(id)).collect())
     })

@@ -22,7 +22,6 @@ const SQL_NOT_YET_IN_DB: &[&str] = &[
     "routes/documents.rs",
     "routes/drafts.rs",
     "routes/registrations.rs",
-    "scheduler.rs",
 ];
 
 fn source_root() -> PathBuf {

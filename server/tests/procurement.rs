@@ -1622,6 +1622,18 @@ async fn bidders_are_told_of_answers_and_amendments() {
         ),
     )
     .await;
+    // The list of tenders shows the new deadline (its columns follow amendments).
+    let (_, listed) = app.get("/api/v1/tenders?limit=500").await;
+    let row = listed["tenders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id)
+        .cloned()
+        .unwrap();
+    let shown = Timestamp::parse(row["tender_end"].as_str().unwrap()).unwrap();
+    let moved = Timestamp::parse(&deadline).unwrap();
+    assert_eq!(shown.unix_seconds(), moved.unix_seconds(), "{row}");
     let a = notifications(&app, &tokens[0], 2).await;
     assert_eq!(a["unread"], 2);
     let amended = &a["notifications"][0];

@@ -8,7 +8,7 @@ use crate::domain::procurement::{BidState, TenderChange, TenderState};
 use crate::domain::{Directory, Effect, Registry, State, StateKey};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bytea, Jsonb, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bytea, Jsonb, Nullable, Text, Timestamptz};
 use std::collections::{HashMap, HashSet};
 use vitrine_ledger::statement::Statement;
 
@@ -281,6 +281,8 @@ fn save_tender(conn: &mut PgConnection, tender: &TenderState) -> QueryResult<()>
         .as_str()
         .or_else(|| tender.tender["title"]["en"].as_str())
         .unwrap_or_default();
+    let period = |field: &str| tender.period_end(field).map(to_chrono);
+    // The listing shows the deadline to the second.
     let tender_end = tender
         .period_end("tender_end")
         .and_then(|t| chrono::DateTime::from_timestamp(t.unix_seconds(), 0));
@@ -290,12 +292,18 @@ fn save_tender(conn: &mut PgConnection, tender: &TenderState) -> QueryResult<()>
     if let Some(map) = state.as_object_mut() {
         map.remove("bids");
     }
+    // Every column follows the tender: an amendment changes its title, value and periods.
     diesel::sql_query(
         "INSERT INTO tenders (id, buyer_id, status, title, category, region, procedure,
-                              value_amount, currency, tender_end, published_idx, updated_idx, state)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::numeric, $9, $10, $11, $12, $13)
-         ON CONFLICT (id) DO UPDATE SET status = excluded.status,
-             updated_idx = excluded.updated_idx, state = excluded.state",
+                              value_amount, currency, tender_end, published_idx, updated_idx, state,
+                              enquiry_end, reveal_end)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::numeric, $9, $10, $11, $12, $13, $14, $15)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, title = excluded.title,
+             category = excluded.category, region = excluded.region,
+             procedure = excluded.procedure, value_amount = excluded.value_amount,
+             currency = excluded.currency, tender_end = excluded.tender_end,
+             updated_idx = excluded.updated_idx, state = excluded.state,
+             enquiry_end = excluded.enquiry_end, reveal_end = excluded.reveal_end",
     )
     .bind::<Text, _>(&tender.id)
     .bind::<Text, _>(&tender.buyer)
@@ -310,10 +318,18 @@ fn save_tender(conn: &mut PgConnection, tender: &TenderState) -> QueryResult<()>
             .as_str()
             .unwrap_or_default(),
     )
-    .bind::<diesel::sql_types::Nullable<Timestamptz>, _>(tender_end)
+    .bind::<Nullable<Timestamptz>, _>(tender_end)
     .bind::<BigInt, _>(tender.published_idx as i64)
     .bind::<BigInt, _>(tender.updated_idx as i64)
     .bind::<Jsonb, _>(state)
+    .bind::<Nullable<Timestamptz>, _>(period("enquiry_end"))
+    .bind::<Nullable<Timestamptz>, _>(period("reveal_end"))
     .execute(conn)?;
     Ok(())
+}
+
+/// A log time as PostgreSQL's.
+fn to_chrono(t: vitrine_ledger::time::Timestamp) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(t.unix_seconds(), (t.unix_nanos() % 1_000_000_000) as u32)
+        .unwrap_or_default()
 }

@@ -85,6 +85,8 @@ diesel::table! {
         published_idx -> Int8,
         updated_idx -> Int8,
         state -> Jsonb,
+        enquiry_end -> Nullable<Timestamptz>,
+        reveal_end -> Nullable<Timestamptz>,
     }
 }
 

@@ -105,3 +105,30 @@ pub fn releases_of(conn: &mut PgConnection, tender: &str) -> QueryResult<Vec<(i6
         .select((entry_idx, release))
         .load(conn)
 }
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = Text)]
+    id: String,
+}
+
+/// Tenders whose next timed transition may be due now (the enquiry period, the tendering
+/// period or the reveal window has ended), soonest deadline first, at most `limit`: only
+/// those, not every open tender.
+pub fn due(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<String>> {
+    use crate::domain::procurement::Status;
+    let rows: Vec<Id> = diesel::sql_query(
+        "SELECT id FROM tenders
+         WHERE (status = $1 AND enquiry_end <= now())
+            OR (status = $2 AND tender_end <= now())
+            OR (status = $3 AND reveal_end <= now())
+         ORDER BY tender_end
+         LIMIT $4",
+    )
+    .bind::<Text, _>(Status::ActiveEnquiries.as_str())
+    .bind::<Text, _>(Status::ActiveTendering.as_str())
+    .bind::<Text, _>(Status::Opening.as_str())
+    .bind::<BigInt, _>(limit)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}

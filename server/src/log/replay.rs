@@ -29,7 +29,7 @@ const TABLES: [(&str, &str, &str); 7] = [
     ),
     (
         "tenders",
-        "id, buyer_id, status, title, category, region, procedure, value_amount, currency, tender_end, published_idx, updated_idx, state",
+        "id, buyer_id, status, title, category, region, procedure, value_amount, currency, tender_end, published_idx, updated_idx, state, enquiry_end, reveal_end",
         "updated_idx",
     ),
     ("ocds_releases", "entry_idx, ocid, release", "entry_idx"),
