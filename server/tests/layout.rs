@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 const SQL_NOT_YET_IN_DB: &[&str] = &[
     "auth/mod.rs",
     "log/replay.rs",
-    "log/sequencer.rs",
     "main.rs",
     "routes/accounts.rs",
     "routes/documents.rs",

@@ -4,6 +4,7 @@
 pub mod cluster;
 pub mod directory;
 pub mod leases;
+pub mod log;
 pub mod notifications;
 pub mod outbox;
 pub mod projection;
@@ -22,6 +23,8 @@ use vitrine_ledger::tile::{TILE_WIDTH, TileId, TileKind, TileReader, push_bundle
 
 /// The migrations in `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
+
+pub use log::NewEntry;
 
 /// A pool of connections for request handlers.
 pub type DbPool = Pool<ConnectionManager<PgConnection>>;

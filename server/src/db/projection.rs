@@ -281,7 +281,7 @@ fn save_tender(conn: &mut PgConnection, tender: &TenderState) -> QueryResult<()>
         .as_str()
         .or_else(|| tender.tender["title"]["en"].as_str())
         .unwrap_or_default();
-    let period = |field: &str| tender.period_end(field).map(to_chrono);
+    let period = |field: &str| tender.period_end(field).map(super::log::to_chrono);
     // The listing shows the deadline to the second.
     let tender_end = tender
         .period_end("tender_end")
@@ -326,10 +326,4 @@ fn save_tender(conn: &mut PgConnection, tender: &TenderState) -> QueryResult<()>
     .bind::<Nullable<Timestamptz>, _>(period("reveal_end"))
     .execute(conn)?;
     Ok(())
-}
-
-/// A log time as PostgreSQL's.
-fn to_chrono(t: vitrine_ledger::time::Timestamp) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::from_timestamp(t.unix_seconds(), (t.unix_nanos() % 1_000_000_000) as u32)
-        .unwrap_or_default()
 }

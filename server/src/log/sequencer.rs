@@ -8,12 +8,11 @@
 //! Only one process sequences a log: the one holding a PostgreSQL advisory lock. The
 //! sequencer runs on a thread of its own with a connection of its own.
 
-use crate::db::schema;
+use crate::db::{self, NewEntry};
 use crate::domain::{Directory, Effect, Registry};
 use crate::error::{AppError, ProblemType};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -27,7 +26,7 @@ use vitrine_ledger::note::NoteSigner;
 use vitrine_ledger::receipt::Receipt;
 use vitrine_ledger::statement::{Entry, SignedStatement, Statement};
 use vitrine_ledger::tile::{
-    MemoryTiles, TileBuilder, TileId, TileKind, TileReader, TiledTree, partial_tiles,
+    MemoryTiles, TileBuilder, TileId, TileReader, TiledTree, partial_tiles,
 };
 use vitrine_ledger::time::Timestamp;
 
@@ -36,11 +35,6 @@ pub const SEQUENCER_LOCK: i64 = 0x0076_6974_7269_6e65;
 
 /// The kind of the first entry of every log, by which the platform key registers itself.
 pub use crate::log::apply::GENESIS_KIND;
-
-diesel::define_sql_function! {
-    /// PostgreSQL's `pg_try_advisory_lock`: takes a session lock if free.
-    fn pg_try_advisory_lock(key: BigInt) -> Bool;
-}
 
 /// A statement whose signatures verified, waiting to be sequenced.
 pub struct Submission {
@@ -259,103 +253,17 @@ enum Outcome {
     Refused(AppError),
 }
 
-/// A row of `log_entries` about to be written.
-struct NewEntry {
-    idx: i64,
-    leaf_hash: Vec<u8>,
-    entry: Vec<u8>,
-    statement_hash: Vec<u8>,
-    kind: String,
-    subject: String,
-    logged_at: chrono::DateTime<chrono::Utc>,
-}
-
-/// Writes a batch's entries, its outbox row, the tiles it changed and the new
-/// checkpoint in one statement: one round trip, with a text that never changes (so it is
-/// parsed once), however large the batch.
-fn insert_log_rows(
-    conn: &mut PgConnection,
-    rows: &[NewEntry],
-    tiles: &[(TileId, Vec<u8>)],
-    checkpoint: &Checkpoint,
-    note: &str,
-) -> QueryResult<()> {
-    use diesel::sql_types::{Array, Bytea, Jsonb, SmallInt, Text, Timestamptz};
-    // One outbox row per batch: the workers it feeds (search, notifications) read the
-    // entries of the range, in log order, and are idempotent.
-    let (Some(first), Some(last)) = (rows.first().map(|r| r.idx), rows.last().map(|r| r.idx))
-    else {
-        return Ok(());
-    };
-    let hash_tiles: Vec<(i16, i64, &Vec<u8>)> = tiles
-        .iter()
-        .filter_map(|(tile, data)| match tile.kind {
-            TileKind::Hashes(level) => Some((i16::from(level), tile.index as i64, data)),
-            TileKind::Entries => None,
-        })
-        .collect();
-    diesel::sql_query(
-        "WITH entries AS (
-             INSERT INTO log_entries (idx, leaf_hash, entry, statement_hash, kind, subject, logged_at)
-             SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::bytea[],
-                                  $5::text[], $6::text[], $7::timestamptz[])
-         ), outbox_rows AS (
-             INSERT INTO outbox (entry_idx, topic, payload)
-             VALUES ($8, 'entries.logged', $9)
-         ), tiles AS (
-             INSERT INTO log_tiles (level, idx, hashes)
-             SELECT * FROM unnest($10::smallint[], $11::bigint[], $12::bytea[])
-             ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes
-         )
-         INSERT INTO checkpoints (size, root, note) VALUES ($13, $14, $15)",
-    )
-    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.idx).collect::<Vec<_>>())
-    .bind::<Array<Bytea>, _>(rows.iter().map(|r| &r.leaf_hash).collect::<Vec<_>>())
-    .bind::<Array<Bytea>, _>(rows.iter().map(|r| &r.entry).collect::<Vec<_>>())
-    .bind::<Array<Bytea>, _>(rows.iter().map(|r| &r.statement_hash).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(rows.iter().map(|r| &r.kind).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(rows.iter().map(|r| &r.subject).collect::<Vec<_>>())
-    .bind::<Array<Timestamptz>, _>(rows.iter().map(|r| r.logged_at).collect::<Vec<_>>())
-    .bind::<BigInt, _>(first)
-    .bind::<Jsonb, _>(json!({"first": first, "last": last}))
-    .bind::<Array<SmallInt>, _>(hash_tiles.iter().map(|t| t.0).collect::<Vec<_>>())
-    .bind::<Array<BigInt>, _>(hash_tiles.iter().map(|t| t.1).collect::<Vec<_>>())
-    .bind::<Array<Bytea>, _>(hash_tiles.iter().map(|t| t.2).collect::<Vec<_>>())
-    .bind::<BigInt, _>(checkpoint.size as i64)
-    .bind::<Bytea, _>(checkpoint.root.0.as_slice())
-    .bind::<Text, _>(note)
-    .execute(conn)?;
-    Ok(())
-}
-
-fn to_chrono(t: Timestamp) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::from_timestamp(t.unix_seconds(), (t.unix_nanos() % 1_000_000_000) as u32)
-        .unwrap_or_default()
-}
-
-fn from_chrono(t: chrono::DateTime<chrono::Utc>) -> Timestamp {
-    Timestamp::from_unix(t.timestamp(), t.timestamp_subsec_nanos())
-        .unwrap_or_else(|_| Timestamp::now())
-}
-
 impl<'c> Sequencer<'c> {
     fn open(
         config: &'c SequencerConfig,
         status: &'c SequencerStatus,
         receiver: &mpsc::Receiver<Submission>,
     ) -> Result<Sequencer<'c>, String> {
-        let mut conn = PgConnection::establish(&config.database_url).map_err(|e| e.to_string())?;
-        // The tables grow under the sequencer's prepared statements: a generic plan made
-        // while they were small would scan them whole forever after.
-        diesel::sql_query("SET plan_cache_mode = force_custom_plan")
-            .execute(&mut conn)
-            .map_err(|e| e.to_string())?;
+        let mut conn = db::log::connect(&config.database_url)?;
         // Wait for the lock: another process may be sequencing.
         let mut waited = false;
         loop {
-            let locked: bool = diesel::select(pg_try_advisory_lock(SEQUENCER_LOCK))
-                .get_result(&mut conn)
-                .map_err(|e| e.to_string())?;
+            let locked = db::log::try_lock(&mut conn, SEQUENCER_LOCK).map_err(|e| e.to_string())?;
             if locked {
                 break;
             }
@@ -381,11 +289,7 @@ impl<'c> Sequencer<'c> {
             std::thread::sleep(Duration::from_millis(20));
         };
         crate::db::leases::record(&mut conn, &url).map_err(|e| e.to_string())?;
-        let mut reader =
-            PgConnection::establish(&config.database_url).map_err(|e| e.to_string())?;
-        diesel::sql_query("SET plan_cache_mode = force_custom_plan")
-            .execute(&mut reader)
-            .map_err(|e| e.to_string())?;
+        let reader = db::log::connect(&config.database_url)?;
         let mut sequencer = Sequencer {
             planner: Planner {
                 config,
@@ -565,22 +469,13 @@ impl Planner<'_> {
                 );
             }
         }
-        let count: i64 = schema::log_entries::table
-            .count()
-            .get_result(&mut self.conn)
-            .map_err(|e| e.to_string())?;
+        let count = db::log::entry_count(&mut self.conn).map_err(|e| e.to_string())?;
         if count as u64 != size {
             return Err(format!(
                 "INTEGRITY ALARM: {count} entries are stored but the newest checkpoint has {size}"
             ));
         }
-        self.last_logged_at = schema::log_entries::table
-            .select(schema::log_entries::logged_at)
-            .order(schema::log_entries::idx.desc())
-            .first::<chrono::DateTime<chrono::Utc>>(&mut self.conn)
-            .optional()
-            .map_err(|e| e.to_string())?
-            .map(from_chrono);
+        self.last_logged_at = db::log::last_logged_at(&mut self.conn).map_err(|e| e.to_string())?;
         self.directory = crate::db::directory::load(&mut self.conn)?;
         if let Some(note) = note {
             *self.status.checkpoint.write().map_err(|e| e.to_string())? = Some((size, note));
@@ -597,15 +492,8 @@ impl Planner<'_> {
         // Each entry is logged at its arrival, kept non-decreasing in log order.
         let mut clock = self.last_logged_at;
         let hashes: Vec<Vec<u8>> = batch.iter().map(|s| s.statement_hash.to_vec()).collect();
-        let existing: HashMap<Vec<u8>, i64> = match schema::log_entries::table
-            .filter(schema::log_entries::statement_hash.eq_any(&hashes))
-            .select((
-                schema::log_entries::statement_hash,
-                schema::log_entries::idx,
-            ))
-            .load::<(Vec<u8>, i64)>(&mut self.conn)
-        {
-            Ok(rows) => rows.into_iter().collect(),
+        let existing: HashMap<Vec<u8>, i64> = match db::log::logged(&mut self.conn, &hashes) {
+            Ok(found) => found,
             Err(e) => return fail(batch, e),
         };
         // Table state the rules need, fetched once for the batch.
@@ -736,7 +624,7 @@ impl Planner<'_> {
                 statement_hash: submission.statement_hash.to_vec(),
                 kind: statement.kind().to_owned(),
                 subject: statement.subject().to_owned(),
-                logged_at: to_chrono(logged_at),
+                logged_at: db::log::to_chrono(logged_at),
             });
             outcomes.push(Outcome::Appended { index, entry });
         }
@@ -800,18 +688,8 @@ impl Writer<'_> {
         {
             let committed = self.conn.transaction(|conn| {
                 crate::db::projection::project(conn, &effects, &derived)?;
-                if !authors.is_empty() {
-                    use diesel::sql_types::{Array, Text};
-                    diesel::sql_query(
-                        "INSERT INTO private_authors (entry_idx, organisation_id, user_id)
-                         SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[])",
-                    )
-                    .bind::<Array<BigInt>, _>(authors.iter().map(|a| a.0).collect::<Vec<_>>())
-                    .bind::<Array<Text>, _>(authors.iter().map(|a| &a.1).collect::<Vec<_>>())
-                    .bind::<Array<BigInt>, _>(authors.iter().map(|a| a.2).collect::<Vec<_>>())
-                    .execute(conn)?;
-                }
-                insert_log_rows(conn, &rows, &tiles, &checkpoint, &note)
+                db::log::insert_private_authors(conn, &authors)?;
+                db::log::insert_batch(conn, &rows, &tiles, &checkpoint, &note)
             });
             if let Err(e) = committed {
                 return Err((batch, e));
@@ -837,9 +715,7 @@ impl Writer<'_> {
 
     /// Whether the database still answers on the writer's connection.
     fn alive(&mut self) -> bool {
-        diesel::sql_query("SELECT 1")
-            .execute(&mut self.conn)
-            .is_ok()
+        db::ping(&mut self.conn).is_ok()
     }
 
     /// Sends every receipt and refusal.
@@ -889,10 +765,8 @@ impl Writer<'_> {
 
     /// A receipt for an entry already in the log, from the stored tiles.
     fn stored_receipt(&mut self, index: u64, size: u64, note: &str) -> Result<Sequenced, AppError> {
-        let bytes: Vec<u8> = schema::log_entries::table
-            .filter(schema::log_entries::idx.eq(index as i64))
-            .select(schema::log_entries::entry)
-            .first(&mut self.conn)?;
+        let bytes = db::entry(&mut self.conn, index)?
+            .ok_or_else(|| AppError::internal(format!("entry {index} is logged but not stored")))?;
         let entry = Entry::parse(&bytes).map_err(AppError::internal)?;
         let reader = crate::db::DbTiles::new(&mut self.conn, size);
         let tree = TiledTree::new(size, &reader);
