@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 /// on it without SQL fails the test, so that it is taken off when its queries move.
 const SQL_NOT_YET_IN_DB: &[&str] = &[
     "auth/mod.rs",
-    "log/replay.rs",
     "main.rs",
     "routes/accounts.rs",
     "routes/documents.rs",

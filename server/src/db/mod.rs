@@ -8,6 +8,7 @@ pub mod log;
 pub mod notifications;
 pub mod outbox;
 pub mod projection;
+pub mod replay;
 #[allow(missing_docs)] // Generated-style table definitions.
 pub mod schema;
 pub mod tenders;
