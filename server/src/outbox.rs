@@ -35,6 +35,11 @@ pub trait Consumer: Send + Sync + 'static {
         false
     }
 
+    /// The topics it handles; rows of other topics pass it by.
+    fn topics(&self) -> &'static [&'static str] {
+        &["entries.logged"]
+    }
+
     /// Handles one row, in a savepoint of the pass's transaction: what it writes commits
     /// with the cursor's move, or is rolled back with a failure. It must be idempotent:
     /// a row handled before a crash is handled again. Returns how many things it did (for
@@ -52,7 +57,8 @@ pub struct Policy {
     pub first_backoff: Duration,
     /// The longest wait.
     pub max_backoff: Duration,
-    /// Rows handled in one transaction.
+    /// Rows handled in one transaction. A consumer that sends things elsewhere (mail,
+    /// webhooks) takes 1, so that a crash sends again at most the row under way.
     pub rows_per_pass: i64,
     /// The wait between passes when there is nothing to do.
     pub idle: Duration,
@@ -111,98 +117,184 @@ impl From<diesel::result::Error> for Failed {
     }
 }
 
-/// Handles one row in a savepoint.
+/// Handles one row in a savepoint; a consumer that panics has failed that row.
 fn attempt(
     conn: &mut PgConnection,
     consumer: &dyn Consumer,
     row: &OutboxRow,
 ) -> Result<usize, String> {
-    conn.transaction::<usize, Failed, _>(|conn| consumer.handle(conn, row).map_err(Failed))
-        .map_err(|Failed(e)| e)
+    conn.transaction::<usize, Failed, _>(|conn| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| consumer.handle(conn, row)))
+            .unwrap_or_else(|panic| {
+                let why = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                Err(format!("the consumer panicked: {why}"))
+            })
+            .map_err(Failed)
+    })
+    .map_err(|Failed(e)| e)
 }
 
 /// One pass of `consumer`: the dead letters asked for again, then the rows after its
-/// cursor, up to the policy's limit, in one transaction. A failure of the database itself
-/// (not of a row's handling) ends the pass with nothing done; the next pass tries again.
+/// cursor, up to the policy's limit, in one transaction. A row that failed before is tried
+/// alone, so that its failure is its own. If the transaction itself fails after a row was
+/// tried (a deferred constraint at commit, say), the row after the cursor is charged with
+/// an attempt in a transaction of its own, so that a row that always breaks the pass
+/// still ends as a dead letter; a failure before any row (the database is down) charges
+/// nothing.
 pub fn pass(
     conn: &mut PgConnection,
     consumer: &dyn Consumer,
     policy: &Policy,
 ) -> diesel::QueryResult<Pass> {
+    let policy = Policy {
+        max_attempts: policy.max_attempts.max(1),
+        rows_per_pass: policy.rows_per_pass.max(1),
+        ..*policy
+    };
     let name = consumer.name();
     queries::ensure_cursor(conn, name, consumer.starts_at_end())?;
-    conn.transaction(|conn| {
-        let mut pass = Pass::default();
-        let Some(cursor) = queries::lock_cursor(conn, name)? else {
-            // Another process is the consumer for now.
-            return Ok(pass);
-        };
-        for row in queries::requested_retries(conn, name, policy.rows_per_pass)? {
-            match attempt(conn, consumer, &row) {
-                Ok(done) => {
-                    queries::resolve(conn, name, row.id)?;
-                    pass.recovered += 1;
-                    pass.done += done;
-                }
-                Err(e) => queries::retry_failed(conn, name, row.id, &e)?,
+    let tried = std::cell::Cell::new(false);
+    let result = conn.transaction(|conn| handle_rows(conn, consumer, &policy, &tried));
+    if result.is_err() && tried.get() {
+        let charged =
+            conn.transaction(|conn| charge_next_row(conn, consumer, &policy, "the pass failed"));
+        if let Err(e) = charged {
+            tracing::warn!(consumer = name, error = %e, "a failed outbox pass could not be recorded");
+        }
+    }
+    result
+}
+
+/// The body of a pass, inside its transaction.
+fn handle_rows(
+    conn: &mut PgConnection,
+    consumer: &dyn Consumer,
+    policy: &Policy,
+    tried: &std::cell::Cell<bool>,
+) -> diesel::QueryResult<Pass> {
+    let name = consumer.name();
+    let mut pass = Pass::default();
+    let Some(cursor) = queries::lock_cursor(conn, name)? else {
+        // Another process is the consumer for now.
+        return Ok(pass);
+    };
+    for requested in queries::requested_retries(conn, name, policy.rows_per_pass)? {
+        tried.set(true);
+        match attempt(conn, consumer, &requested.row()) {
+            Ok(done) => {
+                queries::resolve(conn, name, requested.id)?;
+                pass.recovered += 1;
+                pass.done += done;
             }
+            Err(e) => queries::retry_failed(conn, name, requested.id, requested.requested_at, &e)?,
         }
-        if cursor.waiting {
-            return Ok(pass);
-        }
-        let rows = queries::rows_after(conn, cursor.last_outbox_id, policy.rows_per_pass)?;
-        let mut last = cursor.last_outbox_id;
-        let mut attempts = cursor.attempts;
-        for row in &rows {
-            match attempt(conn, consumer, row) {
-                Ok(done) => {
-                    pass.handled += 1;
-                    pass.done += done;
-                    last = row.id;
-                    attempts = 0;
-                }
-                Err(e) if attempts + 1 >= policy.max_attempts => {
-                    tracing::error!(
-                        consumer = name,
-                        outbox_id = row.id,
-                        attempts = attempts + 1,
-                        error = %e,
-                        "outbox row set aside as a dead letter"
-                    );
-                    queries::dead_letter(conn, name, row.id, attempts + 1, &e)?;
+    }
+    if cursor.waiting {
+        return Ok(pass);
+    }
+    // A row that failed before is tried alone.
+    let limit = if cursor.attempts > 0 {
+        1
+    } else {
+        policy.rows_per_pass
+    };
+    let rows = queries::rows_after(conn, cursor.last_outbox_id, consumer.topics(), limit)?;
+    let mut last = cursor.last_outbox_id;
+    let mut attempts = cursor.attempts;
+    for row in &rows {
+        tried.set(true);
+        match attempt(conn, consumer, row) {
+            Ok(done) => {
+                pass.handled += 1;
+                pass.done += done;
+                last = row.id;
+                attempts = 0;
+            }
+            Err(e) => {
+                queries::advance(conn, name, last)?;
+                let dead = fail(conn, name, policy, row.id, attempts + 1, &e)?;
+                if dead {
                     pass.dead_lettered += 1;
                     last = row.id;
                     attempts = 0;
-                }
-                Err(e) => {
-                    let delay = policy.backoff(attempts + 1);
-                    tracing::warn!(
-                        consumer = name,
-                        outbox_id = row.id,
-                        attempts = attempts + 1,
-                        retry_in_ms = delay.as_millis() as u64,
-                        error = %e,
-                        "outbox row failed; it will be tried again"
-                    );
-                    queries::record_failure(
-                        conn,
-                        name,
-                        last,
-                        attempts + 1,
-                        delay.as_secs_f64(),
-                        &e,
-                    )?;
+                } else {
                     pass.failed = 1;
                     return Ok(pass);
                 }
             }
         }
-        if last != cursor.last_outbox_id || cursor.attempts != 0 {
-            queries::advance(conn, name, last)?;
-        }
-        pass.more = rows.len() as i64 == policy.rows_per_pass;
-        Ok(pass)
-    })
+    }
+    if last != cursor.last_outbox_id || attempts != cursor.attempts {
+        queries::advance(conn, name, last)?;
+    }
+    pass.more = rows.len() as i64 == limit;
+    Ok(pass)
+}
+
+/// Records the `attempts`-th failure of row `outbox_id` (the row after the cursor): a
+/// dead letter, with the cursor moved past it, once the policy's limit is reached (then
+/// `true`), else a wait before the next attempt.
+fn fail(
+    conn: &mut PgConnection,
+    name: &str,
+    policy: &Policy,
+    outbox_id: i64,
+    attempts: i32,
+    error: &str,
+) -> diesel::QueryResult<bool> {
+    if attempts >= policy.max_attempts {
+        tracing::error!(
+            consumer = name,
+            outbox_id,
+            attempts,
+            error = %error,
+            "outbox row set aside as a dead letter"
+        );
+        queries::dead_letter(conn, name, outbox_id, attempts, error)?;
+        queries::advance(conn, name, outbox_id)?;
+        return Ok(true);
+    }
+    let delay = policy.backoff(attempts);
+    tracing::warn!(
+        consumer = name,
+        outbox_id,
+        attempts,
+        retry_in_ms = delay.as_millis() as u64,
+        error = %error,
+        "outbox row failed; it will be tried again"
+    );
+    let cursor = outbox_id_before(conn, name)?;
+    queries::record_failure(conn, name, cursor, attempts, delay.as_secs_f64(), error)?;
+    Ok(false)
+}
+
+/// The cursor's position (locked by the caller's transaction).
+fn outbox_id_before(conn: &mut PgConnection, name: &str) -> diesel::QueryResult<i64> {
+    Ok(queries::lock_cursor(conn, name)?.map_or(0, |c| c.last_outbox_id))
+}
+
+/// After a pass whose transaction failed: the row after the cursor is charged with one
+/// more attempt.
+fn charge_next_row(
+    conn: &mut PgConnection,
+    consumer: &dyn Consumer,
+    policy: &Policy,
+    error: &str,
+) -> diesel::QueryResult<()> {
+    let name = consumer.name();
+    let Some(cursor) = queries::lock_cursor(conn, name)? else {
+        return Ok(());
+    };
+    if let Some(row) =
+        queries::rows_after(conn, cursor.last_outbox_id, consumer.topics(), 1)?.first()
+    {
+        fail(conn, name, policy, row.id, cursor.attempts + 1, error)?;
+    }
+    Ok(())
 }
 
 /// Runs `consumer` until the process ends: passes back to back while there is a backlog,

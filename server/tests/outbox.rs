@@ -8,7 +8,6 @@ mod common;
 
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use vitrine_server::db::outbox::{self, OutboxRow};
@@ -19,8 +18,10 @@ use vitrine_server::outbox::{Consumer, Pass, Policy, pass};
 struct Recorder {
     /// Rows to fail, with how many more failures each (`u32::MAX`: always).
     failing: Mutex<Vec<(i64, u32)>>,
-    /// Rows whose handling panics (a process dying midway).
+    /// The row whose handling panics.
     panic_on: Option<i64>,
+    /// The row whose handling ends the connection, as a process dying midway does.
+    cut_off_on: Option<i64>,
 }
 
 impl Recorder {
@@ -28,6 +29,7 @@ impl Recorder {
         Recorder {
             failing: Mutex::new(failing.to_vec()),
             panic_on: None,
+            cut_off_on: None,
         }
     }
 }
@@ -45,6 +47,12 @@ impl Consumer for Recorder {
             .map_err(|e| e.to_string())?;
         if self.panic_on == Some(row.id) {
             panic!("the process dies while handling row {}", row.id);
+        }
+        if self.cut_off_on == Some(row.id) {
+            // The process dies: its connection ends with the transaction open.
+            let _ =
+                diesel::sql_query("SELECT pg_terminate_backend(pg_backend_pid())").execute(conn);
+            return Err("the connection is gone".into());
         }
         let mut failing = self.failing.lock().unwrap();
         if let Some((_, left)) = failing.iter_mut().find(|(id, _)| *id == row.id)
@@ -140,11 +148,23 @@ fn run_until(
     }
 }
 
+/// Ends the consumer's backoff now, as if its wait had passed.
+fn end_backoff(conn: &mut PgConnection) {
+    diesel::sql_query("UPDATE outbox_cursors SET retry_at = clock_timestamp()")
+        .execute(conn)
+        .unwrap();
+}
+
 #[test]
 fn a_row_that_fails_twice_then_succeeds_is_delivered_once() {
     let (_, mut conn, ids) = setup(3);
     let consumer = Recorder::new(&[(ids[1], 2)]);
-    let policy = fast();
+    // A wait long enough that the test never reaches it by itself.
+    let policy = Policy {
+        first_backoff: Duration::from_secs(3600),
+        max_backoff: Duration::from_secs(7200),
+        ..fast()
+    };
     let first = pass(&mut conn, &consumer, &policy).unwrap();
     assert_eq!((first.handled, first.failed), (1, 1), "{first:?}");
     // The first row is kept; the failed one's write was rolled back with it.
@@ -156,7 +176,12 @@ fn a_row_that_fails_twice_then_succeeds_is_delivered_once() {
         waiting.last_error.as_deref(),
         Some(format!("the receiver refused row {}", ids[1]).as_str())
     );
-    assert!(waiting.retry_at.is_some());
+    // The next attempt is due one first backoff after the failure.
+    let wait = waiting.retry_at.unwrap() - chrono::Utc::now();
+    assert!(
+        (3590..=3600).contains(&wait.num_seconds()),
+        "retry in {wait:?}"
+    );
     // Within its backoff the row is not tried again.
     let early = pass(&mut conn, &consumer, &policy).unwrap();
     assert_eq!(
@@ -165,6 +190,18 @@ fn a_row_that_fails_twice_then_succeeds_is_delivered_once() {
         "tried again before its backoff ended"
     );
     assert_eq!(status(&mut conn).attempts, 1);
+    // Once it has passed, the row is tried alone, fails again, and waits twice as long.
+    end_backoff(&mut conn);
+    let second = pass(&mut conn, &consumer, &policy).unwrap();
+    assert_eq!((second.handled, second.failed), (0, 1), "{second:?}");
+    let waiting = status(&mut conn);
+    assert_eq!(waiting.attempts, 2);
+    let wait = waiting.retry_at.unwrap() - chrono::Utc::now();
+    assert!(
+        (7190..=7200).contains(&wait.num_seconds()),
+        "retry in {wait:?}"
+    );
+    end_backoff(&mut conn);
     run_until(&mut conn, &consumer, &policy, |conn| {
         status(conn).last_outbox_id == ids[2]
     });
@@ -180,6 +217,120 @@ fn a_row_that_fails_twice_then_succeeds_is_delivered_once() {
         outbox::dead_letters(&mut conn, None, 10)
             .unwrap()
             .is_empty()
+    );
+}
+
+#[test]
+fn a_consumer_that_panics_has_failed_that_row() {
+    let (_, mut conn, ids) = setup(3);
+    let consumer = Recorder {
+        panic_on: Some(ids[1]),
+        ..Recorder::new(&[])
+    };
+    let policy = fast();
+    run_until(&mut conn, &consumer, &policy, |conn| {
+        status(conn).last_outbox_id == ids[2]
+    });
+    assert_eq!(deliveries(&mut conn), [ids[0], ids[2]]);
+    let letters = outbox::dead_letters(&mut conn, None, 10).unwrap();
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    assert_eq!(letters[0].outbox_id, ids[1]);
+    assert_eq!(letters[0].attempts, 3);
+    assert!(
+        letters[0]
+            .last_error
+            .starts_with("the consumer panicked: the process dies"),
+        "{letters:?}"
+    );
+}
+
+/// A consumer whose write for one row breaks a deferred constraint: each row's savepoint
+/// passes, and the transaction fails at its commit.
+struct BreaksTheCommit {
+    row: i64,
+}
+
+impl Consumer for BreaksTheCommit {
+    fn name(&self) -> &'static str {
+        "test-recorder"
+    }
+
+    fn handle(&self, conn: &mut PgConnection, row: &OutboxRow) -> Result<usize, String> {
+        Recorder::new(&[]).handle(conn, row)?;
+        if row.id == self.row {
+            diesel::sql_query("INSERT INTO checked_at_commit (outbox_id) VALUES (-1)")
+                .execute(conn)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(1)
+    }
+}
+
+#[test]
+fn a_row_that_breaks_the_pass_at_commit_ends_as_a_dead_letter() {
+    let (_, mut conn, ids) = setup(3);
+    diesel::sql_query(
+        "CREATE TABLE checked_at_commit (outbox_id BIGINT REFERENCES outbox (id)
+             DEFERRABLE INITIALLY DEFERRED)",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    let consumer = BreaksTheCommit { row: ids[1] };
+    let policy = fast();
+    let failed = pass(&mut conn, &consumer, &policy);
+    assert!(failed.is_err(), "the commit should fail: {failed:?}");
+    assert!(
+        deliveries(&mut conn).is_empty(),
+        "the whole pass was rolled back"
+    );
+    // The failure is charged, to the first row after the cursor, which is then tried alone.
+    assert_eq!(status(&mut conn).attempts, 1);
+    // Each pass that reaches the second row fails; the failures are charged until it is
+    // alone and set aside.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut failures = 1;
+    while status(&mut conn).last_outbox_id != ids[2] {
+        assert!(
+            Instant::now() < deadline,
+            "never done after {failures} failures"
+        );
+        failures += usize::from(pass(&mut conn, &consumer, &policy).is_err());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // The first failure was charged to the first row, which then passed alone; the
+    // second row was charged three times, the policy's limit.
+    assert_eq!(failures, 4);
+    assert_eq!(deliveries(&mut conn), [ids[0], ids[2]]);
+    let letters = outbox::dead_letters(&mut conn, None, 10).unwrap();
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    assert_eq!(letters[0].outbox_id, ids[1]);
+    assert_eq!(letters[0].last_error, "the pass failed");
+}
+
+#[test]
+fn rows_of_other_topics_pass_a_consumer_by() {
+    let (_, mut conn, ids) = setup(2);
+    diesel::sql_query(
+        "INSERT INTO outbox (entry_idx, topic, payload) VALUES (5, 'something.else', '{}')",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    diesel::sql_query(
+        "INSERT INTO outbox (entry_idx, topic, payload)
+         VALUES (6, 'entries.logged', '{\"first\": 6, \"last\": 6}')",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    let consumer = Recorder::new(&[]);
+    let handled = pass(&mut conn, &consumer, &fast()).unwrap();
+    assert_eq!(handled.handled, 3, "{handled:?}");
+    let delivered = deliveries(&mut conn);
+    assert_eq!(delivered.len(), 3);
+    assert_eq!(delivered[..2], ids[..]);
+    assert_eq!(
+        delivered[2],
+        ids[1] + 2,
+        "the other topic's row was skipped"
     );
 }
 
@@ -251,18 +402,21 @@ fn a_restart_resumes_where_the_last_committed_pass_stopped() {
     // One pass of a first process: two rows.
     let first = pass(&mut conn, &Recorder::new(&[]), &policy).unwrap();
     assert_eq!((first.handled, first.more), (2, true));
-    // A second process dies while handling the fourth row, after handling the third in
-    // the same transaction: both are rolled back with it.
+    // A second process dies (its connection ends) while handling the fourth row, after
+    // handling the third in the same transaction: both are rolled back with it.
     let fourth = ids[3];
     let dying = std::thread::spawn(move || {
         let mut conn = PgConnection::establish(&url).unwrap();
         let consumer = Recorder {
-            failing: Mutex::new(Vec::new()),
-            panic_on: Some(fourth),
+            cut_off_on: Some(fourth),
+            ..Recorder::new(&[])
         };
         pass(&mut conn, &consumer, &policy)
+            .map(drop)
+            .map_err(|e| e.to_string())
     });
-    assert!(dying.join().is_err(), "the pass should have died");
+    let died = dying.join().unwrap();
+    assert!(died.is_err(), "the pass should have died: {died:?}");
     assert_eq!(deliveries(&mut conn), ids[..2]);
     assert_eq!(status(&mut conn).last_outbox_id, ids[1]);
     // A restarted process picks up from the cursor.
@@ -270,11 +424,10 @@ fn a_restart_resumes_where_the_last_committed_pass_stopped() {
     run_until(&mut conn, &fresh, &policy, |conn| {
         status(conn).last_outbox_id == ids[4]
     });
-    let delivered = deliveries(&mut conn);
-    assert_eq!(delivered, ids, "every row once, none lost, none twice");
     assert_eq!(
-        delivered.iter().collect::<HashSet<_>>().len(),
-        delivered.len()
+        deliveries(&mut conn),
+        ids,
+        "every row once, none lost, none twice"
     );
 }
 
@@ -357,6 +510,7 @@ async fn administrators_list_dead_letters_and_have_them_retried() {
         )
         .await;
     assert_eq!(status, 403, "{body}");
+    assert_eq!(body["type"], "https://vitrine.dev/problems/forbidden");
     let retry = format!("/api/v1/outbox/dead-letters/notifications/{row}/retry");
     let (status, body) = app
         .request(

@@ -60,7 +60,7 @@ pub fn ensure_cursor(conn: &mut PgConnection, consumer: &str, from_now: bool) ->
 /// Locks the consumer's cursor for this transaction; `None` if another process holds it.
 pub fn lock_cursor(conn: &mut PgConnection, consumer: &str) -> QueryResult<Option<Cursor>> {
     diesel::sql_query(
-        "SELECT last_outbox_id, attempts, coalesce(retry_at > now(), false) AS waiting
+        "SELECT last_outbox_id, attempts, coalesce(retry_at > clock_timestamp(), false) AS waiting
          FROM outbox_cursors WHERE consumer = $1 FOR UPDATE SKIP LOCKED",
     )
     .bind::<Text, _>(consumer)
@@ -68,12 +68,22 @@ pub fn lock_cursor(conn: &mut PgConnection, consumer: &str) -> QueryResult<Optio
     .optional()
 }
 
-/// The rows after `after`, in order, at most `limit`.
-pub fn rows_after(conn: &mut PgConnection, after: i64, limit: i64) -> QueryResult<Vec<OutboxRow>> {
-    diesel::sql_query("SELECT id, topic, payload FROM outbox WHERE id > $1 ORDER BY id LIMIT $2")
-        .bind::<BigInt, _>(after)
-        .bind::<BigInt, _>(limit)
-        .load(conn)
+/// The rows of `topics` after `after`, in order, at most `limit`. (Ids follow commit
+/// order because one writer, the sequencer holding its lock, writes the outbox.)
+pub fn rows_after(
+    conn: &mut PgConnection,
+    after: i64,
+    topics: &[&str],
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    diesel::sql_query(
+        "SELECT id, topic, payload FROM outbox WHERE id > $1 AND topic = ANY($2)
+         ORDER BY id LIMIT $3",
+    )
+    .bind::<BigInt, _>(after)
+    .bind::<diesel::sql_types::Array<Text>, _>(topics)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
 }
 
 /// Moves the cursor to `last`, with no failure pending.
@@ -102,7 +112,7 @@ pub fn record_failure(
     diesel::sql_query(
         "UPDATE outbox_cursors
          SET last_outbox_id = $2, attempts = $3,
-             retry_at = now() + make_interval(secs => $4), last_error = $5
+             retry_at = clock_timestamp() + make_interval(secs => $4), last_error = $5
          WHERE consumer = $1",
     )
     .bind::<Text, _>(consumer)
@@ -123,11 +133,11 @@ pub fn dead_letter(
     error: &str,
 ) -> QueryResult<()> {
     diesel::sql_query(
-        "INSERT INTO outbox_dead_letters (consumer, outbox_id, attempts, last_error)
-         VALUES ($1, $2, $3, $4)
+        "INSERT INTO outbox_dead_letters (consumer, outbox_id, attempts, last_error, failed_at)
+         VALUES ($1, $2, $3, $4, clock_timestamp())
          ON CONFLICT (consumer, outbox_id) DO UPDATE
          SET attempts = excluded.attempts, last_error = excluded.last_error,
-             failed_at = now(), retry_requested_at = NULL",
+             failed_at = clock_timestamp(), retry_requested_at = NULL",
     )
     .bind::<Text, _>(consumer)
     .bind::<BigInt, _>(outbox_id)
@@ -137,14 +147,43 @@ pub fn dead_letter(
     Ok(())
 }
 
+/// A dead letter an administrator asked to try again, with its row.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Requested {
+    /// The row's id.
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    /// Its topic.
+    #[diesel(sql_type = Text)]
+    pub topic: String,
+    /// Its payload.
+    #[diesel(sql_type = Jsonb)]
+    pub payload: Value,
+    /// When the retry was asked for.
+    #[diesel(sql_type = Timestamptz)]
+    pub requested_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Requested {
+    /// The outbox row.
+    pub fn row(&self) -> OutboxRow {
+        OutboxRow {
+            id: self.id,
+            topic: self.topic.clone(),
+            payload: self.payload.clone(),
+        }
+    }
+}
+
 /// The dead letters an administrator asked to try again, oldest first, with their rows.
 pub fn requested_retries(
     conn: &mut PgConnection,
     consumer: &str,
     limit: i64,
-) -> QueryResult<Vec<OutboxRow>> {
+) -> QueryResult<Vec<Requested>> {
     diesel::sql_query(
-        "SELECT o.id, o.topic, o.payload FROM outbox_dead_letters d
+        "SELECT o.id, o.topic, o.payload, d.retry_requested_at AS requested_at
+         FROM outbox_dead_letters d
          JOIN outbox o ON o.id = d.outbox_id
          WHERE d.consumer = $1 AND d.retry_requested_at IS NOT NULL
          ORDER BY d.outbox_id LIMIT $2",
@@ -163,23 +202,27 @@ pub fn resolve(conn: &mut PgConnection, consumer: &str, outbox_id: i64) -> Query
     Ok(())
 }
 
-/// A dead letter tried again on request that failed again: it stays, with one more
-/// attempt and the new error, until asked again.
+/// A dead letter tried again on request (the request made at `requested_at`) that
+/// failed again: it stays, with one more attempt and the new error, until asked again. A
+/// request made while it was being tried stands.
 pub fn retry_failed(
     conn: &mut PgConnection,
     consumer: &str,
     outbox_id: i64,
+    requested_at: chrono::DateTime<chrono::Utc>,
     error: &str,
 ) -> QueryResult<()> {
     diesel::sql_query(
         "UPDATE outbox_dead_letters
-         SET attempts = attempts + 1, last_error = $3, failed_at = now(),
-             retry_requested_at = NULL
+         SET attempts = attempts + 1, last_error = $3, failed_at = clock_timestamp(),
+             retry_requested_at = CASE WHEN retry_requested_at = $4 THEN NULL
+                                       ELSE retry_requested_at END
          WHERE consumer = $1 AND outbox_id = $2",
     )
     .bind::<Text, _>(consumer)
     .bind::<BigInt, _>(outbox_id)
     .bind::<Text, _>(error)
+    .bind::<Timestamptz, _>(requested_at)
     .execute(conn)?;
     Ok(())
 }
@@ -237,7 +280,7 @@ pub fn dead_letters(
 /// Asks for a dead letter to be tried again; `false` if there is no such dead letter.
 pub fn request_retry(conn: &mut PgConnection, consumer: &str, outbox_id: i64) -> QueryResult<bool> {
     let updated = diesel::sql_query(
-        "UPDATE outbox_dead_letters SET retry_requested_at = now()
+        "UPDATE outbox_dead_letters SET retry_requested_at = clock_timestamp()
          WHERE consumer = $1 AND outbox_id = $2",
     )
     .bind::<Text, _>(consumer)
