@@ -1,7 +1,7 @@
 //! The application: everything started from [`Settings`] (the database, a private
 //! cluster when none is configured, the migrations, the keys, the sequencer, the workers
-//! and the HTTP server), and [`AppState`], what every handler can reach. Tests start the
-//! real application the same way.
+//! and the HTTP server), with the routes mounted and the [`AppState`] they reach. Tests
+//! start the real application the same way.
 
 use crate::config::Settings;
 use crate::db;

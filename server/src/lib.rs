@@ -1,17 +1,20 @@
 //! Vitrine's server: PostgreSQL, the sequencer, and the log over HTTP.
 //!
 //! [`Application::build`] starts everything from [`config::Settings`]. The modules,
-//! dependencies pointing down the list:
+//! dependencies pointing down the list (`tests/layout.rs` checks that none points back):
 //!
 //! - [`app`]: builds the application and mounts the routes;
-//! - [`routes`]: the JSON API, one route table, one file per resource;
+//! - [`routes`]: the JSON API, one route table, one file per resource, with body intake
+//!   and the state handlers reach;
 //! - [`scheduler`], [`notify`], [`outbox`]: the workers;
 //! - [`auth`]: accounts, sessions, tokens, second factors, rate limits;
-//! - [`log`]: intake, the sequencer, applying a batch, the platform's own statements,
+//! - [`log`]: the sequencer, judging a statement, the platform's own statements,
 //!   forwarding and replay;
-//! - [`db`]: the pool, the schema, the private cluster, and the queries;
+//! - [`db`]: the pool, the schema, the private cluster, and every query;
+//! - [`error`], [`telemetry`]: problem details (which know the domain's refusals),
+//!   logging;
 //! - [`domain`]: the rules, as plain code;
-//! - [`config`], [`error`], [`telemetry`]: settings, problem details, logging.
+//! - [`config`]: settings.
 #![deny(missing_docs)]
 // The OpenAPI document is one `json!` literal, deeper than the default limit.
 #![recursion_limit = "256"]

@@ -120,6 +120,74 @@ fn resolve(
     found
 }
 
+/// The paths a `use` tree names: `crate::db::{self, outbox::{self, Row}}` gives
+/// `crate::db`, `crate::db::outbox` and `crate::db::outbox::Row` (an alias is dropped).
+fn expand(tree: &str) -> Vec<String> {
+    let tree = tree.trim();
+    let Some(open) = tree.find('{') else {
+        let path = tree.split(" as ").next().unwrap_or(tree).trim();
+        return vec![path.to_owned()];
+    };
+    let prefix = tree[..open].trim().trim_end_matches("::");
+    let close = tree.rfind('}').filter(|c| *c > open).unwrap_or(tree.len());
+    let inner = &tree[open + 1..close];
+    let mut items = Vec::new();
+    let (mut depth, mut start) = (0, 0);
+    for (i, c) in inner.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                items.push(&inner[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(&inner[start..]);
+    items
+        .into_iter()
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .flat_map(|item| {
+            expand(item)
+                .into_iter()
+                .map(move |path| match path.as_str() {
+                    "self" => prefix.to_owned(),
+                    _ if prefix.is_empty() => path,
+                    _ => format!("{prefix}::{path}"),
+                })
+        })
+        .collect()
+}
+
+/// The paths named by the `use` declarations of a file's code, expanded: each starts a
+/// line (after `pub`, `pub(crate)` or `pub(super)`) and ends at its `;`.
+fn use_paths(code: &str) -> Vec<String> {
+    let mut paths = Vec::new();
+    let mut lines = code.lines();
+    while let Some(line) = lines.next() {
+        let trimmed = line.trim_start();
+        let declaration = ["use ", "pub use ", "pub(crate) use ", "pub(super) use "]
+            .iter()
+            .find_map(|prefix| trimmed.strip_prefix(prefix));
+        let Some(start) = declaration else {
+            continue;
+        };
+        let mut tree = start.to_owned();
+        while !tree.contains(';') {
+            match lines.next() {
+                Some(more) => tree.push_str(more),
+                None => break,
+            }
+        }
+        let tree = tree.split(';').next().unwrap_or_default();
+        let tree: String = tree.split_whitespace().collect::<Vec<_>>().join(" ");
+        paths.extend(expand(&tree));
+    }
+    paths
+}
+
 /// Every file each file depends on.
 fn dependencies(files: &BTreeMap<String, String>) -> BTreeMap<String, BTreeSet<String>> {
     let mut graph = BTreeMap::new();
@@ -139,9 +207,11 @@ fn dependencies(files: &BTreeMap<String, String>) -> BTreeMap<String, BTreeSet<S
             })
             .collect();
         let mut targets = BTreeSet::new();
+        let expanded = use_paths(&code);
         let words: Vec<&str> = code
             .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
             .filter(|w| w.contains("::"))
+            .chain(expanded.iter().map(String::as_str))
             .collect();
         for word in words {
             let segments: Vec<&str> = word.split("::").filter(|s| !s.is_empty()).collect();
@@ -324,7 +394,16 @@ fn top_level_modules_depend_on_each_other_one_way() {
         "cycles between top-level modules: {found:#?}"
     );
     // The rules know nothing of the database, the log's machinery or HTTP.
-    for forbidden in ["db", "log", "routes", "auth", "app", "notify", "scheduler"] {
+    for forbidden in [
+        "db",
+        "log",
+        "routes",
+        "auth",
+        "app",
+        "notify",
+        "scheduler",
+        "outbox",
+    ] {
         assert!(
             !modules["domain"].contains(forbidden),
             "domain depends on {forbidden}: {:?}",
@@ -335,7 +414,15 @@ fn top_level_modules_depend_on_each_other_one_way() {
     for (file, text) in files() {
         if file.starts_with("domain/") {
             let code = code(&text);
-            for crate_name in ["actix_web", "diesel", "tokio"] {
+            for crate_name in [
+                "actix_web",
+                "diesel",
+                "tokio",
+                "ureq",
+                "r2d2",
+                "std::fs",
+                "std::net",
+            ] {
                 assert!(
                     !code.contains(&format!("{crate_name}::")),
                     "{file} uses {crate_name}"
@@ -364,6 +451,9 @@ fn has_sql(code: &str) -> bool {
         ".first(conn",
         ".first(&mut",
         ".first::<",
+        ".get_result::<",
+        ".get_results::<",
+        "diesel::dsl::sql",
         "PgConnection::establish",
     ]
     .iter()
@@ -422,12 +512,24 @@ fn roles_and_organisation_kinds_are_compared_as_types() {
                 format!("{quoted} |"),
                 format!("Some({quoted})"),
                 format!("contains(&{quoted})"),
+                format!(".eq({quoted})"),
+                format!("{quoted} =="),
+                format!("{quoted} !="),
+                format!("{quoted}) =>"),
                 // In SQL: `role IN ('supplier', …)`, `kind = 'buyer'`.
                 format!("'{name}'"),
             ];
             for pattern in patterns {
                 if code.contains(&pattern) {
                     found.push(format!("{file}: {pattern}"));
+                }
+            }
+            // A list of names checked for membership, or a `matches!` of names.
+            for line in code.lines() {
+                if line.contains(&quoted)
+                    && (line.contains(".contains(") || line.contains("matches!"))
+                {
+                    found.push(format!("{file}: {}", line.trim()));
                 }
             }
         }

@@ -1,5 +1,7 @@
-//! The database: the connection pool, embedded migrations, and the queries the read path
-//! uses. The sequencer keeps its own connection (see `sequencer`).
+//! The database, and the only place that writes SQL: the connection pool and
+//! [`blocking`], embedded migrations, the private cluster, the generated schema, and the
+//! queries, a file per area. The sequencer keeps connections of its own
+//! ([`log::connect`]).
 
 pub mod cluster;
 pub mod directory;
@@ -17,7 +19,7 @@ use crate::error::AppResult;
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::r2d2::{ConnectionManager, Pool};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::time::Duration;
 use vitrine_ledger::tile::{TILE_WIDTH, TileId, TileKind, TileReader, push_bundle_entry};
@@ -29,8 +31,6 @@ pub use log::NewEntry;
 
 /// A pool of connections for request handlers.
 pub type DbPool = Pool<ConnectionManager<PgConnection>>;
-/// One pooled connection.
-pub type DbConnection = PooledConnection<ConnectionManager<PgConnection>>;
 
 /// Opens a pool with bounded waits.
 pub fn pool(url: &str, size: u32) -> Result<DbPool, String> {

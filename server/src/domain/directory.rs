@@ -363,8 +363,8 @@ mod tests {
         /// `decide` refuses: 403 or 409, saying this.
         Forbidden(&'static str),
         Conflict(&'static str),
-        /// It passes, with this many effects.
-        Effects(usize),
+        /// It passes, with this effect alone.
+        Effect(Effect),
     }
 
     fn key(n: u8) -> [u8; 32] {
@@ -381,6 +381,7 @@ mod tests {
     const CITY_ADMIN: u8 = 2;
     const OFFICER: u8 = 3;
     const REVOKED: u8 = 4;
+    const PLATFORM_ORG_ADMIN: u8 = 5;
     const NEW: u8 = 9;
 
     /// A directory with the platform, a buyer (`city`) with its administrator and an
@@ -402,6 +403,12 @@ mod tests {
             (CITY_ADMIN, "city", Role::OrganisationAdmin, false),
             (OFFICER, "city", Role::ProcurementOfficer, false),
             (REVOKED, "city", Role::ProcurementOfficer, true),
+            (
+                PLATFORM_ORG_ADMIN,
+                "platform",
+                Role::OrganisationAdmin,
+                false,
+            ),
         ] {
             directory.keys.insert(
                 key(n),
@@ -415,22 +422,16 @@ mod tests {
         directory
     }
 
-    fn signer(n: u8, directory: &Directory) -> Signer {
-        let record = &directory.keys[&key(n)];
-        Signer {
-            public_key: key(n),
-            organisation: record.organisation.clone(),
-            role: record.role,
-        }
-    }
-
+    /// Judges a statement of `kind` with `body`, signed by the keys numbered `signed_by`,
+    /// as the sequencer does: the body's schema, the signers resolved against the
+    /// directory (unknown and revoked keys refused), then the rules.
     fn judge(
         kind: &dyn Kind,
         body: Value,
         signed_by: &[u8],
         directory: &mut Directory,
         published: &[[u8; 32]],
-    ) -> Result<usize, (char, String)> {
+    ) -> Result<Vec<Effect>, (char, String)> {
         kind.check_body(&body).map_err(|m| ('b', m))?;
         let statement = Statement::from_value(json!({
             "kind": kind.name(),
@@ -439,24 +440,34 @@ mod tests {
             "body": body,
         }))
         .expect("a statement");
-        let signers: Vec<Signer> = signed_by
-            .iter()
-            .map(|n| match directory.keys.get(&key(*n)) {
-                Some(_) => signer(*n, directory),
-                // The genesis entry is signed by the key it registers, not yet known.
-                None => Signer {
-                    public_key: key(*n),
-                    organisation: "platform".into(),
-                    role: Role::Platform,
-                },
-            })
-            .collect();
+        let keys: Vec<[u8; 32]> = signed_by.iter().map(|n| key(*n)).collect();
         let state = State {
             directory,
             present: published.iter().copied().map(StateKey::Document).collect(),
             procurement: Tenders::default(),
             uploads: HashSet::new(),
             public_documents: HashSet::new(),
+        };
+        let refused = |refusal: Refusal| match refusal {
+            Refusal::Forbidden(m) => ('f', m),
+            Refusal::Conflict(m) => ('c', m),
+            Refusal::Invalid(m) => ('i', m),
+            Refusal::NotFound(m) => ('n', m),
+        };
+        let signers = if kind.name() == "log.genesis" {
+            // The genesis entry is signed by the platform key it registers, not yet known.
+            keys.iter()
+                .map(|k| Signer {
+                    public_key: *k,
+                    organisation: "platform".into(),
+                    role: Role::Platform,
+                })
+                .collect()
+        } else {
+            state
+                .partition_signers(&keys, kind.one_time_keys())
+                .map_err(refused)?
+                .0
         };
         let ctx = Context {
             index: 7,
@@ -465,13 +476,7 @@ mod tests {
             author: None,
         };
         kind.decide(&statement, &signers, &state, &ctx)
-            .map(|effects| effects.len())
-            .map_err(|refusal| match refusal {
-                Refusal::Forbidden(m) => ('f', m),
-                Refusal::Conflict(m) => ('c', m),
-                Refusal::Invalid(m) => ('i', m),
-                Refusal::NotFound(m) => ('n', m),
-            })
+            .map_err(refused)
     }
 
     /// A case: its name, the kind, the body, who signs, and what it should come to.
@@ -486,7 +491,7 @@ mod tests {
                 (Expect::Body(m), Err(('b', got)))
                 | (Expect::Forbidden(m), Err(('f', got)))
                 | (Expect::Conflict(m), Err(('c', got))) => got.contains(m),
-                (Expect::Effects(n), Ok(got)) => n == got,
+                (Expect::Effect(effect), Ok(got)) => got.as_slice() == std::slice::from_ref(effect),
                 _ => false,
             };
             if !ok {
@@ -509,7 +514,26 @@ mod tests {
                     k,
                     body("works", "buyer"),
                     p.clone(),
-                    Expect::Effects(1),
+                    Expect::Effect(Effect::RegisterOrganisation {
+                        id: "works".into(),
+                        name: "名称".into(),
+                        kind: OrganisationKind::Buyer,
+                        credit_code: None,
+                    }),
+                ),
+                (
+                    "signed by a revoked key",
+                    k,
+                    body("works", "buyer"),
+                    vec![REVOKED],
+                    Expect::Forbidden("was revoked"),
+                ),
+                (
+                    "signed by an unknown key",
+                    k,
+                    body("works", "buyer"),
+                    vec![NEW],
+                    Expect::Forbidden("is not registered"),
                 ),
                 (
                     "not an object",
@@ -613,14 +637,43 @@ mod tests {
                     k,
                     body("city", NEW, "procurement_officer"),
                     vec![PLATFORM_KEY],
-                    Expect::Effects(1),
+                    Expect::Effect(Effect::RegisterKey {
+                        public_key: key(NEW),
+                        organisation: "city".into(),
+                        role: Role::ProcurementOfficer,
+                    }),
+                ),
+                (
+                    "a platform administrator by the platform organisation's administrator",
+                    k,
+                    body("platform", NEW, "platform_admin"),
+                    vec![PLATFORM_ORG_ADMIN],
+                    Expect::Forbidden("the platform, a platform administrator"),
+                ),
+                (
+                    "an organisation id with a space",
+                    k,
+                    body("a b", NEW, "supervisor"),
+                    vec![PLATFORM_KEY],
+                    Expect::Body("body.organisation must be 1 to 64"),
+                ),
+                (
+                    "signed by the new key itself",
+                    k,
+                    body("city", NEW, "supervisor"),
+                    vec![NEW],
+                    Expect::Forbidden("is not registered"),
                 ),
                 (
                     "by the organisation's administrator",
                     k,
                     body("city", NEW, "procurement_officer"),
                     vec![CITY_ADMIN],
-                    Expect::Effects(1),
+                    Expect::Effect(Effect::RegisterKey {
+                        public_key: key(NEW),
+                        organisation: "city".into(),
+                        role: Role::ProcurementOfficer,
+                    }),
                 ),
                 (
                     "a key that is not base64",
@@ -708,21 +761,34 @@ mod tests {
                     k,
                     body(OFFICER),
                     vec![PLATFORM_KEY],
-                    Expect::Effects(1),
+                    Expect::Effect(Effect::RevokeKey {
+                        public_key: key(OFFICER),
+                    }),
+                ),
+                (
+                    "by a revoked key of the organisation",
+                    k,
+                    body(OFFICER),
+                    vec![REVOKED],
+                    Expect::Forbidden("was revoked"),
                 ),
                 (
                     "by the key itself",
                     k,
                     body(OFFICER),
                     vec![OFFICER],
-                    Expect::Effects(1),
+                    Expect::Effect(Effect::RevokeKey {
+                        public_key: key(OFFICER),
+                    }),
                 ),
                 (
                     "by the organisation's administrator",
                     k,
                     body(OFFICER),
                     vec![CITY_ADMIN],
-                    Expect::Effects(1),
+                    Expect::Effect(Effect::RevokeKey {
+                        public_key: key(OFFICER),
+                    }),
                 ),
                 (
                     "no reason",
@@ -816,7 +882,11 @@ mod tests {
                 k,
                 body("招标文件"),
                 vec![OFFICER],
-                Expect::Effects(1),
+                Expect::Effect(Effect::PublishDocument {
+                    sha256: [0xab; 32],
+                    title: "招标文件".into(),
+                    organisation: "city".into(),
+                }),
             )],
             &[],
         );
@@ -839,6 +909,27 @@ mod tests {
                     Expect::Body("body.organisation is missing"),
                 ),
                 (
+                    "no origin",
+                    k,
+                    json!({"checkpoint_key": "c", "platform_key": b64(NEW), "organisation": {"id": "p", "name": "n"}}),
+                    vec![NEW],
+                    Expect::Body("body.origin is missing"),
+                ),
+                (
+                    "no checkpoint key",
+                    k,
+                    json!({"origin": "o", "platform_key": b64(NEW), "organisation": {"id": "p", "name": "n"}}),
+                    vec![NEW],
+                    Expect::Body("body.checkpoint_key is missing"),
+                ),
+                (
+                    "no platform key",
+                    k,
+                    json!({"origin": "o", "checkpoint_key": "c", "organisation": {"id": "p", "name": "n"}}),
+                    vec![NEW],
+                    Expect::Body("body.platform_key is missing"),
+                ),
+                (
                     "a second genesis",
                     k,
                     body(NEW),
@@ -850,7 +941,23 @@ mod tests {
         );
         // On an empty log: signed by the key it registers, and by no other.
         let mut empty = Directory::default();
-        assert_eq!(judge(k, body(NEW), &[NEW], &mut empty, &[]), Ok(2));
+        let effects = judge(k, body(NEW), &[NEW], &mut empty, &[]).expect("the genesis entry");
+        assert_eq!(
+            effects,
+            [
+                Effect::RegisterOrganisation {
+                    id: "platform".into(),
+                    name: "平台".into(),
+                    kind: OrganisationKind::Platform,
+                    credit_code: None,
+                },
+                Effect::RegisterKey {
+                    public_key: key(NEW),
+                    organisation: "platform".into(),
+                    role: Role::Platform,
+                },
+            ]
+        );
         let refused = judge(k, body(NEW), &[OFFICER], &mut empty, &[]);
         assert!(
             matches!(&refused, Err(('f', m)) if m.contains("the platform key it registers")),

@@ -78,7 +78,8 @@ impl Role {
         )
     }
 
-    /// Whether an organisation of `kind` may have users or keys of this role.
+    /// Whether an organisation of `kind` may have users of this role. (Keys are not held
+    /// to it: `key.registered` asks only that platform administrators be the platform's.)
     pub fn fits(self, kind: OrganisationKind) -> bool {
         match self {
             Role::Platform | Role::PlatformAdmin => kind == OrganisationKind::Platform,

@@ -1,5 +1,6 @@
 //! The OpenAPI document of the HTTP API.
 
+use crate::domain::types::{OrganisationKind, Role};
 use crate::error::ProblemType;
 use actix_web::HttpResponse;
 use serde_json::{Value, json};
@@ -86,7 +87,7 @@ fn statement_bodies() -> serde_json::Map<String, Value> {
             &["id", "name", "kind"],
             json!({
         "id": identifier, "name": text(300, "Its name"),
-        "kind": {"enum": ["buyer", "supplier", "charity", "supervisor"]},
+        "kind": {"enum": OrganisationKind::ALL.map(OrganisationKind::as_str)},
         "credit_code": {"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$", "description": "Unified social credit code (GB 32100, checked by its check character); required of suppliers"}}),
         ),
     );
@@ -97,7 +98,7 @@ fn statement_bodies() -> serde_json::Map<String, Value> {
             &["organisation", "public_key", "role"],
             json!({
         "organisation": identifier, "public_key": public_key,
-        "role": {"enum": ["platform_admin", "organisation_admin", "procurement_officer", "bidder_representative", "supervisor"]}}),
+        "role": {"enum": Role::OF_USERS.map(Role::as_str)}}),
         ),
     );
     add(
@@ -301,7 +302,7 @@ pub fn spec() -> Value {
                     "201": {"description": "Appended", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}}},
                     "200": {"description": "Already in the log", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}}},
                     "400": problem("invalid-json: not JSON, or duplicate member names"),
-                    "403": problem("unauthorized-signer: a key is unknown, revoked, or not allowed to sign this kind"),
+                    "403": problem("unauthorized-signer: a key is unknown, revoked, or not allowed to sign this kind; forbidden or csrf: an anonymous kind (a sealed bid, a question) sent by an account that may not bid, or by a session without its CSRF token"),
                     "409": problem("rule-violation: the statement breaks a rule of the current state"),
                     "413": problem("too-large: the entry would exceed 65,535 bytes"),
                     "422": problem("invalid-statement, floating-point, unsigned, bad-signature, unknown-kind, invalid-body, clock-skew"),
@@ -331,7 +332,7 @@ pub fn spec() -> Value {
             "/api/v1/ocds/tenders/{id}/releases": {"get": {"summary": "A tender's OCDS releases, one per log entry that changed it.", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "A release package"}, "404": problem("not-found")}}},
             "/api/v1/ocds/tenders/{id}/record": {"get": {"summary": "A tender's OCDS record, with its compiled release.", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "A record package"}, "404": problem("not-found")}}},
             "/api/v1/session": {
-                "post": {"summary": "Log in: {email, password, totp?}. Sets the HttpOnly, SameSite=Strict session cookie and answers the CSRF token that changes made with it must carry in X-CSRF-Token.", "responses": {"200": {"description": "The user and the CSRF token"}, "401": problem("unauthenticated or totp-required"), "429": problem("account-locked or rate-limited")}},
+                "post": {"summary": "Log in: {email, password, totp?}. Sets the HttpOnly, SameSite=Strict session cookie and answers the CSRF token that changes made with it must carry in X-CSRF-Token.", "responses": {"200": {"description": "The user and the CSRF token"}, "401": problem("unauthenticated or totp-required"), "429": problem("rate-limited: too many attempts from this address (a locked account answers like a wrong password, 401)")}},
                 "delete": {"summary": "Log out.", "responses": {"204": {"description": "Logged out"}, "401": problem("unauthenticated"), "403": problem("csrf")}}},
             "/api/v1/me": {"get": {"summary": "The caller (session cookie or Authorization: Bearer token).", "responses": {"200": {"description": "The user"}, "401": problem("unauthenticated")}}},
             "/api/v1/me/tokens": {
@@ -464,7 +465,7 @@ fn complete(paths: &mut serde_json::Map<String, Value>) {
             if has_parameters {
                 add(
                     "400",
-                    "invalid-text, invalid-path, invalid-query or invalid-index: a parameter that is not of its type, repeated, not in its one canonical form, or with U+0000",
+                    "invalid-text, invalid-query or invalid-index: a parameter that is not of its type, repeated, not in its one canonical form, or with U+0000",
                 );
             }
             // Any path or query with U+0000 is refused before routing.
@@ -474,7 +475,7 @@ fn complete(paths: &mut serde_json::Map<String, Value>) {
                     "400",
                     "invalid-json: the body is not JSON of the expected shape",
                 );
-                add("408", "too-slow: the body did not arrive in time");
+                add("408", "request-timeout: the body did not arrive in time");
                 add("413", "too-large: the body is over the limit");
             }
             if needs_account(path, method) {
