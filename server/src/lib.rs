@@ -14,7 +14,7 @@
 //! - [`error`], [`telemetry`]: problem details (which know the domain's refusals),
 //!   logging;
 //! - [`domain`]: the rules, as plain code;
-//! - [`config`]: settings.
+//! - [`config`]: the settings.
 #![deny(missing_docs)]
 // The OpenAPI document is one `json!` literal, deeper than the default limit.
 #![recursion_limit = "256"]
