@@ -17,8 +17,6 @@ const SQL_NOT_YET_IN_DB: &[&str] = &[
     "auth/mod.rs",
     "main.rs",
     "routes/accounts.rs",
-    "routes/documents.rs",
-    "routes/drafts.rs",
     "routes/registrations.rs",
 ];
 

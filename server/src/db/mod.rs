@@ -5,6 +5,8 @@
 
 pub mod cluster;
 pub mod directory;
+pub mod documents;
+pub mod drafts;
 pub mod leases;
 pub mod log;
 pub mod notifications;

@@ -4,15 +4,13 @@
 //! uploaded it, so a bid's documents uploaded early do not leak before the reveal.
 
 use crate::auth::{self, Credentials};
-use crate::db::blocking;
-use crate::db::schema::{blob_uploads, blobs, referenced_documents};
+use crate::db::{blocking, documents};
 use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
 use crate::routes::uploads::Spool;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::prelude::*;
 use serde_json::json;
 use sha2::Digest as _;
 use vitrine_ledger::hash::Hash;
@@ -75,38 +73,31 @@ pub(super) async fn upload(
         .map_err(|_| AppError::unavailable("the server is shutting down"))?;
     let new = blocking(&state.pool, move |conn| {
         use std::io::{Read as _, Seek as _};
-        let stored: i64 = blobs::table
-            .filter(blobs::sha256.eq(hash.0.to_vec()))
-            .count()
-            .get_result(conn)?;
-        if stored == 0 {
+        if !documents::stored(conn, &hash.0)? {
             let mut content = Vec::with_capacity(size);
             spool.file.rewind().map_err(AppError::internal)?;
             spool
                 .file
                 .read_to_end(&mut content)
                 .map_err(AppError::internal)?;
-            diesel::insert_into(blobs::table)
-                .values((
-                    blobs::sha256.eq(hash.0.to_vec()),
-                    blobs::content.eq(&content),
-                    blobs::media_type.eq(&media_type),
-                    blobs::uploaded_by.eq(caller.user_id),
-                    blobs::organisation_id.eq(&caller.organisation),
-                ))
-                .on_conflict_do_nothing()
-                .execute(conn)?;
+            documents::store(
+                conn,
+                &documents::NewContent {
+                    sha256: &hash.0,
+                    content: &content,
+                    media_type: &media_type,
+                    user: caller.user_id,
+                    organisation: &caller.organisation,
+                },
+            )?;
         }
         drop(spool);
-        let inserted = diesel::insert_into(blob_uploads::table)
-            .values((
-                blob_uploads::sha256.eq(hash.0.to_vec()),
-                blob_uploads::organisation_id.eq(&caller.organisation),
-                blob_uploads::uploaded_by.eq(caller.user_id),
-            ))
-            .on_conflict_do_nothing()
-            .execute(conn)?;
-        Ok(inserted == 1)
+        Ok(documents::record_upload(
+            conn,
+            &hash.0,
+            &caller.organisation,
+            caller.user_id,
+        )?)
     })
     .await?;
     // 201 the first time this organisation uploads the content, 200 after: nothing here
@@ -136,33 +127,20 @@ pub(super) async fn download(
     })?;
     let credentials = Credentials::of(&request);
     let (content, media_type, public) = blocking(&state.pool, move |conn| {
-        let row: Option<(Vec<u8>, String)> = blobs::table
-            .find(hash.0.to_vec())
-            .select((blobs::content, blobs::media_type))
-            .first(conn)
-            .optional()?;
         let missing = || AppError::not_found(format!("no document {}", hash.to_hex()));
-        let (content, media_type) = row.ok_or_else(missing)?;
-        let public: i64 = referenced_documents::table
-            .filter(referenced_documents::sha256.eq(hash.0.to_vec()))
-            .count()
-            .get_result(conn)?;
-        if public == 0 {
+        let (content, media_type) = documents::content(conn, &hash.0)?.ok_or_else(missing)?;
+        let public = documents::is_public(conn, &hash.0)?;
+        if !public {
             // Not named by the log yet: only the organisations that uploaded it see it,
             // and to anyone else it does not exist.
             let Some(caller) = auth::authenticate(conn, &credentials)? else {
                 return Err(missing());
             };
-            let uploaded: i64 = blob_uploads::table
-                .filter(blob_uploads::sha256.eq(hash.0.to_vec()))
-                .filter(blob_uploads::organisation_id.eq(&caller.organisation))
-                .count()
-                .get_result(conn)?;
-            if uploaded == 0 {
+            if !documents::uploaded_by(conn, &hash.0, &caller.organisation)? {
                 return Err(missing());
             }
         }
-        Ok((content, media_type, public > 0))
+        Ok((content, media_type, public))
     })
     .await?;
     let cache = if public {

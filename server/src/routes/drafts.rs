@@ -5,8 +5,7 @@
 //! (the officer's key never reaches the server); once that is logged, the draft is gone.
 
 use crate::auth::{self, Caller, Credentials};
-use crate::db::blocking;
-use crate::db::schema::{blob_uploads, referenced_documents, tender_drafts, tenders};
+use crate::db::{blocking, drafts};
 use crate::domain::procurement::{document_hashes, tender_problems};
 use crate::domain::types::{OrganisationKind, Role};
 use crate::error::{AppError, AppResult, ProblemType};
@@ -45,18 +44,7 @@ fn problems(conn: &mut PgConnection, buyer: &str, body: &Value) -> QueryResult<V
     let wanted = document_hashes(&body["documents"]);
     if !wanted.is_empty() {
         // Uploaded by the buyer, or already public: what the buyer may publish.
-        let wanted_bytes: Vec<Vec<u8>> = wanted.iter().map(|h| h.to_vec()).collect();
-        let mut present: Vec<Vec<u8>> = blob_uploads::table
-            .filter(blob_uploads::sha256.eq_any(&wanted_bytes))
-            .filter(blob_uploads::organisation_id.eq(buyer))
-            .select(blob_uploads::sha256)
-            .load(conn)?;
-        present.extend(
-            referenced_documents::table
-                .filter(referenced_documents::sha256.eq_any(&wanted_bytes))
-                .select(referenced_documents::sha256)
-                .load::<Vec<u8>>(conn)?,
-        );
+        let present = drafts::publishable(conn, buyer, &wanted)?;
         for missing in wanted
             .iter()
             .filter(|h| !present.iter().any(|p| p[..] == h[..]))
@@ -99,19 +87,11 @@ pub(super) async fn list(
     let credentials = Credentials::of(&request);
     let drafts = blocking(&state.pool, move |conn| {
         let caller = buyer_staff(conn, &credentials, false)?;
-        let rows: Vec<(String, Value, DateTime<Utc>)> = tender_drafts::table
-            .filter(tender_drafts::buyer_id.eq(&caller.organisation))
-            .order(tender_drafts::updated_at.desc())
-            .limit(500)
-            .select((
-                tender_drafts::id,
-                tender_drafts::body,
-                tender_drafts::updated_at,
-            ))
-            .load(conn)?;
-        rows.iter()
-            .map(|(id, body, at)| {
-                view(conn, &caller.organisation, id, body, *at).map_err(AppError::from)
+        drafts::of_buyer(conn, &caller.organisation)?
+            .iter()
+            .map(|d| {
+                view(conn, &caller.organisation, &d.id, &d.body, d.updated_at)
+                    .map_err(AppError::from)
             })
             .collect::<AppResult<Vec<_>>>()
     })
@@ -128,13 +108,15 @@ pub(super) async fn get(
     let credentials = Credentials::of(&request);
     let draft = blocking(&state.pool, move |conn| {
         let caller = buyer_staff(conn, &credentials, false)?;
-        let (body, at): (Value, DateTime<Utc>) = tender_drafts::table
-            .find((&caller.organisation, &id))
-            .select((tender_drafts::body, tender_drafts::updated_at))
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| missing(&id))?;
-        Ok(view(conn, &caller.organisation, &id, &body, at)?)
+        let draft =
+            drafts::find(conn, &caller.organisation, &id, false)?.ok_or_else(|| missing(&id))?;
+        Ok(view(
+            conn,
+            &caller.organisation,
+            &id,
+            &draft.body,
+            draft.updated_at,
+        )?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(draft))
@@ -186,43 +168,15 @@ pub(super) async fn put(
     let (created, draft) = blocking(&state.pool, move |conn| {
         body["buyer"] = json!(caller.organisation);
         conn.transaction(|conn| {
-            let published: i64 = tenders::table.find(&id).count().get_result(conn)?;
-            if published > 0 {
+            if drafts::published(conn, &id)? {
                 return Err(AppError::conflict(format!(
                     "tender {id} is already published: amend it with tender.amended"
                 )));
             }
             // Drafts are kept per buyer: another buyer's draft of the same id is neither
             // seen nor touched (and its existence is not told).
-            let mine = tender_drafts::table
-                .find((&caller.organisation, &id))
-                .select(tender_drafts::id)
-                .for_update()
-                .first::<String>(conn)
-                .optional()?
-                .is_some();
-            if mine {
-                diesel::update(tender_drafts::table.find((&caller.organisation, &id)))
-                    .set((
-                        tender_drafts::body.eq(&body),
-                        tender_drafts::updated_by.eq(caller.user_id),
-                        tender_drafts::updated_at.eq(diesel::dsl::now),
-                    ))
-                    .execute(conn)?;
-            } else {
-                diesel::insert_into(tender_drafts::table)
-                    .values((
-                        tender_drafts::id.eq(&id),
-                        tender_drafts::buyer_id.eq(&caller.organisation),
-                        tender_drafts::body.eq(&body),
-                        tender_drafts::updated_by.eq(caller.user_id),
-                    ))
-                    .execute(conn)?;
-            }
-            let at: DateTime<Utc> = tender_drafts::table
-                .find((&caller.organisation, &id))
-                .select(tender_drafts::updated_at)
-                .first(conn)?;
+            let mine = drafts::find(conn, &caller.organisation, &id, true)?.is_some();
+            let at = drafts::save(conn, &caller.organisation, &id, &body, caller.user_id)?;
             Ok((!mine, view(conn, &caller.organisation, &id, &body, at)?))
         })
     })
@@ -244,9 +198,7 @@ pub(super) async fn delete(
     let credentials = Credentials::of(&request);
     blocking(&state.pool, move |conn| {
         let caller = buyer_staff(conn, &credentials, true)?;
-        let deleted =
-            diesel::delete(tender_drafts::table.find((&caller.organisation, &id))).execute(conn)?;
-        if deleted == 0 {
+        if !drafts::delete(conn, &caller.organisation, &id)? {
             return Err(missing(&id));
         }
         Ok(())
