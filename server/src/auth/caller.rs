@@ -1,0 +1,252 @@
+//! Who makes a request: the credentials it presents (a session cookie with its CSRF
+//! token, or an API token), the typed [`Caller`] they resolve to, and the checks a route
+//! asks of it.
+
+use super::secrets::*;
+use crate::db::schema::{api_tokens, organisations, sessions, users};
+use crate::domain::types::{OrganisationKind, Role};
+use crate::error::{AppError, AppResult, ProblemType};
+use actix_web::HttpRequest;
+use actix_web::http::StatusCode;
+use chrono::{DateTime, Utc};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use subtle::ConstantTimeEq as _;
+
+/// The session cookie.
+pub const SESSION_COOKIE: &str = "vitrine_session";
+/// The header a cookie-authenticated request must carry on any change.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Whether a user of the role named `role` must use a second factor.
+pub fn needs_totp(role: &str) -> bool {
+    Role::parse(role).is_some_and(Role::needs_second_factor)
+}
+
+/// What a request presents to authenticate: read on the HTTP worker, checked against
+/// the database on a blocking thread.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    /// The `Authorization` header, if any.
+    pub authorization: Option<String>,
+    /// The session cookie's value, if any.
+    pub session: Option<String>,
+    /// The CSRF header, if any.
+    pub csrf: Option<String>,
+}
+
+impl Credentials {
+    /// Reads them from a request.
+    pub fn of(request: &HttpRequest) -> Credentials {
+        let header = |name: &str| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        Credentials {
+            authorization: header("authorization"),
+            session: request.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()),
+            csrf: header(CSRF_HEADER),
+        }
+    }
+}
+
+/// Who made a request, and how.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The user.
+    pub user_id: i64,
+    /// Their organisation.
+    pub organisation: String,
+    /// What it is.
+    pub organisation_kind: OrganisationKind,
+    /// Their role.
+    pub role: Role,
+    /// Their e-mail address.
+    pub email: String,
+    /// Whether they have a second factor (required of some roles before they act).
+    pub totp_enabled: bool,
+    /// The session's CSRF token, if a session cookie authenticated the request (API
+    /// tokens need none).
+    pub csrf: Option<String>,
+}
+
+impl Caller {
+    /// Refuses a change made with a session cookie but without its CSRF token.
+    pub fn check_csrf(&self, credentials: &Credentials) -> AppResult<()> {
+        let Some(expected) = &self.csrf else {
+            return Ok(());
+        };
+        let given = credentials.csrf.as_deref().unwrap_or_default();
+        if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+            Ok(())
+        } else {
+            Err(AppError::new(
+                StatusCode::FORBIDDEN,
+                ProblemType::Csrf,
+                format!(
+                    "a change made with a session cookie must carry the session's CSRF token in {CSRF_HEADER}"
+                ),
+            ))
+        }
+    }
+
+    /// Refuses (403 `forbidden`, saying `why`) a caller whose role and organisation kind do
+    /// not pass `allowed`.
+    pub fn require(
+        &self,
+        allowed: impl FnOnce(Role, OrganisationKind) -> bool,
+        why: &str,
+    ) -> AppResult<()> {
+        if allowed(self.role, self.organisation_kind) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(why))
+        }
+    }
+
+    /// Refuses users whose role needs a second factor they have not set up.
+    pub fn check_totp(&self) -> AppResult<()> {
+        if self.role.needs_second_factor() && !self.totp_enabled {
+            return Err(AppError::new(
+                StatusCode::FORBIDDEN,
+                ProblemType::TotpRequired,
+                format!(
+                    "a {} must set up a TOTP second factor (POST /api/v1/me/totp) before acting",
+                    self.role
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Finds the caller from the session cookie or the `Authorization: Bearer` token;
+/// `None` if the request carries neither. A cookie or token that does not match is an
+/// error (401), not an anonymous request.
+pub fn authenticate(
+    conn: &mut PgConnection,
+    credentials: &Credentials,
+) -> AppResult<Option<Caller>> {
+    type Row = (i64, String, String, String, String, bool);
+    let columns = (
+        users::id,
+        users::organisation_id,
+        organisations::kind,
+        users::role,
+        users::email,
+        users::totp_enabled,
+    );
+    if let Some(header) = &credentials.authorization {
+        let token = header
+            .strip_prefix("Bearer ")
+            .ok_or_else(|| unauthorized("the Authorization header must be \"Bearer <token>\""))?;
+        let row: Option<(i64, Option<DateTime<Utc>>, Row)> = api_tokens::table
+            .inner_join(users::table.inner_join(organisations::table))
+            .filter(api_tokens::token_hash.eq(sha256(token)))
+            .filter(api_tokens::revoked_at.is_null())
+            .select((api_tokens::id, api_tokens::last_used, columns))
+            .first(conn)
+            .optional()?;
+        let (
+            token_id,
+            last_used,
+            (user_id, organisation, organisation_kind, role, email, totp_enabled),
+        ) = row.ok_or_else(|| unauthorized("the API token is unknown or revoked"))?;
+        // Recorded to the minute: a write per request would cost more than the request.
+        if last_used.is_none_or(|t| Utc::now() - t > chrono::Duration::minutes(1)) {
+            diesel::update(api_tokens::table.find(token_id))
+                .set(api_tokens::last_used.eq(diesel::dsl::now))
+                .execute(conn)?;
+        }
+        let (organisation_kind, role) = identity(&organisation, &organisation_kind, &role)?;
+        return Ok(Some(Caller {
+            user_id,
+            organisation,
+            organisation_kind,
+            role,
+            email,
+            totp_enabled,
+            csrf: None,
+        }));
+    }
+    let Some(cookie) = &credentials.session else {
+        return Ok(None);
+    };
+    let row: Option<(String, Row)> = sessions::table
+        .inner_join(users::table.inner_join(organisations::table))
+        .filter(sessions::token_hash.eq(sha256(cookie)))
+        .filter(sessions::expires_at.gt(diesel::dsl::now))
+        .select((sessions::csrf_token, columns))
+        .first(conn)
+        .optional()?;
+    let (csrf, (user_id, organisation, organisation_kind, role, email, totp_enabled)) =
+        row.ok_or_else(|| unauthorized("the session has expired or ended; log in again"))?;
+    let (organisation_kind, role) = identity(&organisation, &organisation_kind, &role)?;
+    Ok(Some(Caller {
+        user_id,
+        organisation,
+        organisation_kind,
+        role,
+        email,
+        totp_enabled,
+        csrf: Some(csrf),
+    }))
+}
+
+/// A user's organisation kind and role, as the tables name them; a name the types do
+/// not know is an integrity failure, not the caller's.
+fn identity(organisation: &str, kind: &str, role: &str) -> AppResult<(OrganisationKind, Role)> {
+    match (OrganisationKind::parse(kind), Role::parse_of_user(role)) {
+        (Some(kind), Some(role)) => Ok((kind, role)),
+        _ => Err(AppError::internal(format!(
+            "INTEGRITY ALARM: a user of {organisation} has kind {kind:?} and role {role:?}"
+        ))),
+    }
+}
+
+/// The caller, who must be authenticated.
+pub fn require(conn: &mut PgConnection, credentials: &Credentials) -> AppResult<Caller> {
+    authenticate(conn, credentials)?.ok_or_else(|| {
+        unauthorized("log in (POST /api/v1/session) or send an API token (Authorization: Bearer)")
+    })
+}
+
+/// The caller, who must be authenticated and allowed to act now: a change made with a
+/// session carries its CSRF token, and a role that needs a second factor has set it up.
+pub fn require_to_act(
+    conn: &mut PgConnection,
+    credentials: &Credentials,
+    change: bool,
+) -> AppResult<Caller> {
+    let caller = require(conn, credentials)?;
+    if change {
+        caller.check_csrf(credentials)?;
+    }
+    caller.check_totp()?;
+    Ok(caller)
+}
+
+/// The caller, who must be a platform administrator allowed to act now (see
+/// [`require_to_act`]); `why` says what they alone may do.
+pub fn require_platform_admin(
+    conn: &mut PgConnection,
+    credentials: &Credentials,
+    change: bool,
+    why: &str,
+) -> AppResult<Caller> {
+    let caller = require_to_act(conn, credentials, change)?;
+    caller.require(|role, _| role == Role::PlatformAdmin, why)?;
+    Ok(caller)
+}
+
+/// 401 with a problem document.
+pub fn unauthorized(detail: impl Into<String>) -> AppError {
+    AppError::new(
+        StatusCode::UNAUTHORIZED,
+        ProblemType::Unauthenticated,
+        detail,
+    )
+}
