@@ -3,14 +3,13 @@
 //! asks of it.
 
 use super::secrets::*;
-use crate::db::schema::{api_tokens, organisations, sessions, users};
+use crate::db::accounts;
 use crate::domain::types::{OrganisationKind, Role};
 use crate::error::{AppError, AppResult, ProblemType};
 use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use diesel::pg::PgConnection;
-use diesel::prelude::*;
 use subtle::ConstantTimeEq as _;
 
 /// The session cookie.
@@ -130,81 +129,49 @@ pub fn authenticate(
     conn: &mut PgConnection,
     credentials: &Credentials,
 ) -> AppResult<Option<Caller>> {
-    type Row = (i64, String, String, String, String, bool);
-    let columns = (
-        users::id,
-        users::organisation_id,
-        organisations::kind,
-        users::role,
-        users::email,
-        users::totp_enabled,
-    );
     if let Some(header) = &credentials.authorization {
         let token = header
             .strip_prefix("Bearer ")
             .ok_or_else(|| unauthorized("the Authorization header must be \"Bearer <token>\""))?;
-        let row: Option<(i64, Option<DateTime<Utc>>, Row)> = api_tokens::table
-            .inner_join(users::table.inner_join(organisations::table))
-            .filter(api_tokens::token_hash.eq(sha256(token)))
-            .filter(api_tokens::revoked_at.is_null())
-            .select((api_tokens::id, api_tokens::last_used, columns))
-            .first(conn)
-            .optional()?;
-        let (
-            token_id,
-            last_used,
-            (user_id, organisation, organisation_kind, role, email, totp_enabled),
-        ) = row.ok_or_else(|| unauthorized("the API token is unknown or revoked"))?;
+        let found = accounts::by_api_token(conn, &sha256(token))?
+            .ok_or_else(|| unauthorized("the API token is unknown or revoked"))?;
         // Recorded to the minute: a write per request would cost more than the request.
-        if last_used.is_none_or(|t| Utc::now() - t > chrono::Duration::minutes(1)) {
-            diesel::update(api_tokens::table.find(token_id))
-                .set(api_tokens::last_used.eq(diesel::dsl::now))
-                .execute(conn)?;
+        if found
+            .last_used
+            .is_none_or(|t| Utc::now() - t > chrono::Duration::minutes(1))
+        {
+            accounts::touch_token(conn, found.id)?;
         }
-        let (organisation_kind, role) = identity(&organisation, &organisation_kind, &role)?;
-        return Ok(Some(Caller {
-            user_id,
-            organisation,
-            organisation_kind,
-            role,
-            email,
-            totp_enabled,
-            csrf: None,
-        }));
+        return caller(found.identity, None).map(Some);
     }
     let Some(cookie) = &credentials.session else {
         return Ok(None);
     };
-    let row: Option<(String, Row)> = sessions::table
-        .inner_join(users::table.inner_join(organisations::table))
-        .filter(sessions::token_hash.eq(sha256(cookie)))
-        .filter(sessions::expires_at.gt(diesel::dsl::now))
-        .select((sessions::csrf_token, columns))
-        .first(conn)
-        .optional()?;
-    let (csrf, (user_id, organisation, organisation_kind, role, email, totp_enabled)) =
-        row.ok_or_else(|| unauthorized("the session has expired or ended; log in again"))?;
-    let (organisation_kind, role) = identity(&organisation, &organisation_kind, &role)?;
-    Ok(Some(Caller {
-        user_id,
-        organisation,
-        organisation_kind,
-        role,
-        email,
-        totp_enabled,
-        csrf: Some(csrf),
-    }))
+    let (csrf, found) = accounts::by_session(conn, &sha256(cookie))?
+        .ok_or_else(|| unauthorized("the session has expired or ended; log in again"))?;
+    caller(found, Some(csrf)).map(Some)
 }
 
-/// A user's organisation kind and role, as the tables name them; a name the types do
-/// not know is an integrity failure, not the caller's.
-fn identity(organisation: &str, kind: &str, role: &str) -> AppResult<(OrganisationKind, Role)> {
-    match (OrganisationKind::parse(kind), Role::parse_of_user(role)) {
-        (Some(kind), Some(role)) => Ok((kind, role)),
-        _ => Err(AppError::internal(format!(
-            "INTEGRITY ALARM: a user of {organisation} has kind {kind:?} and role {role:?}"
-        ))),
-    }
+/// The caller an account row names; an organisation kind or role the types do not know
+/// is an integrity failure, not the caller's.
+fn caller(found: accounts::Identity, csrf: Option<String>) -> AppResult<Caller> {
+    let kind = OrganisationKind::parse(&found.organisation_kind);
+    let role = Role::parse_of_user(&found.role);
+    let (Some(organisation_kind), Some(role)) = (kind, role) else {
+        return Err(AppError::internal(format!(
+            "INTEGRITY ALARM: a user of {} has kind {:?} and role {:?}",
+            found.organisation, found.organisation_kind, found.role
+        )));
+    };
+    Ok(Caller {
+        user_id: found.user_id,
+        organisation: found.organisation,
+        organisation_kind,
+        role,
+        email: found.email,
+        totp_enabled: found.totp_enabled,
+        csrf,
+    })
 }
 
 /// The caller, who must be authenticated.

@@ -5,12 +5,11 @@ use super::caller::*;
 use super::passwords::*;
 use super::secrets::*;
 use super::totp::*;
-use crate::db::schema::{api_tokens, sessions, users};
+use crate::db::accounts;
 use crate::error::{AppError, AppResult, ProblemType};
 use actix_web::http::StatusCode;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use diesel::pg::PgConnection;
-use diesel::prelude::*;
 
 /// How long a session lasts.
 pub const SESSION_HOURS: i64 = 12;
@@ -38,28 +37,7 @@ pub fn login(
     code: Option<&str>,
 ) -> AppResult<Login> {
     let email = email.trim().to_lowercase();
-    type Row = (
-        i64,
-        String,
-        Option<Vec<u8>>,
-        bool,
-        Option<i64>,
-        i32,
-        Option<DateTime<Utc>>,
-    );
-    let row: Option<Row> = users::table
-        .filter(users::email.eq(&email))
-        .select((
-            users::id,
-            users::password_hash,
-            users::totp_secret,
-            users::totp_enabled,
-            users::totp_last_step,
-            users::failed_logins,
-            users::locked_until,
-        ))
-        .first(conn)
-        .optional()?;
+    let row = accounts::for_login(conn, &email)?;
     // One answer, in one time, for every failure of e-mail, password or lock: nothing
     // tells whether an address has an account, or whether it is locked.
     let wrong = || {
@@ -67,34 +45,31 @@ pub fn login(
             "the e-mail address or the password is wrong (after {LOCK_AFTER} failures in a row an account is locked for {LOCK_MINUTES} minutes)"
         ))
     };
-    let Some((id, stored, secret, totp_enabled, last_step, failed, locked_until)) = row else {
+    let Some(account) = row else {
         // Spend the time a real check takes, so timing does not tell who has an account.
         let _ = verify_password(dummy_hash(), password);
         return Err(wrong());
     };
-    let password_ok = verify_password(&stored, password);
-    if locked_until.is_some_and(|u| u > Utc::now()) {
+    let id = account.id;
+    let password_ok = verify_password(&account.password_hash, password);
+    if account.locked_until.is_some_and(|u| u > Utc::now()) {
         return Err(wrong());
     }
     // A wrong password, or a wrong second-factor code, counts toward the lock.
     let fail = |conn: &mut PgConnection| -> AppResult<()> {
-        let failed = failed + 1;
+        let failed = account.failed_logins + 1;
         let lock =
             (failed >= LOCK_AFTER).then(|| Utc::now() + chrono::Duration::minutes(LOCK_MINUTES));
-        diesel::update(users::table.find(id))
-            .set((
-                users::failed_logins.eq(if lock.is_some() { 0 } else { failed }),
-                users::locked_until.eq(lock),
-            ))
-            .execute(conn)?;
+        accounts::set_failures(conn, id, if lock.is_some() { 0 } else { failed }, lock)?;
         Ok(())
     };
     if !password_ok {
         fail(conn)?;
         return Err(wrong());
     }
-    if totp_enabled {
-        let secret = secret.unwrap_or_default();
+    if account.totp_enabled {
+        let secret = account.totp_secret.clone().unwrap_or_default();
+        let last_step = account.totp_last_step;
         let step = code
             .and_then(|c| totp_match(&secret, c, Utc::now().timestamp()))
             .filter(|s| last_step.is_none_or(|l| *s as i64 > l));
@@ -109,26 +84,13 @@ pub fn login(
                 "send the current 6-digit code of your authenticator in totp (each code works once)",
             ));
         };
-        diesel::update(users::table.find(id))
-            .set(users::totp_last_step.eq(step as i64))
-            .execute(conn)?;
+        accounts::use_totp_step(conn, id, step as i64)?;
     }
-    diesel::update(users::table.find(id))
-        .set((
-            users::failed_logins.eq(0),
-            users::locked_until.eq(None::<DateTime<Utc>>),
-        ))
-        .execute(conn)?;
+    accounts::set_failures(conn, id, 0, None)?;
     let token = random_token(32)?;
     let csrf = random_token(24)?;
-    diesel::insert_into(sessions::table)
-        .values((
-            sessions::token_hash.eq(sha256(&token)),
-            sessions::user_id.eq(id),
-            sessions::csrf_token.eq(&csrf),
-            sessions::expires_at.eq(Utc::now() + chrono::Duration::hours(SESSION_HOURS)),
-        ))
-        .execute(conn)?;
+    let expires = Utc::now() + chrono::Duration::hours(SESSION_HOURS);
+    accounts::insert_session(conn, &sha256(&token), id, &csrf, expires)?;
     Ok(Login {
         token,
         csrf,
@@ -138,20 +100,12 @@ pub fn login(
 
 /// Ends the session whose secret is `token`.
 pub fn logout(conn: &mut PgConnection, token: &str) -> AppResult<()> {
-    diesel::delete(sessions::table.filter(sessions::token_hash.eq(sha256(token)))).execute(conn)?;
-    Ok(())
+    Ok(accounts::delete_session(conn, &sha256(token))?)
 }
 
 /// A new API token for `user`: the secret, shown once, and its id.
 pub fn create_token(conn: &mut PgConnection, user: i64, name: &str) -> AppResult<(i64, String)> {
     let token = format!("vtk_{}", random_token(32)?);
-    let id = diesel::insert_into(api_tokens::table)
-        .values((
-            api_tokens::user_id.eq(user),
-            api_tokens::token_hash.eq(sha256(&token)),
-            api_tokens::name.eq(name),
-        ))
-        .returning(api_tokens::id)
-        .get_result(conn)?;
+    let id = accounts::insert_token(conn, user, &sha256(&token), name)?;
     Ok((id, token))
 }

@@ -2,11 +2,10 @@
 //! password.
 
 use super::passwords::*;
-use crate::db::schema::users;
+use crate::db::accounts;
 use crate::domain::types::{OrganisationKind, Role};
 use crate::error::{AppError, AppResult, ProblemType};
 use diesel::pg::PgConnection;
-use diesel::prelude::*;
 
 /// Normalises an e-mail address (trimmed, lower case); `None` if it is not one.
 pub fn email_address(email: &str) -> Option<String> {
@@ -55,14 +54,8 @@ pub fn create_user(conn: &mut PgConnection, user: &NewUser<'_>) -> AppResult<i64
     }
     check_new_password(user.password, &email)
         .map_err(|m| AppError::invalid(ProblemType::WeakPassword, m))?;
-    let kind: Option<String> = crate::db::schema::organisations::table
-        .find(user.organisation)
-        .select(crate::db::schema::organisations::kind)
-        .first(conn)
-        .optional()?;
-    let kind = kind
-        .as_deref()
-        .and_then(OrganisationKind::parse)
+    let kind = crate::db::directory::organisation(conn, user.organisation)?
+        .and_then(|o| OrganisationKind::parse(&o.kind))
         .ok_or_else(|| {
             AppError::invalid(
                 ProblemType::InvalidUser,
@@ -91,11 +84,7 @@ pub fn create_user(conn: &mut PgConnection, user: &NewUser<'_>) -> AppResult<i64
 
 /// Refuses an address that already has an account.
 pub fn check_address_free(conn: &mut PgConnection, email: &str) -> AppResult<()> {
-    let taken: i64 = users::table
-        .filter(users::email.eq(email))
-        .count()
-        .get_result(conn)?;
-    if taken > 0 {
+    if accounts::address_taken(conn, email)? {
         return Err(AppError::conflict(format!(
             "{email} already has an account"
         )));
@@ -113,14 +102,12 @@ pub fn insert_user(
     password_hash: &str,
 ) -> AppResult<i64> {
     check_address_free(conn, email)?;
-    Ok(diesel::insert_into(users::table)
-        .values((
-            users::organisation_id.eq(organisation),
-            users::email.eq(email),
-            users::display_name.eq(display_name),
-            users::role.eq(role),
-            users::password_hash.eq(password_hash),
-        ))
-        .returning(users::id)
-        .get_result(conn)?)
+    Ok(accounts::insert_user(
+        conn,
+        organisation,
+        email,
+        display_name,
+        role,
+        password_hash,
+    )?)
 }

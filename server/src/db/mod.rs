@@ -3,6 +3,7 @@
 //! queries, a file per area. The sequencer keeps connections of its own
 //! ([`log::connect`]).
 
+pub mod accounts;
 pub mod cluster;
 pub mod directory;
 pub mod documents;
