@@ -268,3 +268,160 @@ pub fn insert_user(
         .returning(users::id)
         .get_result(conn)
 }
+
+/// A user as their own page shows them.
+pub struct Profile {
+    /// The address.
+    pub email: String,
+    /// The name shown.
+    pub display_name: String,
+    /// The organisation.
+    pub organisation: String,
+    /// The role's name.
+    pub role: String,
+    /// Whether the second factor is on.
+    pub totp_enabled: bool,
+}
+
+/// User `id`.
+pub fn profile(conn: &mut PgConnection, id: i64) -> QueryResult<Profile> {
+    let (email, display_name, organisation, role, totp_enabled) = users::table
+        .find(id)
+        .select((
+            users::email,
+            users::display_name,
+            users::organisation_id,
+            users::role,
+            users::totp_enabled,
+        ))
+        .first::<(String, String, String, String, bool)>(conn)?;
+    Ok(Profile {
+        email,
+        display_name,
+        organisation,
+        role,
+        totp_enabled,
+    })
+}
+
+/// An API token as its owner lists it (never its secret).
+pub struct TokenListing {
+    /// Its id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it was last used.
+    pub last_used: Option<DateTime<Utc>>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The user's API tokens, oldest first.
+pub fn tokens_of(conn: &mut PgConnection, user: i64) -> QueryResult<Vec<TokenListing>> {
+    type Row = (
+        i64,
+        String,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+    );
+    let rows: Vec<Row> = api_tokens::table
+        .filter(api_tokens::user_id.eq(user))
+        .order(api_tokens::id)
+        .select((
+            api_tokens::id,
+            api_tokens::name,
+            api_tokens::created_at,
+            api_tokens::last_used,
+            api_tokens::revoked_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, name, created_at, last_used, revoked_at)| TokenListing {
+                id,
+                name,
+                created_at,
+                last_used,
+                revoked_at,
+            },
+        )
+        .collect())
+}
+
+/// Revokes the user's active token `id`; `false` if they have none by that id.
+pub fn revoke_token(conn: &mut PgConnection, user: i64, id: i64) -> QueryResult<bool> {
+    let revoked = diesel::update(
+        api_tokens::table
+            .filter(api_tokens::id.eq(id))
+            .filter(api_tokens::user_id.eq(user))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(diesel::dsl::now))
+    .execute(conn)?;
+    Ok(revoked == 1)
+}
+
+/// Keeps a new TOTP secret for the user (not yet on).
+pub fn set_totp_secret(conn: &mut PgConnection, user: i64, secret: &[u8]) -> QueryResult<()> {
+    diesel::update(users::table.find(user))
+        .set(users::totp_secret.eq(secret))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The user's TOTP secret, if they started enrolment.
+pub fn totp_secret(conn: &mut PgConnection, user: i64) -> QueryResult<Option<Vec<u8>>> {
+    users::table
+        .find(user)
+        .select(users::totp_secret)
+        .first(conn)
+}
+
+/// Turns the user's second factor on, the confirming code's step used.
+pub fn enable_totp(conn: &mut PgConnection, user: i64, step: i64) -> QueryResult<()> {
+    diesel::update(users::table.find(user))
+        .set((users::totp_enabled.eq(true), users::totp_last_step.eq(step)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// An anonymous statement an organisation sent, as logged.
+pub struct Sent {
+    /// The entry's index.
+    pub index: i64,
+    /// The statement's kind.
+    pub kind: String,
+    /// Its subject (the tender).
+    pub subject: String,
+    /// The entry.
+    pub entry: Vec<u8>,
+}
+
+/// The anonymous statements `organisation` sent (the private record), in log order.
+pub fn statements_of(conn: &mut PgConnection, organisation: &str) -> QueryResult<Vec<Sent>> {
+    use super::schema::{log_entries, private_authors};
+    let rows: Vec<(i64, String, String, Vec<u8>)> = private_authors::table
+        .inner_join(log_entries::table.on(log_entries::idx.eq(private_authors::entry_idx)))
+        .filter(private_authors::organisation_id.eq(organisation))
+        .order(private_authors::entry_idx)
+        .select((
+            log_entries::idx,
+            log_entries::kind,
+            log_entries::subject,
+            log_entries::entry,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(index, kind, subject, entry)| Sent {
+            index,
+            kind,
+            subject,
+            entry,
+        })
+        .collect())
+}

@@ -82,3 +82,99 @@ pub fn notify_senders(
     .bind::<Array<Text>, _>(roles)
     .execute(conn)
 }
+
+/// A notification as its user lists it.
+pub struct Listed {
+    /// Its id.
+    pub id: i64,
+    /// The entry it tells of.
+    pub entry_idx: i64,
+    /// That entry's kind.
+    pub kind: String,
+    /// The tender.
+    pub tender_id: String,
+    /// What happened, in zh and en.
+    pub summary: Value,
+    /// When it was written.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When it was read, if it was.
+    pub read_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The user's notifications, newest first: only unread ones if `unread`, older than
+/// `before` if given, at most `limit`.
+pub fn of_user(
+    conn: &mut PgConnection,
+    user: i64,
+    unread: bool,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Listed>> {
+    use super::schema::notifications as n;
+    type Row = (
+        i64,
+        i64,
+        String,
+        String,
+        Value,
+        chrono::DateTime<chrono::Utc>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    );
+    let mut listing = n::table
+        .filter(n::user_id.eq(user))
+        .order(n::id.desc())
+        .limit(limit)
+        .select((
+            n::id,
+            n::entry_idx,
+            n::kind,
+            n::tender_id,
+            n::summary,
+            n::created_at,
+            n::read_at,
+        ))
+        .into_boxed();
+    if unread {
+        listing = listing.filter(n::read_at.is_null());
+    }
+    if let Some(before) = before {
+        listing = listing.filter(n::id.lt(before));
+    }
+    let rows: Vec<Row> = listing.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, entry_idx, kind, tender_id, summary, created_at, read_at)| Listed {
+                id,
+                entry_idx,
+                kind,
+                tender_id,
+                summary,
+                created_at,
+                read_at,
+            },
+        )
+        .collect())
+}
+
+/// How many of the user's notifications are unread.
+pub fn unread_count(conn: &mut PgConnection, user: i64) -> QueryResult<i64> {
+    use super::schema::notifications as n;
+    n::table
+        .filter(n::user_id.eq(user))
+        .filter(n::read_at.is_null())
+        .count()
+        .get_result(conn)
+}
+
+/// Marks the user's notification `id` read (once: reading it again keeps the first
+/// time); `false` if the user has no such notification.
+pub fn mark_read(conn: &mut PgConnection, user: i64, id: i64) -> QueryResult<bool> {
+    use super::schema::notifications as n;
+    let mine = n::table.filter(n::id.eq(id)).filter(n::user_id.eq(user));
+    diesel::update(mine.filter(n::read_at.is_null()))
+        .set(n::read_at.eq(diesel::dsl::now))
+        .execute(conn)?;
+    let found: i64 = mine.count().get_result(conn)?;
+    Ok(found > 0)
+}

@@ -3,7 +3,7 @@
 
 use crate::auth::{self, Caller, NewUser, SESSION_COOKIE};
 use crate::db::blocking;
-use crate::db::schema::{api_tokens, users};
+use crate::db::{accounts, notifications};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
@@ -11,7 +11,6 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::pg::PgConnection;
-use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -78,24 +77,14 @@ pub(super) async fn log_in(
 }
 
 fn user(conn: &mut PgConnection, id: i64) -> AppResult<serde_json::Value> {
-    let (email, name, organisation, role, totp): (String, String, String, String, bool) =
-        users::table
-            .find(id)
-            .select((
-                users::email,
-                users::display_name,
-                users::organisation_id,
-                users::role,
-                users::totp_enabled,
-            ))
-            .first(conn)?;
+    let user = accounts::profile(conn, id)?;
     Ok(json!({
         "id": id,
-        "email": email,
-        "display_name": name,
-        "organisation": organisation,
-        "role": role,
-        "totp_enabled": totp,
+        "email": user.email,
+        "display_name": user.display_name,
+        "organisation": user.organisation,
+        "role": user.role,
+        "totp_enabled": user.totp_enabled,
     }))
 }
 
@@ -179,36 +168,19 @@ pub(super) async fn list_tokens(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    type Row = (
-        i64,
-        String,
-        chrono::DateTime<chrono::Utc>,
-        Option<chrono::DateTime<chrono::Utc>>,
-        Option<chrono::DateTime<chrono::Utc>>,
-    );
-    let rows: Vec<Row> = as_caller(&state, &request, false, |conn, caller| {
-        Ok(api_tokens::table
-            .filter(api_tokens::user_id.eq(caller.user_id))
-            .order(api_tokens::id)
-            .select((
-                api_tokens::id,
-                api_tokens::name,
-                api_tokens::created_at,
-                api_tokens::last_used,
-                api_tokens::revoked_at,
-            ))
-            .load(conn)?)
+    let listed = as_caller(&state, &request, false, |conn, caller| {
+        Ok(accounts::tokens_of(conn, caller.user_id)?)
     })
     .await?;
-    let tokens: Vec<_> = rows
+    let tokens: Vec<_> = listed
         .into_iter()
-        .map(|(id, name, created, used, revoked)| {
+        .map(|t| {
             json!({
-                "id": id,
-                "name": name,
-                "created_at": created.to_rfc3339(),
-                "last_used": used.map(|t| t.to_rfc3339()),
-                "revoked_at": revoked.map(|t| t.to_rfc3339()),
+                "id": t.id,
+                "name": t.name,
+                "created_at": t.created_at.to_rfc3339(),
+                "last_used": t.last_used.map(|t| t.to_rfc3339()),
+                "revoked_at": t.revoked_at.map(|t| t.to_rfc3339()),
             })
         })
         .collect();
@@ -222,15 +194,7 @@ pub(super) async fn revoke_token(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     as_caller(&state, &request, true, move |conn, caller| {
-        let n = diesel::update(
-            api_tokens::table
-                .filter(api_tokens::id.eq(id))
-                .filter(api_tokens::user_id.eq(caller.user_id))
-                .filter(api_tokens::revoked_at.is_null()),
-        )
-        .set(api_tokens::revoked_at.eq(diesel::dsl::now))
-        .execute(conn)?;
-        if n == 0 {
+        if !accounts::revoke_token(conn, caller.user_id, id)? {
             return Err(AppError::not_found(format!(
                 "you have no active token {id}"
             )));
@@ -253,9 +217,7 @@ pub(super) async fn start_totp(
         }
         let mut secret = [0u8; 20];
         getrandom::fill(&mut secret).map_err(AppError::internal)?;
-        diesel::update(users::table.find(caller.user_id))
-            .set(users::totp_secret.eq(secret.to_vec()))
-            .execute(conn)?;
+        accounts::set_totp_secret(conn, caller.user_id, &secret)?;
         Ok((secret, caller.email))
     })
     .await?;
@@ -280,10 +242,7 @@ pub(super) async fn confirm_totp(
 ) -> AppResult<HttpResponse> {
     let (caller, form): (Caller, Code) = caller_and_form(&state, &request, payload).await?;
     blocking(&state.pool, move |conn| {
-        let secret: Option<Vec<u8>> = users::table
-            .find(caller.user_id)
-            .select(users::totp_secret)
-            .first(conn)?;
+        let secret = accounts::totp_secret(conn, caller.user_id)?;
         let secret = secret.ok_or_else(|| AppError::conflict("start with POST /api/v1/me/totp"))?;
         let step = auth::totp_match(&secret, &form.code, chrono::Utc::now().timestamp())
             .ok_or_else(|| {
@@ -292,12 +251,7 @@ pub(super) async fn confirm_totp(
                     "check the device's clock and send the current code",
                 )
             })?;
-        diesel::update(users::table.find(caller.user_id))
-            .set((
-                users::totp_enabled.eq(true),
-                users::totp_last_step.eq(step as i64),
-            ))
-            .execute(conn)?;
+        accounts::enable_totp(conn, caller.user_id, step as i64)?;
         Ok(())
     })
     .await?;
@@ -310,29 +264,17 @@ pub(super) async fn my_statements(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    use crate::db::schema::{log_entries, private_authors};
-    let rows: Vec<(i64, String, String, Vec<u8>)> =
-        as_caller(&state, &request, false, |conn, caller| {
-            Ok(private_authors::table
-                .inner_join(log_entries::table.on(log_entries::idx.eq(private_authors::entry_idx)))
-                .filter(private_authors::organisation_id.eq(&caller.organisation))
-                .order(private_authors::entry_idx)
-                .select((
-                    log_entries::idx,
-                    log_entries::kind,
-                    log_entries::subject,
-                    log_entries::entry,
-                ))
-                .load(conn)?)
-        })
-        .await?;
+    let rows = as_caller(&state, &request, false, |conn, caller| {
+        Ok(accounts::statements_of(conn, &caller.organisation)?)
+    })
+    .await?;
     let statements: Vec<_> = rows
         .into_iter()
-        .map(|(index, kind, subject, entry)| {
-            let body = vitrine_ledger::statement::Entry::parse(&entry)
+        .map(|sent| {
+            let body = vitrine_ledger::statement::Entry::parse(&sent.entry)
                 .map(|e| e.signed().statement().body().clone())
                 .unwrap_or_default();
-            json!({"index": index, "kind": kind, "tender": subject, "body": body})
+            json!({"index": sent.index, "kind": sent.kind, "tender": sent.subject, "body": body})
         })
         .collect();
     Ok(HttpResponse::Ok().json(json!({"statements": statements})))
@@ -354,7 +296,6 @@ pub(super) async fn my_notifications(
     request: HttpRequest,
     query: web::Query<NotificationQuery>,
 ) -> AppResult<HttpResponse> {
-    use crate::db::schema::notifications as n;
     let NotificationQuery {
         unread,
         before,
@@ -367,58 +308,23 @@ pub(super) async fn my_notifications(
             "limit must be from 1 to 500",
         ));
     }
-    type Row = (
-        i64,
-        i64,
-        String,
-        String,
-        serde_json::Value,
-        chrono::DateTime<chrono::Utc>,
-        Option<chrono::DateTime<chrono::Utc>>,
-    );
-    let (rows, unread_count): (Vec<Row>, i64) =
-        as_caller(&state, &request, false, move |conn, caller| {
-            let mut listing = n::table
-                .filter(n::user_id.eq(caller.user_id))
-                .order(n::id.desc())
-                .limit(limit)
-                .select((
-                    n::id,
-                    n::entry_idx,
-                    n::kind,
-                    n::tender_id,
-                    n::summary,
-                    n::created_at,
-                    n::read_at,
-                ))
-                .into_boxed();
-            if unread {
-                listing = listing.filter(n::read_at.is_null());
-            }
-            if let Some(before) = before {
-                listing = listing.filter(n::id.lt(before));
-            }
-            let rows = listing.load(conn)?;
-            let unread_count = n::table
-                .filter(n::user_id.eq(caller.user_id))
-                .filter(n::read_at.is_null())
-                .count()
-                .get_result(conn)?;
-            Ok((rows, unread_count))
-        })
-        .await?;
-    let next_before = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.0));
+    let (rows, unread_count) = as_caller(&state, &request, false, move |conn, caller| {
+        let rows = notifications::of_user(conn, caller.user_id, unread, before, limit)?;
+        Ok((rows, notifications::unread_count(conn, caller.user_id)?))
+    })
+    .await?;
+    let next_before = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.id));
     let notifications: Vec<_> = rows
         .into_iter()
-        .map(|(id, entry, kind, tender, summary, created, read)| {
+        .map(|n| {
             json!({
-                "id": id,
-                "entry": entry,
-                "kind": kind,
-                "tender": tender,
-                "summary": summary,
-                "created_at": created.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                "read_at": read.map(|r| r.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                "id": n.id,
+                "entry": n.entry_idx,
+                "kind": n.kind,
+                "tender": n.tender_id,
+                "summary": n.summary,
+                "created_at": n.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "read_at": n.read_at.map(|r| r.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             })
         })
         .collect();
@@ -435,19 +341,10 @@ pub(super) async fn read_notification(
     request: HttpRequest,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    use crate::db::schema::notifications as n;
     let id = path.into_inner();
     as_caller(&state, &request, true, move |conn, caller| {
-        let mine = n::table
-            .filter(n::id.eq(id))
-            .filter(n::user_id.eq(caller.user_id));
-        // Read once: reading it again keeps the first time.
-        diesel::update(mine.filter(n::read_at.is_null()))
-            .set(n::read_at.eq(diesel::dsl::now))
-            .execute(conn)?;
-        let found: i64 = mine.count().get_result(conn)?;
         // Someone else's notification does not exist, as far as the caller can tell.
-        if found == 0 {
+        if !notifications::mark_read(conn, caller.user_id, id)? {
             return Err(AppError::not_found(format!(
                 "you have no notification {id}"
             )));
