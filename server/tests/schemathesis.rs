@@ -38,8 +38,11 @@ async fn run(app: &TestApp, command: &str, who: &str, token: Option<&str>) -> Re
         SECONDS_PER_RUN.to_string(),
         "--phases".into(),
         "examples,coverage,fuzzing".into(),
+        // One worker: with two, Hypothesis describes its strategies' lambdas from two
+        // threads at once, and CPython 3.11's `ast.parse` is not safe for that (a
+        // `SystemError: AST constructor recursion depth mismatch` inside the tool, seen in CI).
         "--workers".into(),
-        "2".into(),
+        "1".into(),
         "--request-timeout".into(),
         "20".into(),
         "--suppress-health-check".into(),
@@ -85,7 +88,8 @@ async fn run(app: &TestApp, command: &str, who: &str, token: Option<&str>) -> Re
 
 /// Whether a failed run found nothing wrong with the server: no failed check, and every
 /// error Hypothesis's own flakiness detector inside Schemathesis (a generator that drew
-/// differently on a rerun), which says nothing of the answers. Said aloud when so.
+/// differently on a rerun) or CPython's `ast.parse` failing inside Hypothesis, which say
+/// nothing of the answers. Said aloud when so.
 fn only_its_own_flakiness(report: &std::path::Path) -> bool {
     let Ok(junit) = std::fs::read_to_string(report) else {
         return false;
@@ -94,7 +98,11 @@ fn only_its_own_flakiness(report: &std::path::Path) -> bool {
     let errors: Vec<&str> = junit.split("<error").skip(1).collect();
     let flaky = errors
         .iter()
-        .filter(|e| e.contains("FlakyFailure") || e.contains("Inconsistent results"))
+        .filter(|e| {
+            e.contains("FlakyFailure")
+                || e.contains("Inconsistent results")
+                || e.contains("AST constructor recursion depth mismatch")
+        })
         .count();
     let tolerated = failures == 0 && !errors.is_empty() && flaky == errors.len();
     if tolerated {
