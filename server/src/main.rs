@@ -214,7 +214,6 @@ fn create_user(
     role: &str,
     name: &str,
 ) -> Result<(), String> {
-    use diesel::Connection as _;
     let mut password = String::new();
     std::io::stdin()
         .read_line(&mut password)
@@ -222,7 +221,7 @@ fn create_user(
     let password = password.trim_end_matches(['\r', '\n']);
     let (url, _cluster) = vitrine_server::database(settings).map_err(|e| e.to_string())?;
     vitrine_server::migrate(&url).map_err(|e| e.to_string())?;
-    let mut conn = diesel::PgConnection::establish(&url).map_err(|e| e.to_string())?;
+    let mut conn = vitrine_server::db::connect(&url)?;
     let id = vitrine_server::auth::create_user(
         &mut conn,
         &vitrine_server::auth::NewUser {
@@ -239,9 +238,8 @@ fn create_user(
 }
 
 fn replay(settings: &Settings) -> Result<(), String> {
-    use diesel::Connection as _;
     let (url, _cluster) = vitrine_server::database(settings).map_err(|e| e.to_string())?;
-    let mut conn = diesel::PgConnection::establish(&url).map_err(|e| e.to_string())?;
+    let mut conn = vitrine_server::db::connect(&url)?;
     let registry = vitrine_server::domain::Registry::new();
     let report = vitrine_server::log::replay::replay(&mut conn, &registry, 50)?;
     println!("replayed {} entries", report.entries);
@@ -298,8 +296,7 @@ fn bootstrap_admin(
     public_key: &str,
     account: Option<(String, String)>,
 ) -> Result<(), String> {
-    use diesel::prelude::*;
-    use vitrine_server::db::schema::{participant_keys, users};
+    use vitrine_server::db::{accounts, directory};
     let public_key = public_key_argument(public_key)?;
     // The platform key must exist already: a command never makes keys as a side effect.
     platform_signer(settings)?;
@@ -320,7 +317,7 @@ fn bootstrap_admin(
     };
     let (url, _cluster) = vitrine_server::database(settings).map_err(|e| e.to_string())?;
     vitrine_server::migrate(&url).map_err(|e| e.to_string())?;
-    let mut conn = diesel::PgConnection::establish(&url).map_err(|e| e.to_string())?;
+    let mut conn = vitrine_server::db::connect(&url)?;
     let key_bytes = {
         use base64::Engine as _;
         base64::engine::general_purpose::STANDARD
@@ -331,12 +328,8 @@ fn bootstrap_admin(
     let account = match account {
         None => None,
         Some((email, name, password)) => {
-            let existing: Option<(String, String)> = users::table
-                .filter(users::email.eq(&email))
-                .select((users::organisation_id, users::role))
-                .first(&mut conn)
-                .optional()
-                .map_err(|e| e.to_string())?;
+            let existing =
+                accounts::organisation_and_role(&mut conn, &email).map_err(|e| e.to_string())?;
             match existing {
                 Some((organisation, role)) if is_platform_admin(&organisation, &role) => {
                     Some((email, name, password, true))
@@ -346,19 +339,15 @@ fn bootstrap_admin(
             }
         }
     };
-    let holder: Option<(String, String)> = participant_keys::table
-        .find(&key_bytes)
-        .select((participant_keys::organisation_id, participant_keys::role))
-        .first(&mut conn)
-        .optional()
-        .map_err(|e| e.to_string())?;
+    let holder = directory::key(&mut conn, &key_bytes).map_err(|e| e.to_string())?;
     match holder {
-        Some((organisation, role)) if is_platform_admin(&organisation, &role) => {
+        Some(key) if is_platform_admin(&key.organisation, &key.role) => {
             println!("the key {public_key} is already a platform administrator's");
         }
-        Some((organisation, role)) => {
+        Some(key) => {
             return Err(format!(
-                "the key {public_key} is registered already, as {role} of {organisation}: make a new one (vitrine keygen)"
+                "the key {public_key} is registered already, as {} of {}: make a new one (vitrine keygen)",
+                key.role, key.organisation
             ));
         }
         None => {

@@ -11,10 +11,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Files that still hold SQL, to be moved under `db/`. The list may only shrink: a file
-/// on it without SQL fails the test, so that it is taken off when its queries move.
-const SQL_NOT_YET_IN_DB: &[&str] = &["main.rs", "routes/registrations.rs"];
-
 fn source_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
@@ -461,16 +457,9 @@ fn sql_lives_under_db() {
             outside.insert(file);
         }
     }
-    let allowed: BTreeSet<String> = SQL_NOT_YET_IN_DB.iter().map(|s| (*s).to_owned()).collect();
-    let new: Vec<_> = outside.difference(&allowed).collect();
     assert!(
-        new.is_empty(),
-        "SQL outside db/ in {new:?}: put the queries in db/"
-    );
-    let moved: Vec<_> = allowed.difference(&outside).collect();
-    assert!(
-        moved.is_empty(),
-        "{moved:?} no longer hold SQL: take them off SQL_NOT_YET_IN_DB"
+        outside.is_empty(),
+        "SQL outside db/ in {outside:?}: put the queries in db/"
     );
 }
 

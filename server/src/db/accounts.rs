@@ -425,3 +425,16 @@ pub fn statements_of(conn: &mut PgConnection, organisation: &str) -> QueryResult
         })
         .collect())
 }
+
+/// The organisation and the role's name of the account with the (normalised) address,
+/// if there is one.
+pub fn organisation_and_role(
+    conn: &mut PgConnection,
+    email: &str,
+) -> QueryResult<Option<(String, String)>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select((users::organisation_id, users::role))
+        .first(conn)
+        .optional()
+}

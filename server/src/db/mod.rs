@@ -13,6 +13,7 @@ pub mod log;
 pub mod notifications;
 pub mod outbox;
 pub mod projection;
+pub mod registrations;
 pub mod replay;
 #[allow(missing_docs)] // Generated-style table definitions.
 pub mod schema;
@@ -84,11 +85,14 @@ pub fn rfc3339_option<S: serde::Serializer>(
     }
 }
 
+/// One connection to `url`, for a command.
+pub fn connect(url: &str) -> Result<PgConnection, String> {
+    PgConnection::establish(url).map_err(|e| format!("connecting to PostgreSQL: {e}"))
+}
+
 /// Connects to `url` and runs the pending migrations; returns their names.
 pub fn migrate_url(url: &str) -> Result<Vec<String>, String> {
-    let mut conn =
-        PgConnection::establish(url).map_err(|e| format!("connecting to PostgreSQL: {e}"))?;
-    migrate(&mut conn)
+    migrate(&mut connect(url)?)
 }
 
 /// Makes the database `name` on the server at `admin_url` unless it exists.

@@ -7,19 +7,20 @@
 //! on the log before approval.
 
 use crate::auth::{self, Credentials};
-use crate::db::blocking;
-use crate::db::schema::{organisations, participant_keys, registrations};
+use crate::db::registrations::{self, Decision, Taken};
+use crate::db::{blocking, directory};
 use crate::domain::Kind as _;
 use crate::domain::directory::OrganisationRegistered;
-use crate::domain::types::OrganisationKind;
+use crate::domain::types::{OrganisationKind, Role};
 use crate::error::{AppError, AppResult, ProblemType};
+use crate::log::platform;
 use crate::routes::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::SecondsFormat;
+use diesel::Connection as _;
 use diesel::pg::PgConnection;
-use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::atomic::Ordering;
@@ -84,6 +85,91 @@ fn checked_statement(value: Value) -> AppResult<(SignedStatement, [u8; 32])> {
     Ok((signed.clone(), signature.public_key))
 }
 
+/// An application, checked and ready to file.
+struct Checked {
+    statement: SignedStatement,
+    public_key: [u8; 32],
+    email: String,
+    display_name: String,
+    password: String,
+}
+
+impl Checked {
+    fn parse(body: &[u8]) -> AppResult<Checked> {
+        let application: Application = crate::routes::intake::json(body)?;
+        let (statement, public_key) = checked_statement(application.statement)?;
+        let Administrator {
+            email,
+            display_name,
+            password,
+        } = application.administrator;
+        let email = auth::email_address(&email)
+            .ok_or_else(|| invalid("administrator.email is not an e-mail address"))?;
+        let display_name = display_name.trim().to_owned();
+        if display_name.is_empty() || display_name.chars().count() > 200 {
+            return Err(invalid(
+                "administrator.display_name must be 1 to 200 characters",
+            ));
+        }
+        auth::check_new_password(&password, &email)
+            .map_err(|m| AppError::invalid(ProblemType::WeakPassword, m))?;
+        Ok(Checked {
+            statement,
+            public_key,
+            email,
+            display_name,
+            password,
+        })
+    }
+
+    /// Files the application unless what it registers is taken; its number.
+    fn file(self, conn: &mut PgConnection) -> AppResult<i64> {
+        let statement = self.statement.statement();
+        let body = statement.body();
+        let proof = self.statement.to_value();
+        let mut new = registrations::NewApplication {
+            organisation: statement.subject(),
+            name: body["name"].as_str().unwrap_or_default(),
+            credit_code: body["credit_code"].as_str().unwrap_or_default(),
+            public_key: &self.public_key,
+            proof: &proof,
+            admin_email: &self.email,
+            admin_name: &self.display_name,
+            password_hash: "",
+        };
+        match registrations::taken(conn, &new)? {
+            None => {}
+            Some(Taken::Organisation) => {
+                return Err(AppError::conflict(format!(
+                    "organisation {} is already registered",
+                    new.organisation
+                )));
+            }
+            Some(Taken::CreditCode(holder)) => {
+                return Err(AppError::conflict(format!(
+                    "credit code {} is already registered to organisation {holder}",
+                    new.credit_code
+                )));
+            }
+            Some(Taken::Key) => {
+                return Err(AppError::conflict(
+                    "the key is already registered: make a new one (vitrine keygen)",
+                ));
+            }
+        }
+        // Whether the address has an account is not said here (anyone could ask): the
+        // approval checks it.
+        // Hashed only once nothing else refuses the application: argon2id is costly.
+        let password_hash = auth::hash_password(&self.password).map_err(AppError::internal)?;
+        new.password_hash = &password_hash;
+        registrations::insert(conn, &new)?.ok_or_else(|| {
+            AppError::conflict(
+                "an application with this organisation id, credit code or key is already waiting for review",
+            )
+        })
+    }
+}
+
 /// Applies to register a supplier (no account needed; ten a minute per address).
 pub(super) async fn apply(
     state: web::Data<AppState>,
@@ -94,84 +180,9 @@ pub(super) async fn apply(
         .registration_limit
         .check(request.peer_addr().map(|a| a.ip()))?;
     let body = crate::routes::intake::read_body(&request, payload, 64 * 1024).await?;
-    let application: Application = crate::routes::intake::json(&body)?;
-    let (signed, public_key) = checked_statement(application.statement)?;
-    let Administrator {
-        email,
-        display_name,
-        password,
-    } = application.administrator;
-    let email = auth::email_address(&email)
-        .ok_or_else(|| invalid("administrator.email is not an e-mail address"))?;
-    let display_name = display_name.trim().to_owned();
-    if display_name.is_empty() || display_name.chars().count() > 200 {
-        return Err(invalid(
-            "administrator.display_name must be 1 to 200 characters",
-        ));
-    }
-    auth::check_new_password(&password, &email)
-        .map_err(|m| AppError::invalid(ProblemType::WeakPassword, m))?;
-    let statement = signed.statement();
-    let body = statement.body();
-    let id = statement.subject().to_owned();
-    let name = body["name"].as_str().unwrap_or_default().to_owned();
-    let credit_code = body["credit_code"].as_str().unwrap_or_default().to_owned();
-    let proof = signed.to_value();
-    let created = blocking(&state.pool, move |conn| {
-        if organisations::table.find(&id).count().get_result::<i64>(conn)? > 0 {
-            return Err(AppError::conflict(format!(
-                "organisation {id} is already registered"
-            )));
-        }
-        let holder: Option<String> = organisations::table
-            .filter(organisations::credit_code.eq(&credit_code))
-            .select(organisations::id)
-            .first(conn)
-            .optional()?;
-        if let Some(holder) = holder {
-            return Err(AppError::conflict(format!(
-                "credit code {credit_code} is already registered to organisation {holder}"
-            )));
-        }
-        let key_taken: i64 = participant_keys::table
-            .find(public_key.to_vec())
-            .count()
-            .get_result(conn)?;
-        if key_taken > 0 {
-            return Err(AppError::conflict(
-                "the key is already registered: make a new one (vitrine keygen)",
-            ));
-        }
-        // Whether the address has an account is not said here (anyone could ask): the
-        // approval checks it.
-        // Hashed only once nothing else refuses the application: argon2id is costly.
-        let password_hash = auth::hash_password(&password).map_err(AppError::internal)?;
-        let inserted = diesel::insert_into(registrations::table)
-            .values((
-                registrations::organisation_id.eq(&id),
-                registrations::name.eq(&name),
-                registrations::credit_code.eq(&credit_code),
-                registrations::public_key.eq(public_key.to_vec()),
-                registrations::proof.eq(&proof),
-                registrations::admin_email.eq(&email),
-                registrations::admin_name.eq(&display_name),
-                registrations::password_hash.eq(&password_hash),
-            ))
-            .returning(registrations::id)
-            .get_result::<i64>(conn);
-        match inserted {
-            Ok(number) => Ok((number, id)),
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => Err(AppError::conflict(
-                "an application with this organisation id, credit code or key is already waiting for review",
-            )),
-            Err(e) => Err(e.into()),
-        }
-    })
-    .await?;
-    let (number, organisation) = created;
+    let checked = Checked::parse(&body)?;
+    let organisation = checked.statement.statement().subject().to_owned();
+    let number = blocking(&state.pool, move |conn| checked.file(conn)).await?;
     Ok(HttpResponse::Created().json(json!({
         "id": number,
         "organisation": organisation,
@@ -182,23 +193,27 @@ pub(super) async fn apply(
 /// Who reviews applications.
 const REVIEWERS: &str = "applications are reviewed by platform administrators";
 
+/// The statuses an application goes through.
+const STATUSES: [&str; 3] = ["pending", "approved", "rejected"];
+
 #[derive(Deserialize)]
 pub(super) struct ListQuery {
     status: Option<String>,
 }
 
-type Row = (
-    i64,
-    String,
-    String,
-    String,
-    Vec<u8>,
-    String,
-    String,
-    String,
-    Option<String>,
-    DateTime<Utc>,
-);
+fn listed(row: registrations::Listed) -> Value {
+    json!({
+        "id": row.id,
+        "organisation": row.organisation,
+        "name": row.name,
+        "credit_code": row.credit_code,
+        "public_key": BASE64.encode(row.public_key),
+        "administrator": {"email": row.admin_email, "display_name": row.admin_name},
+        "status": row.status,
+        "reason": row.reason,
+        "created_at": row.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+    })
+}
 
 /// Applications, oldest first; `?status=pending|approved|rejected`.
 pub(super) async fn list(
@@ -207,70 +222,25 @@ pub(super) async fn list(
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
     let wanted = query.into_inner().status;
-    if wanted
-        .as_deref()
-        .is_some_and(|s| !["pending", "approved", "rejected"].contains(&s))
-    {
+    if wanted.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
         return Err(AppError::bad_request(
             ProblemType::InvalidQuery,
             "status must be pending, approved or rejected",
         ));
     }
     let credentials = Credentials::of(&request);
-    let rows: Vec<Row> = blocking(&state.pool, move |conn| {
+    let rows = blocking(&state.pool, move |conn| {
         auth::require_platform_admin(conn, &credentials, false, REVIEWERS)?;
-        let mut listing = registrations::table
-            .order(registrations::id)
-            .limit(500)
-            .select((
-                registrations::id,
-                registrations::organisation_id,
-                registrations::name,
-                registrations::credit_code,
-                registrations::public_key,
-                registrations::admin_email,
-                registrations::admin_name,
-                registrations::status,
-                registrations::reason,
-                registrations::created_at,
-            ))
-            .into_boxed();
-        if let Some(status) = wanted {
-            listing = listing.filter(registrations::status.eq(status));
-        }
-        Ok(listing.load(conn)?)
+        Ok(registrations::list(conn, wanted.as_deref(), 500)?)
     })
     .await?;
-    let applications: Vec<Value> = rows
-        .into_iter()
-        .map(
-            |(id, organisation, name, code, key, email, admin, status, reason, at)| {
-                json!({
-                    "id": id,
-                    "organisation": organisation,
-                    "name": name,
-                    "credit_code": code,
-                    "public_key": BASE64.encode(key),
-                    "administrator": {"email": email, "display_name": admin},
-                    "status": status,
-                    "reason": reason,
-                    "created_at": at.to_rfc3339_opts(SecondsFormat::Secs, true),
-                })
-            },
-        )
-        .collect();
+    let applications: Vec<Value> = rows.into_iter().map(listed).collect();
     Ok(HttpResponse::Ok().json(json!({"registrations": applications})))
 }
 
 /// A pending application, for a platform administrator.
 struct Pending {
-    organisation: String,
-    name: String,
-    credit_code: String,
-    public_key: Vec<u8>,
-    email: String,
-    admin_name: String,
-    password_hash: String,
+    application: registrations::Application,
     /// Whether the organisation and the key are already on the log (an earlier approval
     /// that stopped half-way).
     organisation_logged: bool,
@@ -278,102 +248,110 @@ struct Pending {
 }
 
 fn pending(conn: &mut PgConnection, id: i64) -> AppResult<Pending> {
-    type Fields = (
-        String,
-        String,
-        String,
-        Vec<u8>,
-        String,
-        String,
-        String,
-        String,
-    );
-    let (organisation, name, credit_code, public_key, email, admin_name, password_hash, status): Fields =
-        registrations::table
-            .find(id)
-            .select((
-                registrations::organisation_id,
-                registrations::name,
-                registrations::credit_code,
-                registrations::public_key,
-                registrations::admin_email,
-                registrations::admin_name,
-                registrations::password_hash,
-                registrations::status,
-            ))
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| AppError::not_found(format!("there is no application {id}")))?;
-    if status != "pending" {
+    let application = registrations::find(conn, id)?
+        .ok_or_else(|| AppError::not_found(format!("there is no application {id}")))?;
+    if application.status != "pending" {
         return Err(AppError::conflict(format!(
-            "application {id} is already {status}"
+            "application {id} is already {}",
+            application.status
         )));
     }
+    let organisation = &application.organisation;
     // The same credit code means the same legal person: then the organisation on the
     // log is the applicant's.
-    let logged_code: Option<Option<String>> = organisations::table
-        .find(&organisation)
-        .select(organisations::credit_code)
-        .first(conn)
-        .optional()?;
-    let organisation_logged = match logged_code {
+    let organisation_logged = match registrations::registered_credit_code(conn, organisation)? {
         None => false,
-        Some(code) if code.as_deref() == Some(credit_code.as_str()) => true,
+        Some(code) if code.as_deref() == Some(application.credit_code.as_str()) => true,
         Some(_) => {
             return Err(AppError::conflict(format!(
                 "organisation {organisation} has been registered by someone else since: reject the application"
             )));
         }
     };
-    let key_owner: Option<String> = participant_keys::table
-        .find(&public_key)
-        .select(participant_keys::organisation_id)
-        .first(conn)
-        .optional()?;
-    let key_logged = match key_owner {
+    let key_logged = match directory::key(conn, &application.public_key)? {
         None => false,
-        Some(owner) if owner == organisation => true,
+        Some(key) if key.organisation == *organisation => true,
         Some(_) => {
             return Err(AppError::conflict(
                 "the applicant's key has been registered to another organisation since: reject the application",
             ));
         }
     };
-    auth::check_address_free(conn, &email).map_err(|e| {
+    auth::check_address_free(conn, &application.admin_email).map_err(|e| {
         AppError::conflict(format!(
             "{}: reject the application, and the applicant may apply again with another address",
             e.detail
         ))
     })?;
     Ok(Pending {
-        organisation,
-        name,
-        credit_code,
-        public_key,
-        email,
-        admin_name,
-        password_hash,
+        application,
         organisation_logged,
         key_logged,
     })
 }
 
-/// Signs a statement with the platform's key and logs it.
-pub(super) async fn log_as_platform(
-    state: &AppState,
-    kind: &str,
-    subject: &str,
-    body: Value,
-) -> AppResult<u64> {
-    let sequenced = crate::log::platform::log(
-        &state.sequencer,
-        &state.platform_signer,
-        kind,
-        subject,
-        body,
-    )
-    .await?;
-    Ok(sequenced.index)
+impl Pending {
+    /// Logs, signed by the platform, what of the organisation and its key is not on the
+    /// log yet.
+    async fn log(&self, state: &AppState) -> AppResult<()> {
+        let application = &self.application;
+        let organisation = &application.organisation;
+        let mut statements = Vec::new();
+        if !self.organisation_logged {
+            statements.push((
+                "organisation.registered",
+                json!({
+                    "id": organisation,
+                    "name": application.name,
+                    "kind": OrganisationKind::Supplier.as_str(),
+                    "credit_code": application.credit_code,
+                }),
+            ));
+        }
+        if !self.key_logged {
+            statements.push((
+                "key.registered",
+                json!({
+                    "organisation": organisation,
+                    "public_key": BASE64.encode(&application.public_key),
+                    "role": Role::OrganisationAdmin.as_str(),
+                }),
+            ));
+        }
+        for (kind, body) in statements {
+            platform::log(
+                &state.sequencer,
+                &state.platform_signer,
+                kind,
+                organisation,
+                body,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Creates the administrator's account and marks the application approved by
+    /// `reviewer`; the new user's id.
+    fn approve(self, conn: &mut PgConnection, id: i64, reviewer: i64) -> AppResult<i64> {
+        let application = self.application;
+        conn.transaction(|conn| {
+            let user = auth::insert_user(
+                conn,
+                &application.organisation,
+                &application.admin_email,
+                &application.admin_name,
+                Role::OrganisationAdmin.as_str(),
+                &application.password_hash,
+            )?;
+            if !registrations::decide(conn, id, Decision::Approved, reviewer)? {
+                return Err(AppError::conflict(format!(
+                    "application {id} was decided meanwhile"
+                )));
+            }
+            Ok(user)
+        })
+    }
 }
 
 /// Approves an application: logs the organisation and its key, creates the account.
@@ -388,7 +366,7 @@ pub(super) async fn approve(
     // checks it is free before logging anything.
     static APPROVING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let _approving = APPROVING.lock().await;
-    let (caller, application) = blocking(&state.pool, move |conn| {
+    let (caller, pending) = blocking(&state.pool, move |conn| {
         let caller = auth::require_platform_admin(conn, &credentials, true, REVIEWERS)?;
         Ok((caller, pending(conn, id)?))
     })
@@ -398,61 +376,9 @@ pub(super) async fn approve(
             "this process is not the sequencer; approve through the one that is",
         ));
     }
-    if !application.organisation_logged {
-        log_as_platform(
-            &state,
-            "organisation.registered",
-            &application.organisation,
-            json!({
-                "id": application.organisation,
-                "name": application.name,
-                "kind": "supplier",
-                "credit_code": application.credit_code,
-            }),
-        )
-        .await?;
-    }
-    if !application.key_logged {
-        log_as_platform(
-            &state,
-            "key.registered",
-            &application.organisation,
-            json!({
-                "organisation": application.organisation,
-                "public_key": BASE64.encode(&application.public_key),
-                "role": "organisation_admin",
-            }),
-        )
-        .await?;
-    }
+    pending.log(&state).await?;
     let user = blocking(&state.pool, move |conn| {
-        conn.transaction(|conn| {
-            let user = auth::insert_user(
-                conn,
-                &application.organisation,
-                &application.email,
-                &application.admin_name,
-                "organisation_admin",
-                &application.password_hash,
-            )?;
-            let decided = diesel::update(
-                registrations::table
-                    .find(id)
-                    .filter(registrations::status.eq("pending")),
-            )
-            .set((
-                registrations::status.eq("approved"),
-                registrations::decided_at.eq(diesel::dsl::now),
-                registrations::decided_by.eq(caller.user_id),
-            ))
-            .execute(conn)?;
-            if decided == 0 {
-                return Err(AppError::conflict(format!(
-                    "application {id} was decided meanwhile"
-                )));
-            }
-            Ok(user)
-        })
+        pending.approve(conn, id, caller.user_id)
     })
     .await?;
     Ok(HttpResponse::Ok().json(json!({"id": id, "status": "approved", "administrator": user})))
@@ -485,19 +411,8 @@ pub(super) async fn reject(
         return Err(invalid("reason must be 1 to 2000 characters"));
     }
     blocking(&state.pool, move |conn| {
-        let decided = diesel::update(
-            registrations::table
-                .find(id)
-                .filter(registrations::status.eq("pending")),
-        )
-        .set((
-            registrations::status.eq("rejected"),
-            registrations::reason.eq(&reason),
-            registrations::decided_at.eq(diesel::dsl::now),
-            registrations::decided_by.eq(caller.user_id),
-        ))
-        .execute(conn)?;
-        if decided == 0 {
+        let decision = Decision::Rejected(&reason);
+        if !registrations::decide(conn, id, decision, caller.user_id)? {
             return Err(AppError::not_found(format!(
                 "there is no pending application {id}"
             )));
