@@ -12,7 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::pg::PgConnection;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// The largest form these routes read.
 const FORM_BYTES: usize = 8 * 1024;
@@ -314,25 +314,25 @@ pub(super) async fn my_notifications(
     })
     .await?;
     let next_before = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.id));
-    let notifications: Vec<_> = rows
-        .into_iter()
-        .map(|n| {
-            json!({
-                "id": n.id,
-                "entry": n.entry_idx,
-                "kind": n.kind,
-                "tender": n.tender_id,
-                "summary": n.summary,
-                "created_at": n.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                "read_at": n.read_at.map(|r| r.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-            })
-        })
-        .collect();
+    let notifications: Vec<_> = rows.into_iter().map(notification).collect();
     Ok(HttpResponse::Ok().json(json!({
         "notifications": notifications,
         "unread": unread_count,
         "next_before": next_before.flatten(),
     })))
+}
+
+fn notification(n: notifications::Listed) -> Value {
+    let time = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    json!({
+        "id": n.id,
+        "entry": n.entry_idx,
+        "kind": n.kind,
+        "tender": n.tender_id,
+        "summary": n.summary,
+        "created_at": time(n.created_at),
+        "read_at": n.read_at.map(time),
+    })
 }
 
 /// Marks one of the caller's notifications read.

@@ -28,18 +28,7 @@ pub(super) async fn upload(
     request: HttpRequest,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let media_type = request
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 200)
-        .ok_or_else(|| {
-            AppError::invalid(
-                ProblemType::InvalidDocument,
-                "send the document's media type in Content-Type",
-            )
-        })?
-        .to_owned();
+    let media_type = media_type(&request)?;
     let credentials = Credentials::of(&request);
     let caller = blocking(&state.pool, move |conn| {
         let caller = auth::require(conn, &credentials)?;
@@ -49,21 +38,8 @@ pub(super) async fn upload(
     .await?;
     crate::routes::intake::declared_length(&request, MAX_DOCUMENT_BYTES)?;
     let _slot = state.uploads.start(caller.user_id)?;
-    let mut spool = Spool::create(&state.uploads.dir)?;
-    let mut hasher = sha2::Sha256::new();
-    let size = crate::routes::intake::stream_body(&request, payload, MAX_DOCUMENT_BYTES, |chunk| {
-        use std::io::Write as _;
-        hasher.update(chunk);
-        spool.file.write_all(chunk).map_err(AppError::internal)
-    })
-    .await?;
-    if size == 0 {
-        return Err(AppError::invalid(
-            ProblemType::InvalidDocument,
-            "the document is empty",
-        ));
-    }
-    let hash = Hash(hasher.finalize().into());
+    let received = receive(&state, &request, payload).await?;
+    let (hash, size) = (received.hash, received.size);
     // Only a few contents are in memory at once, on their way to the database.
     let _storing = state
         .uploads
@@ -72,32 +48,7 @@ pub(super) async fn upload(
         .await
         .map_err(|_| AppError::unavailable("the server is shutting down"))?;
     let new = blocking(&state.pool, move |conn| {
-        use std::io::{Read as _, Seek as _};
-        if !documents::stored(conn, &hash.0)? {
-            let mut content = Vec::with_capacity(size);
-            spool.file.rewind().map_err(AppError::internal)?;
-            spool
-                .file
-                .read_to_end(&mut content)
-                .map_err(AppError::internal)?;
-            documents::store(
-                conn,
-                &documents::NewContent {
-                    sha256: &hash.0,
-                    content: &content,
-                    media_type: &media_type,
-                    user: caller.user_id,
-                    organisation: &caller.organisation,
-                },
-            )?;
-        }
-        drop(spool);
-        Ok(documents::record_upload(
-            conn,
-            &hash.0,
-            &caller.organisation,
-            caller.user_id,
-        )?)
+        received.store(conn, &media_type, &caller)
     })
     .await?;
     // 201 the first time this organisation uploads the content, 200 after: nothing here
@@ -114,6 +65,94 @@ pub(super) async fn upload(
     })))
 }
 
+/// The media type the uploader declares.
+fn media_type(request: &HttpRequest) -> AppResult<String> {
+    let declared = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 200)
+        .ok_or_else(|| {
+            AppError::invalid(
+                ProblemType::InvalidDocument,
+                "send the document's media type in Content-Type",
+            )
+        })?;
+    Ok(declared.to_owned())
+}
+
+/// A document received whole, on disk.
+struct Received {
+    spool: Spool,
+    hash: Hash,
+    size: usize,
+}
+
+/// Spools the body to disk as it arrives, hashing it; refuses an empty one.
+async fn receive(
+    state: &AppState,
+    request: &HttpRequest,
+    payload: web::Payload,
+) -> AppResult<Received> {
+    let mut spool = Spool::create(&state.uploads.dir)?;
+    let mut hasher = sha2::Sha256::new();
+    let size = crate::routes::intake::stream_body(request, payload, MAX_DOCUMENT_BYTES, |chunk| {
+        use std::io::Write as _;
+        hasher.update(chunk);
+        spool.file.write_all(chunk).map_err(AppError::internal)
+    })
+    .await?;
+    if size == 0 {
+        return Err(AppError::invalid(
+            ProblemType::InvalidDocument,
+            "the document is empty",
+        ));
+    }
+    let hash = Hash(hasher.finalize().into());
+    Ok(Received { spool, hash, size })
+}
+
+impl Received {
+    /// Stores the content unless it is stored already, and records the caller's
+    /// organisation's upload of it; whether that upload is new.
+    fn store(
+        mut self,
+        conn: &mut diesel::PgConnection,
+        media_type: &str,
+        caller: &auth::Caller,
+    ) -> AppResult<bool> {
+        use std::io::{Read as _, Seek as _};
+        let hash = self.hash.0;
+        if !documents::stored(conn, &hash)? {
+            let mut content = Vec::with_capacity(self.size);
+            self.spool.file.rewind().map_err(AppError::internal)?;
+            self.spool
+                .file
+                .read_to_end(&mut content)
+                .map_err(AppError::internal)?;
+            documents::store(
+                conn,
+                &documents::NewContent {
+                    sha256: &hash,
+                    content: &content,
+                    media_type,
+                    user: caller.user_id,
+                    organisation: &caller.organisation,
+                },
+            )?;
+        }
+        drop(self.spool);
+        Ok(documents::record_upload(
+            conn,
+            &hash,
+            &caller.organisation,
+            caller.user_id,
+        )?)
+    }
+}
+
+/// A document's content: public once the log names it, otherwise only to the
+/// organisations that uploaded it.
 pub(super) async fn download(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -143,18 +182,29 @@ pub(super) async fn download(
         Ok((content, media_type, public))
     })
     .await?;
+    Ok(document_response(content, media_type, public, &text[..16]))
+}
+
+/// A document as a download: cached for ever if public, never if private; named by the
+/// start of its hash.
+fn document_response(
+    content: Vec<u8>,
+    media_type: String,
+    public: bool,
+    name: &str,
+) -> HttpResponse {
     let cache = if public {
         "public, max-age=31536000, immutable"
     } else {
         "private, no-store"
     };
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, media_type))
         .insert_header((CACHE_CONTROL, cache))
         .insert_header(("x-content-type-options", "nosniff"))
         .insert_header((
             "content-disposition",
-            format!("attachment; filename=\"{}\"", &text[..16]),
+            format!("attachment; filename=\"{name}\""),
         ))
-        .body(content))
+        .body(content)
 }

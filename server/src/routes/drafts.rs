@@ -137,48 +137,12 @@ pub(super) async fn put(
         buyer_staff(conn, &credentials, true)
     })
     .await?;
-    // The id is the tender's to be: an ocid, as publishing will need.
-    let identifier = crate::domain::rules::identifier(&json!({ "id": id }), "id").is_ok();
-    if !identifier || !crate::domain::procurement::ocid(&id) {
-        return Err(AppError::invalid(
-            ProblemType::InvalidBody,
-            "a draft's id is its tender's OCDS ocid: \"ocds-\", the publisher's six-character prefix, \"-\", then the tender's own id; at most 64 letters, digits, '.', '_' or '-'",
-        ));
-    }
+    check_id(&id)?;
     let bytes = crate::routes::intake::read_body(&request, payload, MAX_DRAFT_BYTES).await?;
-    let mut body = vitrine_ledger::jcs::parse(&bytes)
-        .map_err(|e| AppError::bad_request(ProblemType::InvalidJson, e.to_string()))?;
-    crate::routes::intake::storable(&body)?;
-    if !body.is_object() {
-        return Err(AppError::invalid(
-            ProblemType::InvalidBody,
-            "a draft is the body of a tender.published statement: a JSON object",
-        ));
-    }
-    if body
-        .get("id")
-        .is_some_and(|v| v.as_str() != Some(id.as_str()))
-    {
-        return Err(AppError::invalid(
-            ProblemType::InvalidBody,
-            format!("body.id must be the draft's id {id:?}, or absent"),
-        ));
-    }
-    body["id"] = json!(id);
+    let mut body = parse_body(&bytes, &id)?;
     let (created, draft) = blocking(&state.pool, move |conn| {
         body["buyer"] = json!(caller.organisation);
-        conn.transaction(|conn| {
-            if drafts::published(conn, &id)? {
-                return Err(AppError::conflict(format!(
-                    "tender {id} is already published: amend it with tender.amended"
-                )));
-            }
-            // Drafts are kept per buyer: another buyer's draft of the same id is neither
-            // seen nor touched (and its existence is not told).
-            let mine = drafts::find(conn, &caller.organisation, &id, true)?.is_some();
-            let at = drafts::save(conn, &caller.organisation, &id, &body, caller.user_id)?;
-            Ok((!mine, view(conn, &caller.organisation, &id, &body, at)?))
-        })
+        conn.transaction(|conn| save(conn, &caller, &id, &body))
     })
     .await?;
     let status = if created {
@@ -187,6 +151,60 @@ pub(super) async fn put(
         StatusCode::OK
     };
     Ok(HttpResponse::build(status).json(draft))
+}
+
+/// A draft's id is its tender's to be: an ocid, as publishing will need.
+fn check_id(id: &str) -> AppResult<()> {
+    let identifier = crate::domain::rules::identifier(&json!({ "id": id }), "id").is_ok();
+    if !identifier || !crate::domain::procurement::ocid(id) {
+        return Err(AppError::invalid(
+            ProblemType::InvalidBody,
+            "a draft's id is its tender's OCDS ocid: \"ocds-\", the publisher's six-character prefix, \"-\", then the tender's own id; at most 64 letters, digits, '.', '_' or '-'",
+        ));
+    }
+    Ok(())
+}
+
+/// A draft's body: a JSON object the database can store, whose `id`, if given, is the
+/// draft's. The answer has the `id` filled in.
+fn parse_body(bytes: &[u8], id: &str) -> AppResult<Value> {
+    let mut body = vitrine_ledger::jcs::parse(bytes)
+        .map_err(|e| AppError::bad_request(ProblemType::InvalidJson, e.to_string()))?;
+    crate::routes::intake::storable(&body)?;
+    if !body.is_object() {
+        return Err(AppError::invalid(
+            ProblemType::InvalidBody,
+            "a draft is the body of a tender.published statement: a JSON object",
+        ));
+    }
+    if body.get("id").is_some_and(|v| v.as_str() != Some(id)) {
+        return Err(AppError::invalid(
+            ProblemType::InvalidBody,
+            format!("body.id must be the draft's id {id:?}, or absent"),
+        ));
+    }
+    body["id"] = json!(id);
+    Ok(body)
+}
+
+/// Saves the caller's organisation's draft `id`, unless its tender is published:
+/// whether the draft is new, and how it now stands.
+fn save(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    id: &str,
+    body: &Value,
+) -> AppResult<(bool, Value)> {
+    if drafts::published(conn, id)? {
+        return Err(AppError::conflict(format!(
+            "tender {id} is already published: amend it with tender.amended"
+        )));
+    }
+    // Drafts are kept per buyer: another buyer's draft of the same id is neither seen nor
+    // touched (and its existence is not told).
+    let mine = drafts::find(conn, &caller.organisation, id, true)?.is_some();
+    let at = drafts::save(conn, &caller.organisation, id, body, caller.user_id)?;
+    Ok((!mine, view(conn, &caller.organisation, id, body, at)?))
 }
 
 pub(super) async fn delete(

@@ -119,29 +119,51 @@ pub(super) async fn get_consistency(
         ));
     }
     let body = blocking(&state.pool, move |conn| {
-        let reader = DbTiles::new(conn, size);
-        let tree = TiledTree::new(size, &reader);
-        let proof = consistency_proof(&tree, from, to).map_err(AppError::internal)?;
-        let root = |n: u64| -> AppResult<String> {
-            if n == 0 {
-                Ok(vitrine_ledger::hash::empty_root().to_base64())
-            } else {
-                tree.subtree_hash(0, n)
-                    .map(|h| h.to_base64())
-                    .map_err(AppError::internal)
-            }
-        };
+        let proof = consistency(conn, size, from, to)?;
         Ok(json!({
             "from": from,
             "to": to,
-            "from_root": root(from)?,
-            "to_root": root(to)?,
-            "consistency_proof": proof.iter().map(|h| h.to_base64()).collect::<Vec<_>>(),
+            "from_root": proof.from_root,
+            "to_root": proof.to_root,
+            "consistency_proof": proof.hashes,
             "checkpoint": note,
         }))
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
+}
+
+/// A consistency proof between sizes `from` and `to` of the tree of size `size`, and
+/// both roots: all in base64.
+struct Consistency {
+    from_root: String,
+    to_root: String,
+    hashes: Vec<String>,
+}
+
+fn consistency(
+    conn: &mut diesel::PgConnection,
+    size: u64,
+    from: u64,
+    to: u64,
+) -> AppResult<Consistency> {
+    let reader = DbTiles::new(conn, size);
+    let tree = TiledTree::new(size, &reader);
+    let proof = consistency_proof(&tree, from, to).map_err(AppError::internal)?;
+    let root = |n: u64| -> AppResult<String> {
+        if n == 0 {
+            Ok(vitrine_ledger::hash::empty_root().to_base64())
+        } else {
+            tree.subtree_hash(0, n)
+                .map(|h| h.to_base64())
+                .map_err(AppError::internal)
+        }
+    };
+    Ok(Consistency {
+        from_root: root(from)?,
+        to_root: root(to)?,
+        hashes: proof.iter().map(|h| h.to_base64()).collect(),
+    })
 }
 
 pub(super) async fn get_log_info(state: web::Data<AppState>) -> AppResult<HttpResponse> {

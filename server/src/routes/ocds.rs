@@ -34,6 +34,26 @@ pub(super) async fn feed(
         Ok(tenders::releases(conn, since, None, limit)?)
     })
     .await?;
+    let (package, complete) = feed_page(&state, &request, rows, limit);
+    // A page that is full never changes; the last page grows as the log does.
+    let cache = if complete {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=5"
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((CACHE_CONTROL, cache))
+        .json(package))
+}
+
+/// A page of the feed as a release package, linking to the next page if it is full;
+/// whether it is.
+fn feed_page(
+    state: &AppState,
+    request: &actix_web::HttpRequest,
+    rows: Vec<(i64, Value)>,
+    limit: i64,
+) -> (Value, bool) {
     // Links use the configured public address, never the request's Host header.
     let feed = format!("{}/api/v1/ocds/releases", state.public_url);
     let uri = match request.query_string() {
@@ -51,15 +71,7 @@ pub(super) async fn feed(
     if let Some(next) = next {
         package["links"] = json!({"next": format!("{feed}?since={next}&limit={limit}")});
     }
-    // A page that is full never changes; the last page grows as the log does.
-    let cache = if next.is_some() {
-        "public, max-age=31536000, immutable"
-    } else {
-        "public, max-age=5"
-    };
-    Ok(HttpResponse::Ok()
-        .insert_header((CACHE_CONTROL, cache))
-        .json(package))
+    (package, next.is_some())
 }
 
 #[derive(Deserialize)]
@@ -73,11 +85,25 @@ pub(super) async fn bulk(
     state: web::Data<AppState>,
     query: web::Query<BulkQuery>,
 ) -> AppResult<HttpResponse> {
-    const PAGE: i64 = 1000;
     let since = query.since.unwrap_or(-1);
     let until: i64 = blocking(&state.pool, |conn| Ok(tenders::last_release(conn)?)).await?;
-    let pool = state.pool.clone();
-    let pages = futures_util::stream::unfold(Some(since), move |after| {
+    Ok(HttpResponse::Ok()
+        .content_type("application/x-ndjson")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"vitrine-ocds-releases.jsonl\"",
+        ))
+        .streaming(bulk_pages(state.pool.clone(), since, until)))
+}
+
+/// The releases after entry `since` up to entry `until`, as pages of JSON Lines.
+fn bulk_pages(
+    pool: db::DbPool,
+    since: i64,
+    until: i64,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::Error>> {
+    const PAGE: i64 = 1000;
+    futures_util::stream::unfold(Some(since), move |after| {
         let pool = pool.clone();
         async move {
             let after = after.filter(|a| *a < until)?;
@@ -89,14 +115,7 @@ pub(super) async fn bulk(
                 Ok(rows) if rows.is_empty() => None,
                 Ok(rows) => {
                     let last = rows.last().map(|r| r.0);
-                    let mut lines = Vec::with_capacity(rows.len() * 1024);
-                    for (_, release) in rows {
-                        if serde_json::to_writer(&mut lines, &release).is_err() {
-                            break;
-                        }
-                        lines.push(b'\n');
-                    }
-                    Some((Ok::<_, actix_web::Error>(web::Bytes::from(lines)), last))
+                    Some((Ok(json_lines(rows)), last))
                 }
                 Err(e) => {
                     tracing::error!(error = %e.detail, "the bulk download stopped");
@@ -107,14 +126,19 @@ pub(super) async fn bulk(
                 }
             }
         }
-    });
-    Ok(HttpResponse::Ok()
-        .content_type("application/x-ndjson")
-        .insert_header((
-            actix_web::http::header::CONTENT_DISPOSITION,
-            "attachment; filename=\"vitrine-ocds-releases.jsonl\"",
-        ))
-        .streaming(pages))
+    })
+}
+
+/// Releases, one JSON document per line.
+fn json_lines(rows: Vec<(i64, Value)>) -> web::Bytes {
+    let mut lines = Vec::with_capacity(rows.len() * 1024);
+    for (_, release) in rows {
+        if serde_json::to_writer(&mut lines, &release).is_err() {
+            break;
+        }
+        lines.push(b'\n');
+    }
+    web::Bytes::from(lines)
 }
 
 async fn releases_of(

@@ -39,6 +39,7 @@ fn statement_error(e: StatementError) -> AppError {
     }
 }
 
+/// Reads, checks and sequences (or forwards) one signed statement.
 pub(super) async fn post(
     state: web::Data<AppState>,
     request: actix_web::HttpRequest,
@@ -47,7 +48,34 @@ pub(super) async fn post(
     let body = crate::routes::intake::read_body(&request, payload, MAX_STATEMENT_BYTES).await?;
     // The moment of receipt: what deadlines are judged by.
     let received = Timestamp::now().truncate_to_micros();
-    let value = jcs::parse(&body)
+    let (signed, anonymous) = checked(&state, &body)?;
+    let author = if anonymous {
+        Some(author(&state, &request).await?)
+    } else {
+        None
+    };
+    if !state.sequencer.status.ready.load(Ordering::SeqCst) {
+        if request.headers().contains_key(FORWARDED_HEADER) {
+            return Err(AppError::unavailable(
+                "this process is not the sequencer (any more); try again",
+            ));
+        }
+        return forward(&state, &request, body).await;
+    }
+    let (sequenced, appended) = state.sequencer.submit(signed, author, received).await?;
+    let status = if appended {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(HttpResponse::build(status).json(sequenced.receipt()))
+}
+
+/// The statement in `body`, checked as far as it can be without the log's state: JSON
+/// the database can store, signatures by known keys (or one-time keys), the entry's size,
+/// a known kind and its body's shape. Whether its kind is signed by one-time keys only.
+fn checked(state: &AppState, body: &[u8]) -> AppResult<(SignedStatement, bool)> {
+    let value = jcs::parse(body)
         .map_err(|e| AppError::bad_request(ProblemType::InvalidJson, e.to_string()))?;
     // What the database cannot store is refused here, alone, never in a batch.
     crate::routes::intake::storable(&value).map_err(|e| AppError {
@@ -73,40 +101,27 @@ pub(super) async fn post(
     })?;
     kind.check_body(statement.body())
         .map_err(|m| AppError::invalid(ProblemType::InvalidBody, m))?;
-    // A statement signed only by a one-time key: the sender must be an account allowed to
-    // bid. The log does not say who; the platform records it privately.
-    let author = if kind.anonymous() {
-        let credentials = crate::auth::Credentials::of(&request);
-        Some(
-            blocking(&state.pool, move |conn| {
-                let caller = crate::auth::require(conn, &credentials)?;
-                caller.check_csrf(&credentials)?;
-                caller.require(
-                    Role::may_bid,
-                    "sealed bids and anonymous questions are sent by a supplier's bidder representative",
-                )?;
-                Ok((caller.organisation, caller.user_id))
-            })
-            .await?,
-        )
-    } else {
-        None
-    };
-    if !state.sequencer.status.ready.load(Ordering::SeqCst) {
-        if request.headers().contains_key(FORWARDED_HEADER) {
-            return Err(AppError::unavailable(
-                "this process is not the sequencer (any more); try again",
-            ));
-        }
-        return forward(&state, &request, body).await;
-    }
-    let (sequenced, appended) = state.sequencer.submit(signed, author, received).await?;
-    let status = if appended {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok(HttpResponse::build(status).json(sequenced.receipt()))
+    let anonymous = kind.anonymous();
+    Ok((signed, anonymous))
+}
+
+/// Who sends a statement signed only by a one-time key: an account allowed to bid. The
+/// log does not say who; the platform records it privately.
+async fn author(
+    state: &AppState,
+    request: &actix_web::HttpRequest,
+) -> AppResult<(String, i64)> {
+    let credentials = crate::auth::Credentials::of(request);
+    blocking(&state.pool, move |conn| {
+        let caller = crate::auth::require(conn, &credentials)?;
+        caller.check_csrf(&credentials)?;
+        caller.require(
+            Role::may_bid,
+            "sealed bids and anonymous questions are sent by a supplier's bidder representative",
+        )?;
+        Ok((caller.organisation, caller.user_id))
+    })
+    .await
 }
 
 /// Sends a checked statement to the process that sequences, and answers what it answers.
