@@ -5,7 +5,7 @@
 use super::schema;
 use crate::domain::procurement::projection::Tenders;
 use crate::domain::procurement::{BidState, TenderChange, TenderState};
-use crate::domain::{Directory, Effect, Registry, State, StateKey};
+use crate::domain::{Directory, DirectoryChange, Effect, Registry, State, StateKey};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bytea, Jsonb, Nullable, Text, Timestamptz};
@@ -102,12 +102,12 @@ pub fn project(
     for (index, effect) in effects {
         let index = *index as i64;
         match effect {
-            Effect::RegisterOrganisation {
+            Effect::Directory(DirectoryChange::RegisterOrganisation {
                 id,
                 name,
                 kind,
                 credit_code,
-            } => {
+            }) => {
                 diesel::insert_into(schema::organisations::table)
                     .values((
                         schema::organisations::id.eq(id),
@@ -118,11 +118,11 @@ pub fn project(
                     ))
                     .execute(conn)?;
             }
-            Effect::RegisterKey {
+            Effect::Directory(DirectoryChange::RegisterKey {
                 public_key,
                 organisation,
                 role,
-            } => {
+            }) => {
                 diesel::insert_into(schema::participant_keys::table)
                     .values((
                         schema::participant_keys::public_key.eq(public_key.to_vec()),
@@ -132,18 +132,18 @@ pub fn project(
                     ))
                     .execute(conn)?;
             }
-            Effect::RevokeKey { public_key } => {
+            Effect::Directory(DirectoryChange::RevokeKey { public_key }) => {
                 diesel::update(schema::participant_keys::table.find(public_key.to_vec()))
                     .set(schema::participant_keys::revoked_idx.eq(index))
                     .execute(conn)?;
             }
             // A document.published names a hash and a title; it makes no uploaded content
             // readable (only statements whose signers hold the content do).
-            Effect::PublishDocument {
+            Effect::Directory(DirectoryChange::PublishDocument {
                 sha256,
                 title,
                 organisation,
-            } => documents.push((sha256, title, organisation, index)),
+            }) => documents.push((sha256, title, organisation, index)),
             Effect::Tender { id, change, .. } => {
                 if let TenderChange::Published(tender) = &**change {
                     published.push((tender.buyer.as_str(), id.as_str()));

@@ -2,8 +2,8 @@
 //! `key.registered`, `key.revoked`; and `document.published`.
 
 use crate::domain::rules::{
-    Context, Effect, Kind, Refusal, Registry, Signer, State, StateKey, any_signer, identifier,
-    only, public_key, text,
+    Context, DirectoryChange, Effect, Kind, Refusal, Registry, Signer, State, StateKey, any_signer,
+    identifier, only, public_key, text,
 };
 use crate::domain::types::{OrganisationKind, Role};
 use base64::Engine as _;
@@ -62,12 +62,14 @@ impl Kind for OrganisationRegistered {
                 code.unwrap_or_default()
             )));
         }
-        Ok(vec![Effect::RegisterOrganisation {
-            id,
-            name: text(body, "name").map_err(Refusal::Invalid)?.to_owned(),
-            kind: organisation_kind(body).map_err(Refusal::Invalid)?,
-            credit_code: code.map(str::to_owned),
-        }])
+        Ok(vec![Effect::Directory(
+            DirectoryChange::RegisterOrganisation {
+                id,
+                name: text(body, "name").map_err(Refusal::Invalid)?.to_owned(),
+                kind: organisation_kind(body).map_err(Refusal::Invalid)?,
+                credit_code: code.map(str::to_owned),
+            },
+        )])
     }
 }
 
@@ -150,11 +152,11 @@ impl Kind for KeyRegistered {
                 BASE64.encode(key)
             )));
         }
-        Ok(vec![Effect::RegisterKey {
+        Ok(vec![Effect::Directory(DirectoryChange::RegisterKey {
             public_key: key,
             organisation,
             role,
-        }])
+        })])
     }
 }
 
@@ -208,7 +210,9 @@ impl Kind for KeyRevoked {
             },
             "the platform, an administrator of the key's organisation or the key itself",
         )?;
-        Ok(vec![Effect::RevokeKey { public_key: key }])
+        Ok(vec![Effect::Directory(DirectoryChange::RevokeKey {
+            public_key: key,
+        })])
     }
 }
 
@@ -261,11 +265,11 @@ impl Kind for DocumentPublished {
         let signer = signers
             .first()
             .ok_or_else(|| Refusal::Forbidden("unsigned".into()))?;
-        Ok(vec![Effect::PublishDocument {
+        Ok(vec![Effect::Directory(DirectoryChange::PublishDocument {
             sha256,
             title: text(body, "title").map_err(Refusal::Invalid)?.to_owned(),
             organisation: signer.organisation.clone(),
-        }])
+        })])
     }
 }
 
@@ -316,19 +320,19 @@ impl Kind for Genesis {
         let organisation = &body["organisation"];
         let id = identifier(organisation, "id").map_err(Refusal::Invalid)?;
         Ok(vec![
-            Effect::RegisterOrganisation {
+            Effect::Directory(DirectoryChange::RegisterOrganisation {
                 id: id.clone(),
                 name: text(organisation, "name")
                     .map_err(Refusal::Invalid)?
                     .to_owned(),
                 kind: OrganisationKind::Platform,
                 credit_code: None,
-            },
-            Effect::RegisterKey {
+            }),
+            Effect::Directory(DirectoryChange::RegisterKey {
                 public_key: key,
                 organisation: id,
                 role: Role::Platform,
-            },
+            }),
         ])
     }
 }
@@ -514,12 +518,12 @@ mod tests {
                     k,
                     body("works", "buyer"),
                     p.clone(),
-                    Expect::Effect(Effect::RegisterOrganisation {
+                    Expect::Effect(Effect::Directory(DirectoryChange::RegisterOrganisation {
                         id: "works".into(),
                         name: "名称".into(),
                         kind: OrganisationKind::Buyer,
                         credit_code: None,
-                    }),
+                    })),
                 ),
                 (
                     "signed by a revoked key",
@@ -637,11 +641,11 @@ mod tests {
                     k,
                     body("city", NEW, "procurement_officer"),
                     vec![PLATFORM_KEY],
-                    Expect::Effect(Effect::RegisterKey {
+                    Expect::Effect(Effect::Directory(DirectoryChange::RegisterKey {
                         public_key: key(NEW),
                         organisation: "city".into(),
                         role: Role::ProcurementOfficer,
-                    }),
+                    })),
                 ),
                 (
                     "a platform administrator by the platform organisation's administrator",
@@ -669,11 +673,11 @@ mod tests {
                     k,
                     body("city", NEW, "procurement_officer"),
                     vec![CITY_ADMIN],
-                    Expect::Effect(Effect::RegisterKey {
+                    Expect::Effect(Effect::Directory(DirectoryChange::RegisterKey {
                         public_key: key(NEW),
                         organisation: "city".into(),
                         role: Role::ProcurementOfficer,
-                    }),
+                    })),
                 ),
                 (
                     "a key that is not base64",
@@ -761,9 +765,9 @@ mod tests {
                     k,
                     body(OFFICER),
                     vec![PLATFORM_KEY],
-                    Expect::Effect(Effect::RevokeKey {
+                    Expect::Effect(Effect::Directory(DirectoryChange::RevokeKey {
                         public_key: key(OFFICER),
-                    }),
+                    })),
                 ),
                 (
                     "by a revoked key of the organisation",
@@ -777,18 +781,18 @@ mod tests {
                     k,
                     body(OFFICER),
                     vec![OFFICER],
-                    Expect::Effect(Effect::RevokeKey {
+                    Expect::Effect(Effect::Directory(DirectoryChange::RevokeKey {
                         public_key: key(OFFICER),
-                    }),
+                    })),
                 ),
                 (
                     "by the organisation's administrator",
                     k,
                     body(OFFICER),
                     vec![CITY_ADMIN],
-                    Expect::Effect(Effect::RevokeKey {
+                    Expect::Effect(Effect::Directory(DirectoryChange::RevokeKey {
                         public_key: key(OFFICER),
-                    }),
+                    })),
                 ),
                 (
                     "no reason",
@@ -882,11 +886,11 @@ mod tests {
                 k,
                 body("招标文件"),
                 vec![OFFICER],
-                Expect::Effect(Effect::PublishDocument {
+                Expect::Effect(Effect::Directory(DirectoryChange::PublishDocument {
                     sha256: [0xab; 32],
                     title: "招标文件".into(),
                     organisation: "city".into(),
-                }),
+                })),
             )],
             &[],
         );
@@ -945,17 +949,17 @@ mod tests {
         assert_eq!(
             effects,
             [
-                Effect::RegisterOrganisation {
+                Effect::Directory(DirectoryChange::RegisterOrganisation {
                     id: "platform".into(),
                     name: "平台".into(),
                     kind: OrganisationKind::Platform,
                     credit_code: None,
-                },
-                Effect::RegisterKey {
+                }),
+                Effect::Directory(DirectoryChange::RegisterKey {
                     public_key: key(NEW),
                     organisation: "platform".into(),
                     role: Role::Platform,
-                },
+                }),
             ]
         );
         let refused = judge(k, body(NEW), &[OFFICER], &mut empty, &[]);

@@ -18,7 +18,8 @@ pub mod rules;
 pub mod types;
 
 pub use rules::{
-    Context, Directory, Effect, KeyRecord, Kind, Refusal, Registry, Signer, State, StateKey,
+    Context, Directory, DirectoryChange, Effect, KeyRecord, Kind, Refusal, Registry, Signer, State,
+    StateKey,
 };
 pub use types::Role;
 

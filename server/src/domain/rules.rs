@@ -68,9 +68,28 @@ pub enum Refusal {
     NotFound(String),
 }
 
-/// A change a statement makes, projected into the tables by the sequencer.
+/// A change a statement makes, projected into the tables by the sequencer: one variant
+/// per area, each area's own change inside.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
+    /// A change to the directory (organisations, keys, published documents).
+    Directory(DirectoryChange),
+    /// A change to a tender (`procurement`).
+    Tender {
+        /// The tender.
+        id: String,
+        /// The entry's index.
+        index: u64,
+        /// The entry's `logged_at`.
+        at: Timestamp,
+        /// What changes.
+        change: Box<TenderChange>,
+    },
+}
+
+/// A change to the directory, which every area's rules read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectoryChange {
     /// A new organisation.
     RegisterOrganisation {
         /// Its id.
@@ -104,17 +123,6 @@ pub enum Effect {
         title: String,
         /// The publishing organisation.
         organisation: String,
-    },
-    /// A change to a tender (`procurement`).
-    Tender {
-        /// The tender.
-        id: String,
-        /// The entry's index.
-        index: u64,
-        /// The entry's `logged_at`.
-        at: Timestamp,
-        /// What changes.
-        change: Box<TenderChange>,
     },
 }
 
@@ -193,39 +201,7 @@ impl State<'_> {
     /// Applies an effect to the in-memory state.
     pub fn apply(&mut self, effect: &Effect) {
         match effect {
-            Effect::RegisterOrganisation {
-                id,
-                kind,
-                credit_code,
-                ..
-            } => {
-                self.directory.organisations.insert(id.clone(), *kind);
-                if let Some(code) = credit_code {
-                    self.directory.credit_codes.insert(code.clone(), id.clone());
-                }
-            }
-            Effect::RegisterKey {
-                public_key,
-                organisation,
-                role,
-            } => {
-                self.directory.keys.insert(
-                    *public_key,
-                    KeyRecord {
-                        organisation: organisation.clone(),
-                        role: *role,
-                        revoked: false,
-                    },
-                );
-            }
-            Effect::RevokeKey { public_key } => {
-                if let Some(record) = self.directory.keys.get_mut(public_key) {
-                    record.revoked = true;
-                }
-            }
-            Effect::PublishDocument { sha256, .. } => {
-                self.present.insert(StateKey::Document(*sha256));
-            }
+            Effect::Directory(change) => self.apply_directory(change),
             Effect::Tender {
                 id,
                 index,
@@ -240,6 +216,44 @@ impl State<'_> {
                         .map(|h| h.0),
                 );
                 self.procurement.apply(id, *index, *at, change);
+            }
+        }
+    }
+
+    fn apply_directory(&mut self, change: &DirectoryChange) {
+        match change {
+            DirectoryChange::RegisterOrganisation {
+                id,
+                kind,
+                credit_code,
+                ..
+            } => {
+                self.directory.organisations.insert(id.clone(), *kind);
+                if let Some(code) = credit_code {
+                    self.directory.credit_codes.insert(code.clone(), id.clone());
+                }
+            }
+            DirectoryChange::RegisterKey {
+                public_key,
+                organisation,
+                role,
+            } => {
+                self.directory.keys.insert(
+                    *public_key,
+                    KeyRecord {
+                        organisation: organisation.clone(),
+                        role: *role,
+                        revoked: false,
+                    },
+                );
+            }
+            DirectoryChange::RevokeKey { public_key } => {
+                if let Some(record) = self.directory.keys.get_mut(public_key) {
+                    record.revoked = true;
+                }
+            }
+            DirectoryChange::PublishDocument { sha256, .. } => {
+                self.present.insert(StateKey::Document(*sha256));
             }
         }
     }

@@ -323,7 +323,8 @@ pub(super) async fn my_notifications(
 }
 
 fn notification(n: notifications::Listed) -> Value {
-    let time = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let time =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     json!({
         "id": n.id,
         "entry": n.entry_idx,

@@ -107,10 +107,7 @@ fn checked(state: &AppState, body: &[u8]) -> AppResult<(SignedStatement, bool)> 
 
 /// Who sends a statement signed only by a one-time key: an account allowed to bid. The
 /// log does not say who; the platform records it privately.
-async fn author(
-    state: &AppState,
-    request: &actix_web::HttpRequest,
-) -> AppResult<(String, i64)> {
+async fn author(state: &AppState, request: &actix_web::HttpRequest) -> AppResult<(String, i64)> {
     let credentials = crate::auth::Credentials::of(request);
     blocking(&state.pool, move |conn| {
         let caller = crate::auth::require(conn, &credentials)?;
