@@ -1,8 +1,6 @@
 //! Helpers shared by the server's end-to-end tests: the test PostgreSQL, fresh databases,
 //! signed statements.
 
-#![allow(dead_code)] // Each test binary uses its own subset.
-
 pub mod app;
 
 use diesel::prelude::*;

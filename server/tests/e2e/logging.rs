@@ -1,11 +1,7 @@
 //! Logging: JSON lines in production, one per refused or failed request, each carrying the
 //! request id the answer echoes; no query string or body reaches the log.
 
-#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test.
-
-mod common;
-
-use common::{agent, free_port, fresh_database, temp_dir};
+use crate::common::{agent, free_port, fresh_database, temp_dir};
 use serde_json::Value;
 use std::io::Read as _;
 use std::process::{Command, Stdio};

@@ -2,11 +2,7 @@
 //! acknowledged receipt still verifies, the log has no gaps, and nothing that was not
 //! acknowledged is half-applied.
 
-#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test.
-
-mod common;
-
-use common::{
+use crate::common::{
     Count, agent, base64, check_consistency, document, free_port, fresh_database, signed, temp_dir,
     verify_over_http,
 };
@@ -33,7 +29,7 @@ fn start(database_url: &str, data_dir: &std::path::Path, port: u16) -> Child {
 
 fn wait_ready(base: &str) {
     assert!(
-        common::wait_until_sequencing(base),
+        crate::common::wait_until_sequencing(base),
         "the server did not become ready"
     );
 }

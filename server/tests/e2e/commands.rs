@@ -1,11 +1,7 @@
 //! The operator's commands, run as the binary: the first administrator in one step,
 //! whether the server is running or not, and never a key made as a side effect.
 
-#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test.
-
-mod common;
-
-use common::{agent, base64, free_port, fresh_database, temp_dir};
+use crate::common::{agent, base64, free_port, fresh_database, temp_dir};
 use diesel::prelude::*;
 use ed25519_dalek::SigningKey;
 use std::io::Write as _;
@@ -33,7 +29,7 @@ impl Setup {
 
     fn start(&self) -> Child {
         let mut child = self.command().stdout(Stdio::null()).spawn().unwrap();
-        if common::wait_until_sequencing(&format!("http://127.0.0.1:{}", self.port)) {
+        if crate::common::wait_until_sequencing(&format!("http://127.0.0.1:{}", self.port)) {
             return child;
         }
         child.kill().unwrap();

@@ -4,12 +4,8 @@
 //! every refusal, one canonical path per resource, links that ignore the request's Host,
 //! second-factor failures that lock, and a private cluster that commands leave running.
 
-#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test.
-
-mod common;
-
-use common::app::{PASSWORD, TestApp, spawn_app};
-use common::{document, signed};
+use crate::common::app::{PASSWORD, TestApp, spawn_app};
+use crate::common::{document, signed};
 use diesel::prelude::*;
 use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
@@ -388,7 +384,7 @@ async fn wrong_second_factor_codes_lock_the_account() {
 #[test]
 fn a_command_leaves_a_cluster_it_found_running() {
     use std::os::unix::fs::PermissionsExt as _;
-    let dir = common::temp_dir("cluster");
+    let dir = crate::common::temp_dir("cluster");
     let mut first = vitrine_server::db::cluster::PrivateCluster::start(&dir, None).unwrap();
     assert!(first.started_here());
     // The data directory and PostgreSQL's log are private.
@@ -544,7 +540,7 @@ fn as_root_a_data_directory_postgres_cannot_reach_still_starts() {
         return;
     }
     // As `mktemp -d` or root's home: a 0700 directory above the data directory.
-    let private = common::temp_dir("private");
+    let private = crate::common::temp_dir("private");
     std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700)).unwrap();
     let dir = private.join("vitrine-data");
     let mut cluster = vitrine_server::db::cluster::PrivateCluster::start(&dir, None).unwrap();

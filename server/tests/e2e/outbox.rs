@@ -2,10 +2,6 @@
 //! backoff and delivered once, a row that always fails becomes a dead letter and the
 //! consumer goes on, a dead letter is tried again on request, a pass that dies midway
 //! loses and repeats nothing, and one process at a time consumes.
-#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test.
-
-mod common;
-
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use std::sync::Mutex;
@@ -76,7 +72,7 @@ struct Delivery {
 /// A fresh database with `rows` outbox rows and a table of deliveries: its URL, a
 /// connection, and the rows' ids.
 fn setup(rows: usize) -> (String, PgConnection, Vec<i64>) {
-    let url = common::fresh_database();
+    let url = crate::common::fresh_database();
     let mut conn = PgConnection::establish(&url).unwrap();
     diesel::sql_query("CREATE TABLE deliveries (outbox_id BIGINT NOT NULL)")
         .execute(&mut conn)
@@ -457,7 +453,7 @@ fn one_process_at_a_time_consumes() {
 /// for a retry, which the running server's consumer then handles; nobody else can.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn administrators_list_dead_letters_and_have_them_retried() {
-    let app = common::app::spawn_app().await;
+    let app = crate::common::app::spawn_app().await;
     let admin = app
         .api_token("platform", "root@platform.example", "platform_admin")
         .await;

@@ -2,12 +2,8 @@
 //! their CSRF tokens, API tokens, the TOTP second factor, lock-out and the login rate
 //! limit, and who may create users. Every refusal is a problem document.
 
-#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test.
-
-mod common;
-
-use common::app::{PASSWORD, TestApp, spawn_app};
-use common::base32_decode;
+use crate::common::app::{PASSWORD, TestApp, spawn_app};
+use crate::common::base32_decode;
 use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
 
@@ -467,8 +463,8 @@ async fn suppliers_apply_and_the_platform_approves() {
     )
     .await;
     let key = SigningKey::from_bytes(&[150; 32]);
-    let body = |id: &str, kind: &str| json!({"id": id, "name": "福建新材料有限公司", "kind": kind, "credit_code": common::app::credit_code_for(id)});
-    let statement = common::signed(
+    let body = |id: &str, kind: &str| json!({"id": id, "name": "福建新材料有限公司", "kind": kind, "credit_code": crate::common::app::credit_code_for(id)});
+    let statement = crate::common::signed(
         "organisation.registered",
         "sup-new",
         body("sup-new", "supplier"),
@@ -487,14 +483,14 @@ async fn suppliers_apply_and_the_platform_approves() {
     for (statement, email, password, status, needle) in [
         (tampered, "boss@new.example", password, 422, "signature"),
         (
-            common::signed("organisation.registered", "sup-new", bad_code, &[&key]),
+            crate::common::signed("organisation.registered", "sup-new", bad_code, &[&key]),
             "boss@new.example",
             password,
             422,
             "credit_code",
         ),
         (
-            common::signed(
+            crate::common::signed(
                 "organisation.registered",
                 "bur-new",
                 body("bur-new", "buyer"),
@@ -506,7 +502,7 @@ async fn suppliers_apply_and_the_platform_approves() {
             "suppliers register themselves",
         ),
         (
-            common::signed(
+            crate::common::signed(
                 "organisation.registered",
                 "sup-new",
                 body("sup-new", "supplier"),
@@ -525,7 +521,7 @@ async fn suppliers_apply_and_the_platform_approves() {
             "at least",
         ),
         (
-            common::signed(
+            crate::common::signed(
                 "organisation.registered",
                 "sup-old",
                 body("sup-old", "supplier"),
@@ -591,7 +587,7 @@ async fn suppliers_apply_and_the_platform_approves() {
     assert_eq!(listed["administrator"]["email"], "boss@new.example");
     assert_eq!(
         listed["public_key"],
-        common::base64(key.verifying_key().as_bytes())
+        crate::common::base64(key.verifying_key().as_bytes())
     );
 
     // Approved: the organisation and its key are on the log, and the account works.
@@ -619,7 +615,7 @@ async fn suppliers_apply_and_the_platform_approves() {
     // Rejected, with a reason, once.
     let (code, answer) = apply(
         &app,
-        &common::signed(
+        &crate::common::signed(
             "organisation.registered",
             "sup-rej",
             body("sup-rej", "supplier"),
@@ -695,10 +691,10 @@ async fn an_application_does_not_tell_whether_an_address_has_an_account() {
         .await;
     let password = "correct horse battery staple";
     let application = |id: &str, seed: u8| {
-        common::signed(
+        crate::common::signed(
             "organisation.registered",
             id,
-            json!({"id": id, "name": "福建新材料有限公司", "kind": "supplier", "credit_code": common::app::credit_code_for(id)}),
+            json!({"id": id, "name": "福建新材料有限公司", "kind": "supplier", "credit_code": crate::common::app::credit_code_for(id)}),
             &[&SigningKey::from_bytes(&[seed; 32])],
         )
     };

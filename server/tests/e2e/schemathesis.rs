@@ -7,12 +7,8 @@
 //! Runs when `VITRINE_SCHEMATHESIS` names the `schemathesis` command (deploy/test.sh
 //! installs it; under CI it is required); says so when it is skipped.
 
-#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test.
-
-mod common;
-
-use common::app::{TestApp, spawn_app};
-use common::signed;
+use crate::common::app::{TestApp, spawn_app};
+use crate::common::signed;
 use ed25519_dalek::SigningKey;
 use serde_json::json;
 
@@ -21,7 +17,7 @@ const SECONDS_PER_RUN: u32 = 40;
 
 async fn run(app: &TestApp, command: &str, who: &str, token: Option<&str>) -> Result<(), String> {
     // Schemathesis keeps a cache in the directory it runs from: a scratch one.
-    let scratch = common::temp_dir("schemathesis");
+    let scratch = crate::common::temp_dir("schemathesis");
     let report = scratch.join(format!("{who}.xml"));
     let mut args: Vec<String> = vec![
         "run".into(),
@@ -165,7 +161,7 @@ async fn every_answer_is_documented() {
         .post(&signed(
             "organisation.registered",
             "sup-b",
-            common::app::organisation_body("sup-b", "supplier"),
+            crate::common::app::organisation_body("sup-b", "supplier"),
             &[&app.admin],
         ))
         .await;

@@ -6,12 +6,8 @@
 //! `$TMPDIR/vitrine-test-postgres` and leave it running for the next run (deploy/test.sh
 //! stops it).
 
-#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test.
-
-mod common;
-
-use common::app::{organisation_body, settings, spawn_app};
-use common::{Count, base64, check_consistency, document, signed, temp_dir};
+use crate::common::app::{organisation_body, settings, spawn_app};
+use crate::common::{Count, base64, check_consistency, document, signed, temp_dir};
 
 use diesel::prelude::*;
 use ed25519_dalek::SigningKey;
@@ -404,7 +400,7 @@ async fn appends_are_idempotent_and_revoked_keys_are_refused() {
     let schema = &openapi["components"]["schemas"]["bid.committed"];
     let commitment = "ab".repeat(32);
     assert_eq!(
-        common::conforms(&openapi, schema, &json!({"commitment": commitment}), "body"),
+        crate::common::conforms(&openapi, schema, &json!({"commitment": commitment}), "body"),
         Ok(())
     );
     for (bad, why) in [
@@ -419,14 +415,14 @@ async fn appends_are_idempotent_and_revoked_keys_are_refused() {
         ),
     ] {
         assert_eq!(
-            common::conforms(&openapi, schema, &bad, "body"),
+            crate::common::conforms(&openapi, schema, &bad, "body"),
             Err(why.to_owned())
         );
     }
     let tender = &openapi["components"]["schemas"]["tender.published"];
     let bad_category = json!({"category": "food"});
     assert!(
-        common::conforms(
+        crate::common::conforms(
             &openapi,
             &tender["properties"]["category"],
             &bad_category["category"],
