@@ -5,10 +5,11 @@ use crate::domain::rules::{
     Context, DirectoryChange, Effect, Kind, Refusal, Registry, Signer, State, StateKey, any_signer,
     identifier, only, public_key, text,
 };
+use crate::domain::schema;
 use crate::domain::types::{OrganisationKind, Role};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use serde_json::Value;
+use serde_json::{Value, json};
 use vitrine_ledger::hash::Hash;
 use vitrine_ledger::statement::Statement;
 
@@ -20,6 +21,17 @@ pub struct OrganisationRegistered;
 impl Kind for OrganisationRegistered {
     fn name(&self) -> &'static str {
         "organisation.registered"
+    }
+
+    fn body_schema(&self) -> Value {
+        schema::object(
+            "An organisation. Subject: its id. Signed by the platform or a platform administrator (a supplier applies through POST /api/v1/registrations).",
+            &["id", "name", "kind"],
+            json!({
+        "id": schema::identifier(), "name": schema::text(300, "Its name"),
+        "kind": {"enum": OrganisationKind::ALL.map(OrganisationKind::as_str)},
+        "credit_code": {"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$", "description": "Unified social credit code (GB 32100, checked by its check character); required of suppliers"}}),
+        )
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
@@ -99,6 +111,16 @@ impl Kind for KeyRegistered {
         "key.registered"
     }
 
+    fn body_schema(&self) -> Value {
+        schema::object(
+            "A key of an organisation, with its role. Signed by the platform or an administrator of the organisation.",
+            &["organisation", "public_key", "role"],
+            json!({
+        "organisation": schema::identifier(), "public_key": schema::public_key(),
+        "role": {"enum": Role::OF_USERS.map(Role::as_str)}}),
+        )
+    }
+
     fn check_body(&self, body: &Value) -> Result<(), String> {
         only(body, &["organisation", "public_key", "role"])?;
         identifier(body, "organisation")?;
@@ -169,6 +191,14 @@ impl Kind for KeyRevoked {
         "key.revoked"
     }
 
+    fn body_schema(&self) -> Value {
+        schema::object(
+            "Revokes a key. Signed by the platform, an administrator of the key's organisation, or the key itself.",
+            &["public_key", "reason"],
+            json!({"public_key": schema::public_key(), "reason": schema::text(2_000, "Why")}),
+        )
+    }
+
     fn check_body(&self, body: &Value) -> Result<(), String> {
         only(body, &["public_key", "reason"])?;
         public_key(body, "public_key")?;
@@ -231,6 +261,14 @@ impl Kind for DocumentPublished {
         "document.published"
     }
 
+    fn body_schema(&self) -> Value {
+        schema::object(
+            "A document by its hash. Signed by any active key.",
+            &["sha256", "title"],
+            json!({"sha256": schema::hex_hash("SHA-256 of the content"), "title": schema::text(500, "Its title")}),
+        )
+    }
+
     fn check_body(&self, body: &Value) -> Result<(), String> {
         only(body, &["sha256", "title"])?;
         document_hash(body)?;
@@ -280,6 +318,16 @@ pub struct Genesis;
 impl Kind for Genesis {
     fn name(&self) -> &'static str {
         "log.genesis"
+    }
+
+    fn body_schema(&self) -> Value {
+        schema::object(
+            "The first entry: the platform registers its organisation and key. Signed by the platform.",
+            &["origin", "checkpoint_key", "platform_key", "organisation"],
+            json!({
+        "origin": schema::text(256, "The log's origin"), "checkpoint_key": schema::text(512, "The checkpoint verifier key"), "platform_key": schema::public_key(),
+        "organisation": {"type": "object", "required": ["id", "name"], "properties": {"id": schema::identifier(), "name": schema::text(300, "Its name")}}}),
+        )
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {

@@ -286,6 +286,11 @@ pub trait Kind: Send + Sync {
     /// Checks the body's schema; run when the statement arrives.
     fn check_body(&self, body: &Value) -> Result<(), String>;
 
+    /// The JSON Schema of the body, which the OpenAPI document publishes under the
+    /// kind's name; its description says who signs and when. (`check_body` checks
+    /// what it says, and more.)
+    fn body_schema(&self) -> Value;
+
     /// Table state the rules will need, fetched for the whole batch at once.
     fn prefetch(&self, _statement: &Statement) -> Vec<StateKey> {
         Vec::new()

@@ -10,6 +10,16 @@ impl Kind for AwardMade {
         "award.made"
     }
 
+    fn body_schema(&self) -> Value {
+        schema::object(
+            "The award, during evaluation; opens the standstill. Signed by the buyer's officer; the report uploaded first.",
+            &["commitment", "evaluation_report_sha256"],
+            json!({
+        "commitment": schema::commitment(), "evaluation_report_sha256": schema::hex_hash("SHA-256 of the evaluation report"),
+        "scores": {"type": "object", "description": "Scored tenders: for every revealed bid, its total score (0 to 10000, hundredths of a point), or, when the tender has criteria, its points (0 to 100) per criterion other than the price", "additionalProperties": {"description": "an integer, or an object of points per criterion"}}}),
+        )
+    }
+
     fn check_body(&self, body: &Value) -> Result<(), String> {
         only(body, &["commitment", "evaluation_report_sha256", "scores"])?;
         hex_hash(body, "commitment")?;

@@ -11,6 +11,14 @@ impl Kind for BidCommitted {
         "bid.committed"
     }
 
+    fn body_schema(&self) -> Value {
+        schema::object(
+            "A sealed bid. Signed by a one-time key made for it, from enquiry_end until tender_end, sent with a bidder representative's credentials. One standing bid per bidder organisation and tender: to change it, replace it.",
+            &["commitment"],
+            json!({"commitment": schema::commitment(), "replaces": schema::hex_hash("The commitment this bid replaces, committed by the same one-time key")}),
+        )
+    }
+
     fn check_body(&self, body: &Value) -> Result<(), String> {
         only(body, &["commitment", "replaces"])?;
         hex_hash(body, "commitment")?;
@@ -149,6 +157,14 @@ impl Kind for BidWithdrawn {
         "bid.withdrawn"
     }
 
+    fn body_schema(&self) -> Value {
+        schema::object(
+            "Withdraws a bid before tender_end. Signed by its one-time key.",
+            &["commitment"],
+            json!({"commitment": schema::commitment()}),
+        )
+    }
+
     fn check_body(&self, body: &Value) -> Result<(), String> {
         only(body, &["commitment"])?;
         hex_hash(body, "commitment").map(|_| ())
@@ -217,6 +233,14 @@ pub struct BidLapsed;
 impl Kind for BidLapsed {
     fn name(&self) -> &'static str {
         "bid.lapsed"
+    }
+
+    fn body_schema(&self) -> Value {
+        schema::object(
+            "Once the reveal window has closed, names the organisation that sent a bid still sealed (the platform alone knows it). Signed by the platform's scheduler, an entry per bid, before the tender leaves opening.",
+            &["commitment", "bidder"],
+            json!({"commitment": schema::hex_hash("The lapsed bid's commitment"), "bidder": schema::identifier()}),
+        )
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
@@ -289,6 +313,17 @@ pub struct BidRevealed;
 impl Kind for BidRevealed {
     fn name(&self) -> &'static str {
         "bid.revealed"
+    }
+
+    fn body_schema(&self) -> Value {
+        schema::object(
+            "Opens a bid in the reveal window. Signed by its one-time key and a registered key of the bidder; the bid's documents uploaded first.",
+            &["commitment", "bid", "salt"],
+            json!({
+        "commitment": schema::commitment(),
+        "bid": {"type": "object", "required": ["tender", "lots", "bidder", "price", "documents"], "properties": {"tender": {"type": "string"}, "lots": {"type": "array", "minItems": 1, "items": {"type": "string"}}, "bidder": schema::identifier(), "price": schema::money(), "documents": {"type": "array", "items": {"type": "object", "required": ["sha256"], "properties": {"sha256": schema::hex_hash("SHA-256 of the content")}}}}, "description": "The bid as committed: other members are committed to as well"},
+        "salt": schema::hex_hash("The 32-byte salt, in hexadecimal")}),
+        )
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
@@ -455,6 +490,14 @@ pub struct BidDisqualified;
 impl Kind for BidDisqualified {
     fn name(&self) -> &'static str {
         "bid.disqualified"
+    }
+
+    fn body_schema(&self) -> Value {
+        schema::object(
+            "Disqualifies a revealed bid during evaluation. Signed by the buyer's officer.",
+            &["commitment", "reason"],
+            json!({"commitment": schema::commitment(), "reason": schema::text(5_000, "Why")}),
+        )
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {

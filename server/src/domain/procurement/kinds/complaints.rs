@@ -10,6 +10,14 @@ impl Kind for ComplaintFiled {
         "complaint.filed"
     }
 
+    fn body_schema(&self) -> Value {
+        schema::object(
+            "A complaint against an award, during its standstill. Signed by a registered key of a bidder that revealed a bid.",
+            &["award", "text"],
+            json!({"award": schema::text(64, "The award's id"), "text": schema::text(20_000, "The complaint")}),
+        )
+    }
+
     fn check_body(&self, body: &Value) -> Result<(), String> {
         only(body, &["award", "text"])?;
         text(body, "award")?;
@@ -87,6 +95,14 @@ pub struct ComplaintDecided;
 impl Kind for ComplaintDecided {
     fn name(&self) -> &'static str {
         "complaint.decided"
+    }
+
+    fn body_schema(&self) -> Value {
+        schema::object(
+            "A supervisor's decision. Signed by a supervisory body's supervisor.",
+            &["complaint", "decision", "reason"],
+            json!({"complaint": schema::text(64, "The complaint's id"), "decision": {"enum": ["accepted", "upheld", "dismissed"]}, "reason": schema::text(20_000, "Why")}),
+        )
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {

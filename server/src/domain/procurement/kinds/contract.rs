@@ -10,6 +10,14 @@ impl Kind for ContractSigned {
         "contract.signed"
     }
 
+    fn body_schema(&self) -> Value {
+        schema::object(
+            "The contract, after the standstill with no complaint open. Signed by the buyer's officer and the supplier; the document uploaded first.",
+            &["award", "value", "document_sha256"],
+            json!({"award": schema::text(64, "The award's id, e.g. award-1"), "value": schema::money(), "document_sha256": schema::hex_hash("SHA-256 of the signed contract")}),
+        )
+    }
+
     fn check_body(&self, body: &Value) -> Result<(), String> {
         only(body, &["award", "value", "document_sha256"])?;
         text(body, "award")?;
@@ -113,6 +121,14 @@ pub struct PaymentRecorded;
 impl Kind for PaymentRecorded {
     fn name(&self) -> &'static str {
         "payment.recorded"
+    }
+
+    fn body_schema(&self) -> Value {
+        schema::object(
+            "A payment under the contract, never beyond its value. Signed by the buyer's officer.",
+            &["contract", "amount", "reference"],
+            json!({"contract": schema::text(64, "The contract's id"), "amount": schema::money(), "reference": schema::text(200, "The buyer's reference, e.g. an invoice number")}),
+        )
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {

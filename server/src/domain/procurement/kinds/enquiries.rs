@@ -10,6 +10,14 @@ impl Kind for EnquiryAsked {
         "enquiry.asked"
     }
 
+    fn body_schema(&self) -> Value {
+        schema::object(
+            "A question, before enquiry_end. Signed by a one-time key, sent with a bidder representative's credentials.",
+            &["question"],
+            json!({"question": schema::text(5_000, "The question")}),
+        )
+    }
+
     fn check_body(&self, body: &Value) -> Result<(), String> {
         only(body, &["question"])?;
         bounded_text(body, "question", 5_000).map(|_| ())
@@ -73,6 +81,14 @@ pub struct EnquiryAnswered;
 impl Kind for EnquiryAnswered {
     fn name(&self) -> &'static str {
         "enquiry.answered"
+    }
+
+    fn body_schema(&self) -> Value {
+        schema::object(
+            "The answer, once, before tender_end. Signed by the buyer's officer.",
+            &["enquiry", "answer"],
+            json!({"enquiry": schema::text(64, "The enquiry's id, e.g. enquiry-1"), "answer": schema::text(20_000, "The answer")}),
+        )
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {

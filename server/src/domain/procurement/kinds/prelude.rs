@@ -5,6 +5,7 @@ pub(super) use super::super::tender::*;
 pub(super) use crate::domain::rules::{
     Context, Effect, Kind, Refusal, Signer, State, StateKey, identifier, only, text,
 };
+pub(super) use crate::domain::schema;
 pub(super) use crate::domain::types::{OrganisationKind, Role};
 pub(super) use serde_json::{Value, json};
 pub(super) use std::collections::HashSet;

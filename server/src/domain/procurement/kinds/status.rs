@@ -11,6 +11,14 @@ impl Kind for TenderStatusChanged {
         "tender.status_changed"
     }
 
+    fn body_schema(&self) -> Value {
+        schema::object(
+            "A timed transition. Signed by the platform's scheduler.",
+            &["to"],
+            json!({"to": {"type": "string"}, "reason": schema::text(2_000, "Why (unsuccessful)")}),
+        )
+    }
+
     fn check_body(&self, body: &Value) -> Result<(), String> {
         only(body, &["to", "reason"])?;
         let to = text(body, "to")?;
@@ -89,6 +97,14 @@ impl Kind for TenderCompleted {
         "tender.completed"
     }
 
+    fn body_schema(&self) -> Value {
+        schema::object(
+            "The contract is fulfilled. Signed by the buyer's officer.",
+            &[],
+            json!({}),
+        )
+    }
+
     fn check_body(&self, body: &Value) -> Result<(), String> {
         only(body, &[])
     }
@@ -127,6 +143,14 @@ pub struct TenderCancelled;
 impl Kind for TenderCancelled {
     fn name(&self) -> &'static str {
         "tender.cancelled"
+    }
+
+    fn body_schema(&self) -> Value {
+        schema::object(
+            "Cancels the tender. Signed by the buyer's officer.",
+            &["reason"],
+            json!({"reason": schema::text(5_000, "Why")}),
+        )
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
