@@ -40,3 +40,6 @@ pub fn register(registry: &mut Registry) {
     registry.register(Box::new(ComplaintFiled));
     registry.register(Box::new(ComplaintDecided));
 }
+
+#[cfg(test)]
+mod tests;
