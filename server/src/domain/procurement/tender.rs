@@ -516,10 +516,12 @@ impl TenderState {
                         cancelled_award = Some(c.award.clone());
                     }
                 }
+                // The award falls and evaluation reopens; upheld against an award that has
+                // fallen already, the decision is on the record and changes nothing else.
                 if let Some(award) = cancelled_award
                     && let Some(a) = self.awards.iter_mut().find(|a| a.id == award)
+                    && a.status != "cancelled"
                 {
-                    // The award falls and evaluation reopens.
                     a.status = "cancelled".into();
                     self.status = Status::Evaluation;
                 }

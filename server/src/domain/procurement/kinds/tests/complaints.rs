@@ -226,7 +226,6 @@ fn an_upheld_complaint_reopens_evaluation() {
 /// the tender leaves `contracted` with its contract signed, and can then be cancelled or
 /// awarded again.)
 #[test]
-#[ignore = "bug: upholding a complaint against an award already cancelled reopens evaluation of a contracted tender"]
 fn upholding_a_complaint_against_a_fallen_award_leaves_the_contract_standing() {
     let file = |world: World, at: i64| {
         world.then(
