@@ -178,13 +178,13 @@ pub(super) fn key_text(key: &[u8; 32]) -> String {
     BASE64.encode(key)
 }
 
-/// The one-time key of a bid statement: exactly one, and not a registered key.
-pub(super) fn one_time_key(ctx: &Context) -> Result<[u8; 32], Refusal> {
+/// The one-time key of a bid or a question (`what`): exactly one, and not a registered key.
+pub(super) fn one_time_key(ctx: &Context, what: &str) -> Result<[u8; 32], Refusal> {
     match ctx.one_time_keys.as_slice() {
         [key] => Ok(*key),
-        [] => Err(Refusal::Forbidden(
-            "a bid is signed by a one-time key made for it, not by a registered key, so that who bid stays hidden until the deadline".into(),
-        )),
-        _ => Err(Refusal::Forbidden("a bid has one one-time key".into())),
+        [] => Err(Refusal::Forbidden(format!(
+            "{what} is signed by a one-time key made for it, not by a registered key, so that the public does not learn who sent it before the deadline"
+        ))),
+        _ => Err(Refusal::Forbidden(format!("{what} has one one-time key"))),
     }
 }

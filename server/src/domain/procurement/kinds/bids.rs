@@ -52,7 +52,7 @@ impl Kind for BidCommitted {
                 "a bid is signed by a one-time key made for it, not by a registered key, so that who bid stays hidden until the deadline".into(),
             ));
         }
-        let key = one_time_key(ctx)?;
+        let key = one_time_key(ctx, "a bid")?;
         let tender = open_tender(state, statement)?;
         let periods = tender.times()?;
         if ctx.logged_at < periods.enquiry_end {
@@ -185,11 +185,17 @@ impl Kind for BidWithdrawn {
     fn decide(
         &self,
         statement: &Statement,
-        _signers: &[Signer],
+        signers: &[Signer],
         state: &State<'_>,
         ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
-        let key = one_time_key(ctx)?;
+        // A registered key beside the one-time key would say who bid before the deadline.
+        if !signers.is_empty() {
+            return Err(Refusal::Forbidden(
+                "a withdrawal is signed by the bid's one-time key alone, so that who bid stays hidden until the deadline".into(),
+            ));
+        }
+        let key = one_time_key(ctx, "a bid")?;
         let tender = open_tender(state, statement)?;
         let periods = tender.times()?;
         if ctx.logged_at >= periods.tender_end {
@@ -353,7 +359,7 @@ impl Kind for BidRevealed {
         state: &State<'_>,
         ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
-        let key = one_time_key(ctx)?;
+        let key = one_time_key(ctx, "a bid")?;
         let tender = open_tender(state, statement)?;
         let periods = tender.times()?;
         if ctx.logged_at < periods.tender_end {

@@ -47,7 +47,7 @@ impl Kind for EnquiryAsked {
                 "questions are asked under a one-time key, so that the public does not learn who may bid".into(),
             ));
         }
-        one_time_key(ctx)?;
+        one_time_key(ctx, "a question")?;
         let tender = open_tender(state, statement)?;
         let periods = tender.times()?;
         if ctx.logged_at >= periods.enquiry_end {

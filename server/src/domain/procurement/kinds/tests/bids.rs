@@ -289,7 +289,14 @@ fn bid_withdrawn() {
             body.clone(),
         )
         .signed(&[ACME])
-        .forbidden("a bid is signed by a one-time key made for it"),
+        .forbidden("a withdrawal is signed by the bid's one-time key alone"),
+        w(
+            "signed by its one-time key and the bidder's registered key",
+            &bids,
+            body.clone(),
+        )
+        .signed(&[OT_ACME, ACME])
+        .forbidden("so that who bid stays hidden until the deadline"),
         w("signed by two one-time keys", &bids, body.clone())
             .signed(&[OT_ACME, OT_SPARE])
             .forbidden("is not registered"),
