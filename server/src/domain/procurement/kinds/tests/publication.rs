@@ -376,3 +376,23 @@ fn tender_amended() {
         .accepted(amended(&tendering, later.clone(), 1_800)),
     ]);
 }
+
+#[test]
+fn an_ocid_is_ocds_a_six_character_prefix_and_an_id_and_any_text_is_judged_without_panic() {
+    use crate::domain::procurement::ocid;
+    assert!(ocid("ocds-vtest1-000001"));
+    assert!(ocid("ocds-abc123-x"));
+    for not in [
+        "ocds-vtest1",
+        "ocds-vtest1-",
+        "ocds-VTEST1-1",
+        "ocds-vtes1-1",
+        "ocid-vtest1-1",
+        "ocds-abcde字-1",
+        "ocds-字字-1",
+        "ocds-",
+        "",
+    ] {
+        assert!(!ocid(not), "{not:?} taken for an ocid");
+    }
+}
