@@ -156,7 +156,6 @@ pub fn pass(
         ..*policy
     };
     let name = consumer.name();
-    queries::ensure_cursor(conn, name, consumer.starts_at_end())?;
     let tried = std::cell::Cell::new(false);
     let result = conn.transaction(|conn| handle_rows(conn, consumer, &policy, &tried));
     if result.is_err() && tried.get() {
@@ -178,19 +177,20 @@ fn handle_rows(
 ) -> diesel::QueryResult<Pass> {
     let name = consumer.name();
     let mut pass = Pass::default();
-    let Some(cursor) = queries::lock_cursor(conn, name)? else {
+    let Some(cursor) = cursor(conn, consumer)? else {
         // Another process is the consumer for now.
         return Ok(pass);
     };
     for requested in queries::requested_retries(conn, name, policy.rows_per_pass)? {
         tried.set(true);
-        match attempt(conn, consumer, &requested.row()) {
+        let (row, requested_at) = requested.into_row();
+        match attempt(conn, consumer, &row) {
             Ok(done) => {
-                queries::resolve(conn, name, requested.id)?;
+                queries::resolve(conn, name, row.id)?;
                 pass.recovered += 1;
                 pass.done += done;
             }
-            Err(e) => queries::retry_failed(conn, name, requested.id, requested.requested_at, &e)?,
+            Err(e) => queries::retry_failed(conn, name, row.id, requested_at, &e)?,
         }
     }
     if cursor.waiting {
@@ -215,8 +215,7 @@ fn handle_rows(
                 attempts = 0;
             }
             Err(e) => {
-                queries::advance(conn, name, last)?;
-                let dead = fail(conn, name, policy, row.id, attempts + 1, &e)?;
+                let dead = fail(conn, name, policy, last, row.id, attempts + 1, &e)?;
                 if dead {
                     pass.dead_lettered += 1;
                     last = row.id;
@@ -229,19 +228,34 @@ fn handle_rows(
         }
     }
     if last != cursor.last_outbox_id || attempts != cursor.attempts {
-        queries::advance(conn, name, last)?;
+        queries::set_cursor(conn, name, last, None)?;
     }
     pass.more = rows.len() as i64 == limit;
     Ok(pass)
 }
 
-/// Records the `attempts`-th failure of row `outbox_id` (the row after the cursor): a
-/// dead letter, with the cursor moved past it, once the policy's limit is reached (then
-/// `true`), else a wait before the next attempt.
+/// The consumer's cursor, locked for this transaction, made first if it has none;
+/// `None` while another process holds it.
+fn cursor(
+    conn: &mut PgConnection,
+    consumer: &dyn Consumer,
+) -> diesel::QueryResult<Option<queries::Cursor>> {
+    if let Some(cursor) = queries::lock_cursor(conn, consumer.name())? {
+        return Ok(Some(cursor));
+    }
+    // A new consumer, or one another process holds (then this changes nothing).
+    queries::ensure_cursor(conn, consumer.name(), consumer.starts_at_end())?;
+    queries::lock_cursor(conn, consumer.name())
+}
+
+/// Records the `attempts`-th failure of row `outbox_id`, the row after `last` (where the
+/// cursor stays): a dead letter, with the cursor moved past it, once the policy's limit
+/// is reached (then `true`), else a wait before the next attempt.
 fn fail(
     conn: &mut PgConnection,
     name: &str,
     policy: &Policy,
+    last: i64,
     outbox_id: i64,
     attempts: i32,
     error: &str,
@@ -255,7 +269,7 @@ fn fail(
             "outbox row set aside as a dead letter"
         );
         queries::dead_letter(conn, name, outbox_id, attempts, error)?;
-        queries::advance(conn, name, outbox_id)?;
+        queries::set_cursor(conn, name, outbox_id, None)?;
         return Ok(true);
     }
     let delay = policy.backoff(attempts);
@@ -267,14 +281,13 @@ fn fail(
         error = %error,
         "outbox row failed; it will be tried again"
     );
-    let cursor = outbox_id_before(conn, name)?;
-    queries::record_failure(conn, name, cursor, attempts, delay.as_secs_f64(), error)?;
+    let failure = queries::Failure {
+        attempts,
+        delay_seconds: delay.as_secs_f64(),
+        error,
+    };
+    queries::set_cursor(conn, name, last, Some(failure))?;
     Ok(false)
-}
-
-/// The cursor's position (locked by the caller's transaction).
-fn outbox_id_before(conn: &mut PgConnection, name: &str) -> diesel::QueryResult<i64> {
-    Ok(queries::lock_cursor(conn, name)?.map_or(0, |c| c.last_outbox_id))
 }
 
 /// After a pass whose transaction failed: the row after the cursor is charged with one
@@ -286,13 +299,15 @@ fn charge_next_row(
     error: &str,
 ) -> diesel::QueryResult<()> {
     let name = consumer.name();
-    let Some(cursor) = queries::lock_cursor(conn, name)? else {
+    // (Made again if the failed pass was the first and made it.)
+    let Some(cursor) = cursor(conn, consumer)? else {
         return Ok(());
     };
     if let Some(row) =
         queries::rows_after(conn, cursor.last_outbox_id, consumer.topics(), 1)?.first()
     {
-        fail(conn, name, policy, row.id, cursor.attempts + 1, error)?;
+        let (last, attempts) = (cursor.last_outbox_id, cursor.attempts + 1);
+        fail(conn, name, policy, last, row.id, attempts, error)?;
     }
     Ok(())
 }

@@ -222,15 +222,9 @@ fn dependencies(files: &BTreeMap<String, String>) -> BTreeMap<String, BTreeSet<S
                     }
                     resolve(&base, rest, files).or_else(|| file_of(&base, files))
                 }
-                name if children.iter().any(|c| c == name) => {
-                    let base = if is_module_root {
-                        here.clone()
-                    } else {
-                        // A file `a/b.rs` declaring `mod c;` has its child at `a/b/c.rs`.
-                        here.clone()
-                    };
-                    resolve(&base, &segments, files)
-                }
+                // A child module: `a/mod.rs` and `a/b.rs` alike have theirs under `a/`
+                // and `a/b/` (`here` is the module's own path either way).
+                name if children.iter().any(|c| c == name) => resolve(&here, &segments, files),
                 _ => None,
             };
             if let Some(target) = target

@@ -86,29 +86,27 @@ pub fn rows_after(
     .load(conn)
 }
 
-/// Moves the cursor to `last`, with no failure pending.
-pub fn advance(conn: &mut PgConnection, consumer: &str, last: i64) -> QueryResult<()> {
-    diesel::sql_query(
-        "UPDATE outbox_cursors
-         SET last_outbox_id = $2, attempts = 0, retry_at = NULL, last_error = NULL
-         WHERE consumer = $1",
-    )
-    .bind::<Text, _>(consumer)
-    .bind::<BigInt, _>(last)
-    .execute(conn)?;
-    Ok(())
+/// A failed attempt at the row after the cursor.
+pub struct Failure<'a> {
+    /// Attempts made at it so far.
+    pub attempts: i32,
+    /// The wait before the next, in seconds.
+    pub delay_seconds: f64,
+    /// The last attempt's error.
+    pub error: &'a str,
 }
 
-/// Records a failed attempt at the row after the cursor (which stays at `last`): the
-/// next is due in `delay_seconds`.
-pub fn record_failure(
+/// Puts the cursor at `last`, with the failure pending at the row after it, or none.
+pub fn set_cursor(
     conn: &mut PgConnection,
     consumer: &str,
     last: i64,
-    attempts: i32,
-    delay_seconds: f64,
-    error: &str,
+    failure: Option<Failure<'_>>,
 ) -> QueryResult<()> {
+    let (attempts, delay, error) = match &failure {
+        Some(f) => (f.attempts, Some(f.delay_seconds), Some(f.error)),
+        None => (0, None, None),
+    };
     diesel::sql_query(
         "UPDATE outbox_cursors
          SET last_outbox_id = $2, attempts = $3,
@@ -118,8 +116,8 @@ pub fn record_failure(
     .bind::<Text, _>(consumer)
     .bind::<BigInt, _>(last)
     .bind::<Integer, _>(attempts)
-    .bind::<Double, _>(delay_seconds)
-    .bind::<Text, _>(error)
+    .bind::<Nullable<Double>, _>(delay)
+    .bind::<Nullable<Text>, _>(error)
     .execute(conn)?;
     Ok(())
 }
@@ -165,13 +163,14 @@ pub struct Requested {
 }
 
 impl Requested {
-    /// The outbox row.
-    pub fn row(&self) -> OutboxRow {
-        OutboxRow {
+    /// The outbox row, and when the retry was asked for.
+    pub fn into_row(self) -> (OutboxRow, chrono::DateTime<chrono::Utc>) {
+        let row = OutboxRow {
             id: self.id,
-            topic: self.topic.clone(),
-            payload: self.payload.clone(),
-        }
+            topic: self.topic,
+            payload: self.payload,
+        };
+        (row, self.requested_at)
     }
 }
 
@@ -256,35 +255,59 @@ pub struct DeadLetter {
     #[diesel(sql_type = Nullable<Timestamptz>)]
     #[serde(serialize_with = "super::rfc3339_option")]
     pub retry_requested_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The user who asked (the latest request).
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub retry_requested_by: Option<i64>,
 }
 
-/// Dead letters, of one consumer or all, by consumer and row, at most `limit`.
+/// Where a page of dead letters starts: after this consumer's row.
+pub struct After<'a> {
+    /// The consumer.
+    pub consumer: &'a str,
+    /// The row.
+    pub outbox_id: i64,
+}
+
+/// Dead letters, of one consumer or all, by consumer and row, after `after`, at most
+/// `limit`.
 pub fn dead_letters(
     conn: &mut PgConnection,
     consumer: Option<&str>,
+    after: Option<After<'_>>,
     limit: i64,
 ) -> QueryResult<Vec<DeadLetter>> {
     diesel::sql_query(
         "SELECT d.consumer, d.outbox_id, (o.payload->>'first')::bigint AS first_entry,
                 (o.payload->>'last')::bigint AS last_entry, d.attempts, d.last_error,
-                d.failed_at, d.retry_requested_at
+                d.failed_at, d.retry_requested_at, d.retry_requested_by
          FROM outbox_dead_letters d JOIN outbox o ON o.id = d.outbox_id
-         WHERE $1::text IS NULL OR d.consumer = $1
-         ORDER BY d.consumer, d.outbox_id LIMIT $2",
+         WHERE ($1::text IS NULL OR d.consumer = $1)
+           AND ($2::text IS NULL OR (d.consumer, d.outbox_id) > ($2, $3))
+         ORDER BY d.consumer, d.outbox_id LIMIT $4",
     )
     .bind::<Nullable<Text>, _>(consumer)
+    .bind::<Nullable<Text>, _>(after.as_ref().map(|a| a.consumer))
+    .bind::<BigInt, _>(after.as_ref().map_or(0, |a| a.outbox_id))
     .bind::<BigInt, _>(limit)
     .load(conn)
 }
 
-/// Asks for a dead letter to be tried again; `false` if there is no such dead letter.
-pub fn request_retry(conn: &mut PgConnection, consumer: &str, outbox_id: i64) -> QueryResult<bool> {
+/// Asks for a dead letter to be tried again, for user `by` (an operator at the database
+/// need not be one); `false` if there is no such dead letter.
+pub fn request_retry(
+    conn: &mut PgConnection,
+    consumer: &str,
+    outbox_id: i64,
+    by: Option<i64>,
+) -> QueryResult<bool> {
     let updated = diesel::sql_query(
-        "UPDATE outbox_dead_letters SET retry_requested_at = clock_timestamp()
+        "UPDATE outbox_dead_letters
+         SET retry_requested_at = clock_timestamp(), retry_requested_by = $3
          WHERE consumer = $1 AND outbox_id = $2",
     )
     .bind::<Text, _>(consumer)
     .bind::<BigInt, _>(outbox_id)
+    .bind::<Nullable<BigInt>, _>(by)
     .execute(conn)?;
     Ok(updated == 1)
 }

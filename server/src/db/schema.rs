@@ -36,8 +36,6 @@ diesel::table! {
         topic -> Text,
         payload -> Jsonb,
         created_at -> Timestamptz,
-        attempts -> Int4,
-        done_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::auth::{self, Credentials};
 use crate::db::{blocking, outbox};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -29,22 +29,55 @@ pub(super) async fn consumers(
 #[derive(Deserialize)]
 pub(super) struct DeadLetterQuery {
     consumer: Option<String>,
+    after_consumer: Option<String>,
+    after_outbox_id: Option<i64>,
+    limit: Option<i64>,
 }
 
-/// Dead letters, of one consumer or all, at most 500.
+/// Dead letters, of one consumer or all, by consumer and row, a page at a time (at most
+/// `limit`, 100 unless said, up to 500); `next` says where the next page starts.
 pub(super) async fn dead_letters(
     state: web::Data<AppState>,
     request: HttpRequest,
     query: web::Query<DeadLetterQuery>,
 ) -> AppResult<HttpResponse> {
+    let query = query.into_inner();
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(invalid_query("limit must be from 1 to 500"));
+    }
+    if query.after_consumer.is_some() != query.after_outbox_id.is_some() {
+        return Err(invalid_query(
+            "after_consumer and after_outbox_id go together (from the previous page's next)",
+        ));
+    }
     let credentials = Credentials::of(&request);
-    let consumer = query.into_inner().consumer;
     let letters = blocking(&state.pool, move |conn| {
         auth::require_platform_admin(conn, &credentials, false, ADMINISTRATORS)?;
-        Ok(outbox::dead_letters(conn, consumer.as_deref(), 500)?)
+        let after = query
+            .after_consumer
+            .as_deref()
+            .map(|consumer| outbox::After {
+                consumer,
+                outbox_id: query.after_outbox_id.unwrap_or_default(),
+            });
+        Ok(outbox::dead_letters(
+            conn,
+            query.consumer.as_deref(),
+            after,
+            limit,
+        )?)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(json!({ "dead_letters": letters })))
+    let next = (letters.len() as i64 == limit)
+        .then(|| letters.last())
+        .flatten()
+        .map(|last| json!({"after_consumer": last.consumer, "after_outbox_id": last.outbox_id}));
+    Ok(HttpResponse::Ok().json(json!({ "dead_letters": letters, "next": next })))
+}
+
+fn invalid_query(detail: &str) -> AppError {
+    AppError::bad_request(ProblemType::InvalidQuery, detail)
 }
 
 /// Asks for a dead letter to be tried again: its consumer tries it first on its next
@@ -59,8 +92,19 @@ pub(super) async fn retry(
     let requested = {
         let consumer = consumer.clone();
         blocking(&state.pool, move |conn| {
-            auth::require_platform_admin(conn, &credentials, true, ADMINISTRATORS)?;
-            Ok(outbox::request_retry(conn, &consumer, outbox_id)?)
+            let caller = auth::require_platform_admin(conn, &credentials, true, ADMINISTRATORS)?;
+            let requested =
+                outbox::request_retry(conn, &consumer, outbox_id, Some(caller.user_id))?;
+            if requested {
+                // Who asked is kept with the dead letter, and said here (by id alone).
+                tracing::info!(
+                    consumer,
+                    outbox_id,
+                    user = caller.user_id,
+                    "dead letter retry requested"
+                );
+            }
+            Ok(requested)
         })
         .await?
     };

@@ -210,7 +210,7 @@ fn a_row_that_fails_twice_then_succeeds_is_delivered_once() {
     assert_eq!((done.attempts, done.pending, done.dead_letters), (0, 0, 0));
     assert_eq!((done.retry_at, done.last_error), (None, None));
     assert!(
-        outbox::dead_letters(&mut conn, None, 10)
+        outbox::dead_letters(&mut conn, None, None, 10)
             .unwrap()
             .is_empty()
     );
@@ -228,7 +228,7 @@ fn a_consumer_that_panics_has_failed_that_row() {
         status(conn).last_outbox_id == ids[2]
     });
     assert_eq!(deliveries(&mut conn), [ids[0], ids[2]]);
-    let letters = outbox::dead_letters(&mut conn, None, 10).unwrap();
+    let letters = outbox::dead_letters(&mut conn, None, None, 10).unwrap();
     assert_eq!(letters.len(), 1, "{letters:?}");
     assert_eq!(letters[0].outbox_id, ids[1]);
     assert_eq!(letters[0].attempts, 3);
@@ -297,7 +297,7 @@ fn a_row_that_breaks_the_pass_at_commit_ends_as_a_dead_letter() {
     // second row was charged three times, the policy's limit.
     assert_eq!(failures, 4);
     assert_eq!(deliveries(&mut conn), [ids[0], ids[2]]);
-    let letters = outbox::dead_letters(&mut conn, None, 10).unwrap();
+    let letters = outbox::dead_letters(&mut conn, None, None, 10).unwrap();
     assert_eq!(letters.len(), 1, "{letters:?}");
     assert_eq!(letters[0].outbox_id, ids[1]);
     assert_eq!(letters[0].last_error, "the pass failed");
@@ -345,7 +345,7 @@ fn a_row_that_always_fails_becomes_a_dead_letter_and_the_consumer_goes_on() {
     );
     assert_eq!(passes.iter().map(|p| p.dead_lettered).sum::<usize>(), 1);
     assert_eq!(deliveries(&mut conn), [ids[0], ids[2]]);
-    let letters = outbox::dead_letters(&mut conn, Some("test-recorder"), 10).unwrap();
+    let letters = outbox::dead_letters(&mut conn, Some("test-recorder"), None, 10).unwrap();
     assert_eq!(letters.len(), 1, "{letters:?}");
     let letter = &letters[0];
     assert_eq!(letter.outbox_id, ids[1]);
@@ -362,10 +362,10 @@ fn a_row_that_always_fails_becomes_a_dead_letter_and_the_consumer_goes_on() {
     assert_eq!(deliveries(&mut conn), [ids[0], ids[2]]);
 
     // Asked again while the receiver still refuses: it stays, one attempt more.
-    assert!(outbox::request_retry(&mut conn, "test-recorder", ids[1]).unwrap());
+    assert!(outbox::request_retry(&mut conn, "test-recorder", ids[1], None).unwrap());
     let retried = pass(&mut conn, &consumer, &policy).unwrap();
     assert_eq!(retried.recovered, 0);
-    let letters = outbox::dead_letters(&mut conn, None, 10).unwrap();
+    let letters = outbox::dead_letters(&mut conn, None, None, 10).unwrap();
     assert_eq!(
         (letters[0].attempts, letters[0].retry_requested_at),
         (4, None)
@@ -374,16 +374,16 @@ fn a_row_that_always_fails_becomes_a_dead_letter_and_the_consumer_goes_on() {
 
     // Once the receiver takes it, a retry delivers it, once, and the dead letter is gone.
     consumer.failing.lock().unwrap().clear();
-    assert!(outbox::request_retry(&mut conn, "test-recorder", ids[1]).unwrap());
+    assert!(outbox::request_retry(&mut conn, "test-recorder", ids[1], None).unwrap());
     let recovered = pass(&mut conn, &consumer, &policy).unwrap();
     assert_eq!(recovered.recovered, 1, "{recovered:?}");
     assert_eq!(deliveries(&mut conn), ids);
     assert!(
-        outbox::dead_letters(&mut conn, None, 10)
+        outbox::dead_letters(&mut conn, None, None, 10)
             .unwrap()
             .is_empty()
     );
-    assert!(!outbox::request_retry(&mut conn, "test-recorder", ids[1]).unwrap());
+    assert!(!outbox::request_retry(&mut conn, "test-recorder", ids[1], None).unwrap());
     pass(&mut conn, &consumer, &policy).unwrap();
     assert_eq!(deliveries(&mut conn), ids, "nothing delivered twice");
 }
@@ -584,5 +584,82 @@ async fn administrators_list_dead_letters_and_have_them_retried() {
         .await;
     // A path that names no row is no resource, as everywhere else.
     assert_eq!(status, 404, "{body}");
+    app.handle.stop(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_letters_come_a_page_at_a_time_and_say_who_asked_for_a_retry() {
+    let app = crate::common::app::spawn_app().await;
+    let admin = app
+        .api_token("platform", "root@platform.example", "platform_admin")
+        .await;
+    let as_admin = [("authorization", format!("Bearer {admin}"))];
+    let as_admin: Vec<(&str, &str)> = as_admin.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let key = ed25519_dalek::SigningKey::from_bytes(&[32; 32]);
+    app.register("supplier-b", "supplier", &key, "bidder_representative")
+        .await;
+    // Three rows a consumer no process runs gave up on, so that nothing handles them.
+    let url = app.database_url.clone();
+    let rows: Vec<i64> = tokio::task::spawn_blocking(move || {
+        let mut conn = PgConnection::establish(&url).unwrap();
+        outbox::ensure_cursor(&mut conn, "idle", false).unwrap();
+        let rows: Vec<i64> = outbox::rows_after(&mut conn, 0, &["entries.logged"], 3)
+            .unwrap()
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        for id in &rows {
+            outbox::dead_letter(&mut conn, "idle", *id, 10, "refused").unwrap();
+        }
+        rows
+    })
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 3, "the setup logged three batches");
+    let page = |query: String| {
+        let app = &app;
+        let as_admin = &as_admin;
+        async move {
+            let path = format!("/api/v1/outbox/dead-letters?consumer=idle{query}");
+            app.request("GET", &path, Vec::new(), as_admin).await
+        }
+    };
+    let (status, first) = page("&limit=2".into()).await;
+    assert_eq!(status, 200, "{first}");
+    let ids = |body: &serde_json::Value| -> Vec<i64> {
+        body["dead_letters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["outbox_id"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(ids(&first), rows[..2]);
+    let next = &first["next"];
+    assert_eq!(next["after_outbox_id"], rows[1], "{first}");
+    let after = format!(
+        "&limit=2&after_consumer={}&after_outbox_id={}",
+        next["after_consumer"].as_str().unwrap(),
+        next["after_outbox_id"]
+    );
+    let (_, second) = page(after).await;
+    assert_eq!(ids(&second), rows[2..]);
+    assert_eq!(second["next"], serde_json::Value::Null, "{second}");
+    for bad in ["&limit=0", "&limit=501", "&after_consumer=idle"] {
+        let (status, body) = page(bad.into()).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert_eq!(body["type"], "https://vitrine.dev/problems/invalid-query");
+    }
+    // Who asked for a retry is kept with the dead letter.
+    let (_, me) = app
+        .request("GET", "/api/v1/me", Vec::new(), &as_admin)
+        .await;
+    let retry = format!("/api/v1/outbox/dead-letters/idle/{}/retry", rows[0]);
+    let (status, body) = app.request("POST", &retry, Vec::new(), &as_admin).await;
+    assert_eq!(status, 202, "{body}");
+    let (_, listed) = page("&limit=1".into()).await;
+    let letter = &listed["dead_letters"][0];
+    assert_eq!(letter["retry_requested_by"], me["id"], "{listed}");
+    assert!(letter["retry_requested_at"].is_string(), "{listed}");
     app.handle.stop(true).await;
 }
