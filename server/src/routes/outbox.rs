@@ -42,15 +42,7 @@ pub(super) async fn dead_letters(
     query: web::Query<DeadLetterQuery>,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner();
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(invalid_query("limit must be from 1 to 500"));
-    }
-    if query.after_consumer.is_some() != query.after_outbox_id.is_some() {
-        return Err(invalid_query(
-            "after_consumer and after_outbox_id go together (from the previous page's next)",
-        ));
-    }
+    let limit = query.checked_limit()?;
     let credentials = Credentials::of(&request);
     let letters = blocking(&state.pool, move |conn| {
         auth::require_platform_admin(conn, &credentials, false, ADMINISTRATORS)?;
@@ -69,11 +61,28 @@ pub(super) async fn dead_letters(
         )?)
     })
     .await?;
+    // A full page may have another after it.
     let next = (letters.len() as i64 == limit)
         .then(|| letters.last())
         .flatten()
         .map(|last| json!({"after_consumer": last.consumer, "after_outbox_id": last.outbox_id}));
     Ok(HttpResponse::Ok().json(json!({ "dead_letters": letters, "next": next })))
+}
+
+impl DeadLetterQuery {
+    /// The page's size, once the query is checked.
+    fn checked_limit(&self) -> AppResult<i64> {
+        let limit = self.limit.unwrap_or(100);
+        if !(1..=500).contains(&limit) {
+            return Err(invalid_query("limit must be from 1 to 500"));
+        }
+        if self.after_consumer.is_some() != self.after_outbox_id.is_some() {
+            return Err(invalid_query(
+                "after_consumer and after_outbox_id go together (from the previous page's next)",
+            ));
+        }
+        Ok(limit)
+    }
 }
 
 fn invalid_query(detail: &str) -> AppError {
@@ -93,18 +102,7 @@ pub(super) async fn retry(
         let consumer = consumer.clone();
         blocking(&state.pool, move |conn| {
             let caller = auth::require_platform_admin(conn, &credentials, true, ADMINISTRATORS)?;
-            let requested =
-                outbox::request_retry(conn, &consumer, outbox_id, Some(caller.user_id))?;
-            if requested {
-                // Who asked is kept with the dead letter, and said here (by id alone).
-                tracing::info!(
-                    consumer,
-                    outbox_id,
-                    user = caller.user_id,
-                    "dead letter retry requested"
-                );
-            }
-            Ok(requested)
+            request_retry(conn, &consumer, outbox_id, caller.user_id)
         })
         .await?
     };
@@ -118,4 +116,24 @@ pub(super) async fn retry(
         "outbox_id": outbox_id,
         "status": "retry requested",
     })))
+}
+
+/// Records user `by`'s request to try a dead letter again, if there is one; whether there
+/// is. Who asked is kept with the dead letter, and logged (by id alone).
+fn request_retry(
+    conn: &mut diesel::PgConnection,
+    consumer: &str,
+    outbox_id: i64,
+    by: i64,
+) -> AppResult<bool> {
+    let requested = outbox::request_retry(conn, consumer, outbox_id, Some(by))?;
+    if requested {
+        tracing::info!(
+            consumer,
+            outbox_id,
+            user = by,
+            "dead letter retry requested"
+        );
+    }
+    Ok(requested)
 }
