@@ -79,16 +79,14 @@ pub(super) fn bilingual(body: &Value, field: &str, max: usize) -> Result<(), Str
     Ok(())
 }
 
-/// The bid a statement's `body.commitment` names, with the commitment.
+/// The bid of `tender` committed as `commitment` (a statement's `body.commitment`).
 pub(super) fn named_bid<'t>(
     tender: &'t TenderState,
-    body: &Value,
-) -> Result<(String, &'t BidState), Refusal> {
-    let commitment = hex_hash(body, "commitment").map_err(Refusal::Invalid)?;
-    let bid = tender.bid(&commitment).ok_or_else(|| {
-        Refusal::NotFound(format!("tender {} has no bid {commitment}", tender.id))
-    })?;
-    Ok((commitment, bid))
+    commitment: &str,
+) -> Result<&'t BidState, Refusal> {
+    tender
+        .bid(commitment)
+        .ok_or_else(|| Refusal::NotFound(format!("tender {} has no bid {commitment}", tender.id)))
 }
 
 /// The tender, which must exist and not be over.
