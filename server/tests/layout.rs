@@ -423,7 +423,9 @@ fn has_sql(code: &str) -> bool {
         "diesel::update(",
         "diesel::delete(",
         "diesel::select(",
-        "schema::",
+        // diesel's tables, by their module's path: `schema::` alone is also the domain's
+        // JSON Schemas of bodies (`domain/schema.rs`), which are no SQL.
+        "db::schema",
         ".execute(conn",
         ".execute(&mut",
         ".load(conn",

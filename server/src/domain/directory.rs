@@ -35,17 +35,7 @@ impl Kind for OrganisationRegistered {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["id", "name", "kind", "credit_code"])?;
-        identifier(body, "id")?;
-        text(body, "name")?;
-        let kind = organisation_kind(body)?;
-        match (credit_code(body)?, kind) {
-            (None, OrganisationKind::Supplier) => Err(
-                "body.credit_code is required of a supplier: its unified social credit code (统一社会信用代码)"
-                    .into(),
-            ),
-            _ => Ok(()),
-        }
+        OrganisationRegisteredBody::parse(body).map(drop)
     }
 
     fn decide(
@@ -60,28 +50,63 @@ impl Kind for OrganisationRegistered {
             |s| s.role.is_platform(),
             "the platform or a platform administrator",
         )?;
-        let body = statement.body();
-        let id = identifier(body, "id").map_err(Refusal::Invalid)?;
-        if state.directory.organisations.contains_key(&id) {
+        let body = OrganisationRegisteredBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        if state.directory.organisations.contains_key(&body.id) {
             return Err(Refusal::Conflict(format!(
-                "organisation {id} is already registered"
+                "organisation {} is already registered",
+                body.id
             )));
         }
-        let code = credit_code(body).map_err(Refusal::Invalid)?;
-        if let Some(holder) = code.and_then(|c| state.directory.credit_codes.get(c)) {
+        if let Some(code) = body.credit_code
+            && let Some(holder) = state.directory.credit_codes.get(code)
+        {
             return Err(Refusal::Conflict(format!(
-                "credit code {} is already registered to organisation {holder}",
-                code.unwrap_or_default()
+                "credit code {code} is already registered to organisation {holder}"
             )));
         }
         Ok(vec![Effect::Directory(
             DirectoryChange::RegisterOrganisation {
-                id,
-                name: text(body, "name").map_err(Refusal::Invalid)?.to_owned(),
-                kind: organisation_kind(body).map_err(Refusal::Invalid)?,
-                credit_code: code.map(str::to_owned),
+                id: body.id,
+                name: body.name.to_owned(),
+                kind: body.kind,
+                credit_code: body.credit_code.map(str::to_owned),
             },
         )])
+    }
+}
+
+/// The body of an `organisation.registered`.
+struct OrganisationRegisteredBody<'a> {
+    /// The organisation's id.
+    id: String,
+    /// Its name.
+    name: &'a str,
+    /// What it is.
+    kind: OrganisationKind,
+    /// Its unified social credit code, checked; a supplier always has one.
+    credit_code: Option<&'a str>,
+}
+
+impl<'a> OrganisationRegisteredBody<'a> {
+    /// Checks the body of an `organisation.registered` and reads it.
+    fn parse(body: &'a Value) -> Result<Self, String> {
+        only(body, &["id", "name", "kind", "credit_code"])?;
+        let id = identifier(body, "id")?;
+        let name = text(body, "name")?;
+        let kind = organisation_kind(body)?;
+        let credit_code = credit_code(body)?;
+        if credit_code.is_none() && kind == OrganisationKind::Supplier {
+            return Err(
+                "body.credit_code is required of a supplier: its unified social credit code (统一社会信用代码)"
+                    .into(),
+            );
+        }
+        Ok(OrganisationRegisteredBody {
+            id,
+            name,
+            kind,
+            credit_code,
+        })
     }
 }
 
@@ -122,16 +147,7 @@ impl Kind for KeyRegistered {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["organisation", "public_key", "role"])?;
-        identifier(body, "organisation")?;
-        public_key(body, "public_key")?;
-        let role = text(body, "role")?;
-        match Role::parse(role) {
-            Some(Role::Platform) | None => Err(format!(
-                "body.role must be one of platform_admin, organisation_admin, procurement_officer, bidder_representative, supervisor; not {role:?}"
-            )),
-            Some(_) => Ok(()),
-        }
+        KeyRegisteredBody::parse(body).map(drop)
     }
 
     fn decide(
@@ -141,13 +157,11 @@ impl Kind for KeyRegistered {
         state: &State<'_>,
         _ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
-        let body = statement.body();
-        let organisation = identifier(body, "organisation").map_err(Refusal::Invalid)?;
-        let key = public_key(body, "public_key").map_err(Refusal::Invalid)?;
-        let role = text(body, "role")
-            .ok()
-            .and_then(Role::parse)
-            .ok_or_else(|| Refusal::Invalid("body.role is not a role".into()))?;
+        let KeyRegisteredBody {
+            organisation,
+            public_key: key,
+            role,
+        } = KeyRegisteredBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         let Some(kind) = state.directory.organisations.get(&organisation) else {
             return Err(Refusal::Conflict(format!(
                 "organisation {organisation} is not registered"
@@ -182,6 +196,36 @@ impl Kind for KeyRegistered {
     }
 }
 
+/// The body of a `key.registered`.
+struct KeyRegisteredBody {
+    /// The key's organisation.
+    organisation: String,
+    /// The key, a usable Ed25519 public key.
+    public_key: [u8; 32],
+    /// Its role: a user's, never the platform's.
+    role: Role,
+}
+
+impl KeyRegisteredBody {
+    /// Checks the body of a `key.registered` and reads it.
+    fn parse(body: &Value) -> Result<Self, String> {
+        only(body, &["organisation", "public_key", "role"])?;
+        let organisation = identifier(body, "organisation")?;
+        let public_key = public_key(body, "public_key")?;
+        let role = text(body, "role")?;
+        match Role::parse(role) {
+            Some(Role::Platform) | None => Err(format!(
+                "body.role must be one of platform_admin, organisation_admin, procurement_officer, bidder_representative, supervisor; not {role:?}"
+            )),
+            Some(role) => Ok(KeyRegisteredBody {
+                organisation,
+                public_key,
+                role,
+            }),
+        }
+    }
+}
+
 /// `key.revoked`: `{"public_key", "reason"}`, signed by the platform, an administrator of the
 /// key's organisation, or the key itself.
 pub struct KeyRevoked;
@@ -200,10 +244,7 @@ impl Kind for KeyRevoked {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["public_key", "reason"])?;
-        public_key(body, "public_key")?;
-        text(body, "reason")?;
-        Ok(())
+        KeyRevokedBody::parse(body).map(drop)
     }
 
     fn decide(
@@ -213,7 +254,9 @@ impl Kind for KeyRevoked {
         state: &State<'_>,
         _ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
-        let key = public_key(statement.body(), "public_key").map_err(Refusal::Invalid)?;
+        let key = KeyRevokedBody::parse(statement.body())
+            .map_err(Refusal::Invalid)?
+            .public_key;
         let Some(record) = state.directory.keys.get(&key) else {
             return Err(Refusal::Conflict(format!(
                 "key {} is not registered",
@@ -246,14 +289,48 @@ impl Kind for KeyRevoked {
     }
 }
 
+/// The body of a `key.revoked`. Its `reason` is checked but not kept: the log says it,
+/// and no rule reads it.
+struct KeyRevokedBody {
+    /// The key revoked.
+    public_key: [u8; 32],
+}
+
+impl KeyRevokedBody {
+    /// Checks the body of a `key.revoked` and reads it.
+    fn parse(body: &Value) -> Result<Self, String> {
+        only(body, &["public_key", "reason"])?;
+        let public_key = public_key(body, "public_key")?;
+        text(body, "reason")?;
+        Ok(KeyRevokedBody { public_key })
+    }
+}
+
 /// `document.published`: `{"sha256", "title"}`, signed by any active key; a document is
 /// published once.
 pub struct DocumentPublished;
 
-fn document_hash(body: &Value) -> Result<[u8; 32], String> {
-    Hash::from_hex(text(body, "sha256")?)
-        .map(|h| h.0)
-        .map_err(|_| "body.sha256 must be 64 lowercase hexadecimal digits".to_owned())
+/// The body of a `document.published`.
+struct DocumentPublishedBody<'a> {
+    /// SHA-256 of the document's content.
+    sha256: [u8; 32],
+    /// Its title, at most 500 characters.
+    title: &'a str,
+}
+
+impl<'a> DocumentPublishedBody<'a> {
+    /// Checks the body of a `document.published` and reads it.
+    fn parse(body: &'a Value) -> Result<Self, String> {
+        only(body, &["sha256", "title"])?;
+        let sha256 = Hash::from_hex(text(body, "sha256")?)
+            .map(|h| h.0)
+            .map_err(|_| "body.sha256 must be 64 lowercase hexadecimal digits".to_owned())?;
+        let title = text(body, "title")?;
+        if title.chars().count() > 500 {
+            return Err("body.title is longer than 500 characters".into());
+        }
+        Ok(DocumentPublishedBody { sha256, title })
+    }
 }
 
 impl Kind for DocumentPublished {
@@ -270,18 +347,12 @@ impl Kind for DocumentPublished {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["sha256", "title"])?;
-        document_hash(body)?;
-        let title = text(body, "title")?;
-        if title.chars().count() > 500 {
-            return Err("body.title is longer than 500 characters".into());
-        }
-        Ok(())
+        DocumentPublishedBody::parse(body).map(drop)
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        document_hash(statement.body())
-            .map(|h| vec![StateKey::Document(h)])
+        DocumentPublishedBody::parse(statement.body())
+            .map(|body| vec![StateKey::Document(body.sha256)])
             .unwrap_or_default()
     }
 
@@ -292,8 +363,8 @@ impl Kind for DocumentPublished {
         state: &State<'_>,
         _ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
-        let body = statement.body();
-        let sha256 = document_hash(body).map_err(Refusal::Invalid)?;
+        let DocumentPublishedBody { sha256, title } =
+            DocumentPublishedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         if state.present.contains(&StateKey::Document(sha256)) {
             return Err(Refusal::Conflict(format!(
                 "document {} is already published",
@@ -305,7 +376,7 @@ impl Kind for DocumentPublished {
             .ok_or_else(|| Refusal::Forbidden("unsigned".into()))?;
         Ok(vec![Effect::Directory(DirectoryChange::PublishDocument {
             sha256,
-            title: text(body, "title").map_err(Refusal::Invalid)?.to_owned(),
+            title: title.to_owned(),
             organisation: signer.organisation.clone(),
         })])
     }
@@ -331,19 +402,7 @@ impl Kind for Genesis {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(
-            body,
-            &["origin", "checkpoint_key", "platform_key", "organisation"],
-        )?;
-        text(body, "origin")?;
-        text(body, "checkpoint_key")?;
-        public_key(body, "platform_key")?;
-        let organisation = body
-            .get("organisation")
-            .ok_or("body.organisation is missing")?;
-        identifier(organisation, "id")?;
-        text(organisation, "name")?;
-        Ok(())
+        GenesisBody::parse(body).map(drop)
     }
 
     fn decide(
@@ -358,30 +417,59 @@ impl Kind for Genesis {
                 "the log already has its genesis entry".into(),
             ));
         }
-        let body = statement.body();
-        let key = public_key(body, "platform_key").map_err(Refusal::Invalid)?;
+        let body = GenesisBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let key = body.platform_key;
         any_signer(
             signers,
             |s| s.public_key == key,
             "the platform key it registers",
         )?;
-        let organisation = &body["organisation"];
-        let id = identifier(organisation, "id").map_err(Refusal::Invalid)?;
         Ok(vec![
             Effect::Directory(DirectoryChange::RegisterOrganisation {
-                id: id.clone(),
-                name: text(organisation, "name")
-                    .map_err(Refusal::Invalid)?
-                    .to_owned(),
+                id: body.organisation.clone(),
+                name: body.organisation_name.to_owned(),
                 kind: OrganisationKind::Platform,
                 credit_code: None,
             }),
             Effect::Directory(DirectoryChange::RegisterKey {
                 public_key: key,
-                organisation: id,
+                organisation: body.organisation,
                 role: Role::Platform,
             }),
         ])
+    }
+}
+
+/// The body of a `log.genesis`. Its `origin` and `checkpoint_key` are checked but not
+/// kept: the log says them, and no rule reads them.
+struct GenesisBody<'a> {
+    /// The platform's statement key.
+    platform_key: [u8; 32],
+    /// The platform organisation's id.
+    organisation: String,
+    /// Its name.
+    organisation_name: &'a str,
+}
+
+impl<'a> GenesisBody<'a> {
+    /// Checks the body of a `log.genesis` and reads it. (The organisation's members are
+    /// named `body.id` and `body.name` in the refusals, as they always were.)
+    fn parse(body: &'a Value) -> Result<Self, String> {
+        only(
+            body,
+            &["origin", "checkpoint_key", "platform_key", "organisation"],
+        )?;
+        text(body, "origin")?;
+        text(body, "checkpoint_key")?;
+        let platform_key = public_key(body, "platform_key")?;
+        let organisation = body
+            .get("organisation")
+            .ok_or("body.organisation is missing")?;
+        Ok(GenesisBody {
+            platform_key,
+            organisation: identifier(organisation, "id")?,
+            organisation_name: text(organisation, "name")?,
+        })
     }
 }
 

@@ -6,7 +6,7 @@ use crate::domain::rules::{Context, Effect, Refusal, Signer, State, StateKey, te
 use crate::domain::types::Role;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use serde_json::Value;
+use serde_json::{Value, json};
 use vitrine_ledger::bid::Money;
 use vitrine_ledger::hash::Hash;
 use vitrine_ledger::statement::Statement;
@@ -30,11 +30,16 @@ pub(super) fn bounded_text<'a>(
     Ok(text)
 }
 
-pub(super) fn hex_hash(body: &Value, field: &str) -> Result<String, String> {
-    let text = text(body, field)?;
-    Hash::from_hex(text)
-        .map(|_| text.to_owned())
+/// `body.{field}`: a SHA-256 hash or a commitment, 64 lowercase hexadecimal digits.
+pub(super) fn hash(body: &Value, field: &str) -> Result<Hash, String> {
+    Hash::from_hex(text(body, field)?)
         .map_err(|_| format!("body.{field} must be 64 lowercase hexadecimal digits"))
+}
+
+/// `body.{field}`, a [`hash`], in the hexadecimal the state keeps (the text as given: a
+/// hash has one spelling).
+pub(super) fn hex_hash(body: &Value, field: &str) -> Result<String, String> {
+    hash(body, field).map(|h| h.to_hex())
 }
 
 pub(super) fn money(body: &Value, field: &str) -> Result<Money, String> {
@@ -43,6 +48,12 @@ pub(super) fn money(body: &Value, field: &str) -> Result<Money, String> {
             .ok_or_else(|| format!("body.{field} is missing"))?,
     )
     .map_err(|e| format!("body.{field}: {e}"))
+}
+
+/// Money as the state keeps it: the `{"amount", "currency"}` that [`Money::from_value`]
+/// read, which has no other member.
+pub(super) fn money_value(money: &Money) -> Value {
+    json!({"amount": money.amount, "currency": money.currency})
 }
 
 /// `{"zh": …, "en": …}` with at least one of the two.
@@ -68,16 +79,14 @@ pub(super) fn bilingual(body: &Value, field: &str, max: usize) -> Result<(), Str
     Ok(())
 }
 
-/// The bid a statement's `body.commitment` names, with the commitment.
+/// The bid of `tender` committed as `commitment` (a statement's `body.commitment`).
 pub(super) fn named_bid<'t>(
     tender: &'t TenderState,
-    body: &Value,
-) -> Result<(String, &'t BidState), Refusal> {
-    let commitment = hex_hash(body, "commitment").map_err(Refusal::Invalid)?;
-    let bid = tender.bid(&commitment).ok_or_else(|| {
-        Refusal::NotFound(format!("tender {} has no bid {commitment}", tender.id))
-    })?;
-    Ok((commitment, bid))
+    commitment: &str,
+) -> Result<&'t BidState, Refusal> {
+    tender
+        .bid(commitment)
+        .ok_or_else(|| Refusal::NotFound(format!("tender {} has no bid {commitment}", tender.id)))
 }
 
 /// The tender, which must exist and not be over.

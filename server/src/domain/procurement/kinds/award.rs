@@ -21,28 +21,14 @@ impl Kind for AwardMade {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["commitment", "evaluation_report_sha256", "scores"])?;
-        hex_hash(body, "commitment")?;
-        hex_hash(body, "evaluation_report_sha256")?;
-        match body.get("scores") {
-            None => Ok(()),
-            // Points per criterion, for tenders with weighted criteria: checked against
-            // the tender's criteria when the award is decided.
-            Some(Value::Object(map)) if map.values().any(Value::is_object) => {
-                match map.keys().find(|c| Hash::from_hex(c).is_err()) {
-                    Some(c) => Err(format!("body.scores: {c:?} is not a commitment")),
-                    None => Ok(()),
-                }
-            }
-            Some(_) => scores(body).map(|_| ()),
-        }
+        AwardMadeBody::parse(body).map(drop)
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        tender_and(
-            statement,
-            &document_hashes(&statement.body()["evaluation_report_sha256"]),
-        )
+        match AwardMadeBody::parse(statement.body()) {
+            Ok(body) => tender_and(statement, &[body.evaluation_report.0]),
+            Err(_) => tender_of(statement),
+        }
     }
 
     fn decide(
@@ -68,8 +54,8 @@ impl Kind for AwardMade {
                 ),
             }));
         }
-        let body = statement.body();
-        let commitment = hex_hash(body, "commitment").map_err(Refusal::Invalid)?;
+        let body = AwardMadeBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let commitment = body.commitment;
         let bid = tender.bid(&commitment).ok_or_else(|| {
             Refusal::Conflict(format!(
                 "{commitment} is not a bid of tender {}: only a bidder can be awarded",
@@ -103,7 +89,7 @@ impl Kind for AwardMade {
             )));
         }
         let scores = if tender.tender["award_criteria"] == "scored" {
-            let Some(given) = body.get("scores") else {
+            let Some(given) = body.scores else {
                 return Err(Refusal::Invalid(
                     "tender is awarded by scores: body.scores must give every revealed bid its score"
                         .into(),
@@ -128,7 +114,7 @@ impl Kind for AwardMade {
                         Value::Object(weighted.into_iter().map(|(c, (_, d))| (c, d)).collect()),
                     )
                 } else {
-                    let scores = scores(body).map_err(Refusal::Invalid)?.unwrap_or_default();
+                    let scores = scores(given).map_err(Refusal::Invalid)?;
                     if let Some((unscored, _)) =
                         standing.iter().find(|(c, _)| !scores.contains_key(*c))
                     {
@@ -155,7 +141,7 @@ impl Kind for AwardMade {
                 )));
             }
             Some(published)
-        } else if body.get("scores").is_some() {
+        } else if body.scores.is_some() {
             return Err(Refusal::Invalid(
                 "tender is awarded at the lowest price: body.scores does not apply".into(),
             ));
@@ -164,7 +150,7 @@ impl Kind for AwardMade {
         };
         uploaded(
             state,
-            &document_hashes(&body["evaluation_report_sha256"]),
+            &[body.evaluation_report.0],
             "the evaluation report",
             signers,
         )?;
@@ -191,15 +177,53 @@ impl Kind for AwardMade {
                     .unwrap_or_default(),
                 value: revealed.price.clone(),
                 scores,
-                evaluation_report_sha256: text(body, "evaluation_report_sha256")
-                    .map_err(Refusal::Invalid)?
-                    .to_owned(),
+                evaluation_report_sha256: body.evaluation_report.to_hex(),
                 status: "pending".into(),
                 awarded_idx: ctx.index,
                 date: ctx.logged_at.to_string(),
                 standstill_end: standstill_end.to_string(),
             }),
         ))
+    }
+}
+
+/// The body of an `award.made`.
+struct AwardMadeBody<'a> {
+    /// The commitment of the bid awarded.
+    commitment: String,
+    /// SHA-256 of the evaluation report (`evaluation_report_sha256`).
+    evaluation_report: Hash,
+    /// `body.scores` as given, if given: each bid's total score, or its points per
+    /// criterion. Its shape is checked here; what it must say depends on the tender
+    /// (scored or not, with criteria or not), which decide checks.
+    scores: Option<&'a Value>,
+}
+
+impl<'a> AwardMadeBody<'a> {
+    /// Checks the body of an `award.made` and reads it.
+    fn parse(body: &'a Value) -> Result<Self, String> {
+        only(body, &["commitment", "evaluation_report_sha256", "scores"])?;
+        let commitment = hex_hash(body, "commitment")?;
+        let evaluation_report = hash(body, "evaluation_report_sha256")?;
+        let given = body.get("scores");
+        match given {
+            None => {}
+            // Points per criterion, for tenders with weighted criteria: checked against
+            // the tender's criteria when the award is decided.
+            Some(Value::Object(map)) if map.values().any(Value::is_object) => {
+                if let Some(c) = map.keys().find(|c| Hash::from_hex(c).is_err()) {
+                    return Err(format!("body.scores: {c:?} is not a commitment"));
+                }
+            }
+            Some(totals) => {
+                scores(totals)?;
+            }
+        }
+        Ok(AwardMadeBody {
+            commitment,
+            evaluation_report,
+            scores: given,
+        })
     }
 }
 
@@ -329,12 +353,9 @@ fn weighted_totals(
     Ok(totals)
 }
 
-/// `body.scores`, if present: each revealed bid's score, an integer from 0 to 10000
+/// `body.scores` as totals: each revealed bid's score, an integer from 0 to 10000
 /// (hundredths of a point out of 100).
-fn scores(body: &Value) -> Result<Option<std::collections::BTreeMap<String, u64>>, String> {
-    let Some(scores) = body.get("scores") else {
-        return Ok(None);
-    };
+fn scores(scores: &Value) -> Result<std::collections::BTreeMap<String, u64>, String> {
     let Value::Object(map) = scores else {
         return Err("body.scores must map each revealed bid's commitment to its score".into());
     };
@@ -347,5 +368,5 @@ fn scores(body: &Value) -> Result<Option<std::collections::BTreeMap<String, u64>
         })?;
         out.insert(commitment.clone(), score);
     }
-    Ok(Some(out))
+    Ok(out)
 }

@@ -20,12 +20,7 @@ impl Kind for BidCommitted {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["commitment", "replaces"])?;
-        hex_hash(body, "commitment")?;
-        if body.get("replaces").is_some() {
-            hex_hash(body, "replaces")?;
-        }
-        Ok(())
+        BidCommittedBody::parse(body).map(drop)
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
@@ -71,8 +66,8 @@ impl Kind for BidCommitted {
                 ctx.logged_at
             )));
         }
-        let body = statement.body();
-        let commitment = hex_hash(body, "commitment").map_err(Refusal::Invalid)?;
+        let body = BidCommittedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let commitment = body.commitment;
         if tender.bid(&commitment).is_some() {
             return Err(Refusal::Conflict(format!(
                 "commitment {commitment} is already a bid of tender {}",
@@ -84,7 +79,7 @@ impl Kind for BidCommitted {
             Refusal::Forbidden("a sealed bid is sent from a supplier's account".into())
         })?;
         let key_b64 = key_text(&key);
-        let replaces = match body.get("replaces") {
+        let replaces = match body.replaces {
             None => {
                 if tender.bids.iter().any(|b| {
                     b.status == BidStatus::Committed
@@ -98,34 +93,29 @@ impl Kind for BidCommitted {
                 }
                 None
             }
-            Some(_) => {
-                let old = hex_hash(body, "replaces").map_err(Refusal::Invalid)?;
-                match tender.bid(&old) {
-                    Some(b)
-                        if b.key == key_b64
-                            && b.status == BidStatus::Committed
-                            && b.holder.as_ref().is_none_or(|h| *h == holder) =>
-                    {
-                        Some(old)
-                    }
-                    Some(b)
-                        if b.key != key_b64 || b.holder.as_ref().is_some_and(|h| *h != holder) =>
-                    {
-                        return Err(Refusal::Forbidden(
-                            "only the key that committed a bid can replace it".into(),
-                        ));
-                    }
-                    Some(_) => {
-                        return Err(Refusal::Conflict(format!("bid {old} no longer stands")));
-                    }
-                    None => {
-                        return Err(Refusal::NotFound(format!(
-                            "tender {} has no bid {old}",
-                            tender.id
-                        )));
-                    }
+            Some(old) => match tender.bid(&old) {
+                Some(b)
+                    if b.key == key_b64
+                        && b.status == BidStatus::Committed
+                        && b.holder.as_ref().is_none_or(|h| *h == holder) =>
+                {
+                    Some(old)
                 }
-            }
+                Some(b) if b.key != key_b64 || b.holder.as_ref().is_some_and(|h| *h != holder) => {
+                    return Err(Refusal::Forbidden(
+                        "only the key that committed a bid can replace it".into(),
+                    ));
+                }
+                Some(_) => {
+                    return Err(Refusal::Conflict(format!("bid {old} no longer stands")));
+                }
+                None => {
+                    return Err(Refusal::NotFound(format!(
+                        "tender {} has no bid {old}",
+                        tender.id
+                    )));
+                }
+            },
         };
         Ok(change(
             ctx,
@@ -149,6 +139,30 @@ impl Kind for BidCommitted {
     }
 }
 
+/// The body of a `bid.committed`.
+struct BidCommittedBody {
+    /// The bid's commitment.
+    commitment: String,
+    /// The commitment of the bid it replaces, if it replaces one.
+    replaces: Option<String>,
+}
+
+impl BidCommittedBody {
+    /// Checks the body of a `bid.committed` and reads it.
+    fn parse(body: &Value) -> Result<Self, String> {
+        only(body, &["commitment", "replaces"])?;
+        let commitment = hex_hash(body, "commitment")?;
+        let replaces = match body.get("replaces") {
+            Some(_) => Some(hex_hash(body, "replaces")?),
+            None => None,
+        };
+        Ok(BidCommittedBody {
+            commitment,
+            replaces,
+        })
+    }
+}
+
 /// `bid.withdrawn`: the one-time key withdraws its bid before the deadline.
 pub struct BidWithdrawn;
 
@@ -166,8 +180,7 @@ impl Kind for BidWithdrawn {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["commitment"])?;
-        hex_hash(body, "commitment").map(|_| ())
+        BidWithdrawnBody::parse(body).map(drop)
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
@@ -204,7 +217,10 @@ impl Kind for BidWithdrawn {
                 tender.id
             )));
         }
-        let (commitment, bid) = named_bid(tender, statement.body())?;
+        let commitment = BidWithdrawnBody::parse(statement.body())
+            .map_err(Refusal::Invalid)?
+            .commitment;
+        let bid = named_bid(tender, &commitment)?;
         if bid.key != key_text(&key)
             || bid
                 .holder
@@ -232,6 +248,22 @@ impl Kind for BidWithdrawn {
     }
 }
 
+/// The body of a `bid.withdrawn`.
+struct BidWithdrawnBody {
+    /// The commitment of the bid withdrawn.
+    commitment: String,
+}
+
+impl BidWithdrawnBody {
+    /// Checks the body of a `bid.withdrawn` and reads it.
+    fn parse(body: &Value) -> Result<Self, String> {
+        only(body, &["commitment"])?;
+        Ok(BidWithdrawnBody {
+            commitment: hex_hash(body, "commitment")?,
+        })
+    }
+}
+
 /// `bid.lapsed`: once the reveal window has closed, the platform names the organisation
 /// that sent a bid it never revealed.
 pub struct BidLapsed;
@@ -250,9 +282,7 @@ impl Kind for BidLapsed {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["commitment", "bidder"])?;
-        hex_hash(body, "commitment")?;
-        identifier(body, "bidder").map(drop)
+        BidLapsedBody::parse(body).map(drop)
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
@@ -288,14 +318,14 @@ impl Kind for BidLapsed {
                 tender.status.as_str()
             )));
         }
-        let body = statement.body();
-        let (commitment, bid) = named_bid(tender, body)?;
+        let BidLapsedBody { commitment, bidder } =
+            BidLapsedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let bid = named_bid(tender, &commitment)?;
         if bid.status != BidStatus::Committed {
             return Err(Refusal::Conflict(format!(
                 "bid {commitment} is not sealed any more"
             )));
         }
-        let bidder = identifier(body, "bidder").map_err(Refusal::Invalid)?;
         if bid.holder.as_deref() != Some(bidder.as_str()) {
             return Err(Refusal::Conflict(format!(
                 "bid {commitment} was not sent by {bidder}"
@@ -309,6 +339,25 @@ impl Kind for BidLapsed {
                 index: ctx.index,
             },
         ))
+    }
+}
+
+/// The body of a `bid.lapsed`.
+struct BidLapsedBody {
+    /// The commitment of the bid that lapsed.
+    commitment: String,
+    /// The organisation that sent it.
+    bidder: String,
+}
+
+impl BidLapsedBody {
+    /// Checks the body of a `bid.lapsed` and reads it.
+    fn parse(body: &Value) -> Result<Self, String> {
+        only(body, &["commitment", "bidder"])?;
+        Ok(BidLapsedBody {
+            commitment: hex_hash(body, "commitment")?,
+            bidder: identifier(body, "bidder")?,
+        })
     }
 }
 
@@ -333,19 +382,14 @@ impl Kind for BidRevealed {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["commitment", "bid", "salt"])?;
-        hex_hash(body, "commitment")?;
-        Salt::from_hex(text(body, "salt")?).map_err(|e| format!("body.salt: {e}"))?;
-        Bid::from_value(body.get("bid").cloned().unwrap_or(Value::Null))
-            .map_err(|e| format!("body.bid: {e}"))?;
-        Ok(())
+        BidRevealedBody::parse(body).map(drop)
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        tender_and(
-            statement,
-            &document_hashes(&statement.body()["bid"]["documents"]),
-        )
+        match BidRevealedBody::parse(statement.body()) {
+            Ok(body) => tender_and(statement, &body.documents),
+            Err(_) => tender_of(statement),
+        }
     }
 
     fn one_time_keys(&self) -> usize {
@@ -376,8 +420,9 @@ impl Kind for BidRevealed {
                 tender.tender["reveal_end"].as_str().unwrap_or_default()
             )));
         }
-        let body = statement.body();
-        let (commitment, stored) = named_bid(tender, body)?;
+        let body = BidRevealedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let commitment = body.commitment.to_hex();
+        let stored = named_bid(tender, &commitment)?;
         if stored.key != key_text(&key) {
             return Err(Refusal::Forbidden(
                 "the reveal must be signed by the one-time key that committed the bid".into(),
@@ -389,13 +434,8 @@ impl Kind for BidRevealed {
                 stored.status
             )));
         }
-        let bid = Bid::from_value(body["bid"].clone())
-            .map_err(|e| Refusal::Invalid(format!("body.bid: {e}")))?;
-        let salt = Salt::from_hex(text(body, "salt").map_err(Refusal::Invalid)?)
-            .map_err(|e| Refusal::Invalid(e.to_string()))?;
-        let committed = Hash::from_hex(&commitment)
-            .map_err(|_| Refusal::Invalid("body.commitment is not a hash".into()))?;
-        bid.check_reveal(&salt, &committed).map_err(|_| {
+        let bid = &body.bid;
+        bid.check_reveal(&body.salt, &body.commitment).map_err(|_| {
             Refusal::Conflict(
                 "the bid and salt do not hash to the commitment: this is not the bid that was committed"
                     .into(),
@@ -461,12 +501,7 @@ impl Kind for BidRevealed {
             }
         }
         // The bid's documents are uploaded by now, and they are the ones committed to.
-        uploaded(
-            state,
-            &document_hashes(&body["bid"]["documents"]),
-            "the bid",
-            signers,
-        )?;
+        uploaded(state, &body.documents, "the bid", signers)?;
         let price = bid_value["price"].clone();
         if price["currency"] != tender.tender["value"]["currency"] {
             return Err(Refusal::Conflict(format!(
@@ -490,6 +525,35 @@ impl Kind for BidRevealed {
     }
 }
 
+/// The body of a `bid.revealed`.
+struct BidRevealedBody {
+    /// The bid's commitment.
+    commitment: Hash,
+    /// The bid as committed (its tender, lots, bidder, price, documents and more).
+    bid: Bid,
+    /// The salt it was committed with.
+    salt: Salt,
+    /// SHA-256 of each of the bid's documents.
+    documents: Vec<[u8; 32]>,
+}
+
+impl BidRevealedBody {
+    /// Checks the body of a `bid.revealed` and reads it.
+    fn parse(body: &Value) -> Result<Self, String> {
+        only(body, &["commitment", "bid", "salt"])?;
+        let commitment = hash(body, "commitment")?;
+        let salt = Salt::from_hex(text(body, "salt")?).map_err(|e| format!("body.salt: {e}"))?;
+        let bid = Bid::from_value(body.get("bid").cloned().unwrap_or(Value::Null))
+            .map_err(|e| format!("body.bid: {e}"))?;
+        Ok(BidRevealedBody {
+            commitment,
+            bid,
+            salt,
+            documents: document_hashes(&body["bid"]["documents"]),
+        })
+    }
+}
+
 /// `bid.disqualified`: the buyer disqualifies a revealed bid, with a reason.
 pub struct BidDisqualified;
 
@@ -507,9 +571,7 @@ impl Kind for BidDisqualified {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["commitment", "reason"])?;
-        hex_hash(body, "commitment")?;
-        bounded_text(body, "reason", 5_000).map(|_| ())
+        BidDisqualifiedBody::parse(body).map(drop)
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
@@ -532,8 +594,9 @@ impl Kind for BidDisqualified {
                 tender.status.as_str()
             )));
         }
-        let body = statement.body();
-        let (commitment, bid) = named_bid(tender, body)?;
+        let BidDisqualifiedBody { commitment, reason } =
+            BidDisqualifiedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let bid = named_bid(tender, &commitment)?;
         if bid.status != BidStatus::Revealed {
             return Err(Refusal::Conflict(format!(
                 "only a revealed bid can be disqualified; bid {commitment} is {:?}",
@@ -545,9 +608,28 @@ impl Kind for BidDisqualified {
             &tender.id,
             TenderChange::BidDisqualified {
                 commitment,
-                reason: text(body, "reason").map_err(Refusal::Invalid)?.to_owned(),
+                reason: reason.to_owned(),
                 index: ctx.index,
             },
         ))
+    }
+}
+
+/// The body of a `bid.disqualified`.
+struct BidDisqualifiedBody<'a> {
+    /// The commitment of the bid disqualified.
+    commitment: String,
+    /// Why, at most 5,000 characters.
+    reason: &'a str,
+}
+
+impl<'a> BidDisqualifiedBody<'a> {
+    /// Checks the body of a `bid.disqualified` and reads it.
+    fn parse(body: &'a Value) -> Result<Self, String> {
+        only(body, &["commitment", "reason"])?;
+        Ok(BidDisqualifiedBody {
+            commitment: hex_hash(body, "commitment")?,
+            reason: bounded_text(body, "reason", 5_000)?,
+        })
     }
 }

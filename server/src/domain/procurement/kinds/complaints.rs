@@ -19,9 +19,7 @@ impl Kind for ComplaintFiled {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["award", "text"])?;
-        text(body, "award")?;
-        bounded_text(body, "text", 20_000).map(|_| ())
+        ComplaintFiledBody::parse(body).map(drop)
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
@@ -56,8 +54,8 @@ impl Kind for ComplaintFiled {
                     tender.id
                 ))
             })?;
-        let body = statement.body();
-        let award_id = text(body, "award").map_err(Refusal::Invalid)?;
+        let body = ComplaintFiledBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let award_id = body.award;
         let award = tender
             .awards
             .iter()
@@ -79,12 +77,31 @@ impl Kind for ComplaintFiled {
                 id: format!("complaint-{}", tender.complaints.len() + 1),
                 award: award_id.to_owned(),
                 complainant: complainant.organisation.clone(),
-                text: text(body, "text").map_err(Refusal::Invalid)?.to_owned(),
+                text: body.text.to_owned(),
                 status: "filed".into(),
                 filed_idx: ctx.index,
                 decisions: Vec::new(),
             }),
         ))
+    }
+}
+
+/// The body of a `complaint.filed`.
+struct ComplaintFiledBody<'a> {
+    /// The award's id, e.g. `award-1`.
+    award: &'a str,
+    /// The complaint, at most 20,000 characters.
+    text: &'a str,
+}
+
+impl<'a> ComplaintFiledBody<'a> {
+    /// Checks the body of a `complaint.filed` and reads it.
+    fn parse(body: &'a Value) -> Result<Self, String> {
+        only(body, &["award", "text"])?;
+        Ok(ComplaintFiledBody {
+            award: text(body, "award")?,
+            text: bounded_text(body, "text", 20_000)?,
+        })
     }
 }
 
@@ -106,12 +123,7 @@ impl Kind for ComplaintDecided {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["complaint", "decision", "reason"])?;
-        text(body, "complaint")?;
-        if !["accepted", "upheld", "dismissed"].contains(&text(body, "decision")?) {
-            return Err("body.decision must be accepted, upheld or dismissed".into());
-        }
-        bounded_text(body, "reason", 20_000).map(|_| ())
+        ComplaintDecidedBody::parse(body).map(drop)
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
@@ -135,9 +147,8 @@ impl Kind for ComplaintDecided {
             ));
         }
         let tender = open_tender(state, statement)?;
-        let body = statement.body();
-        let id = text(body, "complaint").map_err(Refusal::Invalid)?;
-        let decision = text(body, "decision").map_err(Refusal::Invalid)?;
+        let body = ComplaintDecidedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let (id, decision) = (body.complaint, body.decision);
         let complaint = tender
             .complaints
             .iter()
@@ -159,9 +170,36 @@ impl Kind for ComplaintDecided {
             TenderChange::ComplaintDecided {
                 complaint: id.to_owned(),
                 decision: decision.to_owned(),
-                reason: text(body, "reason").map_err(Refusal::Invalid)?.to_owned(),
+                reason: body.reason.to_owned(),
                 index: ctx.index,
             },
         ))
+    }
+}
+
+/// The body of a `complaint.decided`.
+struct ComplaintDecidedBody<'a> {
+    /// The complaint's id, e.g. `complaint-1`.
+    complaint: &'a str,
+    /// `accepted`, `upheld` or `dismissed`.
+    decision: &'a str,
+    /// Why, at most 20,000 characters.
+    reason: &'a str,
+}
+
+impl<'a> ComplaintDecidedBody<'a> {
+    /// Checks the body of a `complaint.decided` and reads it.
+    fn parse(body: &'a Value) -> Result<Self, String> {
+        only(body, &["complaint", "decision", "reason"])?;
+        let complaint = text(body, "complaint")?;
+        let decision = text(body, "decision")?;
+        if !["accepted", "upheld", "dismissed"].contains(&decision) {
+            return Err("body.decision must be accepted, upheld or dismissed".into());
+        }
+        Ok(ComplaintDecidedBody {
+            complaint,
+            decision,
+            reason: bounded_text(body, "reason", 20_000)?,
+        })
     }
 }

@@ -19,17 +19,14 @@ impl Kind for ContractSigned {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["award", "value", "document_sha256"])?;
-        text(body, "award")?;
-        money(body, "value")?;
-        hex_hash(body, "document_sha256").map(|_| ())
+        ContractSignedBody::parse(body).map(drop)
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        tender_and(
-            statement,
-            &document_hashes(&statement.body()["document_sha256"]),
-        )
+        match ContractSignedBody::parse(statement.body()) {
+            Ok(body) => tender_and(statement, &[body.document.0]),
+            Err(_) => tender_of(statement),
+        }
     }
 
     fn decide(
@@ -41,8 +38,8 @@ impl Kind for ContractSigned {
     ) -> Result<Vec<Effect>, Refusal> {
         let tender = open_tender(state, statement)?;
         buyer_officer(signers, tender)?;
-        let body = statement.body();
-        let award_id = text(body, "award").map_err(Refusal::Invalid)?;
+        let body = ContractSignedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let award_id = body.award;
         let award = tender
             .awards
             .iter()
@@ -82,20 +79,15 @@ impl Kind for ContractSigned {
                 open.id, open.status
             )));
         }
-        let value = money(body, "value").map_err(Refusal::Invalid)?;
+        let value = &body.value;
         let awarded = Money::from_value(&award.value).map_err(Refusal::Invalid)?;
-        if value.currency != awarded.currency || minor_units(&value) > minor_units(&awarded) {
+        if value.currency != awarded.currency || minor_units(value) > minor_units(&awarded) {
             return Err(Refusal::Conflict(format!(
                 "the contract's value {} {} exceeds the award's {} {}",
                 value.amount, value.currency, awarded.amount, awarded.currency
             )));
         }
-        uploaded(
-            state,
-            &document_hashes(&body["document_sha256"]),
-            "the contract",
-            signers,
-        )?;
+        uploaded(state, &[body.document.0], "the contract", signers)?;
         Ok(change(
             ctx,
             &tender.id,
@@ -103,15 +95,35 @@ impl Kind for ContractSigned {
                 id: format!("contract-{}", tender.contracts.len() + 1),
                 award: award.id.clone(),
                 supplier: award.supplier.clone(),
-                value: body["value"].clone(),
-                document_sha256: text(body, "document_sha256")
-                    .map_err(Refusal::Invalid)?
-                    .to_owned(),
+                value: money_value(value),
+                document_sha256: body.document.to_hex(),
                 signed_idx: ctx.index,
                 date_signed: ctx.logged_at.to_string(),
                 payments: Vec::new(),
             }),
         ))
+    }
+}
+
+/// The body of a `contract.signed`.
+struct ContractSignedBody<'a> {
+    /// The award's id, e.g. `award-1`.
+    award: &'a str,
+    /// The contract's value.
+    value: Money,
+    /// SHA-256 of the signed contract (`document_sha256`).
+    document: Hash,
+}
+
+impl<'a> ContractSignedBody<'a> {
+    /// Checks the body of a `contract.signed` and reads it.
+    fn parse(body: &'a Value) -> Result<Self, String> {
+        only(body, &["award", "value", "document_sha256"])?;
+        Ok(ContractSignedBody {
+            award: text(body, "award")?,
+            value: money(body, "value")?,
+            document: hash(body, "document_sha256")?,
+        })
     }
 }
 
@@ -132,10 +144,7 @@ impl Kind for PaymentRecorded {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["contract", "amount", "reference"])?;
-        text(body, "contract")?;
-        money(body, "amount")?;
-        bounded_text(body, "reference", 200).map(|_| ())
+        PaymentRecordedBody::parse(body).map(drop)
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
@@ -151,8 +160,8 @@ impl Kind for PaymentRecorded {
     ) -> Result<Vec<Effect>, Refusal> {
         let tender = open_tender(state, statement)?;
         buyer_officer(signers, tender)?;
-        let body = statement.body();
-        let id = text(body, "contract").map_err(Refusal::Invalid)?;
+        let body = PaymentRecordedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let id = body.contract;
         let contract = tender
             .contracts
             .iter()
@@ -160,7 +169,7 @@ impl Kind for PaymentRecorded {
             .ok_or_else(|| {
                 Refusal::NotFound(format!("tender {} has no contract {id}", tender.id))
             })?;
-        let amount = money(body, "amount").map_err(Refusal::Invalid)?;
+        let amount = &body.amount;
         let value = Money::from_value(&contract.value).map_err(Refusal::Invalid)?;
         let paid: i128 = contract
             .payments
@@ -174,7 +183,7 @@ impl Kind for PaymentRecorded {
                 value.currency, amount.currency
             )));
         }
-        if paid + minor_units(&amount) > minor_units(&value) {
+        if paid + minor_units(amount) > minor_units(&value) {
             return Err(Refusal::Conflict(format!(
                 "the payments would exceed contract {id}'s value of {} {}",
                 value.amount, value.currency
@@ -186,14 +195,34 @@ impl Kind for PaymentRecorded {
             TenderChange::Paid {
                 contract: id.to_owned(),
                 payment: PaymentState {
-                    amount: body["amount"].clone(),
-                    reference: text(body, "reference")
-                        .map_err(Refusal::Invalid)?
-                        .to_owned(),
+                    amount: money_value(amount),
+                    reference: body.reference.to_owned(),
                     recorded_idx: ctx.index,
                     date: ctx.logged_at.to_string(),
                 },
             },
         ))
+    }
+}
+
+/// The body of a `payment.recorded`.
+struct PaymentRecordedBody<'a> {
+    /// The contract's id, e.g. `contract-1`.
+    contract: &'a str,
+    /// The amount paid.
+    amount: Money,
+    /// The buyer's reference, e.g. an invoice number; at most 200 characters.
+    reference: &'a str,
+}
+
+impl<'a> PaymentRecordedBody<'a> {
+    /// Checks the body of a `payment.recorded` and reads it.
+    fn parse(body: &'a Value) -> Result<Self, String> {
+        only(body, &["contract", "amount", "reference"])?;
+        Ok(PaymentRecordedBody {
+            contract: text(body, "contract")?,
+            amount: money(body, "amount")?,
+            reference: bounded_text(body, "reference", 200)?,
+        })
     }
 }

@@ -19,8 +19,7 @@ impl Kind for EnquiryAsked {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["question"])?;
-        bounded_text(body, "question", 5_000).map(|_| ())
+        EnquiryAskedBody::parse(body).map(drop)
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
@@ -57,14 +56,13 @@ impl Kind for EnquiryAsked {
                 tender.tender["enquiry_end"].as_str().unwrap_or_default()
             )));
         }
+        let body = EnquiryAskedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         Ok(change(
             ctx,
             &tender.id,
             TenderChange::Asked(EnquiryState {
                 id: format!("enquiry-{}", tender.enquiries.len() + 1),
-                question: text(statement.body(), "question")
-                    .map_err(Refusal::Invalid)?
-                    .to_owned(),
+                question: body.question.to_owned(),
                 asked_idx: ctx.index,
                 date: ctx.logged_at.to_string(),
                 answer: None,
@@ -72,6 +70,22 @@ impl Kind for EnquiryAsked {
                 date_answered: None,
             }),
         ))
+    }
+}
+
+/// The body of an `enquiry.asked`.
+struct EnquiryAskedBody<'a> {
+    /// The question, at most 5,000 characters.
+    question: &'a str,
+}
+
+impl<'a> EnquiryAskedBody<'a> {
+    /// Checks the body of an `enquiry.asked` and reads it.
+    fn parse(body: &'a Value) -> Result<Self, String> {
+        only(body, &["question"])?;
+        Ok(EnquiryAskedBody {
+            question: bounded_text(body, "question", 5_000)?,
+        })
     }
 }
 
@@ -92,9 +106,7 @@ impl Kind for EnquiryAnswered {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["enquiry", "answer"])?;
-        text(body, "enquiry")?;
-        bounded_text(body, "answer", 20_000).map(|_| ())
+        EnquiryAnsweredBody::parse(body).map(drop)
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
@@ -116,8 +128,8 @@ impl Kind for EnquiryAnswered {
                 tender.id
             )));
         }
-        let body = statement.body();
-        let id = text(body, "enquiry").map_err(Refusal::Invalid)?;
+        let body = EnquiryAnsweredBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let id = body.enquiry;
         let enquiry = tender
             .enquiries
             .iter()
@@ -133,10 +145,29 @@ impl Kind for EnquiryAnswered {
             &tender.id,
             TenderChange::Answered {
                 enquiry: id.to_owned(),
-                answer: text(body, "answer").map_err(Refusal::Invalid)?.to_owned(),
+                answer: body.answer.to_owned(),
                 index: ctx.index,
                 date: ctx.logged_at.to_string(),
             },
         ))
+    }
+}
+
+/// The body of an `enquiry.answered`.
+struct EnquiryAnsweredBody<'a> {
+    /// The enquiry's id, e.g. `enquiry-1`.
+    enquiry: &'a str,
+    /// The answer, at most 20,000 characters.
+    answer: &'a str,
+}
+
+impl<'a> EnquiryAnsweredBody<'a> {
+    /// Checks the body of an `enquiry.answered` and reads it.
+    fn parse(body: &'a Value) -> Result<Self, String> {
+        only(body, &["enquiry", "answer"])?;
+        Ok(EnquiryAnsweredBody {
+            enquiry: text(body, "enquiry")?,
+            answer: bounded_text(body, "answer", 20_000)?,
+        })
     }
 }

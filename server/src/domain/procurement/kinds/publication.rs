@@ -57,16 +57,14 @@ impl Kind for TenderPublished {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        let problems = tender_problems(body);
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems.join("; "))
-        }
+        TenderPublishedBody::parse(body).map(drop)
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        tender_and(statement, &document_hashes(&statement.body()["documents"]))
+        match TenderPublishedBody::parse(statement.body()) {
+            Ok(body) => tender_and(statement, &body.documents),
+            Err(_) => tender_of(statement),
+        }
     }
 
     fn decide(
@@ -76,15 +74,15 @@ impl Kind for TenderPublished {
         state: &State<'_>,
         ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
-        let body = statement.body();
-        let id = text(body, "id").map_err(Refusal::Invalid)?;
+        let body = TenderPublishedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let id = body.id;
         if id != statement.subject() {
             return Err(Refusal::Invalid(format!(
                 "body.id {id:?} must be the statement's subject {:?}",
                 statement.subject()
             )));
         }
-        let buyer = text(body, "buyer").map_err(Refusal::Invalid)?;
+        let buyer = body.buyer;
         if state.directory.kind_of(buyer) != Some(OrganisationKind::Buyer) {
             return Err(Refusal::Invalid(format!(
                 "body.buyer {buyer} is not a registered buyer"
@@ -95,7 +93,7 @@ impl Kind for TenderPublished {
             buyer: buyer.to_owned(),
             status: Status::ActiveEnquiries,
             reason: None,
-            tender: body.clone(),
+            tender: body.tender.clone(),
             published_idx: ctx.index,
             updated_idx: ctx.index,
             bids: Vec::new(),
@@ -118,16 +116,11 @@ impl Kind for TenderPublished {
         if ctx.logged_at >= periods.tender_end {
             return Err(Refusal::Conflict(format!(
                 "the tender period would already be over: tender_end {} is before the log's time {}",
-                body["tender_end"].as_str().unwrap_or_default(),
+                body.tender["tender_end"].as_str().unwrap_or_default(),
                 ctx.logged_at
             )));
         }
-        uploaded(
-            state,
-            &document_hashes(&body["documents"]),
-            "the tender",
-            signers,
-        )?;
+        uploaded(state, &body.documents, "the tender", signers)?;
         let status = if ctx.logged_at < periods.enquiry_end {
             Status::ActiveEnquiries
         } else {
@@ -138,6 +131,36 @@ impl Kind for TenderPublished {
             id,
             TenderChange::Published(Box::new(TenderState { status, ..draft })),
         ))
+    }
+}
+
+/// The body of a `tender.published`: the tender itself, which the state keeps as
+/// published, with what the rules read of it typed.
+struct TenderPublishedBody<'a> {
+    /// The tender's ocid.
+    id: &'a str,
+    /// Its buyer.
+    buyer: &'a str,
+    /// SHA-256 of each of its documents.
+    documents: Vec<[u8; 32]>,
+    /// The whole tender.
+    tender: &'a Value,
+}
+
+impl<'a> TenderPublishedBody<'a> {
+    /// Checks the body of a `tender.published` (every problem, see [`tender_problems`])
+    /// and reads it.
+    fn parse(body: &'a Value) -> Result<Self, String> {
+        let problems = tender_problems(body);
+        if !problems.is_empty() {
+            return Err(problems.join("; "));
+        }
+        Ok(TenderPublishedBody {
+            id: text(body, "id")?,
+            buyer: text(body, "buyer")?,
+            documents: document_hashes(&body["documents"]),
+            tender: body,
+        })
     }
 }
 
@@ -328,27 +351,14 @@ impl Kind for TenderAmended {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["changes", "reason"])?;
-        bounded_text(body, "reason", 5_000)?;
-        match body.get("changes") {
-            Some(Value::Object(changes)) if !changes.is_empty() => {
-                match changes.keys().find(|k| !AMENDABLE.contains(&k.as_str())) {
-                    Some(other) => Err(format!(
-                        "body.changes.{other} cannot be amended (only {})",
-                        AMENDABLE.join(", ")
-                    )),
-                    None => Ok(()),
-                }
-            }
-            _ => Err("body.changes must be an object of the members that change".into()),
-        }
+        TenderAmendedBody::parse(body).map(drop)
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        tender_and(
-            statement,
-            &document_hashes(&statement.body()["changes"]["documents"]),
-        )
+        match TenderAmendedBody::parse(statement.body()) {
+            Ok(body) => tender_and(statement, &body.documents),
+            Err(_) => tender_of(statement),
+        }
     }
 
     fn decide(
@@ -367,10 +377,8 @@ impl Kind for TenderAmended {
                 tender.id
             )));
         }
-        let body = statement.body();
-        let Some(Value::Object(changes)) = body.get("changes") else {
-            return Err(Refusal::Invalid("body.changes must be an object".into()));
-        };
+        let body = TenderAmendedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let changes = body.changes;
         let mut amended = tender.tender.clone();
         let mut previous = serde_json::Map::new();
         for (field, value) in changes {
@@ -401,12 +409,7 @@ impl Kind for TenderAmended {
                 )));
             }
         }
-        uploaded(
-            state,
-            &document_hashes(&body["changes"]["documents"]),
-            "the amended tender",
-            signers,
-        )?;
+        uploaded(state, &body.documents, "the amended tender", signers)?;
         Ok(change(
             ctx,
             &tender.id,
@@ -415,13 +418,47 @@ impl Kind for TenderAmended {
                     id: format!("amendment-{}", tender.amendments.len() + 1),
                     changes: Value::Object(changes.clone()),
                     previous: Value::Object(previous),
-                    reason: text(body, "reason").map_err(Refusal::Invalid)?.to_owned(),
+                    reason: body.reason.to_owned(),
                     amended_idx: ctx.index,
                     date: ctx.logged_at.to_string(),
                 },
                 tender: amended,
             },
         ))
+    }
+}
+
+/// The body of a `tender.amended`.
+struct TenderAmendedBody<'a> {
+    /// The members that change, with their new values: at least one, each amendable.
+    /// (Whether the tender they make is valid is for decide, which has the tender.)
+    changes: &'a serde_json::Map<String, Value>,
+    /// Why, at most 5,000 characters.
+    reason: &'a str,
+    /// SHA-256 of each document the changes list, if they change the documents.
+    documents: Vec<[u8; 32]>,
+}
+
+impl<'a> TenderAmendedBody<'a> {
+    /// Checks the body of a `tender.amended` and reads it.
+    fn parse(body: &'a Value) -> Result<Self, String> {
+        only(body, &["changes", "reason"])?;
+        let reason = bounded_text(body, "reason", 5_000)?;
+        let changes = match body.get("changes") {
+            Some(Value::Object(changes)) if !changes.is_empty() => changes,
+            _ => return Err("body.changes must be an object of the members that change".into()),
+        };
+        if let Some(other) = changes.keys().find(|k| !AMENDABLE.contains(&k.as_str())) {
+            return Err(format!(
+                "body.changes.{other} cannot be amended (only {})",
+                AMENDABLE.join(", ")
+            ));
+        }
+        Ok(TenderAmendedBody {
+            changes,
+            reason,
+            documents: document_hashes(&body["changes"]["documents"]),
+        })
     }
 }
 

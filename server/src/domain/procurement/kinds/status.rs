@@ -20,13 +20,7 @@ impl Kind for TenderStatusChanged {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["to", "reason"])?;
-        let to = text(body, "to")?;
-        Status::parse(to).ok_or_else(|| format!("body.to: {to:?} is not a tender status"))?;
-        if body.get("reason").is_some() {
-            bounded_text(body, "reason", 2_000)?;
-        }
-        Ok(())
+        TenderStatusChangedBody::parse(body).map(drop)
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
@@ -46,11 +40,9 @@ impl Kind for TenderStatusChanged {
             ));
         }
         let tender = open_tender(state, statement)?;
-        let body = statement.body();
-        let to = text(body, "to")
-            .ok()
-            .and_then(Status::parse)
-            .ok_or_else(|| Refusal::Invalid("body.to is not a status".into()))?;
+        let to = TenderStatusChangedBody::parse(statement.body())
+            .map_err(Refusal::Invalid)?
+            .to;
         // A bid still sealed when the reveal window closes is first attributed to its
         // sender (`bid.lapsed`): withholding a bid is as visible as forfeiting a bid
         // security. Only bids whose sender is not known (logged before the platform kept
@@ -86,6 +78,27 @@ impl Kind for TenderStatusChanged {
                 ctx.logged_at
             ))),
         }
+    }
+}
+
+/// The body of a `tender.status_changed`. Its `reason` is checked but not kept: the
+/// change logged takes the reason of the transition due (`TenderState::due_transition`).
+struct TenderStatusChangedBody {
+    /// The status the tender becomes.
+    to: Status,
+}
+
+impl TenderStatusChangedBody {
+    /// Checks the body of a `tender.status_changed` and reads it.
+    fn parse(body: &Value) -> Result<Self, String> {
+        only(body, &["to", "reason"])?;
+        let to = text(body, "to")?;
+        let to =
+            Status::parse(to).ok_or_else(|| format!("body.to: {to:?} is not a tender status"))?;
+        if body.get("reason").is_some() {
+            bounded_text(body, "reason", 2_000)?;
+        }
+        Ok(TenderStatusChangedBody { to })
     }
 }
 
@@ -154,8 +167,7 @@ impl Kind for TenderCancelled {
     }
 
     fn check_body(&self, body: &Value) -> Result<(), String> {
-        only(body, &["reason"])?;
-        bounded_text(body, "reason", 5_000).map(|_| ())
+        TenderCancelledBody::parse(body).map(drop)
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
@@ -177,15 +189,30 @@ impl Kind for TenderCancelled {
                 tender.id
             )));
         }
+        let body = TenderCancelledBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         Ok(change(
             ctx,
             &tender.id,
             TenderChange::Cancelled {
-                reason: text(statement.body(), "reason")
-                    .map_err(Refusal::Invalid)?
-                    .to_owned(),
+                reason: body.reason.to_owned(),
                 index: ctx.index,
             },
         ))
+    }
+}
+
+/// The body of a `tender.cancelled`.
+struct TenderCancelledBody<'a> {
+    /// Why, at most 5,000 characters.
+    reason: &'a str,
+}
+
+impl<'a> TenderCancelledBody<'a> {
+    /// Checks the body of a `tender.cancelled` and reads it.
+    fn parse(body: &'a Value) -> Result<Self, String> {
+        only(body, &["reason"])?;
+        Ok(TenderCancelledBody {
+            reason: bounded_text(body, "reason", 5_000)?,
+        })
     }
 }
