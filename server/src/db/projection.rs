@@ -277,10 +277,7 @@ fn save_bids(
 }
 
 fn save_tender(conn: &mut PgConnection, tender: &TenderState) -> QueryResult<()> {
-    let title = tender.tender["title"]["zh"]
-        .as_str()
-        .or_else(|| tender.tender["title"]["en"].as_str())
-        .unwrap_or_default();
+    let terms = &tender.tender;
     let period = |field: &str| tender.period_end(field).map(super::log::to_chrono);
     // The listing shows the deadline to the second.
     let tender_end = tender
@@ -308,16 +305,12 @@ fn save_tender(conn: &mut PgConnection, tender: &TenderState) -> QueryResult<()>
     .bind::<Text, _>(&tender.id)
     .bind::<Text, _>(&tender.buyer)
     .bind::<Text, _>(tender.status.as_str())
-    .bind::<Text, _>(title)
-    .bind::<Text, _>(tender.tender["category"].as_str().unwrap_or_default())
-    .bind::<Text, _>(tender.tender["region"].as_str().unwrap_or_default())
-    .bind::<Text, _>(tender.tender["procedure"].as_str().unwrap_or_default())
-    .bind::<Text, _>(tender.tender["value"]["amount"].as_str().unwrap_or("0"))
-    .bind::<Text, _>(
-        tender.tender["value"]["currency"]
-            .as_str()
-            .unwrap_or_default(),
-    )
+    .bind::<Text, _>(terms.title())
+    .bind::<Text, _>(terms.name_of("category"))
+    .bind::<Text, _>(terms.name_of("region"))
+    .bind::<Text, _>(terms.name_of("procedure"))
+    .bind::<Text, _>(terms.value_amount())
+    .bind::<Text, _>(terms.currency())
     .bind::<Nullable<Timestamptz>, _>(tender_end)
     .bind::<BigInt, _>(tender.published_idx as i64)
     .bind::<BigInt, _>(tender.updated_idx as i64)

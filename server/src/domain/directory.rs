@@ -76,20 +76,20 @@ impl Kind for OrganisationRegistered {
 }
 
 /// The body of an `organisation.registered`.
-struct OrganisationRegisteredBody<'a> {
+pub struct OrganisationRegisteredBody<'a> {
     /// The organisation's id.
-    id: String,
+    pub id: String,
     /// Its name.
-    name: &'a str,
+    pub name: &'a str,
     /// What it is.
-    kind: OrganisationKind,
+    pub kind: OrganisationKind,
     /// Its unified social credit code, checked; a supplier always has one.
-    credit_code: Option<&'a str>,
+    pub credit_code: Option<&'a str>,
 }
 
 impl<'a> OrganisationRegisteredBody<'a> {
     /// Checks the body of an `organisation.registered` and reads it.
-    fn parse(body: &'a Value) -> Result<Self, String> {
+    pub fn parse(body: &'a Value) -> Result<Self, String> {
         only(body, &["id", "name", "kind", "credit_code"])?;
         let id = identifier(body, "id")?;
         let name = text(body, "name")?;

@@ -10,7 +10,7 @@ use crate::auth::{self, Credentials};
 use crate::db::registrations::{self, Decision, Taken};
 use crate::db::{blocking, directory};
 use crate::domain::Kind as _;
-use crate::domain::directory::OrganisationRegistered;
+use crate::domain::directory::{OrganisationRegistered, OrganisationRegisteredBody};
 use crate::domain::types::{OrganisationKind, Role};
 use crate::error::{AppError, AppResult, ProblemType};
 use crate::log::platform;
@@ -48,7 +48,7 @@ fn invalid(detail: impl Into<String>) -> AppError {
 
 /// The applicant's statement, checked: one signature, valid, by the key to register,
 /// over a supplier's `organisation.registered` whose subject is its id.
-fn checked_statement(value: Value) -> AppResult<(SignedStatement, [u8; 32])> {
+fn checked_statement(value: Value) -> AppResult<(SignedStatement, [u8; 32], Applicant)> {
     let signed = SignedStatement::from_value(value).map_err(|e| {
         invalid(format!(
             "statement must be a signed statement, as vitrine sign prints it: {e}"
@@ -63,32 +63,39 @@ fn checked_statement(value: Value) -> AppResult<(SignedStatement, [u8; 32])> {
         ));
     };
     let statement = signed.statement();
-    if statement.kind() != "organisation.registered" {
+    if statement.kind() != OrganisationRegistered.name() {
         return Err(invalid(
             "statement: its kind must be organisation.registered",
         ));
     }
-    OrganisationRegistered
-        .check_body(statement.body())
+    let body = OrganisationRegisteredBody::parse(statement.body())
         .map_err(|e| invalid(format!("statement: {e}")))?;
-    let kind = statement.body()["kind"]
-        .as_str()
-        .and_then(OrganisationKind::parse);
-    if kind != Some(OrganisationKind::Supplier) {
+    if body.kind != OrganisationKind::Supplier {
         return Err(invalid(
             "statement: suppliers register themselves (body.kind \"supplier\"); other organisations are registered by the platform",
         ));
     }
-    if statement.body()["id"].as_str() != Some(statement.subject()) {
+    if body.id != statement.subject() {
         return Err(invalid("statement: its subject must be body.id"));
     }
-    Ok((signed.clone(), signature.public_key))
+    let applicant = Applicant {
+        name: body.name.to_owned(),
+        credit_code: body.credit_code.unwrap_or_default().to_owned(),
+    };
+    Ok((signed.clone(), signature.public_key, applicant))
+}
+
+/// The organisation an application registers, from its statement.
+struct Applicant {
+    name: String,
+    credit_code: String,
 }
 
 /// An application, checked and ready to file.
 struct Checked {
     statement: SignedStatement,
     public_key: [u8; 32],
+    applicant: Applicant,
     email: String,
     display_name: String,
     password: String,
@@ -97,7 +104,7 @@ struct Checked {
 impl Checked {
     fn parse(body: &[u8]) -> AppResult<Checked> {
         let application: Application = crate::routes::intake::json(body)?;
-        let (statement, public_key) = checked_statement(application.statement)?;
+        let (statement, public_key, applicant) = checked_statement(application.statement)?;
         let Administrator {
             email,
             display_name,
@@ -116,6 +123,7 @@ impl Checked {
         Ok(Checked {
             statement,
             public_key,
+            applicant,
             email,
             display_name,
             password,
@@ -125,12 +133,11 @@ impl Checked {
     /// Files the application unless what it registers is taken; its number.
     fn file(self, conn: &mut PgConnection) -> AppResult<i64> {
         let statement = self.statement.statement();
-        let body = statement.body();
         let proof = self.statement.to_value();
         let mut new = registrations::NewApplication {
             organisation: statement.subject(),
-            name: body["name"].as_str().unwrap_or_default(),
-            credit_code: body["credit_code"].as_str().unwrap_or_default(),
+            name: &self.applicant.name,
+            credit_code: &self.applicant.credit_code,
             public_key: &self.public_key,
             proof: &proof,
             admin_email: &self.email,

@@ -14,7 +14,7 @@ use vitrine_ledger::statement::Statement;
 impl TenderState {
     /// The tender's periods; a stored tender always has them.
     pub(super) fn times(&self) -> Result<Periods, Refusal> {
-        Periods::of(&self.tender).map_err(Refusal::Invalid)
+        self.tender.periods().map_err(Refusal::Invalid)
     }
 }
 

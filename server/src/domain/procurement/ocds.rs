@@ -71,7 +71,7 @@ fn text_of(bilingual: &Value) -> Option<&str> {
 
 /// The `tender` section from the tender as published (or amended).
 fn tender_section(state: &TenderState) -> Value {
-    let t = &state.tender;
+    let t = state.tender.document();
     let method = match t["procedure"].as_str() {
         Some("open") => "open",
         Some("selective") => "selective",
@@ -146,7 +146,7 @@ fn tender_section(state: &TenderState) -> Value {
 /// The items of the tender's `member` list (`lots`, `documents`) that an amendment took
 /// away, identified by `key`, each as it last was; in the order they went.
 fn removed<'a>(state: &'a TenderState, member: &str, key: &str) -> impl Iterator<Item = &'a Value> {
-    let current = &state.tender[member];
+    let current = state.tender.member(member);
     let mut gone: Vec<&Value> = Vec::new();
     for amendment in &state.amendments {
         for item in amendment.previous[member].as_array().into_iter().flatten() {

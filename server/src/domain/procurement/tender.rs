@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use std::collections::HashSet;
 use vitrine_ledger::bid::Money;
 use vitrine_ledger::time::Timestamp;
 
@@ -219,8 +220,8 @@ pub struct TenderState {
     /// Why it was cancelled or unsuccessful.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// The tender as published.
-    pub tender: Value,
+    /// The tender's terms, as published and amended.
+    pub tender: Terms,
     /// The entry that published it.
     pub published_idx: u64,
     /// The entry of its latest change.
@@ -330,12 +331,9 @@ pub(super) const AMENDABLE: [&str; 10] = [
 pub(super) const MATERIAL: [&str; 4] = ["documents", "value", "lots", "criteria"];
 
 impl TenderState {
-    /// A period's end, from the published tender.
+    /// A period's end (`enquiry_end`, `tender_end`, `reveal_end`).
     pub fn period_end(&self, field: &str) -> Option<Timestamp> {
-        self.tender
-            .get(field)
-            .and_then(Value::as_str)
-            .and_then(|t| Timestamp::parse(t).ok())
+        Timestamp::parse(self.tender.period_text(field)).ok()
     }
 
     pub(super) fn bid(&self, commitment: &str) -> Option<&BidState> {
@@ -357,7 +355,7 @@ impl TenderState {
     /// The status the clock calls for now, if it differs from the recorded one: what the
     /// scheduler logs. `None` when nothing is due.
     pub fn due_transition(&self, now: Timestamp) -> Option<(Status, Option<String>)> {
-        let periods = Periods::of(&self.tender).ok()?;
+        let periods = self.tender.periods().ok()?;
         match self.status {
             Status::ActiveEnquiries if now >= periods.tender_end => Some((Status::Opening, None)),
             Status::ActiveEnquiries if now >= periods.enquiry_end => {
@@ -684,8 +682,8 @@ pub enum TenderChange {
     Amended {
         /// The amendment.
         amendment: AmendmentState,
-        /// The tender after it.
-        tender: Value,
+        /// The tender's terms after it.
+        tender: Terms,
     },
     /// A complaint filed.
     Complained(ComplaintState),
@@ -735,13 +733,109 @@ impl TenderChange {
                 .unwrap_or_default()
         };
         match change {
-            TenderChange::Published(tender) => listed(&tender.tender["documents"]),
-            TenderChange::Amended { tender, .. } => listed(&tender["documents"]),
+            TenderChange::Published(tender) => listed(tender.tender.member("documents")),
+            TenderChange::Amended { tender, .. } => listed(tender.member("documents")),
             TenderChange::BidRevealed { revealed, .. } => listed(&revealed.bid["documents"]),
             TenderChange::Awarded(award) => vec![award.evaluation_report_sha256.clone()],
             TenderChange::Contracted(contract) => vec![contract.document_sha256.clone()],
             _ => Vec::new(),
         }
+    }
+}
+
+/// A tender's terms: the body of its `tender.published`, as amended since. They are kept
+/// as logged (the public view and the OCDS releases show them whole) and read through
+/// these methods, the one place that knows their members.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Terms(Value);
+
+impl From<Value> for Terms {
+    fn from(document: Value) -> Terms {
+        Terms(document)
+    }
+}
+
+impl Terms {
+    /// The terms as a JSON document, whole.
+    pub fn document(&self) -> &Value {
+        &self.0
+    }
+
+    /// One member (`null` when absent).
+    pub fn member(&self, name: &str) -> &Value {
+        &self.0[name]
+    }
+
+    /// These terms with `changes` (members and their new values) applied.
+    pub fn amended(&self, changes: &serde_json::Map<String, Value>) -> Terms {
+        let mut amended = self.0.clone();
+        for (member, value) in changes {
+            amended[member.as_str()] = value.clone();
+        }
+        Terms(amended)
+    }
+
+    /// A period's end as logged (`enquiry_end`, `tender_end`, `reveal_end`), for messages.
+    pub fn period_text(&self, field: &str) -> &str {
+        self.0[field].as_str().unwrap_or_default()
+    }
+
+    /// The periods.
+    pub(super) fn periods(&self) -> Result<Periods, String> {
+        Periods::of(&self.0)
+    }
+
+    /// The title, in Chinese if it has one.
+    pub fn title(&self) -> &str {
+        let title = &self.0["title"];
+        title["zh"]
+            .as_str()
+            .or_else(|| title["en"].as_str())
+            .unwrap_or_default()
+    }
+
+    /// A member that is a name (`category`, `region`, `procedure`).
+    pub fn name_of(&self, member: &str) -> &str {
+        self.0[member].as_str().unwrap_or_default()
+    }
+
+    /// The estimated value's amount, as a decimal string.
+    pub fn value_amount(&self) -> &str {
+        self.0["value"]["amount"].as_str().unwrap_or("0")
+    }
+
+    /// The currency of the value (and so of every bid's price).
+    pub fn currency(&self) -> &str {
+        self.0["value"]["currency"].as_str().unwrap_or_default()
+    }
+
+    /// The ids of the lots.
+    pub fn lot_ids(&self) -> HashSet<&str> {
+        self.0["lots"]
+            .as_array()
+            .map(|lots| lots.iter().filter_map(|l| l["id"].as_str()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Whether the award goes to a score (`scored`) rather than the lowest price.
+    pub fn scored(&self) -> bool {
+        self.0["award_criteria"] == "scored"
+    }
+
+    /// Whether the award goes to the lowest price.
+    pub fn lowest_price(&self) -> bool {
+        self.0["award_criteria"] == "lowest_price"
+    }
+
+    /// How long before the deadline a material change must come, in seconds.
+    pub fn notice_seconds(&self) -> u64 {
+        self.0["amendment_notice_seconds"].as_u64().unwrap_or(0)
+    }
+
+    /// Whether it has weighted criteria.
+    pub fn has_criteria(&self) -> bool {
+        self.0.get("criteria").is_some()
     }
 }
 

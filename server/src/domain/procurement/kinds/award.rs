@@ -74,7 +74,7 @@ impl Kind for AwardMade {
         };
         let price = Money::from_value(&revealed.price)
             .map_err(|e| Refusal::Invalid(format!("the bid's price: {e}")))?;
-        if tender.tender["award_criteria"] == "lowest_price"
+        if tender.tender.lowest_price()
             && let Some(lower) = tender.bids.iter().find(|b| {
                 b.status == BidStatus::Revealed
                     && b.revealed
@@ -88,7 +88,7 @@ impl Kind for AwardMade {
                 tender.id, lower.commitment
             )));
         }
-        let scores = if tender.tender["award_criteria"] == "scored" {
+        let scores = if tender.tender.scored() {
             let Some(given) = body.scores else {
                 return Err(Refusal::Invalid(
                     "tender is awarded by scores: body.scores must give every revealed bid its score"
@@ -106,8 +106,8 @@ impl Kind for AwardMade {
                 .collect();
             // Each bid's total, and what is published with the award.
             let (totals, published): (std::collections::BTreeMap<String, u64>, Value) =
-                if tender.tender.get("criteria").is_some() {
-                    let criteria = criteria(&tender.tender).map_err(Refusal::Invalid)?;
+                if tender.tender.has_criteria() {
+                    let criteria = criteria(tender.tender.document()).map_err(Refusal::Invalid)?;
                     let weighted = weighted_totals(&criteria, &standing, given)?;
                     (
                         weighted.iter().map(|(c, (t, _))| (c.clone(), *t)).collect(),

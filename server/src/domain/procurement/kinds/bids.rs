@@ -54,7 +54,7 @@ impl Kind for BidCommitted {
             return Err(Refusal::Conflict(format!(
                 "tender {} accepts bids from {} (its enquiry period ends then); the log's time is {}",
                 tender.id,
-                tender.tender["enquiry_end"].as_str().unwrap_or_default(),
+                tender.tender.period_text("enquiry_end"),
                 ctx.logged_at
             )));
         }
@@ -62,7 +62,7 @@ impl Kind for BidCommitted {
             return Err(Refusal::Conflict(format!(
                 "the deadline of tender {} passed at {}; the bid was logged at {}",
                 tender.id,
-                tender.tender["tender_end"].as_str().unwrap_or_default(),
+                tender.tender.period_text("tender_end"),
                 ctx.logged_at
             )));
         }
@@ -308,7 +308,7 @@ impl Kind for BidLapsed {
             return Err(Refusal::Conflict(format!(
                 "bids of tender {} lapse when its reveal window closes ({}), not before",
                 tender.id,
-                tender.tender["reveal_end"].as_str().unwrap_or_default()
+                tender.tender.period_text("reveal_end")
             )));
         }
         if tender.status != Status::Opening {
@@ -410,14 +410,14 @@ impl Kind for BidRevealed {
             return Err(Refusal::Conflict(format!(
                 "bids of tender {} are revealed after its deadline ({}), not before",
                 tender.id,
-                tender.tender["tender_end"].as_str().unwrap_or_default()
+                tender.tender.period_text("tender_end")
             )));
         }
         if ctx.logged_at >= periods.reveal_end {
             return Err(Refusal::Conflict(format!(
                 "the reveal window of tender {} closed at {}",
                 tender.id,
-                tender.tender["reveal_end"].as_str().unwrap_or_default()
+                tender.tender.period_text("reveal_end")
             )));
         }
         let body = BidRevealedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
@@ -486,10 +486,7 @@ impl Kind for BidRevealed {
                 bidder.organisation, tender.id
             )));
         }
-        let lots: HashSet<&str> = tender.tender["lots"]
-            .as_array()
-            .map(|lots| lots.iter().filter_map(|l| l["id"].as_str()).collect())
-            .unwrap_or_default();
+        let lots = tender.tender.lot_ids();
         let bid_value = bid.to_value();
         for lot in bid_value["lots"].as_array().into_iter().flatten() {
             let lot = lot.as_str().unwrap_or_default();
@@ -503,10 +500,11 @@ impl Kind for BidRevealed {
         // The bid's documents are uploaded by now, and they are the ones committed to.
         uploaded(state, &body.documents, "the bid", signers)?;
         let price = bid_value["price"].clone();
-        if price["currency"] != tender.tender["value"]["currency"] {
+        if price["currency"] != tender.tender.currency() {
             return Err(Refusal::Conflict(format!(
-                "the bid's price is in {}, the tender's value in {}",
-                price["currency"], tender.tender["value"]["currency"]
+                "the bid's price is in {}, the tender's value in {:?}",
+                price["currency"],
+                tender.tender.currency()
             )));
         }
         Ok(change(

@@ -53,7 +53,7 @@ impl Kind for EnquiryAsked {
             return Err(Refusal::Conflict(format!(
                 "the enquiry period of tender {} ended at {}",
                 tender.id,
-                tender.tender["enquiry_end"].as_str().unwrap_or_default()
+                tender.tender.period_text("enquiry_end")
             )));
         }
         let body = EnquiryAskedBody::parse(statement.body()).map_err(Refusal::Invalid)?;

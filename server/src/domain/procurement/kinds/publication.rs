@@ -93,7 +93,7 @@ impl Kind for TenderPublished {
             buyer: buyer.to_owned(),
             status: Status::ActiveEnquiries,
             reason: None,
-            tender: body.tender.clone(),
+            tender: body.tender.clone().into(),
             published_idx: ctx.index,
             updated_idx: ctx.index,
             bids: Vec::new(),
@@ -379,17 +379,16 @@ impl Kind for TenderAmended {
         }
         let body = TenderAmendedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         let changes = body.changes;
-        let mut amended = tender.tender.clone();
-        let mut previous = serde_json::Map::new();
-        for (field, value) in changes {
-            previous.insert(field.clone(), tender.tender[field.as_str()].clone());
-            amended[field.as_str()] = value.clone();
-        }
+        let amended = tender.tender.amended(changes);
+        let previous: serde_json::Map<String, Value> = changes
+            .keys()
+            .map(|field| (field.clone(), tender.tender.member(field).clone()))
+            .collect();
         // The amended tender must be a valid tender.
         TenderPublished
-            .check_body(&amended)
+            .check_body(amended.document())
             .map_err(|e| Refusal::Invalid(format!("after the amendment: {e}")))?;
-        let new = Periods::of(&amended).map_err(Refusal::Invalid)?;
+        let new = amended.periods().map_err(Refusal::Invalid)?;
         if new.enquiry_end != periods.enquiry_end && ctx.logged_at >= periods.enquiry_end {
             return Err(Refusal::Conflict(
                 "the enquiry period is over: its end can no longer change".into(),
@@ -401,7 +400,7 @@ impl Kind for TenderAmended {
             ));
         }
         if changes.keys().any(|k| MATERIAL.contains(&k.as_str())) {
-            let notice = amended["amendment_notice_seconds"].as_u64().unwrap_or(0);
+            let notice = amended.notice_seconds();
             let left = new.tender_end.unix_seconds() - ctx.logged_at.unix_seconds();
             if left < notice as i64 {
                 return Err(Refusal::Conflict(format!(

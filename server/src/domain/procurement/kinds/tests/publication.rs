@@ -9,7 +9,7 @@ fn published(world: &World, body: Value, status: Status) -> TenderChange {
         buyer: "city".into(),
         status,
         reason: None,
-        tender: body,
+        tender: body.into(),
         published_idx: world.next(),
         updated_idx: world.next(),
         bids: Vec::new(),
@@ -252,7 +252,7 @@ fn tender_amended() {
     let title = json!({"title": {"zh": "新标题"}});
     // The amendment the accepted cases make: the tender after it, and what it records.
     let amended = |world: &World, changes: Value, at: i64| {
-        let before = world.tender().tender.clone();
+        let before = world.tender().tender.document().clone();
         let mut after = before.clone();
         let mut previous = serde_json::Map::new();
         for (field, value) in changes.as_object().expect("changes") {
@@ -268,7 +268,7 @@ fn tender_amended() {
                 amended_idx: world.next(),
                 date: ts(at),
             },
-            tender: after,
+            tender: after.into(),
         }
     };
     let addendum = json!({"documents": [{"sha256": hex(TENDER_DOC), "title": "招标文件"}, {"sha256": hex(ADDENDUM), "title": "补遗"}]});
