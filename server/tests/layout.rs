@@ -423,9 +423,8 @@ fn has_sql(code: &str) -> bool {
         "diesel::update(",
         "diesel::delete(",
         "diesel::select(",
-        // diesel's tables, by their module's path: `schema::` alone is also the domain's
-        // JSON Schemas of bodies (`domain/schema.rs`), which are no SQL.
-        "db::schema",
+        // diesel's tables (`db/schema.rs`), however they are imported.
+        "schema::",
         ".execute(conn",
         ".execute(&mut",
         ".load(conn",

@@ -3,9 +3,9 @@
 
 use crate::domain::rules::{
     Context, DirectoryChange, Effect, Kind, Refusal, Registry, Signer, State, StateKey, any_signer,
-    identifier, only, public_key, text,
+    bounded_text, identifier, only, public_key, text,
 };
-use crate::domain::schema;
+use crate::domain::shape;
 use crate::domain::types::{OrganisationKind, Role};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -24,11 +24,11 @@ impl Kind for OrganisationRegistered {
     }
 
     fn body_schema(&self) -> Value {
-        schema::object(
+        shape::object(
             "An organisation. Subject: its id. Signed by the platform or a platform administrator (a supplier applies through POST /api/v1/registrations).",
             &["id", "name", "kind"],
             json!({
-        "id": schema::identifier(), "name": schema::text(300, "Its name"),
+        "id": shape::identifier(), "name": shape::text(300, "Its name"),
         "kind": {"enum": OrganisationKind::ALL.map(OrganisationKind::as_str)},
         "credit_code": {"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$", "description": "Unified social credit code (GB 32100, checked by its check character); required of suppliers"}}),
         )
@@ -92,7 +92,7 @@ impl<'a> OrganisationRegisteredBody<'a> {
     pub fn parse(body: &'a Value) -> Result<Self, String> {
         only(body, &["id", "name", "kind", "credit_code"])?;
         let id = identifier(body, "id")?;
-        let name = text(body, "name")?;
+        let name = bounded_text(body, "name", 300)?;
         let kind = organisation_kind(body)?;
         let credit_code = credit_code(body)?;
         if credit_code.is_none() && kind == OrganisationKind::Supplier {
@@ -137,11 +137,11 @@ impl Kind for KeyRegistered {
     }
 
     fn body_schema(&self) -> Value {
-        schema::object(
+        shape::object(
             "A key of an organisation, with its role. Signed by the platform or an administrator of the organisation.",
             &["organisation", "public_key", "role"],
             json!({
-        "organisation": schema::identifier(), "public_key": schema::public_key(),
+        "organisation": shape::identifier(), "public_key": shape::public_key(),
         "role": {"enum": Role::OF_USERS.map(Role::as_str)}}),
         )
     }
@@ -236,10 +236,10 @@ impl Kind for KeyRevoked {
     }
 
     fn body_schema(&self) -> Value {
-        schema::object(
+        shape::object(
             "Revokes a key. Signed by the platform, an administrator of the key's organisation, or the key itself.",
             &["public_key", "reason"],
-            json!({"public_key": schema::public_key(), "reason": schema::text(2_000, "Why")}),
+            json!({"public_key": shape::public_key(), "reason": shape::text(2_000, "Why")}),
         )
     }
 
@@ -301,7 +301,7 @@ impl KeyRevokedBody {
     fn parse(body: &Value) -> Result<Self, String> {
         only(body, &["public_key", "reason"])?;
         let public_key = public_key(body, "public_key")?;
-        text(body, "reason")?;
+        bounded_text(body, "reason", 2_000)?;
         Ok(KeyRevokedBody { public_key })
     }
 }
@@ -339,10 +339,10 @@ impl Kind for DocumentPublished {
     }
 
     fn body_schema(&self) -> Value {
-        schema::object(
+        shape::object(
             "A document by its hash. Signed by any active key.",
             &["sha256", "title"],
-            json!({"sha256": schema::hex_hash("SHA-256 of the content"), "title": schema::text(500, "Its title")}),
+            json!({"sha256": shape::hex_hash("SHA-256 of the content"), "title": shape::text(500, "Its title")}),
         )
     }
 
@@ -392,12 +392,12 @@ impl Kind for Genesis {
     }
 
     fn body_schema(&self) -> Value {
-        schema::object(
+        shape::object(
             "The first entry: the platform registers its organisation and key. Signed by the platform.",
             &["origin", "checkpoint_key", "platform_key", "organisation"],
             json!({
-        "origin": schema::text(256, "The log's origin"), "checkpoint_key": schema::text(512, "The checkpoint verifier key"), "platform_key": schema::public_key(),
-        "organisation": {"type": "object", "required": ["id", "name"], "properties": {"id": schema::identifier(), "name": schema::text(300, "Its name")}}}),
+        "origin": shape::text(256, "The log's origin"), "checkpoint_key": shape::text(512, "The checkpoint verifier key"), "platform_key": shape::public_key(),
+        "organisation": {"type": "object", "required": ["id", "name"], "properties": {"id": shape::identifier(), "name": shape::text(300, "Its name")}}}),
         )
     }
 
@@ -459,8 +459,8 @@ impl<'a> GenesisBody<'a> {
             body,
             &["origin", "checkpoint_key", "platform_key", "organisation"],
         )?;
-        text(body, "origin")?;
-        text(body, "checkpoint_key")?;
+        bounded_text(body, "origin", 256)?;
+        bounded_text(body, "checkpoint_key", 512)?;
         let platform_key = public_key(body, "platform_key")?;
         let organisation = body
             .get("organisation")
@@ -468,7 +468,7 @@ impl<'a> GenesisBody<'a> {
         Ok(GenesisBody {
             platform_key,
             organisation: identifier(organisation, "id")?,
-            organisation_name: text(organisation, "name")?,
+            organisation_name: bounded_text(organisation, "name", 300)?,
         })
     }
 }
@@ -695,6 +695,13 @@ mod tests {
                     json!({"id": "x", "kind": "buyer"}),
                     p.clone(),
                     Expect::Body("body.name is missing"),
+                ),
+                (
+                    "a name of 301 characters",
+                    k,
+                    json!({"id": "x", "name": "名".repeat(301), "kind": "buyer"}),
+                    p.clone(),
+                    Expect::Body("body.name must be at most 300 characters"),
                 ),
                 (
                     "an id with a space",
@@ -936,6 +943,13 @@ mod tests {
                     json!({"public_key": b64(OFFICER)}),
                     vec![PLATFORM_KEY],
                     Expect::Body("body.reason is missing"),
+                ),
+                (
+                    "a reason of 2001 characters",
+                    k,
+                    json!({"public_key": b64(OFFICER), "reason": "因".repeat(2_001)}),
+                    vec![PLATFORM_KEY],
+                    Expect::Body("body.reason must be at most 2000 characters"),
                 ),
                 (
                     "an empty reason",

@@ -4,7 +4,7 @@
 //! - [`rules`]: what every kind shares: the [`Kind`](rules::Kind) trait, the batch's
 //!   [`State`](rules::State), [`Effect`](rules::Effect)s and [`Refusal`](rules::Refusal)s;
 //! - [`types`]: the identities the rules speak of;
-//! - [`schema`]: the pieces of the JSON Schemas the kinds declare for their bodies;
+//! - [`shape`]: the pieces of the JSON Schemas the kinds declare for their bodies;
 //! - [`directory`]: organisations, keys and published documents;
 //! - [`procurement`]: tenders, from publication to payments, and their OCDS releases.
 //!
@@ -16,7 +16,7 @@ pub mod credit_code;
 pub mod directory;
 pub mod procurement;
 pub mod rules;
-pub mod schema;
+pub mod shape;
 pub mod types;
 
 pub use rules::{

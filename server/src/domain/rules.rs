@@ -326,6 +326,19 @@ pub(crate) fn text<'a>(body: &'a Value, field: &str) -> Result<&'a str, String> 
     }
 }
 
+/// `body.{field}`: a [`text`] of at most `max` characters.
+pub(crate) fn bounded_text<'a>(
+    body: &'a Value,
+    field: &str,
+    max: usize,
+) -> Result<&'a str, String> {
+    let text = text(body, field)?;
+    if text.chars().count() > max {
+        return Err(format!("body.{field} must be at most {max} characters"));
+    }
+    Ok(text)
+}
+
 pub(crate) fn public_key(body: &Value, field: &str) -> Result<[u8; 32], String> {
     let text = text(body, field)?;
     let bytes = BASE64

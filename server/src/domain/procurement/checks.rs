@@ -18,18 +18,6 @@ impl TenderState {
     }
 }
 
-pub(super) fn bounded_text<'a>(
-    body: &'a Value,
-    field: &str,
-    max: usize,
-) -> Result<&'a str, String> {
-    let text = text(body, field)?;
-    if text.chars().count() > max {
-        return Err(format!("body.{field} must be at most {max} characters"));
-    }
-    Ok(text)
-}
-
 /// `body.{field}`: a SHA-256 hash or a commitment, 64 lowercase hexadecimal digits.
 pub(super) fn hash(body: &Value, field: &str) -> Result<Hash, String> {
     Hash::from_hex(text(body, field)?)
@@ -187,13 +175,28 @@ pub(super) fn key_text(key: &[u8; 32]) -> String {
     BASE64.encode(key)
 }
 
-/// The one-time key of a bid or a question (`what`): exactly one, and not a registered key.
-pub(super) fn one_time_key(ctx: &Context, what: &str) -> Result<[u8; 32], Refusal> {
+/// What a statement signed by a one-time key is, and why it is: the words of the refusal
+/// when the key is missing.
+pub(super) enum OneTime {
+    /// A sealed bid, its withdrawal or its reveal.
+    Bid,
+    /// A question.
+    Question,
+}
+
+/// The one-time key of a bid or a question: exactly one, and not a registered key.
+pub(super) fn one_time_key(ctx: &Context, what: OneTime) -> Result<[u8; 32], Refusal> {
+    let (statement, why) = match what {
+        OneTime::Bid => ("a bid", "who bid stays hidden until the deadline"),
+        OneTime::Question => ("a question", "the public does not learn who may bid"),
+    };
     match ctx.one_time_keys.as_slice() {
         [key] => Ok(*key),
         [] => Err(Refusal::Forbidden(format!(
-            "{what} is signed by a one-time key made for it, not by a registered key, so that the public does not learn who sent it before the deadline"
+            "{statement} is signed by a one-time key made for it, not by a registered key, so that {why}"
         ))),
-        _ => Err(Refusal::Forbidden(format!("{what} has one one-time key"))),
+        _ => Err(Refusal::Forbidden(format!(
+            "{statement} has one one-time key"
+        ))),
     }
 }

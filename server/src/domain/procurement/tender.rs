@@ -733,8 +733,8 @@ impl TenderChange {
                 .unwrap_or_default()
         };
         match change {
-            TenderChange::Published(tender) => listed(tender.tender.member("documents")),
-            TenderChange::Amended { tender, .. } => listed(tender.member("documents")),
+            TenderChange::Published(tender) => listed(tender.tender.documents()),
+            TenderChange::Amended { tender, .. } => listed(tender.documents()),
             TenderChange::BidRevealed { revealed, .. } => listed(&revealed.bid["documents"]),
             TenderChange::Awarded(award) => vec![award.evaluation_report_sha256.clone()],
             TenderChange::Contracted(contract) => vec![contract.document_sha256.clone()],
@@ -795,9 +795,24 @@ impl Terms {
             .unwrap_or_default()
     }
 
-    /// A member that is a name (`category`, `region`, `procedure`).
-    pub fn name_of(&self, member: &str) -> &str {
-        self.0[member].as_str().unwrap_or_default()
+    /// What is bought: `goods`, `works` or `services`.
+    pub fn category(&self) -> &str {
+        self.0["category"].as_str().unwrap_or_default()
+    }
+
+    /// The administrative region's code, e.g. `CN-FJ`.
+    pub fn region(&self) -> &str {
+        self.0["region"].as_str().unwrap_or_default()
+    }
+
+    /// The procedure: `open`, `selective`, `competitive_negotiation` or `single_source`.
+    pub fn procedure(&self) -> &str {
+        self.0["procedure"].as_str().unwrap_or_default()
+    }
+
+    /// The documents, as listed (each with its `sha256` and `title`).
+    pub fn documents(&self) -> &Value {
+        &self.0["documents"]
     }
 
     /// The estimated value's amount, as a decimal string.

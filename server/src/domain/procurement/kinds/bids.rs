@@ -12,10 +12,10 @@ impl Kind for BidCommitted {
     }
 
     fn body_schema(&self) -> Value {
-        schema::object(
+        shape::object(
             "A sealed bid. Signed by a one-time key made for it, from enquiry_end until tender_end, sent with a bidder representative's credentials. One standing bid per bidder organisation and tender: to change it, replace it.",
             &["commitment"],
-            json!({"commitment": schema::commitment(), "replaces": schema::hex_hash("The commitment this bid replaces, committed by the same one-time key")}),
+            json!({"commitment": shape::commitment(), "replaces": shape::hex_hash("The commitment this bid replaces, committed by the same one-time key")}),
         )
     }
 
@@ -47,7 +47,7 @@ impl Kind for BidCommitted {
                 "a bid is signed by a one-time key made for it, not by a registered key, so that who bid stays hidden until the deadline".into(),
             ));
         }
-        let key = one_time_key(ctx, "a bid")?;
+        let key = one_time_key(ctx, OneTime::Bid)?;
         let tender = open_tender(state, statement)?;
         let periods = tender.times()?;
         if ctx.logged_at < periods.enquiry_end {
@@ -172,10 +172,10 @@ impl Kind for BidWithdrawn {
     }
 
     fn body_schema(&self) -> Value {
-        schema::object(
+        shape::object(
             "Withdraws a bid before tender_end. Signed by its one-time key.",
             &["commitment"],
-            json!({"commitment": schema::commitment()}),
+            json!({"commitment": shape::commitment()}),
         )
     }
 
@@ -208,7 +208,7 @@ impl Kind for BidWithdrawn {
                 "a withdrawal is signed by the bid's one-time key alone, so that who bid stays hidden until the deadline".into(),
             ));
         }
-        let key = one_time_key(ctx, "a bid")?;
+        let key = one_time_key(ctx, OneTime::Bid)?;
         let tender = open_tender(state, statement)?;
         let periods = tender.times()?;
         if ctx.logged_at >= periods.tender_end {
@@ -274,10 +274,10 @@ impl Kind for BidLapsed {
     }
 
     fn body_schema(&self) -> Value {
-        schema::object(
+        shape::object(
             "Once the reveal window has closed, names the organisation that sent a bid still sealed (the platform alone knows it). Signed by the platform's scheduler, an entry per bid, before the tender leaves opening.",
             &["commitment", "bidder"],
-            json!({"commitment": schema::hex_hash("The lapsed bid's commitment"), "bidder": schema::identifier()}),
+            json!({"commitment": shape::hex_hash("The lapsed bid's commitment"), "bidder": shape::identifier()}),
         )
     }
 
@@ -371,13 +371,13 @@ impl Kind for BidRevealed {
     }
 
     fn body_schema(&self) -> Value {
-        schema::object(
+        shape::object(
             "Opens a bid in the reveal window. Signed by its one-time key and a registered key of the bidder; the bid's documents uploaded first.",
             &["commitment", "bid", "salt"],
             json!({
-        "commitment": schema::commitment(),
-        "bid": {"type": "object", "required": ["tender", "lots", "bidder", "price", "documents"], "properties": {"tender": {"type": "string"}, "lots": {"type": "array", "minItems": 1, "items": {"type": "string"}}, "bidder": schema::identifier(), "price": schema::money(), "documents": {"type": "array", "items": {"type": "object", "required": ["sha256"], "properties": {"sha256": schema::hex_hash("SHA-256 of the content")}}}}, "description": "The bid as committed: other members are committed to as well"},
-        "salt": schema::hex_hash("The 32-byte salt, in hexadecimal")}),
+        "commitment": shape::commitment(),
+        "bid": {"type": "object", "required": ["tender", "lots", "bidder", "price", "documents"], "properties": {"tender": {"type": "string"}, "lots": {"type": "array", "minItems": 1, "items": {"type": "string"}}, "bidder": shape::identifier(), "price": shape::money(), "documents": {"type": "array", "items": {"type": "object", "required": ["sha256"], "properties": {"sha256": shape::hex_hash("SHA-256 of the content")}}}}, "description": "The bid as committed: other members are committed to as well"},
+        "salt": shape::hex_hash("The 32-byte salt, in hexadecimal")}),
         )
     }
 
@@ -386,10 +386,10 @@ impl Kind for BidRevealed {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        match BidRevealedBody::parse(statement.body()) {
-            Ok(body) => tender_and(statement, &body.documents),
-            Err(_) => tender_of(statement),
-        }
+        // A hint of what to fetch, read cheaply: the body is checked at intake and in
+        // `decide`, not here.
+        let documents = &statement.body()["bid"]["documents"];
+        tender_and(statement, &document_hashes(documents))
     }
 
     fn one_time_keys(&self) -> usize {
@@ -403,7 +403,7 @@ impl Kind for BidRevealed {
         state: &State<'_>,
         ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
-        let key = one_time_key(ctx, "a bid")?;
+        let key = one_time_key(ctx, OneTime::Bid)?;
         let tender = open_tender(state, statement)?;
         let periods = tender.times()?;
         if ctx.logged_at < periods.tender_end {
@@ -501,6 +501,7 @@ impl Kind for BidRevealed {
         uploaded(state, &body.documents, "the bid", signers)?;
         let price = bid_value["price"].clone();
         if price["currency"] != tender.tender.currency() {
+            // Both currencies quoted, as JSON strings.
             return Err(Refusal::Conflict(format!(
                 "the bid's price is in {}, the tender's value in {:?}",
                 price["currency"],
@@ -561,10 +562,10 @@ impl Kind for BidDisqualified {
     }
 
     fn body_schema(&self) -> Value {
-        schema::object(
+        shape::object(
             "Disqualifies a revealed bid during evaluation. Signed by the buyer's officer.",
             &["commitment", "reason"],
-            json!({"commitment": schema::commitment(), "reason": schema::text(5_000, "Why")}),
+            json!({"commitment": shape::commitment(), "reason": shape::text(5_000, "Why")}),
         )
     }
 

@@ -11,10 +11,10 @@ impl Kind for ComplaintFiled {
     }
 
     fn body_schema(&self) -> Value {
-        schema::object(
+        shape::object(
             "A complaint against an award, during its standstill. Signed by a registered key of a bidder that revealed a bid.",
             &["award", "text"],
-            json!({"award": schema::text(64, "The award's id"), "text": schema::text(20_000, "The complaint")}),
+            json!({"award": shape::text(64, "The award's id"), "text": shape::text(20_000, "The complaint")}),
         )
     }
 
@@ -99,7 +99,7 @@ impl<'a> ComplaintFiledBody<'a> {
     fn parse(body: &'a Value) -> Result<Self, String> {
         only(body, &["award", "text"])?;
         Ok(ComplaintFiledBody {
-            award: text(body, "award")?,
+            award: bounded_text(body, "award", 64)?,
             text: bounded_text(body, "text", 20_000)?,
         })
     }
@@ -115,10 +115,10 @@ impl Kind for ComplaintDecided {
     }
 
     fn body_schema(&self) -> Value {
-        schema::object(
+        shape::object(
             "A supervisor's decision. Signed by a supervisory body's supervisor.",
             &["complaint", "decision", "reason"],
-            json!({"complaint": schema::text(64, "The complaint's id"), "decision": {"enum": ["accepted", "upheld", "dismissed"]}, "reason": schema::text(20_000, "Why")}),
+            json!({"complaint": shape::text(64, "The complaint's id"), "decision": {"enum": ["accepted", "upheld", "dismissed"]}, "reason": shape::text(20_000, "Why")}),
         )
     }
 
@@ -191,7 +191,7 @@ impl<'a> ComplaintDecidedBody<'a> {
     /// Checks the body of a `complaint.decided` and reads it.
     fn parse(body: &'a Value) -> Result<Self, String> {
         only(body, &["complaint", "decision", "reason"])?;
-        let complaint = text(body, "complaint")?;
+        let complaint = bounded_text(body, "complaint", 64)?;
         let decision = text(body, "decision")?;
         if !["accepted", "upheld", "dismissed"].contains(&decision) {
             return Err("body.decision must be accepted, upheld or dismissed".into());

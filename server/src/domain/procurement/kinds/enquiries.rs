@@ -11,10 +11,10 @@ impl Kind for EnquiryAsked {
     }
 
     fn body_schema(&self) -> Value {
-        schema::object(
+        shape::object(
             "A question, before enquiry_end. Signed by a one-time key, sent with a bidder representative's credentials.",
             &["question"],
-            json!({"question": schema::text(5_000, "The question")}),
+            json!({"question": shape::text(5_000, "The question")}),
         )
     }
 
@@ -46,7 +46,7 @@ impl Kind for EnquiryAsked {
                 "questions are asked under a one-time key, so that the public does not learn who may bid".into(),
             ));
         }
-        one_time_key(ctx, "a question")?;
+        one_time_key(ctx, OneTime::Question)?;
         let tender = open_tender(state, statement)?;
         let periods = tender.times()?;
         if ctx.logged_at >= periods.enquiry_end {
@@ -98,10 +98,10 @@ impl Kind for EnquiryAnswered {
     }
 
     fn body_schema(&self) -> Value {
-        schema::object(
+        shape::object(
             "The answer, once, before tender_end. Signed by the buyer's officer.",
             &["enquiry", "answer"],
-            json!({"enquiry": schema::text(64, "The enquiry's id, e.g. enquiry-1"), "answer": schema::text(20_000, "The answer")}),
+            json!({"enquiry": shape::text(64, "The enquiry's id, e.g. enquiry-1"), "answer": shape::text(20_000, "The answer")}),
         )
     }
 
@@ -166,7 +166,7 @@ impl<'a> EnquiryAnsweredBody<'a> {
     fn parse(body: &'a Value) -> Result<Self, String> {
         only(body, &["enquiry", "answer"])?;
         Ok(EnquiryAnsweredBody {
-            enquiry: text(body, "enquiry")?,
+            enquiry: bounded_text(body, "enquiry", 64)?,
             answer: bounded_text(body, "answer", 20_000)?,
         })
     }

@@ -3,9 +3,9 @@
 pub(super) use super::super::checks::*;
 pub(super) use super::super::tender::*;
 pub(super) use crate::domain::rules::{
-    Context, Effect, Kind, Refusal, Signer, State, StateKey, identifier, only, text,
+    Context, Effect, Kind, Refusal, Signer, State, StateKey, bounded_text, identifier, only, text,
 };
-pub(super) use crate::domain::schema;
+pub(super) use crate::domain::shape;
 pub(super) use crate::domain::types::{OrganisationKind, Role};
 pub(super) use serde_json::{Value, json};
 pub(super) use std::collections::HashSet;

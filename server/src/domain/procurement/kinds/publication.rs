@@ -61,10 +61,9 @@ impl Kind for TenderPublished {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        match TenderPublishedBody::parse(statement.body()) {
-            Ok(body) => tender_and(statement, &body.documents),
-            Err(_) => tender_of(statement),
-        }
+        // A hint of what to fetch, read cheaply: the body is checked at intake and in
+        // `decide`, not here.
+        tender_and(statement, &document_hashes(&statement.body()["documents"]))
     }
 
     fn decide(
@@ -339,14 +338,14 @@ impl Kind for TenderAmended {
     }
 
     fn body_schema(&self) -> Value {
-        schema::object(
+        shape::object(
             "Changes the tender before tender_end; a change to documents, value, lots or criteria must leave amendment_notice_seconds. Signed by the buyer's officer; new documents uploaded first.",
             &["changes", "reason"],
             json!({
         "changes": {"type": "object", "minProperties": 1, "description": "The members that change, with their new values", "additionalProperties": false, "properties": {
-            "title": schema::bilingual(300), "description": schema::bilingual(20_000), "documents": schema::documents(), "value": schema::money(),
-            "lots": {"type": "array"}, "criteria": {"type": "array"}, "enquiry_end": schema::time("New end"), "tender_end": schema::time("New deadline"), "reveal_end": schema::time("New end"), "amendment_notice_seconds": {"type": "integer", "minimum": 0}}},
-        "reason": schema::text(5_000, "Why")}),
+            "title": shape::bilingual(300), "description": shape::bilingual(20_000), "documents": shape::documents(), "value": shape::money(),
+            "lots": {"type": "array"}, "criteria": {"type": "array"}, "enquiry_end": shape::time("New end"), "tender_end": shape::time("New deadline"), "reveal_end": shape::time("New end"), "amendment_notice_seconds": {"type": "integer", "minimum": 0}}},
+        "reason": shape::text(5_000, "Why")}),
         )
     }
 
@@ -355,10 +354,10 @@ impl Kind for TenderAmended {
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
-        match TenderAmendedBody::parse(statement.body()) {
-            Ok(body) => tender_and(statement, &body.documents),
-            Err(_) => tender_of(statement),
-        }
+        // A hint of what to fetch, read cheaply: the body is checked at intake and in
+        // `decide`, not here.
+        let documents = &statement.body()["changes"]["documents"];
+        tender_and(statement, &document_hashes(documents))
     }
 
     fn decide(
@@ -463,31 +462,31 @@ impl<'a> TenderAmendedBody<'a> {
 
 /// The schema of a tender's body, with these members required.
 fn tender_schema(required: &[&str], description: &str) -> Value {
-    let bilingual = schema::bilingual;
-    let time = schema::time;
-    let text = schema::text;
-    schema::object(
+    let bilingual = shape::bilingual;
+    let time = shape::time;
+    let text = shape::text;
+    shape::object(
         description,
         required,
         json!({
             "id": {"type": "string", "pattern": "^ocds-[a-z0-9]{6}-.+$", "description": "The tender's OCDS ocid; the statement's subject."},
-            "buyer": schema::identifier(),
+            "buyer": shape::identifier(),
             "title": bilingual(300),
             "description": bilingual(20_000),
             "category": {"enum": ["goods", "works", "services"]},
             "region": text(64, "Administrative region code, e.g. CN-FJ"),
             "procedure": {"enum": ["open", "selective", "competitive_negotiation", "single_source"]},
             "justification": text(5_000, "Why no competition: required of single_source"),
-            "value": schema::money(),
-            "lots": {"type": "array", "minItems": 1, "maxItems": 100, "items": schema::object("A lot, in the tender's currency.", &["id", "title", "value"], json!({"id": schema::identifier(), "title": bilingual(300), "value": schema::money()}))},
-            "documents": schema::documents(),
+            "value": shape::money(),
+            "lots": {"type": "array", "minItems": 1, "maxItems": 100, "items": shape::object("A lot, in the tender's currency.", &["id", "title", "value"], json!({"id": shape::identifier(), "title": bilingual(300), "value": shape::money()}))},
+            "documents": shape::documents(),
             "enquiry_end": time("Questions until then; bids from then"),
             "tender_end": time("The deadline for bids"),
             "reveal_end": time("Bids not revealed by then lapse"),
             "standstill_seconds": {"type": "integer", "minimum": 0},
             "amendment_notice_seconds": {"type": "integer", "minimum": 0, "maximum": 7_776_000, "description": "How long before the deadline a change to documents, value, lots or criteria must come"},
             "award_criteria": {"enum": ["lowest_price", "scored"]},
-            "criteria": {"type": "array", "minItems": 1, "maxItems": 20, "description": "Scored tenders: the weighted criteria, weights in percent summing to 100; the price criterion, if any, is scored by the platform as the lowest price over the bid's", "items": schema::object("A criterion.", &["id", "title", "weight"], json!({"id": schema::identifier(), "title": bilingual(300), "weight": {"type": "integer", "minimum": 1, "maximum": 100}, "price": {"type": "boolean"}}))},
+            "criteria": {"type": "array", "minItems": 1, "maxItems": 20, "description": "Scored tenders: the weighted criteria, weights in percent summing to 100; the price criterion, if any, is scored by the platform as the lowest price over the bid's", "items": shape::object("A criterion.", &["id", "title", "weight"], json!({"id": shape::identifier(), "title": bilingual(300), "weight": {"type": "integer", "minimum": 1, "maximum": 100}, "price": {"type": "boolean"}}))},
         }),
     )
 }

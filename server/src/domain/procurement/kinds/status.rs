@@ -12,10 +12,10 @@ impl Kind for TenderStatusChanged {
     }
 
     fn body_schema(&self) -> Value {
-        schema::object(
+        shape::object(
             "A timed transition. Signed by the platform's scheduler.",
             &["to"],
-            json!({"to": {"type": "string"}, "reason": schema::text(2_000, "Why (unsuccessful)")}),
+            json!({"to": {"type": "string"}, "reason": shape::text(2_000, "Why (unsuccessful)")}),
         )
     }
 
@@ -111,7 +111,7 @@ impl Kind for TenderCompleted {
     }
 
     fn body_schema(&self) -> Value {
-        schema::object(
+        shape::object(
             "The contract is fulfilled. Signed by the buyer's officer.",
             &[],
             json!({}),
@@ -159,10 +159,10 @@ impl Kind for TenderCancelled {
     }
 
     fn body_schema(&self) -> Value {
-        schema::object(
+        shape::object(
             "Cancels the tender. Signed by the buyer's officer.",
             &["reason"],
-            json!({"reason": schema::text(5_000, "Why")}),
+            json!({"reason": shape::text(5_000, "Why")}),
         )
     }
 

@@ -62,6 +62,8 @@ fn contract_signed() {
         c("an unknown member", &awarded, with(good.clone(), "lots", json!(["lot-1"])))
             .body("body.lots is not part of this kind"),
         c("no award", &awarded, without(good.clone(), "award")).body("body.award is missing"),
+        c("an award id of 65 characters", &awarded, with(good.clone(), "award", json!(long(65))))
+            .body("body.award must be at most 64 characters"),
         c("a value without a currency", &awarded, with(good.clone(), "value", json!({"amount": "1.00"})))
             .body("body.value: currency must be an ISO 4217 code"),
         c("a document hash that is not a hash", &awarded, with(good.clone(), "document_sha256", json!("contract.pdf")))
@@ -149,6 +151,12 @@ fn payment_recorded() {
             without(good.clone(), "contract"),
         )
         .body("body.contract is missing"),
+        p(
+            "a contract id of 65 characters",
+            &contracted,
+            with(good.clone(), "contract", json!(long(65))),
+        )
+        .body("body.contract must be at most 64 characters"),
         p(
             "a negative amount",
             &contracted,

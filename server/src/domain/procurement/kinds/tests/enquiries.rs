@@ -107,6 +107,12 @@ fn enquiry_answered() {
         )
         .body("body.public is not part of this kind"),
         a("no enquiry", &asked, without(body.clone(), "enquiry")).body("body.enquiry is missing"),
+        a(
+            "an enquiry id of 65 characters",
+            &asked,
+            with(body.clone(), "enquiry", json!(long(65))),
+        )
+        .body("body.enquiry must be at most 64 characters"),
         a("no answer", &asked, without(body.clone(), "answer")).body("body.answer is missing"),
         a(
             "an answer of 20001 characters",

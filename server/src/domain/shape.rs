@@ -1,4 +1,4 @@
-//! The pieces of the JSON Schemas that statement kinds declare for their bodies
+//! The shapes of statement bodies: the pieces of the JSON Schemas that kinds declare
 //! ([`Kind::body_schema`](crate::domain::rules::Kind::body_schema)), which the OpenAPI
 //! document publishes. A kind's schema sits beside its `check_body`, in its own file: the
 //! rules check more than a schema can say (the state, who signed, the time), and the
