@@ -145,3 +145,57 @@ pub fn keys_of(conn: &mut PgConnection, id: &str) -> QueryResult<Vec<KeyRow>> {
         })
         .collect())
 }
+
+/// What of a new organisation the directory holds already.
+pub enum Taken {
+    /// The organisation id.
+    Organisation,
+    /// The credit code, by this organisation.
+    CreditCode(String),
+    /// The key.
+    Key,
+}
+
+/// The first of an organisation id, a credit code and a key that the directory holds
+/// already (what an application asks to register).
+pub fn taken(
+    conn: &mut PgConnection,
+    organisation: &str,
+    credit_code: &str,
+    public_key: &[u8],
+) -> QueryResult<Option<Taken>> {
+    if organisations::table
+        .find(organisation)
+        .count()
+        .get_result::<i64>(conn)?
+        > 0
+    {
+        return Ok(Some(Taken::Organisation));
+    }
+    let holder: Option<String> = organisations::table
+        .filter(organisations::credit_code.eq(credit_code))
+        .select(organisations::id)
+        .first(conn)
+        .optional()?;
+    if let Some(holder) = holder {
+        return Ok(Some(Taken::CreditCode(holder)));
+    }
+    let key_taken: i64 = participant_keys::table
+        .find(public_key)
+        .count()
+        .get_result(conn)?;
+    Ok((key_taken > 0).then_some(Taken::Key))
+}
+
+/// The credit code of organisation `id` on the directory: `None` when it is not
+/// registered.
+pub fn registered_credit_code(
+    conn: &mut PgConnection,
+    id: &str,
+) -> QueryResult<Option<Option<String>>> {
+    organisations::table
+        .find(id)
+        .select(organisations::credit_code)
+        .first(conn)
+        .optional()
+}

@@ -135,7 +135,8 @@ pub fn dead_letter(
          VALUES ($1, $2, $3, $4, clock_timestamp())
          ON CONFLICT (consumer, outbox_id) DO UPDATE
          SET attempts = excluded.attempts, last_error = excluded.last_error,
-             failed_at = clock_timestamp(), retry_requested_at = NULL",
+             failed_at = clock_timestamp(), retry_requested_at = NULL,
+             retry_requested_by = NULL",
     )
     .bind::<Text, _>(consumer)
     .bind::<BigInt, _>(outbox_id)
@@ -215,7 +216,9 @@ pub fn retry_failed(
         "UPDATE outbox_dead_letters
          SET attempts = attempts + 1, last_error = $3, failed_at = clock_timestamp(),
              retry_requested_at = CASE WHEN retry_requested_at = $4 THEN NULL
-                                       ELSE retry_requested_at END
+                                       ELSE retry_requested_at END,
+             retry_requested_by = CASE WHEN retry_requested_at = $4 THEN NULL
+                                       ELSE retry_requested_by END
          WHERE consumer = $1 AND outbox_id = $2",
     )
     .bind::<Text, _>(consumer)
@@ -255,7 +258,7 @@ pub struct DeadLetter {
     #[diesel(sql_type = Nullable<Timestamptz>)]
     #[serde(serialize_with = "super::rfc3339_option")]
     pub retry_requested_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// The user who asked (the latest request).
+    /// The user who asked, while the request stands.
     #[diesel(sql_type = Nullable<BigInt>)]
     pub retry_requested_by: Option<i64>,
 }

@@ -2,7 +2,7 @@
 //! `registrations` table. Nothing here is on the log; an approval logs the organisation
 //! and its key through the platform.
 
-use super::schema::{organisations, participant_keys, registrations};
+use super::schema::registrations;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error};
@@ -25,41 +25,6 @@ pub struct NewApplication<'a> {
     pub admin_name: &'a str,
     /// Their password, hashed.
     pub password_hash: &'a str,
-}
-
-/// What of an application is registered already.
-pub enum Taken {
-    /// The organisation id.
-    Organisation,
-    /// The credit code, by this organisation.
-    CreditCode(String),
-    /// The key.
-    Key,
-}
-
-/// The first of the application's id, credit code and key already on the directory.
-pub fn taken(conn: &mut PgConnection, new: &NewApplication<'_>) -> QueryResult<Option<Taken>> {
-    if organisations::table
-        .find(new.organisation)
-        .count()
-        .get_result::<i64>(conn)?
-        > 0
-    {
-        return Ok(Some(Taken::Organisation));
-    }
-    let holder: Option<String> = organisations::table
-        .filter(organisations::credit_code.eq(new.credit_code))
-        .select(organisations::id)
-        .first(conn)
-        .optional()?;
-    if let Some(holder) = holder {
-        return Ok(Some(Taken::CreditCode(holder)));
-    }
-    let key_taken: i64 = participant_keys::table
-        .find(new.public_key)
-        .count()
-        .get_result(conn)?;
-    Ok((key_taken > 0).then_some(Taken::Key))
 }
 
 /// Files the application; its number, or `None` when one with the same organisation id,
@@ -169,19 +134,6 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Application>
             registrations::password_hash,
             registrations::status,
         ))
-        .first(conn)
-        .optional()
-}
-
-/// The credit code of organisation `id` on the directory: `None` when it is not
-/// registered.
-pub fn registered_credit_code(
-    conn: &mut PgConnection,
-    id: &str,
-) -> QueryResult<Option<Option<String>>> {
-    organisations::table
-        .find(id)
-        .select(organisations::credit_code)
         .first(conn)
         .optional()
 }

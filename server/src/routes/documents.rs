@@ -40,17 +40,7 @@ pub(super) async fn upload(
     let _slot = state.uploads.start(caller.user_id)?;
     let received = receive(&state, &request, payload).await?;
     let (hash, size) = (received.hash, received.size);
-    // Only a few contents are in memory at once, on their way to the database.
-    let _storing = state
-        .uploads
-        .storing
-        .acquire()
-        .await
-        .map_err(|_| AppError::unavailable("the server is shutting down"))?;
-    let new = blocking(&state.pool, move |conn| {
-        received.store(conn, &media_type, &caller)
-    })
-    .await?;
+    let new = store(&state, received, media_type, caller).await?;
     // 201 the first time this organisation uploads the content, 200 after: nothing here
     // depends on what other organisations hold.
     let status = if new {
@@ -63,6 +53,26 @@ pub(super) async fn upload(
         "size": size,
         "url": format!("/api/v1/documents/{}", hash.to_hex()),
     })))
+}
+
+/// Stores a received document for the caller; whether its organisation's upload is new.
+/// Only a few contents are in memory at once, on their way to the database.
+async fn store(
+    state: &AppState,
+    received: Received,
+    media_type: String,
+    caller: auth::Caller,
+) -> AppResult<bool> {
+    let _storing = state
+        .uploads
+        .storing
+        .acquire()
+        .await
+        .map_err(|_| AppError::unavailable("the server is shutting down"))?;
+    blocking(&state.pool, move |conn| {
+        received.store(conn, &media_type, &caller)
+    })
+    .await
 }
 
 /// The media type the uploader declares.

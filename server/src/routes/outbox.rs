@@ -42,10 +42,10 @@ pub(super) async fn dead_letters(
     query: web::Query<DeadLetterQuery>,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner();
-    let limit = query.checked_limit()?;
     let credentials = Credentials::of(&request);
-    let letters = blocking(&state.pool, move |conn| {
+    let (letters, limit) = blocking(&state.pool, move |conn| {
         auth::require_platform_admin(conn, &credentials, false, ADMINISTRATORS)?;
+        let limit = query.check()?;
         let after = query
             .after_consumer
             .as_deref()
@@ -53,12 +53,8 @@ pub(super) async fn dead_letters(
                 consumer,
                 outbox_id: query.after_outbox_id.unwrap_or_default(),
             });
-        Ok(outbox::dead_letters(
-            conn,
-            query.consumer.as_deref(),
-            after,
-            limit,
-        )?)
+        let consumer = query.consumer.as_deref();
+        Ok((outbox::dead_letters(conn, consumer, after, limit)?, limit))
     })
     .await?;
     // A full page may have another after it.
@@ -70,8 +66,8 @@ pub(super) async fn dead_letters(
 }
 
 impl DeadLetterQuery {
-    /// The page's size, once the query is checked.
-    fn checked_limit(&self) -> AppResult<i64> {
+    /// Checks the query; the page's size.
+    fn check(&self) -> AppResult<i64> {
         let limit = self.limit.unwrap_or(100);
         if !(1..=500).contains(&limit) {
             return Err(invalid_query("limit must be from 1 to 500"));

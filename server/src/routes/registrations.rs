@@ -7,10 +7,11 @@
 //! on the log before approval.
 
 use crate::auth::{self, Credentials};
-use crate::db::registrations::{self, Decision, Taken};
+use crate::db::directory::Taken;
+use crate::db::registrations::{self, Decision};
 use crate::db::{blocking, directory};
 use crate::domain::Kind as _;
-use crate::domain::directory::{OrganisationRegistered, OrganisationRegisteredBody};
+use crate::domain::directory::{KeyRegistered, OrganisationRegistered, OrganisationRegisteredBody};
 use crate::domain::types::{OrganisationKind, Role};
 use crate::error::{AppError, AppResult, ProblemType};
 use crate::log::platform;
@@ -134,28 +135,17 @@ impl Checked {
     fn file(self, conn: &mut PgConnection) -> AppResult<i64> {
         let statement = self.statement.statement();
         let proof = self.statement.to_value();
-        let mut new = registrations::NewApplication {
-            organisation: statement.subject(),
-            name: &self.applicant.name,
-            credit_code: &self.applicant.credit_code,
-            public_key: &self.public_key,
-            proof: &proof,
-            admin_email: &self.email,
-            admin_name: &self.display_name,
-            password_hash: "",
-        };
-        match registrations::taken(conn, &new)? {
+        let (organisation, credit_code) = (statement.subject(), &self.applicant.credit_code);
+        match directory::taken(conn, organisation, credit_code, &self.public_key)? {
             None => {}
             Some(Taken::Organisation) => {
                 return Err(AppError::conflict(format!(
-                    "organisation {} is already registered",
-                    new.organisation
+                    "organisation {organisation} is already registered"
                 )));
             }
             Some(Taken::CreditCode(holder)) => {
                 return Err(AppError::conflict(format!(
-                    "credit code {} is already registered to organisation {holder}",
-                    new.credit_code
+                    "credit code {credit_code} is already registered to organisation {holder}"
                 )));
             }
             Some(Taken::Key) => {
@@ -168,7 +158,16 @@ impl Checked {
         // approval checks it.
         // Hashed only once nothing else refuses the application: argon2id is costly.
         let password_hash = auth::hash_password(&self.password).map_err(AppError::internal)?;
-        new.password_hash = &password_hash;
+        let new = registrations::NewApplication {
+            organisation,
+            name: &self.applicant.name,
+            credit_code,
+            public_key: &self.public_key,
+            proof: &proof,
+            admin_email: &self.email,
+            admin_name: &self.display_name,
+            password_hash: &password_hash,
+        };
         registrations::insert(conn, &new)?.ok_or_else(|| {
             AppError::conflict(
                 "an application with this organisation id, credit code or key is already waiting for review",
@@ -229,15 +228,15 @@ pub(super) async fn list(
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
     let wanted = query.into_inner().status;
-    if wanted.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
-        return Err(AppError::bad_request(
-            ProblemType::InvalidQuery,
-            "status must be pending, approved or rejected",
-        ));
-    }
     let credentials = Credentials::of(&request);
     let rows = blocking(&state.pool, move |conn| {
         auth::require_platform_admin(conn, &credentials, false, REVIEWERS)?;
+        if wanted.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
+            return Err(AppError::bad_request(
+                ProblemType::InvalidQuery,
+                "status must be pending, approved or rejected",
+            ));
+        }
         Ok(registrations::list(conn, wanted.as_deref(), 500)?)
     })
     .await?;
@@ -266,7 +265,7 @@ fn pending(conn: &mut PgConnection, id: i64) -> AppResult<Pending> {
     let organisation = &application.organisation;
     // The same credit code means the same legal person: then the organisation on the
     // log is the applicant's.
-    let organisation_logged = match registrations::registered_credit_code(conn, organisation)? {
+    let organisation_logged = match directory::registered_credit_code(conn, organisation)? {
         None => false,
         Some(code) if code.as_deref() == Some(application.credit_code.as_str()) => true,
         Some(_) => {
@@ -306,7 +305,7 @@ impl Pending {
         let mut statements = Vec::new();
         if !self.organisation_logged {
             statements.push((
-                "organisation.registered",
+                OrganisationRegistered.name(),
                 json!({
                     "id": organisation,
                     "name": application.name,
@@ -317,7 +316,7 @@ impl Pending {
         }
         if !self.key_logged {
             statements.push((
-                "key.registered",
+                KeyRegistered.name(),
                 json!({
                     "organisation": organisation,
                     "public_key": BASE64.encode(&application.public_key),
