@@ -645,7 +645,12 @@ async fn dead_letters_come_a_page_at_a_time_and_say_who_asked_for_a_retry() {
     let (_, second) = page(after).await;
     assert_eq!(ids(&second), rows[2..]);
     assert_eq!(second["next"], serde_json::Value::Null, "{second}");
-    for bad in ["&limit=0", "&limit=501", "&after_consumer=idle"] {
+    for bad in [
+        "&limit=0",
+        "&limit=501",
+        "&after_consumer=idle",
+        "&after_outbox_id=1",
+    ] {
         let (status, body) = page(bad.into()).await;
         assert_eq!(status, 400, "{bad}: {body}");
         assert_eq!(body["type"], "https://vitrine.dev/problems/invalid-query");

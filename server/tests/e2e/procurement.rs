@@ -442,11 +442,7 @@ async fn transitions_due_while_the_server_was_down_happen_at_start() {
     let base = format!("http://127.0.0.1:{}", restarted.port());
     let handle = restarted.handle();
     tokio::spawn(restarted.run_until_stopped());
-    let again = TestApp {
-        base,
-        handle,
-        ..app
-    };
+    let again = app.served_by(base, handle);
     again.wait_ready().await;
     wait_status(&again, id, "unsuccessful").await;
     let (_, tender) = again.get(&format!("/api/v1/tenders/{id}")).await;

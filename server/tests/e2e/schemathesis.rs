@@ -7,7 +7,7 @@
 //! Runs when `VITRINE_SCHEMATHESIS` names the `schemathesis` command (deploy/test.sh
 //! installs it; under CI it is required); says so when it is skipped.
 
-use crate::common::app::{TestApp, spawn_app};
+use crate::common::app::{TestApp, spawn_app_alone};
 use crate::common::signed;
 use ed25519_dalek::SigningKey;
 use serde_json::json;
@@ -120,7 +120,7 @@ async fn every_answer_is_documented() {
         eprintln!("SKIPPED: Schemathesis (VITRINE_SCHEMATHESIS is not set)");
         return;
     };
-    let app = spawn_app().await;
+    let app = spawn_app_alone().await;
     // Something to find: a buyer with a tender, a supplier, a supervisory body.
     let officer = SigningKey::from_bytes(&[11; 32]);
     app.register("fuzhou-bureau", "buyer", &officer, "procurement_officer")

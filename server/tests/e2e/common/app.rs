@@ -1,6 +1,6 @@
 //! The real application, in-process on port 0, for end-to-end tests over HTTP.
 
-use super::{Count, base64, fresh_database, signed, temp_dir, verify_over_http};
+use super::{base64, fresh_database, signed, temp_dir, verify_over_http};
 use diesel::prelude::*;
 use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
@@ -22,7 +22,28 @@ pub struct TestApp {
     pub checkpoint_key: NoteVerifier,
     pub admin: SigningKey,
     pub handle: actix_web::dev::ServerHandle,
+    /// Its turn on the machine (see [`MACHINE`]), held while it lives.
+    _turn: Box<dyn std::any::Any + Send + Sync>,
 }
+
+/// A table's name, its rows counted, and their digest.
+pub type TableDigest = (String, i64, i64);
+
+#[derive(QueryableByName)]
+struct Digest {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    rows: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    digest: i64,
+}
+
+/// The machine the tests share. A test that loads it for minutes (Schemathesis) has it to
+/// itself, so that the others' real-time windows (a deadline seconds away, a standstill of
+/// two) are not starved; every other test's app shares it. A test spawns one app: a second
+/// one, asked for while a loud test waits, would wait for the first.
+static MACHINE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
 pub fn settings(database_url: Option<String>, data_dir: &std::path::Path) -> Settings {
     Settings {
@@ -38,6 +59,17 @@ pub fn settings(database_url: Option<String>, data_dir: &std::path::Path) -> Set
 }
 
 pub async fn spawn_app() -> TestApp {
+    let turn = MACHINE.read().await;
+    spawn(Box::new(turn)).await
+}
+
+/// An app for a test that loads the machine: no other test's app runs meanwhile.
+pub async fn spawn_app_alone() -> TestApp {
+    let turn = MACHINE.write().await;
+    spawn(Box::new(turn)).await
+}
+
+async fn spawn(turn: Box<dyn std::any::Any + Send + Sync>) -> TestApp {
     let database_url = tokio::task::spawn_blocking(fresh_database).await.unwrap();
     let data_dir = temp_dir("app");
     let app = Application::build(settings(Some(database_url.clone()), &data_dir))
@@ -60,6 +92,7 @@ pub async fn spawn_app() -> TestApp {
         checkpoint_key,
         admin: SigningKey::from_bytes(&[200; 32]),
         handle,
+        _turn: turn,
     };
     test.wait_ready().await;
     // The first administrator, registered by the platform key as `bootstrap-admin` does.
@@ -81,6 +114,16 @@ pub async fn spawn_app() -> TestApp {
 }
 
 impl TestApp {
+    /// The same app's database and data directory, served now by the server at `base`
+    /// (a restart), keeping its turn on the machine.
+    pub fn served_by(self, base: String, handle: actix_web::dev::ServerHandle) -> TestApp {
+        TestApp {
+            base,
+            handle,
+            ..self
+        }
+    }
+
     pub async fn wait_ready(&self) {
         for _ in 0..100 {
             let (status, body) = self.get("/readyz").await;
@@ -352,8 +395,9 @@ impl TestApp {
         super::conforms_to_openapi(&statement);
     }
 
-    /// Rows in each table and the log's size: refusals must leave them unchanged.
-    pub async fn snapshot(&self) -> Vec<i64> {
+    /// What the tables that the log feeds hold: each one's rows, counted and digested
+    /// (an XOR of their rows' hashes), so that an insert, a delete or an update shows.
+    pub async fn snapshot(&self) -> Vec<TableDigest> {
         let url = self.database_url.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = PgConnection::establish(&url).unwrap();
@@ -372,10 +416,14 @@ impl TestApp {
             ]
             .iter()
             .map(|table| {
-                diesel::sql_query(format!("SELECT count(*) AS count FROM {table}"))
-                    .get_result::<Count>(&mut conn)
-                    .unwrap()
-                    .count
+                diesel::sql_query(format!(
+                    "SELECT '{table}' AS name, count(*) AS rows,
+                            coalesce(bit_xor(hashtextextended(t::text, 0)), 0) AS digest
+                     FROM {table} t"
+                ))
+                .get_result::<Digest>(&mut conn)
+                .map(|d| (d.name, d.rows, d.digest))
+                .unwrap()
             })
             .collect()
         })

@@ -6,12 +6,13 @@
 use super::*;
 
 /// The cast: two buyers with an officer's key each, four suppliers with a registered
-/// key and a bidder representative's API token each, and an API token of the first
-/// buyer's clerk.
+/// key and a bidder representative's API token each, an API token of the first buyer's
+/// clerk, and a supervisory body's supervisor.
 struct Market {
     app: TestApp,
     officer: SigningKey,
     other_officer: SigningKey,
+    supervisor: SigningKey,
     bidders: Vec<Bidder>,
     tokens: Vec<String>,
     clerk: String,
@@ -62,10 +63,14 @@ impl Market {
                 "procurement_officer",
             )
             .await;
+        let supervisor = SigningKey::from_bytes(&[31; 32]);
+        app.register("fujian-audit", "supervisor", &supervisor, "supervisor")
+            .await;
         Market {
             app,
             officer,
             other_officer,
+            supervisor,
             bidders,
             tokens,
             clerk,
@@ -118,7 +123,7 @@ impl Market {
     /// The tender in evaluation: A, B and C revealed, D's bid lapsed.
     async fn in_evaluation() -> Market {
         let mut market = Market::new().await;
-        market.publish(200, 4500, 8000).await;
+        market.publish(200, 4500, 10_000).await;
         wait_status(&market.app, TENDER, "active.tendering").await;
         for i in 0..4 {
             market.commit(i).await;
@@ -226,8 +231,8 @@ async fn only_the_named_buyers_officer_publishes_and_its_documents_must_be_uploa
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn questions_are_anonymous_answered_once_and_end_with_the_enquiry_period() {
-    let mut market = Market::new().await;
-    market.publish(1500, 60_000, 65_000).await;
+    let market = Market::new().await;
+    market.publish(3000, 60_000, 65_000).await;
     let app = &market.app;
     let ask = |question: &str, key: &SigningKey| {
         signed(
@@ -252,7 +257,7 @@ async fn questions_are_anonymous_answered_once_and_end_with_the_enquiry_period()
     };
     accepted(app, &answer("接受，但不额外加分。")).await;
     refused(app, &answer("改为加分"), 409, "already answered").await;
-    let (bid, salt, commitment) = market.bidders[0].seal(PRICES[0], 1);
+    let (_, _, commitment) = market.bidders[0].seal(PRICES[0], 1);
     let early = market.bidders[0].commit_statement(&commitment, None);
     refused_as(app, &market.tokens[0], &early, 409, "accepts bids from").await;
     wait_status(app, TENDER, "active.tendering").await;
@@ -270,7 +275,6 @@ async fn questions_are_anonymous_answered_once_and_end_with_the_enquiry_period()
         !public.to_string().contains("sup-b"),
         "the asker is named: {public}"
     );
-    market.bidders[0].bid = Some((bid, salt, commitment));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -374,6 +378,34 @@ async fn a_bidder_has_one_standing_bid_which_only_its_key_replaces() {
     refused_as(app, token, &replacing_b, 403, "only the key that committed").await;
     let (_, public) = app.get(&format!("/api/v1/tenders/{TENDER}")).await;
     assert_eq!(public["number_of_bids"], 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_bid_is_withdrawn_under_its_one_time_key_alone_from_its_bidders_account() {
+    let mut market = Market::new().await;
+    market.publish(200, 60_000, 65_000).await;
+    wait_status(&market.app, TENDER, "active.tendering").await;
+    market.commit(0).await;
+    let app = &market.app;
+    let a = &market.bidders[0];
+    let withdraw = |keys: &[&SigningKey]| {
+        signed(
+            "bid.withdrawn",
+            TENDER,
+            json!({"commitment": market.commitment(0)}),
+            keys,
+        )
+    };
+    // The registered key beside it would say who bid.
+    let cosigned = withdraw(&[&a.one_time, &a.key]);
+    let alone = "signed by the bid's one-time key alone";
+    refused_as(app, &market.tokens[0], &cosigned, 403, alone).await;
+    let mine = withdraw(&[&a.one_time]);
+    let other = "sent by the same organisation";
+    refused_as(app, &market.tokens[1], &mine, 403, other).await;
+    accepted_as(app, &market.tokens[0], &mine).await;
+    let (_, public) = app.get(&format!("/api/v1/tenders/{TENDER}")).await;
+    assert_eq!(public["number_of_bids"], 0, "{public}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -495,14 +527,30 @@ async fn a_reveal_opens_the_commitment_under_its_bidders_key_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_unrevealed_bid_is_nobodys_until_its_window_closes_then_it_lapses_to_its_bidder() {
     let mut market = Market::new().await;
-    market.publish(200, 4000, 8000).await;
+    market.publish(200, 4000, 10_000).await;
     wait_status(&market.app, TENDER, "active.tendering").await;
     market.commit(0).await;
     market.commit(3).await;
     wait_status(&market.app, TENDER, "opening").await;
-    market.reveal(0).await;
     let app = &market.app;
     let lapsed = market.commitment(3);
+    // Only the platform attributes a lapse, and not before the window closes.
+    let platform = vitrine_ledger::note::NoteSigner::parse(
+        &std::fs::read_to_string(app.data_dir.join("platform.key")).unwrap(),
+    )
+    .unwrap();
+    let lapse = |key: &SigningKey| {
+        signed(
+            "bid.lapsed",
+            TENDER,
+            json!({"commitment": lapsed, "bidder": "sup-d"}),
+            &[key],
+        )
+    };
+    let early = lapse(platform.signing_key());
+    refused(app, &early, 409, "when its reveal window closes").await;
+    refused(app, &lapse(&market.officer), 403, "platform's key").await;
+    market.reveal(0).await;
     let bid_of_d = |public: &Value| {
         public["bids"]
             .as_array()
@@ -526,22 +574,6 @@ async fn an_unrevealed_bid_is_nobodys_until_its_window_closes_then_it_lapses_to_
         let about = entry["entry"]["statement"]["subject"] == TENDER;
         assert!(!(about && names), "entry {index} names sup-d");
     }
-    // Only the platform attributes a lapse, and not before the window closes.
-    let platform = vitrine_ledger::note::NoteSigner::parse(
-        &std::fs::read_to_string(app.data_dir.join("platform.key")).unwrap(),
-    )
-    .unwrap();
-    let lapse = |key: &SigningKey| {
-        signed(
-            "bid.lapsed",
-            TENDER,
-            json!({"commitment": lapsed, "bidder": "sup-d"}),
-            &[key],
-        )
-    };
-    let early = lapse(platform.signing_key());
-    refused(app, &early, 409, "when its reveal window closes").await;
-    refused(app, &lapse(&market.officer), 403, "platform's key").await;
     // Closed: the lapse says whose it was, in the entry just before the closing.
     wait_status(app, TENDER, "evaluation").await;
     let (_, public) = app.get(&format!("/api/v1/tenders/{TENDER}")).await;
@@ -605,18 +637,17 @@ async fn the_award_goes_to_the_lowest_valid_bid_with_its_report() {
 async fn complaints_come_from_bidders_and_a_supervisor_decides_them() {
     let market = Market::awarded_to_c().await;
     let app = &market.app;
-    let supervisor = SigningKey::from_bytes(&[31; 32]);
-    app.register("fujian-audit", "supervisor", &supervisor, "supervisor")
-        .await;
+    let supervisor = &market.supervisor;
+    // Within the standstill of two seconds.
+    accepted(app, &complaint(&market.bidders[0], "award-1")).await;
     let from_d = complaint(&market.bidders[3], "award-1");
     refused(app, &from_d, 403, "revealed a bid").await;
-    accepted(app, &complaint(&market.bidders[0], "award-1")).await;
     let by_officer = decision("complaint-1", "upheld", &[&market.officer]);
     refused(app, &by_officer, 403, "supervisor").await;
-    accepted(app, &decision("complaint-1", "accepted", &[&supervisor])).await;
-    let again = decision("complaint-1", "accepted", &[&supervisor]);
+    accepted(app, &decision("complaint-1", "accepted", &[supervisor])).await;
+    let again = decision("complaint-1", "accepted", &[supervisor]);
     refused(app, &again, 409, "cannot become").await;
-    accepted(app, &decision("complaint-1", "upheld", &[&supervisor])).await;
+    accepted(app, &decision("complaint-1", "upheld", &[supervisor])).await;
     // Upheld: the award falls and evaluation reopens.
     assert_eq!(status(app, TENDER).await, "evaluation");
     let (_, public) = app.get(&format!("/api/v1/tenders/{TENDER}")).await;
@@ -628,12 +659,10 @@ async fn complaints_come_from_bidders_and_a_supervisor_decides_them() {
 async fn the_contract_needs_both_parties_after_the_standstill_and_payments_stay_within_it() {
     let market = Market::awarded_to_c().await;
     let app = &market.app;
-    let supervisor = SigningKey::from_bytes(&[31; 32]);
-    app.register("fujian-audit", "supervisor", &supervisor, "supervisor")
-        .await;
+    // Within the standstill of two seconds: a complaint, and the contract too early.
     accepted(app, &complaint(&market.bidders[0], "award-1")).await;
     let text = "政府采购合同：服务器 40 台，合同价 1,020,000.00 元";
-    let contract_text = upload_text(app, &market.clerk, text).await;
+    let contract_text = sha256(text.as_bytes()).to_hex();
     let contract_of = |document: &str, keys: &[&SigningKey]| {
         signed(
             "contract.signed",
@@ -643,15 +672,17 @@ async fn the_contract_needs_both_parties_after_the_standstill_and_payments_stay_
         )
     };
     let both = [&market.officer, &market.bidders[2].key];
-    let buyer_alone = contract_of(&contract_text, &[&market.officer]);
-    refused(app, &buyer_alone, 403, "needs a signature by sup-c").await;
     let contract = contract_of(&contract_text, &both);
     refused(app, &contract, 409, "standstill period").await;
+    let buyer_alone = contract_of(&contract_text, &[&market.officer]);
+    refused(app, &buyer_alone, 403, "needs a signature by sup-c").await;
+    upload_text(app, &market.clerk, text).await;
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let late = complaint(&market.bidders[1], "award-1");
     refused(app, &late, 409, "standstill period ended").await;
     refused(app, &contract, 409, "waits for the supervisor").await;
-    accepted(app, &decision("complaint-1", "dismissed", &[&supervisor])).await;
+    let dismissed = decision("complaint-1", "dismissed", &[&market.supervisor]);
+    accepted(app, &dismissed).await;
     let unknown = contract_of(&"ef".repeat(32), &both);
     refused(app, &unknown, 409, "of the contract is not uploaded").await;
     accepted(app, &contract).await;
@@ -678,7 +709,7 @@ async fn the_contract_needs_both_parties_after_the_standstill_and_payments_stay_
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_tender_from_publication_to_payments() {
     let mut market = Market::new().await;
-    market.publish(1500, 5000, 8500).await;
+    market.publish(1500, 6000, 11_000).await;
     let officer = market.officer.clone();
     // A question under a one-time key, answered publicly.
     let asker = SigningKey::from_bytes(&[66; 32]);
@@ -747,11 +778,7 @@ async fn a_tender_from_publication_to_payments() {
     .await;
     let award = market.award(&market.commitment(2)).await;
     accepted(&market.app, &award).await;
-    let supervisor = SigningKey::from_bytes(&[31; 32]);
-    market
-        .app
-        .register("fujian-audit", "supervisor", &supervisor, "supervisor")
-        .await;
+    let supervisor = market.supervisor.clone();
     accepted(&market.app, &complaint(&market.bidders[0], "award-1")).await;
     accepted(
         &market.app,
