@@ -211,6 +211,22 @@ impl Bid {
         self.value["bidder"].as_str().unwrap_or_default()
     }
 
+    /// The lots it bids for (distinct, at least one).
+    pub fn lots(&self) -> Vec<&str> {
+        self.value["lots"]
+            .as_array()
+            .map(|lots| lots.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    /// Its price (validated when the bid was).
+    pub fn price(&self) -> Money {
+        Money::from_value(&self.value["price"]).unwrap_or(Money {
+            amount: String::new(),
+            currency: String::new(),
+        })
+    }
+
     /// `JCS(bid)`.
     pub fn canonical(&self) -> &[u8] {
         &self.canonical
@@ -320,6 +336,22 @@ mod tests {
         assert_eq!(
             Bid::parse(reordered.as_bytes()).unwrap().commitment(&salt),
             commitment
+        );
+    }
+
+    #[test]
+    fn a_bid_says_its_tender_bidder_lots_and_price() {
+        let two_lots = BID.replace(r#"["lot-1"]"#, r#"["lot-1","lot-2"]"#);
+        let bid = Bid::parse(two_lots.as_bytes()).unwrap();
+        assert_eq!(bid.tender(), "ocds-213czf-000-00001");
+        assert_eq!(bid.bidder(), "91350100M000100Y43");
+        assert_eq!(bid.lots(), ["lot-1", "lot-2"]);
+        assert_eq!(
+            bid.price(),
+            Money {
+                amount: "98000.00".into(),
+                currency: "CNY".into()
+            }
         );
     }
 

@@ -487,9 +487,7 @@ impl Kind for BidRevealed {
             )));
         }
         let lots = tender.tender.lot_ids();
-        let bid_value = bid.to_value();
-        for lot in bid_value["lots"].as_array().into_iter().flatten() {
-            let lot = lot.as_str().unwrap_or_default();
+        for lot in bid.lots() {
             if !lots.contains(lot) {
                 return Err(Refusal::Conflict(format!(
                     "the bid names lot {lot}, which tender {} does not have",
@@ -499,15 +497,16 @@ impl Kind for BidRevealed {
         }
         // The bid's documents are uploaded by now, and they are the ones committed to.
         uploaded(state, &body.documents, "the bid", signers)?;
-        let price = bid_value["price"].clone();
-        if price["currency"] != tender.tender.currency() {
+        let currency = bid.price().currency;
+        if currency != tender.tender.currency() {
             // Both currencies quoted, as JSON strings.
             return Err(Refusal::Conflict(format!(
-                "the bid's price is in {}, the tender's value in {:?}",
-                price["currency"],
+                "the bid's price is in {currency:?}, the tender's value in {:?}",
                 tender.tender.currency()
             )));
         }
+        let bid_value = bid.to_value();
+        let price = bid_value["price"].clone();
         Ok(change(
             ctx,
             &tender.id,
