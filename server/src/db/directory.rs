@@ -186,16 +186,3 @@ pub fn taken(
         .get_result(conn)?;
     Ok((key_taken > 0).then_some(Taken::Key))
 }
-
-/// The credit code of organisation `id` on the directory: `None` when it is not
-/// registered.
-pub fn registered_credit_code(
-    conn: &mut PgConnection,
-    id: &str,
-) -> QueryResult<Option<Option<String>>> {
-    organisations::table
-        .find(id)
-        .select(organisations::credit_code)
-        .first(conn)
-        .optional()
-}

@@ -118,6 +118,8 @@ pub struct Application {
     pub password_hash: String,
     /// `pending`, `approved` or `rejected`.
     pub status: String,
+    /// The entry that logged its organisation, once its approval has.
+    pub organisation_idx: Option<i64>,
 }
 
 /// Application `id`, if there is one.
@@ -133,9 +135,18 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Application>
             registrations::admin_name,
             registrations::password_hash,
             registrations::status,
+            registrations::organisation_idx,
         ))
         .first(conn)
         .optional()
+}
+
+/// Records that entry `index` logged application `id`'s organisation.
+pub fn set_organisation_idx(conn: &mut PgConnection, id: i64, index: i64) -> QueryResult<()> {
+    diesel::update(registrations::table.find(id))
+        .set(registrations::organisation_idx.eq(index))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// How a review ends.

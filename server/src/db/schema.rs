@@ -159,6 +159,7 @@ diesel::table! {
         created_at -> Timestamptz,
         decided_at -> Nullable<Timestamptz>,
         decided_by -> Nullable<Int8>,
+        organisation_idx -> Nullable<Int8>,
     }
 }
 

@@ -263,20 +263,20 @@ fn pending(conn: &mut PgConnection, id: i64) -> AppResult<Pending> {
         )));
     }
     let organisation = &application.organisation;
-    // The same credit code means the same legal person: then the organisation on the
-    // log is the applicant's.
-    let organisation_logged = match directory::registered_credit_code(conn, organisation)? {
+    // Only an organisation this application's approval logged is the applicant's: the
+    // same id and credit code (which are public) prove nothing.
+    let organisation_logged = match directory::organisation(conn, organisation)? {
         None => false,
-        Some(code) if code.as_deref() == Some(application.credit_code.as_str()) => true,
+        Some(row) if application.organisation_idx == Some(row.registered_idx) => true,
         Some(_) => {
             return Err(AppError::conflict(format!(
-                "organisation {organisation} has been registered by someone else since: reject the application"
+                "organisation {organisation} has been registered since, not by this application: reject the application"
             )));
         }
     };
     let key_logged = match directory::key(conn, &application.public_key)? {
         None => false,
-        Some(key) if key.organisation == *organisation => true,
+        Some(key) if organisation_logged && key.organisation == *organisation => true,
         Some(_) => {
             return Err(AppError::conflict(
                 "the applicant's key has been registered to another organisation since: reject the application",
@@ -297,9 +297,10 @@ fn pending(conn: &mut PgConnection, id: i64) -> AppResult<Pending> {
 }
 
 impl Pending {
-    /// Logs, signed by the platform, what of the organisation and its key is not on the
-    /// log yet.
-    async fn log(&self, state: &AppState) -> AppResult<()> {
+    /// Logs, signed by the platform, what of application `id`'s organisation and its key
+    /// is not on the log yet; the organisation's entry is recorded with the application
+    /// at once.
+    async fn log(&self, state: &AppState, id: i64) -> AppResult<()> {
         let application = &self.application;
         let organisation = &application.organisation;
         let mut statements = Vec::new();
@@ -325,7 +326,7 @@ impl Pending {
             ));
         }
         for (kind, body) in statements {
-            platform::log(
+            let sequenced = platform::log(
                 &state.sequencer,
                 &state.platform_signer,
                 kind,
@@ -333,6 +334,13 @@ impl Pending {
                 body,
             )
             .await?;
+            if kind == OrganisationRegistered.name() {
+                let index = sequenced.index as i64;
+                blocking(&state.pool, move |conn| {
+                    Ok(registrations::set_organisation_idx(conn, id, index)?)
+                })
+                .await?;
+            }
         }
         Ok(())
     }
@@ -382,7 +390,7 @@ pub(super) async fn approve(
             "this process is not the sequencer; approve through the one that is",
         ));
     }
-    pending.log(&state).await?;
+    pending.log(&state, id).await?;
     let user = blocking(&state.pool, move |conn| {
         pending.approve(conn, id, caller.user_id)
     })

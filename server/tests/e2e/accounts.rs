@@ -448,6 +448,56 @@ async fn applications(app: &TestApp) -> i64 {
     .unwrap()
 }
 
+/// An application naming an organisation's id and (public) credit code, filed before the
+/// platform registers that organisation, must not make its applicant that organisation's
+/// administrator when it is approved later: the approval is refused and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_application_never_takes_over_an_organisation_registered_since() {
+    let app = spawn_app().await;
+    let reviewer = app
+        .api_token("platform", "reviewer@platform.example", "platform_admin")
+        .await;
+    let reviewer = format!("Bearer {reviewer}");
+    let code = crate::common::app::credit_code_for("xm-czj");
+    let evil = SigningKey::from_bytes(&[160; 32]);
+    let claim =
+        json!({"id": "xm-czj", "name": "厦门市财政局", "kind": "supplier", "credit_code": code});
+    let statement = crate::common::signed("organisation.registered", "xm-czj", claim, &[&evil]);
+    let (status, filed) = apply(&app, &statement, "evil@evil.example", PASSWORD).await;
+    assert_eq!(status, 201, "{filed}");
+    // The platform then registers the real organisation, a buyer with that code.
+    let buyer =
+        json!({"id": "xm-czj", "name": "厦门市财政局", "kind": "buyer", "credit_code": code});
+    let registered =
+        crate::common::signed("organisation.registered", "xm-czj", buyer, &[&app.admin]);
+    assert_eq!(app.post(&registered).await.0, 201);
+    let before = app.snapshot().await;
+    let approve = format!("/api/v1/registrations/{}/approve", filed["id"]);
+    let (status, refused) = authorised(&app, "POST", &approve, Vec::new(), &reviewer).await;
+    assert_eq!(status, 409, "{refused}");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not by this application"),
+        "{refused}"
+    );
+    assert_eq!(
+        app.snapshot().await,
+        before,
+        "the refused approval changed the tables"
+    );
+    let (_, organisation) = app.get("/api/v1/organisations/xm-czj").await;
+    assert_eq!(organisation["kind"], "buyer");
+    assert_eq!(
+        organisation["keys"].as_array().map(Vec::len),
+        Some(0),
+        "{organisation}"
+    );
+    let (status, _) = login_raw(&app, "evil@evil.example", PASSWORD, None).await;
+    assert_eq!(status, 401, "no account was made");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn suppliers_apply_and_the_platform_approves() {
     let app = spawn_app().await;
