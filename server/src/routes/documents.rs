@@ -192,6 +192,13 @@ pub(super) async fn download(
         Ok((content, media_type, public))
     })
     .await?;
+    // A private content goes out as bytes: the media type stored is its first uploader's,
+    // and showing it would tell a second uploader that another organisation holds it.
+    let media_type = if public {
+        media_type
+    } else {
+        "application/octet-stream".to_owned()
+    };
     Ok(document_response(content, media_type, public, &text[..16]))
 }
 

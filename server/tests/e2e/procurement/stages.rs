@@ -483,7 +483,20 @@ async fn a_bids_documents_are_its_bidders_until_the_reveal_makes_them_public() {
         .await;
     assert_eq!(code, 422, "an upload without its media type");
     assert_eq!(download(app, "not-a-hash", None).await.0, 404);
-    assert_eq!(download(app, &hash, Some(&market.tokens[0])).await.0, 200);
+    let (code, headers) = download(app, &hash, Some(&market.tokens[0])).await;
+    assert_eq!(code, 200);
+    // Private, it is served as bytes: the stored media type is the first uploader's, and
+    // would tell a second uploader of the same content that someone holds it.
+    let media_type = |headers: &[(String, String)]| {
+        headers
+            .iter()
+            .find(|(n, _)| n == "content-type")
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(
+        media_type(&headers).as_deref(),
+        Some("application/octet-stream")
+    );
     assert_eq!(download(app, &hash, Some(&market.tokens[1])).await.0, 404);
     assert_eq!(download(app, &hash, None).await.0, 404);
     accepted(app, &reveal).await;
@@ -495,6 +508,8 @@ async fn a_bids_documents_are_its_bidders_until_the_reveal_makes_them_public() {
             .any(|(n, v)| n == "cache-control" && v.contains("immutable")),
         "{headers:?}"
     );
+    let declared = media_type(&headers).unwrap_or_default();
+    assert!(declared.starts_with("text/plain"), "{headers:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
