@@ -184,6 +184,7 @@ pub async fn refuse_nul(
 pub fn extractor_configs(config: &mut web::ServiceConfig) {
     config
         .app_data(web::QueryConfig::default().error_handler(|e, _| {
+            // (`query` below, for handlers that authenticate before they read the query.)
             AppError::bad_request(ProblemType::InvalidQuery, e.to_string()).into()
         }))
         .app_data(
@@ -228,4 +229,12 @@ mod tests {
         assert_eq!(body_deadline(128 * 1024), Duration::from_secs(12));
         assert_eq!(body_deadline(20 * 1024 * 1024), Duration::from_secs(330));
     }
+}
+
+/// A request's query string as `T`, refused as the query extractor refuses it: for
+/// handlers that authenticate the caller before they judge the query.
+pub fn query<T: serde::de::DeserializeOwned>(query_string: &str) -> AppResult<T> {
+    web::Query::<T>::from_query(query_string)
+        .map(web::Query::into_inner)
+        .map_err(|e| AppError::bad_request(ProblemType::InvalidQuery, e.to_string()))
 }

@@ -39,12 +39,12 @@ pub(super) struct DeadLetterQuery {
 pub(super) async fn dead_letters(
     state: web::Data<AppState>,
     request: HttpRequest,
-    query: web::Query<DeadLetterQuery>,
 ) -> AppResult<HttpResponse> {
-    let query = query.into_inner();
     let credentials = Credentials::of(&request);
+    let query_string = request.query_string().to_owned();
     let (letters, limit) = blocking(&state.pool, move |conn| {
         auth::require_platform_admin(conn, &credentials, false, ADMINISTRATORS)?;
+        let query: DeadLetterQuery = crate::routes::intake::query(&query_string)?;
         let limit = query.check()?;
         let after = query
             .after_consumer

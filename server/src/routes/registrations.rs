@@ -225,12 +225,12 @@ fn listed(row: registrations::Listed) -> Value {
 pub(super) async fn list(
     state: web::Data<AppState>,
     request: HttpRequest,
-    query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
-    let wanted = query.into_inner().status;
     let credentials = Credentials::of(&request);
+    let query_string = request.query_string().to_owned();
     let rows = blocking(&state.pool, move |conn| {
         auth::require_platform_admin(conn, &credentials, false, REVIEWERS)?;
+        let wanted = crate::routes::intake::query::<ListQuery>(&query_string)?.status;
         if wanted.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
             return Err(AppError::bad_request(
                 ProblemType::InvalidQuery,

@@ -650,10 +650,18 @@ async fn dead_letters_come_a_page_at_a_time_and_say_who_asked_for_a_retry() {
         "&limit=501",
         "&after_consumer=idle",
         "&after_outbox_id=1",
+        "&limit=abc",
+        "&limit=1&limit=2",
     ] {
         let (status, body) = page(bad.into()).await;
         assert_eq!(status, 400, "{bad}: {body}");
         assert_eq!(body["type"], "https://vitrine.dev/problems/invalid-query");
+    }
+    // Whoever is not an administrator learns nothing of the query, however malformed.
+    for query in ["", "?limit=abc", "?limit=0", "?limit=99999999999999999999"] {
+        let path = format!("/api/v1/outbox/dead-letters{query}");
+        let (status, body) = app.request("GET", &path, Vec::new(), &[]).await;
+        assert_eq!(status, 401, "{query}: {body}");
     }
     // Who asked for a retry is kept with the dead letter.
     let (_, me) = app
