@@ -207,6 +207,14 @@ pub fn extractor_configs(config: &mut web::ServiceConfig) {
         .app_data(web::PayloadConfig::default().limit(64 * 1024));
 }
 
+/// A request's query string as `T`, refused as the query extractor refuses it: for
+/// handlers that authenticate the caller before they judge the query.
+pub fn query<T: serde::de::DeserializeOwned>(query_string: &str) -> AppResult<T> {
+    web::Query::<T>::from_query(query_string)
+        .map(web::Query::into_inner)
+        .map_err(|e| AppError::bad_request(ProblemType::InvalidQuery, e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,12 +237,4 @@ mod tests {
         assert_eq!(body_deadline(128 * 1024), Duration::from_secs(12));
         assert_eq!(body_deadline(20 * 1024 * 1024), Duration::from_secs(330));
     }
-}
-
-/// A request's query string as `T`, refused as the query extractor refuses it: for
-/// handlers that authenticate the caller before they judge the query.
-pub fn query<T: serde::de::DeserializeOwned>(query_string: &str) -> AppResult<T> {
-    web::Query::<T>::from_query(query_string)
-        .map(web::Query::into_inner)
-        .map_err(|e| AppError::bad_request(ProblemType::InvalidQuery, e.to_string()))
 }
