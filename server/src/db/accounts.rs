@@ -24,6 +24,24 @@ pub struct Identity {
 
 type IdentityColumns = (i64, String, String, String, String, bool);
 
+/// The columns an [`Identity`] is read from, for queries that join users and
+/// organisations.
+const IDENTITY: (
+    users::id,
+    users::organisation_id,
+    organisations::kind,
+    users::role,
+    users::email,
+    users::totp_enabled,
+) = (
+    users::id,
+    users::organisation_id,
+    organisations::kind,
+    users::role,
+    users::email,
+    users::totp_enabled,
+);
+
 fn identity(
     (user_id, organisation, organisation_kind, role, email, totp_enabled): IdentityColumns,
 ) -> Identity {
@@ -53,18 +71,7 @@ pub fn by_api_token(conn: &mut PgConnection, token_hash: &[u8]) -> QueryResult<O
         .inner_join(users::table.inner_join(organisations::table))
         .filter(api_tokens::token_hash.eq(token_hash))
         .filter(api_tokens::revoked_at.is_null())
-        .select((
-            api_tokens::id,
-            api_tokens::last_used,
-            (
-                users::id,
-                users::organisation_id,
-                organisations::kind,
-                users::role,
-                users::email,
-                users::totp_enabled,
-            ),
-        ))
+        .select((api_tokens::id, api_tokens::last_used, IDENTITY))
         .first(conn)
         .optional()?;
     Ok(row.map(|(id, last_used, columns)| Token {
@@ -92,17 +99,7 @@ pub fn by_session(
         .inner_join(users::table.inner_join(organisations::table))
         .filter(sessions::token_hash.eq(token_hash))
         .filter(sessions::expires_at.gt(diesel::dsl::now))
-        .select((
-            sessions::csrf_token,
-            (
-                users::id,
-                users::organisation_id,
-                organisations::kind,
-                users::role,
-                users::email,
-                users::totp_enabled,
-            ),
-        ))
+        .select((sessions::csrf_token, IDENTITY))
         .first(conn)
         .optional()?;
     Ok(row.map(|(csrf, columns)| (csrf, identity(columns))))

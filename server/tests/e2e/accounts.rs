@@ -707,6 +707,12 @@ async fn suppliers_apply_and_the_platform_approves() {
     )
     .await;
     assert_eq!(code, 400, "{problem}");
+    // Whoever is not a reviewer learns nothing of the query, bad or not.
+    for query in ["status=maybe", "status=pending&status=rejected"] {
+        let path = format!("/api/v1/registrations?{query}");
+        let (code, problem) = app.request("GET", &path, Vec::new(), &[]).await;
+        assert_eq!(code, 401, "{query}: {problem}");
+    }
     let reason = json!({"reason": "营业执照信息与信用代码不符"})
         .to_string()
         .into_bytes();
