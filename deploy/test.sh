@@ -47,6 +47,19 @@ if ! "$st_venv/bin/schemathesis" --version >/dev/null 2>&1; then
 fi
 export VITRINE_SCHEMATHESIS="$PWD/$st_venv/bin/schemathesis"
 
+# The pages are tested in headless Chromium (Debian's, never a downloaded one) driven by
+# playwright-core, with axe-core for accessibility; a CJK font for the screenshots.
+browser_packages=()
+[ -x /usr/bin/chromium ] || browser_packages+=(chromium chromium-driver)
+fc-list 2>/dev/null | grep -qi 'wenquanyi' || browser_packages+=(fonts-wqy-microhei)
+command -v npm >/dev/null 2>&1 || browser_packages+=(nodejs npm)
+if [ "${#browser_packages[@]}" -gt 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${browser_packages[@]}" >/dev/null
+fi
+if ! [ -d tests/browser/node_modules/playwright-core ] || ! [ -d tests/browser/node_modules/axe-core ]; then
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/browser --no-audit --no-fund --silent
+fi
+
 mkdir -p target
 log=target/test-output.log
 : > "$log"
@@ -64,7 +77,10 @@ if [ -f tests/outside-verifier/run.sh ]; then
     bash tests/outside-verifier/run.sh target/debug/vitrine 2>&1 | tee -a "$log" || status=$?
 fi
 
-passed=$(grep -Eo '(test result: [a-zA-Z]+\. |outside-verifier: )[0-9]+ passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+echo "== in-browser verification against vitrine check-receipt"
+(cd tests/browser && VITRINE_BIN="$PWD/../../target/debug/vitrine" VITRINE_ARTEFACTS="$PWD/../../target/browser-artefacts" node verify-vectors.mjs) 2>&1 | tee -a "$log" || status=$?
+
+passed=$(grep -Eo '(test result: [a-zA-Z]+\. |outside-verifier: |browser-verify: )[0-9]+ passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
 echo "tests: ${passed} passed, ${failed} failed"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then

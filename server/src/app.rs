@@ -30,6 +30,9 @@ pub enum StartError {
     /// A key file.
     #[error("{0}")]
     Key(String),
+    /// The pages' templates or messages (embedded: a build that ships broken ones).
+    #[error("the pages: {0}")]
+    Pages(String),
     /// Binding the listening socket.
     #[error("listening on {address}: {source}")]
     Bind {
@@ -203,12 +206,20 @@ impl Application {
                 ..outbox::Policy::default()
             },
         );
+        let renderer = web::Data::new(crate::pages::Renderer::load().map_err(StartError::Pages)?);
         let mut server = HttpServer::new(move || {
+            let mut headers = actix_web::middleware::DefaultHeaders::new();
+            for header in crate::pages::SECURITY_HEADERS {
+                headers = headers.add(header);
+            }
             App::new()
                 .app_data(state.clone())
+                .app_data(renderer.clone())
+                .wrap(headers)
                 .wrap(actix_web::middleware::from_fn(intake::refuse_nul))
                 .wrap(actix_web::middleware::from_fn(telemetry::requests))
                 .configure(intake::extractor_configs)
+                .configure(crate::pages::configure)
                 .configure(routes::configure)
         });
         if settings.workers > 0 {

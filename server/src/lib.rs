@@ -4,6 +4,7 @@
 //! dependencies pointing down the list (`tests/layout.rs` checks that none points back):
 //!
 //! - [`app`]: builds the application and mounts the routes;
+//! - [`pages`]: the web pages (templates, messages and static files from `frontend/`);
 //! - [`routes`]: the JSON API, one route table, one file per resource, with body intake
 //!   and the state handlers reach;
 //! - [`scheduler`], [`notify`], [`outbox`]: the workers;
@@ -28,6 +29,7 @@ pub mod error;
 pub mod log;
 pub mod notify;
 pub mod outbox;
+pub mod pages;
 pub mod routes;
 pub mod scheduler;
 pub mod telemetry;

@@ -159,3 +159,61 @@ pub fn insert_private_authors(
     .execute(conn)?;
     Ok(())
 }
+
+/// An entry as a listing shows it: where it is, what kind, about what, when.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EntrySummary {
+    /// Its index.
+    pub index: i64,
+    /// The statement's kind.
+    pub kind: String,
+    /// The statement's subject.
+    pub subject: String,
+    /// When the log integrated it (RFC 3339).
+    pub logged_at: String,
+}
+
+fn summaries(rows: Vec<(i64, String, String, chrono::DateTime<chrono::Utc>)>) -> Vec<EntrySummary> {
+    rows.into_iter()
+        .map(|(index, kind, subject, at)| EntrySummary {
+            index,
+            kind,
+            subject,
+            logged_at: from_chrono(at).to_string(),
+        })
+        .collect()
+}
+
+/// The entries about `subject`, in log order, at most `limit`.
+pub fn entries_about(
+    conn: &mut PgConnection,
+    subject: &str,
+    limit: i64,
+) -> QueryResult<Vec<EntrySummary>> {
+    use schema::log_entries::dsl as e;
+    let rows = e::log_entries
+        .filter(e::subject.eq(subject))
+        .order(e::idx.asc())
+        .limit(limit)
+        .select((e::idx, e::kind, e::subject, e::logged_at))
+        .load(conn)?;
+    Ok(summaries(rows))
+}
+
+/// The newest entries, before entry `before` if given, newest first, at most `limit`.
+pub fn recent_entries(
+    conn: &mut PgConnection,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<EntrySummary>> {
+    use schema::log_entries::dsl as e;
+    let mut query = e::log_entries
+        .order(e::idx.desc())
+        .limit(limit)
+        .select((e::idx, e::kind, e::subject, e::logged_at))
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(e::idx.lt(before));
+    }
+    Ok(summaries(query.load(conn)?))
+}

@@ -39,31 +39,112 @@ pub struct TenderRow {
     pub published_idx: i64,
 }
 
-/// Tenders, newest first, of `status` and `buyer` if given, published before entry
-/// `before` if given, at most `limit`.
-pub fn list(
-    conn: &mut PgConnection,
-    status: Option<&str>,
-    buyer: Option<&str>,
-    before: Option<i64>,
-    limit: i64,
-) -> QueryResult<Vec<TenderRow>> {
-    diesel::sql_query(
-        "SELECT id, buyer_id, status, title, category, procedure, value_amount::text AS value_amount,
-                currency, to_char(tender_end AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS tender_end,
-                published_idx
-         FROM tenders
+/// Which tenders a listing shows: each filter given narrows it.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    /// The status.
+    pub status: Option<String>,
+    /// The buyer's organisation id.
+    pub buyer: Option<String>,
+    /// The region code.
+    pub region: Option<String>,
+    /// The category (`goods`, `works`, `services`).
+    pub category: Option<String>,
+    /// The procedure.
+    pub procedure: Option<String>,
+    /// The smallest estimated value, a decimal.
+    pub value_min: Option<String>,
+    /// The largest estimated value, a decimal.
+    pub value_max: Option<String>,
+    /// Tenders whose deadline is at or after this time (RFC 3339).
+    pub closing_after: Option<String>,
+    /// Tenders whose deadline is before this time (RFC 3339).
+    pub closing_before: Option<String>,
+    /// Tenders published before this entry (the cursor of the next page).
+    pub before: Option<i64>,
+}
+
+const ROW: &str = "SELECT id, buyer_id, status, title, category, procedure,
+        value_amount::text AS value_amount, currency,
+        to_char(tender_end AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS tender_end,
+        published_idx
+     FROM tenders";
+
+/// Tenders, newest first, that pass `filter`, at most `limit`.
+pub fn list(conn: &mut PgConnection, filter: &Filter, limit: i64) -> QueryResult<Vec<TenderRow>> {
+    diesel::sql_query(format!(
+        "{ROW}
          WHERE ($1::text IS NULL OR status = $1)
            AND ($2::text IS NULL OR buyer_id = $2)
            AND ($3::bigint IS NULL OR published_idx < $3)
+           AND ($4::text IS NULL OR region = $4)
+           AND ($5::text IS NULL OR category = $5)
+           AND ($6::text IS NULL OR procedure = $6)
+           AND ($7::numeric IS NULL OR value_amount >= $7::numeric)
+           AND ($8::numeric IS NULL OR value_amount <= $8::numeric)
+           AND ($9::timestamptz IS NULL OR tender_end >= $9::timestamptz)
+           AND ($10::timestamptz IS NULL OR tender_end < $10::timestamptz)
          ORDER BY published_idx DESC
-         LIMIT $4",
-    )
-    .bind::<Nullable<Text>, _>(status)
-    .bind::<Nullable<Text>, _>(buyer)
-    .bind::<Nullable<BigInt>, _>(before)
+         LIMIT $11"
+    ))
+    .bind::<Nullable<Text>, _>(filter.status.as_deref())
+    .bind::<Nullable<Text>, _>(filter.buyer.as_deref())
+    .bind::<Nullable<BigInt>, _>(filter.before)
+    .bind::<Nullable<Text>, _>(filter.region.as_deref())
+    .bind::<Nullable<Text>, _>(filter.category.as_deref())
+    .bind::<Nullable<Text>, _>(filter.procedure.as_deref())
+    .bind::<Nullable<Text>, _>(filter.value_min.as_deref())
+    .bind::<Nullable<Text>, _>(filter.value_max.as_deref())
+    .bind::<Nullable<Text>, _>(filter.closing_after.as_deref())
+    .bind::<Nullable<Text>, _>(filter.closing_before.as_deref())
     .bind::<BigInt, _>(limit)
     .load(conn)
+}
+
+/// Tenders still taking questions or bids, the soonest deadline first, at most `limit`.
+pub fn closing_soonest(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<TenderRow>> {
+    use crate::domain::procurement::Status;
+    diesel::sql_query(format!(
+        "{ROW}
+         WHERE status IN ($1, $2) AND tender_end > now()
+         ORDER BY tender_end ASC
+         LIMIT $3"
+    ))
+    .bind::<Text, _>(Status::ActiveEnquiries.as_str())
+    .bind::<Text, _>(Status::ActiveTendering.as_str())
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+}
+
+/// The tenders awarded most recently (awarded, contracted or complete), at most `limit`.
+pub fn recently_awarded(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<String>> {
+    use crate::domain::procurement::Status;
+    let rows: Vec<Id> = diesel::sql_query(
+        "SELECT id FROM tenders WHERE status IN ($1, $2, $3) ORDER BY updated_idx DESC LIMIT $4",
+    )
+    .bind::<Text, _>(Status::Awarded.as_str())
+    .bind::<Text, _>(Status::Contracted.as_str())
+    .bind::<Text, _>(Status::Complete.as_str())
+    .bind::<BigInt, _>(limit)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// The tenders awarded to `supplier` (by an award that stands or stood), newest first, at
+/// most `limit`.
+pub fn awarded_to(conn: &mut PgConnection, supplier: &str, limit: i64) -> QueryResult<Vec<String>> {
+    // The award's member is the supplier's id (a JSON key, not a role or a kind).
+    let awarded = serde_json::json!([{ "supplier": supplier }]);
+    let rows: Vec<Id> = diesel::sql_query(
+        "SELECT id FROM tenders
+         WHERE state->'awards' @> $1
+         ORDER BY published_idx DESC
+         LIMIT $2",
+    )
+    .bind::<diesel::sql_types::Jsonb, _>(awarded)
+    .bind::<BigInt, _>(limit)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// The OCDS releases after entry `after` and up to entry `until` (if given), in log

@@ -322,7 +322,8 @@ pub(super) async fn my_notifications(
     })))
 }
 
-fn notification(n: notifications::Listed) -> Value {
+/// A notification as the API and the pages show it.
+pub(crate) fn notification(n: notifications::Listed) -> Value {
     let time =
         |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     json!({

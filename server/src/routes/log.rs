@@ -26,7 +26,7 @@ pub(super) fn latest(state: &AppState) -> AppResult<(u64, String)> {
 }
 
 /// The newest checkpoint: from the sequencer if it runs here, else from the database.
-pub(super) async fn current_checkpoint(state: &web::Data<AppState>) -> AppResult<(u64, String)> {
+pub(crate) async fn current_checkpoint(state: &web::Data<AppState>) -> AppResult<(u64, String)> {
     if let Ok(latest) = latest(state) {
         return Ok(latest);
     }
@@ -39,7 +39,7 @@ pub(super) async fn current_checkpoint(state: &web::Data<AppState>) -> AppResult
 }
 
 /// An entry index in its one canonical form: decimal digits, no sign, no leading zero.
-fn parse_index(text: &str) -> AppResult<u64> {
+pub(crate) fn parse_index(text: &str) -> AppResult<u64> {
     let canonical = !text.is_empty()
         && text.bytes().all(|b| b.is_ascii_digit())
         && (text == "0" || !text.starts_with('0'));
@@ -80,24 +80,34 @@ pub(super) async fn get_receipt(
     let index = parse_index(&path)?;
     let (size, note) = current_checkpoint(&state).await?;
     let receipt = blocking(&state.pool, move |conn| {
-        if index >= size {
-            return Err(AppError::not_found(format!(
-                "entry {index} is not in the log of size {size}"
-            )));
-        }
-        let bytes = db::entry(conn, index)?.ok_or_else(|| {
-            AppError::internal(format!(
-                "entry {index} is under the checkpoint but not stored"
-            ))
-        })?;
-        let entry = Entry::parse(&bytes).map_err(AppError::internal)?;
-        let reader = DbTiles::new(conn, size);
-        let proof = inclusion_proof(&TiledTree::new(size, &reader), index, size)
-            .map_err(AppError::internal)?;
-        Ok(crate::log::sequencer::receipt(index, &entry, &note, &proof))
+        receipt_of(conn, index, size, &note)
     })
     .await?;
     Ok(HttpResponse::Ok().json(receipt))
+}
+
+/// The receipt of entry `index` against the checkpoint of size `size` (`note`).
+pub(crate) fn receipt_of(
+    conn: &mut diesel::PgConnection,
+    index: u64,
+    size: u64,
+    note: &str,
+) -> AppResult<vitrine_ledger::receipt::Receipt> {
+    if index >= size {
+        return Err(AppError::not_found(format!(
+            "entry {index} is not in the log of size {size}"
+        )));
+    }
+    let bytes = db::entry(conn, index)?.ok_or_else(|| {
+        AppError::internal(format!(
+            "entry {index} is under the checkpoint but not stored"
+        ))
+    })?;
+    let entry = Entry::parse(&bytes).map_err(AppError::internal)?;
+    let reader = DbTiles::new(conn, size);
+    let proof =
+        inclusion_proof(&TiledTree::new(size, &reader), index, size).map_err(AppError::internal)?;
+    Ok(crate::log::sequencer::receipt(index, &entry, note, &proof))
 }
 
 #[derive(Deserialize)]
@@ -135,13 +145,16 @@ pub(super) async fn get_consistency(
 
 /// A consistency proof between sizes `from` and `to` of the tree of size `size`, and
 /// both roots: all in base64.
-struct Consistency {
-    from_root: String,
-    to_root: String,
-    hashes: Vec<String>,
+pub(crate) struct Consistency {
+    /// The root of the smaller tree.
+    pub from_root: String,
+    /// The root of the larger tree.
+    pub to_root: String,
+    /// The proof's hashes.
+    pub hashes: Vec<String>,
 }
 
-fn consistency(
+pub(crate) fn consistency(
     conn: &mut diesel::PgConnection,
     size: u64,
     from: u64,

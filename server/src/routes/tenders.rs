@@ -52,13 +52,13 @@ pub(super) async fn list(
         ));
     }
     let rows = blocking(&state.pool, move |conn| {
-        Ok(tenders::list(
-            conn,
-            query.status.as_deref(),
-            query.buyer.as_deref(),
-            query.before,
-            limit,
-        )?)
+        let filter = tenders::Filter {
+            status: query.status,
+            buyer: query.buyer,
+            before: query.before,
+            ..tenders::Filter::default()
+        };
+        Ok(tenders::list(conn, &filter, limit)?)
     })
     .await?;
     let next = (rows.len() as i64 == limit)

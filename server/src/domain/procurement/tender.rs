@@ -57,21 +57,22 @@ impl Status {
         }
     }
 
+    /// Every status, in the order of a tender's life.
+    pub const ALL: [Status; 9] = [
+        Status::ActiveEnquiries,
+        Status::ActiveTendering,
+        Status::Opening,
+        Status::Evaluation,
+        Status::Awarded,
+        Status::Contracted,
+        Status::Complete,
+        Status::Cancelled,
+        Status::Unsuccessful,
+    ];
+
     /// The status named `name`, if it is one.
     pub fn parse(name: &str) -> Option<Status> {
-        [
-            Status::ActiveEnquiries,
-            Status::ActiveTendering,
-            Status::Opening,
-            Status::Evaluation,
-            Status::Awarded,
-            Status::Contracted,
-            Status::Complete,
-            Status::Cancelled,
-            Status::Unsuccessful,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == name)
+        Status::ALL.into_iter().find(|s| s.as_str() == name)
     }
 
     pub(super) fn is_final(self) -> bool {

@@ -980,3 +980,165 @@ async fn a_tender_from_publication_to_payments() {
     assert!(replayed.is_clean(), "{replayed:?}");
     every_record_compiles(app).await;
 }
+
+/// Text that must show as text: markup, quotes, bidirectional controls.
+const HOSTILE: &str = "<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=1\">\"'&amp;\u{202e}RTL\u{202c} marker-7f3a";
+
+/// Runs one of the browser scripts of `tests/browser/` with `env`; `None` when the browser
+/// tests cannot run here (outside CI only: CI installs Chromium and the npm packages).
+fn run_browser_script(script: &str, env: &[(&str, String)]) -> Option<std::process::Output> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/browser");
+    let ready = dir.join("node_modules/playwright-core").exists()
+        && std::path::Path::new("/usr/bin/chromium").exists();
+    if !ready {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must run the browser tests: deploy/test.sh installs chromium and tests/browser's npm packages"
+        );
+        eprintln!("SKIPPED: {script} (no /usr/bin/chromium or no tests/browser/node_modules)");
+        return None;
+    }
+    let artefacts =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/browser-artefacts");
+    let mut command = std::process::Command::new("node");
+    command
+        .arg(script)
+        .current_dir(&dir)
+        .env("VITRINE_ARTEFACTS", artefacts);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    Some(command.output().expect("node runs"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_public_pages_show_tenders_in_both_languages_and_verify_them_in_the_browser() {
+    let market = Market::awarded_to_c().await;
+    // A second tender whose every text is hostile, with a question and its answer.
+    let hostile_id = "ocds-vtest1-000666";
+    let mut body = tender_body(hostile_id, "fuzhou-bureau", 600_000, 1_200_000, 1_800_000);
+    body["title"] = json!({"zh": HOSTILE, "en": HOSTILE});
+    body["description"] = json!({"zh": HOSTILE.repeat(10_000 / HOSTILE.chars().count() + 1)
+        .chars().take(10_000).collect::<String>()});
+    body["documents"][0]["title"] = json!(HOSTILE);
+    accepted(
+        &market.app,
+        &signed("tender.published", hostile_id, body, &[&market.officer]),
+    )
+    .await;
+    let asker = SigningKey::from_bytes(&[67; 32]);
+    let ask = signed(
+        "enquiry.asked",
+        hostile_id,
+        json!({"question": HOSTILE}),
+        &[&asker],
+    );
+    accepted_as(&market.app, &market.tokens[1], &ask).await;
+    let answer = json!({"enquiry": "enquiry-1", "answer": HOSTILE});
+    accepted(
+        &market.app,
+        &signed("enquiry.answered", hostile_id, answer, &[&market.officer]),
+    )
+    .await;
+    let base = market.app.base.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        run_browser_script(
+            "pages.mjs",
+            &[
+                ("VITRINE_URL", base),
+                ("VITRINE_TENDERS", format!("{TENDER},{hostile_id}")),
+                ("VITRINE_HOSTILE_TENDER", hostile_id.to_owned()),
+                ("VITRINE_HOSTILE", "RTL\u{202c} marker-7f3a".to_owned()),
+                ("VITRINE_BUYER", "fuzhou-bureau".to_owned()),
+                ("VITRINE_LOGIN_EMAIL", "rep@sup-b.example".to_owned()),
+                ("VITRINE_PASSWORD", crate::common::app::PASSWORD.to_owned()),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    let Some(output) = output else { return };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    eprintln!("{stdout}");
+    assert!(
+        output.status.success(),
+        "the browser tests failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_supplier_registers_and_a_bidder_asks_seals_and_reveals_through_the_pages() {
+    let market = Market::new().await;
+    // Questions for 12 s, bids for 12 s more, the reveal window 40 s after that.
+    market.publish(12_000, 24_000, 64_000).await;
+    let key = vitrine_ledger::note::NoteSigner::new(
+        "sup-a",
+        vitrine_ledger::note::KeyType::Ed25519,
+        market.bidders[0].key.clone(),
+    )
+    .unwrap()
+    .to_signer_key();
+    let base = market.app.base.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        run_browser_script(
+            "bidder.mjs",
+            &[
+                ("VITRINE_URL", base),
+                ("VITRINE_TENDER", TENDER.to_owned()),
+                ("VITRINE_EMAIL", "rep@sup-a.example".to_owned()),
+                ("VITRINE_PASSWORD", crate::common::app::PASSWORD.to_owned()),
+                ("VITRINE_KEY_FILE", format!("{key}\n")),
+                (
+                    "VITRINE_REGISTER_CODE",
+                    crate::common::app::credit_code_for("browser-supplier"),
+                ),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    let Some(output) = output else { return };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    eprintln!("{stdout}");
+    assert!(
+        output.status.success(),
+        "the browser tests failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The application is pending under the key the page made, whose private half the
+    // page offered only as a file.
+    let artefacts =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/browser-artefacts");
+    let verifier = std::fs::read_to_string(artefacts.join("registered.pub")).unwrap();
+    let public_key = vitrine_ledger::note::NoteVerifier::parse(verifier.trim()).unwrap();
+    // The key file the page offered reads as `vitrine keygen`'s do, and is that key.
+    let key_file = std::fs::read_to_string(artefacts.join("browser-supplier.key")).unwrap();
+    let signer = vitrine_ledger::note::NoteSigner::parse(&key_file).unwrap();
+    assert_eq!(signer.verifier().to_verifier_key(), verifier.trim());
+    let reviewer = market
+        .app
+        .api_token("platform", "reviewer@platform.example", "platform_admin")
+        .await;
+    let auth = format!("Bearer {reviewer}");
+    let (status, list) = market
+        .app
+        .request(
+            "GET",
+            "/api/v1/registrations?status=pending",
+            Vec::new(),
+            &[("authorization", &auth)],
+        )
+        .await;
+    assert_eq!(status, 200, "{list}");
+    let application = list["registrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["organisation"] == "browser-supplier")
+        .unwrap_or_else(|| panic!("no application: {list}"));
+    assert_eq!(
+        application["public_key"],
+        crate::common::base64(public_key.public_key().as_bytes())
+    );
+}

@@ -1,0 +1,153 @@
+//! What templates may call besides the engine's built-ins: `t` (a message in the reader's
+//! language), and filters for the log's values: localised text, money, times, hashes.
+
+use super::i18n::{Lang, Messages};
+use minijinja::value::{Kwargs, Value, ValueKind};
+use minijinja::{Environment, Error, ErrorKind, State};
+use std::sync::Arc;
+
+fn lang_of(state: &State) -> Lang {
+    state
+        .lookup("lang")
+        .and_then(|v| v.as_str().and_then(Lang::parse))
+        .unwrap_or(Lang::ZhCn)
+}
+
+/// Registers `t` and the filters.
+pub(super) fn register(env: &mut Environment<'static>, messages: Arc<Messages>) {
+    env.add_function(
+        "t",
+        move |state: &State, key: &str, args: Kwargs| -> Result<String, Error> {
+            let lang = lang_of(state);
+            let Some(text) = messages.get(lang, key) else {
+                return Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("no message {key:?} in {}", lang.tag()),
+                ));
+            };
+            let mut out = text.to_owned();
+            for name in args.args() {
+                let value: Value = args.get(name)?;
+                out = out.replace(&format!("{{{name}}}"), &value.to_string());
+            }
+            Ok(out)
+        },
+    );
+    env.add_filter("text", localised);
+    env.add_filter("money", money);
+    env.add_filter("datetime", datetime);
+    env.add_filter("short", short);
+}
+
+/// Localised text (`{"zh": …, "en": …}`) in the reader's language, else the other; a plain
+/// string as it is.
+fn localised(state: &State, value: Value) -> String {
+    if let Some(s) = value.as_str() {
+        return s.to_owned();
+    }
+    if value.kind() != ValueKind::Map {
+        return String::new();
+    }
+    let want = match lang_of(state) {
+        Lang::ZhCn => ["zh", "en"],
+        Lang::En => ["en", "zh"],
+    };
+    want.iter()
+        .filter_map(|k| value.get_attr(k).ok())
+        .find_map(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// A decimal amount with its thousands grouped: `1234567.50` → `1,234,567.50`.
+pub fn group_thousands(amount: &str) -> String {
+    let (sign, digits) = match amount.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", amount),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return amount.to_owned();
+    }
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if fraction.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{fraction}")
+    }
+}
+
+/// Money (`{"amount", "currency"}`, or a bare amount) as `CNY 1,200,000.00`.
+fn money(value: Value) -> String {
+    if let Some(amount) = value.as_str() {
+        return group_thousands(amount);
+    }
+    if value.kind() != ValueKind::Map {
+        return String::new();
+    }
+    let field = |k: &str| {
+        value
+            .get_attr(k)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+    };
+    match (field("amount"), field("currency")) {
+        (Some(amount), Some(currency)) => format!("{currency} {}", group_thousands(&amount)),
+        (Some(amount), None) => group_thousands(&amount),
+        _ => String::new(),
+    }
+}
+
+/// An RFC 3339 time as `2026-12-02 10:00 UTC`: what a reader without scripts sees; the
+/// page's script rewrites it in the reader's own zone.
+fn datetime(value: Value) -> String {
+    let Some(text) = value.as_str() else {
+        return String::new();
+    };
+    match vitrine_ledger::time::Timestamp::parse(text) {
+        Ok(t) => {
+            let s = t.to_string();
+            format!("{} {} UTC", &s[..10], &s[11..16])
+        }
+        Err(_) => text.to_owned(),
+    }
+}
+
+/// The first `n` characters (12 by default) and an ellipsis, for hashes and keys.
+fn short(value: Value, n: Option<usize>) -> String {
+    let text = value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned);
+    let n = n.unwrap_or(12);
+    if text.chars().count() <= n {
+        text
+    } else {
+        let head: String = text.chars().take(n).collect();
+        format!("{head}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_grouped_by_thousands() {
+        for (amount, want) in [
+            ("0", "0"),
+            ("999", "999"),
+            ("1000", "1,000"),
+            ("1200000.00", "1,200,000.00"),
+            ("-1234567.5", "-1,234,567.5"),
+            ("12.345", "12.345"),
+            ("abc", "abc"),
+        ] {
+            assert_eq!(group_thousands(amount), want);
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! The readers' languages: zh-CN and en, chosen by a remembered choice (the `lang` cookie)
+//! or else by `Accept-Language`; and the messages of each, from `frontend/locales/`.
+
+use std::collections::BTreeMap;
+
+/// A language the pages are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// Simplified Chinese, the default.
+    ZhCn,
+    /// English.
+    En,
+}
+
+/// The cookie that remembers the reader's choice.
+pub const LANG_COOKIE: &str = "lang";
+
+impl Lang {
+    /// Every language, the default first.
+    pub const ALL: [Lang; 2] = [Lang::ZhCn, Lang::En];
+
+    /// Its BCP 47 tag, as `lang` attributes and the cookie write it.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// The language of a tag, if the pages have it (`zh`, `zh-CN`, `zh-Hans`, `en-GB` …).
+    pub fn parse(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "zh" => Some(Lang::ZhCn),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The language for a reader: the remembered choice, else the first language of
+    /// `Accept-Language` (by quality) that the pages have, else Chinese.
+    pub fn negotiate(cookie: Option<&str>, accept_language: Option<&str>) -> Lang {
+        if let Some(lang) = cookie.and_then(Lang::parse) {
+            return lang;
+        }
+        let Some(header) = accept_language else {
+            return Lang::ZhCn;
+        };
+        let mut best: Option<(u16, Lang)> = None;
+        // At most 16 ranges are read: a header is bounded, and so is the work it asks.
+        for range in header.split(',').take(16) {
+            let mut parts = range.split(';');
+            let tag = parts.next().unwrap_or_default();
+            let quality = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .map_or(Some(1000), parse_quality);
+            let (Some(lang), Some(q)) = (Lang::parse(tag), quality) else {
+                continue;
+            };
+            if q > 0 && best.is_none_or(|(b, _)| q > b) {
+                best = Some((q, lang));
+            }
+        }
+        best.map_or(Lang::ZhCn, |(_, lang)| lang)
+    }
+}
+
+/// A quality value (`0.8`) in thousandths; `None` if it is not one.
+fn parse_quality(text: &str) -> Option<u16> {
+    let text = text.trim();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u16 = match whole {
+        "0" => 0,
+        "1" => 1,
+        _ => return None,
+    };
+    let fraction: u16 = format!("{fraction:0<3}").parse().ok()?;
+    let q = whole * 1000 + fraction;
+    (q <= 1000).then_some(q)
+}
+
+/// The messages of every language, by key.
+pub struct Messages {
+    by_lang: [BTreeMap<String, String>; 2],
+}
+
+/// The message files, embedded: (language, file name, contents).
+const FILES: &[(Lang, &str, &str)] = &[
+    (
+        Lang::ZhCn,
+        "pages.json",
+        include_str!("../../../frontend/locales/zh-CN/pages.json"),
+    ),
+    (
+        Lang::ZhCn,
+        "verify.json",
+        include_str!("../../../frontend/locales/zh-CN/verify.json"),
+    ),
+    (
+        Lang::En,
+        "pages.json",
+        include_str!("../../../frontend/locales/en/pages.json"),
+    ),
+    (
+        Lang::En,
+        "verify.json",
+        include_str!("../../../frontend/locales/en/verify.json"),
+    ),
+];
+
+impl Messages {
+    /// Reads the embedded message files; refuses a file that is not a flat object of
+    /// strings, a key given twice, and a key one language has and another lacks.
+    pub fn load() -> Result<Messages, String> {
+        let mut by_lang = [BTreeMap::new(), BTreeMap::new()];
+        for (lang, name, text) in FILES {
+            let map: BTreeMap<String, String> = serde_json::from_str(text)
+                .map_err(|e| format!("frontend/locales/{}/{name}: {e}", lang.tag()))?;
+            let table = &mut by_lang[*lang as usize];
+            for (key, value) in map {
+                if table.insert(key.clone(), value).is_some() {
+                    return Err(format!("message {key:?} is given twice in {}", lang.tag()));
+                }
+            }
+        }
+        let [zh, en] = &by_lang;
+        if let Some(key) = zh
+            .keys()
+            .find(|k| !en.contains_key(*k))
+            .or_else(|| en.keys().find(|k| !zh.contains_key(*k)))
+        {
+            return Err(format!("message {key:?} is missing from a language"));
+        }
+        Ok(Messages { by_lang })
+    }
+
+    /// The message `key` in `lang`, if there is one.
+    pub fn get(&self, lang: Lang, key: &str) -> Option<&str> {
+        self.by_lang[lang as usize].get(key).map(String::as_str)
+    }
+
+    /// Every message of `lang` whose key starts with `prefix`: what the scripts need.
+    pub fn with_prefix(&self, lang: Lang, prefix: &str) -> BTreeMap<&str, &str> {
+        self.by_lang[lang as usize]
+            .range(prefix.to_owned()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+
+    /// The messages the scripts show (`js.*`, `verify.*`, and `problem.*` for the API's
+    /// refusals).
+    pub fn for_scripts(&self, lang: Lang) -> BTreeMap<&str, &str> {
+        let mut all = self.with_prefix(lang, "js.");
+        all.extend(self.with_prefix(lang, "verify."));
+        all.extend(self.with_prefix(lang, "problem."));
+        all
+    }
+
+    /// Every key (the same in every language).
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.by_lang[0].keys().map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_remembered_choice_wins_then_accept_language_by_quality() {
+        let cases = [
+            (None, None, Lang::ZhCn),
+            (Some("en"), Some("zh-CN"), Lang::En),
+            (Some("zh-CN"), Some("en"), Lang::ZhCn),
+            (Some("fr"), Some("en-GB,en;q=0.8"), Lang::En),
+            (None, Some("en-US,en;q=0.9,zh-CN;q=0.8"), Lang::En),
+            (None, Some("fr;q=1, zh-TW;q=0.5, en;q=0.7"), Lang::En),
+            (None, Some("de, fr"), Lang::ZhCn),
+            (None, Some("en;q=0, zh;q=0.1"), Lang::ZhCn),
+            (None, Some("en;q=2"), Lang::ZhCn),
+            (None, Some("en;q=0.0001"), Lang::ZhCn),
+            (None, Some("zh-Hans-CN"), Lang::ZhCn),
+            (None, Some(""), Lang::ZhCn),
+        ];
+        for (cookie, header, want) in cases {
+            assert_eq!(
+                Lang::negotiate(cookie, header),
+                want,
+                "{cookie:?} {header:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_language_has_every_message() {
+        let messages = Messages::load().expect("the message files load");
+        for key in messages.keys() {
+            for lang in Lang::ALL {
+                let text = messages.get(lang, key).expect("present");
+                assert!(!text.trim().is_empty(), "{key} is empty in {}", lang.tag());
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! What a page handler starts from ([`Page`]: the reader's language and where they are)
+//! and what it answers: a rendered page or a rendered error page.
+
+use super::i18n::{self, Lang};
+use super::render::Renderer;
+use crate::error::AppError;
+use crate::routes::state::AppState;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_TYPE};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
+use minijinja::{Value, context};
+use vitrine_ledger::time::Timestamp;
+
+/// What every page handler starts from: the reader's language, the renderer and where the
+/// reader is (for the language switch's way back).
+pub struct Page {
+    renderer: web::Data<Renderer>,
+    /// The reader's language.
+    pub lang: Lang,
+    path: String,
+    checkpoint_key: String,
+    /// Whether the reader presents a session cookie (checked where it matters).
+    signed_in: bool,
+}
+
+impl FromRequest for Page {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Page, actix_web::Error>>;
+
+    fn from_request(request: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let renderer = request.app_data::<web::Data<Renderer>>().cloned();
+        let state = request.app_data::<web::Data<AppState>>();
+        let (Some(renderer), Some(state)) = (renderer, state) else {
+            return std::future::ready(Err(actix_web::error::ErrorInternalServerError(
+                "the pages are not configured",
+            )));
+        };
+        let cookie = request.cookie(i18n::LANG_COOKIE);
+        let accept = request
+            .headers()
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok());
+        let lang = Lang::negotiate(cookie.as_ref().map(|c| c.value()), accept);
+        let path = match request.query_string() {
+            "" => request.path().to_owned(),
+            q => format!("{}?{q}", request.path()),
+        };
+        let signed_in = request.cookie(crate::auth::SESSION_COOKIE).is_some();
+        std::future::ready(Ok(Page {
+            signed_in,
+            renderer,
+            lang,
+            path,
+            checkpoint_key: state.log_key.to_verifier_key(),
+        }))
+    }
+}
+
+/// A page's answer: the page, or an error page.
+pub type PageResult = Result<HttpResponse, PageError>;
+
+impl Page {
+    /// The context every template sees, merged with the page's own.
+    fn context(&self, ctx: Value) -> Value {
+        let lang = self.lang;
+        let other = Lang::ALL.into_iter().filter(|l| *l != lang);
+        context! {
+            ..ctx,
+            ..context! {
+                lang => lang.tag(),
+                other_langs => other.map(|l| l.tag()).collect::<Vec<_>>(),
+                here => self.path.clone(),
+                checkpoint_key => self.checkpoint_key.clone(),
+                script_messages => self.renderer.messages.for_scripts(lang),
+                now => Timestamp::now().to_string(),
+                signed_in => self.signed_in,
+            }
+        }
+    }
+
+    /// The page `template` with `ctx`, answered 200.
+    pub fn render(&self, template: &str, ctx: Value) -> PageResult {
+        self.render_status(StatusCode::OK, template, ctx)
+    }
+
+    /// The page `template` with `ctx`, answered with `status`.
+    pub fn render_status(&self, status: StatusCode, template: &str, ctx: Value) -> PageResult {
+        match self.renderer.render(template, self.context(ctx)) {
+            Ok(html) => Ok(html_response(status, html)),
+            Err(e) => Err(self.error(AppError::internal(format!("rendering {template}: {e:#}")))),
+        }
+    }
+
+    /// The error page for `error`, in the reader's language: the problem's title, and the
+    /// detail where it tells the reader something (never for internal errors).
+    pub fn error(&self, error: AppError) -> PageError {
+        let detail = (error.status != StatusCode::INTERNAL_SERVER_ERROR).then_some(error.detail);
+        let ctx = self.context(context! {
+            status => error.status.as_u16(),
+            problem => error.kind.slug(),
+            detail => detail,
+        });
+        let html = self.renderer.render("error.html", ctx).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "rendering the error page");
+            "<!doctype html><title>Error</title><p>The server failed.</p>".to_owned()
+        });
+        PageError {
+            status: error.status,
+            html,
+        }
+    }
+}
+
+fn html_response(status: StatusCode, html: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((CACHE_CONTROL, "no-cache"))
+        .body(html)
+}
+
+/// An error page, rendered already.
+#[derive(Debug)]
+pub struct PageError {
+    status: StatusCode,
+    html: String,
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "page error {}", self.status)
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        html_response(self.status, self.html.clone())
+    }
+}
+
+/// The language cookie: remembered for a year, sent to this site only.
+pub(crate) fn lang_cookie(lang: Lang) -> Cookie<'static> {
+    Cookie::build(i18n::LANG_COOKIE, lang.tag())
+        .path("/")
+        .max_age(actix_web::cookie::time::Duration::days(365))
+        .same_site(SameSite::Lax)
+        .http_only(true)
+        .finish()
+}
