@@ -221,6 +221,7 @@ impl Application {
                 .configure(intake::extractor_configs)
                 .configure(crate::pages::configure)
                 .configure(routes::configure)
+                .default_service(web::to(crate::pages::not_found))
         });
         if settings.workers > 0 {
             server = server.workers(settings.workers);

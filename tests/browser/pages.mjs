@@ -112,6 +112,7 @@ try {
     await visit(page, lang, 'consistency', '/consistency?from=1');
     await visit(page, lang, 'not-found', '/tenders/no-such-tender', 404);
     await visit(page, lang, 'bad-index', '/entries/01', 400);
+    await visit(page, lang, 'no-page', '/no/such/page', 404);
     await context.close();
   }
 

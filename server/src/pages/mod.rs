@@ -43,6 +43,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/static/{path:.*}", web::get().to(files::serve));
 }
 
+/// No route took the request: a page for a browser asking outside the API and the log,
+/// else the API's problem document (404, or 405 with `Allow`).
+pub async fn not_found(page: Page, request: actix_web::HttpRequest) -> actix_web::HttpResponse {
+    let path = request.path();
+    let wants_page = request.method() == actix_web::http::Method::GET
+        && !path.starts_with("/api/")
+        && !path.starts_with("/log/")
+        && request
+            .headers()
+            .get(actix_web::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
+    if wants_page {
+        let error = crate::error::AppError::not_found(format!("there is no page at {path}"));
+        return actix_web::ResponseError::error_response(&page.error(error));
+    }
+    match crate::routes::not_found(request).await {
+        Ok(response) => response,
+        Err(e) => actix_web::ResponseError::error_response(&e),
+    }
+}
+
 /// The headers every answer carries: a strict Content-Security-Policy (nothing but this
 /// origin's own files: no inline script or style, no framing), no MIME sniffing, and no
 /// referrer outside the site.

@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::routes::state::AppState;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_TYPE};
+use actix_web::http::header::{ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_TYPE, VARY};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use minijinja::{Value, context};
 use vitrine_ledger::time::Timestamp;
@@ -116,6 +116,8 @@ fn html_response(status: StatusCode, html: String) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((CACHE_CONTROL, "no-cache"))
+        // The language comes from these; a cache must not serve one reader's to another.
+        .insert_header((VARY, "Accept-Language, Cookie"))
         .body(html)
 }
 

@@ -96,13 +96,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz))
-    .route("/metrics", web::get().to(health::metrics))
-    .default_service(web::to(not_found));
+    .route("/metrics", web::get().to(health::metrics));
 }
 
 /// No route took the request: 405 with `Allow` if the path is a resource that answers
-/// other methods, else 404.
-async fn not_found(request: actix_web::HttpRequest) -> AppResult<HttpResponse> {
+/// other methods, else 404. (The application's default service, `pages::not_found`,
+/// answers browsers with a page and everyone else with this.)
+pub async fn not_found(request: actix_web::HttpRequest) -> AppResult<HttpResponse> {
     if let Some(methods) = crate::routes::openapi::methods_of(request.path())
         && !methods.iter().any(|m| m == request.method().as_str())
     {
