@@ -68,6 +68,10 @@ pub struct CheckedReceipt {
 impl Receipt {
     /// Parses a receipt from JSON.
     pub fn parse(text: &[u8]) -> Result<Receipt, ReceiptError> {
+        // serde would read a struct from the array of its members' values too.
+        if !text.trim_ascii_start().starts_with(b"{") {
+            return Err(ReceiptError::Malformed("a receipt is a JSON object".into()));
+        }
         serde_json::from_slice(text).map_err(|e| ReceiptError::Malformed(e.to_string()))
     }
 
@@ -109,5 +113,21 @@ impl Receipt {
             }
         };
         Ok(CheckedReceipt { checkpoint, entry })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_receipt_is_an_object_never_the_array_of_its_members() {
+        let members = r#"[0, "AAAA", "2026-11-21T10:00:00Z", "x", []]"#;
+        assert_eq!(
+            Receipt::parse(members.as_bytes()),
+            Err(ReceiptError::Malformed("a receipt is a JSON object".into()))
+        );
+        let object = r#" {"index": 0, "leaf_hash": "AAAA", "logged_at": "2026-11-21T10:00:00Z", "checkpoint": "x", "inclusion_proof": []}"#;
+        assert_eq!(Receipt::parse(object.as_bytes()).unwrap().index, 0);
     }
 }

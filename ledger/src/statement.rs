@@ -569,7 +569,7 @@ struct RawEntry<'a> {
     #[serde(borrow)]
     logged_at: std::borrow::Cow<'a, str>,
     #[serde(borrow)]
-    signatures: Vec<RawSignature<'a>>,
+    signatures: Vec<&'a RawValue>,
     #[serde(borrow)]
     statement: &'a RawValue,
 }
@@ -595,6 +595,11 @@ impl<'a> EntryView<'a> {
             return Err(StatementError::TooLarge(bytes.len()));
         }
         jcs::check_canonical(bytes)?;
+        // serde would read a struct from the array of its members' values too: an entry,
+        // and each of its signatures, is an object and nothing else.
+        if !bytes.starts_with(b"{") {
+            return Err(StatementError::NotObject("an entry"));
+        }
         let raw: RawEntry<'a> = serde_json::from_slice(bytes)
             .map_err(|e| StatementError::Json(format!("not an entry: {e}")))?;
         let logged_at =
@@ -618,7 +623,18 @@ impl<'a> EntryView<'a> {
         let signatures = raw
             .signatures
             .iter()
-            .map(|s| StatementSignature::parse(&s.public_key, &s.sig))
+            .map(|raw| {
+                let text = raw.get();
+                if !text.starts_with('{') {
+                    return Err(invalid(
+                        "signatures",
+                        "each signature is an object {\"public_key\", \"sig\"}",
+                    ));
+                }
+                let s: RawSignature<'_> =
+                    serde_json::from_str(text).map_err(|e| invalid("signatures", e.to_string()))?;
+                StatementSignature::parse(&s.public_key, &s.sig)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         check_signature_set(&signatures)?;
         Ok(EntryView {
@@ -640,6 +656,38 @@ mod tests {
             r#"{"kind":"tender.published","subject":"ocds-abc-1","issued_at":"2026-11-21T10:00:00Z","body":{"title":"路灯维修 Street lights","value":{"amount":"120000.00","currency":"CNY"},"lots":2}}"#.as_bytes(),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn an_entry_and_its_signatures_are_objects_never_arrays() {
+        let key = SigningKey::from_bytes(&[5; 32]);
+        let mut signed = SignedStatement::new(statement());
+        signed.sign(&key);
+        let entry = Entry::new(signed, Timestamp::parse("2026-11-21T10:00:01Z").unwrap()).unwrap();
+        let value = entry.to_value();
+        let as_array =
+            serde_json::json!([value["logged_at"], value["signatures"], value["statement"]]);
+        let bytes = jcs::canonicalize(&as_array);
+        assert_eq!(
+            Entry::parse(&bytes),
+            Err(StatementError::NotObject("an entry"))
+        );
+        let mut pair = value.clone();
+        let sig = &value["signatures"][0];
+        pair["signatures"] = serde_json::json!([[sig["public_key"], sig["sig"]]]);
+        let err = Entry::parse(&jcs::canonicalize(&pair)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StatementError::Invalid {
+                    field: "signatures",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        // The object form parses.
+        assert!(Entry::parse(&jcs::canonicalize(&value)).is_ok());
     }
 
     #[test]

@@ -149,9 +149,7 @@ impl Http {
         )
         .into_bytes();
         request.extend_from_slice(body);
-        self.stream
-            .write_all(&request)
-            .map_err(|e| e.to_string())?;
+        self.stream.write_all(&request).map_err(|e| e.to_string())?;
         let end = loop {
             if let Some(end) = find(&self.buffer, b"\r\n\r\n", 0) {
                 break end;
@@ -174,41 +172,41 @@ impl Http {
         };
         let content_type = header("content-type").unwrap_or_default();
         let start = end + 4;
-        let (body, consumed) = if header("transfer-encoding")
-            .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
-        {
-            let mut body = Vec::new();
-            let mut at = start;
-            loop {
-                let line_end = loop {
-                    if let Some(e) = find(&self.buffer, b"\r\n", at) {
-                        break e;
+        let (body, consumed) =
+            if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+                let mut body = Vec::new();
+                let mut at = start;
+                loop {
+                    let line_end = loop {
+                        if let Some(e) = find(&self.buffer, b"\r\n", at) {
+                            break e;
+                        }
+                        self.fill()?;
+                    };
+                    let size_text = std::str::from_utf8(&self.buffer[at..line_end])
+                        .map_err(|e| e.to_string())?;
+                    let size =
+                        usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+                            .map_err(|_| "a malformed chunk size")?;
+                    at = line_end + 2;
+                    while self.buffer.len() < at + size + 2 {
+                        self.fill()?;
                     }
-                    self.fill()?;
-                };
-                let size_text = std::str::from_utf8(&self.buffer[at..line_end])
-                    .map_err(|e| e.to_string())?;
-                let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-                    .map_err(|_| "a malformed chunk size")?;
-                at = line_end + 2;
-                while self.buffer.len() < at + size + 2 {
+                    body.extend_from_slice(&self.buffer[at..at + size]);
+                    at += size + 2;
+                    if size == 0 {
+                        break (body, at);
+                    }
+                }
+            } else {
+                let length: usize = header("content-length")
+                    .and_then(|v| v.parse().ok())
+                    .ok_or("an answer without content-length")?;
+                while self.buffer.len() < start + length {
                     self.fill()?;
                 }
-                body.extend_from_slice(&self.buffer[at..at + size]);
-                at += size + 2;
-                if size == 0 {
-                    break (body, at);
-                }
-            }
-        } else {
-            let length: usize = header("content-length")
-                .and_then(|v| v.parse().ok())
-                .ok_or("an answer without content-length")?;
-            while self.buffer.len() < start + length {
-                self.fill()?;
-            }
-            (self.buffer[start..start + length].to_vec(), start + length)
-        };
+                (self.buffer[start..start + length].to_vec(), start + length)
+            };
         self.buffer.drain(..consumed);
         Ok(Answer {
             status,
@@ -250,9 +248,8 @@ impl Http {
     /// Uploads a document with an API token; an error unless it is stored (201, or 200
     /// if this organisation had uploaded it already).
     fn upload(&mut self, token: &str, content: &[u8]) -> Result<(), String> {
-        let headers = format!(
-            "authorization: Bearer {token}\r\ncontent-type: text/plain; charset=utf-8\r\n"
-        );
+        let headers =
+            format!("authorization: Bearer {token}\r\ncontent-type: text/plain; charset=utf-8\r\n");
         let answer = self.request("POST", "/api/v1/documents", &headers, content)?;
         match answer.status {
             200 | 201 => Ok(()),
@@ -266,7 +263,10 @@ impl Http {
         if answer.status != 200 {
             return Err(format!("tender {id}: HTTP {}", answer.status));
         }
-        Ok(answer.json()["status"].as_str().unwrap_or_default().to_owned())
+        Ok(answer.json()["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
     }
 
     /// Waits (at most `limit`) for the scheduler to bring the tender to `wanted`.
@@ -278,7 +278,9 @@ impl Http {
                 return Ok(());
             }
             if started.elapsed() > limit {
-                return Err(format!("tender {id} did not become {wanted}; it is {status}"));
+                return Err(format!(
+                    "tender {id} did not become {wanted}; it is {status}"
+                ));
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -392,7 +394,11 @@ const REGIONS: [&str; 4] = ["CN-FJ", "CN-BJ", "CN-SH", "CN-GD"];
 fn ordinary_body(t: usize, document: &str) -> Value {
     let (id, title) = ordinary(t);
     let amount = format!("{}.00", 50_000 + (t * 7919) % 9_000_000);
-    let enquiry_end = if t % 2 == 0 { at(0.0) } else { at(30.0 * 86_400.0) };
+    let enquiry_end = if t.is_multiple_of(2) {
+        at(0.0)
+    } else {
+        at(30.0 * 86_400.0)
+    };
     let tender_end = 40.0 * 86_400.0 + t as f64 * 60.0;
     json!({
         "id": id, "buyer": "buyer",
@@ -465,9 +471,10 @@ async fn main() -> Result<(), String> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let dir = data_dir.clone();
-    let result = tokio::task::spawn_blocking(move || bench(&options, &address, &dir, &database_url))
-        .await
-        .map_err(|e| e.to_string())?;
+    let result =
+        tokio::task::spawn_blocking(move || bench(&options, &address, &dir, &database_url))
+            .await
+            .map_err(|e| e.to_string())?;
     handle.stop(true).await;
     let _ = server.await;
     let _ = std::fs::remove_dir_all(&data_dir);

@@ -301,13 +301,12 @@ function parseTime(text) {
   return `${text.slice(0, 19)}${(m[7] ?? '').replace(/\.?0*$/, '')}Z`;
 }
 
-/** Checks an entry as Entry::parse; as serde does, it also takes an entry or signature
- * written as the array of its members' values. */
+/** Checks an entry as Entry::parse: an object of three members, its signatures objects. */
 function readEntry(value) {
   const fail = refuser('entry');
   const bytes = canonicalize(value);
   if (bytes.length > 65535) fail('entryTooLarge', { size: bytes.length });
-  let [loggedAt, signatures, st] = Array.isArray(value) && value.length === 3 ? value : [];
+  let [loggedAt, signatures, st] = [];
   if (isObject(value) && hasExactly(value, ['logged_at', 'signatures', 'statement'])) {
     ({ logged_at: loggedAt, signatures, statement: st } = value);
   }
@@ -324,8 +323,7 @@ function readEntry(value) {
   if (length < 1 || length > 256) fail('subject');
   if (parseTime(st.issued_at) === null) fail('time', { field: 'issued_at' });
   const decoded = signatures.map((s, i) => {
-    const pair = Array.isArray(s) && s.length === 2;
-    const [text, sig] = pair ? s : isObject(s) && hasExactly(s, ['public_key', 'sig']) ? [s.public_key, s.sig] : [];
+    const [text, sig] = isObject(s) && hasExactly(s, ['public_key', 'sig']) ? [s.public_key, s.sig] : [];
     const [publicKey, signature] = [fromBase64(text), fromBase64(sig)];
     if (publicKey?.length !== 32 || signature?.length !== 64) fail('signatureForm', { n: i + 1 });
     return { publicKey, signature, text };
@@ -446,10 +444,6 @@ function readReceipt(receipt) {
     const twice = names.find((n, i) => n !== null && names.indexOf(n) !== i);
     if (twice !== undefined) fail('receiptDuplicate', twice);
     raw = (Array.isArray(receipt) ? members[0] : members.find(([n]) => n === 'index'))?.[1] ?? null;
-  }
-  // serde also reads a struct from the sequence of its members' values.
-  if (Array.isArray(receipt) && receipt.length >= 5 && receipt.length <= 6) {
-    receipt = Object.fromEntries(receipt.map((v, i) => [RECEIPT[i], v]));
   }
   if (!isObject(receipt)) fail('receiptJson');
   for (const name of Object.keys(receipt)) if (!RECEIPT.includes(name)) fail('receiptUnknown', name);
