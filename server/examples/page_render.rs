@@ -627,6 +627,8 @@ fn bench(
         "reveal_end": at(bid_seconds + 3600.0).to_string(),
         "standstill_seconds": 0, "amendment_notice_seconds": 0, "award_criteria": "lowest_price",
     });
+    // A fresh connection: the first one has been idle longer than the server keeps it.
+    let mut client = Http::connect(address)?;
     client.statement(&sign("tender.published", BIG, big, &[&officer]), None)?;
     eprintln!(
         "the big tender takes bids for {bid_seconds:.0}s; {} suppliers commit...",

@@ -4,151 +4,10 @@
 // bidder saves. Before the reveal, a bid's price and documents never leave the browser:
 // only its commitment does. Statements go to the JSON API with the session's CSRF token.
 import { canonicalize } from './verify.js';
-
-const utf8 = new TextEncoder();
-const messages = (() => {
-  try { return JSON.parse(document.getElementById('vitrine-messages')?.textContent || '{}'); } catch { return {}; }
-})();
-function msg(key, args = {}) {
-  let text = messages[key] ?? key;
-  for (const [k, v] of Object.entries(args)) text = text.replaceAll(`{${k}}`, String(v));
-  return text;
-}
-
-// ---- bytes -------------------------------------------------------------------------------
-const b64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)));
-const unb64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-const hex = (bytes) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
-const concat = (...parts) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
-  return out;
-};
-const sha256 = async (bytes) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-const random = (n) => crypto.getRandomValues(new Uint8Array(n));
-
-// ---- keys --------------------------------------------------------------------------------
-// PKCS #8 wrapping of a 32-byte Ed25519 seed (RFC 8410).
-const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
-
-/** A key: the WebCrypto private key, the 32-byte public key and the seed. */
-async function keyFromSeed(seed) {
-  const privateKey = await crypto.subtle.importKey('pkcs8', concat(PKCS8_PREFIX, seed), { name: 'Ed25519' }, true, ['sign']);
-  const jwk = await crypto.subtle.exportKey('jwk', privateKey);
-  const publicKey = Uint8Array.from(atob(jwk.x.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
-  return { privateKey, publicKey, seed };
-}
-
-/** A new key, made here. */
-async function newKey() {
-  return keyFromSeed(random(32));
-}
-
-/** The key's C2SP key id under `name`: SHA-256(name || 0x0A || 0x01 || key)[0..4]. */
-async function keyId(name, publicKey) {
-  return hex((await sha256(concat(utf8.encode(name), Uint8Array.of(0x0a, 0x01), publicKey))).slice(0, 4));
-}
-
-/** The key as `vitrine keygen` writes it: `PRIVATE+KEY+name+id+base64(0x01 || seed)`. */
-async function signerFile(name, key) {
-  return `PRIVATE+KEY+${name}+${await keyId(name, key.publicKey)}+${b64(concat(Uint8Array.of(1), key.seed))}\n`;
-}
-
-/** The verifier key line `vitrine keygen` writes to FILE.pub. */
-async function verifierLine(name, key) {
-  return `${name}+${await keyId(name, key.publicKey)}+${b64(concat(Uint8Array.of(1), key.publicKey))}`;
-}
-
-/** Reads a key file written by `vitrine keygen` (or by this page). */
-async function readSignerFile(text) {
-  const m = /^PRIVATE\+KEY\+([^+\s]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/=]+)\s*$/.exec(text.trim());
-  if (!m) throw new Error(msg('js.bad_key_file'));
-  const material = unb64(m[3]);
-  if (material.length !== 33 || material[0] !== 1) throw new Error(msg('js.bad_key_file'));
-  const key = await keyFromSeed(material.slice(1));
-  if (await keyId(m[1], key.publicKey) !== m[2]) throw new Error(msg('js.bad_key_file'));
-  return { name: m[1], ...key };
-}
-
-// ---- statements --------------------------------------------------------------------------
-/** A statement signed by every key: Ed25519 over "vitrine/statement/v1\n" || JCS(statement). */
-async function sign(statement, keys) {
-  const message = concat(utf8.encode('vitrine/statement/v1\n'), canonicalize(statement));
-  const signatures = [];
-  for (const key of keys) {
-    const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, key.privateKey, message));
-    signatures.push({ public_key: b64(key.publicKey), sig: b64(sig) });
-  }
-  return { statement, signatures };
-}
-
-const statement = (kind, subject, body) => ({ kind, subject, body, issued_at: new Date().toISOString() });
-
-/** Why the API refused, in the reader's language, with the API's own detail. */
-class Refused extends Error {
-  constructor(problem) {
-    const slug = String(problem?.type || '').split('/').pop();
-    super(msg('js.failed', { title: messages[`problem.${slug}`] || problem?.title || '', detail: problem?.detail || '' }));
-    this.problem = problem;
-  }
-}
-
-/** Sends JSON (or bytes) to the API with the session's CSRF token. */
-async function send(path, body, { csrf, contentType = 'application/json' } = {}) {
-  let response;
-  try {
-    response = await fetch(path, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'content-type': contentType, ...(csrf ? { 'x-csrf-token': csrf } : {}) },
-      body: contentType === 'application/json' ? JSON.stringify(body) : body,
-    });
-  } catch {
-    throw new Error(msg('js.network'));
-  }
-  const text = await response.text();
-  let json = null;
-  try { json = JSON.parse(text); } catch { /* not JSON */ }
-  if (!response.ok) throw new Refused(json || { detail: text.slice(0, 300) });
-  return json;
-}
-
-// ---- forms -------------------------------------------------------------------------------
-function show(output, text, ok) {
-  output.textContent = text;
-  output.className = ok ? 'verify-ok' : 'verify-failed';
-  output.dataset.state = ok ? 'ok' : 'failed';
-}
-
-/** Shows a refusal by the field it names (from the API's detail), else on the form. */
-function fieldError(form, field, text) {
-  const at = form.querySelector(`[data-error-for="${field}"]`);
-  if (!at) return false;
-  at.textContent = text;
-  at.hidden = false;
-  const input = at.closest('.field, fieldset')?.querySelector('input, textarea');
-  if (input) { input.setAttribute('aria-invalid', 'true'); input.focus(); }
-  return true;
-}
-function clearErrors(form) {
-  for (const e of form.querySelectorAll('[data-error-for]')) { e.hidden = true; e.textContent = ''; }
-  for (const i of form.querySelectorAll('[aria-invalid]')) i.removeAttribute('aria-invalid');
-}
-
-function download(link, name, text, type = 'application/json') {
-  link.href = URL.createObjectURL(new Blob([text], { type }));
-  link.download = name;
-  link.hidden = false;
-}
-
-const PRICE = /^(0|[1-9][0-9]{0,14})(\.[0-9]{1,4})?$/;
-
-async function hashFiles(files) {
-  const out = [];
-  for (const file of files) out.push({ sha256: hex(await sha256(new Uint8Array(await file.arrayBuffer()))), title: file.name.slice(0, 300) });
-  return out;
-}
+import {
+  b64, clearErrors, concat, download, fieldError, hashFiles, hex, msg, newKey, PRICE, random,
+  readSignerFile, send, sha256, show, sign, signerFile, statement, utf8, verifierLine,
+} from './sign.js';
 
 // ---- registration ------------------------------------------------------------------------
 function registration(form) {
@@ -192,7 +51,8 @@ function registration(form) {
 // ---- bidding -----------------------------------------------------------------------------
 function bidding(root) {
   const { tender, organisation, csrf, currency } = root.dataset;
-  const storeKey = `vitrine.bid.${tender}`;
+  // Kept per organisation and tender: another account in this browser never sees it.
+  const storeKey = `vitrine.bid.${organisation}.${tender}`;
   let current = null; // the bid file: {format, tender, bid, salt, commitment, one_time_key, receipt}
 
   const mine = root.querySelector('[data-mine]');
@@ -215,7 +75,7 @@ function bidding(root) {
 
   async function load(text) {
     const file = JSON.parse(text);
-    if (file.format !== 'vitrine-bid/v1' || file.tender !== tender || !file.one_time_key || !file.salt) throw new Error(msg('js.bad_bid_file'));
+    if (file.format !== 'vitrine-bid/v1' || file.tender !== tender || file.bid?.bidder !== organisation || !file.one_time_key || !file.salt) throw new Error(msg('js.bad_bid_file'));
     remember(file);
   }
   const stored = localStorage.getItem(storeKey);
@@ -332,8 +192,72 @@ function bidding(root) {
   });
 }
 
+// ---- after the award: a complaint, and the contract's second signature ------------------
+async function keyFrom(form) {
+  const file = form.querySelector('[data-key-file]').files[0];
+  if (!file) throw Object.assign(new Error(msg('js.required')), { field: 'key' });
+  try {
+    return await readSignerFile(await file.text());
+  } catch (e) {
+    throw Object.assign(e, { field: 'key' });
+  }
+}
+
+function afterAward(root) {
+  const { tender, csrf } = root.dataset;
+  const complain = root.querySelector('form[data-complain]');
+  complain?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(complain);
+    const output = complain.querySelector('[data-result]');
+    const text = complain.querySelector('textarea[name="text"]').value.trim();
+    if (!text) return fieldError(complain, 'text', msg('js.required'));
+    try {
+      const key = await keyFrom(complain);
+      show(output, msg('js.working'), true);
+      const award = complain.querySelector('select[name="award"]').value;
+      const signed = await sign(statement('complaint.filed', tender, { award, text }), [key]);
+      const receipt = await send('/api/v1/statements', signed, { csrf });
+      show(output, msg('js.logged', { index: receipt.index }), true);
+    } catch (e) {
+      if (!(e.field && fieldError(complain, e.field, e.message))) show(output, e.message, false);
+    }
+  });
+  const countersign = root.querySelector('form[data-countersign]');
+  countersign?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(countersign);
+    const output = countersign.querySelector('[data-result]');
+    try {
+      const file = countersign.querySelector('[data-half-signed]').files[0];
+      if (!file) return fieldError(countersign, 'contract', msg('js.required'));
+      let half;
+      try {
+        half = JSON.parse(await file.text());
+      } catch {
+        return fieldError(countersign, 'contract', msg('js.bad_contract'));
+      }
+      if (half?.statement?.kind !== 'contract.signed' || half.statement.subject !== tender || !Array.isArray(half.signatures)) {
+        return fieldError(countersign, 'contract', msg('js.bad_contract'));
+      }
+      const key = await keyFrom(countersign);
+      show(output, msg('js.working'), true);
+      // The same statement, unchanged: the supplier's signature joins the buyer's.
+      const mine = await sign(half.statement, [key]);
+      const signed = { statement: half.statement, signatures: [...half.signatures, ...mine.signatures] };
+      const receipt = await send('/api/v1/statements', signed, { csrf });
+      show(output, msg('js.logged', { index: receipt.index }), true);
+    } catch (e) {
+      if (!(e.field && fieldError(countersign, e.field, e.message))) show(output, e.message, false);
+    }
+  });
+}
+
 for (const el of document.querySelectorAll('[data-js-only]')) el.hidden = false;
 const form = document.querySelector('form[data-register]');
 if (form) registration(form);
 const root = document.querySelector('[data-bidding]');
-if (root) bidding(root);
+if (root) {
+  bidding(root);
+  afterAward(root);
+}

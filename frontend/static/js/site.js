@@ -89,14 +89,16 @@ function consistency() {
         if (old.size !== from) return fail(msg('js.consistency_size_mismatch', { size: old.size, from }));
         if (old.root !== section.dataset.fromRoot) return fail(msg('js.consistency_root_mismatch'));
       }
-      const toRoot = to === current.size ? current.root : section.dataset.toRoot;
+      // Only a root a signed checkpoint vouches for counts: the newest checkpoint's.
+      if (to !== current.size) return fail(msg('js.consistency_unsigned', { size: current.size }));
       const proof = section.dataset.proof ? section.dataset.proof.split(' ') : [];
       const ok = await verifyConsistency({
         fromSize: from, fromRoot: b64(section.dataset.fromRoot),
-        toSize: to, toRoot: b64(toRoot), proof: proof.map(b64),
+        toSize: to, toRoot: b64(current.root), proof: proof.map(b64),
       });
       if (!ok || ok.ok === false) return fail(msg('js.consistency_proof'));
-      out.textContent = msg('js.consistency_ok', { from, to });
+      // Without a checkpoint of the reader's, the older root is only what the server says.
+      out.textContent = msg(pasted ? 'js.consistency_ok' : 'js.consistency_ok_unpinned', { from, to });
       out.className = 'verify-ok';
       section.dataset.verifyState = 'ok';
     } catch (e) {

@@ -184,20 +184,30 @@ fn summaries(rows: Vec<(i64, String, String, chrono::DateTime<chrono::Utc>)>) ->
         .collect()
 }
 
-/// The entries about `subject`, in log order, at most `limit`.
+/// The newest `limit` entries about `subject`, in log order.
 pub fn entries_about(
     conn: &mut PgConnection,
     subject: &str,
     limit: i64,
 ) -> QueryResult<Vec<EntrySummary>> {
     use schema::log_entries::dsl as e;
-    let rows = e::log_entries
+    let mut rows: Vec<_> = e::log_entries
         .filter(e::subject.eq(subject))
-        .order(e::idx.asc())
+        .order(e::idx.desc())
         .limit(limit)
         .select((e::idx, e::kind, e::subject, e::logged_at))
         .load(conn)?;
+    rows.reverse();
     Ok(summaries(rows))
+}
+
+/// How many entries are about `subject`.
+pub fn count_about(conn: &mut PgConnection, subject: &str) -> QueryResult<i64> {
+    use schema::log_entries::dsl as e;
+    e::log_entries
+        .filter(e::subject.eq(subject))
+        .count()
+        .get_result(conn)
 }
 
 /// The newest entries, before entry `before` if given, newest first, at most `limit`.

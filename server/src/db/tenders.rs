@@ -104,14 +104,16 @@ pub fn list(conn: &mut PgConnection, filter: &Filter, limit: i64) -> QueryResult
 /// Tenders still taking questions or bids, the soonest deadline first, at most `limit`.
 pub fn closing_soonest(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<TenderRow>> {
     use crate::domain::procurement::Status;
+    // The statuses are written into the text (they are the code's constants, never
+    // input) so that the planner matches the partial index `tenders_open_by_deadline`.
     diesel::sql_query(format!(
         "{ROW}
-         WHERE status IN ($1, $2) AND tender_end > now()
+         WHERE status IN ('{}', '{}') AND tender_end > now()
          ORDER BY tender_end ASC
-         LIMIT $3"
+         LIMIT $1",
+        Status::ActiveEnquiries.as_str(),
+        Status::ActiveTendering.as_str(),
     ))
-    .bind::<Text, _>(Status::ActiveEnquiries.as_str())
-    .bind::<Text, _>(Status::ActiveTendering.as_str())
     .bind::<BigInt, _>(limit)
     .load(conn)
 }
@@ -119,12 +121,13 @@ pub fn closing_soonest(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<T
 /// The tenders awarded most recently (awarded, contracted or complete), at most `limit`.
 pub fn recently_awarded(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<String>> {
     use crate::domain::procurement::Status;
-    let rows: Vec<Id> = diesel::sql_query(
-        "SELECT id FROM tenders WHERE status IN ($1, $2, $3) ORDER BY updated_idx DESC LIMIT $4",
-    )
-    .bind::<Text, _>(Status::Awarded.as_str())
-    .bind::<Text, _>(Status::Contracted.as_str())
-    .bind::<Text, _>(Status::Complete.as_str())
+    // As above: constants in the text, for the partial index `tenders_awarded_recently`.
+    let rows: Vec<Id> = diesel::sql_query(format!(
+        "SELECT id FROM tenders WHERE status IN ('{}', '{}', '{}') ORDER BY updated_idx DESC LIMIT $1",
+        Status::Awarded.as_str(),
+        Status::Contracted.as_str(),
+        Status::Complete.as_str(),
+    ))
     .bind::<BigInt, _>(limit)
     .load(conn)?;
     Ok(rows.into_iter().map(|r| r.id).collect())
@@ -209,6 +212,20 @@ pub fn due(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<String>> {
     .bind::<Text, _>(Status::ActiveEnquiries.as_str())
     .bind::<Text, _>(Status::ActiveTendering.as_str())
     .bind::<Text, _>(Status::Opening.as_str())
+    .bind::<BigInt, _>(limit)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// Tenders with a complaint filed or accepted and not yet decided, newest first, at most
+/// `limit`.
+pub fn with_open_complaints(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<String>> {
+    let rows: Vec<Id> = diesel::sql_query(
+        "SELECT id FROM tenders
+         WHERE jsonb_path_exists(state, '$.complaints[*] ? (@.status == \"filed\" || @.status == \"accepted\")')
+         ORDER BY updated_idx DESC
+         LIMIT $1",
+    )
     .bind::<BigInt, _>(limit)
     .load(conn)?;
     Ok(rows.into_iter().map(|r| r.id).collect())

@@ -25,6 +25,8 @@ pub const FILES: &[(&str, &[u8])] = assets![
     "css/site.css",
     "js/site.js",
     "js/bidder.js",
+    "js/desk.js",
+    "js/sign.js",
     "js/verify.js",
     "favicon.svg",
 ];

@@ -4,13 +4,11 @@
 //! handlers give it what it needs, and the JSON API takes the signed statements.
 
 use super::page::{Page, PageResult};
-use crate::auth::{self, Credentials};
 use crate::db::{self, blocking};
 use crate::domain::types::Role;
 use crate::error::AppError;
 use crate::routes::state::AppState;
-use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use minijinja::context;
 use vitrine_ledger::time::Timestamp;
 
@@ -27,23 +25,22 @@ pub(super) async fn workspace(
     path: web::Path<String>,
 ) -> PageResult {
     let id = path.into_inner();
-    let credentials = Credentials::of(&request);
-    if credentials.session.is_none() {
-        let next = format!("/tenders/{id}/bid");
-        let location = format!("/login?next={}", url_escape(&next));
-        return Ok(HttpResponse::SeeOther()
-            .insert_header((LOCATION, location))
-            .finish());
-    }
-    let (caller, tender) = blocking(&state.pool, move |conn| {
-        let caller = auth::require(conn, &credentials)?;
-        caller.require(
-            Role::may_bid,
-            "only a supplier's bidder representatives and administrators bid and ask questions",
-        )?;
+    let caller = match super::session::account(
+        &page,
+        &state,
+        &request,
+        Role::may_bid,
+        "only a supplier's bidder representatives and administrators bid and ask questions",
+    )
+    .await
+    {
+        Ok(caller) => caller,
+        Err(answer) => return Ok(answer),
+    };
+    let tender = blocking(&state.pool, move |conn| {
         let tender = db::load_tender(conn, &id)?
             .ok_or_else(|| AppError::not_found(format!("tender {id} does not exist")))?;
-        Ok((caller, tender.public_view(Timestamp::now())))
+        Ok(tender.public_view(Timestamp::now()))
     })
     .await
     .map_err(|e| page.error(e))?;
@@ -55,16 +52,4 @@ pub(super) async fn workspace(
             csrf => caller.csrf,
         },
     )
-}
-
-/// `text` escaped for a query string's value.
-fn url_escape(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

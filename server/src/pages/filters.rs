@@ -37,6 +37,8 @@ pub(super) fn register(env: &mut Environment<'static>, messages: Arc<Messages>) 
     env.add_filter("money", money);
     env.add_filter("datetime", datetime);
     env.add_filter("short", short);
+    env.add_filter("decimal", decimal);
+    env.add_filter("shown", shown);
 }
 
 /// Localised text (`{"zh": …, "en": …}`) in the reader's language, else the other; a plain
@@ -118,6 +120,42 @@ fn datetime(value: Value) -> String {
     }
 }
 
+/// An integer count of hundredths (or of 10^-`places`) written exactly as a decimal:
+/// `9149|decimal(2)` is `91.49`, `285000|decimal(4)` is `28.5000`. No floating point: the
+/// sums a reader redoes are the platform's, to the last digit.
+fn decimal(value: Value, places: Option<u32>) -> String {
+    let places = places.unwrap_or(2).min(12);
+    let Ok(n) = i128::try_from(value.clone()) else {
+        return value.to_string();
+    };
+    let scale = 10i128.pow(places);
+    let sign = if n < 0 { "-" } else { "" };
+    let (whole, fraction) = (n.abs() / scale, n.abs() % scale);
+    if places == 0 {
+        return format!("{sign}{whole}");
+    }
+    format!("{sign}{whole}.{fraction:0width$}", width = places as usize)
+}
+
+/// A value as a reader reads it: text as it is, bilingual text in the reader's language,
+/// money as money, anything else as compact JSON (escaped by the template like any text).
+fn shown(state: &State, value: Value) -> String {
+    if let Some(s) = value.as_str() {
+        return s.to_owned();
+    }
+    if value.kind() == ValueKind::Map {
+        if value.get_attr("zh").is_ok_and(|v| !v.is_undefined())
+            || value.get_attr("en").is_ok_and(|v| !v.is_undefined())
+        {
+            return localised(state, value);
+        }
+        if value.get_attr("amount").is_ok_and(|v| !v.is_undefined()) {
+            return money(value);
+        }
+    }
+    serde_json::to_string(&value).unwrap_or_default()
+}
+
 /// The first `n` characters (12 by default) and an ellipsis, for hashes and keys.
 fn short(value: Value, n: Option<usize>) -> String {
     let text = value
@@ -135,6 +173,20 @@ fn short(value: Value, n: Option<usize>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scores_are_written_exactly() {
+        for (n, places, want) in [
+            (9149, 2, "91.49"),
+            (285_000, 4, "28.5000"),
+            (7, 2, "0.07"),
+            (0, 2, "0.00"),
+            (-5, 2, "-0.05"),
+            (10_000, 2, "100.00"),
+        ] {
+            assert_eq!(decimal(Value::from(n), Some(places)), want);
+        }
+    }
 
     #[test]
     fn amounts_are_grouped_by_thousands() {

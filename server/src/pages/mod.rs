@@ -6,8 +6,10 @@
 
 use actix_web::web;
 
+mod admin;
 pub mod assets;
 mod bidding;
+mod buyer;
 mod explorer;
 mod files;
 mod filters;
@@ -18,6 +20,7 @@ mod organisations;
 mod page;
 mod render;
 mod session;
+mod supervision;
 mod tenders;
 
 pub use i18n::Lang;
@@ -30,6 +33,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/tenders", web::get().to(tenders::list))
         .route("/tenders/{id}", web::get().to(tenders::show))
         .route("/tenders/{id}/bid", web::get().to(bidding::workspace))
+        .route("/tenders/{id}/manage", web::get().to(buyer::manage))
+        .route("/buyer", web::get().to(buyer::desk))
+        .route("/buyer/drafts/{id}", web::get().to(buyer::draft))
+        .route("/supervision", web::get().to(supervision::complaints))
+        .route("/admin", web::get().to(admin::desk))
         .route("/register", web::get().to(bidding::register))
         .route("/organisations/{id}", web::get().to(organisations::show))
         .route("/explorer", web::get().to(explorer::overview))

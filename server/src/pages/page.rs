@@ -87,7 +87,17 @@ impl Page {
     /// The page `template` with `ctx`, answered with `status`.
     pub fn render_status(&self, status: StatusCode, template: &str, ctx: Value) -> PageResult {
         match self.renderer.render(template, self.context(ctx)) {
-            Ok(html) => Ok(html_response(status, html)),
+            Ok(html) => {
+                let mut response = html_response(status, html);
+                if self.signed_in {
+                    // A signed-in page holds the session's CSRF token and private data.
+                    response.headers_mut().insert(
+                        CACHE_CONTROL,
+                        actix_web::http::header::HeaderValue::from_static("private, no-store"),
+                    );
+                }
+                Ok(response)
+            }
             Err(e) => Err(self.error(AppError::internal(format!("rendering {template}: {e:#}")))),
         }
     }
@@ -152,4 +162,16 @@ pub(crate) fn lang_cookie(lang: Lang) -> Cookie<'static> {
         .same_site(SameSite::Lax)
         .http_only(true)
         .finish()
+}
+
+/// `text` escaped for a query string's value.
+pub(super) fn url_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -27,6 +27,11 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "me.html",
     "register.html",
     "bid.html",
+    "buyer.html",
+    "draft.html",
+    "manage.html",
+    "supervision.html",
+    "admin.html",
 ];
 
 /// The template engine with its templates, the messages and the static files.
@@ -135,6 +140,11 @@ mod tests {
             crate::domain::procurement::Status::ALL
                 .iter()
                 .map(|s| format!("status.{}", s.as_str())),
+        );
+        keys.extend(
+            crate::domain::procurement::AMENDABLE
+                .iter()
+                .map(|f| format!("field.{f}")),
         );
         keys.extend(
             crate::domain::Registry::new()

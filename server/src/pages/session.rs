@@ -12,7 +12,7 @@ use crate::routes::state::AppState;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use minijinja::context;
 use serde::Deserialize;
 use subtle::ConstantTimeEq as _;
@@ -22,8 +22,12 @@ pub const FORM_COOKIE: &str = "vitrine_form";
 /// The largest login form read.
 const FORM_BYTES: usize = 8 * 1024;
 
+/// Whether cookies are `Secure`: when the site's configured public address is https (a
+/// request's `X-Forwarded-Proto` is the client's to write, so it decides nothing).
 fn secure(request: &HttpRequest) -> bool {
-    request.connection_info().scheme() == "https"
+    request
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.public_url.starts_with("https://"))
 }
 
 /// The form token of this browser, and the cookie to set if it has none yet.
@@ -114,9 +118,10 @@ pub(super) async fn submit(
     let text = std::str::from_utf8(&body).unwrap_or_default();
     let form: LoginForm = intake::query(text).map_err(|e| page.error(e))?;
     let (token, _) = form_token(&request).map_err(|e| page.error(e))?;
-    let matches = request
-        .cookie(FORM_COOKIE)
-        .is_some_and(|c| bool::from(c.value().as_bytes().ct_eq(form.csrf.as_bytes())));
+    // Only a token this site made (32 characters) counts: never an empty pair.
+    let matches = request.cookie(FORM_COOKIE).is_some_and(|c| {
+        c.value().len() == 32 && bool::from(c.value().as_bytes().ct_eq(form.csrf.as_bytes()))
+    });
     if !matches {
         return login_page(
             &page,
@@ -225,14 +230,11 @@ pub(super) async fn logout(
 
 /// `GET /me`: who the reader is, and what they were told.
 pub(super) async fn me(page: Page, state: web::Data<AppState>, request: HttpRequest) -> PageResult {
-    let credentials = Credentials::of(&request);
-    if credentials.session.is_none() {
-        return Ok(HttpResponse::SeeOther()
-            .insert_header((LOCATION, "/login?next=/me"))
-            .finish());
-    }
+    let caller = match account(&page, &state, &request, |_, _| true, "").await {
+        Ok(caller) => caller,
+        Err(answer) => return Ok(answer),
+    };
     let (caller, profile, told) = blocking(&state.pool, move |conn| {
-        let caller = auth::require(conn, &credentials)?;
         let profile = accounts::profile(conn, caller.user_id)?;
         let told: Vec<serde_json::Value> =
             notifications::of_user(conn, caller.user_id, false, None, 50)?
@@ -250,10 +252,50 @@ pub(super) async fn me(page: Page, state: web::Data<AppState>, request: HttpRequ
             email => profile.email,
             organisation => caller.organisation,
             role => caller.role.to_string(),
+            kind => caller.organisation_kind.to_string(),
             totp_enabled => caller.totp_enabled,
             needs_totp => caller.role.needs_second_factor(),
             notifications => told,
             csrf => caller.csrf,
         },
     )
+}
+
+/// The reader's account, if their session is one that `allowed` lets in; a reader with
+/// no session is sent to log in and back (`Err` holds that answer, or the error page).
+pub(super) async fn account(
+    page: &Page,
+    state: &web::Data<AppState>,
+    request: &HttpRequest,
+    allowed: fn(crate::domain::types::Role, crate::domain::types::OrganisationKind) -> bool,
+    why: &'static str,
+) -> Result<auth::Caller, HttpResponse> {
+    let credentials = Credentials::of(request);
+    if credentials.session.is_none() {
+        let next = request.path().to_owned();
+        let location = format!("/login?next={}", super::page::url_escape(&next));
+        return Err(HttpResponse::SeeOther()
+            .insert_header((LOCATION, location))
+            .finish());
+    }
+    let path = request.path().to_owned();
+    blocking(&state.pool, move |conn| {
+        let caller = auth::require(conn, &credentials)?;
+        caller.require(allowed, why)?;
+        Ok(caller)
+    })
+    .await
+    .map_err(|e| {
+        if e.status == StatusCode::UNAUTHORIZED {
+            // The session ended (expired, or logged out elsewhere): log in again.
+            let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+            gone.make_removal();
+            let location = format!("/login?next={}", super::page::url_escape(&path));
+            return HttpResponse::SeeOther()
+                .cookie(gone)
+                .insert_header((LOCATION, location))
+                .finish();
+        }
+        ResponseError::error_response(&page.error(e))
+    })
 }

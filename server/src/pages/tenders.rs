@@ -55,7 +55,13 @@ fn is_decimal(text: &str) -> bool {
 
 /// The start of day `date` (`YYYY-MM-DD`), plus `days`, as RFC 3339.
 fn day(date: &str, days: i64) -> Option<String> {
-    let valid = date.len() == 10 && date.as_bytes()[4] == b'-' && date.as_bytes()[7] == b'-';
+    // Years PostgreSQL and the log both write, with a day to spare at either end.
+    let valid = date.len() == 10
+        && date.as_bytes()[4] == b'-'
+        && date.as_bytes()[7] == b'-'
+        && date[..4]
+            .parse::<u16>()
+            .is_ok_and(|y| (1970..=9998).contains(&y));
     let start = Timestamp::parse(&format!("{date}T00:00:00Z"))
         .ok()
         .filter(|_| valid)?;
@@ -171,19 +177,24 @@ pub(super) async fn show(
     path: web::Path<String>,
 ) -> PageResult {
     let id = path.into_inner();
-    let (tender, timeline, buyer) = blocking(&state.pool, move |conn| {
+    let (tender, (timeline, logged), buyer) = blocking(&state.pool, move |conn| {
         let tender = db::load_tender(conn, &id)?
             .ok_or_else(|| AppError::not_found(format!("tender {id} does not exist")))?;
         let timeline = entries::entries_about(conn, &id, TIMELINE)?;
+        let logged = entries::count_about(conn, &id)?;
         let buyer = db::directory::organisation(conn, &tender.buyer)?.map(|o| o.name);
-        Ok((tender.public_view(Timestamp::now()), timeline, buyer))
+        Ok((
+            tender.public_view(Timestamp::now()),
+            (timeline, logged),
+            buyer,
+        ))
     })
     .await
     .map_err(|e| page.error(e))?;
     let criteria = tender["tender"]["criteria"].clone();
     page.render(
         "tender.html",
-        context! { tender, timeline, buyer_name => buyer, criteria },
+        context! { tender, timeline, logged, buyer_name => buyer, criteria },
     )
 }
 
@@ -205,6 +216,7 @@ mod tests {
             ("closing_from", "2026-13-01"),
             ("closing_to", "2026-12-31"),
             ("category", "goods"),
+            ("closing_from", "0000-01-01"),
             ("buyer", &"x".repeat(65)),
             ("unknown", "ignored"),
         ]));

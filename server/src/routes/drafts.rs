@@ -58,7 +58,8 @@ fn problems(conn: &mut PgConnection, buyer: &str, body: &Value) -> QueryResult<V
     Ok(problems)
 }
 
-fn view(
+/// A draft as the API and the pages show it: its body, whether it is ready, what is missing.
+pub(crate) fn view(
     conn: &mut PgConnection,
     buyer: &str,
     id: &str,

@@ -207,7 +207,8 @@ pub(super) struct ListQuery {
     status: Option<String>,
 }
 
-fn listed(row: registrations::Listed) -> Value {
+/// An application as the API and the pages list it.
+pub(crate) fn listed(row: registrations::Listed) -> Value {
     json!({
         "id": row.id,
         "organisation": row.organisation,

@@ -314,7 +314,7 @@ impl ComplaintState {
 }
 
 /// The members of a tender an amendment may change.
-pub(super) const AMENDABLE: [&str; 10] = [
+pub const AMENDABLE: [&str; 10] = [
     "title",
     "description",
     "documents",

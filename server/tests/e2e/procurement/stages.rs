@@ -1142,3 +1142,82 @@ async fn a_supplier_registers_and_a_bidder_asks_seals_and_reveals_through_the_pa
         crate::common::base64(public_key.public_key().as_bytes())
     );
 }
+
+/// A key file as `vitrine keygen` writes it.
+fn key_file(name: &str, key: &SigningKey) -> String {
+    let signer = vitrine_ledger::note::NoteSigner::new(
+        name,
+        vitrine_ledger::note::KeyType::Ed25519,
+        key.clone(),
+    )
+    .unwrap();
+    format!("{}\n", signer.to_signer_key())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_whole_tender_through_the_pages_by_a_buyer_three_bidders_and_a_supervisor() {
+    let market = Market::new().await;
+    market
+        .app
+        .user(
+            "fuzhou-bureau",
+            "officer@fuzhou-bureau.example",
+            "procurement_officer",
+        )
+        .await;
+    market
+        .app
+        .user("fujian-audit", "judge@fujian-audit.example", "supervisor")
+        .await;
+    let bidders: Vec<Value> = market.bidders[..3]
+        .iter()
+        .map(|b| {
+            json!({
+                "org": b.organisation,
+                "email": format!("rep@{}.example", b.organisation),
+                "key": key_file(&b.organisation, &b.key),
+            })
+        })
+        .collect();
+    let base = market.app.base.clone();
+    let env = [
+        ("VITRINE_URL", base),
+        ("VITRINE_PASSWORD", crate::common::app::PASSWORD.to_owned()),
+        (
+            "VITRINE_OFFICER",
+            "officer@fuzhou-bureau.example".to_owned(),
+        ),
+        (
+            "VITRINE_OFFICER_KEY",
+            key_file("fuzhou-bureau", &market.officer),
+        ),
+        (
+            "VITRINE_SUPERVISOR",
+            "judge@fujian-audit.example".to_owned(),
+        ),
+        (
+            "VITRINE_SUPERVISOR_KEY",
+            key_file("fujian-audit", &market.supervisor),
+        ),
+        ("VITRINE_BIDDERS", Value::Array(bidders).to_string()),
+    ];
+    let output = tokio::task::spawn_blocking(move || run_browser_script("tender.mjs", &env))
+        .await
+        .unwrap();
+    let Some(output) = output else { return };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    eprintln!("{stdout}");
+    assert!(
+        output.status.success(),
+        "the browser tests failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // What the pages did is what the log says: the tender, complete, replays.
+    let (status, tender) = market.app.get("/api/v1/tenders/ocds-vtest1-pages01").await;
+    assert_eq!(status, 200);
+    assert_eq!(tender["status"], "complete", "{tender}");
+    assert_eq!(
+        tender["contracts"][0]["payments"].as_array().unwrap().len(),
+        1
+    );
+}
