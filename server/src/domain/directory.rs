@@ -718,6 +718,20 @@ mod tests {
                     Expect::Body("body.id must be 1 to 64"),
                 ),
                 (
+                    "an id of dots",
+                    k,
+                    body("..", "buyer"),
+                    p.clone(),
+                    Expect::Body("starting with a letter or digit"),
+                ),
+                (
+                    "an id that starts with '-'",
+                    k,
+                    body("-rf", "buyer"),
+                    p.clone(),
+                    Expect::Body("starting with a letter or digit"),
+                ),
+                (
                     "an unknown kind",
                     k,
                     body("x", "government"),

@@ -365,7 +365,10 @@ pub(crate) fn only(body: &Value, allowed: &[&str]) -> Result<(), String> {
 
 pub(crate) fn identifier(body: &Value, field: &str) -> Result<String, String> {
     let id = text(body, field)?;
+    // It starts with a letter or digit: `.`, `..` or `-x` would read as something else in
+    // a path or on a command line.
     let ok = id.len() <= 64
+        && id.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)
         && id
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'));
@@ -373,7 +376,7 @@ pub(crate) fn identifier(body: &Value, field: &str) -> Result<String, String> {
         Ok(id.to_owned())
     } else {
         Err(format!(
-            "body.{field} must be 1 to 64 letters, digits, '-', '_' or '.'"
+            "body.{field} must be 1 to 64 letters, digits, '-', '_' or '.', starting with a letter or digit"
         ))
     }
 }

@@ -21,9 +21,10 @@ pub fn object(description: &str, required: &[&str], properties: Value) -> Value 
     json!({"type": "object", "description": description, "required": required, "properties": properties, "additionalProperties": false})
 }
 
-/// An identifier: 1 to 64 letters, digits, '.', '_' or '-'.
+/// An identifier: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or
+/// digit.
 pub fn identifier() -> Value {
-    json!({"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"})
+    json!({"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"})
 }
 
 /// An Ed25519 public key in base64.
