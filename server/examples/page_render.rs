@@ -694,9 +694,8 @@ fn bench(
     }
     let drain_seconds = started.elapsed().as_secs_f64();
     std::thread::sleep(Duration::from_secs(2));
-    let about_big = vitrine_server::db::log::entries_about(&mut conn, BIG, 1_000_000)
-        .map_err(|e| e.to_string())?
-        .len();
+    let about_big =
+        vitrine_server::db::log::count_about(&mut conn, BIG).map_err(|e| e.to_string())?;
     let log_size = vitrine_server::db::log::recent_entries(&mut conn, None, 1)
         .map_err(|e| e.to_string())?
         .first()
@@ -727,6 +726,9 @@ fn bench(
             ORDINARY_MARK.into(),
         ),
         (format!("/tenders/{BIG}"), BIG_TITLE.into()),
+        // Its last page of bids and its first of the timeline.
+        (format!("/tenders/{BIG}?bids=10"), BIG_TITLE.into()),
+        (format!("/tenders/{BIG}?timeline=1"), BIG_TITLE.into()),
         (format!("/tenders/{ordinary_id}"), ordinary_title),
     ];
     let failures = AtomicUsize::new(0);

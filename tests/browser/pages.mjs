@@ -125,6 +125,14 @@ try {
     check(await page.evaluate(() => window.__pwned === undefined), 'hostile text runs no script');
     check(await page.locator('script').count() === 2, 'hostile text adds no script element');
     check(await page.locator('img').count() === 0, 'hostile text adds no element');
+    // Its 52 questions come 50 to a page; the pager leads to the rest and back.
+    const questions = () => page.$$eval('.qa dt', (els) => els.length);
+    check(await questions() === 50, 'a long section shows one page', String(await questions()));
+    await Promise.all([page.waitForNavigation(), page.click('nav.pager a[href*="questions=2"]')]);
+    check(await questions() === 2, 'the pager leads to the next page', String(await questions()));
+    check(await page.locator('nav.pager a[rel="prev"][href*="questions=1"]').count() === 1, 'and back');
+    const badPage = await page.goto(`${base}/tenders/${encodeURIComponent(hostileTender)}?questions=zero`);
+    check(badPage.status() === 400 && (await page.textContent('main')).includes('questions'), 'a page number that is not one is refused, naming its section', String(badPage.status()));
     await context.close();
   }
 
@@ -248,6 +256,24 @@ try {
     await page.waitForFunction(() => document.querySelector('[data-verify-index]').dataset.verifyState === 'ok');
     check(true, 'the log\'s own key pasted passes');
     await page.fill('[data-verify-key]', '');
+
+    // Consistency: up to the newest signed checkpoint it verifies (saying the older root
+    // is only the server's word without a checkpoint of the reader's); up to a size no
+    // signed checkpoint vouches for it does not; a pasted checkpoint that is not one fails.
+    const consistency = async (url, pasted = '') => {
+      await page.goto(`${base}${url}`);
+      if (pasted) await page.fill('[data-old-checkpoint]', pasted);
+      await page.click('[data-verify-consistency]');
+      await page.waitForFunction(() => ['ok', 'failed'].includes(document.querySelector('[data-consistency]').dataset.verifyState));
+      return [await page.getAttribute('[data-consistency]', 'data-verify-state'), await page.textContent('[data-consistency-result]')];
+    };
+    const [upToNewest, said] = await consistency('/consistency?from=1');
+    check(upToNewest === 'ok' && said.length > 10, 'a consistency proof to the newest checkpoint verifies', said);
+    const size = Number(await page.getAttribute('[data-consistency]', 'data-to'));
+    const [unsigned, why] = await consistency(`/consistency?from=1&to=${size - 1}`);
+    check(unsigned === 'failed' && why.includes(String(size)), 'one to a size no signed checkpoint names does not', `${unsigned}: ${why}`);
+    const [garbage] = await consistency('/consistency?from=1', 'not a checkpoint');
+    check(garbage === 'failed', 'nor one against a pasted text that is not a checkpoint');
     await context.close();
   }
 } catch (e) {

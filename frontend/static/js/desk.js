@@ -3,7 +3,7 @@
 // documents uploaded first where a statement names them, the draft editor, the award
 // with its totals computed in front of the officer, and the API's actions.
 import {
-  clearErrors, download, fieldError, hex, msg, readSignerFile, send, sha256, show, sign, statement,
+  clearErrors, download, hex, msg, readSignerFile, send, sha256, show, sign, statement,
 } from './sign.js';
 
 let signingKey = null;
@@ -208,9 +208,8 @@ function award(form, made) {
 function draftEditor() {
   const form = document.querySelector('form[data-draft]');
   if (!form) return;
-  const id = form.dataset.draft;
   const csrf = form.dataset.csrf;
-  const output = form.querySelector('[data-result]');
+  const output = form.querySelector('[data-upload-rows]')?.parentElement.querySelector('[data-result]');
   const uploader = form.querySelector('input[type="file"][data-upload-rows]');
   uploader?.addEventListener('change', async () => {
     try {
@@ -227,27 +226,28 @@ function draftEditor() {
       show(output, e.message, false);
     }
   });
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    show(output, msg('js.working'), true);
-    const made = body(form);
-    // Each lot's value is in the tender's currency.
-    for (const lot of made.lots || []) if (lot.value && made.value?.currency) lot.value.currency = made.value.currency;
-    for (const c of made.criteria || []) if (c.price !== true) delete c.price;
-    try {
-      const response = await fetch(`/api/v1/drafts/${encodeURIComponent(id)}`, {
-        method: 'PUT', credentials: 'same-origin',
-        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
-        body: JSON.stringify(made),
-      });
-      const answer = await response.json();
-      if (!response.ok) throw new Error(msg('js.failed', { title: answer.title || '', detail: answer.detail || '' }));
-      show(output, answer.ready ? msg('js.draft_ready') : msg('js.draft_saved', { n: answer.problems.length }), true);
-      setTimeout(() => window.location.reload(), 800);
-    } catch (e) {
-      show(output, e.message, false);
+  // The form posts itself; its times go in UTC, as the server reads them, in hidden
+  // copies (the fields the reader sees keep their own zone, should they come back to the
+  // page from the browser's history and send it again).
+  const times = [...form.querySelectorAll('input[data-type="time-local"]')];
+  form.addEventListener('submit', () => {
+    for (const el of times) {
+      const when = new Date(el.value);
+      if (!el.value || Number.isNaN(when.getTime())) continue;
+      const copy = document.createElement('input');
+      Object.assign(copy, { type: 'hidden', name: el.name, value: when.toISOString().slice(0, 19) });
+      copy.dataset.utcCopy = '';
+      el.dataset.name = el.name;
+      el.removeAttribute('name');
+      form.append(copy);
     }
   });
+  window.addEventListener('pageshow', () => {
+    for (const copy of form.querySelectorAll('[data-utc-copy]')) copy.remove();
+    for (const el of times) if (el.dataset.name) el.name = el.dataset.name;
+  });
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (zone) for (const el of form.querySelectorAll('[data-zone]')) el.textContent = zone;
   localTimes();
 }
 
@@ -273,55 +273,6 @@ function publish() {
   });
 }
 
-// ---- actions of the API (administrators) -------------------------------------------------
-function apiForms() {
-  for (const form of document.querySelectorAll('form[data-api]')) {
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      const output = form.querySelector('[data-result]');
-      for (const el of form.querySelectorAll('[required]')) if (!el.value.trim()) { el.focus(); return show(output, msg('js.required'), false); }
-      show(output, msg('js.working'), true);
-      try {
-        await send(form.dataset.api, body(form), { csrf: csrfOf(form) });
-        show(output, msg('js.done'), true);
-        setTimeout(() => window.location.reload(), 800);
-      } catch (e) {
-        show(output, e.message, false);
-      }
-    });
-  }
-}
-
-// ---- the second factor -------------------------------------------------------------------
-function totp() {
-  const start = document.querySelector('[data-totp-start]');
-  if (!start) return;
-  const panel = document.querySelector('[data-totp]');
-  start.addEventListener('click', async () => {
-    const output = panel.querySelector('[data-result]');
-    try {
-      const answer = await send('/api/v1/me/totp', {}, { csrf: csrfOf(start) });
-      panel.querySelector('[data-totp-secret]').textContent = answer.secret;
-      panel.querySelector('[data-totp-uri]').textContent = answer.otpauth_uri || answer.uri || '';
-      panel.querySelector('form').hidden = false;
-    } catch (e) {
-      show(output, e.message, false);
-    }
-  });
-  panel.querySelector('form').addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const output = panel.querySelector('[data-result]');
-    const code = panel.querySelector('input[name="code"]').value.trim();
-    try {
-      await send('/api/v1/me/totp/confirm', { code }, { csrf: csrfOf(start) });
-      show(output, msg('js.totp_on'), true);
-      setTimeout(() => window.location.reload(), 800);
-    } catch (e) {
-      if (!fieldError(panel.querySelector('form'), 'code', e.message)) show(output, e.message, false);
-    }
-  });
-}
-
 // Logging out forgets the bid files this browser kept (the account's; a shared computer).
 document.querySelector('form[action="/logout"]')?.addEventListener('submit', () => {
   for (const key of Object.keys(localStorage)) if (key.startsWith('vitrine.bid.')) localStorage.removeItem(key);
@@ -333,5 +284,3 @@ signedForms();
 for (const form of document.querySelectorAll('form[data-award]')) awardTable(form);
 draftEditor();
 publish();
-apiForms();
-totp();

@@ -435,3 +435,63 @@ pub fn organisation_and_role(
         .first(conn)
         .optional()
 }
+
+/// A user as an administrator lists them (never their password or second factor).
+#[derive(Debug, serde::Serialize)]
+pub struct UserListing {
+    /// Their id.
+    pub id: i64,
+    /// Their organisation.
+    pub organisation: String,
+    /// Their address.
+    pub email: String,
+    /// Their name.
+    pub display_name: String,
+    /// Their role's name.
+    pub role: String,
+    /// Whether their second factor is on.
+    pub totp_enabled: bool,
+    /// When the account was made (RFC 3339).
+    pub created_at: String,
+}
+
+/// The users of `organisation` (of every organisation if `None`), newest first, at most
+/// `limit`.
+pub fn users(
+    conn: &mut PgConnection,
+    organisation: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<UserListing>> {
+    let mut query = users::table
+        .order(users::id.desc())
+        .limit(limit)
+        .select((
+            users::id,
+            users::organisation_id,
+            users::email,
+            users::display_name,
+            users::role,
+            users::totp_enabled,
+            users::created_at,
+        ))
+        .into_boxed();
+    if let Some(organisation) = organisation {
+        query = query.filter(users::organisation_id.eq(organisation.to_owned()));
+    }
+    type Row = (i64, String, String, String, String, bool, DateTime<Utc>);
+    let rows: Vec<Row> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, organisation, email, display_name, role, totp_enabled, created_at)| UserListing {
+                id,
+                organisation,
+                email,
+                display_name,
+                role,
+                totp_enabled,
+                created_at: created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            },
+        )
+        .collect())
+}

@@ -185,7 +185,7 @@ fn summaries(rows: Vec<(i64, String, String, chrono::DateTime<chrono::Utc>)>) ->
 }
 
 /// The newest `limit` entries about `subject`, in log order.
-pub fn entries_about(
+pub fn newest_about(
     conn: &mut PgConnection,
     subject: &str,
     limit: i64,
@@ -198,6 +198,24 @@ pub fn entries_about(
         .select((e::idx, e::kind, e::subject, e::logged_at))
         .load(conn)?;
     rows.reverse();
+    Ok(summaries(rows))
+}
+
+/// The entries about `subject` in log order, from the `offset`th, at most `limit`.
+pub fn entries_about(
+    conn: &mut PgConnection,
+    subject: &str,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<EntrySummary>> {
+    use schema::log_entries::dsl as e;
+    let rows: Vec<_> = e::log_entries
+        .filter(e::subject.eq(subject))
+        .order(e::idx.asc())
+        .offset(offset)
+        .limit(limit)
+        .select((e::idx, e::kind, e::subject, e::logged_at))
+        .load(conn)?;
     Ok(summaries(rows))
 }
 

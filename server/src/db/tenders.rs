@@ -19,6 +19,9 @@ pub struct TenderRow {
     #[diesel(sql_type = diesel::sql_types::Text)]
     #[allow(missing_docs)]
     pub title: String,
+    /// The title in each language the buyer gave (`{"zh": …, "en": …}`), for pages.
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pub titles: serde_json::Value,
     #[diesel(sql_type = diesel::sql_types::Text)]
     #[allow(missing_docs)]
     pub category: String,
@@ -64,7 +67,8 @@ pub struct Filter {
     pub before: Option<i64>,
 }
 
-const ROW: &str = "SELECT id, buyer_id, status, title, category, procedure,
+const ROW: &str = "SELECT id, buyer_id, status, title,
+        coalesce(state->'tender'->'title', '{}'::jsonb) AS titles, category, procedure,
         value_amount::text AS value_amount, currency,
         to_char(tender_end AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS tender_end,
         published_idx
@@ -229,4 +233,31 @@ pub fn with_open_complaints(conn: &mut PgConnection, limit: i64) -> QueryResult<
     .bind::<BigInt, _>(limit)
     .load(conn)?;
     Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// What a line about a tender's award shows: its titles and its awards (no bids).
+#[derive(QueryableByName, serde::Serialize)]
+pub struct AwardLine {
+    /// The tender.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub id: String,
+    /// Its title in each language given.
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pub titles: serde_json::Value,
+    /// Its awards, as the tender's state holds them.
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pub awards: serde_json::Value,
+}
+
+/// The award lines of tenders `ids`, in that order (those that exist).
+pub fn award_lines(conn: &mut PgConnection, ids: &[String]) -> QueryResult<Vec<AwardLine>> {
+    let mut lines: Vec<AwardLine> = diesel::sql_query(
+        "SELECT id, coalesce(state->'tender'->'title', '{}'::jsonb) AS titles,
+                coalesce(state->'awards', '[]'::jsonb) AS awards
+         FROM tenders WHERE id = ANY($1)",
+    )
+    .bind::<diesel::sql_types::Array<Text>, _>(ids)
+    .load(conn)?;
+    lines.sort_by_key(|l| ids.iter().position(|i| *i == l.id));
+    Ok(lines)
 }

@@ -1,6 +1,8 @@
 //! The pages' static files (`frontend/static/`), embedded in the binary and served under
 //! `/static/`. Each is named in pages with its content's hash (`?v=`), so that a browser
-//! may keep it forever and still never runs an old script with a new page.
+//! may keep it forever and still never runs an old script with a new page; a script's
+//! imports (`from './sign.js'`) are named by their versions too, so its version covers
+//! theirs.
 
 use sha2::{Digest, Sha256};
 
@@ -8,8 +10,8 @@ use sha2::{Digest, Sha256};
 pub struct Asset {
     /// Its path under `/static/`.
     pub path: &'static str,
-    /// Its bytes.
-    pub bytes: &'static [u8],
+    /// Its bytes (a script's with its imports versioned).
+    pub bytes: actix_web::web::Bytes,
     /// The first 16 hex digits of its SHA-256: its version.
     pub version: String,
 }
@@ -37,20 +39,12 @@ pub struct Assets {
 }
 
 impl Assets {
-    /// Hashes the embedded files.
+    /// Hashes the embedded files, each script after the scripts it imports.
     pub fn load() -> Assets {
-        let files = FILES
-            .iter()
-            .map(|(path, bytes)| {
-                let digest = Sha256::digest(bytes);
-                let version: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-                Asset {
-                    path,
-                    bytes,
-                    version,
-                }
-            })
-            .collect();
+        let mut files: Vec<Asset> = Vec::new();
+        for (path, _) in FILES {
+            versioned(path, &mut files, 0);
+        }
         Assets { files }
     }
 
@@ -64,6 +58,70 @@ impl Assets {
         self.get(path)
             .map(|a| format!("/static/{}?v={}", a.path, a.version))
     }
+}
+
+/// Adds the file at `path` to `done`, after what it imports (`depth` guards against an
+/// import cycle, which the tests would catch first).
+fn versioned(path: &'static str, done: &mut Vec<Asset>, depth: usize) {
+    if done.iter().any(|a| a.path == path) || depth > FILES.len() {
+        return;
+    }
+    let Some((_, bytes)) = FILES.iter().find(|(p, _)| *p == path) else {
+        return;
+    };
+    let bytes = match (path.ends_with(".js"), std::str::from_utf8(bytes)) {
+        (true, Ok(text)) => {
+            for import in imports(text) {
+                if let Some((p, _)) = FILES.iter().find(|(p, _)| *p == format!("js/{import}")) {
+                    versioned(p, done, depth + 1);
+                }
+            }
+            let version_of = |name: &str| {
+                let path = format!("js/{name}");
+                done.iter()
+                    .find(|a| a.path == path)
+                    .map(|a| a.version.clone())
+            };
+            with_versions(text, version_of).into_bytes()
+        }
+        _ => bytes.to_vec(),
+    };
+    let digest = Sha256::digest(&bytes);
+    let version: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    done.push(Asset {
+        path,
+        bytes: bytes.into(),
+        version,
+    });
+}
+
+/// The sibling modules a script imports (`from './name.js'`).
+fn imports(text: &str) -> impl Iterator<Item = &str> {
+    text.match_indices("from './").filter_map(move |(i, m)| {
+        let rest = &text[i + m.len()..];
+        rest.find('\'').map(|end| &rest[..end])
+    })
+}
+
+/// `text` with each sibling import named by its version, where `version_of` knows it.
+fn with_versions(text: &str, version_of: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = text;
+    while let Some(i) = rest.find("from './") {
+        let start = i + "from './".len();
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let end = rest.find('\'').unwrap_or(0);
+        let name = &rest[..end];
+        out.push_str(name);
+        if let Some(version) = version_of(name) {
+            out.push_str("?v=");
+            out.push_str(&version);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The media type of a static file.
@@ -101,6 +159,41 @@ mod tests {
         let mut embedded: Vec<String> = FILES.iter().map(|(p, _)| (*p).to_owned()).collect();
         embedded.sort();
         assert_eq!(on_disk, embedded);
+    }
+
+    #[test]
+    fn a_script_names_its_imports_by_version_and_its_version_covers_theirs() {
+        let assets = Assets::load();
+        let sign = assets.get("js/sign.js").unwrap();
+        let desk = assets.get("js/desk.js").unwrap();
+        let text = std::str::from_utf8(&desk.bytes).unwrap();
+        assert!(text.contains(&format!("from './sign.js?v={}'", sign.version)));
+        let verify = assets.get("js/verify.js").unwrap();
+        let site = std::str::from_utf8(&assets.get("js/site.js").unwrap().bytes).unwrap();
+        assert!(site.contains(&format!("from './verify.js?v={}'", verify.version)));
+        assert_eq!(assets.files.len(), FILES.len());
+        // A change to an import changes the importer's version.
+        let v = |n: &str| {
+            if n == "sign.js" {
+                Some("a".into())
+            } else {
+                None
+            }
+        };
+        let w = |n: &str| {
+            if n == "sign.js" {
+                Some("b".into())
+            } else {
+                None
+            }
+        };
+        let line = "import { x } from './sign.js';\nimport { y } from './other.js';";
+        assert_eq!(
+            with_versions(line, v),
+            "import { x } from './sign.js?v=a';\nimport { y } from './other.js';"
+        );
+        assert_ne!(with_versions(line, v), with_versions(line, w));
+        assert_eq!(imports(line).collect::<Vec<_>>(), ["sign.js", "other.js"]);
     }
 
     #[test]

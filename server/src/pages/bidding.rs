@@ -25,7 +25,7 @@ pub(super) async fn workspace(
     path: web::Path<String>,
 ) -> PageResult {
     let id = path.into_inner();
-    let caller = match super::session::account(
+    let caller = match super::signed_in::account(
         &page,
         &state,
         &request,

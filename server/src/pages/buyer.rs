@@ -3,12 +3,14 @@
 //! amending, disqualifying, awarding, the contract, payments, completing or cancelling),
 //! each action a statement the officer signs in the browser (`static/js/desk.js`).
 
+use super::forms::{Factor, Posted, Refusal};
 use super::page::{Page, PageResult};
-use super::session::account;
+use super::signed_in::account;
 use crate::db::{self, blocking, drafts, tenders};
 use crate::domain::types::{OrganisationKind, Role};
 use crate::error::AppError;
 use crate::routes::state::AppState;
+use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use minijinja::context;
@@ -64,7 +66,7 @@ pub(super) async fn draft(
         Ok(caller) => caller,
         Err(answer) => return Ok(answer),
     };
-    let mut id = path.into_inner();
+    let id = path.into_inner();
     if id == "new" {
         let wanted = query
             .iter()
@@ -81,6 +83,19 @@ pub(super) async fn draft(
             .insert_header((LOCATION, location))
             .finish());
     }
+    let done = super::forms::done_word(&query);
+    draft_page(&page, &state, caller, id, None, done).await
+}
+
+/// A draft's editor: the draft as saved, or as the reader posted it with its refusal.
+async fn draft_page(
+    page: &Page,
+    state: &web::Data<AppState>,
+    caller: crate::auth::Caller,
+    mut id: String,
+    posted: Option<(serde_json::Value, Refusal)>,
+    done: Option<&str>,
+) -> PageResult {
     let buyer = caller.organisation.clone();
     let view = blocking(&state.pool, {
         let id = id.clone();
@@ -100,15 +115,97 @@ pub(super) async fn draft(
     })
     .await
     .map_err(|e| page.error(e))?;
-    let body = view.as_ref().map_or_else(
-        || json!({"id": id, "buyer": caller.organisation, "value": {"currency": "CNY"}, "category": "goods", "procedure": "open", "award_criteria": "lowest_price"}),
-        |v| v["body"].clone(),
-    );
+    let (body, refused) = match posted {
+        Some((body, refused)) => (body, Some(refused)),
+        None => (
+            view.as_ref().map_or_else(
+                || json!({"id": id, "buyer": caller.organisation, "value": {"currency": "CNY"}, "category": "goods", "procedure": "open", "award_criteria": "lowest_price"}),
+                |v| v["body"].clone(),
+            ),
+            None,
+        ),
+    };
+    let status = refused.as_ref().map_or(StatusCode::OK, Refusal::status);
     id.truncate(256);
-    page.render(
+    page.render_status(
+        status,
         "draft.html",
-        context! { id, draft => view, body, organisation => caller.organisation, csrf => caller.csrf },
+        context! {
+            id, draft => view, body, done, refused,
+            organisation => caller.organisation, csrf => caller.csrf,
+        },
     )
+}
+
+/// The most bytes the draft editor's form posts: a description of 20,000 characters of
+/// three bytes each, percent-encoded, with room for the rest.
+const DRAFT_FORM_BYTES: usize = 256 * 1024;
+
+/// `POST /buyer/drafts/{id}`: the draft editor's form, saved as the draft `id`.
+pub(super) async fn save_draft(
+    page: Page,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    payload: web::Payload,
+    path: web::Path<String>,
+) -> PageResult {
+    let posted = match Posted::read(
+        &page,
+        &state,
+        (&request, payload),
+        (buyer_staff, WHY),
+        Factor::Required,
+        DRAFT_FORM_BYTES,
+    )
+    .await
+    {
+        Ok(posted) => posted,
+        Err(answer) => return Ok(answer),
+    };
+    let id = path.into_inner();
+    let body = super::draft_form::body_of(posted.fields())
+        .map_err(|m| AppError::invalid(crate::error::ProblemType::InvalidBody, m));
+    let caller = posted.caller.clone();
+    let saved = match body {
+        Ok(body) => {
+            let id = id.clone();
+            let kept = body.clone();
+            let saved = blocking(&state.pool, move |conn| {
+                crate::routes::drafts::check_id(&id)?;
+                // The API's limits and checks, as if the body had come as JSON.
+                let bytes = serde_json::to_vec(&body).map_err(AppError::internal)?;
+                if bytes.len() > crate::routes::drafts::MAX_DRAFT_BYTES {
+                    return Err(crate::routes::intake::too_large(
+                        crate::routes::drafts::MAX_DRAFT_BYTES,
+                    ));
+                }
+                let body = crate::routes::drafts::parse_body(&bytes, &id)?;
+                crate::routes::drafts::save_as(conn, &caller, &id, body)
+            })
+            .await;
+            saved.map_err(|e| (e, kept))
+        }
+        Err(e) => Err((e, json!({}))),
+    };
+    match saved {
+        Ok(_) => {
+            let path = format!("/buyer/drafts/{}", super::page::url_escape(&id));
+            Ok(super::forms::done(&path, "draft_saved"))
+        }
+        Err((e, _)) if e.status.is_server_error() => Err(page.error(e)),
+        Err((e, kept)) => {
+            let refused = Refusal::new("draft", &e, &[], &posted);
+            draft_page(
+                &page,
+                &state,
+                posted.caller,
+                id,
+                Some((kept, refused)),
+                None,
+            )
+            .await
+        }
+    }
 }
 
 /// `GET /tenders/{id}/manage`: the buyer's actions on one of its tenders.
@@ -132,7 +229,7 @@ pub(super) async fn manage(
                 "tender {id} is another buyer's"
             )));
         }
-        let timeline = db::log::entries_about(conn, &id, 1000)?;
+        let timeline = db::log::newest_about(conn, &id, 1000)?;
         Ok((tender.public_view(Timestamp::now()), timeline))
     })
     .await

@@ -42,5 +42,5 @@ pub(super) async fn serve(
     }
     response
         .insert_header((CONTENT_TYPE, super::assets::content_type(asset.path)))
-        .body(asset.bytes)
+        .body(asset.bytes.clone())
 }

@@ -39,6 +39,8 @@ pub(super) fn register(env: &mut Environment<'static>, messages: Arc<Messages>) 
     env.add_filter("short", short);
     env.add_filter("decimal", decimal);
     env.add_filter("shown", shown);
+    env.add_filter("utc_input", utc_input);
+    env.add_filter("pick", pick);
 }
 
 /// Localised text (`{"zh": …, "en": …}`) in the reader's language, else the other; a plain
@@ -157,6 +159,37 @@ fn shown(state: &State, value: Value) -> String {
 }
 
 /// The first `n` characters (12 by default) and an ellipsis, for hashes and keys.
+/// `value`'s member at `path` (`title.zh`) as a form field shows it: a string, or a
+/// number; anything else (missing, `none`, an object) as nothing. A draft may hold any
+/// shape the API took, and a field must not fail the page.
+fn pick(value: Value, path: &str) -> String {
+    let mut at = value;
+    for key in path.split('.') {
+        at = match at.get_attr(key) {
+            Ok(next) if !next.is_undefined() && !next.is_none() => next,
+            _ => return String::new(),
+        };
+    }
+    match at.kind() {
+        ValueKind::String => at.as_str().unwrap_or_default().to_owned(),
+        ValueKind::Number => at.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// A UTC time (`2026-12-01T10:00:00Z`) as a `datetime-local` input's value in UTC
+/// (`2026-12-01T10:00:00`); anything else as nothing.
+fn utc_input(value: Value) -> String {
+    value
+        .as_str()
+        .and_then(|t| vitrine_ledger::time::Timestamp::parse(t).ok())
+        .map(|t| {
+            let text = t.to_string();
+            text.get(..19).unwrap_or_default().to_owned()
+        })
+        .unwrap_or_default()
+}
+
 fn short(value: Value, n: Option<usize>) -> String {
     let text = value
         .as_str()
@@ -173,6 +206,45 @@ fn short(value: Value, n: Option<usize>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_field_shows_a_string_or_a_number_whatever_the_shape_around_it() {
+        let body = Value::from_serialize(serde_json::json!({
+            "title": {"en": "Servers"},
+            "weight": 30,
+            "lots": "not a list",
+            "value": {"amount": {"nested": 1}},
+        }));
+        for (path, want) in [
+            ("title.en", "Servers"),
+            ("title.zh", ""),
+            ("weight", "30"),
+            ("lots.id", ""),
+            ("value.amount", ""),
+            ("missing.deeper", ""),
+        ] {
+            assert_eq!(pick(body.clone(), path), want, "{path}");
+        }
+        assert_eq!(pick(Value::from(()), "id"), "");
+        assert_eq!(pick(Value::UNDEFINED, "id"), "");
+    }
+
+    #[test]
+    fn a_utc_time_fills_a_datetime_input_and_nothing_else_does() {
+        for (value, want) in [
+            (Value::from("2027-01-10T09:30:00Z"), "2027-01-10T09:30:00"),
+            (
+                Value::from("2027-01-10T09:30:00.250Z"),
+                "2027-01-10T09:30:00",
+            ),
+            (Value::from("2027-01-10"), ""),
+            (Value::from("<b>"), ""),
+            (Value::from(5), ""),
+            (Value::UNDEFINED, ""),
+        ] {
+            assert_eq!(utc_input(value.clone()), want, "{value:?}");
+        }
+    }
 
     #[test]
     fn scores_are_written_exactly() {

@@ -10,16 +10,20 @@ mod admin;
 pub mod assets;
 mod bidding;
 mod buyer;
+mod draft_form;
 mod explorer;
 mod files;
 mod filters;
+mod forms;
 mod home;
 pub mod i18n;
 mod language;
 mod organisations;
 mod page;
 mod render;
+mod second_factor;
 mod session;
+mod signed_in;
 mod supervision;
 mod tenders;
 
@@ -29,26 +33,104 @@ pub use render::Renderer;
 
 /// The page routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home::home))
-        .route("/tenders", web::get().to(tenders::list))
-        .route("/tenders/{id}", web::get().to(tenders::show))
-        .route("/tenders/{id}/bid", web::get().to(bidding::workspace))
-        .route("/tenders/{id}/manage", web::get().to(buyer::manage))
-        .route("/buyer", web::get().to(buyer::desk))
-        .route("/buyer/drafts/{id}", web::get().to(buyer::draft))
-        .route("/supervision", web::get().to(supervision::complaints))
-        .route("/admin", web::get().to(admin::desk))
-        .route("/register", web::get().to(bidding::register))
-        .route("/organisations/{id}", web::get().to(organisations::show))
-        .route("/explorer", web::get().to(explorer::overview))
-        .route("/entries/{index}", web::get().to(explorer::entry))
-        .route("/consistency", web::get().to(explorer::consistency_page))
-        .route("/language", web::get().to(language::choose))
-        .route("/login", web::get().to(session::form))
-        .route("/login", web::post().to(session::submit))
-        .route("/logout", web::post().to(session::logout))
-        .route("/me", web::get().to(session::me))
-        .route("/static/{path:.*}", web::get().to(files::serve));
+    const GET: &str = "GET, HEAD";
+    const GET_POST: &str = "GET, HEAD, POST";
+    const POST: &str = "POST";
+    cfg.service(page("/", GET).route(get().to(home::home)))
+        .service(page("/tenders", GET).route(get().to(tenders::list)))
+        .service(page("/tenders/{id}", GET).route(get().to(tenders::show)))
+        .service(page("/tenders/{id}/bid", GET).route(get().to(bidding::workspace)))
+        .service(page("/tenders/{id}/manage", GET).route(get().to(buyer::manage)))
+        .service(page("/buyer", GET).route(get().to(buyer::desk)))
+        .service(
+            page("/buyer/drafts/{id}", GET_POST)
+                .route(get().to(buyer::draft))
+                .route(web::post().to(buyer::save_draft)),
+        )
+        .service(page("/supervision", GET).route(get().to(supervision::complaints)))
+        .service(page("/admin", GET).route(get().to(admin::desk)))
+        .service(
+            page("/admin/applications/{id}/approve", POST).route(web::post().to(admin::approve)),
+        )
+        .service(page("/admin/applications/{id}/reject", POST).route(web::post().to(admin::reject)))
+        .service(
+            page("/admin/dead-letters/{consumer}/{outbox_id}/retry", POST)
+                .route(web::post().to(admin::retry)),
+        )
+        .service(
+            page("/admin/users", GET_POST)
+                .route(get().to(admin::users))
+                .route(web::post().to(admin::create_user)),
+        )
+        .service(page("/register", GET).route(get().to(bidding::register)))
+        .service(page("/organisations/{id}", GET).route(get().to(organisations::show)))
+        .service(page("/explorer", GET).route(get().to(explorer::overview)))
+        .service(page("/entries/{index}", GET).route(get().to(explorer::entry)))
+        .service(page("/consistency", GET).route(get().to(explorer::consistency_page)))
+        .service(page("/language", GET).route(get().to(language::choose)))
+        .service(
+            page("/login", GET_POST)
+                .route(get().to(session::form))
+                .route(web::post().to(session::submit)),
+        )
+        .service(page("/logout", POST).route(web::post().to(session::logout)))
+        .service(page("/me", GET).route(get().to(session::me)))
+        .service(page("/me/totp", POST).route(web::post().to(second_factor::start)))
+        .service(page("/me/totp/confirm", POST).route(web::post().to(second_factor::confirm)))
+        .service(page("/static/{path:.*}", GET).route(get().to(files::serve)));
+}
+
+/// A GET route, which answers HEAD too (with the headers of GET and no body).
+fn get() -> actix_web::Route {
+    use actix_web::guard;
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+/// A page's resource, answering `allow`'s methods: another method gets a 405 page that
+/// says which it answers; a query or path that does not parse gets an error page in the
+/// reader's language (the API's extractors answer problem documents).
+fn page(path: &str, allow: &'static str) -> actix_web::Resource {
+    use crate::error::{AppError, ProblemType};
+    web::resource(path)
+        .app_data(web::QueryConfig::default().error_handler(|e, request| {
+            page_error(
+                request,
+                AppError::bad_request(ProblemType::InvalidQuery, e.to_string()),
+            )
+        }))
+        .app_data(web::PathConfig::default().error_handler(|e, request| {
+            page_error(
+                request,
+                AppError::not_found(format!("there is no such page: {e}")),
+            )
+        }))
+        .default_service(web::to(
+            move |page: Page, request: actix_web::HttpRequest| async move {
+                let error = AppError::new(
+                    actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+                    ProblemType::MethodNotAllowed,
+                    format!(
+                        "{} does not answer {}; it answers {allow}",
+                        request.path(),
+                        request.method()
+                    ),
+                );
+                let mut response = actix_web::ResponseError::error_response(&page.error(error));
+                response.headers_mut().insert(
+                    actix_web::http::header::ALLOW,
+                    actix_web::http::header::HeaderValue::from_static(allow),
+                );
+                response
+            },
+        ))
+}
+
+/// `error` as its error page for the reader of `request`.
+fn page_error(request: &actix_web::HttpRequest, error: crate::error::AppError) -> actix_web::Error {
+    match Page::of(request) {
+        Ok(page) => page.error(error).into(),
+        Err(e) => e,
+    }
 }
 
 /// No route took the request: a page for a browser asking outside the API and the log,

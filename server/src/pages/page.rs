@@ -29,12 +29,19 @@ impl FromRequest for Page {
     type Future = std::future::Ready<Result<Page, actix_web::Error>>;
 
     fn from_request(request: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Page::of(request))
+    }
+}
+
+impl Page {
+    /// The page `request` asks for.
+    pub fn of(request: &HttpRequest) -> Result<Page, actix_web::Error> {
         let renderer = request.app_data::<web::Data<Renderer>>().cloned();
         let state = request.app_data::<web::Data<AppState>>();
         let (Some(renderer), Some(state)) = (renderer, state) else {
-            return std::future::ready(Err(actix_web::error::ErrorInternalServerError(
+            return Err(actix_web::error::ErrorInternalServerError(
                 "the pages are not configured",
-            )));
+            ));
         };
         let cookie = request.cookie(i18n::LANG_COOKIE);
         let accept = request
@@ -47,13 +54,13 @@ impl FromRequest for Page {
             q => format!("{}?{q}", request.path()),
         };
         let signed_in = request.cookie(crate::auth::SESSION_COOKIE).is_some();
-        std::future::ready(Ok(Page {
+        Ok(Page {
             signed_in,
             renderer,
             lang,
             path,
             checkpoint_key: state.log_key.to_verifier_key(),
-        }))
+        })
     }
 }
 

@@ -32,6 +32,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "manage.html",
     "supervision.html",
     "admin.html",
+    "users.html",
 ];
 
 /// The template engine with its templates, the messages and the static files.

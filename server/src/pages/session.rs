@@ -4,6 +4,7 @@
 //! own CSRF token, which every change made with the session cookie must present.
 
 use super::page::{Page, PageResult};
+use super::signed_in::account;
 use crate::auth::{self, Credentials, SESSION_COOKIE};
 use crate::db::{accounts, blocking, notifications};
 use crate::error::{AppError, ProblemType};
@@ -12,7 +13,7 @@ use crate::routes::state::AppState;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use minijinja::context;
 use serde::Deserialize;
 use subtle::ConstantTimeEq as _;
@@ -220,34 +221,71 @@ pub(super) async fn logout(
     })
     .await
     .map_err(|e| page.error(e))?;
-    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
-    gone.make_removal();
     Ok(HttpResponse::SeeOther()
-        .cookie(gone)
+        .cookie(super::signed_in::session_removal())
         .insert_header((LOCATION, "/"))
         .finish())
 }
 
 /// `GET /me`: who the reader is, and what they were told.
-pub(super) async fn me(page: Page, state: web::Data<AppState>, request: HttpRequest) -> PageResult {
+pub(super) async fn me(
+    page: Page,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    query: web::Query<Vec<(String, String)>>,
+) -> PageResult {
     let caller = match account(&page, &state, &request, |_, _| true, "").await {
         Ok(caller) => caller,
         Err(answer) => return Ok(answer),
     };
-    let (caller, profile, told) = blocking(&state.pool, move |conn| {
+    let done = super::forms::done_word(&query);
+    me_page(&page, &state, caller, done, None).await
+}
+
+/// The account page, saying what was done or what was refused; while the second factor
+/// is being set up, with its secret and the form that confirms it.
+pub(super) async fn me_page(
+    page: &Page,
+    state: &web::Data<AppState>,
+    caller: auth::Caller,
+    done: Option<&str>,
+    refused: Option<super::forms::Refusal>,
+) -> PageResult {
+    let (caller, profile, told, enrolment) = blocking(&state.pool, move |conn| {
         let profile = accounts::profile(conn, caller.user_id)?;
+        let enrolment = match caller.totp_enabled {
+            true => None,
+            false => accounts::totp_secret(conn, caller.user_id)?
+                .map(|secret| crate::routes::accounts::Enrolment::of(&secret, &caller.email)),
+        };
         let told: Vec<serde_json::Value> =
             notifications::of_user(conn, caller.user_id, false, None, 50)?
                 .into_iter()
                 .map(crate::routes::accounts::notification)
                 .collect();
-        Ok((caller, profile, told))
+        Ok((caller, profile, told, enrolment))
     })
     .await
     .map_err(|e| page.error(e))?;
-    page.render(
+    // The second factor's forms show while it is not on; the confirmation, once a secret
+    // waits for it.
+    let shown: Vec<String> = match (caller.totp_enabled, enrolment.is_some()) {
+        (true, _) => vec![],
+        (false, false) => vec!["totp-start".into()],
+        (false, true) => vec!["totp-start".into(), "totp-confirm".into()],
+    };
+    let refused = refused.map(|r| r.unless_shown(&shown));
+    let status = refused
+        .as_ref()
+        .map_or(StatusCode::OK, super::forms::Refusal::status);
+    page.render_status(
+        status,
         "me.html",
         context! {
+            done,
+            refused,
+            totp_secret => enrolment.as_ref().map(|e| e.secret.clone()),
+            totp_uri => enrolment.map(|e| e.uri),
             name => profile.display_name,
             email => profile.email,
             organisation => caller.organisation,
@@ -259,43 +297,4 @@ pub(super) async fn me(page: Page, state: web::Data<AppState>, request: HttpRequ
             csrf => caller.csrf,
         },
     )
-}
-
-/// The reader's account, if their session is one that `allowed` lets in; a reader with
-/// no session is sent to log in and back (`Err` holds that answer, or the error page).
-pub(super) async fn account(
-    page: &Page,
-    state: &web::Data<AppState>,
-    request: &HttpRequest,
-    allowed: fn(crate::domain::types::Role, crate::domain::types::OrganisationKind) -> bool,
-    why: &'static str,
-) -> Result<auth::Caller, HttpResponse> {
-    let credentials = Credentials::of(request);
-    if credentials.session.is_none() {
-        let next = request.path().to_owned();
-        let location = format!("/login?next={}", super::page::url_escape(&next));
-        return Err(HttpResponse::SeeOther()
-            .insert_header((LOCATION, location))
-            .finish());
-    }
-    let path = request.path().to_owned();
-    blocking(&state.pool, move |conn| {
-        let caller = auth::require(conn, &credentials)?;
-        caller.require(allowed, why)?;
-        Ok(caller)
-    })
-    .await
-    .map_err(|e| {
-        if e.status == StatusCode::UNAUTHORIZED {
-            // The session ended (expired, or logged out elsewhere): log in again.
-            let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
-            gone.make_removal();
-            let location = format!("/login?next={}", super::page::url_escape(&path));
-            return HttpResponse::SeeOther()
-                .cookie(gone)
-                .insert_header((LOCATION, location))
-                .finish();
-        }
-        ResponseError::error_response(&page.error(e))
-    })
 }

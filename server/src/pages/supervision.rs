@@ -2,7 +2,7 @@
 //! decision is a statement the supervisor signs in the browser.
 
 use super::page::{Page, PageResult};
-use super::session::account;
+use super::signed_in::account;
 use crate::db::{self, blocking};
 use crate::domain::types::{OrganisationKind, Role};
 use crate::routes::state::AppState;
@@ -39,7 +39,7 @@ pub(super) async fn complaints(
         let mut cases = Vec::new();
         for id in &ids {
             if let Some(tender) = states.remove(id) {
-                let timeline = db::log::entries_about(conn, id, 1000)?;
+                let timeline = db::log::newest_about(conn, id, 1000)?;
                 cases.push(
                     serde_json::json!({"tender": tender.public_view(now), "timeline": timeline}),
                 );

@@ -13,8 +13,11 @@ use vitrine_ledger::time::Timestamp;
 
 /// Tenders a page of the list shows.
 const PAGE_SIZE: i64 = 50;
-/// The most entries a tender's timeline shows.
-const TIMELINE: i64 = 1000;
+/// The rows a section of a tender's page shows at a time: its bids, questions, complaints
+/// and amendments, and the entries of its timeline.
+const BIDS_PAGE: usize = 100;
+const SECTION_PAGE: usize = 50;
+const TIMELINE_PAGE: i64 = 100;
 /// The categories and procedures the filters offer (those `tender.published` takes).
 const CATEGORIES: [&str; 3] = ["goods", "works", "services"];
 const PROCEDURES: [&str; 4] = [
@@ -170,31 +173,162 @@ pub(super) async fn list(
     page.render("tenders.html", ctx(rows, next))
 }
 
-/// `GET /tenders/{id}`: everything about one tender, with its timeline on the log.
+/// One page of a section of a tender's page: which page of how many, and the links to
+/// its neighbours (the other sections stay where the reader had them).
+#[derive(Debug, serde::Serialize, PartialEq)]
+struct Pager {
+    page: usize,
+    pages: usize,
+    total: usize,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+/// The sections of a tender's page that come a page at a time, by their query parameter.
+const SECTIONS: [&str; 5] = ["bids", "questions", "complaints", "amendments", "timeline"];
+
+/// The page of each section the reader asked for (`?bids=2`); a page that is not a number
+/// is refused with its section named.
+fn asked_pages(pairs: &[(String, String)]) -> Result<BTreeMap<&'static str, usize>, AppError> {
+    let mut pages = BTreeMap::new();
+    for (name, value) in pairs {
+        let Some(section) = SECTIONS.iter().find(|s| **s == name) else {
+            continue;
+        };
+        match value.parse::<usize>() {
+            Ok(page) if (1..=1_000_000).contains(&page) => {
+                pages.insert(*section, page);
+            }
+            _ => {
+                return Err(AppError::bad_request(
+                    crate::error::ProblemType::InvalidQuery,
+                    format!("{section} takes a page number from 1"),
+                ));
+            }
+        }
+    }
+    Ok(pages)
+}
+
+impl Pager {
+    /// Page `asked` (the last if there are fewer; `None` for the last) of `total` rows in
+    /// pages of `size`, with links that keep the other sections' pages of `pages`.
+    fn new(
+        section: &'static str,
+        asked: Option<usize>,
+        total: usize,
+        size: usize,
+        pages_asked: &BTreeMap<&'static str, usize>,
+    ) -> Pager {
+        let pages = total.div_ceil(size).max(1);
+        let page = asked.unwrap_or(pages).min(pages);
+        let link = |to: usize| {
+            let mut query: Vec<String> = pages_asked
+                .iter()
+                .filter(|(s, _)| **s != section)
+                .map(|(s, p)| format!("{s}={p}"))
+                .collect();
+            query.push(format!("{section}={to}"));
+            format!("?{}#{section}-title", query.join("&"))
+        };
+        Pager {
+            page,
+            pages,
+            total,
+            previous: (page > 1).then(|| link(page - 1)),
+            next: (page < pages).then(|| link(page + 1)),
+        }
+    }
+
+    /// The rows of this page, pages counted from the last row back (in row order).
+    fn range_from_newest(&self, size: usize) -> std::ops::Range<usize> {
+        let end = self.total.saturating_sub((self.page - 1) * size);
+        end.saturating_sub(size)..end
+    }
+
+    /// The rows of this page, out of all of them.
+    fn range(&self, size: usize) -> std::ops::Range<usize> {
+        let start = (self.page - 1) * size;
+        start.min(self.total)..(start + size).min(self.total)
+    }
+}
+
+/// Keeps one page of the array `view[key]` (the first page unless asked), and says which.
+fn paginate(
+    view: &mut serde_json::Value,
+    key: &str,
+    section: &'static str,
+    size: usize,
+    pages_asked: &BTreeMap<&'static str, usize>,
+) -> Pager {
+    let rows = view[key].as_array_mut();
+    let total = rows.as_ref().map_or(0, |r| r.len());
+    let pager = Pager::new(
+        section,
+        Some(pages_asked.get(section).copied().unwrap_or(1)),
+        total,
+        size,
+        pages_asked,
+    );
+    if let Some(rows) = rows {
+        let range = pager.range(size);
+        rows.truncate(range.end);
+        rows.drain(..range.start);
+    }
+    pager
+}
+
+/// `GET /tenders/{id}`: everything about one tender, with its timeline on the log; long
+/// sections (bids, questions, complaints, amendments, the timeline) a page at a time.
 pub(super) async fn show(
     page: Page,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    query: web::Query<Vec<(String, String)>>,
 ) -> PageResult {
     let id = path.into_inner();
-    let (tender, (timeline, logged), buyer) = blocking(&state.pool, move |conn| {
-        let tender = db::load_tender(conn, &id)?
-            .ok_or_else(|| AppError::not_found(format!("tender {id} does not exist")))?;
-        let timeline = entries::entries_about(conn, &id, TIMELINE)?;
-        let logged = entries::count_about(conn, &id)?;
-        let buyer = db::directory::organisation(conn, &tender.buyer)?.map(|o| o.name);
-        Ok((
-            tender.public_view(Timestamp::now()),
-            (timeline, logged),
-            buyer,
-        ))
+    let asked = asked_pages(&query).map_err(|e| page.error(e))?;
+    let timeline_page = asked.get("timeline").copied();
+    let (mut tender, (timeline, timeline_pager), buyer) = blocking(&state.pool, {
+        let asked = asked.clone();
+        move |conn| {
+            let tender = db::load_tender(conn, &id)?
+                .ok_or_else(|| AppError::not_found(format!("tender {id} does not exist")))?;
+            let logged = entries::count_about(conn, &id)?;
+            // Counted from the newest: page 1 is the newest entries.
+            let pager = Pager::new(
+                "timeline",
+                Some(timeline_page.unwrap_or(1)),
+                logged as usize,
+                TIMELINE_PAGE as usize,
+                &asked,
+            );
+            let rows = pager.range_from_newest(TIMELINE_PAGE as usize);
+            let timeline = entries::entries_about(conn, &id, rows.start as i64, rows.len() as i64)?;
+            let buyer = db::directory::organisation(conn, &tender.buyer)?.map(|o| o.name);
+            Ok((
+                tender.public_view(Timestamp::now()),
+                (timeline, pager),
+                buyer,
+            ))
+        }
     })
     .await
     .map_err(|e| page.error(e))?;
+    let pagers: BTreeMap<&str, Pager> = [
+        ("bids", "bids", BIDS_PAGE),
+        ("enquiries", "questions", SECTION_PAGE),
+        ("complaints", "complaints", SECTION_PAGE),
+        ("amendments", "amendments", SECTION_PAGE),
+    ]
+    .into_iter()
+    .map(|(key, section, size)| (section, paginate(&mut tender, key, section, size, &asked)))
+    .chain([("timeline", timeline_pager)])
+    .collect();
     let criteria = tender["tender"]["criteria"].clone();
     page.render(
         "tender.html",
-        context! { tender, timeline, logged, buyer_name => buyer, criteria },
+        context! { tender, timeline, pagers, buyer_name => buyer, criteria },
     )
 }
 
@@ -235,5 +369,53 @@ mod tests {
             Some("2027-01-01T00:00:00Z")
         );
         assert_eq!(filter.value_min.as_deref(), Some("10"));
+    }
+
+    #[test]
+    fn a_section_comes_a_page_at_a_time_and_keeps_the_others_pages() {
+        let asked = asked_pages(&[
+            ("bids".into(), "2".into()),
+            ("timeline".into(), "3".into()),
+            ("other".into(), "x".into()),
+        ])
+        .unwrap();
+        let pager = Pager::new("bids", Some(2), 250, 100, &asked);
+        assert_eq!(pager.pages, 3);
+        assert_eq!(pager.range(100), 100..200);
+        assert_eq!(
+            pager.previous.as_deref(),
+            Some("?timeline=3&bids=1#bids-title")
+        );
+        assert_eq!(pager.next.as_deref(), Some("?timeline=3&bids=3#bids-title"));
+        // Past the end: the last page; none asked: the last page (the timeline's default).
+        assert_eq!(
+            Pager::new("bids", Some(9), 250, 100, &asked).range(100),
+            200..250
+        );
+        assert_eq!(Pager::new("timeline", None, 250, 100, &asked).page, 3);
+        // The timeline counts from its newest entry: page 1 is the newest 100.
+        let newest = |page| Pager::new("timeline", Some(page), 250, 100, &asked);
+        assert_eq!(newest(1).range_from_newest(100), 150..250);
+        assert_eq!(newest(3).range_from_newest(100), 0..50);
+        assert_eq!(newest(9).range_from_newest(100), 0..50);
+        assert_eq!(
+            Pager::new("timeline", Some(1), 0, 100, &asked).range_from_newest(100),
+            0..0
+        );
+        let empty = Pager::new("bids", Some(1), 0, 100, &asked);
+        assert_eq!((empty.pages, empty.range(100)), (1, 0..0));
+        assert!(empty.previous.is_none() && empty.next.is_none());
+        for bad in ["0", "-1", "two", "", "99999999999"] {
+            let refused = asked_pages(&[("questions".into(), bad.into())]).unwrap_err();
+            assert!(refused.detail.contains("questions"), "{bad}");
+        }
+        let mut view = serde_json::json!({"bids": (0..250).collect::<Vec<_>>()});
+        let pager = paginate(&mut view, "bids", "bids", 100, &asked);
+        assert_eq!((pager.page, pager.total), (2, 250));
+        assert_eq!(view["bids"][0], 100);
+        assert_eq!(view["bids"].as_array().unwrap().len(), 100);
+        let mut sealed = serde_json::json!({"bids": null});
+        assert_eq!(paginate(&mut sealed, "bids", "bids", 100, &asked).total, 0);
+        assert!(sealed["bids"].is_null());
     }
 }

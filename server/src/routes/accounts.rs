@@ -211,22 +211,42 @@ pub(super) async fn start_totp(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    let (secret, email) = as_caller(&state, &request, true, |conn, caller| {
-        if caller.totp_enabled {
-            return Err(AppError::conflict("a second factor is already set up"));
-        }
-        let mut secret = [0u8; 20];
-        getrandom::fill(&mut secret).map_err(AppError::internal)?;
-        accounts::set_totp_secret(conn, caller.user_id, &secret)?;
-        Ok((secret, caller.email))
-    })
-    .await?;
-    let encoded = auth::base32(&secret);
+    let enrolment = as_caller(&state, &request, true, start_totp_as).await?;
     Ok(HttpResponse::Created().json(json!({
-        "secret": encoded,
-        "otpauth_uri": format!("otpauth://totp/Vitrine:{email}?secret={encoded}&issuer=Vitrine&algorithm=SHA1&digits=6&period=30"),
+        "secret": enrolment.secret,
+        "otpauth_uri": enrolment.uri,
         "next": "POST /api/v1/me/totp/confirm with {\"code\": \"123456\"} from the app",
     })))
+}
+
+/// A second factor being set up: its secret in base32, and as an `otpauth://` address.
+pub(crate) struct Enrolment {
+    /// The secret, for typing into the authenticator app.
+    pub secret: String,
+    /// The `otpauth://totp/…` address, for a QR code or a link.
+    pub uri: String,
+}
+
+/// Starts `caller`'s TOTP enrolment: a new secret, kept until a code confirms it.
+pub(crate) fn start_totp_as(conn: &mut PgConnection, caller: Caller) -> AppResult<Enrolment> {
+    if caller.totp_enabled {
+        return Err(AppError::conflict("a second factor is already set up"));
+    }
+    let mut secret = [0u8; 20];
+    getrandom::fill(&mut secret).map_err(AppError::internal)?;
+    accounts::set_totp_secret(conn, caller.user_id, &secret)?;
+    Ok(Enrolment::of(&secret, &caller.email))
+}
+
+impl Enrolment {
+    /// The enrolment of `secret` for the account of `email`.
+    pub(crate) fn of(secret: &[u8], email: &str) -> Enrolment {
+        let secret = auth::base32(secret);
+        let uri = format!(
+            "otpauth://totp/Vitrine:{email}?secret={secret}&issuer=Vitrine&algorithm=SHA1&digits=6&period=30"
+        );
+        Enrolment { secret, uri }
+    }
 }
 
 #[derive(Deserialize)]
@@ -242,20 +262,30 @@ pub(super) async fn confirm_totp(
 ) -> AppResult<HttpResponse> {
     let (caller, form): (Caller, Code) = caller_and_form(&state, &request, payload).await?;
     blocking(&state.pool, move |conn| {
-        let secret = accounts::totp_secret(conn, caller.user_id)?;
-        let secret = secret.ok_or_else(|| AppError::conflict("start with POST /api/v1/me/totp"))?;
-        let step = auth::totp_match(&secret, &form.code, chrono::Utc::now().timestamp())
-            .ok_or_else(|| {
-                AppError::invalid(
-                    ProblemType::TotpMismatch,
-                    "check the device's clock and send the current code",
-                )
-            })?;
-        accounts::enable_totp(conn, caller.user_id, step as i64)?;
-        Ok(())
+        confirm_totp_as(conn, &caller, &form.code)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Turns `caller`'s second factor on, if `code` is the current one of the secret their
+/// enrolment made.
+pub(crate) fn confirm_totp_as(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    code: &str,
+) -> AppResult<()> {
+    let secret = accounts::totp_secret(conn, caller.user_id)?;
+    let secret = secret.ok_or_else(|| AppError::conflict("start with POST /api/v1/me/totp"))?;
+    let step =
+        auth::totp_match(&secret, code, chrono::Utc::now().timestamp()).ok_or_else(|| {
+            AppError::invalid(
+                ProblemType::TotpMismatch,
+                "check the device's clock and send the current code",
+            )
+        })?;
+    accounts::enable_totp(conn, caller.user_id, step as i64)?;
+    Ok(())
 }
 
 /// The anonymous statements (sealed bids, withdrawals, questions) the caller's
@@ -376,30 +406,44 @@ pub(super) async fn create_user(
 ) -> AppResult<HttpResponse> {
     let (caller, form): (Caller, CreateUser) = caller_and_form(&state, &request, payload).await?;
     let id = blocking(&state.pool, move |conn| {
-        caller.check_totp()?;
-        let allowed = caller.role == Role::PlatformAdmin
-            || (caller.role == Role::OrganisationAdmin && caller.organisation == form.organisation);
-        if !allowed {
-            return Err(AppError::new(
-                StatusCode::FORBIDDEN,
-                ProblemType::Forbidden,
-                format!(
-                    "users of {} are created by its administrator or a platform administrator",
-                    form.organisation
-                ),
-            ));
-        }
-        auth::create_user(
-            conn,
-            &NewUser {
-                organisation: &form.organisation,
-                email: &form.email,
-                display_name: &form.display_name,
-                role: &form.role,
-                password: &form.password,
-            },
-        )
+        let user = NewUser {
+            organisation: &form.organisation,
+            email: &form.email,
+            display_name: &form.display_name,
+            role: &form.role,
+            password: &form.password,
+        };
+        create_user_as(conn, &caller, &user)
     })
     .await?;
     Ok(HttpResponse::Created().json(json!({"id": id})))
+}
+
+/// Creates `user` for `caller` (whose CSRF token the route checked): a platform
+/// administrator, for any organisation; an organisation's administrator, for their own;
+/// either with their second factor set up. The new user's id.
+pub(crate) fn create_user_as(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    user: &NewUser<'_>,
+) -> AppResult<i64> {
+    caller.check_totp()?;
+    // Only the platform's administrators make platform administrators (an administrator
+    // of the platform's own organisation may not).
+    let makes_platform_admin = Role::parse_of_user(user.role.trim()) == Some(Role::PlatformAdmin);
+    let allowed = caller.role == Role::PlatformAdmin
+        || (caller.role == Role::OrganisationAdmin
+            && caller.organisation == user.organisation
+            && !makes_platform_admin);
+    if !allowed {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            ProblemType::Forbidden,
+            format!(
+                "users of {} are created by its administrator or a platform administrator",
+                user.organisation
+            ),
+        ));
+    }
+    auth::create_user(conn, user)
 }

@@ -18,7 +18,7 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 
 /// A draft's body is at most this large (a logged entry is at most 64 KiB).
-const MAX_DRAFT_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_DRAFT_BYTES: usize = 64 * 1024;
 
 /// The caller, who must act for a buyer as a procurement officer or its administrator.
 fn buyer_staff(
@@ -140,12 +140,9 @@ pub(super) async fn put(
     .await?;
     check_id(&id)?;
     let bytes = crate::routes::intake::read_body(&request, payload, MAX_DRAFT_BYTES).await?;
-    let mut body = parse_body(&bytes, &id)?;
-    let (created, draft) = blocking(&state.pool, move |conn| {
-        body["buyer"] = json!(caller.organisation);
-        conn.transaction(|conn| save(conn, &caller, &id, &body))
-    })
-    .await?;
+    let body = parse_body(&bytes, &id)?;
+    let (created, draft) =
+        blocking(&state.pool, move |conn| save_as(conn, &caller, &id, body)).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -154,8 +151,21 @@ pub(super) async fn put(
     Ok(HttpResponse::build(status).json(draft))
 }
 
+/// Saves `body` (checked as [`parse_body`] does) as the draft `id` of `caller`, one of
+/// a buyer's staff allowed to act (the caller's route checked it), with `buyer` filled
+/// in: whether the draft is new, and how it now stands.
+pub(crate) fn save_as(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    id: &str,
+    mut body: Value,
+) -> AppResult<(bool, Value)> {
+    body["buyer"] = json!(caller.organisation);
+    conn.transaction(|conn| save(conn, caller, id, &body))
+}
+
 /// A draft's id is its tender's to be: an ocid, as publishing will need.
-fn check_id(id: &str) -> AppResult<()> {
+pub(crate) fn check_id(id: &str) -> AppResult<()> {
     let identifier = crate::domain::rules::identifier(&json!({ "id": id }), "id").is_ok();
     if !identifier || !crate::domain::procurement::ocid(id) {
         return Err(AppError::invalid(
@@ -168,7 +178,7 @@ fn check_id(id: &str) -> AppResult<()> {
 
 /// A draft's body: a JSON object the database can store, whose `id`, if given, is the
 /// draft's. The answer has the `id` filled in.
-fn parse_body(bytes: &[u8], id: &str) -> AppResult<Value> {
+pub(crate) fn parse_body(bytes: &[u8], id: &str) -> AppResult<Value> {
     let mut body = vitrine_ledger::jcs::parse(bytes)
         .map_err(|e| AppError::bad_request(ProblemType::InvalidJson, e.to_string()))?;
     crate::routes::intake::storable(&body)?;

@@ -1,7 +1,7 @@
 //! The outbox's consumers and their dead letters, for platform administrators: how far
 //! each consumer has got, what it set aside, and a request to try a dead letter again.
 
-use crate::auth::{self, Credentials};
+use crate::auth::{self, Caller, Credentials};
 use crate::db::{blocking, outbox};
 use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
@@ -94,10 +94,29 @@ pub(super) async fn retry(
 ) -> AppResult<HttpResponse> {
     let credentials = Credentials::of(&request);
     let (consumer, outbox_id) = path.into_inner();
+    let caller = blocking(&state.pool, move |conn| {
+        auth::require_platform_admin(conn, &credentials, true, ADMINISTRATORS)
+    })
+    .await?;
+    retry_as(&state, caller, consumer.clone(), outbox_id).await?;
+    Ok(HttpResponse::Accepted().json(json!({
+        "consumer": consumer,
+        "outbox_id": outbox_id,
+        "status": "retry requested",
+    })))
+}
+
+/// Asks, for `caller` (a platform administrator allowed to act, checked by the caller's
+/// route), for `consumer`'s dead letter of outbox row `outbox_id` to be tried again.
+pub(crate) async fn retry_as(
+    state: &AppState,
+    caller: Caller,
+    consumer: String,
+    outbox_id: i64,
+) -> AppResult<()> {
     let requested = {
         let consumer = consumer.clone();
         blocking(&state.pool, move |conn| {
-            let caller = auth::require_platform_admin(conn, &credentials, true, ADMINISTRATORS)?;
             request_retry(conn, &consumer, outbox_id, caller.user_id)
         })
         .await?
@@ -107,11 +126,7 @@ pub(super) async fn retry(
             "{consumer} has no dead letter for outbox row {outbox_id}"
         )));
     }
-    Ok(HttpResponse::Accepted().json(json!({
-        "consumer": consumer,
-        "outbox_id": outbox_id,
-        "status": "retry requested",
-    })))
+    Ok(())
 }
 
 /// Records user `by`'s request to try a dead letter again, if there is one; whether there

@@ -6,7 +6,7 @@
 //! and the administrator's account is created; a rejection gives a reason. Nothing is
 //! on the log before approval.
 
-use crate::auth::{self, Credentials};
+use crate::auth::{self, Caller, Credentials};
 use crate::db::directory::Taken;
 use crate::db::registrations::{self, Decision};
 use crate::db::{blocking, directory};
@@ -377,26 +377,33 @@ pub(super) async fn approve(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let credentials = Credentials::of(&request);
+    let caller = blocking(&state.pool, move |conn| {
+        auth::require_platform_admin(conn, &credentials, true, REVIEWERS)
+    })
+    .await?;
+    let user = approve_as(&state, caller, id).await?;
+    Ok(HttpResponse::Ok().json(json!({"id": id, "status": "approved", "administrator": user})))
+}
+
+/// Approves application `id` for `caller`, a platform administrator allowed to act (the
+/// caller's route checked it): logs what of its organisation and key is not on the log
+/// yet, then creates the administrator's account; that account's id.
+pub(crate) async fn approve_as(state: &AppState, caller: Caller, id: i64) -> AppResult<i64> {
     // One approval at a time: two applications may name one address, and each approval
     // checks it is free before logging anything.
     static APPROVING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let _approving = APPROVING.lock().await;
-    let (caller, pending) = blocking(&state.pool, move |conn| {
-        let caller = auth::require_platform_admin(conn, &credentials, true, REVIEWERS)?;
-        Ok((caller, pending(conn, id)?))
-    })
-    .await?;
+    let pending = blocking(&state.pool, move |conn| pending(conn, id)).await?;
     if !state.sequencer.status.ready.load(Ordering::SeqCst) {
         return Err(AppError::unavailable(
             "this process is not the sequencer; approve through the one that is",
         ));
     }
-    pending.log(&state, id).await?;
-    let user = blocking(&state.pool, move |conn| {
+    pending.log(state, id).await?;
+    blocking(&state.pool, move |conn| {
         pending.approve(conn, id, caller.user_id)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(json!({"id": id, "status": "approved", "administrator": user})))
+    .await
 }
 
 #[derive(Deserialize)]
@@ -421,7 +428,19 @@ pub(super) async fn reject(
     .await?;
     let body = crate::routes::intake::read_body(&request, payload, 8 * 1024).await?;
     let rejection: Rejection = crate::routes::intake::json(&body)?;
-    let reason = rejection.reason.trim().to_owned();
+    reject_as(&state, caller, id, &rejection.reason).await?;
+    Ok(HttpResponse::Ok().json(json!({"id": id, "status": "rejected"})))
+}
+
+/// Rejects application `id` for `caller`, a platform administrator allowed to act, with
+/// `reason` (1 to 2000 characters once trimmed).
+pub(crate) async fn reject_as(
+    state: &AppState,
+    caller: Caller,
+    id: i64,
+    reason: &str,
+) -> AppResult<()> {
+    let reason = reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 2_000 {
         return Err(invalid("reason must be 1 to 2000 characters"));
     }
@@ -434,6 +453,5 @@ pub(super) async fn reject(
         }
         Ok(())
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(json!({"id": id, "status": "rejected"})))
+    .await
 }

@@ -404,6 +404,32 @@ async fn who_may_create_users() {
     assert_eq!(code, 409, "the address is taken");
     let (code, _) = login_raw(&app, "x@sup-a.example", PASSWORD, None).await;
     assert_eq!(code, 200);
+    // An administrator of the platform's own organisation makes its staff, but no
+    // platform administrator: only those make more of themselves.
+    let platform_admin = app
+        .api_token(
+            "platform",
+            "org-admin@platform.example",
+            "organisation_admin",
+        )
+        .await;
+    let bearer = format!("Bearer {platform_admin}");
+    let (code, body) = app
+        .request(
+            "POST",
+            "/api/v1/users",
+            create(
+                "platform",
+                "root@platform.example",
+                "platform_admin",
+                PASSWORD,
+            ),
+            &[("authorization", bearer.as_str())],
+        )
+        .await;
+    assert_eq!(code, 403, "{body}");
+    let (code, _) = login_raw(&app, "root@platform.example", PASSWORD, None).await;
+    assert_eq!(code, 401, "and made no account");
 }
 
 /// A request with an `Authorization` header; answers the status and the answer.

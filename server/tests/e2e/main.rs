@@ -13,5 +13,6 @@ mod crash;
 mod hardening;
 mod logging;
 mod outbox;
+mod pages;
 mod procurement;
 mod schemathesis;

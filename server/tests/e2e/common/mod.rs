@@ -2,6 +2,7 @@
 //! signed statements.
 
 pub mod app;
+pub mod browser;
 
 use diesel::prelude::*;
 use ed25519_dalek::SigningKey;
