@@ -726,9 +726,8 @@ fn bench(
             ORDINARY_MARK.into(),
         ),
         (format!("/tenders/{BIG}"), BIG_TITLE.into()),
-        // Its last page of bids and its first of the timeline.
+        // Its last page of bids.
         (format!("/tenders/{BIG}?bids=10"), BIG_TITLE.into()),
-        (format!("/tenders/{BIG}?timeline=1"), BIG_TITLE.into()),
         (format!("/tenders/{ordinary_id}"), ordinary_title),
     ];
     let failures = AtomicUsize::new(0);

@@ -3,13 +3,15 @@
 // rejects one application and approves another and creates a user, the officer saves a
 // draft; every refusal shows beside its field with what was typed kept; a form posted
 // from elsewhere, without the session's token, does nothing. Then how the pages answer
-// HEAD, a method they do not take, and a query or path they cannot read.
+// HEAD, a method they do not take, and a query or path they cannot read. Both follow a
+// tender, and the officer stops following it from the account page.
 //
 //   VITRINE_URL, VITRINE_ADMIN, VITRINE_OFFICER (e-mail addresses), VITRINE_PASSWORD,
-//   VITRINE_ARTEFACTS
+//   VITRINE_TENDER (a published tender), VITRINE_ARTEFACTS
 import { axe, base, check, launch, tally, totp, watchdog } from './common.mjs';
 
 const password = process.env.VITRINE_PASSWORD;
+const tender = process.env.VITRINE_TENDER;
 const timer = watchdog(240);
 const browser = await launch();
 
@@ -104,6 +106,15 @@ try {
   await fill('a long enough passphrase');
   check(await post(ap, '#new-user button[type="submit"]') === 409, 'an address with an account is refused');
   check(await ap.getAttribute('#new-user-email', 'aria-invalid') === 'true', 'beside the address');
+
+  // Following a tender: from its page, listed on the account page.
+  const followed = `/tenders/${encodeURIComponent(tender)}`;
+  await ap.goto(base + followed);
+  check(await post(ap, '#follow button') === 200 && await done(ap), 'the administrator follows a tender from its page');
+  check(await ap.locator('#follow[action$="/unfollow"]').count() === 1, 'and the page now offers to stop');
+  await ap.goto(`${base}/me`);
+  check(await ap.locator(`main a[href="${followed}"]`).count() === 1, 'the account page lists it');
+  await axe(ap, 'account with a followed tender', { scriptsOff: true });
   await admin.context.close();
 
   // The officer: second factor, then a draft saved with the form alone.
@@ -124,6 +135,17 @@ try {
   const shown = await op.inputValue('#d-enquiry_end');
   check(/^2027-01-10T09:30(:00)?$/.test(shown), 'the time is shown as saved', `${shown} ${await op.getAttribute('#d-enquiry_end', 'value')}`);
   await axe(op, 'draft without scripts', { scriptsOff: true });
+
+  // The officer follows it too, then stops from the account page.
+  await op.goto(base + followed);
+  await post(op, '#follow button');
+  await op.goto(`${base}/me`);
+  check(await post(op, `form[action="${followed}/unfollow"] button`) === 200 && new URL(op.url()).pathname === '/me', 'the officer stops following from the account page');
+  check(await op.locator(`form[action="${followed}/unfollow"]`).count() === 0, 'and it is no longer listed');
+  const anonymous = await browser.newContext();
+  const stranger = await anonymous.request.post(`${base}${followed}/follow`, { form: {}, maxRedirects: 0 });
+  check(stranger.status() === 303 && stranger.headers().location.startsWith('/login'), 'a reader not signed in is sent to log in', String(stranger.status()));
+  await anonymous.close();
 
   // HEAD, another method, and what cannot be read.
   const request = officer.context.request;

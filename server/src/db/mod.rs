@@ -17,6 +17,7 @@ pub mod registrations;
 pub mod replay;
 #[allow(missing_docs)] // Generated-style table definitions.
 pub mod schema;
+pub mod subscriptions;
 pub mod tenders;
 
 use crate::error::AppResult;

@@ -222,12 +222,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    subscriptions (id) {
+        id -> Int8,
+        user_id -> Int8,
+        kind -> Text,
+        target -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(users -> organisations (organisation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     log_entries,
+    subscriptions,
     log_tiles,
     checkpoints,
     outbox,

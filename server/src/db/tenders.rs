@@ -261,3 +261,10 @@ pub fn award_lines(conn: &mut PgConnection, ids: &[String]) -> QueryResult<Vec<A
     lines.sort_by_key(|l| ids.iter().position(|i| *i == l.id));
     Ok(lines)
 }
+
+/// Whether tender `id` is published.
+pub fn exists(conn: &mut PgConnection, id: &str) -> QueryResult<bool> {
+    use super::schema::tenders::dsl as t;
+    let n: i64 = t::tenders.filter(t::id.eq(id)).count().get_result(conn)?;
+    Ok(n > 0)
+}

@@ -1,5 +1,6 @@
-//! In-app notifications: bidders are told when a tender they bid on or asked about is
-//! amended, has a question answered, is awarded or is cancelled.
+//! In-app notifications: bidders, and whoever follows the tender, are told when a tender
+//! they bid on, asked about or follow is amended, has a question answered, is awarded or
+//! is cancelled.
 //!
 //! Who bid stays hidden until the deadline, so the log cannot say whom to tell: the
 //! platform's private record of who sent each anonymous statement (`private_authors`)
@@ -54,7 +55,8 @@ impl Consumer for InApp {
 }
 
 /// Tells every bidder representative and administrator of each organisation that sent an
-/// anonymous statement (a sealed bid, a question) about the tender before this entry.
+/// anonymous statement (a sealed bid, a question) about the tender before this entry, and
+/// every user who follows the tender.
 fn notify(conn: &mut PgConnection, logged: &queries::Logged) -> diesel::QueryResult<usize> {
     let Ok(entry) = Entry::parse(&logged.entry) else {
         tracing::error!(index = logged.idx, "a logged entry does not parse");
@@ -73,14 +75,22 @@ fn notify(conn: &mut PgConnection, logged: &queries::Logged) -> diesel::QueryRes
         .filter(|r| r.may_bid(OrganisationKind::Supplier))
         .map(Role::as_str)
         .collect();
-    queries::notify_senders(
+    let senders = queries::notify_senders(
         conn,
         &logged.subject,
         logged.idx,
         &logged.kind,
         &summary,
         &roles,
-    )
+    )?;
+    let followers = crate::db::subscriptions::notify_followers(
+        conn,
+        &logged.subject,
+        logged.idx,
+        &logged.kind,
+        &summary,
+    )?;
+    Ok(senders + followers)
 }
 
 /// What happened, in Chinese and in English.

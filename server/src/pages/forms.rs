@@ -23,7 +23,9 @@ use std::collections::BTreeMap;
 pub(super) const FORM_BYTES: usize = 32 * 1024;
 
 /// What a form may say was done, by the message `done.<word>` says it with.
-pub(super) const DONE: [&str; 6] = [
+pub(super) const DONE: [&str; 8] = [
+    "followed",
+    "unfollowed",
     "approved",
     "rejected",
     "retry",

@@ -14,6 +14,7 @@ mod draft_form;
 mod explorer;
 mod files;
 mod filters;
+mod follows;
 mod forms;
 mod home;
 pub mod i18n;
@@ -40,6 +41,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(page("/tenders", GET).route(get().to(tenders::list)))
         .service(page("/tenders/{id}", GET).route(get().to(tenders::show)))
         .service(page("/tenders/{id}/bid", GET).route(get().to(bidding::workspace)))
+        .service(page("/tenders/{id}/follow", POST).route(web::post().to(follows::follow)))
+        .service(page("/tenders/{id}/unfollow", POST).route(web::post().to(follows::unfollow)))
         .service(page("/tenders/{id}/manage", GET).route(get().to(buyer::manage)))
         .service(page("/buyer", GET).route(get().to(buyer::desk)))
         .service(

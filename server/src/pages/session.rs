@@ -251,8 +251,9 @@ pub(super) async fn me_page(
     done: Option<&str>,
     refused: Option<super::forms::Refusal>,
 ) -> PageResult {
-    let (caller, profile, told, enrolment) = blocking(&state.pool, move |conn| {
+    let (caller, profile, (told, followed), enrolment) = blocking(&state.pool, move |conn| {
         let profile = accounts::profile(conn, caller.user_id)?;
+        let followed = crate::db::subscriptions::followed_tenders(conn, caller.user_id, 200)?;
         let enrolment = match caller.totp_enabled {
             true => None,
             false => accounts::totp_secret(conn, caller.user_id)?
@@ -263,7 +264,7 @@ pub(super) async fn me_page(
                 .into_iter()
                 .map(crate::routes::accounts::notification)
                 .collect();
-        Ok((caller, profile, told, enrolment))
+        Ok((caller, profile, (told, followed), enrolment))
     })
     .await
     .map_err(|e| page.error(e))?;
@@ -294,6 +295,7 @@ pub(super) async fn me_page(
             totp_enabled => caller.totp_enabled,
             needs_totp => caller.role.needs_second_factor(),
             notifications => told,
+            followed,
             csrf => caller.csrf,
         },
     )

@@ -283,15 +283,23 @@ fn paginate(
 pub(super) async fn show(
     page: Page,
     state: web::Data<AppState>,
+    request: actix_web::HttpRequest,
     path: web::Path<String>,
     query: web::Query<Vec<(String, String)>>,
 ) -> PageResult {
     let id = path.into_inner();
     let asked = asked_pages(&query).map_err(|e| page.error(e))?;
+    let done = super::forms::done_word(&query);
+    // A signed-in reader may follow the tender (a session that ended reads as anyone).
+    let credentials = crate::auth::Credentials::of(&request);
     let timeline_page = asked.get("timeline").copied();
-    let (mut tender, (timeline, timeline_pager), buyer) = blocking(&state.pool, {
+    let (mut tender, (timeline, timeline_pager), buyer, follow) = blocking(&state.pool, {
         let asked = asked.clone();
         move |conn| {
+            let follow = match credentials.session.is_some() {
+                true => crate::auth::require(conn, &credentials).ok(),
+                false => None,
+            };
             let tender = db::load_tender(conn, &id)?
                 .ok_or_else(|| AppError::not_found(format!("tender {id} does not exist")))?;
             let logged = entries::count_about(conn, &id)?;
@@ -306,10 +314,18 @@ pub(super) async fn show(
             let rows = pager.range_from_newest(TIMELINE_PAGE as usize);
             let timeline = entries::entries_about(conn, &id, rows.start as i64, rows.len() as i64)?;
             let buyer = db::directory::organisation(conn, &tender.buyer)?.map(|o| o.name);
+            let follow = match follow {
+                Some(caller) => {
+                    let following = db::subscriptions::follows_tender(conn, caller.user_id, &id)?;
+                    Some(serde_json::json!({"following": following, "csrf": caller.csrf}))
+                }
+                None => None,
+            };
             Ok((
                 tender.public_view(Timestamp::now()),
                 (timeline, pager),
                 buyer,
+                follow,
             ))
         }
     })
@@ -328,7 +344,7 @@ pub(super) async fn show(
     let criteria = tender["tender"]["criteria"].clone();
     page.render(
         "tender.html",
-        context! { tender, timeline, pagers, buyer_name => buyer, criteria },
+        context! { tender, timeline, pagers, buyer_name => buyer, criteria, follow, done },
     )
 }
 

@@ -65,6 +65,13 @@ async fn the_desks_work_as_plain_forms_without_scripts() {
     .await;
     apply(&app, "sup-approve", 161).await;
     apply(&app, "sup-reject", 162).await;
+    // A published tender, to follow (its document uploaded first).
+    crate::procurement::buyer_clerk(&app, "fuzhou-bureau").await;
+    let tender = "ocds-vtest1-follow1";
+    let body =
+        crate::procurement::tender_body(tender, "fuzhou-bureau", 600_000, 1_200_000, 1_800_000);
+    let published = crate::common::signed("tender.published", tender, body, &[&buyer_key]);
+    crate::procurement::accepted(&app, &published).await;
     let base = app.base.clone();
     let ran = tokio::task::spawn_blocking(move || {
         crate::common::browser::run(
@@ -74,6 +81,7 @@ async fn the_desks_work_as_plain_forms_without_scripts() {
                 ("VITRINE_ADMIN", "admin@platform.example".to_owned()),
                 ("VITRINE_OFFICER", "officer@fuzhou.example".to_owned()),
                 ("VITRINE_PASSWORD", PASSWORD.to_owned()),
+                ("VITRINE_TENDER", tender.to_owned()),
             ],
         )
     })
@@ -120,4 +128,51 @@ async fn the_desks_work_as_plain_forms_without_scripts() {
         draft["lots"],
         json!([{"id": "lot-1", "value": {"amount": "500000.00", "currency": "CNY"}}])
     );
+    // The tender is cancelled: its follower (the administrator) is told in the app; the
+    // officer, who stopped following it, is not.
+    let cancelled = crate::common::signed(
+        "tender.cancelled",
+        tender,
+        json!({"reason": "预算调整"}),
+        &[&buyer_key],
+    );
+    crate::procurement::accepted(&app, &cancelled).await;
+    let mut waited = 0;
+    while told(&app, "admin@platform.example").await == 0 && waited < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    assert_eq!(
+        told(&app, "admin@platform.example").await,
+        1,
+        "the follower is told once"
+    );
+    assert_eq!(
+        told(&app, "officer@fuzhou.example").await,
+        0,
+        "who stopped following is not"
+    );
+}
+
+/// How many times the user of `email` was told of the follow test's tender's cancellation.
+async fn told(app: &TestApp, email: &'static str) -> i64 {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let url = app.database_url.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = PgConnection::establish(&url).unwrap();
+        diesel::sql_query(
+            "SELECT count(*) AS n FROM notifications n JOIN users u ON u.id = n.user_id
+             WHERE u.email = $1 AND n.tender_id = 'ocds-vtest1-follow1' AND n.kind = 'tender.cancelled'",
+        )
+        .bind::<diesel::sql_types::Text, _>(email)
+        .get_result::<Count>(&mut conn)
+        .unwrap()
+        .n
+    })
+    .await
+    .unwrap()
 }

@@ -29,7 +29,7 @@ fn at(offset_ms: i64) -> String {
 }
 
 /// A tender of `buyer` whose periods end `enquiry`, `tender` and `reveal` ms from now.
-fn tender_body(id: &str, buyer: &str, enquiry: i64, tender: i64, reveal: i64) -> Value {
+pub(crate) fn tender_body(id: &str, buyer: &str, enquiry: i64, tender: i64, reveal: i64) -> Value {
     json!({
         "id": id,
         "buyer": buyer,
@@ -61,7 +61,7 @@ async fn upload_text(app: &TestApp, token: &str, content: &str) -> String {
 }
 
 /// An API token of a procurement officer of `buyer`, who has uploaded the tender document.
-async fn buyer_clerk(app: &TestApp, buyer: &str) -> String {
+pub(crate) async fn buyer_clerk(app: &TestApp, buyer: &str) -> String {
     let token = app
         .api_token(
             buyer,
@@ -403,7 +403,7 @@ async fn accepted_as(app: &TestApp, token: &str, statement: &Value) -> Value {
     body
 }
 
-async fn accepted(app: &TestApp, statement: &Value) -> Value {
+pub(crate) async fn accepted(app: &TestApp, statement: &Value) -> Value {
     let (status, body) = app.post(statement).await;
     assert_eq!(status, 201, "{body}");
     crate::common::conforms_to_openapi(statement);
