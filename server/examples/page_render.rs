@@ -709,6 +709,42 @@ fn bench(
         "seeding took {seeding_seconds:.1}s: suppliers {suppliers_seconds:.1}s, tenders {tenders_seconds:.1}s ({:.0}/s from {SEEDERS} connections), commits {commits_seconds:.1}s, waiting for the deadline, reveals {reveals_seconds:.1}s; then {drain_seconds:.1}s for the outbox to drain",
         options.tenders as f64 / tenders_seconds
     );
+    // The home page's and the big tender's queries, each alone (the median of 50), to
+    // tell the database's share of a page from the rest.
+    {
+        use vitrine_server::db::{self, tenders};
+        let awarded = tenders::recently_awarded(&mut conn, 6).unwrap_or_default();
+        let mut time = |what: &str, run: &mut dyn FnMut(&mut diesel::PgConnection) -> usize| {
+            let mut spans: Vec<Duration> = (0..50)
+                .map(|_| {
+                    let started = Instant::now();
+                    std::hint::black_box(run(&mut conn));
+                    started.elapsed()
+                })
+                .collect();
+            spans.sort_unstable();
+            println!(
+                "  {what}: {:.2} ms (median of 50)",
+                spans[25].as_secs_f64() * 1000.0
+            );
+        };
+        println!("queries alone:");
+        time("closing_soonest(10)", &mut |c| {
+            tenders::closing_soonest(c, 10).map_or(0, |r| r.len())
+        });
+        time("recently_awarded(6)", &mut |c| {
+            tenders::recently_awarded(c, 6).map_or(0, |r| r.len())
+        });
+        time("award_lines(6)", &mut |c| {
+            tenders::award_lines(c, &awarded).map_or(0, |r| r.len())
+        });
+        time("list(50)", &mut |c| {
+            tenders::list(c, &tenders::Filter::default(), 50).map_or(0, |r| r.len())
+        });
+        time("load_tender(the big one)", &mut |c| {
+            db::load_tender(c, BIG).map_or(0, |t| t.map_or(0, |t| t.bids.len()))
+        });
+    }
     println!(
         "load average before measuring: {}",
         std::fs::read_to_string("/proc/loadavg")

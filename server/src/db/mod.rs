@@ -144,16 +144,20 @@ pub fn load_tenders(
             })?;
         tenders.insert(id, tender);
     }
-    let bids: Vec<(String, serde_json::Value)> = schema::tender_bids::table
+    // As text, read straight into bids (a tender may have thousands).
+    let bids: Vec<(String, String)> = schema::tender_bids::table
         .filter(schema::tender_bids::tender_id.eq_any(ids))
         .order((
             schema::tender_bids::tender_id,
             schema::tender_bids::position,
         ))
-        .select((schema::tender_bids::tender_id, schema::tender_bids::state))
+        .select((
+            schema::tender_bids::tender_id,
+            diesel::dsl::sql::<diesel::sql_types::Text>("state::text"),
+        ))
         .load(conn)?;
     for (id, json) in bids {
-        let bid = serde_json::from_value(json).map_err(|e| {
+        let bid = serde_json::from_str(&json).map_err(|e| {
             unreadable(format!(
                 "INTEGRITY ALARM: a stored bid of tender {id} is unreadable: {e}"
             ))

@@ -67,17 +67,25 @@ pub struct Filter {
     pub before: Option<i64>,
 }
 
-const ROW: &str = "SELECT id, buyer_id, status, title,
-        coalesce(state->'tender'->'title', '{}'::jsonb) AS titles, category, procedure,
-        value_amount::text AS value_amount, currency,
-        to_char(tender_end AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS tender_end,
-        published_idx
-     FROM tenders";
+/// The listing's rows of the tenders `picked` selects (`id` and its sort key `k`, already
+/// filtered, ordered and limited), in `order`. The titles are read from each row's state
+/// after the limit: reading them reads the whole state, which a scan of many rows must not.
+fn rows_of(picked: &str, order: &str) -> String {
+    format!(
+        "SELECT t.id, t.buyer_id, t.status, t.title,
+                coalesce(t.state->'tender'->'title', '{{}}'::jsonb) AS titles, t.category,
+                t.procedure, t.value_amount::text AS value_amount, t.currency,
+                to_char(t.tender_end AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS tender_end,
+                t.published_idx
+         FROM ({picked}) AS picked JOIN tenders t ON t.id = picked.id
+         ORDER BY picked.k {order}"
+    )
+}
 
 /// Tenders, newest first, that pass `filter`, at most `limit`.
 pub fn list(conn: &mut PgConnection, filter: &Filter, limit: i64) -> QueryResult<Vec<TenderRow>> {
-    diesel::sql_query(format!(
-        "{ROW}
+    diesel::sql_query(rows_of(
+        "SELECT id, published_idx AS k FROM tenders
          WHERE ($1::text IS NULL OR status = $1)
            AND ($2::text IS NULL OR buyer_id = $2)
            AND ($3::bigint IS NULL OR published_idx < $3)
@@ -89,7 +97,8 @@ pub fn list(conn: &mut PgConnection, filter: &Filter, limit: i64) -> QueryResult
            AND ($9::timestamptz IS NULL OR tender_end >= $9::timestamptz)
            AND ($10::timestamptz IS NULL OR tender_end < $10::timestamptz)
          ORDER BY published_idx DESC
-         LIMIT $11"
+         LIMIT $11",
+        "DESC",
     ))
     .bind::<Nullable<Text>, _>(filter.status.as_deref())
     .bind::<Nullable<Text>, _>(filter.buyer.as_deref())
@@ -110,16 +119,17 @@ pub fn closing_soonest(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<T
     use crate::domain::procurement::Status;
     // The statuses are written into the text (they are the code's constants, never
     // input) so that the planner matches the partial index `tenders_open_by_deadline`.
-    diesel::sql_query(format!(
-        "{ROW}
+    let picked = format!(
+        "SELECT id, tender_end AS k FROM tenders
          WHERE status IN ('{}', '{}') AND tender_end > now()
          ORDER BY tender_end ASC
          LIMIT $1",
         Status::ActiveEnquiries.as_str(),
         Status::ActiveTendering.as_str(),
-    ))
-    .bind::<BigInt, _>(limit)
-    .load(conn)
+    );
+    diesel::sql_query(rows_of(&picked, "ASC"))
+        .bind::<BigInt, _>(limit)
+        .load(conn)
 }
 
 /// The tenders awarded most recently (awarded, contracted or complete), at most `limit`.

@@ -293,53 +293,65 @@ pub(super) async fn show(
     // A signed-in reader may follow the tender (a session that ended reads as anyone).
     let credentials = crate::auth::Credentials::of(&request);
     let timeline_page = asked.get("timeline").copied();
-    let (mut tender, (timeline, timeline_pager), buyer, follow) = blocking(&state.pool, {
-        let asked = asked.clone();
-        move |conn| {
-            let follow = match credentials.session.is_some() {
-                true => crate::auth::require(conn, &credentials).ok(),
-                false => None,
-            };
-            let tender = db::load_tender(conn, &id)?
-                .ok_or_else(|| AppError::not_found(format!("tender {id} does not exist")))?;
-            let logged = entries::count_about(conn, &id)?;
-            // Counted from the newest: page 1 is the newest entries.
-            let pager = Pager::new(
-                "timeline",
-                Some(timeline_page.unwrap_or(1)),
-                logged as usize,
-                TIMELINE_PAGE as usize,
-                &asked,
-            );
-            let rows = pager.range_from_newest(TIMELINE_PAGE as usize);
-            let timeline = entries::entries_about(conn, &id, rows.start as i64, rows.len() as i64)?;
-            let buyer = db::directory::organisation(conn, &tender.buyer)?.map(|o| o.name);
-            let follow = match follow {
-                Some(caller) => {
-                    let following = db::subscriptions::follows_tender(conn, caller.user_id, &id)?;
-                    Some(serde_json::json!({"following": following, "csrf": caller.csrf}))
-                }
-                None => None,
-            };
-            Ok((
-                tender.public_view(Timestamp::now()),
-                (timeline, pager),
-                buyer,
-                follow,
-            ))
-        }
-    })
-    .await
-    .map_err(|e| page.error(e))?;
+    let (mut tender, (timeline, timeline_pager, bids_pager), buyer, follow) =
+        blocking(&state.pool, {
+            let asked = asked.clone();
+            move |conn| {
+                let follow = match credentials.session.is_some() {
+                    true => crate::auth::require(conn, &credentials).ok(),
+                    false => None,
+                };
+                let tender = db::load_tender(conn, &id)?
+                    .ok_or_else(|| AppError::not_found(format!("tender {id} does not exist")))?;
+                let logged = entries::count_about(conn, &id)?;
+                // Counted from the newest: page 1 is the newest entries.
+                let pager = Pager::new(
+                    "timeline",
+                    Some(timeline_page.unwrap_or(1)),
+                    logged as usize,
+                    TIMELINE_PAGE as usize,
+                    &asked,
+                );
+                let rows = pager.range_from_newest(TIMELINE_PAGE as usize);
+                let timeline =
+                    entries::entries_about(conn, &id, rows.start as i64, rows.len() as i64)?;
+                let buyer = db::directory::organisation(conn, &tender.buyer)?.map(|o| o.name);
+                // Only the page of bids shown is made into the view.
+                let bids_pager = Pager::new(
+                    "bids",
+                    Some(asked.get("bids").copied().unwrap_or(1)),
+                    tender.bids.len(),
+                    BIDS_PAGE,
+                    &asked,
+                );
+                let follow = match follow {
+                    Some(caller) => {
+                        let following =
+                            db::subscriptions::follows_tender(conn, caller.user_id, &id)?;
+                        Some(serde_json::json!({"following": following, "csrf": caller.csrf}))
+                    }
+                    None => None,
+                };
+                let view =
+                    tender.public_view_of_bids(Timestamp::now(), bids_pager.range(BIDS_PAGE));
+                Ok((view, (timeline, pager, bids_pager), buyer, follow))
+            }
+        })
+        .await
+        .map_err(|e| page.error(e))?;
+    // Sealed bids come as their count alone, never a page of them.
+    let bids_pager = match tender["bids"].is_array() {
+        true => bids_pager,
+        false => Pager::new("bids", None, 0, BIDS_PAGE, &asked),
+    };
     let pagers: BTreeMap<&str, Pager> = [
-        ("bids", "bids", BIDS_PAGE),
         ("enquiries", "questions", SECTION_PAGE),
         ("complaints", "complaints", SECTION_PAGE),
         ("amendments", "amendments", SECTION_PAGE),
     ]
     .into_iter()
     .map(|(key, section, size)| (section, paginate(&mut tender, key, section, size, &asked)))
-    .chain([("timeline", timeline_pager)])
+    .chain([("timeline", timeline_pager), ("bids", bids_pager)])
     .collect();
     let criteria = tender["tender"]["criteria"].clone();
     page.render(

@@ -541,11 +541,17 @@ impl TenderState {
 
     /// The public view: before the deadline, how many bids and nothing of whose.
     pub fn public_view(&self, now: Timestamp) -> Value {
+        self.public_view_of_bids(now, 0..self.bids.len())
+    }
+
+    /// As [`public_view`](Self::public_view), its `bids` only those at positions `shown`
+    /// (a page of them: a tender may have thousands).
+    pub fn public_view_of_bids(&self, now: Timestamp, shown: std::ops::Range<usize>) -> Value {
         let sealed = self
             .period_end("tender_end")
             .is_none_or(|deadline| now < deadline);
-        let bids: Vec<Value> = self
-            .bids
+        let shown = shown.start.min(self.bids.len())..shown.end.min(self.bids.len());
+        let bids: Vec<Value> = self.bids[shown]
             .iter()
             .map(|b| {
                 let mut bid = json!({
