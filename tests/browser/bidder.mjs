@@ -6,32 +6,17 @@
 //
 //   VITRINE_URL, VITRINE_TENDER, VITRINE_EMAIL, VITRINE_PASSWORD, VITRINE_KEY_FILE (text),
 //   VITRINE_REGISTER_CODE (a valid unified social credit code), VITRINE_ARTEFACTS
-import { chromium } from 'playwright-core';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { artefacts, axe as checkAxe, base, check, launch, tally, watchdog as deadline } from './common.mjs';
 
-const base = process.env.VITRINE_URL;
 const tender = process.env.VITRINE_TENDER;
-const artefacts = process.env.VITRINE_ARTEFACTS || 'target/browser-artefacts';
-mkdirSync(artefacts, { recursive: true });
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const PRICE = '987654.32';
 const FIRST_PRICE = '999999.99';
 const DOCUMENT = `技术方案与报价明细 ${Date.now()}`;
 
-let passed = 0;
-let failed = 0;
-function check(ok, what, detail = '') {
-  if (ok) { passed += 1; console.log(`ok   - ${what}`); } else { failed += 1; console.log(`FAIL - ${what}${detail ? `\n       ${detail}` : ''}`); }
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  timeout: 30000,
-});
-const watchdog = setTimeout(() => { console.log('FAIL - the bidder tests took more than 240 s'); process.exit(1); }, 240000);
+const browser = await launch();
+const watchdog = deadline(240);
 
 async function statusOf(id) {
   const r = await fetch(`${base}/api/v1/tenders/${encodeURIComponent(id)}`);
@@ -44,12 +29,8 @@ async function waitStatus(id, status) {
   }
   throw new Error(`tender ${id} never reached ${status}`);
 }
-async function axe(page, name) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] } }));
-  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  check(serious.length === 0, `${name}: axe-core`, serious.map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`).join('\n       '));
-}
+/** The accessibility check; its screenshot is named `bidder-<name>`. */
+const axe = (page, name) => checkAxe(page, `bidder-${name}`);
 async function newPage(lang = 'en') {
   const context = await browser.newContext({ locale: lang, extraHTTPHeaders: { 'accept-language': lang }, acceptDownloads: true });
   context.setDefaultTimeout(20000);
@@ -180,5 +161,5 @@ try {
   clearTimeout(watchdog);
   await browser.close();
 }
-console.log(`browser-bidder: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+console.log(`browser-bidder: ${tally.passed} passed, ${tally.failed} failed`);
+process.exit(tally.failed ? 1 : 0);

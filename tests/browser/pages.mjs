@@ -6,45 +6,24 @@
 //
 //   VITRINE_URL=http://127.0.0.1:PORT VITRINE_TENDERS=id1,id2 VITRINE_HOSTILE_TENDER=id2 \
 //   VITRINE_HOSTILE='marker' VITRINE_ARTEFACTS=dir node pages.mjs
-import { chromium } from 'playwright-core';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { artefacts, base, check, launch, tally, watchdog as deadline } from './common.mjs';
 
-const base = process.env.VITRINE_URL;
 const tenders = (process.env.VITRINE_TENDERS || '').split(',').filter(Boolean);
 const hostileTender = process.env.VITRINE_HOSTILE_TENDER;
 const hostile = process.env.VITRINE_HOSTILE || '';
 const buyer = process.env.VITRINE_BUYER;
-const artefacts = process.env.VITRINE_ARTEFACTS || 'target/browser-artefacts';
 if (!base || !tenders.length) {
   console.error('set VITRINE_URL and VITRINE_TENDERS');
   process.exit(2);
 }
-mkdirSync(artefacts, { recursive: true });
+// Its own axe run: each page's violations are told with the page's other checks.
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-let passed = 0;
-let failed = 0;
-function check(ok, what, detail = '') {
-  if (ok) {
-    passed += 1;
-  } else {
-    failed += 1;
-    console.log(`FAIL - ${what}${detail ? `\n       ${detail}` : ''}`);
-  }
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--no-first-run', '--disable-sync'],
-  timeout: 30000,
-});
-const watchdog = setTimeout(() => {
-  console.log('FAIL - the browser tests took more than 240 s');
-  process.exit(1);
-}, 240000);
+const browser = await launch();
+const watchdog = deadline(240);
 
 /** A fresh context reading in `lang`, recording script errors and CSP violations. */
 async function reader(lang) {
@@ -282,5 +261,5 @@ try {
   clearTimeout(watchdog);
   await browser.close();
 }
-console.log(`browser-pages: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+console.log(`browser-pages: ${tally.passed} passed, ${tally.failed} failed`);
+process.exit(tally.failed ? 1 : 0);
