@@ -10,7 +10,7 @@ use crate::auth::{Caller, NewUser};
 use crate::db::{accounts, blocking, outbox, registrations};
 use crate::domain::types::{OrganisationKind, Role};
 use crate::routes::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use minijinja::context;
 
 const WHY: &str = "this desk is for platform administrators";
@@ -25,11 +25,6 @@ fn user_admin(role: Role, _: OrganisationKind) -> bool {
     matches!(role, Role::PlatformAdmin | Role::OrganisationAdmin)
 }
 
-/// An answer that is not a page of this desk (log in first, or an error page).
-fn answered(answer: HttpResponse) -> PageResult {
-    Ok(answer)
-}
-
 /// `GET /admin`.
 pub(super) async fn desk(
     page: Page,
@@ -37,10 +32,7 @@ pub(super) async fn desk(
     request: HttpRequest,
     query: web::Query<Vec<(String, String)>>,
 ) -> PageResult {
-    let caller = match account(&page, &state, &request, platform_admin, WHY).await {
-        Ok(caller) => caller,
-        Err(answer) => return answered(answer),
-    };
+    let caller = account(&page, &state, &request, platform_admin, WHY).await?;
     desk_page(&page, &state, caller, forms::done_word(&query), None).await
 }
 
@@ -107,7 +99,7 @@ async fn act(
     payload: web::Payload,
     action: Action,
 ) -> PageResult {
-    let posted = match Posted::read(
+    let posted = Posted::read(
         &page,
         &state,
         (&request, payload),
@@ -115,11 +107,7 @@ async fn act(
         Factor::Required,
         forms::FORM_BYTES,
     )
-    .await
-    {
-        Ok(posted) => posted,
-        Err(answer) => return answered(answer),
-    };
+    .await?;
     let caller = posted.caller.clone();
     let (form, fields, outcome) = match &action {
         Action::Approve(id) => (
@@ -219,10 +207,7 @@ pub(super) async fn users(
     request: HttpRequest,
     query: web::Query<Vec<(String, String)>>,
 ) -> PageResult {
-    let caller = match account(&page, &state, &request, user_admin, USERS_WHY).await {
-        Ok(caller) => caller,
-        Err(answer) => return answered(answer),
-    };
+    let caller = account(&page, &state, &request, user_admin, USERS_WHY).await?;
     users_page(&page, &state, caller, forms::done_word(&query), None).await
 }
 
@@ -273,7 +258,7 @@ pub(super) async fn create_user(
     request: HttpRequest,
     payload: web::Payload,
 ) -> PageResult {
-    let posted = match Posted::read(
+    let posted = Posted::read(
         &page,
         &state,
         (&request, payload),
@@ -281,11 +266,7 @@ pub(super) async fn create_user(
         Factor::Required,
         forms::FORM_BYTES,
     )
-    .await
-    {
-        Ok(posted) => posted,
-        Err(answer) => return answered(answer),
-    };
+    .await?;
     let caller = posted.caller.clone();
     let organisation = match caller.role {
         Role::PlatformAdmin => posted.get("organisation").trim().to_owned(),

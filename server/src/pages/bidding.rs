@@ -25,18 +25,14 @@ pub(super) async fn workspace(
     path: web::Path<String>,
 ) -> PageResult {
     let id = path.into_inner();
-    let caller = match super::signed_in::account(
+    let caller = super::signed_in::account(
         &page,
         &state,
         &request,
         Role::may_bid,
         "only a supplier's bidder representatives and administrators bid and ask questions",
     )
-    .await
-    {
-        Ok(caller) => caller,
-        Err(answer) => return Ok(answer),
-    };
+    .await?;
     let tender = blocking(&state.pool, move |conn| {
         let tender = db::load_tender(conn, &id)?
             .ok_or_else(|| AppError::not_found(format!("tender {id} does not exist")))?;

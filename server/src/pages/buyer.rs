@@ -30,10 +30,7 @@ pub(super) async fn desk(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> PageResult {
-    let caller = match account(&page, &state, &request, buyer_staff, WHY).await {
-        Ok(caller) => caller,
-        Err(answer) => return Ok(answer),
-    };
+    let caller = account(&page, &state, &request, buyer_staff, WHY).await?;
     let buyer = caller.organisation.clone();
     let (drafts, tenders) = blocking(&state.pool, move |conn| {
         let drafts: Vec<serde_json::Value> = drafts::of_buyer(conn, &buyer)?
@@ -62,10 +59,7 @@ pub(super) async fn draft(
     path: web::Path<String>,
     query: web::Query<Vec<(String, String)>>,
 ) -> PageResult {
-    let caller = match account(&page, &state, &request, buyer_staff, WHY).await {
-        Ok(caller) => caller,
-        Err(answer) => return Ok(answer),
-    };
+    let caller = account(&page, &state, &request, buyer_staff, WHY).await?;
     let id = path.into_inner();
     if id == "new" {
         let wanted = query
@@ -149,7 +143,7 @@ pub(super) async fn save_draft(
     payload: web::Payload,
     path: web::Path<String>,
 ) -> PageResult {
-    let posted = match Posted::read(
+    let posted = Posted::read(
         &page,
         &state,
         (&request, payload),
@@ -157,11 +151,7 @@ pub(super) async fn save_draft(
         Factor::Required,
         DRAFT_FORM_BYTES,
     )
-    .await
-    {
-        Ok(posted) => posted,
-        Err(answer) => return Ok(answer),
-    };
+    .await?;
     let id = path.into_inner();
     let body = super::draft_form::body_of(posted.fields())
         .map_err(|m| AppError::invalid(crate::error::ProblemType::InvalidBody, m));
@@ -215,10 +205,7 @@ pub(super) async fn manage(
     request: HttpRequest,
     path: web::Path<String>,
 ) -> PageResult {
-    let caller = match account(&page, &state, &request, buyer_staff, WHY).await {
-        Ok(caller) => caller,
-        Err(answer) => return Ok(answer),
-    };
+    let caller = account(&page, &state, &request, buyer_staff, WHY).await?;
     let id = path.into_inner();
     let organisation = caller.organisation.clone();
     let (tender, timeline) = blocking(&state.pool, move |conn| {

@@ -44,7 +44,7 @@ async fn change(
     id: String,
     on: bool,
 ) -> PageResult {
-    let posted = match Posted::read(
+    let posted = Posted::read(
         &page,
         &state,
         (&request, payload),
@@ -52,11 +52,7 @@ async fn change(
         Factor::NotYet,
         forms::FORM_BYTES,
     )
-    .await
-    {
-        Ok(posted) => posted,
-        Err(answer) => return Ok(answer),
-    };
+    .await?;
     let user = posted.caller.user_id;
     let tender = id.clone();
     blocking(&state.pool, move |conn| {

@@ -7,7 +7,7 @@
 //! does not post it again) with word of what was done; a refused one shows its page again
 //! with the problem beside the field concerned and what the reader typed kept.
 
-use super::page::Page;
+use super::page::{Page, PageError};
 use super::signed_in::account;
 use crate::auth::{self, Caller};
 use crate::domain::types::{OrganisationKind, Role};
@@ -15,7 +15,7 @@ use crate::error::{AppError, ProblemType};
 use crate::routes::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use std::collections::BTreeMap;
 
 /// The most bytes an ordinary form posts: a reason of 2,000 Chinese characters is 18 KB
@@ -52,7 +52,7 @@ pub(super) enum Factor {
 impl Posted {
     /// Reads the form `request` posts, of at most `limit` bytes, for an account that
     /// `allowed` lets in (`why` says who may); `Err` is the answer to give instead: to
-    /// log in first, or the error page.
+    /// log in first, or an error page.
     pub(super) async fn read(
         page: &Page,
         state: &web::Data<AppState>,
@@ -60,9 +60,9 @@ impl Posted {
         (allowed, why): (fn(Role, OrganisationKind) -> bool, &'static str),
         factor: Factor,
         limit: usize,
-    ) -> Result<Posted, HttpResponse> {
+    ) -> Result<Posted, PageError> {
         let caller = account(page, state, request, allowed, why).await?;
-        let refuse = |e: AppError| ResponseError::error_response(&page.error(e));
+        let refuse = |e: AppError| page.error(e);
         if factor == Factor::Required {
             caller.check_totp().map_err(refuse)?;
         }

@@ -125,6 +125,7 @@ impl Page {
         PageError {
             status: error.status,
             html,
+            redirect: None,
         }
     }
 }
@@ -138,11 +139,25 @@ fn html_response(status: StatusCode, html: String) -> HttpResponse {
         .body(html)
 }
 
-/// An error page, rendered already.
+/// An error page, rendered already; or, for a reader who must log in first, the way
+/// there.
 #[derive(Debug)]
 pub struct PageError {
     status: StatusCode,
     html: String,
+    /// Where to send the reader instead (303), with a cookie to set on the way.
+    redirect: Option<Box<(String, Option<Cookie<'static>>)>>,
+}
+
+impl PageError {
+    /// Sends the reader to `location` (a path of this site), setting `cookie` if given.
+    pub(crate) fn see_other(location: String, cookie: Option<Cookie<'static>>) -> PageError {
+        PageError {
+            status: StatusCode::SEE_OTHER,
+            html: String::new(),
+            redirect: Some(Box::new((location, cookie))),
+        }
+    }
 }
 
 impl std::fmt::Display for PageError {
@@ -157,7 +172,18 @@ impl ResponseError for PageError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        html_response(self.status, self.html.clone())
+        match self.redirect.as_deref() {
+            Some((location, cookie)) => {
+                let mut answer = HttpResponse::SeeOther();
+                if let Some(cookie) = cookie {
+                    answer.cookie(cookie.clone());
+                }
+                answer
+                    .insert_header((actix_web::http::header::LOCATION, location.clone()))
+                    .finish()
+            }
+            None => html_response(self.status, self.html.clone()),
+        }
     }
 }
 

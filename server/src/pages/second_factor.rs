@@ -20,7 +20,7 @@ async fn read(
     state: &web::Data<AppState>,
     request: &HttpRequest,
     payload: web::Payload,
-) -> Result<Posted, actix_web::HttpResponse> {
+) -> Result<Posted, super::page::PageError> {
     Posted::read(
         page,
         state,
@@ -39,10 +39,7 @@ pub(super) async fn start(
     request: HttpRequest,
     payload: web::Payload,
 ) -> PageResult {
-    let posted = match read(&page, &state, &request, payload).await {
-        Ok(posted) => posted,
-        Err(answer) => return Ok(answer),
-    };
+    let posted = read(&page, &state, &request, payload).await?;
     let caller = posted.caller.clone();
     match blocking(&state.pool, move |conn| start_totp_as(conn, caller)).await {
         Ok(_) => Ok(actix_web::HttpResponse::SeeOther()
@@ -63,10 +60,7 @@ pub(super) async fn confirm(
     request: HttpRequest,
     payload: web::Payload,
 ) -> PageResult {
-    let posted = match read(&page, &state, &request, payload).await {
-        Ok(posted) => posted,
-        Err(answer) => return Ok(answer),
-    };
+    let posted = read(&page, &state, &request, payload).await?;
     let caller = posted.caller.clone();
     let code = posted.get("code").trim().to_owned();
     match blocking(&state.pool, move |conn| {

@@ -234,10 +234,7 @@ pub(super) async fn me(
     request: HttpRequest,
     query: web::Query<Vec<(String, String)>>,
 ) -> PageResult {
-    let caller = match account(&page, &state, &request, |_, _| true, "").await {
-        Ok(caller) => caller,
-        Err(answer) => return Ok(answer),
-    };
+    let caller = account(&page, &state, &request, |_, _| true, "").await?;
     let done = super::forms::done_word(&query);
     me_page(&page, &state, caller, done, None).await
 }

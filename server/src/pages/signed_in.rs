@@ -1,15 +1,14 @@
 //! Pages for signed-in readers: [`account`] finds the reader's account from their session
 //! cookie, or sends them to log in and back.
 
-use super::page::{Page, url_escape};
+use super::page::{Page, PageError, url_escape};
 use crate::auth::{self, Credentials, SESSION_COOKIE};
 use crate::db::blocking;
 use crate::domain::types::{OrganisationKind, Role};
 use crate::routes::state::AppState;
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpRequest, web};
 
 /// The cookie that removes the session cookie.
 pub(super) fn session_removal() -> Cookie<'static> {
@@ -19,14 +18,15 @@ pub(super) fn session_removal() -> Cookie<'static> {
 }
 
 /// The reader's account, if their session is one that `allowed` lets in; a reader with
-/// no session is sent to log in and back (`Err` holds that answer, or the error page).
+/// no session (or one that ended) is sent to log in and back, one whom `allowed` does
+/// not let in gets the error page saying `why`.
 pub(super) async fn account(
     page: &Page,
     state: &web::Data<AppState>,
     request: &HttpRequest,
     allowed: fn(Role, OrganisationKind) -> bool,
     why: &'static str,
-) -> Result<auth::Caller, HttpResponse> {
+) -> Result<auth::Caller, PageError> {
     let credentials = Credentials::of(request);
     // Back to the page after logging in; a form posted to a page comes back to the
     // account page (its action is not a page to show).
@@ -34,11 +34,9 @@ pub(super) async fn account(
         true => request.path().to_owned(),
         false => "/me".to_owned(),
     };
+    let log_in = format!("/login?next={}", url_escape(&path));
     if credentials.session.is_none() {
-        let location = format!("/login?next={}", url_escape(&path));
-        return Err(HttpResponse::SeeOther()
-            .insert_header((LOCATION, location))
-            .finish());
+        return Err(PageError::see_other(log_in, None));
     }
     blocking(&state.pool, move |conn| {
         let caller = auth::require(conn, &credentials)?;
@@ -46,15 +44,9 @@ pub(super) async fn account(
         Ok(caller)
     })
     .await
-    .map_err(|e| {
-        if e.status == StatusCode::UNAUTHORIZED {
-            // The session ended (expired, or logged out elsewhere): log in again.
-            let location = format!("/login?next={}", url_escape(&path));
-            return HttpResponse::SeeOther()
-                .cookie(session_removal())
-                .insert_header((LOCATION, location))
-                .finish();
-        }
-        ResponseError::error_response(&page.error(e))
+    .map_err(|e| match e.status == StatusCode::UNAUTHORIZED {
+        // The session ended (expired, or logged out elsewhere): log in again.
+        true => PageError::see_other(log_in, Some(session_removal())),
+        false => page.error(e),
     })
 }

@@ -20,18 +20,14 @@ pub(super) async fn complaints(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> PageResult {
-    let caller = match account(
+    let caller = account(
         &page,
         &state,
         &request,
         supervisor,
         "complaints are decided by a supervisory body's supervisors",
     )
-    .await
-    {
-        Ok(caller) => caller,
-        Err(answer) => return Ok(answer),
-    };
+    .await?;
     let cases = blocking(&state.pool, |conn| {
         let ids = db::tenders::with_open_complaints(conn, 200)?;
         let mut states = db::load_tenders(conn, &ids)?;
