@@ -57,12 +57,18 @@ try {
   // The platform administrator.
   const admin = await person(process.env.VITRINE_ADMIN);
   const ap = admin.page;
+  // Before the second factor the desk shows nothing but the way to set it up, and
+  // refuses an approval.
   await ap.goto(`${base}/admin`);
-  check(await ap.locator('[data-application]').count() === 2, 'two applications wait');
-  check(await post(ap, '[data-application]:has-text("sup-approve") form[action$="/approve"] button') === 403, 'no approval before the second factor');
+  check(await ap.locator('[data-application]').count() === 0 && await ap.locator('main .notice a[href="/me"]').count() === 1, 'before the second factor the desk lists nothing');
+  await ap.goto(`${base}/me`);
+  const token = await ap.getAttribute('#totp-start input[name="csrf"]', 'value');
+  const early = await admin.context.request.post(`${base}/admin/applications/1/approve`, { form: { csrf: token }, maxRedirects: 0 });
+  check(early.status() === 403, 'and refuses an approval', String(early.status()));
   await secondFactor(ap, 'administrator');
 
   await ap.goto(`${base}/admin`);
+  check(await ap.locator('[data-application]').count() === 2, 'then two applications wait');
   await axe(ap, 'admin desk', { scriptsOff: true });
   const rejectForm = '[data-application]:has-text("sup-reject") form[action$="/reject"]';
   await ap.fill(`${rejectForm} input[name="reason"]`, '   ');

@@ -19,7 +19,7 @@ use vitrine_ledger::statement::Entry;
 /// The notifier's name in `outbox_cursors`.
 pub const CONSUMER: &str = "notifications";
 
-/// The statement kinds that tell the bidders of a tender something.
+/// The statement kinds that tell the bidders and followers of a tender something.
 pub const KINDS: [&str; 4] = [
     "tender.amended",
     "enquiry.answered",

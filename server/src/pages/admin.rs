@@ -44,7 +44,12 @@ async fn desk_page(
     done: Option<&str>,
     refused: Option<Refusal>,
 ) -> PageResult {
-    let (applications, consumers, dead) = blocking(&state.pool, |conn| {
+    // As the API: a role that needs a second factor sees nothing here before it is on.
+    let needs_totp = caller.role.needs_second_factor() && !caller.totp_enabled;
+    let (applications, consumers, dead) = blocking(&state.pool, move |conn| {
+        if needs_totp {
+            return Ok((vec![], vec![], vec![]));
+        }
         let applications: Vec<serde_json::Value> = registrations::list(conn, Some("pending"), 200)?
             .into_iter()
             .map(crate::routes::registrations::listed)
@@ -80,7 +85,7 @@ async fn desk_page(
         context! {
             applications, consumers, dead, done, refused,
             csrf => caller.csrf,
-            needs_totp => caller.role.needs_second_factor() && !caller.totp_enabled,
+            needs_totp,
         },
     )
 }
@@ -197,6 +202,9 @@ pub(super) async fn retry(
     .await
 }
 
+/// The most users the users page lists (the newest).
+const USERS_SHOWN: i64 = 500;
+
 /// The fields of the form that creates a user.
 const USER_FIELDS: [&str; 5] = ["organisation", "email", "display_name", "role", "password"];
 
@@ -221,8 +229,11 @@ async fn users_page(
 ) -> PageResult {
     // An organisation's administrator sees and makes the users of their own.
     let own = (caller.role != Role::PlatformAdmin).then(|| caller.organisation.clone());
-    let users = blocking(&state.pool, move |conn| {
-        Ok(accounts::users(conn, own.as_deref(), 500)?)
+    // As the API: a role that needs a second factor sees nothing here before it is on.
+    let needs_totp = caller.role.needs_second_factor() && !caller.totp_enabled;
+    let users = blocking(&state.pool, move |conn| match needs_totp {
+        true => Ok(vec![]),
+        false => Ok(accounts::users(conn, own.as_deref(), USERS_SHOWN)?),
     })
     .await
     .map_err(|e| page.error(e))?;
@@ -246,7 +257,8 @@ async fn users_page(
             all_organisations => caller.role == Role::PlatformAdmin,
             organisation => caller.organisation,
             csrf => caller.csrf,
-            needs_totp => caller.role.needs_second_factor() && !caller.totp_enabled,
+            needs_totp,
+            shown => USERS_SHOWN,
         },
     )
 }

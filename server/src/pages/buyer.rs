@@ -1,7 +1,8 @@
-//! The buyer's desk: its drafts and tenders; a draft's editor (ready, or what is missing;
-//! published by signing it in the browser); a tender's management (answering questions,
-//! amending, disqualifying, awarding, the contract, payments, completing or cancelling),
-//! each action a statement the officer signs in the browser (`static/js/desk.js`).
+//! The buyer's desk: its drafts and tenders; a draft's editor (a plain form, saved as is,
+//! with what is missing; published by signing it in the browser); a tender's management
+//! (answering questions, amending, disqualifying, awarding, the contract, payments,
+//! completing or cancelling), each action a statement the officer signs in the browser
+//! (`static/js/desk.js`).
 
 use super::forms::{Factor, Posted, Refusal};
 use super::page::{Page, PageResult};
@@ -175,7 +176,7 @@ pub(super) async fn save_draft(
             .await;
             saved.map_err(|e| (e, kept))
         }
-        Err(e) => Err((e, json!({}))),
+        Err(e) => Err((e, super::draft_form::kept(posted.fields()))),
     };
     match saved {
         Ok(_) => {

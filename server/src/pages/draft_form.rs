@@ -139,6 +139,18 @@ pub(super) fn body_of(fields: &[(String, String)]) -> Result<Value, String> {
     if fields.len() > MAX_FIELDS {
         return Err(format!("a draft's form has at most {MAX_FIELDS} fields"));
     }
+    read(fields, true)
+}
+
+/// What of the form's `fields` reads as a draft's body, the rest left out: to show the
+/// form again, refused, with what was typed.
+pub(super) fn kept(fields: &[(String, String)]) -> Value {
+    read(&fields[..fields.len().min(MAX_FIELDS)], false).unwrap_or_else(|_| json!({}))
+}
+
+/// The body `fields` say; `strict`: a field that does not read refuses the form, else it
+/// is left out.
+fn read(fields: &[(String, String)], strict: bool) -> Result<Value, String> {
     let mut body = Value::Object(Map::new());
     for (name, text) in fields {
         let text = text.trim();
@@ -146,13 +158,16 @@ pub(super) fn body_of(fields: &[(String, String)]) -> Result<Value, String> {
             continue;
         }
         let Some(steps) = steps(name) else {
-            return Err(format!("the form has no field {name:?}"));
+            match strict {
+                true => return Err(format!("the form has no field {name:?}")),
+                false => continue,
+            }
         };
         let last = match steps.last() {
             Some(Step::Key(key)) => *key,
             _ => "",
         };
-        if !put(&mut body, &steps, typed(last, text)) {
+        if !put(&mut body, &steps, typed(last, text)) && strict {
             return Err(format!("the form's field {name:?} clashes with another"));
         }
     }
@@ -253,5 +268,8 @@ mod tests {
         assert!(clash.unwrap_err().contains("title.zh"));
         let clash = body_of(&form(&[("lots.id", "x"), ("lots[0].id", "y")]));
         assert!(clash.is_err());
+        // Refused, the form shows again with what of it reads.
+        let typed = form(&[("logo", "x"), ("title.zh", "招标"), ("lots[999].id", "y")]);
+        assert_eq!(kept(&typed), json!({"title": {"zh": "招标"}}));
     }
 }

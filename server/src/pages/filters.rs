@@ -158,7 +158,6 @@ fn shown(state: &State, value: Value) -> String {
     serde_json::to_string(&value).unwrap_or_default()
 }
 
-/// The first `n` characters (12 by default) and an ellipsis, for hashes and keys.
 /// `value`'s member at `path` (`title.zh`) as a form field shows it: a string, or a
 /// number; anything else (missing, `none`, an object) as nothing. A draft may hold any
 /// shape the API took, and a field must not fail the page.
@@ -190,6 +189,7 @@ fn utc_input(value: Value) -> String {
         .unwrap_or_default()
 }
 
+/// The first `n` characters (12 by default) and an ellipsis, for hashes and keys.
 fn short(value: Value, n: Option<usize>) -> String {
     let text = value
         .as_str()

@@ -30,10 +30,12 @@ pub(super) async fn account(
     let credentials = Credentials::of(request);
     // Back to the page after logging in; a form posted to a page comes back to the
     // account page (its action is not a page to show).
-    let path = match request.method() == actix_web::http::Method::GET {
-        true => request.path().to_owned(),
-        false => "/me".to_owned(),
-    };
+    let method = request.method();
+    let path =
+        match method == actix_web::http::Method::GET || method == actix_web::http::Method::HEAD {
+            true => request.path().to_owned(),
+            false => "/me".to_owned(),
+        };
     let log_in = format!("/login?next={}", url_escape(&path));
     if credentials.session.is_none() {
         return Err(PageError::see_other(log_in, None));

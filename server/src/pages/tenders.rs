@@ -211,7 +211,7 @@ fn asked_pages(pairs: &[(String, String)]) -> Result<BTreeMap<&'static str, usiz
 }
 
 impl Pager {
-    /// Page `asked` (the last if there are fewer; `None` for the last) of `total` rows in
+    /// Page `asked` (the last if there are fewer, or if none is asked) of `total` rows in
     /// pages of `size`, with links that keep the other sections' pages of `pages`.
     fn new(
         section: &'static str,
@@ -415,7 +415,7 @@ mod tests {
             Some("?timeline=3&bids=1#bids-title")
         );
         assert_eq!(pager.next.as_deref(), Some("?timeline=3&bids=3#bids-title"));
-        // Past the end: the last page; none asked: the last page (the timeline's default).
+        // Past the end, or none asked: the last page.
         assert_eq!(
             Pager::new("bids", Some(9), 250, 100, &asked).range(100),
             200..250

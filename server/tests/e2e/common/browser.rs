@@ -5,8 +5,9 @@
 /// npm packages).
 pub fn run(script: &str, env: &[(&str, String)]) -> Option<()> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/browser");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let ready = dir.join("node_modules/playwright-core").exists()
-        && std::path::Path::new("/usr/bin/chromium").exists();
+        && std::path::Path::new(&chromium).exists();
     if !ready {
         assert!(
             std::env::var("CI").is_err(),
