@@ -12,6 +12,8 @@ import { axe, base, check, launch, tally, totp, watchdog } from './common.mjs';
 
 const password = process.env.VITRINE_PASSWORD;
 const tender = process.env.VITRINE_TENDER;
+// A name with markup, quotes and a right-to-left override: shown as text.
+const displayName = '林文员 <img src=x onerror="window.__pwned=1"> "\'\u202eRTL';
 const timer = watchdog(240);
 const browser = await launch();
 
@@ -96,19 +98,20 @@ try {
   const fill = async (passwordText) => {
     await ap.fill('#new-user-organisation', 'fuzhou-bureau');
     await ap.fill('#new-user-email', 'clerk@fuzhou.example');
-    await ap.fill('#new-user-display_name', '林文员');
+    await ap.fill('#new-user-display_name', displayName);
     await ap.selectOption('#new-user-role', 'procurement_officer');
     await ap.fill('#new-user-password', passwordText);
   };
   await fill('clerk@fuzhou.example');
   check(await post(ap, '#new-user button[type="submit"]') === 422, 'a password that is the address is refused');
   check(await ap.getAttribute('#new-user-password', 'aria-invalid') === 'true', 'beside the password');
-  check(await ap.inputValue('#new-user-email') === 'clerk@fuzhou.example' && await ap.inputValue('#new-user-display_name') === '林文员', 'what was typed is kept');
+  check(await ap.inputValue('#new-user-email') === 'clerk@fuzhou.example' && await ap.inputValue('#new-user-display_name') === displayName, 'what was typed is kept');
   check(await ap.inputValue('#new-user-password') === '', 'but not the password');
   check(await ap.inputValue('#new-user-role') === 'procurement_officer', 'and the role chosen');
   await fill('a long enough passphrase');
   check(await post(ap, '#new-user button[type="submit"]') === 200 && await done(ap), 'a user is created');
   check((await text(ap, 'main table')).includes('clerk@fuzhou.example'), 'and listed');
+  check((await ap.textContent('main table')).includes(displayName) && await ap.locator('main table img, main table script').count() === 0, 'a hostile name shows as text');
   await fill('a long enough passphrase');
   check(await post(ap, '#new-user button[type="submit"]') === 409, 'an address with an account is refused');
   check(await ap.getAttribute('#new-user-email', 'aria-invalid') === 'true', 'beside the address');

@@ -101,6 +101,13 @@ try {
     await page.goto(`${base}/tenders/${encodeURIComponent(hostileTender)}`);
     const body = await page.evaluate(() => document.body.textContent);
     check(hostile && body.includes(hostile), 'hostile text is shown as text');
+    // In every field that holds it: title, description, justification, lot, document,
+    // question, answer, the amendment's reason and its before/after.
+    for (const where of ['#tender-title', 'description', 'justification', 'lots', 'documents', 'questions', 'amendments']) {
+      const selector = where.startsWith('#') ? where : `section[aria-labelledby="${where}-title"]`;
+      const shown = await page.locator(selector).first().textContent().catch(() => '');
+      check(shown.includes(hostile), `hostile text is shown as text in ${where}`);
+    }
     check(await page.evaluate(() => window.__pwned === undefined), 'hostile text runs no script');
     check(await page.locator('script').count() === 2, 'hostile text adds no script element');
     check(await page.locator('img').count() === 0, 'hostile text adds no element');

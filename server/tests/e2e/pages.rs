@@ -110,7 +110,11 @@ async fn the_desks_work_as_plain_forms_without_scripts() {
     .await;
     assert_eq!(
         clerk,
-        Some(json!(["fuzhou-bureau", "procurement_officer", "林文员"]))
+        Some(json!([
+            "fuzhou-bureau",
+            "procurement_officer",
+            "林文员 <img src=x onerror=\"window.__pwned=1\"> \"'\u{202e}RTL"
+        ]))
     );
     // The new user logs in with the password the form gave.
     app.log_in("clerk@fuzhou.example", "a long enough passphrase", None)

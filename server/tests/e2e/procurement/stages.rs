@@ -994,6 +994,8 @@ async fn the_public_pages_show_tenders_in_both_languages_and_verify_them_in_the_
     body["description"] = json!({"zh": HOSTILE.repeat(10_000 / HOSTILE.chars().count() + 1)
         .chars().take(10_000).collect::<String>()});
     body["documents"][0]["title"] = json!(HOSTILE);
+    body["lots"][0]["title"] = json!({"zh": HOSTILE});
+    body["justification"] = json!(HOSTILE);
     accepted(
         &market.app,
         &signed("tender.published", hostile_id, body, &[&market.officer]),
@@ -1014,6 +1016,13 @@ async fn the_public_pages_show_tenders_in_both_languages_and_verify_them_in_the_
         let ask = signed("enquiry.asked", hostile_id, question, &[&asker]);
         accepted_as(&market.app, &market.tokens[1], &ask).await;
     }
+    // An amendment whose reason and new description are hostile, shown as before/after.
+    let amendment = json!({"changes": {"description": {"zh": HOSTILE}}, "reason": HOSTILE});
+    accepted(
+        &market.app,
+        &signed("tender.amended", hostile_id, amendment, &[&market.officer]),
+    )
+    .await;
     let answer = json!({"enquiry": "enquiry-1", "answer": HOSTILE});
     accepted(
         &market.app,
