@@ -122,6 +122,19 @@ try {
     await context.close();
   }
 
+  // On a phone: no page is wider than the screen (long tables scroll in their own box).
+  {
+    const context = await browser.newContext({ locale: 'zh-CN', extraHTTPHeaders: { 'accept-language': 'zh-CN' }, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    for (const [name, url] of [['home', '/'], ['tenders', '/tenders'], ['tender', `/tenders/${encodeURIComponent(tenders[0])}`], ['entry', '/entries/1'], ['login', '/login']]) {
+      await page.goto(base + url, { waitUntil: 'networkidle' });
+      const [wide, screen] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      check(wide <= screen + 1, `phone ${name}: no wider than the screen`, `${wide} px on a ${screen} px screen`);
+      await page.screenshot({ path: path.join(artefacts, `phone-zh-CN-${name}.png`), fullPage: true });
+    }
+    await context.close();
+  }
+
   // The language switch is visible, works, and is remembered.
   {
     const { context, page } = await reader('zh-CN');
