@@ -95,6 +95,7 @@ try {
   // A user, refused first: the password may not be the address; what was typed is kept but the password.
   await ap.goto(`${base}/admin/users`);
   await axe(ap, 'users', { scriptsOff: true });
+  check(await ap.inputValue('#new-user-role') === '', 'no role is chosen for the administrator');
   const fill = async (passwordText) => {
     await ap.fill('#new-user-organisation', 'fuzhou-bureau');
     await ap.fill('#new-user-email', 'clerk@fuzhou.example');

@@ -48,7 +48,10 @@ pub(super) async fn overview(
         .flatten();
     page.render(
         "explorer.html",
-        context! { size, checkpoint => note, entries => recent, next_before => next },
+        context! {
+            size, checkpoint => note, entries => recent, next_before => next,
+            site => state.public_url.trim_end_matches('/'),
+        },
     )
 }
 
