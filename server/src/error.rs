@@ -1,6 +1,7 @@
 //! One error type for the application, answered as RFC 9457 problem details.
 
 use crate::domain::Refusal;
+use crate::domain::said::Said;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::{Map, Value, json};
@@ -216,8 +217,9 @@ pub struct AppError {
     pub status: StatusCode,
     /// The problem type.
     pub kind: ProblemType,
-    /// What happened in this case.
-    pub detail: String,
+    /// What happened in this case: the English sentence, with its message key and
+    /// arguments when it has them (pages and `Accept-Language: zh` show it in Chinese).
+    pub detail: Said,
     /// Extension members.
     pub extensions: Map<String, Value>,
 }
@@ -227,7 +229,7 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     /// A problem.
-    pub fn new(status: StatusCode, kind: ProblemType, detail: impl Into<String>) -> AppError {
+    pub fn new(status: StatusCode, kind: ProblemType, detail: impl Into<Said>) -> AppError {
         AppError {
             status,
             kind,
@@ -243,27 +245,27 @@ impl AppError {
     }
 
     /// 400: the request is not what the endpoint reads.
-    pub fn bad_request(kind: ProblemType, detail: impl Into<String>) -> AppError {
+    pub fn bad_request(kind: ProblemType, detail: impl Into<Said>) -> AppError {
         AppError::new(StatusCode::BAD_REQUEST, kind, detail)
     }
 
     /// 422: well-formed, but not valid.
-    pub fn invalid(kind: ProblemType, detail: impl Into<String>) -> AppError {
+    pub fn invalid(kind: ProblemType, detail: impl Into<Said>) -> AppError {
         AppError::new(StatusCode::UNPROCESSABLE_ENTITY, kind, detail)
     }
 
     /// 404.
-    pub fn not_found(detail: impl Into<String>) -> AppError {
+    pub fn not_found(detail: impl Into<Said>) -> AppError {
         AppError::new(StatusCode::NOT_FOUND, ProblemType::NotFound, detail)
     }
 
     /// 403: the caller (an account) may not do this.
-    pub fn forbidden(detail: impl Into<String>) -> AppError {
+    pub fn forbidden(detail: impl Into<Said>) -> AppError {
         AppError::new(StatusCode::FORBIDDEN, ProblemType::Forbidden, detail)
     }
 
     /// 403: a signer is not allowed to make this statement.
-    pub fn unauthorized_signer(detail: impl Into<String>) -> AppError {
+    pub fn unauthorized_signer(detail: impl Into<Said>) -> AppError {
         AppError::new(
             StatusCode::FORBIDDEN,
             ProblemType::UnauthorizedSigner,
@@ -273,17 +275,17 @@ impl AppError {
 
     /// 409: the request conflicts with the current state (an account, a draft, an
     /// application).
-    pub fn conflict(detail: impl Into<String>) -> AppError {
+    pub fn conflict(detail: impl Into<Said>) -> AppError {
         AppError::new(StatusCode::CONFLICT, ProblemType::Conflict, detail)
     }
 
     /// 409: the statement breaks a rule of the log's current state.
-    pub fn rule_violation(detail: impl Into<String>) -> AppError {
+    pub fn rule_violation(detail: impl Into<Said>) -> AppError {
         AppError::new(StatusCode::CONFLICT, ProblemType::RuleViolation, detail)
     }
 
     /// 503: not ready (the sequencer is starting or another instance sequences).
-    pub fn unavailable(detail: impl Into<String>) -> AppError {
+    pub fn unavailable(detail: impl Into<Said>) -> AppError {
         AppError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             ProblemType::Unavailable,
@@ -307,7 +309,7 @@ impl AppError {
             "type": self.kind.uri(),
             "title": self.kind.title(),
             "status": self.status.as_u16(),
-            "detail": self.detail,
+            "detail": self.detail.text(),
         });
         if let Value::Object(map) = &mut body {
             for (k, v) in &self.extensions {

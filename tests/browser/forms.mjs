@@ -49,6 +49,9 @@ async function secondFactor(page, who) {
   check(await post(page, '#totp-confirm button') === 422, `${who}: a wrong code is refused`);
   check(await page.getAttribute('#totp-confirm-code', 'aria-invalid') === 'true', `${who}: beside the code`, await text(page, 'main'));
   check(await page.locator('#totp-confirm-code-error').count() === 1, `${who}: saying why`);
+  const why = await text(page, '#totp-confirm-code-error');
+  const chinese = (await page.getAttribute('html', 'lang')) === 'zh-CN';
+  check(chinese ? why.includes('请检查设备的时钟') && !why.includes('check the device') : why.includes("check the device's clock"), `${who}: in the reader's language`, why);
   check(await text(page, '[data-totp-secret]') === secret, `${who}: the same secret is still shown`);
   await page.fill('#totp-confirm-code', totp(secret));
   check(await post(page, '#totp-confirm button') === 200 && await done(page), `${who}: the right code turns it on`, await text(page, 'main'));

@@ -85,8 +85,10 @@ impl Caller {
             Err(AppError::new(
                 StatusCode::FORBIDDEN,
                 ProblemType::Csrf,
-                format!(
-                    "a change made with a session cookie must carry the session's CSRF token in {CSRF_HEADER}"
+                crate::said!(
+                    "session.csrf_missing",
+                    "a change made with a session cookie must carry the session's CSRF token in {header}",
+                    header = CSRF_HEADER,
                 ),
             ))
         }
@@ -112,9 +114,10 @@ impl Caller {
             return Err(AppError::new(
                 StatusCode::FORBIDDEN,
                 ProblemType::TotpRequired,
-                format!(
-                    "a {} must set up a TOTP second factor (POST /api/v1/me/totp) before acting",
-                    self.role
+                crate::said!(
+                    "session.totp_first",
+                    "a {role} must set up a TOTP second factor (POST /api/v1/me/totp) before acting",
+                    role = self.role,
                 ),
             ));
         }
@@ -147,8 +150,12 @@ pub fn authenticate(
     let Some(cookie) = &credentials.session else {
         return Ok(None);
     };
-    let (csrf, found) = accounts::by_session(conn, &sha256(cookie))?
-        .ok_or_else(|| unauthorized("the session has expired or ended; log in again"))?;
+    let (csrf, found) = accounts::by_session(conn, &sha256(cookie))?.ok_or_else(|| {
+        unauthorized(crate::said!(
+            "session.expired",
+            "the session has expired or ended; log in again"
+        ))
+    })?;
     caller(found, Some(csrf)).map(Some)
 }
 
@@ -210,7 +217,7 @@ pub fn require_platform_admin(
 }
 
 /// 401 with a problem document.
-pub fn unauthorized(detail: impl Into<String>) -> AppError {
+pub fn unauthorized(detail: impl Into<crate::domain::said::Said>) -> AppError {
     AppError::new(
         StatusCode::UNAUTHORIZED,
         ProblemType::Unauthenticated,

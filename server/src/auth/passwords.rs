@@ -27,12 +27,19 @@ pub fn verify_password(stored: &str, password: &str) -> bool {
 }
 
 /// Checks a new password: long enough, not the e-mail address.
-pub fn check_new_password(password: &str, email: &str) -> Result<(), String> {
+pub fn check_new_password(password: &str, email: &str) -> Result<(), crate::domain::said::Said> {
     if password.chars().count() < MIN_PASSWORD {
-        return Err(format!("a password has at least {MIN_PASSWORD} characters"));
+        return Err(crate::said!(
+            "password.too_short",
+            "a password has at least {min} characters",
+            min = MIN_PASSWORD,
+        ));
     }
     if password.eq_ignore_ascii_case(email) {
-        return Err("the password cannot be the e-mail address".into());
+        return Err(crate::said!(
+            "password.is_email",
+            "the password cannot be the e-mail address"
+        ));
     }
     Ok(())
 }

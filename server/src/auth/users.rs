@@ -35,21 +35,28 @@ pub struct NewUser<'a> {
 /// addresses with a problem each.
 pub fn create_user(conn: &mut PgConnection, user: &NewUser<'_>) -> AppResult<i64> {
     let email = email_address(user.email).ok_or_else(|| {
-        AppError::invalid(ProblemType::InvalidUser, "email is not an e-mail address")
+        AppError::invalid(
+            ProblemType::InvalidUser,
+            crate::said!("user.email", "email is not an e-mail address"),
+        )
     })?;
     let Some(role) = Role::parse_of_user(user.role) else {
         return Err(AppError::invalid(
             ProblemType::InvalidUser,
-            format!(
-                "role must be one of {}",
-                Role::OF_USERS.map(Role::as_str).join(", ")
+            crate::said!(
+                "user.role",
+                "role must be one of {roles}",
+                roles = Role::OF_USERS.map(Role::as_str).join(", "),
             ),
         ));
     };
     if user.display_name.trim().is_empty() || user.display_name.chars().count() > 200 {
         return Err(AppError::invalid(
             ProblemType::InvalidUser,
-            "display_name must be 1 to 200 characters",
+            crate::said!(
+                "user.display_name",
+                "display_name must be 1 to 200 characters"
+            ),
         ));
     }
     check_new_password(user.password, &email)
@@ -59,16 +66,22 @@ pub fn create_user(conn: &mut PgConnection, user: &NewUser<'_>) -> AppResult<i64
         .ok_or_else(|| {
             AppError::invalid(
                 ProblemType::InvalidUser,
-                format!(
-                    "organisation {} is not registered on the log",
-                    user.organisation
+                crate::said!(
+                    "user.organisation_unknown",
+                    "organisation {organisation} is not registered on the log",
+                    organisation = user.organisation,
                 ),
             )
         })?;
     if !role.fits(kind) {
         return Err(AppError::invalid(
             ProblemType::InvalidUser,
-            format!("a {kind} organisation has no {role}"),
+            crate::said!(
+                "user.role_unfit",
+                "a {kind} organisation has no {role}",
+                kind = kind,
+                role = role,
+            ),
         ));
     }
     let hash = hash_password(user.password).map_err(AppError::internal)?;
@@ -85,8 +98,10 @@ pub fn create_user(conn: &mut PgConnection, user: &NewUser<'_>) -> AppResult<i64
 /// Refuses an address that already has an account.
 pub fn check_address_free(conn: &mut PgConnection, email: &str) -> AppResult<()> {
     if accounts::address_taken(conn, email)? {
-        return Err(AppError::conflict(format!(
-            "{email} already has an account"
+        return Err(AppError::conflict(crate::said!(
+            "user.taken",
+            "{email} already has an account",
+            email = email,
         )));
     }
     Ok(())

@@ -50,19 +50,19 @@ impl Kind for OrganisationRegistered {
             |s| s.role.is_platform(),
             "the platform or a platform administrator",
         )?;
-        let body = OrganisationRegisteredBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let body = OrganisationRegisteredBody::parse(statement.body())
+            .map_err(|e| Refusal::Invalid(e.into()))?;
         if state.directory.organisations.contains_key(&body.id) {
-            return Err(Refusal::Conflict(format!(
-                "organisation {} is already registered",
-                body.id
-            )));
+            return Err(Refusal::Conflict(
+                format!("organisation {} is already registered", body.id).into(),
+            ));
         }
         if let Some(code) = body.credit_code
             && let Some(holder) = state.directory.credit_codes.get(code)
         {
-            return Err(Refusal::Conflict(format!(
-                "credit code {code} is already registered to organisation {holder}"
-            )));
+            return Err(Refusal::Conflict(
+                format!("credit code {code} is already registered to organisation {holder}").into(),
+            ));
         }
         Ok(vec![Effect::Directory(
             DirectoryChange::RegisterOrganisation {
@@ -161,11 +161,11 @@ impl Kind for KeyRegistered {
             organisation,
             public_key: key,
             role,
-        } = KeyRegisteredBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        } = KeyRegisteredBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
         let Some(kind) = state.directory.organisations.get(&organisation) else {
-            return Err(Refusal::Conflict(format!(
-                "organisation {organisation} is not registered"
-            )));
+            return Err(Refusal::Conflict(
+                format!("organisation {organisation} is not registered").into(),
+            ));
         };
         if role == Role::PlatformAdmin && *kind != OrganisationKind::Platform {
             return Err(Refusal::Conflict(
@@ -183,10 +183,9 @@ impl Kind for KeyRegistered {
             "the platform, a platform administrator or an administrator of the organisation",
         )?;
         if state.directory.keys.contains_key(&key) {
-            return Err(Refusal::Conflict(format!(
-                "key {} is already registered",
-                BASE64.encode(key)
-            )));
+            return Err(Refusal::Conflict(
+                format!("key {} is already registered", BASE64.encode(key)).into(),
+            ));
         }
         Ok(vec![Effect::Directory(DirectoryChange::RegisterKey {
             public_key: key,
@@ -255,19 +254,17 @@ impl Kind for KeyRevoked {
         _ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
         let key = KeyRevokedBody::parse(statement.body())
-            .map_err(Refusal::Invalid)?
+            .map_err(|e| Refusal::Invalid(e.into()))?
             .public_key;
         let Some(record) = state.directory.keys.get(&key) else {
-            return Err(Refusal::Conflict(format!(
-                "key {} is not registered",
-                BASE64.encode(key)
-            )));
+            return Err(Refusal::Conflict(
+                format!("key {} is not registered", BASE64.encode(key)).into(),
+            ));
         };
         if record.revoked {
-            return Err(Refusal::Conflict(format!(
-                "key {} is already revoked",
-                BASE64.encode(key)
-            )));
+            return Err(Refusal::Conflict(
+                format!("key {} is already revoked", BASE64.encode(key)).into(),
+            ));
         }
         if record.role == Role::Platform {
             return Err(Refusal::Conflict(
@@ -364,12 +361,12 @@ impl Kind for DocumentPublished {
         _ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
         let DocumentPublishedBody { sha256, title } =
-            DocumentPublishedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+            DocumentPublishedBody::parse(statement.body())
+                .map_err(|e| Refusal::Invalid(e.into()))?;
         if state.present.contains(&StateKey::Document(sha256)) {
-            return Err(Refusal::Conflict(format!(
-                "document {} is already published",
-                Hash(sha256).to_hex()
-            )));
+            return Err(Refusal::Conflict(
+                format!("document {} is already published", Hash(sha256).to_hex()).into(),
+            ));
         }
         let signer = signers
             .first()
@@ -417,7 +414,7 @@ impl Kind for Genesis {
                 "the log already has its genesis entry".into(),
             ));
         }
-        let body = GenesisBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let body = GenesisBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
         let key = body.platform_key;
         any_signer(
             signers,
@@ -589,10 +586,10 @@ mod tests {
             public_documents: HashSet::new(),
         };
         let refused = |refusal: Refusal| match refusal {
-            Refusal::Forbidden(m) => ('f', m),
-            Refusal::Conflict(m) => ('c', m),
-            Refusal::Invalid(m) => ('i', m),
-            Refusal::NotFound(m) => ('n', m),
+            Refusal::Forbidden(m) => ('f', m.text().to_owned()),
+            Refusal::Conflict(m) => ('c', m.text().to_owned()),
+            Refusal::Invalid(m) => ('i', m.text().to_owned()),
+            Refusal::NotFound(m) => ('n', m.text().to_owned()),
         };
         let signers = if kind.name() == "log.genesis" {
             // The genesis entry is signed by the platform key it registers, not yet known.

@@ -16,6 +16,7 @@ pub mod credit_code;
 pub mod directory;
 pub mod procurement;
 pub mod rules;
+pub mod said;
 pub mod shape;
 pub mod types;
 

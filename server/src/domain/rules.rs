@@ -6,6 +6,7 @@
 
 use crate::domain::procurement::projection::Tenders;
 use crate::domain::procurement::tender::TenderChange;
+use crate::domain::said::Said;
 use crate::domain::types::{OrganisationKind, Role};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -59,13 +60,13 @@ pub struct Signer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// The body does not follow the kind's schema (422).
-    Invalid(String),
+    Invalid(Said),
     /// A signer is unknown, revoked or not allowed (403).
-    Forbidden(String),
+    Forbidden(Said),
     /// The statement breaks a rule of the current state (409).
-    Conflict(String),
+    Conflict(Said),
     /// The statement names something that does not exist (404).
-    NotFound(String),
+    NotFound(Said),
 }
 
 /// A change a statement makes, projected into the tables by the sequencer: one variant
@@ -181,14 +182,12 @@ impl State<'_> {
     pub fn signers(&self, keys: &[[u8; 32]]) -> Result<Vec<Signer>, Refusal> {
         keys.iter()
             .map(|key| match self.directory.keys.get(key) {
-                None => Err(Refusal::Forbidden(format!(
-                    "key {} is not registered",
-                    BASE64.encode(key)
-                ))),
-                Some(record) if record.revoked => Err(Refusal::Forbidden(format!(
-                    "key {} was revoked",
-                    BASE64.encode(key)
-                ))),
+                None => Err(Refusal::Forbidden(
+                    format!("key {} is not registered", BASE64.encode(key)).into(),
+                )),
+                Some(record) if record.revoked => Err(Refusal::Forbidden(
+                    format!("key {} was revoked", BASE64.encode(key)).into(),
+                )),
                 Some(record) => Ok(Signer {
                     public_key: *key,
                     organisation: record.organisation.clone(),
@@ -269,10 +268,9 @@ impl State<'_> {
             .iter()
             .partition(|key| self.directory.keys.contains_key(*key));
         if unknown.len() > one_time {
-            return Err(Refusal::Forbidden(format!(
-                "key {} is not registered",
-                BASE64.encode(unknown[one_time])
-            )));
+            return Err(Refusal::Forbidden(
+                format!("key {} is not registered", BASE64.encode(unknown[one_time])).into(),
+            ));
         }
         Ok((self.signers(&registered)?, unknown))
     }
@@ -389,7 +387,9 @@ pub(crate) fn any_signer(
     if signers.iter().any(allowed) {
         Ok(())
     } else {
-        Err(Refusal::Forbidden(format!("needs a signature by {what}")))
+        Err(Refusal::Forbidden(
+            format!("needs a signature by {what}").into(),
+        ))
     }
 }
 

@@ -141,7 +141,7 @@ async fn act(
         Ok(done) => Ok(forms::done("/admin", done)),
         Err(e) if e.status.is_server_error() => Err(page.error(e)),
         Err(e) => {
-            let refused = Refusal::new(&form, &e, fields, &posted);
+            let refused = Refusal::new(&form, &e, fields, &posted).localised(&page);
             desk_page(&page, &state, posted.caller, None, Some(refused)).await
         }
     }
@@ -303,7 +303,7 @@ pub(super) async fn create_user(
         Ok(_) => Ok(forms::done("/admin/users", "user_created")),
         Err(e) if e.status.is_server_error() => Err(page.error(e)),
         Err(e) => {
-            let mut refused = Refusal::new("new-user", &e, &USER_FIELDS, &posted);
+            let mut refused = Refusal::new("new-user", &e, &USER_FIELDS, &posted).localised(&page);
             // The password is never sent back.
             refused.values.remove("password");
             users_page(&page, &state, posted.caller, None, Some(refused)).await

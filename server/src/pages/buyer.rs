@@ -185,7 +185,7 @@ pub(super) async fn save_draft(
         }
         Err((e, _)) if e.status.is_server_error() => Err(page.error(e)),
         Err((e, kept)) => {
-            let refused = Refusal::new("draft", &e, &[], &posted);
+            let refused = Refusal::new("draft", &e, &[], &posted).localised(&page);
             draft_page(
                 &page,
                 &state,

@@ -10,6 +10,7 @@
 use super::page::{Page, PageError};
 use super::signed_in::account;
 use crate::auth::{self, Caller};
+use crate::domain::said::Said;
 use crate::domain::types::{OrganisationKind, Role};
 use crate::error::{AppError, ProblemType};
 use crate::routes::state::AppState;
@@ -75,7 +76,10 @@ impl Posted {
             .ok_or_else(|| {
                 refuse(AppError::bad_request(
                     ProblemType::InvalidBody,
-                    "the form could not be read: post it from its page",
+                    crate::said!(
+                        "form.unreadable",
+                        "the form could not be read: post it from its page"
+                    ),
                 ))
             })?;
         let posted = Posted { caller, fields };
@@ -88,7 +92,10 @@ impl Posted {
             refuse(AppError::new(
                 StatusCode::FORBIDDEN,
                 ProblemType::Csrf,
-                "this form is not one this site gave you: go back to its page, reload it and send it again",
+                crate::said!(
+                    "form.csrf",
+                    "this form is not one this site gave you: go back to its page, reload it and send it again"
+                ),
             ))
         })?;
         Ok(posted)
@@ -145,6 +152,9 @@ pub(super) struct Refusal {
     pub detail: String,
     /// What the reader typed, by field.
     pub values: BTreeMap<String, String>,
+    /// The sentence, with its key (`detail` is it in the reader's language).
+    #[serde(skip)]
+    said: Said,
     #[serde(skip)]
     status: StatusCode,
 }
@@ -177,7 +187,8 @@ impl Refusal {
             form: form.to_owned(),
             field,
             problem: error.kind.slug(),
-            detail: error.detail.clone(),
+            detail: error.detail.text().to_owned(),
+            said: error.detail.clone(),
             values: posted.values(fields),
             status: error.status,
         }
@@ -191,6 +202,12 @@ impl Refusal {
             self.form = "page".to_owned();
             self.field = None;
         }
+        self
+    }
+
+    /// The refusal in the reader's language.
+    pub(super) fn localised(mut self, page: &Page) -> Refusal {
+        self.detail = page.said(&self.said);
         self
     }
 

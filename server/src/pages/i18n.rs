@@ -1,6 +1,7 @@
 //! The readers' languages: zh-CN and en, chosen by a remembered choice (the `lang` cookie)
 //! or else by `Accept-Language`; and the messages of each, from `frontend/locales/`.
 
+use crate::domain::said::Said;
 use std::collections::BTreeMap;
 
 /// A language the pages are written in.
@@ -82,6 +83,10 @@ fn parse_quality(text: &str) -> Option<u16> {
     (q <= 1000).then_some(q)
 }
 
+/// The prefix of refusals' sentences: English is written in the code (see
+/// [`Said`]), the other languages under `detail.<key>`.
+pub const DETAIL: &str = "detail.";
+
 /// The messages of every language, by key.
 pub struct Messages {
     by_lang: [BTreeMap<String, String>; 2],
@@ -98,6 +103,11 @@ const FILES: &[(Lang, &str, &str)] = &[
         Lang::ZhCn,
         "verify.json",
         include_str!("../../../frontend/locales/zh-CN/verify.json"),
+    ),
+    (
+        Lang::ZhCn,
+        "details.json",
+        include_str!("../../../frontend/locales/zh-CN/details.json"),
     ),
     (
         Lang::En,
@@ -129,7 +139,7 @@ impl Messages {
         let [zh, en] = &by_lang;
         if let Some(key) = zh
             .keys()
-            .find(|k| !en.contains_key(*k))
+            .find(|k| !k.starts_with(DETAIL) && !en.contains_key(*k))
             .or_else(|| en.keys().find(|k| !zh.contains_key(*k)))
         {
             return Err(format!("message {key:?} is missing from a language"));
@@ -140,6 +150,39 @@ impl Messages {
     /// The message `key` in `lang`, if there is one.
     pub fn get(&self, lang: Lang, key: &str) -> Option<&str> {
         self.by_lang[lang as usize].get(key).map(String::as_str)
+    }
+
+    /// A refusal's sentence in `lang`: its message with the arguments put in, or the
+    /// English as it was written when the language has no message for it.
+    pub fn said(&self, lang: Lang, said: &Said) -> String {
+        let template = said
+            .key()
+            .filter(|_| lang != Lang::En)
+            .and_then(|key| self.by_lang[lang as usize].get(&format!("{DETAIL}{key}")));
+        let Some(template) = template else {
+            return said.text().to_owned();
+        };
+        let mut out = String::with_capacity(template.len() + 32);
+        let mut rest = template.as_str();
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            match after
+                .find('}')
+                .map(|close| (close, said.arg(&after[..close])))
+            {
+                Some((close, Some(value))) => {
+                    out.push_str(value);
+                    rest = &after[close + 1..];
+                }
+                _ => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
     }
 
     /// Every message of `lang` whose key starts with `prefix`: what the scripts need.
@@ -160,9 +203,17 @@ impl Messages {
         all
     }
 
-    /// Every key (the same in every language).
+    /// Every key of the pages (the same in every language), refusals' sentences aside.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.by_lang[0].keys().map(String::as_str)
+        self.by_lang[Lang::En as usize].keys().map(String::as_str)
+    }
+
+    /// Every refusal's key that `lang` has a sentence for, with the sentence.
+    pub fn details(&self, lang: Lang) -> BTreeMap<&str, &str> {
+        self.with_prefix(lang, DETAIL)
+            .into_iter()
+            .map(|(k, v)| (&k[DETAIL.len()..], v))
+            .collect()
     }
 }
 
@@ -193,6 +244,104 @@ mod tests {
                 "{cookie:?} {header:?}"
             );
         }
+    }
+
+    /// Every keyed sentence of the server's code, as the macro writes it: (file, key, English).
+    fn said_in_code() -> Vec<(String, String, String)> {
+        fn literal(text: &str) -> Option<(String, &str)> {
+            let text = text.trim_start().strip_prefix('"')?;
+            let mut out = String::new();
+            let mut chars = text.char_indices();
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '"' => return Some((out, &text[i + 1..])),
+                    '\\' => out.push(chars.next()?.1),
+                    c => out.push(c),
+                }
+            }
+            None
+        }
+        fn walk(dir: &std::path::Path, found: &mut Vec<(String, String, String)>) {
+            for entry in std::fs::read_dir(dir).expect("a source folder") {
+                let path = entry.expect("an entry").path();
+                if path.is_dir() {
+                    walk(&path, found);
+                } else if path.extension().is_some_and(|e| e == "rs")
+                    && !path.ends_with("domain/said.rs")
+                {
+                    let text = std::fs::read_to_string(&path).expect("a source file");
+                    for (at, _) in text.match_indices(concat!("said", "!(")) {
+                        let (key, rest) = literal(&text[at + 6..]).expect("a key literal");
+                        let rest = rest.trim_start().strip_prefix(',').expect("a comma");
+                        let (english, _) = literal(rest).expect("an English literal");
+                        found.push((path.display().to_string(), key, english));
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut found,
+        );
+        found
+    }
+
+    /// The `{names}` a sentence puts in.
+    fn names(text: &str) -> std::collections::BTreeSet<&str> {
+        text.split('{')
+            .skip(1)
+            .filter_map(|part| part.split_once('}').map(|(name, _)| name))
+            .collect()
+    }
+
+    #[test]
+    fn every_refusal_in_the_code_is_said_in_chinese_with_the_same_names() {
+        let messages = Messages::load().expect("the message files load");
+        let chinese = messages.details(Lang::ZhCn);
+        let code = said_in_code();
+        assert!(code.len() > 10, "the scan found {} sentences", code.len());
+        let mut english = BTreeMap::new();
+        for (file, key, text) in &code {
+            if let Some(other) = english.insert(key.as_str(), text.as_str()) {
+                assert_eq!(other, text, "{key} says two things ({file})");
+            }
+            let zh = chinese
+                .get(key.as_str())
+                .unwrap_or_else(|| panic!("{key} ({file}) has no detail.{key} in zh-CN"));
+            assert_eq!(
+                names(zh),
+                names(text),
+                "{key}: the Chinese puts in other names"
+            );
+        }
+        for key in chinese.keys() {
+            assert!(
+                english.contains_key(key),
+                "detail.{key} is said nowhere in the code"
+            );
+        }
+    }
+
+    #[test]
+    fn a_refusal_is_said_in_the_readers_language() {
+        let messages = Messages::load().expect("the message files load");
+        let said = crate::said!(
+            "user.taken",
+            "{email} already has an account",
+            email = "{role}@example.org"
+        );
+        assert_eq!(
+            messages.said(Lang::En, &said),
+            "{role}@example.org already has an account"
+        );
+        // An argument is put in as it is: braces in it are not read as names.
+        assert_eq!(
+            messages.said(Lang::ZhCn, &said),
+            "{role}@example.org 已有账户"
+        );
+        let unkeyed = Said::from("a parser's own words");
+        assert_eq!(messages.said(Lang::ZhCn, &unkeyed), "a parser's own words");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use super::i18n::{self, Lang};
 use super::render::Renderer;
+use crate::domain::said::Said;
 use crate::error::AppError;
 use crate::routes::state::AppState;
 use actix_web::cookie::{Cookie, SameSite};
@@ -109,10 +110,16 @@ impl Page {
         }
     }
 
+    /// A refusal's sentence in the reader's language.
+    pub fn said(&self, said: &Said) -> String {
+        self.renderer.messages.said(self.lang, said)
+    }
+
     /// The error page for `error`, in the reader's language: the problem's title, and the
     /// detail where it tells the reader something (never for internal errors).
     pub fn error(&self, error: AppError) -> PageError {
-        let detail = (error.status != StatusCode::INTERNAL_SERVER_ERROR).then_some(error.detail);
+        let detail =
+            (error.status != StatusCode::INTERNAL_SERVER_ERROR).then(|| self.said(&error.detail));
         let ctx = self.context(context! {
             status => error.status.as_u16(),
             problem => error.kind.slug(),

@@ -47,7 +47,7 @@ pub(super) async fn start(
             .finish()),
         Err(e) if e.status.is_server_error() => Err(page.error(e)),
         Err(e) => {
-            let refused = Refusal::new("totp-start", &e, &[], &posted);
+            let refused = Refusal::new("totp-start", &e, &[], &posted).localised(&page);
             me_page(&page, &state, posted.caller, None, Some(refused)).await
         }
     }
@@ -71,7 +71,7 @@ pub(super) async fn confirm(
         Ok(()) => Ok(forms::done("/me", "totp_on")),
         Err(e) if e.status.is_server_error() => Err(page.error(e)),
         Err(e) => {
-            let refused = Refusal::new("totp-confirm", &e, &["code"], &posted);
+            let refused = Refusal::new("totp-confirm", &e, &["code"], &posted).localised(&page);
             me_page(&page, &state, posted.caller, None, Some(refused)).await
         }
     }

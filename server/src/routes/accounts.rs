@@ -230,7 +230,10 @@ pub(crate) struct Enrolment {
 /// Starts `caller`'s TOTP enrolment: a new secret, kept until a code confirms it.
 pub(crate) fn start_totp_as(conn: &mut PgConnection, caller: Caller) -> AppResult<Enrolment> {
     if caller.totp_enabled {
-        return Err(AppError::conflict("a second factor is already set up"));
+        return Err(AppError::conflict(crate::said!(
+            "totp.already_set_up",
+            "a second factor is already set up"
+        )));
     }
     let mut secret = [0u8; 20];
     getrandom::fill(&mut secret).map_err(AppError::internal)?;
@@ -276,12 +279,20 @@ pub(crate) fn confirm_totp_as(
     code: &str,
 ) -> AppResult<()> {
     let secret = accounts::totp_secret(conn, caller.user_id)?;
-    let secret = secret.ok_or_else(|| AppError::conflict("start with POST /api/v1/me/totp"))?;
+    let secret = secret.ok_or_else(|| {
+        AppError::conflict(crate::said!(
+            "totp.not_started",
+            "start with POST /api/v1/me/totp"
+        ))
+    })?;
     let step =
         auth::totp_match(&secret, code, chrono::Utc::now().timestamp()).ok_or_else(|| {
             AppError::invalid(
                 ProblemType::TotpMismatch,
-                "check the device's clock and send the current code",
+                crate::said!(
+                    "totp.mismatch",
+                    "check the device's clock and send the current code"
+                ),
             )
         })?;
     accounts::enable_totp(conn, caller.user_id, step as i64)?;

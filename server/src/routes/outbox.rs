@@ -122,8 +122,11 @@ pub(crate) async fn retry_as(
         .await?
     };
     if !requested {
-        return Err(AppError::not_found(format!(
-            "{consumer} has no dead letter for outbox row {outbox_id}"
+        return Err(AppError::not_found(crate::said!(
+            "outbox.no_dead_letter",
+            "{consumer} has no dead letter for outbox row {row}",
+            consumer = consumer,
+            row = outbox_id,
         )));
     }
     Ok(())

@@ -43,7 +43,7 @@ struct Application {
     administrator: Administrator,
 }
 
-fn invalid(detail: impl Into<String>) -> AppError {
+fn invalid(detail: impl Into<crate::domain::said::Said>) -> AppError {
     AppError::invalid(ProblemType::InvalidRegistration, detail)
 }
 

@@ -14,7 +14,9 @@ use vitrine_ledger::statement::Statement;
 impl TenderState {
     /// The tender's periods; a stored tender always has them.
     pub(super) fn times(&self) -> Result<Periods, Refusal> {
-        self.tender.periods().map_err(Refusal::Invalid)
+        self.tender
+            .periods()
+            .map_err(|e| Refusal::Invalid(e.into()))
     }
 }
 
@@ -72,9 +74,9 @@ pub(super) fn named_bid<'t>(
     tender: &'t TenderState,
     commitment: &str,
 ) -> Result<&'t BidState, Refusal> {
-    tender
-        .bid(commitment)
-        .ok_or_else(|| Refusal::NotFound(format!("tender {} has no bid {commitment}", tender.id)))
+    tender.bid(commitment).ok_or_else(|| {
+        Refusal::NotFound(format!("tender {} has no bid {commitment}", tender.id).into())
+    })
 }
 
 /// The tender, which must exist and not be over.
@@ -88,14 +90,12 @@ pub(super) fn open_tender<'s>(
         .get(statement.subject())
         .and_then(Option::as_ref)
         .ok_or_else(|| {
-            Refusal::NotFound(format!("tender {} does not exist", statement.subject()))
+            Refusal::NotFound(format!("tender {} does not exist", statement.subject()).into())
         })?;
     if tender.status.is_final() {
-        return Err(Refusal::Conflict(format!(
-            "tender {} is {}",
-            tender.id,
-            tender.status.as_str()
-        )));
+        return Err(Refusal::Conflict(
+            format!("tender {} is {}", tender.id, tender.status.as_str()).into(),
+        ));
     }
     Ok(tender)
 }
@@ -108,10 +108,13 @@ pub(super) fn buyer_officer(signers: &[Signer], tender: &TenderState) -> Result<
     }) {
         Ok(())
     } else {
-        Err(Refusal::Forbidden(format!(
-            "needs a signature by a procurement officer of {}, the tender's buyer",
-            tender.buyer
-        )))
+        Err(Refusal::Forbidden(
+            format!(
+                "needs a signature by a procurement officer of {}, the tender's buyer",
+                tender.buyer
+            )
+            .into(),
+        ))
     }
 }
 
@@ -157,7 +160,7 @@ pub(super) fn uploaded(
         Some(missing) => Err(Refusal::Conflict(format!(
             "document {} of {what} is not uploaded by the signer's organisation: upload it (POST /api/v1/documents) and send the statement again",
             vitrine_ledger::hash::hex_encode(missing)
-        ))),
+        ).into())),
         None => Ok(()),
     }
 }
@@ -194,9 +197,9 @@ pub(super) fn one_time_key(ctx: &Context, what: OneTime) -> Result<[u8; 32], Ref
         [key] => Ok(*key),
         [] => Err(Refusal::Forbidden(format!(
             "{statement} is signed by a one-time key made for it, not by a registered key, so that {why}"
-        ))),
+        ).into())),
         _ => Err(Refusal::Forbidden(format!(
             "{statement} has one one-time key"
-        ))),
+        ).into())),
     }
 }

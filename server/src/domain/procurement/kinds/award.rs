@@ -42,38 +42,47 @@ impl Kind for AwardMade {
         buyer_officer(signers, tender)?;
         if tender.status != Status::Evaluation {
             return Err(Refusal::Conflict(match tender.status {
-                Status::Awarded | Status::Contracted => format!(
-                    "tender {} is already awarded (award {})",
-                    tender.id,
-                    tender.awards.last().map_or("?", |a| a.id.as_str())
+                Status::Awarded | Status::Contracted => crate::said!(
+                    "award.already_awarded",
+                    "tender {tender} is already awarded (award {award})",
+                    tender = tender.id,
+                    award = tender.awards.last().map_or("?", |a| a.id.as_str()),
                 ),
-                other => format!(
-                    "awards are made during evaluation; tender {} is {}",
-                    tender.id,
-                    other.as_str()
+                other => crate::said!(
+                    "award.not_in_evaluation",
+                    "awards are made during evaluation; tender {tender} is {status}",
+                    tender = tender.id,
+                    status = other.as_str(),
                 ),
             }));
         }
-        let body = AwardMadeBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let body =
+            AwardMadeBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
         let commitment = body.commitment;
         let bid = tender.bid(&commitment).ok_or_else(|| {
-            Refusal::Conflict(format!(
-                "{commitment} is not a bid of tender {}: only a bidder can be awarded",
-                tender.id
-            ))
+            Refusal::Conflict(
+                format!(
+                    "{commitment} is not a bid of tender {}: only a bidder can be awarded",
+                    tender.id
+                )
+                .into(),
+            )
         })?;
         let Some(revealed) = bid
             .revealed
             .as_ref()
             .filter(|_| bid.status == BidStatus::Revealed)
         else {
-            return Err(Refusal::Conflict(format!(
-                "bid {commitment} is {:?}: only a revealed bid that stands can be awarded",
-                bid.status
-            )));
+            return Err(Refusal::Conflict(
+                format!(
+                    "bid {commitment} is {:?}: only a revealed bid that stands can be awarded",
+                    bid.status
+                )
+                .into(),
+            ));
         };
         let price = Money::from_value(&revealed.price)
-            .map_err(|e| Refusal::Invalid(format!("the bid's price: {e}")))?;
+            .map_err(|e| Refusal::Invalid(format!("the bid's price: {e}").into()))?;
         if tender.tender.lowest_price()
             && let Some(lower) = tender.bids.iter().find(|b| {
                 b.status == BidStatus::Revealed
@@ -86,7 +95,7 @@ impl Kind for AwardMade {
             return Err(Refusal::Conflict(format!(
                 "tender {} is awarded at the lowest price, and bid {} is lower: disqualify it, with a reason, first",
                 tender.id, lower.commitment
-            )));
+            ).into()));
         }
         let scores = if tender.tender.scored() {
             let Some(given) = body.scores else {
@@ -107,20 +116,21 @@ impl Kind for AwardMade {
             // Each bid's total, and what is published with the award.
             let (totals, published): (std::collections::BTreeMap<String, u64>, Value) =
                 if tender.tender.has_criteria() {
-                    let criteria = criteria(tender.tender.document()).map_err(Refusal::Invalid)?;
+                    let criteria = criteria(tender.tender.document())
+                        .map_err(|e| Refusal::Invalid(e.into()))?;
                     let weighted = weighted_totals(&criteria, &standing, given)?;
                     (
                         weighted.iter().map(|(c, (t, _))| (c.clone(), *t)).collect(),
                         Value::Object(weighted.into_iter().map(|(c, (_, d))| (c, d)).collect()),
                     )
                 } else {
-                    let scores = scores(given).map_err(Refusal::Invalid)?;
+                    let scores = scores(given).map_err(|e| Refusal::Invalid(e.into()))?;
                     if let Some((unscored, _)) =
                         standing.iter().find(|(c, _)| !scores.contains_key(*c))
                     {
-                        return Err(Refusal::Invalid(format!(
-                            "body.scores has no score for revealed bid {unscored}"
-                        )));
+                        return Err(Refusal::Invalid(
+                            format!("body.scores has no score for revealed bid {unscored}").into(),
+                        ));
                     }
                     if let Some(stray) = scores
                         .keys()
@@ -128,7 +138,7 @@ impl Kind for AwardMade {
                     {
                         return Err(Refusal::Invalid(format!(
                             "body.scores scores {stray}, which is not a revealed bid that stands"
-                        )));
+                        ).into()));
                     }
                     let published = json!(scores);
                     (scores, published)
@@ -138,7 +148,7 @@ impl Kind for AwardMade {
             if this < best {
                 return Err(Refusal::Conflict(format!(
                     "the award must go to the highest score ({best}); bid {commitment} scored {this}"
-                )));
+                ).into()));
             }
             Some(published)
         } else if body.scores.is_some() {
@@ -159,7 +169,7 @@ impl Kind for AwardMade {
             ctx.logged_at.unix_seconds() + periods.standstill_seconds as i64,
             (ctx.logged_at.unix_nanos() % 1_000_000_000) as u32,
         )
-        .map_err(|e| Refusal::Invalid(e.to_string()))?;
+        .map_err(|e| Refusal::Invalid(e.to_string().into()))?;
         Ok(change(
             ctx,
             &tender.id,
@@ -294,22 +304,22 @@ fn weighted_totals(
         ));
     };
     if let Some(stray) = given.keys().find(|c| !standing.iter().any(|(s, _)| s == c)) {
-        return Err(Refusal::Invalid(format!(
-            "body.scores scores {stray}, which is not a revealed bid that stands"
-        )));
+        return Err(Refusal::Invalid(
+            format!("body.scores scores {stray}, which is not a revealed bid that stands").into(),
+        ));
     }
     let lowest = standing.iter().map(|(_, p)| *p).min().unwrap_or(0);
     let mut totals = std::collections::BTreeMap::new();
     for (commitment, price) in standing {
         let points = given.get(*commitment).ok_or_else(|| {
-            Refusal::Invalid(format!(
-                "body.scores has no points for revealed bid {commitment}"
-            ))
+            Refusal::Invalid(
+                format!("body.scores has no points for revealed bid {commitment}").into(),
+            )
         })?;
         let Value::Object(points) = points else {
-            return Err(Refusal::Invalid(format!(
-                "body.scores.{commitment} must map each criterion to its points"
-            )));
+            return Err(Refusal::Invalid(
+                format!("body.scores.{commitment} must map each criterion to its points").into(),
+            ));
         };
         if let Some(stray) = points
             .keys()
@@ -317,30 +327,32 @@ fn weighted_totals(
         {
             return Err(Refusal::Invalid(format!(
                 "body.scores.{commitment}.{stray}: no such criterion, or the price, which the platform scores from the bids"
-            )));
+            ).into()));
         }
         let mut total: u128 = 0;
         let mut detail = serde_json::Map::new();
         for criterion in criteria {
-            let hundredths: u128 = if criterion.price {
-                if *price <= 0 {
-                    0
+            let hundredths: u128 =
+                if criterion.price {
+                    if *price <= 0 {
+                        0
+                    } else {
+                        (lowest.max(0) as u128 * 10_000) / *price as u128
+                    }
                 } else {
-                    (lowest.max(0) as u128 * 10_000) / *price as u128
-                }
-            } else {
-                let given = points
-                    .get(&criterion.id)
-                    .and_then(Value::as_u64)
-                    .filter(|p| *p <= 100)
-                    .ok_or_else(|| {
-                        Refusal::Invalid(format!(
+                    let given =
+                        points
+                            .get(&criterion.id)
+                            .and_then(Value::as_u64)
+                            .filter(|p| *p <= 100)
+                            .ok_or_else(|| {
+                                Refusal::Invalid(format!(
                             "body.scores.{commitment}.{} must be an integer from 0 to 100",
                             criterion.id
-                        ))
-                    })?;
-                u128::from(given) * 100
-            };
+                        ).into())
+                            })?;
+                    u128::from(given) * 100
+                };
             detail.insert(criterion.id.clone(), json!(hundredths as u64));
             total += u128::from(criterion.weight) * hundredths;
         }

@@ -56,23 +56,30 @@ impl Kind for BidCommitted {
                 tender.id,
                 tender.tender.period_text("enquiry_end"),
                 ctx.logged_at
-            )));
+            ).into()));
         }
         if ctx.logged_at >= periods.tender_end {
-            return Err(Refusal::Conflict(format!(
-                "the deadline of tender {} passed at {}; the bid was logged at {}",
-                tender.id,
-                tender.tender.period_text("tender_end"),
-                ctx.logged_at
-            )));
+            return Err(Refusal::Conflict(
+                format!(
+                    "the deadline of tender {} passed at {}; the bid was logged at {}",
+                    tender.id,
+                    tender.tender.period_text("tender_end"),
+                    ctx.logged_at
+                )
+                .into(),
+            ));
         }
-        let body = BidCommittedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let body =
+            BidCommittedBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
         let commitment = body.commitment;
         if tender.bid(&commitment).is_some() {
-            return Err(Refusal::Conflict(format!(
-                "commitment {commitment} is already a bid of tender {}",
-                tender.id
-            )));
+            return Err(Refusal::Conflict(
+                format!(
+                    "commitment {commitment} is already a bid of tender {}",
+                    tender.id
+                )
+                .into(),
+            ));
         }
         // One standing bid per bidder: who sent it is known privately, from the account.
         let holder = ctx.author.clone().ok_or_else(|| {
@@ -89,7 +96,7 @@ impl Kind for BidCommitted {
                     return Err(Refusal::Conflict(format!(
                         "your organisation already has a standing bid in tender {}: replace it (body.replaces, signed by its one-time key) or withdraw it; one bid per bidder",
                         tender.id
-                    )));
+                    ).into()));
                 }
                 None
             }
@@ -107,13 +114,14 @@ impl Kind for BidCommitted {
                     ));
                 }
                 Some(_) => {
-                    return Err(Refusal::Conflict(format!("bid {old} no longer stands")));
+                    return Err(Refusal::Conflict(
+                        format!("bid {old} no longer stands").into(),
+                    ));
                 }
                 None => {
-                    return Err(Refusal::NotFound(format!(
-                        "tender {} has no bid {old}",
-                        tender.id
-                    )));
+                    return Err(Refusal::NotFound(
+                        format!("tender {} has no bid {old}", tender.id).into(),
+                    ));
                 }
             },
         };
@@ -212,13 +220,16 @@ impl Kind for BidWithdrawn {
         let tender = open_tender(state, statement)?;
         let periods = tender.times()?;
         if ctx.logged_at >= periods.tender_end {
-            return Err(Refusal::Conflict(format!(
-                "the deadline of tender {} has passed: bids can no longer be withdrawn",
-                tender.id
-            )));
+            return Err(Refusal::Conflict(
+                format!(
+                    "the deadline of tender {} has passed: bids can no longer be withdrawn",
+                    tender.id
+                )
+                .into(),
+            ));
         }
         let commitment = BidWithdrawnBody::parse(statement.body())
-            .map_err(Refusal::Invalid)?
+            .map_err(|e| Refusal::Invalid(e.into()))?
             .commitment;
         let bid = named_bid(tender, &commitment)?;
         if bid.key != key_text(&key)
@@ -233,9 +244,9 @@ impl Kind for BidWithdrawn {
             ));
         }
         if bid.status != BidStatus::Committed {
-            return Err(Refusal::Conflict(format!(
-                "bid {commitment} no longer stands"
-            )));
+            return Err(Refusal::Conflict(
+                format!("bid {commitment} no longer stands").into(),
+            ));
         }
         Ok(change(
             ctx,
@@ -305,31 +316,34 @@ impl Kind for BidLapsed {
         let tender = open_tender(state, statement)?;
         let periods = tender.times()?;
         if ctx.logged_at < periods.reveal_end {
-            return Err(Refusal::Conflict(format!(
-                "bids of tender {} lapse when its reveal window closes ({}), not before",
-                tender.id,
-                tender.tender.period_text("reveal_end")
-            )));
+            return Err(Refusal::Conflict(
+                format!(
+                    "bids of tender {} lapse when its reveal window closes ({}), not before",
+                    tender.id,
+                    tender.tender.period_text("reveal_end")
+                )
+                .into(),
+            ));
         }
         if tender.status != Status::Opening {
             return Err(Refusal::Conflict(format!(
                 "tender {} is {}: its reveal window closed, and what was sealed then has lapsed",
                 tender.id,
                 tender.status.as_str()
-            )));
+            ).into()));
         }
         let BidLapsedBody { commitment, bidder } =
-            BidLapsedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+            BidLapsedBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
         let bid = named_bid(tender, &commitment)?;
         if bid.status != BidStatus::Committed {
-            return Err(Refusal::Conflict(format!(
-                "bid {commitment} is not sealed any more"
-            )));
+            return Err(Refusal::Conflict(
+                format!("bid {commitment} is not sealed any more").into(),
+            ));
         }
         if bid.holder.as_deref() != Some(bidder.as_str()) {
-            return Err(Refusal::Conflict(format!(
-                "bid {commitment} was not sent by {bidder}"
-            )));
+            return Err(Refusal::Conflict(
+                format!("bid {commitment} was not sent by {bidder}").into(),
+            ));
         }
         Ok(change(
             ctx,
@@ -407,20 +421,27 @@ impl Kind for BidRevealed {
         let tender = open_tender(state, statement)?;
         let periods = tender.times()?;
         if ctx.logged_at < periods.tender_end {
-            return Err(Refusal::Conflict(format!(
-                "bids of tender {} are revealed after its deadline ({}), not before",
-                tender.id,
-                tender.tender.period_text("tender_end")
-            )));
+            return Err(Refusal::Conflict(
+                format!(
+                    "bids of tender {} are revealed after its deadline ({}), not before",
+                    tender.id,
+                    tender.tender.period_text("tender_end")
+                )
+                .into(),
+            ));
         }
         if ctx.logged_at >= periods.reveal_end {
-            return Err(Refusal::Conflict(format!(
-                "the reveal window of tender {} closed at {}",
-                tender.id,
-                tender.tender.period_text("reveal_end")
-            )));
+            return Err(Refusal::Conflict(
+                format!(
+                    "the reveal window of tender {} closed at {}",
+                    tender.id,
+                    tender.tender.period_text("reveal_end")
+                )
+                .into(),
+            ));
         }
-        let body = BidRevealedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let body =
+            BidRevealedBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
         let commitment = body.commitment.to_hex();
         let stored = named_bid(tender, &commitment)?;
         if stored.key != key_text(&key) {
@@ -429,10 +450,13 @@ impl Kind for BidRevealed {
             ));
         }
         if stored.status != BidStatus::Committed {
-            return Err(Refusal::Conflict(format!(
-                "bid {commitment} cannot be revealed: it is {:?}",
-                stored.status
-            )));
+            return Err(Refusal::Conflict(
+                format!(
+                    "bid {commitment} cannot be revealed: it is {:?}",
+                    stored.status
+                )
+                .into(),
+            ));
         }
         let bid = &body.bid;
         bid.check_reveal(&body.salt, &body.commitment).map_err(|_| {
@@ -442,11 +466,9 @@ impl Kind for BidRevealed {
             )
         })?;
         if bid.tender() != tender.id {
-            return Err(Refusal::Conflict(format!(
-                "the bid names tender {}, not {}",
-                bid.tender(),
-                tender.id
-            )));
+            return Err(Refusal::Conflict(
+                format!("the bid names tender {}, not {}", bid.tender(), tender.id).into(),
+            ));
         }
         if let Some(holder) = &stored.holder
             && *holder != bid.bidder()
@@ -468,31 +490,36 @@ impl Kind for BidRevealed {
                 Refusal::Forbidden(format!(
                     "the reveal must also be signed by a registered key of {}, the bidder the bid names",
                     bid.bidder()
-                ))
+                ).into())
             })?;
         if state.directory.kind_of(&bidder.organisation) != Some(OrganisationKind::Supplier) {
-            return Err(Refusal::Forbidden(format!(
-                "{} is not a supplier",
-                bidder.organisation
-            )));
+            return Err(Refusal::Forbidden(
+                format!("{} is not a supplier", bidder.organisation).into(),
+            ));
         }
         if tender.bids.iter().any(|b| {
             b.revealed
                 .as_ref()
                 .is_some_and(|r| r.bidder == bidder.organisation)
         }) {
-            return Err(Refusal::Conflict(format!(
-                "{} has already revealed a bid in tender {}",
-                bidder.organisation, tender.id
-            )));
+            return Err(Refusal::Conflict(
+                format!(
+                    "{} has already revealed a bid in tender {}",
+                    bidder.organisation, tender.id
+                )
+                .into(),
+            ));
         }
         let lots = tender.tender.lot_ids();
         for lot in bid.lots() {
             if !lots.contains(lot) {
-                return Err(Refusal::Conflict(format!(
-                    "the bid names lot {lot}, which tender {} does not have",
-                    tender.id
-                )));
+                return Err(Refusal::Conflict(
+                    format!(
+                        "the bid names lot {lot}, which tender {} does not have",
+                        tender.id
+                    )
+                    .into(),
+                ));
             }
         }
         // The bid's documents are uploaded by now, and they are the ones committed to.
@@ -500,10 +527,13 @@ impl Kind for BidRevealed {
         let currency = bid.price().currency;
         if currency != tender.tender.currency() {
             // Both currencies quoted, as JSON strings.
-            return Err(Refusal::Conflict(format!(
-                "the bid's price is in {currency:?}, the tender's value in {:?}",
-                tender.tender.currency()
-            )));
+            return Err(Refusal::Conflict(
+                format!(
+                    "the bid's price is in {currency:?}, the tender's value in {:?}",
+                    tender.tender.currency()
+                )
+                .into(),
+            ));
         }
         let bid_value = bid.to_value();
         let price = bid_value["price"].clone();
@@ -586,20 +616,26 @@ impl Kind for BidDisqualified {
         let tender = open_tender(state, statement)?;
         buyer_officer(signers, tender)?;
         if tender.status != Status::Evaluation {
-            return Err(Refusal::Conflict(format!(
-                "bids are disqualified during evaluation; tender {} is {}",
-                tender.id,
-                tender.status.as_str()
-            )));
+            return Err(Refusal::Conflict(
+                format!(
+                    "bids are disqualified during evaluation; tender {} is {}",
+                    tender.id,
+                    tender.status.as_str()
+                )
+                .into(),
+            ));
         }
         let BidDisqualifiedBody { commitment, reason } =
-            BidDisqualifiedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+            BidDisqualifiedBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
         let bid = named_bid(tender, &commitment)?;
         if bid.status != BidStatus::Revealed {
-            return Err(Refusal::Conflict(format!(
-                "only a revealed bid can be disqualified; bid {commitment} is {:?}",
-                bid.status
-            )));
+            return Err(Refusal::Conflict(
+                format!(
+                    "only a revealed bid can be disqualified; bid {commitment} is {:?}",
+                    bid.status
+                )
+                .into(),
+            ));
         }
         Ok(change(
             ctx,

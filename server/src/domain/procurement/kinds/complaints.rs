@@ -52,23 +52,24 @@ impl Kind for ComplaintFiled {
                 Refusal::Forbidden(format!(
                     "complaints are filed by a bidder of tender {} (a supplier that revealed a bid)",
                     tender.id
-                ))
+                ).into())
             })?;
-        let body = ComplaintFiledBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let body =
+            ComplaintFiledBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
         let award_id = body.award;
         let award = tender
             .awards
             .iter()
             .find(|a| a.id == award_id)
             .ok_or_else(|| {
-                Refusal::NotFound(format!("tender {} has no award {award_id}", tender.id))
+                Refusal::NotFound(format!("tender {} has no award {award_id}", tender.id).into())
             })?;
-        let standstill_end =
-            Timestamp::parse(&award.standstill_end).map_err(|e| Refusal::Invalid(e.to_string()))?;
+        let standstill_end = Timestamp::parse(&award.standstill_end)
+            .map_err(|e| Refusal::Invalid(e.to_string().into()))?;
         if award.status != "pending" || ctx.logged_at >= standstill_end {
             return Err(Refusal::Conflict(format!(
                 "complaints against award {award_id} were possible until its standstill period ended at {standstill_end}"
-            )));
+            ).into()));
         }
         Ok(change(
             ctx,
@@ -147,22 +148,22 @@ impl Kind for ComplaintDecided {
             ));
         }
         let tender = open_tender(state, statement)?;
-        let body = ComplaintDecidedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let body = ComplaintDecidedBody::parse(statement.body())
+            .map_err(|e| Refusal::Invalid(e.into()))?;
         let (id, decision) = (body.complaint, body.decision);
         let complaint = tender
             .complaints
             .iter()
             .find(|c| c.id == id)
-            .ok_or_else(|| Refusal::NotFound(format!("tender {} has no {id}", tender.id)))?;
+            .ok_or_else(|| Refusal::NotFound(format!("tender {} has no {id}", tender.id).into()))?;
         let allowed = matches!(
             (complaint.status.as_str(), decision),
             ("filed", _) | ("accepted", "upheld" | "dismissed")
         );
         if !allowed {
-            return Err(Refusal::Conflict(format!(
-                "{id} is {}: it cannot become {decision}",
-                complaint.status
-            )));
+            return Err(Refusal::Conflict(
+                format!("{id} is {}: it cannot become {decision}", complaint.status).into(),
+            ));
         }
         Ok(change(
             ctx,

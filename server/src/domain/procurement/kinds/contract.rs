@@ -38,14 +38,15 @@ impl Kind for ContractSigned {
     ) -> Result<Vec<Effect>, Refusal> {
         let tender = open_tender(state, statement)?;
         buyer_officer(signers, tender)?;
-        let body = ContractSignedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let body =
+            ContractSignedBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
         let award_id = body.award;
         let award = tender
             .awards
             .iter()
             .find(|a| a.id == award_id)
             .ok_or_else(|| {
-                Refusal::NotFound(format!("tender {} has no award {award_id}", tender.id))
+                Refusal::NotFound(format!("tender {} has no award {award_id}", tender.id).into())
             })?;
         if !signers.iter().any(|s| {
             s.organisation == award.supplier
@@ -54,20 +55,19 @@ impl Kind for ContractSigned {
             return Err(Refusal::Forbidden(format!(
                 "a contract is signed by both parties: it needs a signature by {}, the supplier",
                 award.supplier
-            )));
+            ).into()));
         }
         if award.status != "pending" {
-            return Err(Refusal::Conflict(format!(
-                "award {award_id} is {}",
-                award.status
-            )));
+            return Err(Refusal::Conflict(
+                format!("award {award_id} is {}", award.status).into(),
+            ));
         }
-        let standstill_end =
-            Timestamp::parse(&award.standstill_end).map_err(|e| Refusal::Invalid(e.to_string()))?;
+        let standstill_end = Timestamp::parse(&award.standstill_end)
+            .map_err(|e| Refusal::Invalid(e.to_string().into()))?;
         if ctx.logged_at < standstill_end {
             return Err(Refusal::Conflict(format!(
                 "the standstill period of award {award_id} ends at {standstill_end}: the contract can be signed after it"
-            )));
+            ).into()));
         }
         if let Some(open) = tender
             .complaints
@@ -77,15 +77,18 @@ impl Kind for ContractSigned {
             return Err(Refusal::Conflict(format!(
                 "complaint {} against award {award_id} is {}: the contract waits for the supervisor's decision",
                 open.id, open.status
-            )));
+            ).into()));
         }
         let value = &body.value;
-        let awarded = Money::from_value(&award.value).map_err(Refusal::Invalid)?;
+        let awarded = Money::from_value(&award.value).map_err(|e| Refusal::Invalid(e.into()))?;
         if value.currency != awarded.currency || minor_units(value) > minor_units(&awarded) {
-            return Err(Refusal::Conflict(format!(
-                "the contract's value {} {} exceeds the award's {} {}",
-                value.amount, value.currency, awarded.amount, awarded.currency
-            )));
+            return Err(Refusal::Conflict(
+                format!(
+                    "the contract's value {} {} exceeds the award's {} {}",
+                    value.amount, value.currency, awarded.amount, awarded.currency
+                )
+                .into(),
+            ));
         }
         uploaded(state, &[body.document.0], "the contract", signers)?;
         Ok(change(
@@ -160,17 +163,18 @@ impl Kind for PaymentRecorded {
     ) -> Result<Vec<Effect>, Refusal> {
         let tender = open_tender(state, statement)?;
         buyer_officer(signers, tender)?;
-        let body = PaymentRecordedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let body =
+            PaymentRecordedBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
         let id = body.contract;
         let contract = tender
             .contracts
             .iter()
             .find(|c| c.id == id)
             .ok_or_else(|| {
-                Refusal::NotFound(format!("tender {} has no contract {id}", tender.id))
+                Refusal::NotFound(format!("tender {} has no contract {id}", tender.id).into())
             })?;
         let amount = &body.amount;
-        let value = Money::from_value(&contract.value).map_err(Refusal::Invalid)?;
+        let value = Money::from_value(&contract.value).map_err(|e| Refusal::Invalid(e.into()))?;
         let paid: i128 = contract
             .payments
             .iter()
@@ -178,16 +182,22 @@ impl Kind for PaymentRecorded {
             .map(|m| minor_units(&m))
             .sum();
         if amount.currency != value.currency {
-            return Err(Refusal::Conflict(format!(
-                "contract {id} is in {}, the payment in {}",
-                value.currency, amount.currency
-            )));
+            return Err(Refusal::Conflict(
+                format!(
+                    "contract {id} is in {}, the payment in {}",
+                    value.currency, amount.currency
+                )
+                .into(),
+            ));
         }
         if paid + minor_units(amount) > minor_units(&value) {
-            return Err(Refusal::Conflict(format!(
-                "the payments would exceed contract {id}'s value of {} {}",
-                value.amount, value.currency
-            )));
+            return Err(Refusal::Conflict(
+                format!(
+                    "the payments would exceed contract {id}'s value of {} {}",
+                    value.amount, value.currency
+                )
+                .into(),
+            ));
         }
         Ok(change(
             ctx,

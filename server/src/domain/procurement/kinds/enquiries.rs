@@ -50,13 +50,17 @@ impl Kind for EnquiryAsked {
         let tender = open_tender(state, statement)?;
         let periods = tender.times()?;
         if ctx.logged_at >= periods.enquiry_end {
-            return Err(Refusal::Conflict(format!(
-                "the enquiry period of tender {} ended at {}",
-                tender.id,
-                tender.tender.period_text("enquiry_end")
-            )));
+            return Err(Refusal::Conflict(
+                format!(
+                    "the enquiry period of tender {} ended at {}",
+                    tender.id,
+                    tender.tender.period_text("enquiry_end")
+                )
+                .into(),
+            ));
         }
-        let body = EnquiryAskedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let body =
+            EnquiryAskedBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
         Ok(change(
             ctx,
             &tender.id,
@@ -123,22 +127,27 @@ impl Kind for EnquiryAnswered {
         let tender = open_tender(state, statement)?;
         buyer_officer(signers, tender)?;
         if ctx.logged_at >= tender.times()?.tender_end {
-            return Err(Refusal::Conflict(format!(
-                "the deadline of tender {} has passed: answers must come before it",
-                tender.id
-            )));
+            return Err(Refusal::Conflict(
+                format!(
+                    "the deadline of tender {} has passed: answers must come before it",
+                    tender.id
+                )
+                .into(),
+            ));
         }
-        let body = EnquiryAnsweredBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let body =
+            EnquiryAnsweredBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
         let id = body.enquiry;
         let enquiry = tender
             .enquiries
             .iter()
             .find(|e| e.id == id)
-            .ok_or_else(|| Refusal::NotFound(format!("tender {} has no {id}", tender.id)))?;
+            .ok_or_else(|| Refusal::NotFound(format!("tender {} has no {id}", tender.id).into()))?;
         if enquiry.answer.is_some() {
-            return Err(Refusal::Conflict(format!(
-                "{id} is already answered (amend the tender to change what it says)"
-            )));
+            return Err(Refusal::Conflict(
+                format!("{id} is already answered (amend the tender to change what it says)")
+                    .into(),
+            ));
         }
         Ok(change(
             ctx,

@@ -73,19 +73,23 @@ impl Kind for TenderPublished {
         state: &State<'_>,
         ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
-        let body = TenderPublishedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let body =
+            TenderPublishedBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
         let id = body.id;
         if id != statement.subject() {
-            return Err(Refusal::Invalid(format!(
-                "body.id {id:?} must be the statement's subject {:?}",
-                statement.subject()
-            )));
+            return Err(Refusal::Invalid(
+                format!(
+                    "body.id {id:?} must be the statement's subject {:?}",
+                    statement.subject()
+                )
+                .into(),
+            ));
         }
         let buyer = body.buyer;
         if state.directory.kind_of(buyer) != Some(OrganisationKind::Buyer) {
-            return Err(Refusal::Invalid(format!(
-                "body.buyer {buyer} is not a registered buyer"
-            )));
+            return Err(Refusal::Invalid(
+                format!("body.buyer {buyer} is not a registered buyer").into(),
+            ));
         }
         let draft = TenderState {
             id: id.to_owned(),
@@ -109,7 +113,9 @@ impl Kind for TenderPublished {
             .get(id)
             .is_some_and(Option::is_some)
         {
-            return Err(Refusal::Conflict(format!("tender {id} already exists")));
+            return Err(Refusal::Conflict(
+                format!("tender {id} already exists").into(),
+            ));
         }
         let periods = draft.times()?;
         if ctx.logged_at >= periods.tender_end {
@@ -117,7 +123,7 @@ impl Kind for TenderPublished {
                 "the tender period would already be over: tender_end {} is before the log's time {}",
                 body.tender["tender_end"].as_str().unwrap_or_default(),
                 ctx.logged_at
-            )));
+            ).into()));
         }
         uploaded(state, &body.documents, "the tender", signers)?;
         let status = if ctx.logged_at < periods.enquiry_end {
@@ -371,12 +377,16 @@ impl Kind for TenderAmended {
         buyer_officer(signers, tender)?;
         let periods = tender.times()?;
         if ctx.logged_at >= periods.tender_end {
-            return Err(Refusal::Conflict(format!(
-                "the deadline of tender {} has passed: it can no longer be amended",
-                tender.id
-            )));
+            return Err(Refusal::Conflict(
+                format!(
+                    "the deadline of tender {} has passed: it can no longer be amended",
+                    tender.id
+                )
+                .into(),
+            ));
         }
-        let body = TenderAmendedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let body =
+            TenderAmendedBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
         let changes = body.changes;
         let amended = tender.tender.amended(changes);
         let previous: serde_json::Map<String, Value> = changes
@@ -386,8 +396,8 @@ impl Kind for TenderAmended {
         // The amended tender must be a valid tender.
         TenderPublished
             .check_body(amended.document())
-            .map_err(|e| Refusal::Invalid(format!("after the amendment: {e}")))?;
-        let new = amended.periods().map_err(Refusal::Invalid)?;
+            .map_err(|e| Refusal::Invalid(format!("after the amendment: {e}").into()))?;
+        let new = amended.periods().map_err(|e| Refusal::Invalid(e.into()))?;
         if new.enquiry_end != periods.enquiry_end && ctx.logged_at >= periods.enquiry_end {
             return Err(Refusal::Conflict(
                 "the enquiry period is over: its end can no longer change".into(),
@@ -404,7 +414,7 @@ impl Kind for TenderAmended {
             if left < notice as i64 {
                 return Err(Refusal::Conflict(format!(
                     "a change to documents, value, lots or criteria needs {notice}s before the deadline, and {left}s would be left: move tender_end too"
-                )));
+                ).into()));
             }
         }
         uploaded(state, &body.documents, "the amended tender", signers)?;

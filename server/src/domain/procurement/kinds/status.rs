@@ -41,7 +41,7 @@ impl Kind for TenderStatusChanged {
         }
         let tender = open_tender(state, statement)?;
         let to = TenderStatusChangedBody::parse(statement.body())
-            .map_err(Refusal::Invalid)?
+            .map_err(|e| Refusal::Invalid(e.into()))?
             .to;
         // A bid still sealed when the reveal window closes is first attributed to its
         // sender (`bid.lapsed`): withholding a bid is as visible as forfeiting a bid
@@ -50,10 +50,13 @@ impl Kind for TenderStatusChanged {
         if matches!(to, Status::Evaluation | Status::Unsuccessful)
             && let Some((commitment, _)) = tender.lapsing().first()
         {
-            return Err(Refusal::Conflict(format!(
-                "bid {commitment} of tender {} is still sealed: log its bid.lapsed first",
-                tender.id
-            )));
+            return Err(Refusal::Conflict(
+                format!(
+                    "bid {commitment} of tender {} is still sealed: log its bid.lapsed first",
+                    tender.id
+                )
+                .into(),
+            ));
         }
         match tender.due_transition(ctx.logged_at) {
             Some((due, reason)) if due == to => Ok(change(
@@ -65,18 +68,24 @@ impl Kind for TenderStatusChanged {
                     index: ctx.index,
                 },
             )),
-            Some((due, _)) => Err(Refusal::Conflict(format!(
-                "tender {} is due to become {}, not {}",
-                tender.id,
-                due.as_str(),
-                to.as_str()
-            ))),
-            None => Err(Refusal::Conflict(format!(
-                "no transition of tender {} ({}) is due at {}",
-                tender.id,
-                tender.status.as_str(),
-                ctx.logged_at
-            ))),
+            Some((due, _)) => Err(Refusal::Conflict(
+                format!(
+                    "tender {} is due to become {}, not {}",
+                    tender.id,
+                    due.as_str(),
+                    to.as_str()
+                )
+                .into(),
+            )),
+            None => Err(Refusal::Conflict(
+                format!(
+                    "no transition of tender {} ({}) is due at {}",
+                    tender.id,
+                    tender.status.as_str(),
+                    ctx.logged_at
+                )
+                .into(),
+            )),
         }
     }
 }
@@ -136,11 +145,14 @@ impl Kind for TenderCompleted {
         let tender = open_tender(state, statement)?;
         buyer_officer(signers, tender)?;
         if tender.status != Status::Contracted {
-            return Err(Refusal::Conflict(format!(
-                "only a contracted tender can be completed; tender {} is {}",
-                tender.id,
-                tender.status.as_str()
-            )));
+            return Err(Refusal::Conflict(
+                format!(
+                    "only a contracted tender can be completed; tender {} is {}",
+                    tender.id,
+                    tender.status.as_str()
+                )
+                .into(),
+            ));
         }
         Ok(change(
             ctx,
@@ -184,12 +196,16 @@ impl Kind for TenderCancelled {
         let tender = open_tender(state, statement)?;
         buyer_officer(signers, tender)?;
         if tender.status == Status::Contracted {
-            return Err(Refusal::Conflict(format!(
-                "tender {} has a signed contract and can no longer be cancelled",
-                tender.id
-            )));
+            return Err(Refusal::Conflict(
+                format!(
+                    "tender {} has a signed contract and can no longer be cancelled",
+                    tender.id
+                )
+                .into(),
+            ));
         }
-        let body = TenderCancelledBody::parse(statement.body()).map_err(Refusal::Invalid)?;
+        let body =
+            TenderCancelledBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
         Ok(change(
             ctx,
             &tender.id,

@@ -586,10 +586,10 @@ impl World {
         .expect("a statement");
         let keys: Vec<[u8; 32]> = keys.iter().map(|n| key(*n)).collect();
         let refused = |refusal: Refusal| match refusal {
-            Refusal::Invalid(m) => (Category::Invalid, m),
-            Refusal::Forbidden(m) => (Category::Forbidden, m),
-            Refusal::Conflict(m) => (Category::Conflict, m),
-            Refusal::NotFound(m) => (Category::NotFound, m),
+            Refusal::Invalid(m) => (Category::Invalid, m.text().to_owned()),
+            Refusal::Forbidden(m) => (Category::Forbidden, m.text().to_owned()),
+            Refusal::Conflict(m) => (Category::Conflict, m.text().to_owned()),
+            Refusal::NotFound(m) => (Category::NotFound, m.text().to_owned()),
         };
         let mut world = self.clone();
         let index = world.next;
