@@ -218,7 +218,8 @@ pub struct AppError {
     /// The problem type.
     pub kind: ProblemType,
     /// What happened in this case: the English sentence, with its message key and
-    /// arguments when it has them (pages and `Accept-Language: zh` show it in Chinese).
+    /// arguments when it has them (the pages say it in the reader's language; the problem
+    /// document carries the key and arguments as `detail_key` and `detail_args`).
     pub detail: Said,
     /// Extension members.
     pub extensions: Map<String, Value>,
@@ -311,6 +312,17 @@ impl AppError {
             "status": self.status.as_u16(),
             "detail": self.detail.text(),
         });
+        if let (Value::Object(map), Some(key)) = (&mut body, self.detail.key()) {
+            // For a client in another language: the sentence's key and its arguments.
+            let args: Map<String, Value> = self
+                .detail
+                .args()
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), Value::from(value.as_str())))
+                .collect();
+            map.insert("detail_key".into(), Value::from(key));
+            map.insert("detail_args".into(), Value::Object(args));
+        }
         if let Value::Object(map) = &mut body {
             for (k, v) in &self.extensions {
                 map.insert(k.clone(), v.clone());

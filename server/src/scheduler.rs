@@ -80,7 +80,7 @@ pub async fn pass(
             if let Err(e) =
                 crate::log::platform::log(sequencer, platform, "bid.lapsed", &tender.id, body).await
             {
-                tracing::warn!(tender = %tender.id, error = ?e, "a lapsed bid was not attributed");
+                tracing::warn!(tender = %tender.id, error = %e, "a lapsed bid was not attributed");
                 attributed = false;
             }
         }
@@ -98,7 +98,7 @@ pub async fn pass(
         {
             Ok(_) => logged += 1,
             // Another pass (or process) logged it first, or the clock moved: next time.
-            Err(e) => tracing::warn!(tender = %tender.id, error = ?e, "transition not logged"),
+            Err(e) => tracing::warn!(tender = %tender.id, error = %e, "transition not logged"),
         }
     }
     Ok(logged)

@@ -37,7 +37,7 @@ function registration(form) {
       done.querySelector('[data-key-download]').focus();
     } catch (e) {
       const detail = e.problem?.detail || '';
-      const field = ['credit_code', 'display_name', 'email', 'password', 'name', 'id']
+      const field = e.field || ['credit_code', 'display_name', 'email', 'password', 'name', 'id']
         .find((f) => detail.includes(`administrator.${f}`) || detail.includes(`body.${f}`) || detail.includes(f.replace('_', ' ')));
       if (!field || !fieldError(form, field, e.message)) {
         error.textContent = e.message;

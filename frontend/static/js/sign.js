@@ -83,12 +83,37 @@ export async function sign(statement, keys) {
 
 export const statement = (kind, subject, body) => ({ kind, subject, body, issued_at: new Date().toISOString() });
 
-/** Why the API refused, in the reader's language, with the API's own detail. */
+// The refusals' sentences in the reader's language (none on English pages), and the words
+// that some of their arguments name (a role, a status, …), as the server's pages say them.
+const refusals = (() => {
+  try { return JSON.parse(document.getElementById('vitrine-refusals')?.textContent || '{}'); } catch { return {}; }
+})();
+const NAMED_WORDS = {
+  role: 'role.', org_kind: 'org_kind.', status: 'status.', bid_status: 'bid_status.',
+  complaint_status: 'complaint_status.', statement_kind: 'kind.',
+};
+
+/** The API's detail in the reader's language when it is keyed and the page has it. */
+export function detailOf(problem) {
+  const template = problem?.detail_key && refusals[`detail.${problem.detail_key}`];
+  if (!template) return String(problem?.detail || '');
+  const args = problem.detail_args || {};
+  return template.replace(/\{([a-z0-9_]+)\}/g, (whole, name) => {
+    if (!(name in args)) return whole;
+    const value = String(args[name]);
+    return (NAMED_WORDS[name] && refusals[NAMED_WORDS[name] + value]) || value;
+  });
+}
+
+/** Why the API refused, in the reader's language. */
 export class Refused extends Error {
   constructor(problem) {
     const slug = String(problem?.type || '').split('/').pop();
-    super(msg('js.failed', { title: messages[`problem.${slug}`] || problem?.title || '', detail: problem?.detail || '' }));
+    super(msg('js.failed', { title: messages[`problem.${slug}`] || problem?.title || '', detail: detailOf(problem) }));
     this.problem = problem;
+    // The field the refusal concerns, when the server named it (`body.price`, `administrator.email`).
+    const field = problem?.detail_args?.field;
+    if (field) this.field = String(field).split('.').pop();
   }
 }
 

@@ -78,8 +78,8 @@ pub fn create_user(conn: &mut PgConnection, user: &NewUser<'_>) -> AppResult<i64
             ProblemType::InvalidUser,
             crate::said!(
                 "user.role_unfit",
-                "a {kind} organisation has no {role}",
-                kind = kind,
+                "a {org_kind} organisation has no {role}",
+                org_kind = kind,
                 role = role,
             ),
         ));

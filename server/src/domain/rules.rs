@@ -69,6 +69,19 @@ pub enum Refusal {
     NotFound(Said),
 }
 
+impl std::fmt::Display for Refusal {
+    /// What an operator reads: the kind of refusal and its English sentence.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (what, said) = match self {
+            Refusal::Invalid(s) => ("invalid", s),
+            Refusal::Forbidden(s) => ("forbidden", s),
+            Refusal::Conflict(s) => ("conflict", s),
+            Refusal::NotFound(s) => ("not found", s),
+        };
+        write!(f, "{what}: {said}")
+    }
+}
+
 /// A change a statement makes, projected into the tables by the sequencer: one variant
 /// per area, each area's own change inside.
 #[derive(Debug, Clone, PartialEq, Eq)]

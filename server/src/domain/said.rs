@@ -58,18 +58,6 @@ impl Said {
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v.as_str())
     }
-
-    /// The same sentence with `before` put in front (`"administrator."` before a field's
-    /// name, say): the text and the `field` argument both change.
-    pub fn prefixed(mut self, before: &str) -> Said {
-        self.text = format!("{before}{}", self.text);
-        for (name, value) in &mut self.args {
-            if *name == "field" {
-                *value = format!("{before}{value}");
-            }
-        }
-        self
-    }
 }
 
 /// Writes a keyed refusal: `said!(key, "English with {name}", name = value, …)`.
@@ -80,7 +68,9 @@ macro_rules! said {
         let ($($name,)*) = ($(::std::string::ToString::to_string(&$value),)*);
         $crate::domain::said::Said::keyed(
             $key,
-            format!($text $(, $name = $name)*),
+            // Through `concat!`, the sentence cannot take a variable that is not named
+            // here: every `{name}` it puts in is one of its arguments.
+            format!(concat!($text) $(, $name = $name)*),
             vec![$((stringify!($name), $name)),*],
         )
     }};
@@ -143,9 +133,5 @@ mod tests {
         assert_eq!(said.text(), "3 bids, 3 sealed");
         assert_eq!(said.key(), Some("test.count"));
         assert_eq!(said.args(), &[("n", "3".to_owned())]);
-        let field = crate::said!("test.field", "{field} is missing", field = "email")
-            .prefixed("administrator.");
-        assert_eq!(field.text(), "administrator.email is missing");
-        assert_eq!(field.arg("field"), Some("administrator.email"));
     }
 }

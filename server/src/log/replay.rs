@@ -97,7 +97,7 @@ pub fn replay(
                     entry.logged_at(),
                     authors.get(&idx).map(String::as_str),
                 )
-                .map_err(|r| format!("{r:?}"));
+                .map_err(|r| r.to_string());
                 match decided {
                     Ok(decided) => {
                         for effect in decided {

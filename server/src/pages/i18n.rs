@@ -87,6 +87,17 @@ fn parse_quality(text: &str) -> Option<u16> {
 /// [`Said`]), the other languages under `detail.<key>`.
 pub const DETAIL: &str = "detail.";
 
+/// The arguments of refusals that name one of the pages' words (a role, a status …), with
+/// the prefix of that word's messages: `role = "supervisor"` is said as `role.supervisor`.
+const NAMED_WORDS: &[(&str, &str)] = &[
+    ("role", "role."),
+    ("org_kind", "org_kind."),
+    ("status", "status."),
+    ("bid_status", "bid_status."),
+    ("complaint_status", "complaint_status."),
+    ("statement_kind", "kind."),
+];
+
 /// The messages of every language, by key.
 pub struct Messages {
     by_lang: [BTreeMap<String, String>; 2],
@@ -152,15 +163,24 @@ impl Messages {
         self.by_lang[lang as usize].get(key).map(String::as_str)
     }
 
-    /// A refusal's sentence in `lang`: its message with the arguments put in, or the
-    /// English as it was written when the language has no message for it.
+    /// A refusal's sentence in `lang`: its message with the arguments put in (a role or a
+    /// status in the reader's words, see [`NAMED_WORDS`]), or the English as it was
+    /// written when the language has no message for it.
     pub fn said(&self, lang: Lang, said: &Said) -> String {
+        let table = &self.by_lang[lang as usize];
         let template = said
             .key()
             .filter(|_| lang != Lang::En)
-            .and_then(|key| self.by_lang[lang as usize].get(&format!("{DETAIL}{key}")));
+            .and_then(|key| table.get(&format!("{DETAIL}{key}")));
         let Some(template) = template else {
             return said.text().to_owned();
+        };
+        let word = |name: &str, value: &'_ str| -> String {
+            NAMED_WORDS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .and_then(|(_, prefix)| table.get(&format!("{prefix}{value}")))
+                .map_or_else(|| value.to_owned(), String::clone)
         };
         let mut out = String::with_capacity(template.len() + 32);
         let mut rest = template.as_str();
@@ -172,7 +192,7 @@ impl Messages {
                 .map(|close| (close, said.arg(&after[..close])))
             {
                 Some((close, Some(value))) => {
-                    out.push_str(value);
+                    out.push_str(&word(&after[..close], value));
                     rest = &after[close + 1..];
                 }
                 _ => {
@@ -200,6 +220,20 @@ impl Messages {
         let mut all = self.with_prefix(lang, "js.");
         all.extend(self.with_prefix(lang, "verify."));
         all.extend(self.with_prefix(lang, "problem."));
+        all
+    }
+
+    /// What the signing pages' scripts need to say the API's refusals in `lang`: every
+    /// `detail.*` sentence, and the words its arguments are said in ([`NAMED_WORDS`]).
+    /// Empty in English, where the API's own `detail` is the sentence.
+    pub fn for_refusals(&self, lang: Lang) -> BTreeMap<&str, &str> {
+        if lang == Lang::En {
+            return BTreeMap::new();
+        }
+        let mut all = self.with_prefix(lang, DETAIL);
+        for (_, prefix) in NAMED_WORDS {
+            all.extend(self.with_prefix(lang, prefix));
+        }
         all
     }
 
@@ -302,6 +336,12 @@ mod tests {
         let code = said_in_code();
         assert!(code.len() > 10, "the scan found {} sentences", code.len());
         let mut english = BTreeMap::new();
+        let plain = |name: &str| {
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        };
         for (file, key, text) in &code {
             if let Some(other) = english.insert(key.as_str(), text.as_str()) {
                 assert_eq!(other, text, "{key} says two things ({file})");
@@ -309,6 +349,18 @@ mod tests {
             let zh = chinese
                 .get(key.as_str())
                 .unwrap_or_else(|| panic!("{key} ({file}) has no detail.{key} in zh-CN"));
+            // The macro's `concat!` holds the English to its arguments; a name here is a
+            // plain name, with no format spec or escaped brace the pages cannot put in.
+            for name in names(text).into_iter().chain(names(zh)) {
+                assert!(
+                    plain(name),
+                    "{key} puts in {{{name}}}: only {{plain_names}}"
+                );
+            }
+            assert!(
+                !text.contains("{{") && !zh.contains("{{") && !zh.trim().is_empty(),
+                "{key}: a sentence with escaped braces, or no Chinese"
+            );
             assert_eq!(
                 names(zh),
                 names(text),
@@ -339,6 +391,21 @@ mod tests {
         assert_eq!(
             messages.said(Lang::ZhCn, &said),
             "{role}@example.org 已有账户"
+        );
+        // A role, a kind of organisation or a status is said in the reader's words.
+        let unfit = crate::said!(
+            "user.role_unfit",
+            "a {org_kind} organisation has no {role}",
+            org_kind = "supplier",
+            role = "supervisor"
+        );
+        assert_eq!(
+            messages.said(Lang::ZhCn, &unfit),
+            "“供应商”类机构没有“监督人员”角色"
+        );
+        assert_eq!(
+            messages.said(Lang::En, &unfit),
+            "a supplier organisation has no supervisor"
         );
         let unkeyed = Said::from("a parser's own words");
         assert_eq!(messages.said(Lang::ZhCn, &unkeyed), "a parser's own words");

@@ -154,7 +154,9 @@ fn problem_schema() -> Value {
             "type": {"type": "string", "format": "uri", "enum": types},
             "title": {"type": "string"},
             "status": {"type": "integer"},
-            "detail": {"type": "string"},
+            "detail": {"type": "string", "description": "What happened in this case, in English."},
+            "detail_key": {"type": "string", "description": "The detail's message key, when it has one: a client in another language says it from its own messages (Vitrine's pages use `frontend/locales/<lang>/details.json`, under `detail.<key>`)."},
+            "detail_args": {"type": "object", "additionalProperties": {"type": "string"}, "description": "The detail's arguments by name, present with `detail_key`: each `{name}` of the message is replaced by its value."},
         },
     })
 }
