@@ -3,6 +3,7 @@
 //! character over the first 17, in an alphabet of 31 (digits and capitals without I, O,
 //! S, V and Z), weighted by powers of 3 modulo 31.
 
+use crate::domain::said::Said;
 use std::fmt;
 
 /// The code's alphabet, in value order.
@@ -55,6 +56,34 @@ impl fmt::Display for CreditCodeError {
 }
 
 impl std::error::Error for CreditCodeError {}
+
+impl CreditCodeError {
+    /// The refusal of `field` (`body.credit_code`): its name, then why, keyed.
+    pub fn said(&self, field: &str) -> Said {
+        match self {
+            CreditCodeError::Length(n) => crate::said!(
+                "credit_code.length",
+                "{field}: a unified social credit code has 18 characters, not {length}",
+                field = field,
+                length = n,
+            ),
+            CreditCodeError::Character { position, found } => crate::said!(
+                "credit_code.character",
+                "{field}: character {position} ({found}) cannot appear in a unified social credit code (digits and capital letters except I, O, S, V and Z)",
+                field = field,
+                position = position,
+                found = format!("{found:?}"),
+            ),
+            CreditCodeError::Check { expected, found } => crate::said!(
+                "credit_code.check",
+                "{field}: the check character is {found} but the first 17 characters call for {expected}: a character was mistyped",
+                field = field,
+                found = format!("{found:?}"),
+                expected = format!("{expected:?}"),
+            ),
+        }
+    }
+}
 
 fn value(c: char) -> Option<u32> {
     u8::try_from(c)
@@ -164,6 +193,13 @@ mod tests {
             }
         );
         assert!(error.to_string().contains("call for '3'"), "{error}");
+        // The keyed refusal says the same, after the field's name.
+        for bad in ["9135010", "91350100m000100Y43", "91350100M000100Y44"] {
+            let error = check(bad).unwrap_err();
+            let said = error.said("body.credit_code");
+            assert_eq!(said.text(), format!("body.credit_code: {error}"));
+            assert_eq!(said.arg("field"), Some("body.credit_code"));
+        }
         assert_eq!(
             check("九一三五〇一〇〇M000100Y43"),
             Err(CreditCodeError::Character {

@@ -5,6 +5,7 @@ use crate::domain::rules::{
     Context, DirectoryChange, Effect, Kind, Refusal, Registry, Signer, State, StateKey, any_signer,
     bounded_text, identifier, only, public_key, text,
 };
+use crate::domain::said::Said;
 use crate::domain::shape;
 use crate::domain::types::{OrganisationKind, Role};
 use base64::Engine as _;
@@ -34,7 +35,7 @@ impl Kind for OrganisationRegistered {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         OrganisationRegisteredBody::parse(body).map(drop)
     }
 
@@ -48,21 +49,28 @@ impl Kind for OrganisationRegistered {
         any_signer(
             signers,
             |s| s.role.is_platform(),
-            "the platform or a platform administrator",
+            crate::said!(
+                "signer.platform",
+                "needs a signature by the platform or a platform administrator"
+            ),
         )?;
-        let body = OrganisationRegisteredBody::parse(statement.body())
-            .map_err(|e| Refusal::Invalid(e.into()))?;
+        let body = OrganisationRegisteredBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         if state.directory.organisations.contains_key(&body.id) {
-            return Err(Refusal::Conflict(
-                format!("organisation {} is already registered", body.id).into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "org.taken",
+                "organisation {organisation} is already registered",
+                organisation = body.id
+            )));
         }
         if let Some(code) = body.credit_code
             && let Some(holder) = state.directory.credit_codes.get(code)
         {
-            return Err(Refusal::Conflict(
-                format!("credit code {code} is already registered to organisation {holder}").into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "org.credit_code_taken",
+                "credit code {code} is already registered to organisation {organisation}",
+                code = code,
+                organisation = holder
+            )));
         }
         Ok(vec![Effect::Directory(
             DirectoryChange::RegisterOrganisation {
@@ -89,17 +97,18 @@ pub struct OrganisationRegisteredBody<'a> {
 
 impl<'a> OrganisationRegisteredBody<'a> {
     /// Checks the body of an `organisation.registered` and reads it.
-    pub fn parse(body: &'a Value) -> Result<Self, String> {
+    pub fn parse(body: &'a Value) -> Result<Self, Said> {
         only(body, &["id", "name", "kind", "credit_code"])?;
         let id = identifier(body, "id")?;
         let name = bounded_text(body, "name", 300)?;
         let kind = organisation_kind(body)?;
         let credit_code = credit_code(body)?;
         if credit_code.is_none() && kind == OrganisationKind::Supplier {
-            return Err(
-                "body.credit_code is required of a supplier: its unified social credit code (统一社会信用代码)"
-                    .into(),
-            );
+            return Err(crate::said!(
+                "org.credit_code_required",
+                "{field} is required of a supplier: its unified social credit code (统一社会信用代码)",
+                field = "body.credit_code"
+            ));
         }
         Ok(OrganisationRegisteredBody {
             id,
@@ -111,19 +120,29 @@ impl<'a> OrganisationRegisteredBody<'a> {
 }
 
 /// `body.kind`: what the organisation is.
-fn organisation_kind(body: &Value) -> Result<OrganisationKind, String> {
-    OrganisationKind::parse(text(body, "kind")?)
-        .ok_or_else(|| format!("body.kind must be one of {}", OrganisationKind::names()))
+fn organisation_kind(body: &Value) -> Result<OrganisationKind, Said> {
+    OrganisationKind::parse(text(body, "kind")?).ok_or_else(|| {
+        crate::said!(
+            "org.kind_unknown",
+            "{field} must be one of {kinds}",
+            field = "body.kind",
+            kinds = OrganisationKind::names()
+        )
+    })
 }
 
 /// `body.credit_code`, if present: a checked unified social credit code.
-fn credit_code(body: &Value) -> Result<Option<&str>, String> {
+fn credit_code(body: &Value) -> Result<Option<&str>, Said> {
     match body.get("credit_code") {
         None => Ok(None),
         Some(Value::String(code)) => crate::domain::credit_code::check(code)
             .map(|()| Some(code.as_str()))
-            .map_err(|e| format!("body.credit_code: {e}")),
-        Some(_) => Err("body.credit_code must be a string".into()),
+            .map_err(|e| e.said("body.credit_code")),
+        Some(_) => Err(crate::said!(
+            "body.not_string",
+            "{field} must be a string",
+            field = "body.credit_code"
+        )),
     }
 }
 
@@ -146,7 +165,7 @@ impl Kind for KeyRegistered {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         KeyRegisteredBody::parse(body).map(drop)
     }
 
@@ -161,16 +180,19 @@ impl Kind for KeyRegistered {
             organisation,
             public_key: key,
             role,
-        } = KeyRegisteredBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
+        } = KeyRegisteredBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         let Some(kind) = state.directory.organisations.get(&organisation) else {
-            return Err(Refusal::Conflict(
-                format!("organisation {organisation} is not registered").into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "page.organisation_unknown",
+                "organisation {organisation} is not registered",
+                organisation = organisation
+            )));
         };
         if role == Role::PlatformAdmin && *kind != OrganisationKind::Platform {
-            return Err(Refusal::Conflict(
-                "platform administrators belong to the platform organisation".into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "key.platform_admin_elsewhere",
+                "platform administrators belong to the platform organisation"
+            )));
         }
         any_signer(
             signers,
@@ -180,12 +202,17 @@ impl Kind for KeyRegistered {
                         && s.organisation == organisation
                         && role != Role::PlatformAdmin)
             },
-            "the platform, a platform administrator or an administrator of the organisation",
+            crate::said!(
+                "signer.platform_or_admin",
+                "needs a signature by the platform, a platform administrator or an administrator of the organisation"
+            ),
         )?;
         if state.directory.keys.contains_key(&key) {
-            return Err(Refusal::Conflict(
-                format!("key {} is already registered", BASE64.encode(key)).into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "key.taken",
+                "key {key} is already registered",
+                key = BASE64.encode(key)
+            )));
         }
         Ok(vec![Effect::Directory(DirectoryChange::RegisterKey {
             public_key: key,
@@ -207,14 +234,17 @@ struct KeyRegisteredBody {
 
 impl KeyRegisteredBody {
     /// Checks the body of a `key.registered` and reads it.
-    fn parse(body: &Value) -> Result<Self, String> {
+    fn parse(body: &Value) -> Result<Self, Said> {
         only(body, &["organisation", "public_key", "role"])?;
         let organisation = identifier(body, "organisation")?;
         let public_key = public_key(body, "public_key")?;
         let role = text(body, "role")?;
         match Role::parse(role) {
-            Some(Role::Platform) | None => Err(format!(
-                "body.role must be one of platform_admin, organisation_admin, procurement_officer, bidder_representative, supervisor; not {role:?}"
+            Some(Role::Platform) | None => Err(crate::said!(
+                "key.role_unknown",
+                "{field} must be one of platform_admin, organisation_admin, procurement_officer, bidder_representative, supervisor; not {given}",
+                field = "body.role",
+                given = format!("{role:?}")
             )),
             Some(role) => Ok(KeyRegisteredBody {
                 organisation,
@@ -242,7 +272,7 @@ impl Kind for KeyRevoked {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         KeyRevokedBody::parse(body).map(drop)
     }
 
@@ -254,22 +284,27 @@ impl Kind for KeyRevoked {
         _ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
         let key = KeyRevokedBody::parse(statement.body())
-            .map_err(|e| Refusal::Invalid(e.into()))?
+            .map_err(Refusal::Invalid)?
             .public_key;
         let Some(record) = state.directory.keys.get(&key) else {
-            return Err(Refusal::Conflict(
-                format!("key {} is not registered", BASE64.encode(key)).into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "key.unknown",
+                "key {key} is not registered",
+                key = BASE64.encode(key)
+            )));
         };
         if record.revoked {
-            return Err(Refusal::Conflict(
-                format!("key {} is already revoked", BASE64.encode(key)).into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "key.already_revoked",
+                "key {key} is already revoked",
+                key = BASE64.encode(key)
+            )));
         }
         if record.role == Role::Platform {
-            return Err(Refusal::Conflict(
-                "the platform key is replaced, not revoked".into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "key.platform_key",
+                "the platform key is replaced, not revoked"
+            )));
         }
         any_signer(
             signers,
@@ -278,7 +313,10 @@ impl Kind for KeyRevoked {
                     || s.public_key == key
                     || (s.role == Role::OrganisationAdmin && s.organisation == record.organisation)
             },
-            "the platform, an administrator of the key's organisation or the key itself",
+            crate::said!(
+                "signer.revoker",
+                "needs a signature by the platform, an administrator of the key's organisation or the key itself"
+            ),
         )?;
         Ok(vec![Effect::Directory(DirectoryChange::RevokeKey {
             public_key: key,
@@ -295,7 +333,7 @@ struct KeyRevokedBody {
 
 impl KeyRevokedBody {
     /// Checks the body of a `key.revoked` and reads it.
-    fn parse(body: &Value) -> Result<Self, String> {
+    fn parse(body: &Value) -> Result<Self, Said> {
         only(body, &["public_key", "reason"])?;
         let public_key = public_key(body, "public_key")?;
         bounded_text(body, "reason", 2_000)?;
@@ -317,14 +355,25 @@ struct DocumentPublishedBody<'a> {
 
 impl<'a> DocumentPublishedBody<'a> {
     /// Checks the body of a `document.published` and reads it.
-    fn parse(body: &'a Value) -> Result<Self, String> {
+    fn parse(body: &'a Value) -> Result<Self, Said> {
         only(body, &["sha256", "title"])?;
         let sha256 = Hash::from_hex(text(body, "sha256")?)
             .map(|h| h.0)
-            .map_err(|_| "body.sha256 must be 64 lowercase hexadecimal digits".to_owned())?;
+            .map_err(|_| {
+                crate::said!(
+                    "body.not_hash",
+                    "{field} must be 64 lowercase hexadecimal digits",
+                    field = "body.sha256"
+                )
+            })?;
         let title = text(body, "title")?;
         if title.chars().count() > 500 {
-            return Err("body.title is longer than 500 characters".into());
+            return Err(crate::said!(
+                "body.longer_than",
+                "{field} is longer than {max} characters",
+                field = "body.title",
+                max = 500
+            ));
         }
         Ok(DocumentPublishedBody { sha256, title })
     }
@@ -343,7 +392,7 @@ impl Kind for DocumentPublished {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         DocumentPublishedBody::parse(body).map(drop)
     }
 
@@ -361,12 +410,13 @@ impl Kind for DocumentPublished {
         _ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
         let DocumentPublishedBody { sha256, title } =
-            DocumentPublishedBody::parse(statement.body())
-                .map_err(|e| Refusal::Invalid(e.into()))?;
+            DocumentPublishedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         if state.present.contains(&StateKey::Document(sha256)) {
-            return Err(Refusal::Conflict(
-                format!("document {} is already published", Hash(sha256).to_hex()).into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "document.published_already",
+                "document {document} is already published",
+                document = Hash(sha256).to_hex()
+            )));
         }
         let signer = signers
             .first()
@@ -398,7 +448,7 @@ impl Kind for Genesis {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         GenesisBody::parse(body).map(drop)
     }
 
@@ -410,16 +460,20 @@ impl Kind for Genesis {
         _ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
         if !state.directory.organisations.is_empty() {
-            return Err(Refusal::Conflict(
-                "the log already has its genesis entry".into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "directory.genesis_twice",
+                "the log already has its genesis entry"
+            )));
         }
-        let body = GenesisBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
+        let body = GenesisBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         let key = body.platform_key;
         any_signer(
             signers,
             |s| s.public_key == key,
-            "the platform key it registers",
+            crate::said!(
+                "signer.genesis",
+                "needs a signature by the platform key it registers"
+            ),
         )?;
         Ok(vec![
             Effect::Directory(DirectoryChange::RegisterOrganisation {
@@ -451,7 +505,7 @@ struct GenesisBody<'a> {
 impl<'a> GenesisBody<'a> {
     /// Checks the body of a `log.genesis` and reads it. (The organisation's members are
     /// named `body.id` and `body.name` in the refusals, as they always were.)
-    fn parse(body: &'a Value) -> Result<Self, String> {
+    fn parse(body: &'a Value) -> Result<Self, Said> {
         only(
             body,
             &["origin", "checkpoint_key", "platform_key", "organisation"],
@@ -459,9 +513,13 @@ impl<'a> GenesisBody<'a> {
         bounded_text(body, "origin", 256)?;
         bounded_text(body, "checkpoint_key", 512)?;
         let platform_key = public_key(body, "platform_key")?;
-        let organisation = body
-            .get("organisation")
-            .ok_or("body.organisation is missing")?;
+        let organisation = body.get("organisation").ok_or_else(|| {
+            crate::said!(
+                "body.missing",
+                "{field} is missing",
+                field = "body.organisation"
+            )
+        })?;
         Ok(GenesisBody {
             platform_key,
             organisation: identifier(organisation, "id")?,
@@ -569,7 +627,8 @@ mod tests {
         directory: &mut Directory,
         published: &[[u8; 32]],
     ) -> Result<Vec<Effect>, (char, String)> {
-        kind.check_body(&body).map_err(|m| ('b', m))?;
+        kind.check_body(&body)
+            .map_err(|m| ('b', m.text().to_owned()))?;
         let statement = Statement::from_value(json!({
             "kind": kind.name(),
             "subject": "s",

@@ -195,12 +195,16 @@ impl State<'_> {
     pub fn signers(&self, keys: &[[u8; 32]]) -> Result<Vec<Signer>, Refusal> {
         keys.iter()
             .map(|key| match self.directory.keys.get(key) {
-                None => Err(Refusal::Forbidden(
-                    format!("key {} is not registered", BASE64.encode(key)).into(),
-                )),
-                Some(record) if record.revoked => Err(Refusal::Forbidden(
-                    format!("key {} was revoked", BASE64.encode(key)).into(),
-                )),
+                None => Err(Refusal::Forbidden(crate::said!(
+                    "key.unknown",
+                    "key {key} is not registered",
+                    key = BASE64.encode(key)
+                ))),
+                Some(record) if record.revoked => Err(Refusal::Forbidden(crate::said!(
+                    "key.revoked",
+                    "key {key} was revoked",
+                    key = BASE64.encode(key)
+                ))),
                 Some(record) => Ok(Signer {
                     public_key: *key,
                     organisation: record.organisation.clone(),
@@ -281,9 +285,11 @@ impl State<'_> {
             .iter()
             .partition(|key| self.directory.keys.contains_key(*key));
         if unknown.len() > one_time {
-            return Err(Refusal::Forbidden(
-                format!("key {} is not registered", BASE64.encode(unknown[one_time])).into(),
-            ));
+            return Err(Refusal::Forbidden(crate::said!(
+                "key.unknown",
+                "key {key} is not registered",
+                key = BASE64.encode(unknown[one_time])
+            )));
         }
         Ok((self.signers(&registered)?, unknown))
     }
@@ -295,7 +301,7 @@ pub trait Kind: Send + Sync {
     fn name(&self) -> &'static str;
 
     /// Checks the body's schema; run when the statement arrives.
-    fn check_body(&self, body: &Value) -> Result<(), String>;
+    fn check_body(&self, body: &Value) -> Result<(), Said>;
 
     /// The JSON Schema of the body, which the OpenAPI document publishes under the
     /// kind's name; its description says who signs and when. (`check_body` checks
@@ -329,52 +335,81 @@ pub trait Kind: Send + Sync {
     ) -> Result<Vec<Effect>, Refusal>;
 }
 
-pub(crate) fn text<'a>(body: &'a Value, field: &str) -> Result<&'a str, String> {
+/// `body.{field}`: a non-empty string.
+pub(crate) fn text<'a>(body: &'a Value, field: &str) -> Result<&'a str, Said> {
     match body.get(field) {
         Some(Value::String(s)) if !s.is_empty() => Ok(s),
-        Some(_) => Err(format!("body.{field} must be a non-empty string")),
-        None => Err(format!("body.{field} is missing")),
+        Some(_) => Err(crate::said!(
+            "body.not_text",
+            "{field} must be a non-empty string",
+            field = format!("body.{field}")
+        )),
+        None => Err(crate::said!(
+            "body.missing",
+            "{field} is missing",
+            field = format!("body.{field}")
+        )),
     }
 }
 
 /// `body.{field}`: a [`text`] of at most `max` characters.
-pub(crate) fn bounded_text<'a>(
-    body: &'a Value,
-    field: &str,
-    max: usize,
-) -> Result<&'a str, String> {
+pub(crate) fn bounded_text<'a>(body: &'a Value, field: &str, max: usize) -> Result<&'a str, Said> {
     let text = text(body, field)?;
     if text.chars().count() > max {
-        return Err(format!("body.{field} must be at most {max} characters"));
+        return Err(crate::said!(
+            "body.too_long",
+            "{field} must be at most {max} characters",
+            field = format!("body.{field}"),
+            max = max
+        ));
     }
     Ok(text)
 }
 
-pub(crate) fn public_key(body: &Value, field: &str) -> Result<[u8; 32], String> {
+/// `body.{field}`: a usable Ed25519 public key, in base64.
+pub(crate) fn public_key(body: &Value, field: &str) -> Result<[u8; 32], Said> {
     let text = text(body, field)?;
-    let bytes = BASE64
-        .decode(text)
-        .map_err(|_| format!("body.{field} must be a base64 Ed25519 public key"))?;
-    let key: [u8; 32] = bytes
-        .try_into()
-        .map_err(|_| format!("body.{field} must be 32 bytes"))?;
+    let bytes = BASE64.decode(text).map_err(|_| {
+        crate::said!(
+            "body.not_public_key",
+            "{field} must be a base64 Ed25519 public key",
+            field = format!("body.{field}")
+        )
+    })?;
+    let key: [u8; 32] = bytes.try_into().map_err(|_| {
+        crate::said!(
+            "body.not_32_bytes",
+            "{field} must be 32 bytes",
+            field = format!("body.{field}")
+        )
+    })?;
     match ed25519_dalek::VerifyingKey::from_bytes(&key) {
         Ok(vk) if !vk.is_weak() && vk.to_edwards().is_torsion_free() => Ok(key),
-        _ => Err(format!("body.{field} is not a usable Ed25519 public key")),
+        _ => Err(crate::said!(
+            "body.unusable_key",
+            "{field} is not a usable Ed25519 public key",
+            field = format!("body.{field}")
+        )),
     }
 }
 
-pub(crate) fn only(body: &Value, allowed: &[&str]) -> Result<(), String> {
+/// The body is an object with no member but the `allowed`.
+pub(crate) fn only(body: &Value, allowed: &[&str]) -> Result<(), Said> {
     match body.as_object() {
-        None => Err("body must be an object".to_owned()),
+        None => Err(crate::said!("body.not_object", "body must be an object")),
         Some(map) => match map.keys().find(|k| !allowed.contains(&k.as_str())) {
-            Some(extra) => Err(format!("body.{extra} is not part of this kind")),
+            Some(extra) => Err(crate::said!(
+                "body.not_of_kind",
+                "{field} is not part of this kind",
+                field = format!("body.{extra}")
+            )),
             None => Ok(()),
         },
     }
 }
 
-pub(crate) fn identifier(body: &Value, field: &str) -> Result<String, String> {
+/// `body.{field}`: an identifier, 1 to 64 letters, digits, `-`, `_` or `.`.
+pub(crate) fn identifier(body: &Value, field: &str) -> Result<String, Said> {
     let id = text(body, field)?;
     // It starts with a letter or digit: `.`, `..` or `-x` would read as something else in
     // a path or on a command line.
@@ -386,23 +421,34 @@ pub(crate) fn identifier(body: &Value, field: &str) -> Result<String, String> {
     if ok {
         Ok(id.to_owned())
     } else {
-        Err(format!(
-            "body.{field} must be 1 to 64 letters, digits, '-', '_' or '.', starting with a letter or digit"
+        Err(crate::said!(
+            "body.not_identifier",
+            "{field} must be 1 to 64 letters, digits, '-', '_' or '.', starting with a letter or digit",
+            field = format!("body.{field}")
         ))
     }
 }
 
+/// Every problem, as one sentence: the problem itself when there is one (its key kept),
+/// or all of them joined by `; ` (in English, as they were written).
+pub(crate) fn joined(mut problems: Vec<Said>) -> Said {
+    if problems.len() == 1 {
+        return problems.remove(0);
+    }
+    let texts: Vec<&str> = problems.iter().map(Said::text).collect();
+    Said::from(texts.join("; "))
+}
+
+/// Refuses, saying `refusal`, unless one of the signers is `allowed`.
 pub(crate) fn any_signer(
     signers: &[Signer],
     allowed: impl Fn(&Signer) -> bool,
-    what: &str,
+    refusal: Said,
 ) -> Result<(), Refusal> {
     if signers.iter().any(allowed) {
         Ok(())
     } else {
-        Err(Refusal::Forbidden(
-            format!("needs a signature by {what}").into(),
-        ))
+        Err(Refusal::Forbidden(refusal))
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::tender::{BidState, Periods, TenderChange, TenderState};
 use crate::domain::rules::{Context, Effect, Refusal, Signer, State, StateKey, text};
+use crate::domain::said::Said;
 use crate::domain::types::Role;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -14,30 +15,43 @@ use vitrine_ledger::statement::Statement;
 impl TenderState {
     /// The tender's periods; a stored tender always has them.
     pub(super) fn times(&self) -> Result<Periods, Refusal> {
-        self.tender
-            .periods()
-            .map_err(|e| Refusal::Invalid(e.into()))
+        self.tender.periods().map_err(Refusal::Invalid)
     }
 }
 
 /// `body.{field}`: a SHA-256 hash or a commitment, 64 lowercase hexadecimal digits.
-pub(super) fn hash(body: &Value, field: &str) -> Result<Hash, String> {
-    Hash::from_hex(text(body, field)?)
-        .map_err(|_| format!("body.{field} must be 64 lowercase hexadecimal digits"))
+pub(super) fn hash(body: &Value, field: &str) -> Result<Hash, Said> {
+    Hash::from_hex(text(body, field)?).map_err(|_| {
+        crate::said!(
+            "body.not_hash",
+            "{field} must be 64 lowercase hexadecimal digits",
+            field = format!("body.{field}")
+        )
+    })
 }
 
 /// `body.{field}`, a [`hash`], in the hexadecimal the state keeps (the text as given: a
 /// hash has one spelling).
-pub(super) fn hex_hash(body: &Value, field: &str) -> Result<String, String> {
+pub(super) fn hex_hash(body: &Value, field: &str) -> Result<String, Said> {
     hash(body, field).map(|h| h.to_hex())
 }
 
-pub(super) fn money(body: &Value, field: &str) -> Result<Money, String> {
-    Money::from_value(
-        body.get(field)
-            .ok_or_else(|| format!("body.{field} is missing"))?,
-    )
-    .map_err(|e| format!("body.{field}: {e}"))
+pub(super) fn money(body: &Value, field: &str) -> Result<Money, Said> {
+    let value = body.get(field).ok_or_else(|| {
+        crate::said!(
+            "body.missing",
+            "{field} is missing",
+            field = format!("body.{field}")
+        )
+    })?;
+    Money::from_value(value).map_err(|e| {
+        crate::said!(
+            "body.invalid",
+            "{field}: {why}",
+            field = format!("body.{field}"),
+            why = e
+        )
+    })
 }
 
 /// Money as the state keeps it: the `{"amount", "currency"}` that [`Money::from_value`]
@@ -47,21 +61,32 @@ pub(super) fn money_value(money: &Money) -> Value {
 }
 
 /// `{"zh": …, "en": …}` with at least one of the two.
-pub(super) fn bilingual(body: &Value, field: &str, max: usize) -> Result<(), String> {
+pub(super) fn bilingual(body: &Value, field: &str, max: usize) -> Result<(), Said> {
     let Some(Value::Object(map)) = body.get(field) else {
-        return Err(format!(
-            "body.{field} must be {{\"zh\": …, \"en\": …}} with at least one language"
+        // The shape is an argument: a keyed sentence has no literal braces.
+        return Err(crate::said!(
+            "body.not_bilingual",
+            "{field} must be {shape} with at least one language",
+            field = format!("body.{field}"),
+            shape = "{\"zh\": …, \"en\": …}",
         ));
     };
     if map.is_empty() || map.keys().any(|k| k != "zh" && k != "en") {
-        return Err(format!("body.{field} takes zh and en texts only"));
+        return Err(crate::said!(
+            "body.zh_en_only",
+            "{field} takes zh and en texts only",
+            field = format!("body.{field}")
+        ));
     }
     for (language, text) in map {
         match text.as_str() {
             Some(t) if !t.trim().is_empty() && t.chars().count() <= max => {}
             _ => {
-                return Err(format!(
-                    "body.{field}.{language} must be 1 to {max} characters"
+                return Err(crate::said!(
+                    "body.text_length",
+                    "{field} must be 1 to {max} characters",
+                    field = format!("body.{field}.{language}"),
+                    max = max
                 ));
             }
         }
@@ -75,7 +100,12 @@ pub(super) fn named_bid<'t>(
     commitment: &str,
 ) -> Result<&'t BidState, Refusal> {
     tender.bid(commitment).ok_or_else(|| {
-        Refusal::NotFound(format!("tender {} has no bid {commitment}", tender.id).into())
+        Refusal::NotFound(crate::said!(
+            "bid.unknown",
+            "tender {tender} has no bid {commitment}",
+            tender = tender.id,
+            commitment = commitment
+        ))
     })
 }
 
@@ -90,12 +120,19 @@ pub(super) fn open_tender<'s>(
         .get(statement.subject())
         .and_then(Option::as_ref)
         .ok_or_else(|| {
-            Refusal::NotFound(format!("tender {} does not exist", statement.subject()).into())
+            Refusal::NotFound(crate::said!(
+                "tender.unknown",
+                "tender {tender} does not exist",
+                tender = statement.subject()
+            ))
         })?;
     if tender.status.is_final() {
-        return Err(Refusal::Conflict(
-            format!("tender {} is {}", tender.id, tender.status.as_str()).into(),
-        ));
+        return Err(Refusal::Conflict(crate::said!(
+            "tender.over",
+            "tender {tender} is {status}",
+            tender = tender.id,
+            status = tender.status.as_str()
+        )));
     }
     Ok(tender)
 }
@@ -108,13 +145,11 @@ pub(super) fn buyer_officer(signers: &[Signer], tender: &TenderState) -> Result<
     }) {
         Ok(())
     } else {
-        Err(Refusal::Forbidden(
-            format!(
-                "needs a signature by a procurement officer of {}, the tender's buyer",
-                tender.buyer
-            )
-            .into(),
-        ))
+        Err(Refusal::Forbidden(crate::said!(
+            "signer.buyer_officer",
+            "needs a signature by a procurement officer of {buyer}, the tender's buyer",
+            buyer = tender.buyer
+        )))
     }
 }
 
@@ -156,13 +191,42 @@ pub(super) fn uploaded(
     what: &str,
     signers: &[Signer],
 ) -> Result<(), Refusal> {
-    match documents.iter().find(|h| !state.may_publish(h, signers)) {
-        Some(missing) => Err(Refusal::Conflict(format!(
-            "document {} of {what} is not uploaded by the signer's organisation: upload it (POST /api/v1/documents) and send the statement again",
-            vitrine_ledger::hash::hex_encode(missing)
-        ).into())),
-        None => Ok(()),
-    }
+    let Some(missing) = documents.iter().find(|h| !state.may_publish(h, signers)) else {
+        return Ok(());
+    };
+    let document = vitrine_ledger::hash::hex_encode(missing);
+    // One sentence for each thing a statement makes public, so that each is said whole.
+    Err(Refusal::Conflict(match what {
+        "the tender" => crate::said!(
+            "document.not_uploaded_tender",
+            "document {document} of the tender is not uploaded by the signer's organisation: upload it (POST /api/v1/documents) and send the statement again",
+            document = document
+        ),
+        "the amended tender" => crate::said!(
+            "document.not_uploaded_amended",
+            "document {document} of the amended tender is not uploaded by the signer's organisation: upload it (POST /api/v1/documents) and send the statement again",
+            document = document
+        ),
+        "the bid" => crate::said!(
+            "document.not_uploaded_bid",
+            "document {document} of the bid is not uploaded by the signer's organisation: upload it (POST /api/v1/documents) and send the statement again",
+            document = document
+        ),
+        "the contract" => crate::said!(
+            "document.not_uploaded_contract",
+            "document {document} of the contract is not uploaded by the signer's organisation: upload it (POST /api/v1/documents) and send the statement again",
+            document = document
+        ),
+        "the evaluation report" => crate::said!(
+            "document.not_uploaded_report",
+            "document {document} of the evaluation report is not uploaded by the signer's organisation: upload it (POST /api/v1/documents) and send the statement again",
+            document = document
+        ),
+        _ => format!(
+            "document {document} of {what} is not uploaded by the signer's organisation: upload it (POST /api/v1/documents) and send the statement again"
+        )
+        .into(),
+    }))
 }
 
 pub(super) fn change(ctx: &Context, tender: &str, change: TenderChange) -> Vec<Effect> {
@@ -189,17 +253,23 @@ pub(super) enum OneTime {
 
 /// The one-time key of a bid or a question: exactly one, and not a registered key.
 pub(super) fn one_time_key(ctx: &Context, what: OneTime) -> Result<[u8; 32], Refusal> {
-    let (statement, why) = match what {
-        OneTime::Bid => ("a bid", "who bid stays hidden until the deadline"),
-        OneTime::Question => ("a question", "the public does not learn who may bid"),
-    };
-    match ctx.one_time_keys.as_slice() {
-        [key] => Ok(*key),
-        [] => Err(Refusal::Forbidden(format!(
-            "{statement} is signed by a one-time key made for it, not by a registered key, so that {why}"
-        ).into())),
-        _ => Err(Refusal::Forbidden(format!(
-            "{statement} has one one-time key"
-        ).into())),
+    match (ctx.one_time_keys.as_slice(), what) {
+        ([key], _) => Ok(*key),
+        ([], OneTime::Bid) => Err(Refusal::Forbidden(crate::said!(
+            "signer.one_time_bid",
+            "a bid is signed by a one-time key made for it, not by a registered key, so that who bid stays hidden until the deadline"
+        ))),
+        ([], OneTime::Question) => Err(Refusal::Forbidden(crate::said!(
+            "signer.one_time_question",
+            "a question is signed by a one-time key made for it, not by a registered key, so that the public does not learn who may bid"
+        ))),
+        (_, OneTime::Bid) => Err(Refusal::Forbidden(crate::said!(
+            "signer.one_key_bid",
+            "a bid has one one-time key"
+        ))),
+        (_, OneTime::Question) => Err(Refusal::Forbidden(crate::said!(
+            "signer.one_key_question",
+            "a question has one one-time key"
+        ))),
     }
 }

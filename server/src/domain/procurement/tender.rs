@@ -3,6 +3,8 @@
 //! [`TenderChange`]s that update it, and the times that drive its life. Plain data and
 //! its transitions; the rules that decide a change are in `kinds`.
 
+use crate::domain::rules::joined;
+use crate::domain::said::Said;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::HashSet;
@@ -99,6 +101,20 @@ pub enum BidStatus {
     Lapsed,
     /// Revealed, then disqualified by the buyer with a reason.
     Disqualified,
+}
+
+impl BidStatus {
+    /// The name the tender's JSON and the pages use (`withdrawn`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BidStatus::Committed => "committed",
+            BidStatus::Replaced => "replaced",
+            BidStatus::Withdrawn => "withdrawn",
+            BidStatus::Revealed => "revealed",
+            BidStatus::Lapsed => "lapsed",
+            BidStatus::Disqualified => "disqualified",
+        }
+    }
 }
 
 /// A bid of a tender.
@@ -789,7 +805,7 @@ impl Terms {
     }
 
     /// The periods.
-    pub(super) fn periods(&self) -> Result<Periods, String> {
+    pub(super) fn periods(&self) -> Result<Periods, Said> {
         Periods::of(&self.0)
     }
 
@@ -870,25 +886,39 @@ pub(super) struct Periods {
 }
 
 impl Periods {
-    pub(super) fn of(tender: &Value) -> Result<Periods, String> {
-        Periods::problems(tender).map_err(|problems| problems.join("; "))
+    pub(super) fn of(tender: &Value) -> Result<Periods, Said> {
+        Periods::problems(tender).map_err(joined)
     }
 
     /// The periods, or every problem with them (each field checked on its own).
-    pub(super) fn problems(tender: &Value) -> Result<Periods, Vec<String>> {
-        let time = |field: &str| -> Result<Timestamp, String> {
-            let text = tender
-                .get(field)
-                .and_then(Value::as_str)
-                .ok_or(format!("body.{field} must be an RFC 3339 time"))?;
-            Timestamp::parse(text).map_err(|e| format!("body.{field}: {e}"))
+    pub(super) fn problems(tender: &Value) -> Result<Periods, Vec<Said>> {
+        let time = |field: &str| -> Result<Timestamp, Said> {
+            let text = tender.get(field).and_then(Value::as_str).ok_or_else(|| {
+                crate::said!(
+                    "body.not_time",
+                    "{field} must be an RFC 3339 time",
+                    field = format!("body.{field}")
+                )
+            })?;
+            Timestamp::parse(text).map_err(|e| {
+                crate::said!(
+                    "body.invalid",
+                    "{field}: {why}",
+                    field = format!("body.{field}"),
+                    why = e
+                )
+            })
         };
         let standstill = tender
             .get("standstill_seconds")
             .and_then(Value::as_u64)
             .filter(|s| *s <= 90 * 86_400)
             .ok_or_else(|| {
-                "body.standstill_seconds must be an integer from 0 to 7776000 (90 days)".to_owned()
+                crate::said!(
+                    "tender.standstill",
+                    "{field} must be an integer from 0 to 7776000 (90 days)",
+                    field = "body.standstill_seconds"
+                )
             });
         let (enquiry_end, tender_end, reveal_end, standstill_seconds) = match (
             time("enquiry_end"),
@@ -906,10 +936,18 @@ impl Periods {
         };
         let mut problems = Vec::new();
         if enquiry_end > tender_end {
-            problems.push("body.enquiry_end must not be after body.tender_end".to_owned());
+            problems.push(crate::said!(
+                "tender.enquiry_after_deadline",
+                "{field} must not be after body.tender_end",
+                field = "body.enquiry_end"
+            ));
         }
         if tender_end >= reveal_end {
-            problems.push("body.reveal_end must be after body.tender_end".to_owned());
+            problems.push(crate::said!(
+                "tender.reveal_before_deadline",
+                "{field} must be after body.tender_end",
+                field = "body.reveal_end"
+            ));
         }
         if !problems.is_empty() {
             return Err(problems);
@@ -947,5 +985,20 @@ mod tests {
         assert_eq!(m("98000.50"), m("98000.5"));
         assert!(m("99.9999") < m("100"));
         assert_eq!(m("0"), 0);
+    }
+
+    #[test]
+    fn a_bid_status_is_named_as_the_tender_writes_it() {
+        use BidStatus::*;
+        for status in [
+            Committed,
+            Replaced,
+            Withdrawn,
+            Revealed,
+            Lapsed,
+            Disqualified,
+        ] {
+            assert_eq!(serde_json::json!(status), status.as_str());
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The award: lowest price or weighted scoring, with its evaluation report.
 
 use super::prelude::*;
+use crate::domain::said::Said;
 
 /// `award.made`: the buyer awards a revealed bid; the standstill period begins.
 pub struct AwardMade;
@@ -20,7 +21,7 @@ impl Kind for AwardMade {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         AwardMadeBody::parse(body).map(drop)
     }
 
@@ -56,33 +57,35 @@ impl Kind for AwardMade {
                 ),
             }));
         }
-        let body =
-            AwardMadeBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
+        let body = AwardMadeBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         let commitment = body.commitment;
         let bid = tender.bid(&commitment).ok_or_else(|| {
-            Refusal::Conflict(
-                format!(
-                    "{commitment} is not a bid of tender {}: only a bidder can be awarded",
-                    tender.id
-                )
-                .into(),
-            )
+            Refusal::Conflict(crate::said!(
+                "award.not_a_bid",
+                "{commitment} is not a bid of tender {tender}: only a bidder can be awarded",
+                commitment = commitment,
+                tender = tender.id,
+            ))
         })?;
         let Some(revealed) = bid
             .revealed
             .as_ref()
             .filter(|_| bid.status == BidStatus::Revealed)
         else {
-            return Err(Refusal::Conflict(
-                format!(
-                    "bid {commitment} is {:?}: only a revealed bid that stands can be awarded",
-                    bid.status
-                )
-                .into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "award.bid_not_revealed",
+                "bid {commitment} is {bid_status}: only a revealed bid that stands can be awarded",
+                commitment = commitment,
+                bid_status = bid.status.as_str(),
+            )));
         };
-        let price = Money::from_value(&revealed.price)
-            .map_err(|e| Refusal::Invalid(format!("the bid's price: {e}").into()))?;
+        let price = Money::from_value(&revealed.price).map_err(|e| {
+            Refusal::Invalid(crate::said!(
+                "award.bid_price",
+                "the bid's price: {why}",
+                why = e
+            ))
+        })?;
         if tender.tender.lowest_price()
             && let Some(lower) = tender.bids.iter().find(|b| {
                 b.status == BidStatus::Revealed
@@ -92,17 +95,19 @@ impl Kind for AwardMade {
                         .is_some_and(|p| minor_units(&p) < minor_units(&price))
             })
         {
-            return Err(Refusal::Conflict(format!(
-                "tender {} is awarded at the lowest price, and bid {} is lower: disqualify it, with a reason, first",
-                tender.id, lower.commitment
-            ).into()));
+            return Err(Refusal::Conflict(crate::said!(
+                "award.lower_bid",
+                "tender {tender} is awarded at the lowest price, and bid {commitment} is lower: disqualify it, with a reason, first",
+                tender = tender.id,
+                commitment = lower.commitment,
+            )));
         }
         let scores = if tender.tender.scored() {
             let Some(given) = body.scores else {
-                return Err(Refusal::Invalid(
+                return Err(Refusal::Invalid(crate::said!(
+                    "award.scores_missing",
                     "tender is awarded by scores: body.scores must give every revealed bid its score"
-                        .into(),
-                ));
+                )));
             };
             let standing: Vec<(&str, i128)> = tender
                 .bids
@@ -114,47 +119,56 @@ impl Kind for AwardMade {
                 })
                 .collect();
             // Each bid's total, and what is published with the award.
-            let (totals, published): (std::collections::BTreeMap<String, u64>, Value) =
-                if tender.tender.has_criteria() {
-                    let criteria = criteria(tender.tender.document())
-                        .map_err(|e| Refusal::Invalid(e.into()))?;
-                    let weighted = weighted_totals(&criteria, &standing, given)?;
-                    (
-                        weighted.iter().map(|(c, (t, _))| (c.clone(), *t)).collect(),
-                        Value::Object(weighted.into_iter().map(|(c, (_, d))| (c, d)).collect()),
-                    )
-                } else {
-                    let scores = scores(given).map_err(|e| Refusal::Invalid(e.into()))?;
-                    if let Some((unscored, _)) =
-                        standing.iter().find(|(c, _)| !scores.contains_key(*c))
-                    {
-                        return Err(Refusal::Invalid(
-                            format!("body.scores has no score for revealed bid {unscored}").into(),
-                        ));
-                    }
-                    if let Some(stray) = scores
-                        .keys()
-                        .find(|c| !standing.iter().any(|(s, _)| s == c))
-                    {
-                        return Err(Refusal::Invalid(format!(
-                            "body.scores scores {stray}, which is not a revealed bid that stands"
-                        ).into()));
-                    }
-                    let published = json!(scores);
-                    (scores, published)
-                };
+            let (totals, published): (std::collections::BTreeMap<String, u64>, Value) = if tender
+                .tender
+                .has_criteria()
+            {
+                let criteria = criteria(tender.tender.document()).map_err(Refusal::Invalid)?;
+                let weighted = weighted_totals(&criteria, &standing, given)?;
+                (
+                    weighted.iter().map(|(c, (t, _))| (c.clone(), *t)).collect(),
+                    Value::Object(weighted.into_iter().map(|(c, (_, d))| (c, d)).collect()),
+                )
+            } else {
+                let scores = scores(given).map_err(Refusal::Invalid)?;
+                if let Some((unscored, _)) = standing.iter().find(|(c, _)| !scores.contains_key(*c))
+                {
+                    return Err(Refusal::Invalid(crate::said!(
+                        "award.no_score",
+                        "body.scores has no score for revealed bid {commitment}",
+                        commitment = unscored,
+                    )));
+                }
+                if let Some(stray) = scores
+                    .keys()
+                    .find(|c| !standing.iter().any(|(s, _)| s == c))
+                {
+                    return Err(Refusal::Invalid(crate::said!(
+                        "award.stray_score",
+                        "body.scores scores {commitment}, which is not a revealed bid that stands",
+                        commitment = stray,
+                    )));
+                }
+                let published = json!(scores);
+                (scores, published)
+            };
             let best = totals.values().max().copied().unwrap_or(0);
             let this = totals.get(&commitment).copied().unwrap_or(0);
             if this < best {
-                return Err(Refusal::Conflict(format!(
-                    "the award must go to the highest score ({best}); bid {commitment} scored {this}"
-                ).into()));
+                return Err(Refusal::Conflict(crate::said!(
+                    "award.not_highest_score",
+                    "the award must go to the highest score ({best}); bid {commitment} scored {score}",
+                    best = best,
+                    commitment = commitment,
+                    score = this,
+                )));
             }
             Some(published)
         } else if body.scores.is_some() {
-            return Err(Refusal::Invalid(
-                "tender is awarded at the lowest price: body.scores does not apply".into(),
-            ));
+            return Err(Refusal::Invalid(crate::said!(
+                "award.scores_not_applicable",
+                "tender is awarded at the lowest price: body.scores does not apply"
+            )));
         } else {
             None
         };
@@ -211,7 +225,7 @@ struct AwardMadeBody<'a> {
 
 impl<'a> AwardMadeBody<'a> {
     /// Checks the body of an `award.made` and reads it.
-    fn parse(body: &'a Value) -> Result<Self, String> {
+    fn parse(body: &'a Value) -> Result<Self, Said> {
         only(body, &["commitment", "evaluation_report_sha256", "scores"])?;
         let commitment = hex_hash(body, "commitment")?;
         let evaluation_report = hash(body, "evaluation_report_sha256")?;
@@ -222,7 +236,11 @@ impl<'a> AwardMadeBody<'a> {
             // the tender's criteria when the award is decided.
             Some(Value::Object(map)) if map.values().any(Value::is_object) => {
                 if let Some(c) = map.keys().find(|c| Hash::from_hex(c).is_err()) {
-                    return Err(format!("body.scores: {c:?} is not a commitment"));
+                    return Err(crate::said!(
+                        "award.score_not_commitment",
+                        "body.scores: {commitment} is not a commitment",
+                        commitment = format!("{c:?}"),
+                    ));
                 }
             }
             Some(totals) => {
@@ -248,42 +266,88 @@ pub(super) struct Criterion {
 
 /// `body.criteria` of a scored tender: 1 to 20 criteria with distinct ids and integer
 /// weights summing to 100, at most one of them the price (`"price": true`).
-pub(super) fn criteria(body: &Value) -> Result<Vec<Criterion>, String> {
+pub(super) fn criteria(body: &Value) -> Result<Vec<Criterion>, Said> {
     let Some(Value::Array(list)) = body.get("criteria") else {
-        return Err("body.criteria must be an array of criteria".into());
+        return Err(crate::said!(
+            "award.criteria_not_array",
+            "body.criteria must be an array of criteria"
+        ));
     };
     if list.is_empty() || list.len() > 20 {
-        return Err("body.criteria must hold 1 to 20 criteria".into());
+        return Err(crate::said!(
+            "award.criteria_count",
+            "body.criteria must hold 1 to 20 criteria"
+        ));
     }
     let mut out: Vec<Criterion> = Vec::new();
     for (i, c) in list.iter().enumerate() {
-        only(c, &["id", "title", "weight", "price"]).map_err(|e| format!("criterion {i}: {e}"))?;
-        let id = identifier(c, "id").map_err(|e| format!("body.criteria[{i}]: {e}"))?;
+        only(c, &["id", "title", "weight", "price"]).map_err(|e| {
+            crate::said!(
+                "award.criterion_invalid",
+                "criterion {criterion}: {why}",
+                criterion = i,
+                why = e
+            )
+        })?;
+        let id = identifier(c, "id").map_err(|e| {
+            crate::said!(
+                "body.invalid",
+                "{field}: {why}",
+                field = format!("body.criteria[{i}]"),
+                why = e
+            )
+        })?;
         if out.iter().any(|o| o.id == id) {
-            return Err(format!("body.criteria: criterion {id} appears twice"));
+            return Err(crate::said!(
+                "award.criterion_twice",
+                "body.criteria: criterion {criterion} appears twice",
+                criterion = id,
+            ));
         }
-        bilingual(c, "title", 300).map_err(|e| format!("criterion {id}: {e}"))?;
+        bilingual(c, "title", 300).map_err(|e| {
+            crate::said!(
+                "award.criterion_invalid",
+                "criterion {criterion}: {why}",
+                criterion = id,
+                why = e
+            )
+        })?;
         let weight = c["weight"]
             .as_u64()
             .filter(|w| (1..=100).contains(w))
             .ok_or_else(|| {
-                format!("criterion {id}: weight must be an integer from 1 to 100 (percent)")
+                crate::said!(
+                    "award.criterion_weight",
+                    "criterion {criterion}: weight must be an integer from 1 to 100 (percent)",
+                    criterion = id,
+                )
             })?;
         let price = match c.get("price") {
             None => false,
             Some(Value::Bool(b)) => *b,
-            Some(_) => return Err(format!("criterion {id}: price must be true or false")),
+            Some(_) => {
+                return Err(crate::said!(
+                    "award.criterion_price_flag",
+                    "criterion {criterion}: price must be true or false",
+                    criterion = id,
+                ));
+            }
         };
         out.push(Criterion { id, weight, price });
     }
     let total: u64 = out.iter().map(|c| c.weight).sum();
     if total != 100 {
-        return Err(format!(
-            "body.criteria: the weights sum to {total}, not 100"
+        return Err(crate::said!(
+            "award.criteria_weights",
+            "body.criteria: the weights sum to {total}, not 100",
+            total = total,
         ));
     }
     if out.iter().filter(|c| c.price).count() > 1 {
-        return Err("body.criteria: at most one criterion is the price".into());
+        return Err(crate::said!(
+            "award.criteria_one_price",
+            "body.criteria: at most one criterion is the price"
+        ));
     }
     Ok(out)
 }
@@ -298,61 +362,68 @@ fn weighted_totals(
     given: &Value,
 ) -> Result<std::collections::BTreeMap<String, (u64, Value)>, Refusal> {
     let Value::Object(given) = given else {
-        return Err(Refusal::Invalid(
+        return Err(Refusal::Invalid(crate::said!(
+            "award.scores_not_points",
             "body.scores must map each revealed bid's commitment to its points per criterion"
-                .into(),
-        ));
+        )));
     };
     if let Some(stray) = given.keys().find(|c| !standing.iter().any(|(s, _)| s == c)) {
-        return Err(Refusal::Invalid(
-            format!("body.scores scores {stray}, which is not a revealed bid that stands").into(),
-        ));
+        return Err(Refusal::Invalid(crate::said!(
+            "award.stray_score",
+            "body.scores scores {commitment}, which is not a revealed bid that stands",
+            commitment = stray,
+        )));
     }
     let lowest = standing.iter().map(|(_, p)| *p).min().unwrap_or(0);
     let mut totals = std::collections::BTreeMap::new();
     for (commitment, price) in standing {
         let points = given.get(*commitment).ok_or_else(|| {
-            Refusal::Invalid(
-                format!("body.scores has no points for revealed bid {commitment}").into(),
-            )
+            Refusal::Invalid(crate::said!(
+                "award.no_points",
+                "body.scores has no points for revealed bid {commitment}",
+                commitment = commitment,
+            ))
         })?;
         let Value::Object(points) = points else {
-            return Err(Refusal::Invalid(
-                format!("body.scores.{commitment} must map each criterion to its points").into(),
-            ));
+            return Err(Refusal::Invalid(crate::said!(
+                "award.points_not_map",
+                "{field} must map each criterion to its points",
+                field = format!("body.scores.{commitment}"),
+            )));
         };
         if let Some(stray) = points
             .keys()
             .find(|k| !criteria.iter().any(|c| &c.id == *k && !c.price))
         {
-            return Err(Refusal::Invalid(format!(
-                "body.scores.{commitment}.{stray}: no such criterion, or the price, which the platform scores from the bids"
-            ).into()));
+            return Err(Refusal::Invalid(crate::said!(
+                "award.points_no_criterion",
+                "{field}: no such criterion, or the price, which the platform scores from the bids",
+                field = format!("body.scores.{commitment}.{stray}"),
+            )));
         }
         let mut total: u128 = 0;
         let mut detail = serde_json::Map::new();
         for criterion in criteria {
-            let hundredths: u128 =
-                if criterion.price {
-                    if *price <= 0 {
-                        0
-                    } else {
-                        (lowest.max(0) as u128 * 10_000) / *price as u128
-                    }
+            let hundredths: u128 = if criterion.price {
+                if *price <= 0 {
+                    0
                 } else {
-                    let given =
-                        points
-                            .get(&criterion.id)
-                            .and_then(Value::as_u64)
-                            .filter(|p| *p <= 100)
-                            .ok_or_else(|| {
-                                Refusal::Invalid(format!(
-                            "body.scores.{commitment}.{} must be an integer from 0 to 100",
-                            criterion.id
-                        ).into())
-                            })?;
-                    u128::from(given) * 100
-                };
+                    (lowest.max(0) as u128 * 10_000) / *price as u128
+                }
+            } else {
+                let given = points
+                    .get(&criterion.id)
+                    .and_then(Value::as_u64)
+                    .filter(|p| *p <= 100)
+                    .ok_or_else(|| {
+                        Refusal::Invalid(crate::said!(
+                            "award.points_range",
+                            "{field} must be an integer from 0 to 100",
+                            field = format!("body.scores.{commitment}.{}", criterion.id),
+                        ))
+                    })?;
+                u128::from(given) * 100
+            };
             detail.insert(criterion.id.clone(), json!(hundredths as u64));
             total += u128::from(criterion.weight) * hundredths;
         }
@@ -367,16 +438,28 @@ fn weighted_totals(
 
 /// `body.scores` as totals: each revealed bid's score, an integer from 0 to 10000
 /// (hundredths of a point out of 100).
-fn scores(scores: &Value) -> Result<std::collections::BTreeMap<String, u64>, String> {
+fn scores(scores: &Value) -> Result<std::collections::BTreeMap<String, u64>, Said> {
     let Value::Object(map) = scores else {
-        return Err("body.scores must map each revealed bid's commitment to its score".into());
+        return Err(crate::said!(
+            "award.scores_not_map",
+            "body.scores must map each revealed bid's commitment to its score"
+        ));
     };
     let mut out = std::collections::BTreeMap::new();
     for (commitment, score) in map {
-        Hash::from_hex(commitment)
-            .map_err(|_| format!("body.scores: {commitment:?} is not a commitment"))?;
+        Hash::from_hex(commitment).map_err(|_| {
+            crate::said!(
+                "award.score_not_commitment",
+                "body.scores: {commitment} is not a commitment",
+                commitment = format!("{commitment:?}"),
+            )
+        })?;
         let score = score.as_u64().filter(|s| *s <= 10_000).ok_or_else(|| {
-            format!("body.scores.{commitment} must be an integer from 0 to 10000")
+            crate::said!(
+                "award.score_range",
+                "{field} must be an integer from 0 to 10000",
+                field = format!("body.scores.{commitment}"),
+            )
         })?;
         out.insert(commitment.clone(), score);
     }

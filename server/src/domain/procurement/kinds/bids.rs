@@ -2,6 +2,7 @@
 //! deadline, revealed in the reveal window, lapsed after it, disqualified in evaluation.
 
 use super::prelude::*;
+use crate::domain::said::Said;
 
 /// `bid.committed`: a sealed bid, signed by a one-time key.
 pub struct BidCommitted;
@@ -19,7 +20,7 @@ impl Kind for BidCommitted {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         BidCommittedBody::parse(body).map(drop)
     }
 
@@ -43,47 +44,48 @@ impl Kind for BidCommitted {
         ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
         if !signers.is_empty() {
-            return Err(Refusal::Forbidden(
-                "a bid is signed by a one-time key made for it, not by a registered key, so that who bid stays hidden until the deadline".into(),
-            ));
+            return Err(Refusal::Forbidden(crate::said!(
+                "signer.one_time_bid",
+                "a bid is signed by a one-time key made for it, not by a registered key, so that who bid stays hidden until the deadline"
+            )));
         }
         let key = one_time_key(ctx, OneTime::Bid)?;
         let tender = open_tender(state, statement)?;
         let periods = tender.times()?;
         if ctx.logged_at < periods.enquiry_end {
-            return Err(Refusal::Conflict(format!(
-                "tender {} accepts bids from {} (its enquiry period ends then); the log's time is {}",
-                tender.id,
-                tender.tender.period_text("enquiry_end"),
-                ctx.logged_at
-            ).into()));
+            return Err(Refusal::Conflict(crate::said!(
+                "bid.before_enquiry_end",
+                "tender {tender} accepts bids from {enquiry_end} (its enquiry period ends then); the log's time is {now}",
+                tender = tender.id,
+                enquiry_end = tender.tender.period_text("enquiry_end"),
+                now = ctx.logged_at,
+            )));
         }
         if ctx.logged_at >= periods.tender_end {
-            return Err(Refusal::Conflict(
-                format!(
-                    "the deadline of tender {} passed at {}; the bid was logged at {}",
-                    tender.id,
-                    tender.tender.period_text("tender_end"),
-                    ctx.logged_at
-                )
-                .into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "bid.after_deadline",
+                "the deadline of tender {tender} passed at {deadline}; the bid was logged at {logged_at}",
+                tender = tender.id,
+                deadline = tender.tender.period_text("tender_end"),
+                logged_at = ctx.logged_at,
+            )));
         }
-        let body =
-            BidCommittedBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
+        let body = BidCommittedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         let commitment = body.commitment;
         if tender.bid(&commitment).is_some() {
-            return Err(Refusal::Conflict(
-                format!(
-                    "commitment {commitment} is already a bid of tender {}",
-                    tender.id
-                )
-                .into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "bid.commitment_taken",
+                "commitment {commitment} is already a bid of tender {tender}",
+                commitment = commitment,
+                tender = tender.id,
+            )));
         }
         // One standing bid per bidder: who sent it is known privately, from the account.
         let holder = ctx.author.clone().ok_or_else(|| {
-            Refusal::Forbidden("a sealed bid is sent from a supplier's account".into())
+            Refusal::Forbidden(crate::said!(
+                "bid.needs_account",
+                "a sealed bid is sent from a supplier's account"
+            ))
         })?;
         let key_b64 = key_text(&key);
         let replaces = match body.replaces {
@@ -93,10 +95,11 @@ impl Kind for BidCommitted {
                         && (b.key == key_b64 || b.holder.as_ref() == Some(&holder))
                 }) {
                     // Said only to the sender, who knows its own bid; nothing is logged.
-                    return Err(Refusal::Conflict(format!(
-                        "your organisation already has a standing bid in tender {}: replace it (body.replaces, signed by its one-time key) or withdraw it; one bid per bidder",
-                        tender.id
-                    ).into()));
+                    return Err(Refusal::Conflict(crate::said!(
+                        "bid.already_standing",
+                        "your organisation already has a standing bid in tender {tender}: replace it (body.replaces, signed by its one-time key) or withdraw it; one bid per bidder",
+                        tender = tender.id,
+                    )));
                 }
                 None
             }
@@ -109,19 +112,25 @@ impl Kind for BidCommitted {
                     Some(old)
                 }
                 Some(b) if b.key != key_b64 || b.holder.as_ref().is_some_and(|h| *h != holder) => {
-                    return Err(Refusal::Forbidden(
-                        "only the key that committed a bid can replace it".into(),
-                    ));
+                    return Err(Refusal::Forbidden(crate::said!(
+                        "bid.replace_not_yours",
+                        "only the key that committed a bid can replace it"
+                    )));
                 }
                 Some(_) => {
-                    return Err(Refusal::Conflict(
-                        format!("bid {old} no longer stands").into(),
-                    ));
+                    return Err(Refusal::Conflict(crate::said!(
+                        "bid.not_standing",
+                        "bid {commitment} no longer stands",
+                        commitment = old,
+                    )));
                 }
                 None => {
-                    return Err(Refusal::NotFound(
-                        format!("tender {} has no bid {old}", tender.id).into(),
-                    ));
+                    return Err(Refusal::NotFound(crate::said!(
+                        "bid.unknown",
+                        "tender {tender} has no bid {commitment}",
+                        tender = tender.id,
+                        commitment = old,
+                    )));
                 }
             },
         };
@@ -157,7 +166,7 @@ struct BidCommittedBody {
 
 impl BidCommittedBody {
     /// Checks the body of a `bid.committed` and reads it.
-    fn parse(body: &Value) -> Result<Self, String> {
+    fn parse(body: &Value) -> Result<Self, Said> {
         only(body, &["commitment", "replaces"])?;
         let commitment = hex_hash(body, "commitment")?;
         let replaces = match body.get("replaces") {
@@ -187,7 +196,7 @@ impl Kind for BidWithdrawn {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         BidWithdrawnBody::parse(body).map(drop)
     }
 
@@ -212,24 +221,23 @@ impl Kind for BidWithdrawn {
     ) -> Result<Vec<Effect>, Refusal> {
         // A registered key beside the one-time key would say who bid before the deadline.
         if !signers.is_empty() {
-            return Err(Refusal::Forbidden(
-                "a withdrawal is signed by the bid's one-time key alone, so that who bid stays hidden until the deadline".into(),
-            ));
+            return Err(Refusal::Forbidden(crate::said!(
+                "bid.withdrawal_one_time_key",
+                "a withdrawal is signed by the bid's one-time key alone, so that who bid stays hidden until the deadline"
+            )));
         }
         let key = one_time_key(ctx, OneTime::Bid)?;
         let tender = open_tender(state, statement)?;
         let periods = tender.times()?;
         if ctx.logged_at >= periods.tender_end {
-            return Err(Refusal::Conflict(
-                format!(
-                    "the deadline of tender {} has passed: bids can no longer be withdrawn",
-                    tender.id
-                )
-                .into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "bid.withdrawal_after_deadline",
+                "the deadline of tender {tender} has passed: bids can no longer be withdrawn",
+                tender = tender.id,
+            )));
         }
         let commitment = BidWithdrawnBody::parse(statement.body())
-            .map_err(|e| Refusal::Invalid(e.into()))?
+            .map_err(Refusal::Invalid)?
             .commitment;
         let bid = named_bid(tender, &commitment)?;
         if bid.key != key_text(&key)
@@ -238,15 +246,17 @@ impl Kind for BidWithdrawn {
                 .as_ref()
                 .is_some_and(|h| ctx.author.as_ref() != Some(h))
         {
-            return Err(Refusal::Forbidden(
+            return Err(Refusal::Forbidden(crate::said!(
+                "bid.withdrawal_not_yours",
                 "only the key that committed a bid, sent by the same organisation, can withdraw it"
-                    .into(),
-            ));
+            )));
         }
         if bid.status != BidStatus::Committed {
-            return Err(Refusal::Conflict(
-                format!("bid {commitment} no longer stands").into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "bid.not_standing",
+                "bid {commitment} no longer stands",
+                commitment = commitment,
+            )));
         }
         Ok(change(
             ctx,
@@ -267,7 +277,7 @@ struct BidWithdrawnBody {
 
 impl BidWithdrawnBody {
     /// Checks the body of a `bid.withdrawn` and reads it.
-    fn parse(body: &Value) -> Result<Self, String> {
+    fn parse(body: &Value) -> Result<Self, Said> {
         only(body, &["commitment"])?;
         Ok(BidWithdrawnBody {
             commitment: hex_hash(body, "commitment")?,
@@ -292,7 +302,7 @@ impl Kind for BidLapsed {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         BidLapsedBody::parse(body).map(drop)
     }
 
@@ -308,42 +318,46 @@ impl Kind for BidLapsed {
         ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
         if !signers.iter().any(|s| s.role == Role::Platform) {
-            return Err(Refusal::Forbidden(
+            return Err(Refusal::Forbidden(crate::said!(
+                "bid.lapse_by_platform",
                 "a lapsed bid is attributed by the platform's key, which alone knows who sent it"
-                    .into(),
-            ));
+            )));
         }
         let tender = open_tender(state, statement)?;
         let periods = tender.times()?;
         if ctx.logged_at < periods.reveal_end {
-            return Err(Refusal::Conflict(
-                format!(
-                    "bids of tender {} lapse when its reveal window closes ({}), not before",
-                    tender.id,
-                    tender.tender.period_text("reveal_end")
-                )
-                .into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "bid.lapse_before_reveal_end",
+                "bids of tender {tender} lapse when its reveal window closes ({reveal_end}), not before",
+                tender = tender.id,
+                reveal_end = tender.tender.period_text("reveal_end"),
+            )));
         }
         if tender.status != Status::Opening {
-            return Err(Refusal::Conflict(format!(
-                "tender {} is {}: its reveal window closed, and what was sealed then has lapsed",
-                tender.id,
-                tender.status.as_str()
-            ).into()));
+            return Err(Refusal::Conflict(crate::said!(
+                "bid.lapse_not_opening",
+                "tender {tender} is {status}: its reveal window closed, and what was sealed then has lapsed",
+                tender = tender.id,
+                status = tender.status.as_str(),
+            )));
         }
         let BidLapsedBody { commitment, bidder } =
-            BidLapsedBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
+            BidLapsedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         let bid = named_bid(tender, &commitment)?;
         if bid.status != BidStatus::Committed {
-            return Err(Refusal::Conflict(
-                format!("bid {commitment} is not sealed any more").into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "bid.not_sealed",
+                "bid {commitment} is not sealed any more",
+                commitment = commitment,
+            )));
         }
         if bid.holder.as_deref() != Some(bidder.as_str()) {
-            return Err(Refusal::Conflict(
-                format!("bid {commitment} was not sent by {bidder}").into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "bid.not_sent_by",
+                "bid {commitment} was not sent by {bidder}",
+                commitment = commitment,
+                bidder = bidder,
+            )));
         }
         Ok(change(
             ctx,
@@ -366,7 +380,7 @@ struct BidLapsedBody {
 
 impl BidLapsedBody {
     /// Checks the body of a `bid.lapsed` and reads it.
-    fn parse(body: &Value) -> Result<Self, String> {
+    fn parse(body: &Value) -> Result<Self, Said> {
         only(body, &["commitment", "bidder"])?;
         Ok(BidLapsedBody {
             commitment: hex_hash(body, "commitment")?,
@@ -395,7 +409,7 @@ impl Kind for BidRevealed {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         BidRevealedBody::parse(body).map(drop)
     }
 
@@ -421,61 +435,60 @@ impl Kind for BidRevealed {
         let tender = open_tender(state, statement)?;
         let periods = tender.times()?;
         if ctx.logged_at < periods.tender_end {
-            return Err(Refusal::Conflict(
-                format!(
-                    "bids of tender {} are revealed after its deadline ({}), not before",
-                    tender.id,
-                    tender.tender.period_text("tender_end")
-                )
-                .into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "bid.reveal_before_deadline",
+                "bids of tender {tender} are revealed after its deadline ({deadline}), not before",
+                tender = tender.id,
+                deadline = tender.tender.period_text("tender_end"),
+            )));
         }
         if ctx.logged_at >= periods.reveal_end {
-            return Err(Refusal::Conflict(
-                format!(
-                    "the reveal window of tender {} closed at {}",
-                    tender.id,
-                    tender.tender.period_text("reveal_end")
-                )
-                .into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "bid.reveal_window_closed",
+                "the reveal window of tender {tender} closed at {reveal_end}",
+                tender = tender.id,
+                reveal_end = tender.tender.period_text("reveal_end"),
+            )));
         }
-        let body =
-            BidRevealedBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
+        let body = BidRevealedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         let commitment = body.commitment.to_hex();
         let stored = named_bid(tender, &commitment)?;
         if stored.key != key_text(&key) {
-            return Err(Refusal::Forbidden(
-                "the reveal must be signed by the one-time key that committed the bid".into(),
-            ));
+            return Err(Refusal::Forbidden(crate::said!(
+                "bid.reveal_other_key",
+                "the reveal must be signed by the one-time key that committed the bid"
+            )));
         }
         if stored.status != BidStatus::Committed {
-            return Err(Refusal::Conflict(
-                format!(
-                    "bid {commitment} cannot be revealed: it is {:?}",
-                    stored.status
-                )
-                .into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "bid.reveal_not_sealed",
+                "bid {commitment} cannot be revealed: it is {bid_status}",
+                commitment = commitment,
+                bid_status = stored.status.as_str(),
+            )));
         }
         let bid = &body.bid;
         bid.check_reveal(&body.salt, &body.commitment).map_err(|_| {
-            Refusal::Conflict(
+            Refusal::Conflict(crate::said!(
+                "bid.reveal_mismatch",
                 "the bid and salt do not hash to the commitment: this is not the bid that was committed"
-                    .into(),
-            )
+            ))
         })?;
         if bid.tender() != tender.id {
-            return Err(Refusal::Conflict(
-                format!("the bid names tender {}, not {}", bid.tender(), tender.id).into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "bid.reveal_other_tender",
+                "the bid names tender {named}, not {tender}",
+                named = bid.tender(),
+                tender = tender.id,
+            )));
         }
         if let Some(holder) = &stored.holder
             && *holder != bid.bidder()
         {
-            return Err(Refusal::Forbidden(
-                "a bid is revealed by the organisation that sent it".into(),
-            ));
+            return Err(Refusal::Forbidden(crate::said!(
+                "bid.reveal_by_sender",
+                "a bid is revealed by the organisation that sent it"
+            )));
         }
         let bidder = signers
             .iter()
@@ -487,53 +500,54 @@ impl Kind for BidRevealed {
                     )
             })
             .ok_or_else(|| {
-                Refusal::Forbidden(format!(
-                    "the reveal must also be signed by a registered key of {}, the bidder the bid names",
-                    bid.bidder()
-                ).into())
+                Refusal::Forbidden(crate::said!(
+                    "bid.reveal_needs_bidder",
+                    "the reveal must also be signed by a registered key of {bidder}, the bidder the bid names",
+                    bidder = bid.bidder(),
+                ))
             })?;
         if state.directory.kind_of(&bidder.organisation) != Some(OrganisationKind::Supplier) {
-            return Err(Refusal::Forbidden(
-                format!("{} is not a supplier", bidder.organisation).into(),
-            ));
+            return Err(Refusal::Forbidden(crate::said!(
+                "bid.not_supplier",
+                "{organisation} is not a supplier",
+                organisation = bidder.organisation,
+            )));
         }
         if tender.bids.iter().any(|b| {
             b.revealed
                 .as_ref()
                 .is_some_and(|r| r.bidder == bidder.organisation)
         }) {
-            return Err(Refusal::Conflict(
-                format!(
-                    "{} has already revealed a bid in tender {}",
-                    bidder.organisation, tender.id
-                )
-                .into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "bid.already_revealed",
+                "{bidder} has already revealed a bid in tender {tender}",
+                bidder = bidder.organisation,
+                tender = tender.id,
+            )));
         }
         let lots = tender.tender.lot_ids();
         for lot in bid.lots() {
             if !lots.contains(lot) {
-                return Err(Refusal::Conflict(
-                    format!(
-                        "the bid names lot {lot}, which tender {} does not have",
-                        tender.id
-                    )
-                    .into(),
-                ));
+                return Err(Refusal::Conflict(crate::said!(
+                    "bid.unknown_lot",
+                    "the bid names lot {lot}, which tender {tender} does not have",
+                    lot = lot,
+                    tender = tender.id,
+                )));
             }
         }
         // The bid's documents are uploaded by now, and they are the ones committed to.
         uploaded(state, &body.documents, "the bid", signers)?;
         let currency = bid.price().currency;
         if currency != tender.tender.currency() {
-            // Both currencies quoted, as JSON strings.
-            return Err(Refusal::Conflict(
-                format!(
-                    "the bid's price is in {currency:?}, the tender's value in {:?}",
-                    tender.tender.currency()
-                )
-                .into(),
-            ));
+            // Both currencies quoted: three capital letters each (checked as money), so
+            // the quotes are what `{:?}` wrote.
+            return Err(Refusal::Conflict(crate::said!(
+                "bid.other_currency",
+                "the bid's price is in \"{currency}\", the tender's value in \"{tender_currency}\"",
+                currency = currency,
+                tender_currency = tender.tender.currency(),
+            )));
         }
         let bid_value = bid.to_value();
         let price = bid_value["price"].clone();
@@ -567,12 +581,26 @@ struct BidRevealedBody {
 
 impl BidRevealedBody {
     /// Checks the body of a `bid.revealed` and reads it.
-    fn parse(body: &Value) -> Result<Self, String> {
+    fn parse(body: &Value) -> Result<Self, Said> {
         only(body, &["commitment", "bid", "salt"])?;
         let commitment = hash(body, "commitment")?;
-        let salt = Salt::from_hex(text(body, "salt")?).map_err(|e| format!("body.salt: {e}"))?;
-        let bid = Bid::from_value(body.get("bid").cloned().unwrap_or(Value::Null))
-            .map_err(|e| format!("body.bid: {e}"))?;
+        let salt = Salt::from_hex(text(body, "salt")?).map_err(|e| {
+            crate::said!(
+                "body.invalid",
+                "{field}: {why}",
+                field = "body.salt",
+                why = e
+            )
+        })?;
+        let bid =
+            Bid::from_value(body.get("bid").cloned().unwrap_or(Value::Null)).map_err(|e| {
+                crate::said!(
+                    "body.invalid",
+                    "{field}: {why}",
+                    field = "body.bid",
+                    why = e
+                )
+            })?;
         Ok(BidRevealedBody {
             commitment,
             bid,
@@ -598,7 +626,7 @@ impl Kind for BidDisqualified {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         BidDisqualifiedBody::parse(body).map(drop)
     }
 
@@ -616,26 +644,23 @@ impl Kind for BidDisqualified {
         let tender = open_tender(state, statement)?;
         buyer_officer(signers, tender)?;
         if tender.status != Status::Evaluation {
-            return Err(Refusal::Conflict(
-                format!(
-                    "bids are disqualified during evaluation; tender {} is {}",
-                    tender.id,
-                    tender.status.as_str()
-                )
-                .into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "bid.disqualify_not_in_evaluation",
+                "bids are disqualified during evaluation; tender {tender} is {status}",
+                tender = tender.id,
+                status = tender.status.as_str(),
+            )));
         }
         let BidDisqualifiedBody { commitment, reason } =
-            BidDisqualifiedBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
+            BidDisqualifiedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         let bid = named_bid(tender, &commitment)?;
         if bid.status != BidStatus::Revealed {
-            return Err(Refusal::Conflict(
-                format!(
-                    "only a revealed bid can be disqualified; bid {commitment} is {:?}",
-                    bid.status
-                )
-                .into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "bid.disqualify_not_revealed",
+                "only a revealed bid can be disqualified; bid {commitment} is {bid_status}",
+                commitment = commitment,
+                bid_status = bid.status.as_str(),
+            )));
         }
         Ok(change(
             ctx,
@@ -659,7 +684,7 @@ struct BidDisqualifiedBody<'a> {
 
 impl<'a> BidDisqualifiedBody<'a> {
     /// Checks the body of a `bid.disqualified` and reads it.
-    fn parse(body: &'a Value) -> Result<Self, String> {
+    fn parse(body: &'a Value) -> Result<Self, Said> {
         only(body, &["commitment", "reason"])?;
         Ok(BidDisqualifiedBody {
             commitment: hex_hash(body, "commitment")?,

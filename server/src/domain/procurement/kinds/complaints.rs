@@ -1,6 +1,7 @@
 //! Complaints against an award during its standstill, decided by a supervisory body.
 
 use super::prelude::*;
+use crate::domain::said::Said;
 
 /// `complaint.filed`: a bidder who revealed a bid contests an award during its standstill.
 pub struct ComplaintFiled;
@@ -18,7 +19,7 @@ impl Kind for ComplaintFiled {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         ComplaintFiledBody::parse(body).map(drop)
     }
 
@@ -49,27 +50,35 @@ impl Kind for ComplaintFiled {
                     )
             })
             .ok_or_else(|| {
-                Refusal::Forbidden(format!(
-                    "complaints are filed by a bidder of tender {} (a supplier that revealed a bid)",
-                    tender.id
-                ).into())
+                Refusal::Forbidden(crate::said!(
+                    "complaint.not_a_bidder",
+                    "complaints are filed by a bidder of tender {tender} (a supplier that revealed a bid)",
+                    tender = tender.id,
+                ))
             })?;
-        let body =
-            ComplaintFiledBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
+        let body = ComplaintFiledBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         let award_id = body.award;
         let award = tender
             .awards
             .iter()
             .find(|a| a.id == award_id)
             .ok_or_else(|| {
-                Refusal::NotFound(format!("tender {} has no award {award_id}", tender.id).into())
+                Refusal::NotFound(crate::said!(
+                    "award.unknown",
+                    "tender {tender} has no award {award}",
+                    tender = tender.id,
+                    award = award_id,
+                ))
             })?;
         let standstill_end = Timestamp::parse(&award.standstill_end)
             .map_err(|e| Refusal::Invalid(e.to_string().into()))?;
         if award.status != "pending" || ctx.logged_at >= standstill_end {
-            return Err(Refusal::Conflict(format!(
-                "complaints against award {award_id} were possible until its standstill period ended at {standstill_end}"
-            ).into()));
+            return Err(Refusal::Conflict(crate::said!(
+                "complaint.after_standstill",
+                "complaints against award {award} were possible until its standstill period ended at {standstill_end}",
+                award = award_id,
+                standstill_end = standstill_end,
+            )));
         }
         Ok(change(
             ctx,
@@ -97,7 +106,7 @@ struct ComplaintFiledBody<'a> {
 
 impl<'a> ComplaintFiledBody<'a> {
     /// Checks the body of a `complaint.filed` and reads it.
-    fn parse(body: &'a Value) -> Result<Self, String> {
+    fn parse(body: &'a Value) -> Result<Self, Said> {
         only(body, &["award", "text"])?;
         Ok(ComplaintFiledBody {
             award: bounded_text(body, "award", 64)?,
@@ -123,7 +132,7 @@ impl Kind for ComplaintDecided {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         ComplaintDecidedBody::parse(body).map(drop)
     }
 
@@ -143,27 +152,38 @@ impl Kind for ComplaintDecided {
                 && state.directory.kind_of(&s.organisation) == Some(OrganisationKind::Supervisor)
         });
         if !supervisor {
-            return Err(Refusal::Forbidden(
-                "complaints are decided by a supervisory body's supervisor".into(),
-            ));
+            return Err(Refusal::Forbidden(crate::said!(
+                "decision.not_supervisor",
+                "complaints are decided by a supervisory body's supervisor"
+            )));
         }
         let tender = open_tender(state, statement)?;
-        let body = ComplaintDecidedBody::parse(statement.body())
-            .map_err(|e| Refusal::Invalid(e.into()))?;
+        let body = ComplaintDecidedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         let (id, decision) = (body.complaint, body.decision);
         let complaint = tender
             .complaints
             .iter()
             .find(|c| c.id == id)
-            .ok_or_else(|| Refusal::NotFound(format!("tender {} has no {id}", tender.id).into()))?;
+            .ok_or_else(|| {
+                Refusal::NotFound(crate::said!(
+                    "complaint.unknown",
+                    "tender {tender} has no {complaint}",
+                    tender = tender.id,
+                    complaint = id,
+                ))
+            })?;
         let allowed = matches!(
             (complaint.status.as_str(), decision),
             ("filed", _) | ("accepted", "upheld" | "dismissed")
         );
         if !allowed {
-            return Err(Refusal::Conflict(
-                format!("{id} is {}: it cannot become {decision}", complaint.status).into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "decision.not_allowed",
+                "{complaint} is {complaint_status}: it cannot become {decision}",
+                complaint = id,
+                complaint_status = complaint.status,
+                decision = decision,
+            )));
         }
         Ok(change(
             ctx,
@@ -190,12 +210,15 @@ struct ComplaintDecidedBody<'a> {
 
 impl<'a> ComplaintDecidedBody<'a> {
     /// Checks the body of a `complaint.decided` and reads it.
-    fn parse(body: &'a Value) -> Result<Self, String> {
+    fn parse(body: &'a Value) -> Result<Self, Said> {
         only(body, &["complaint", "decision", "reason"])?;
         let complaint = bounded_text(body, "complaint", 64)?;
         let decision = text(body, "decision")?;
         if !["accepted", "upheld", "dismissed"].contains(&decision) {
-            return Err("body.decision must be accepted, upheld or dismissed".into());
+            return Err(crate::said!(
+                "decision.unknown",
+                "body.decision must be accepted, upheld or dismissed"
+            ));
         }
         Ok(ComplaintDecidedBody {
             complaint,

@@ -1,6 +1,7 @@
 //! The contract both parties sign after the standstill, and its payments.
 
 use super::prelude::*;
+use crate::domain::said::Said;
 
 /// `contract.signed`: after the standstill, both parties sign the contract.
 pub struct ContractSigned;
@@ -18,7 +19,7 @@ impl Kind for ContractSigned {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         ContractSignedBody::parse(body).map(drop)
     }
 
@@ -38,57 +39,72 @@ impl Kind for ContractSigned {
     ) -> Result<Vec<Effect>, Refusal> {
         let tender = open_tender(state, statement)?;
         buyer_officer(signers, tender)?;
-        let body =
-            ContractSignedBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
+        let body = ContractSignedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         let award_id = body.award;
         let award = tender
             .awards
             .iter()
             .find(|a| a.id == award_id)
             .ok_or_else(|| {
-                Refusal::NotFound(format!("tender {} has no award {award_id}", tender.id).into())
+                Refusal::NotFound(crate::said!(
+                    "award.unknown",
+                    "tender {tender} has no award {award}",
+                    tender = tender.id,
+                    award = award_id,
+                ))
             })?;
         if !signers.iter().any(|s| {
             s.organisation == award.supplier
                 && matches!(s.role, Role::BidderRepresentative | Role::OrganisationAdmin)
         }) {
-            return Err(Refusal::Forbidden(format!(
-                "a contract is signed by both parties: it needs a signature by {}, the supplier",
-                award.supplier
-            ).into()));
+            return Err(Refusal::Forbidden(crate::said!(
+                "contract.needs_supplier",
+                "a contract is signed by both parties: it needs a signature by {supplier}, the supplier",
+                supplier = award.supplier,
+            )));
         }
         if award.status != "pending" {
-            return Err(Refusal::Conflict(
-                format!("award {award_id} is {}", award.status).into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "contract.award_not_pending",
+                "award {award} is {award_status}",
+                award = award_id,
+                award_status = award.status,
+            )));
         }
         let standstill_end = Timestamp::parse(&award.standstill_end)
             .map_err(|e| Refusal::Invalid(e.to_string().into()))?;
         if ctx.logged_at < standstill_end {
-            return Err(Refusal::Conflict(format!(
-                "the standstill period of award {award_id} ends at {standstill_end}: the contract can be signed after it"
-            ).into()));
+            return Err(Refusal::Conflict(crate::said!(
+                "contract.in_standstill",
+                "the standstill period of award {award} ends at {standstill_end}: the contract can be signed after it",
+                award = award_id,
+                standstill_end = standstill_end,
+            )));
         }
         if let Some(open) = tender
             .complaints
             .iter()
             .find(|c| c.award == award.id && c.is_open())
         {
-            return Err(Refusal::Conflict(format!(
-                "complaint {} against award {award_id} is {}: the contract waits for the supervisor's decision",
-                open.id, open.status
-            ).into()));
+            return Err(Refusal::Conflict(crate::said!(
+                "contract.complaint_open",
+                "complaint {complaint} against award {award} is {complaint_status}: the contract waits for the supervisor's decision",
+                complaint = open.id,
+                award = award_id,
+                complaint_status = open.status,
+            )));
         }
         let value = &body.value;
         let awarded = Money::from_value(&award.value).map_err(|e| Refusal::Invalid(e.into()))?;
         if value.currency != awarded.currency || minor_units(value) > minor_units(&awarded) {
-            return Err(Refusal::Conflict(
-                format!(
-                    "the contract's value {} {} exceeds the award's {} {}",
-                    value.amount, value.currency, awarded.amount, awarded.currency
-                )
-                .into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "contract.over_award",
+                "the contract's value {amount} {currency} exceeds the award's {award_amount} {award_currency}",
+                amount = value.amount,
+                currency = value.currency,
+                award_amount = awarded.amount,
+                award_currency = awarded.currency,
+            )));
         }
         uploaded(state, &[body.document.0], "the contract", signers)?;
         Ok(change(
@@ -120,7 +136,7 @@ struct ContractSignedBody<'a> {
 
 impl<'a> ContractSignedBody<'a> {
     /// Checks the body of a `contract.signed` and reads it.
-    fn parse(body: &'a Value) -> Result<Self, String> {
+    fn parse(body: &'a Value) -> Result<Self, Said> {
         only(body, &["award", "value", "document_sha256"])?;
         Ok(ContractSignedBody {
             award: bounded_text(body, "award", 64)?,
@@ -146,7 +162,7 @@ impl Kind for PaymentRecorded {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         PaymentRecordedBody::parse(body).map(drop)
     }
 
@@ -163,15 +179,19 @@ impl Kind for PaymentRecorded {
     ) -> Result<Vec<Effect>, Refusal> {
         let tender = open_tender(state, statement)?;
         buyer_officer(signers, tender)?;
-        let body =
-            PaymentRecordedBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
+        let body = PaymentRecordedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         let id = body.contract;
         let contract = tender
             .contracts
             .iter()
             .find(|c| c.id == id)
             .ok_or_else(|| {
-                Refusal::NotFound(format!("tender {} has no contract {id}", tender.id).into())
+                Refusal::NotFound(crate::said!(
+                    "contract.unknown",
+                    "tender {tender} has no contract {contract}",
+                    tender = tender.id,
+                    contract = id,
+                ))
             })?;
         let amount = &body.amount;
         let value = Money::from_value(&contract.value).map_err(|e| Refusal::Invalid(e.into()))?;
@@ -182,22 +202,22 @@ impl Kind for PaymentRecorded {
             .map(|m| minor_units(&m))
             .sum();
         if amount.currency != value.currency {
-            return Err(Refusal::Conflict(
-                format!(
-                    "contract {id} is in {}, the payment in {}",
-                    value.currency, amount.currency
-                )
-                .into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "payment.other_currency",
+                "contract {contract} is in {currency}, the payment in {payment_currency}",
+                contract = id,
+                currency = value.currency,
+                payment_currency = amount.currency,
+            )));
         }
         if paid + minor_units(amount) > minor_units(&value) {
-            return Err(Refusal::Conflict(
-                format!(
-                    "the payments would exceed contract {id}'s value of {} {}",
-                    value.amount, value.currency
-                )
-                .into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "payment.over_contract",
+                "the payments would exceed contract {contract}'s value of {amount} {currency}",
+                contract = id,
+                amount = value.amount,
+                currency = value.currency,
+            )));
         }
         Ok(change(
             ctx,
@@ -227,7 +247,7 @@ struct PaymentRecordedBody<'a> {
 
 impl<'a> PaymentRecordedBody<'a> {
     /// Checks the body of a `payment.recorded` and reads it.
-    fn parse(body: &'a Value) -> Result<Self, String> {
+    fn parse(body: &'a Value) -> Result<Self, Said> {
         only(body, &["contract", "amount", "reference"])?;
         Ok(PaymentRecordedBody {
             contract: bounded_text(body, "contract", 64)?,

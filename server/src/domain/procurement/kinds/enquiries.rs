@@ -1,6 +1,7 @@
 //! Questions asked anonymously during the enquiry period, answered by the buyer.
 
 use super::prelude::*;
+use crate::domain::said::Said;
 
 /// `enquiry.asked`: a question, under a one-time key, during the enquiry period.
 pub struct EnquiryAsked;
@@ -18,7 +19,7 @@ impl Kind for EnquiryAsked {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         EnquiryAskedBody::parse(body).map(drop)
     }
 
@@ -42,25 +43,23 @@ impl Kind for EnquiryAsked {
         ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
         if !signers.is_empty() {
-            return Err(Refusal::Forbidden(
-                "questions are asked under a one-time key, so that the public does not learn who may bid".into(),
-            ));
+            return Err(Refusal::Forbidden(crate::said!(
+                "enquiry.one_time_key",
+                "questions are asked under a one-time key, so that the public does not learn who may bid"
+            )));
         }
         one_time_key(ctx, OneTime::Question)?;
         let tender = open_tender(state, statement)?;
         let periods = tender.times()?;
         if ctx.logged_at >= periods.enquiry_end {
-            return Err(Refusal::Conflict(
-                format!(
-                    "the enquiry period of tender {} ended at {}",
-                    tender.id,
-                    tender.tender.period_text("enquiry_end")
-                )
-                .into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "enquiry.period_over",
+                "the enquiry period of tender {tender} ended at {end}",
+                tender = tender.id,
+                end = tender.tender.period_text("enquiry_end")
+            )));
         }
-        let body =
-            EnquiryAskedBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
+        let body = EnquiryAskedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         Ok(change(
             ctx,
             &tender.id,
@@ -85,7 +84,7 @@ struct EnquiryAskedBody<'a> {
 
 impl<'a> EnquiryAskedBody<'a> {
     /// Checks the body of an `enquiry.asked` and reads it.
-    fn parse(body: &'a Value) -> Result<Self, String> {
+    fn parse(body: &'a Value) -> Result<Self, Said> {
         only(body, &["question"])?;
         Ok(EnquiryAskedBody {
             question: bounded_text(body, "question", 5_000)?,
@@ -109,7 +108,7 @@ impl Kind for EnquiryAnswered {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         EnquiryAnsweredBody::parse(body).map(drop)
     }
 
@@ -127,27 +126,32 @@ impl Kind for EnquiryAnswered {
         let tender = open_tender(state, statement)?;
         buyer_officer(signers, tender)?;
         if ctx.logged_at >= tender.times()?.tender_end {
-            return Err(Refusal::Conflict(
-                format!(
-                    "the deadline of tender {} has passed: answers must come before it",
-                    tender.id
-                )
-                .into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "enquiry.too_late",
+                "the deadline of tender {tender} has passed: answers must come before it",
+                tender = tender.id
+            )));
         }
-        let body =
-            EnquiryAnsweredBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
+        let body = EnquiryAnsweredBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         let id = body.enquiry;
         let enquiry = tender
             .enquiries
             .iter()
             .find(|e| e.id == id)
-            .ok_or_else(|| Refusal::NotFound(format!("tender {} has no {id}", tender.id).into()))?;
+            .ok_or_else(|| {
+                Refusal::NotFound(crate::said!(
+                    "enquiry.unknown",
+                    "tender {tender} has no {enquiry}",
+                    tender = tender.id,
+                    enquiry = id
+                ))
+            })?;
         if enquiry.answer.is_some() {
-            return Err(Refusal::Conflict(
-                format!("{id} is already answered (amend the tender to change what it says)")
-                    .into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "enquiry.answered",
+                "{enquiry} is already answered (amend the tender to change what it says)",
+                enquiry = id
+            )));
         }
         Ok(change(
             ctx,
@@ -172,7 +176,7 @@ struct EnquiryAnsweredBody<'a> {
 
 impl<'a> EnquiryAnsweredBody<'a> {
     /// Checks the body of an `enquiry.answered` and reads it.
-    fn parse(body: &'a Value) -> Result<Self, String> {
+    fn parse(body: &'a Value) -> Result<Self, Said> {
         only(body, &["enquiry", "answer"])?;
         Ok(EnquiryAnsweredBody {
             enquiry: bounded_text(body, "enquiry", 64)?,

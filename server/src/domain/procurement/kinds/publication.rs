@@ -3,6 +3,8 @@
 
 use super::award::criteria;
 use super::prelude::*;
+use crate::domain::rules::joined;
+use crate::domain::said::Said;
 
 /// `tender.published`: a buyer's procurement officer publishes a tender.
 pub struct TenderPublished;
@@ -56,7 +58,7 @@ impl Kind for TenderPublished {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         TenderPublishedBody::parse(body).map(drop)
     }
 
@@ -73,23 +75,25 @@ impl Kind for TenderPublished {
         state: &State<'_>,
         ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
-        let body =
-            TenderPublishedBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
+        let body = TenderPublishedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         let id = body.id;
         if id != statement.subject() {
-            return Err(Refusal::Invalid(
-                format!(
-                    "body.id {id:?} must be the statement's subject {:?}",
-                    statement.subject()
-                )
-                .into(),
-            ));
+            return Err(Refusal::Invalid(crate::said!(
+                "tender.id_not_subject",
+                "{field} {id} must be the statement's subject {subject}",
+                field = "body.id",
+                id = format!("{id:?}"),
+                subject = format!("{:?}", statement.subject())
+            )));
         }
         let buyer = body.buyer;
         if state.directory.kind_of(buyer) != Some(OrganisationKind::Buyer) {
-            return Err(Refusal::Invalid(
-                format!("body.buyer {buyer} is not a registered buyer").into(),
-            ));
+            return Err(Refusal::Invalid(crate::said!(
+                "tender.buyer_unknown",
+                "{field} {buyer} is not a registered buyer",
+                field = "body.buyer",
+                buyer = buyer
+            )));
         }
         let draft = TenderState {
             id: id.to_owned(),
@@ -113,17 +117,20 @@ impl Kind for TenderPublished {
             .get(id)
             .is_some_and(Option::is_some)
         {
-            return Err(Refusal::Conflict(
-                format!("tender {id} already exists").into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "tender.exists",
+                "tender {tender} already exists",
+                tender = id
+            )));
         }
         let periods = draft.times()?;
         if ctx.logged_at >= periods.tender_end {
-            return Err(Refusal::Conflict(format!(
-                "the tender period would already be over: tender_end {} is before the log's time {}",
-                body.tender["tender_end"].as_str().unwrap_or_default(),
-                ctx.logged_at
-            ).into()));
+            return Err(Refusal::Conflict(crate::said!(
+                "tender.period_over",
+                "the tender period would already be over: tender_end {tender_end} is before the log's time {now}",
+                tender_end = body.tender["tender_end"].as_str().unwrap_or_default(),
+                now = ctx.logged_at
+            )));
         }
         uploaded(state, &body.documents, "the tender", signers)?;
         let status = if ctx.logged_at < periods.enquiry_end {
@@ -155,10 +162,10 @@ struct TenderPublishedBody<'a> {
 impl<'a> TenderPublishedBody<'a> {
     /// Checks the body of a `tender.published` (every problem, see [`tender_problems`])
     /// and reads it.
-    fn parse(body: &'a Value) -> Result<Self, String> {
-        let problems = tender_problems(body);
+    fn parse(body: &'a Value) -> Result<Self, Said> {
+        let problems = tender_refusals(body);
         if !problems.is_empty() {
-            return Err(problems.join("; "));
+            return Err(joined(problems));
         }
         Ok(TenderPublishedBody {
             id: text(body, "id")?,
@@ -172,22 +179,49 @@ impl<'a> TenderPublishedBody<'a> {
 /// Everything wrong with the body of a `tender.published` (a draft's, say), each problem
 /// once: a draft lists them all, a refused statement names them all.
 pub fn tender_problems(body: &Value) -> Vec<String> {
+    tender_refusals(body)
+        .into_iter()
+        .map(String::from)
+        .collect()
+}
+
+/// [`tender_problems`], each problem with its key and arguments.
+fn tender_refusals(body: &Value) -> Vec<Said> {
     let mut problems = Vec::new();
-    let mut note = |result: Result<(), String>| {
+    let mut note = |result: Result<(), Said>| {
         if let Err(e) = result {
             problems.push(e);
         }
     };
+    // `{field}: {why}` for a problem of a member of a list (`body.lots[0]`, say).
+    let within = |field: String, why: Said| {
+        crate::said!("body.invalid", "{field}: {why}", field = field, why = why)
+    };
+    // `lot {lot}: {why}` for a problem of a lot.
+    let of_lot = |lot: &dyn std::fmt::Display, why: Said| {
+        crate::said!(
+            "tender.lot_problem",
+            "lot {lot}: {why}",
+            lot = lot,
+            why = why
+        )
+    };
     if !body.is_object() {
-        return vec!["the body must be a JSON object".into()];
+        return vec![crate::said!(
+            "body.not_json_object",
+            "the body must be a JSON object"
+        )];
     }
     note(only(body, &TENDER_FIELDS));
     note(identifier(body, "id").and_then(|id| {
         if ocid(&id) {
             Ok(())
         } else {
-            Err(format!(
-                "body.id {id:?} must be an OCDS ocid: \"ocds-\", the publisher's six-character prefix, \"-\", then the tender's own id"
+            Err(crate::said!(
+                "tender.not_ocid",
+                "{field} {id} must be an OCDS ocid: \"ocds-\", the publisher's six-character prefix, \"-\", then the tender's own id",
+                field = "body.id",
+                id = format!("{id:?}")
             ))
         }
     }));
@@ -200,23 +234,35 @@ pub fn tender_problems(body: &Value) -> Vec<String> {
         if ["goods", "works", "services"].contains(&category) {
             Ok(())
         } else {
-            Err("body.category must be goods, works or services".into())
+            Err(crate::said!(
+                "tender.category",
+                "{field} must be goods, works or services",
+                field = "body.category"
+            ))
         }
     }));
     note(bounded_text(body, "region", 64).map(drop));
     let procedure = text(body, "procedure").ok();
     note(match procedure {
         Some("open" | "selective" | "competitive_negotiation" | "single_source") => Ok(()),
-        _ => Err(
-            "body.procedure must be open, selective, competitive_negotiation or single_source"
-                .into(),
-        ),
+        _ => Err(crate::said!(
+            "tender.procedure",
+            "{field} must be open, selective, competitive_negotiation or single_source",
+            field = "body.procedure"
+        )),
     });
     if procedure == Some("single_source") {
-        note(bounded_text(body, "justification", 5_000).map(drop).map_err(|_| {
-            "body.justification is required of a single-source procedure (why no competition)"
-                .to_owned()
-        }));
+        note(
+            bounded_text(body, "justification", 5_000)
+                .map(drop)
+                .map_err(|_| {
+                    crate::said!(
+                        "tender.justification",
+                        "{field} is required of a single-source procedure (why no competition)",
+                        field = "body.justification"
+                    )
+                }),
+        );
     } else if body.get("justification").is_some() {
         note(bounded_text(body, "justification", 5_000).map(drop));
     }
@@ -227,70 +273,89 @@ pub fn tender_problems(body: &Value) -> Vec<String> {
         Some(Value::Array(lots)) if !lots.is_empty() && lots.len() <= 100 => {
             let mut ids = HashSet::new();
             for (i, lot) in lots.iter().enumerate() {
-                note(only(lot, &["id", "title", "value"]).map_err(|e| format!("lot {i}: {e}")));
+                note(only(lot, &["id", "title", "value"]).map_err(|e| of_lot(&i, e)));
                 let id = match identifier(lot, "id") {
                     Ok(id) => id,
                     Err(e) => {
-                        note(Err(format!("body.lots[{i}]: {e}")));
+                        note(Err(within(format!("body.lots[{i}]"), e)));
                         format!("#{i}")
                     }
                 };
                 if !ids.insert(id.clone()) {
-                    note(Err(format!("body.lots: lot {id} appears twice")));
+                    note(Err(crate::said!(
+                        "tender.lot_twice",
+                        "{field}: lot {lot} appears twice",
+                        field = "body.lots",
+                        lot = id
+                    )));
                 }
                 note(
                     bilingual(lot, "title", 300)
                         .map(drop)
-                        .map_err(|e| format!("lot {id}: {e}")),
+                        .map_err(|e| of_lot(&id, e)),
                 );
                 match money(lot, "value") {
                     Ok(lot_value) => {
                         if let Some(currency) = &currency
                             && lot_value.currency != *currency
                         {
-                            note(Err(format!(
-                                "lot {id}: its value is in {} but the tender's is in {currency}",
-                                lot_value.currency
+                            note(Err(crate::said!(
+                                "tender.lot_currency",
+                                "lot {lot}: its value is in {lot_currency} but the tender's is in {currency}",
+                                lot = id,
+                                lot_currency = lot_value.currency,
+                                currency = currency
                             )));
                         }
                     }
-                    Err(e) => note(Err(format!("lot {id}: {e}"))),
+                    Err(e) => note(Err(of_lot(&id, e))),
                 }
             }
         }
-        Some(Value::Array(_)) => note(Err("body.lots must hold 1 to 100 lots".into())),
-        _ => note(Err("body.lots must be a non-empty array of lots".into())),
+        Some(Value::Array(_)) => note(Err(crate::said!(
+            "tender.lots_count",
+            "{field} must hold 1 to 100 lots",
+            field = "body.lots"
+        ))),
+        _ => note(Err(crate::said!(
+            "tender.lots_missing",
+            "{field} must be a non-empty array of lots",
+            field = "body.lots"
+        ))),
     }
     match body.get("documents") {
         Some(Value::Array(documents)) if documents.len() <= 200 => {
             let mut seen = HashSet::new();
             for (i, document) in documents.iter().enumerate() {
+                let field = format!("body.documents[{i}]");
                 if let Some(hash) = document["sha256"].as_str()
                     && !seen.insert(hash)
                 {
-                    note(Err(format!(
-                        "body.documents[{i}]: document {hash} is listed twice"
+                    note(Err(crate::said!(
+                        "document.listed_twice",
+                        "{field}: document {document} is listed twice",
+                        field = field,
+                        document = hash
                     )));
                 }
-                note(
-                    only(document, &["sha256", "title"])
-                        .map_err(|e| format!("body.documents[{i}]: {e}")),
-                );
+                note(only(document, &["sha256", "title"]).map_err(|e| within(field.clone(), e)));
                 note(
                     hex_hash(document, "sha256")
                         .map(drop)
-                        .map_err(|e| format!("body.documents[{i}]: {e}")),
+                        .map_err(|e| within(field.clone(), e)),
                 );
                 note(
                     bounded_text(document, "title", 300)
                         .map(drop)
-                        .map_err(|e| format!("body.documents[{i}]: {e}")),
+                        .map_err(|e| within(field.clone(), e)),
                 );
             }
         }
-        _ => note(Err(
-            "body.documents must be an array of at most 200 documents".into(),
-        )),
+        _ => note(Err(crate::said!(
+            "document.too_many",
+            "{field} must be an array of at most 200 documents",
+            field = "body.documents"
+        ))),
     }
     if let Err(periods) = Periods::problems(body) {
         periods.into_iter().for_each(|p| note(Err(p)));
@@ -300,19 +365,29 @@ pub fn tender_problems(body: &Value) -> Vec<String> {
         .and_then(Value::as_u64)
         .is_none_or(|s| s > 90 * 86_400)
     {
-        note(Err("body.amendment_notice_seconds must be an integer from 0 to 7776000 (90 days): how long before the deadline a change to documents, value, lots or criteria must come (15 days in Chinese government procurement)".into()));
+        note(Err(crate::said!(
+            "tender.notice_seconds",
+            "{field} must be an integer from 0 to 7776000 (90 days): how long before the deadline a change to documents, value, lots or criteria must come (15 days in Chinese government procurement)",
+            field = "body.amendment_notice_seconds"
+        )));
     }
     let award_criteria = text(body, "award_criteria").ok();
     if !matches!(award_criteria, Some("lowest_price" | "scored")) {
-        note(Err(
-            "body.award_criteria must be lowest_price or scored".into()
-        ));
+        note(Err(crate::said!(
+            "tender.award_criteria",
+            "{field} must be lowest_price or scored",
+            field = "body.award_criteria"
+        )));
     }
     if body.get("criteria").is_some() {
         if award_criteria == Some("scored") {
             note(criteria(body).map(drop));
         } else {
-            note(Err("body.criteria applies to scored tenders only".into()));
+            note(Err(crate::said!(
+                "tender.criteria_unscored",
+                "{field} applies to scored tenders only",
+                field = "body.criteria"
+            )));
         }
     }
     problems
@@ -355,7 +430,7 @@ impl Kind for TenderAmended {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         TenderAmendedBody::parse(body).map(drop)
     }
 
@@ -377,16 +452,13 @@ impl Kind for TenderAmended {
         buyer_officer(signers, tender)?;
         let periods = tender.times()?;
         if ctx.logged_at >= periods.tender_end {
-            return Err(Refusal::Conflict(
-                format!(
-                    "the deadline of tender {} has passed: it can no longer be amended",
-                    tender.id
-                )
-                .into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "amendment.too_late",
+                "the deadline of tender {tender} has passed: it can no longer be amended",
+                tender = tender.id
+            )));
         }
-        let body =
-            TenderAmendedBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
+        let body = TenderAmendedBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         let changes = body.changes;
         let amended = tender.tender.amended(changes);
         let previous: serde_json::Map<String, Value> = changes
@@ -396,25 +468,36 @@ impl Kind for TenderAmended {
         // The amended tender must be a valid tender.
         TenderPublished
             .check_body(amended.document())
-            .map_err(|e| Refusal::Invalid(format!("after the amendment: {e}").into()))?;
-        let new = amended.periods().map_err(|e| Refusal::Invalid(e.into()))?;
+            .map_err(|e| {
+                Refusal::Invalid(crate::said!(
+                    "amendment.invalid",
+                    "after the amendment: {why}",
+                    why = e
+                ))
+            })?;
+        let new = amended.periods().map_err(Refusal::Invalid)?;
         if new.enquiry_end != periods.enquiry_end && ctx.logged_at >= periods.enquiry_end {
-            return Err(Refusal::Conflict(
-                "the enquiry period is over: its end can no longer change".into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "amendment.enquiry_over",
+                "the enquiry period is over: its end can no longer change"
+            )));
         }
         if new.tender_end <= ctx.logged_at {
-            return Err(Refusal::Conflict(
-                "the new deadline would already be past".into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "amendment.deadline_past",
+                "the new deadline would already be past"
+            )));
         }
         if changes.keys().any(|k| MATERIAL.contains(&k.as_str())) {
             let notice = amended.notice_seconds();
             let left = new.tender_end.unix_seconds() - ctx.logged_at.unix_seconds();
             if left < notice as i64 {
-                return Err(Refusal::Conflict(format!(
-                    "a change to documents, value, lots or criteria needs {notice}s before the deadline, and {left}s would be left: move tender_end too"
-                ).into()));
+                return Err(Refusal::Conflict(crate::said!(
+                    "amendment.notice",
+                    "a change to documents, value, lots or criteria needs {notice}s before the deadline, and {left}s would be left: move tender_end too",
+                    notice = notice,
+                    left = left
+                )));
             }
         }
         uploaded(state, &body.documents, "the amended tender", signers)?;
@@ -449,17 +532,25 @@ struct TenderAmendedBody<'a> {
 
 impl<'a> TenderAmendedBody<'a> {
     /// Checks the body of a `tender.amended` and reads it.
-    fn parse(body: &'a Value) -> Result<Self, String> {
+    fn parse(body: &'a Value) -> Result<Self, Said> {
         only(body, &["changes", "reason"])?;
         let reason = bounded_text(body, "reason", 5_000)?;
         let changes = match body.get("changes") {
             Some(Value::Object(changes)) if !changes.is_empty() => changes,
-            _ => return Err("body.changes must be an object of the members that change".into()),
+            _ => {
+                return Err(crate::said!(
+                    "amendment.changes",
+                    "{field} must be an object of the members that change",
+                    field = "body.changes"
+                ));
+            }
         };
         if let Some(other) = changes.keys().find(|k| !AMENDABLE.contains(&k.as_str())) {
-            return Err(format!(
-                "body.changes.{other} cannot be amended (only {})",
-                AMENDABLE.join(", ")
+            return Err(crate::said!(
+                "amendment.not_amendable",
+                "{field} cannot be amended (only {amendable})",
+                field = format!("body.changes.{other}"),
+                amendable = AMENDABLE.join(", ")
             ));
         }
         Ok(TenderAmendedBody {

@@ -2,6 +2,7 @@
 //! the buyer's `tender.completed` and `tender.cancelled`.
 
 use super::prelude::*;
+use crate::domain::said::Said;
 
 /// `tender.status_changed`: the platform's scheduler logs a timed transition.
 pub struct TenderStatusChanged;
@@ -19,7 +20,7 @@ impl Kind for TenderStatusChanged {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         TenderStatusChangedBody::parse(body).map(drop)
     }
 
@@ -35,13 +36,14 @@ impl Kind for TenderStatusChanged {
         ctx: &Context,
     ) -> Result<Vec<Effect>, Refusal> {
         if !signers.iter().any(|s| s.role == Role::Platform) {
-            return Err(Refusal::Forbidden(
-                "timed status changes are signed by the platform's key".into(),
-            ));
+            return Err(Refusal::Forbidden(crate::said!(
+                "status.platform_only",
+                "timed status changes are signed by the platform's key"
+            )));
         }
         let tender = open_tender(state, statement)?;
         let to = TenderStatusChangedBody::parse(statement.body())
-            .map_err(|e| Refusal::Invalid(e.into()))?
+            .map_err(Refusal::Invalid)?
             .to;
         // A bid still sealed when the reveal window closes is first attributed to its
         // sender (`bid.lapsed`): withholding a bid is as visible as forfeiting a bid
@@ -50,13 +52,12 @@ impl Kind for TenderStatusChanged {
         if matches!(to, Status::Evaluation | Status::Unsuccessful)
             && let Some((commitment, _)) = tender.lapsing().first()
         {
-            return Err(Refusal::Conflict(
-                format!(
-                    "bid {commitment} of tender {} is still sealed: log its bid.lapsed first",
-                    tender.id
-                )
-                .into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "status.bid_sealed",
+                "bid {commitment} of tender {tender} is still sealed: log its bid.lapsed first",
+                commitment = commitment,
+                tender = tender.id
+            )));
         }
         match tender.due_transition(ctx.logged_at) {
             Some((due, reason)) if due == to => Ok(change(
@@ -68,24 +69,20 @@ impl Kind for TenderStatusChanged {
                     index: ctx.index,
                 },
             )),
-            Some((due, _)) => Err(Refusal::Conflict(
-                format!(
-                    "tender {} is due to become {}, not {}",
-                    tender.id,
-                    due.as_str(),
-                    to.as_str()
-                )
-                .into(),
-            )),
-            None => Err(Refusal::Conflict(
-                format!(
-                    "no transition of tender {} ({}) is due at {}",
-                    tender.id,
-                    tender.status.as_str(),
-                    ctx.logged_at
-                )
-                .into(),
-            )),
+            Some((due, _)) => Err(Refusal::Conflict(crate::said!(
+                "status.other_due",
+                "tender {tender} is due to become {status}, not {to_status}",
+                tender = tender.id,
+                status = due.as_str(),
+                to_status = to.as_str()
+            ))),
+            None => Err(Refusal::Conflict(crate::said!(
+                "status.none_due",
+                "no transition of tender {tender} ({status}) is due at {at}",
+                tender = tender.id,
+                status = tender.status.as_str(),
+                at = ctx.logged_at
+            ))),
         }
     }
 }
@@ -99,11 +96,17 @@ struct TenderStatusChangedBody {
 
 impl TenderStatusChangedBody {
     /// Checks the body of a `tender.status_changed` and reads it.
-    fn parse(body: &Value) -> Result<Self, String> {
+    fn parse(body: &Value) -> Result<Self, Said> {
         only(body, &["to", "reason"])?;
         let to = text(body, "to")?;
-        let to =
-            Status::parse(to).ok_or_else(|| format!("body.to: {to:?} is not a tender status"))?;
+        let to = Status::parse(to).ok_or_else(|| {
+            crate::said!(
+                "status.unknown",
+                "{field}: {given} is not a tender status",
+                field = "body.to",
+                given = format!("{to:?}")
+            )
+        })?;
         if body.get("reason").is_some() {
             bounded_text(body, "reason", 2_000)?;
         }
@@ -127,7 +130,7 @@ impl Kind for TenderCompleted {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         only(body, &[])
     }
 
@@ -145,14 +148,12 @@ impl Kind for TenderCompleted {
         let tender = open_tender(state, statement)?;
         buyer_officer(signers, tender)?;
         if tender.status != Status::Contracted {
-            return Err(Refusal::Conflict(
-                format!(
-                    "only a contracted tender can be completed; tender {} is {}",
-                    tender.id,
-                    tender.status.as_str()
-                )
-                .into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "status.not_contracted",
+                "only a contracted tender can be completed; tender {tender} is {status}",
+                tender = tender.id,
+                status = tender.status.as_str()
+            )));
         }
         Ok(change(
             ctx,
@@ -178,7 +179,7 @@ impl Kind for TenderCancelled {
         )
     }
 
-    fn check_body(&self, body: &Value) -> Result<(), String> {
+    fn check_body(&self, body: &Value) -> Result<(), Said> {
         TenderCancelledBody::parse(body).map(drop)
     }
 
@@ -196,16 +197,13 @@ impl Kind for TenderCancelled {
         let tender = open_tender(state, statement)?;
         buyer_officer(signers, tender)?;
         if tender.status == Status::Contracted {
-            return Err(Refusal::Conflict(
-                format!(
-                    "tender {} has a signed contract and can no longer be cancelled",
-                    tender.id
-                )
-                .into(),
-            ));
+            return Err(Refusal::Conflict(crate::said!(
+                "status.contracted",
+                "tender {tender} has a signed contract and can no longer be cancelled",
+                tender = tender.id
+            )));
         }
-        let body =
-            TenderCancelledBody::parse(statement.body()).map_err(|e| Refusal::Invalid(e.into()))?;
+        let body = TenderCancelledBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         Ok(change(
             ctx,
             &tender.id,
@@ -225,7 +223,7 @@ struct TenderCancelledBody<'a> {
 
 impl<'a> TenderCancelledBody<'a> {
     /// Checks the body of a `tender.cancelled` and reads it.
-    fn parse(body: &'a Value) -> Result<Self, String> {
+    fn parse(body: &'a Value) -> Result<Self, Said> {
         only(body, &["reason"])?;
         Ok(TenderCancelledBody {
             reason: bounded_text(body, "reason", 5_000)?,

@@ -144,10 +144,10 @@ fn award_made_at_the_lowest_price() {
         )
         .conflict("is not a bid of tender ocds-vtest1-000001: only a bidder can be awarded"),
         a("a lapsed bid", &evaluation, body("gamma", None)).conflict(format!(
-            "bid {gamma} is Lapsed: only a revealed bid that stands can be awarded"
+            "bid {gamma} is lapsed: only a revealed bid that stands can be awarded"
         )),
         a("a disqualified bid", &beta_out, body("beta", None)).conflict(format!(
-            "bid {beta} is Disqualified: only a revealed bid that stands"
+            "bid {beta} is disqualified: only a revealed bid that stands"
         )),
         a(
             "a bid dearer than another revealed bid",

@@ -584,7 +584,7 @@ fn bid_revealed() {
         .signed(&[OT_BETA, ACME])
         .forbidden("the reveal must be signed by the one-time key that committed the bid"),
         r("a bid revealed already", &revealed, body.clone())
-            .conflict("cannot be revealed: it is Revealed"),
+            .conflict("cannot be revealed: it is revealed"),
         r("the wrong salt", &opening, wrong_salt)
             .conflict("the bid and salt do not hash to the commitment"),
         odd("a bid for another tender", &other_tender, &[OT_ACME, ACME])

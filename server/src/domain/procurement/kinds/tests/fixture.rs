@@ -576,7 +576,8 @@ impl World {
         at: i64,
         author: Option<&str>,
     ) -> Judged {
-        kind.check_body(&body).map_err(|m| (Category::Body, m))?;
+        kind.check_body(&body)
+            .map_err(|m| (Category::Body, m.text().to_owned()))?;
         let statement = Statement::from_value(json!({
             "kind": kind.name(),
             "subject": subject,
