@@ -63,6 +63,7 @@ try {
     await page.waitForFunction(() => document.querySelector('form[data-register]').dataset.state === 'failed');
     const shown = await page.textContent('[data-error-for="credit_code"]');
     check(await page.isVisible('[data-error-for="credit_code"]') && shown.length > 5, 'a bad credit code is refused next to its field', shown);
+    check(shown.includes('统一社会信用代码为 18 位') && !shown.includes('unified social'), "the API's refusal is said in the reader's language", shown);
     check(await page.inputValue('#r-name') === '浏览器供应商有限公司', 'what the applicant typed is kept');
     await page.fill('#r-code', process.env.VITRINE_REGISTER_CODE);
     await page.click('form[data-register] button[type="submit"]');

@@ -83,25 +83,23 @@ export async function sign(statement, keys) {
 
 export const statement = (kind, subject, body) => ({ kind, subject, body, issued_at: new Date().toISOString() });
 
-// The refusals' sentences in the reader's language (none on English pages), and the words
-// that some of their arguments name (a role, a status, …), as the server's pages say them.
+// The refusals' sentences in the reader's language (none on English pages), the words some
+// of their arguments name (a role, a status, …), and which arguments those are.
 const refusals = (() => {
-  try { return JSON.parse(document.getElementById('vitrine-refusals')?.textContent || '{}'); } catch { return {}; }
+  const none = { messages: {}, named: {} };
+  try { return { ...none, ...JSON.parse(document.getElementById('vitrine-refusals')?.textContent || '{}') }; } catch { return none; }
 })();
-const NAMED_WORDS = {
-  role: 'role.', org_kind: 'org_kind.', status: 'status.', bid_status: 'bid_status.',
-  complaint_status: 'complaint_status.', statement_kind: 'kind.',
-};
 
 /** The API's detail in the reader's language when it is keyed and the page has it. */
 export function detailOf(problem) {
-  const template = problem?.detail_key && refusals[`detail.${problem.detail_key}`];
+  const { messages: said, named } = refusals;
+  const template = problem?.detail_key && said[`detail.${problem.detail_key}`];
   if (!template) return String(problem?.detail || '');
   const args = problem.detail_args || {};
   return template.replace(/\{([a-z0-9_]+)\}/g, (whole, name) => {
-    if (!(name in args)) return whole;
+    if (!Object.hasOwn(args, name)) return whole;
     const value = String(args[name]);
-    return (NAMED_WORDS[name] && refusals[NAMED_WORDS[name] + value]) || value;
+    return (Object.hasOwn(named, name) && said[named[name] + value]) || value;
   });
 }
 

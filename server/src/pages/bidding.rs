@@ -34,8 +34,13 @@ pub(super) async fn workspace(
     )
     .await?;
     let tender = blocking(&state.pool, move |conn| {
-        let tender = db::load_tender(conn, &id)?
-            .ok_or_else(|| AppError::not_found(format!("tender {id} does not exist")))?;
+        let tender = db::load_tender(conn, &id)?.ok_or_else(|| {
+            AppError::not_found(crate::said!(
+                "tender.unknown",
+                "tender {tender} does not exist",
+                tender = id
+            ))
+        })?;
         Ok(tender.public_view(Timestamp::now()))
     })
     .await

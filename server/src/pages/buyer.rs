@@ -70,7 +70,7 @@ pub(super) async fn draft(
         let Some(wanted) = wanted.filter(|w| !w.is_empty() && w.len() <= 256) else {
             return Err(page.error(AppError::bad_request(
                 crate::error::ProblemType::InvalidQuery,
-                "give the new tender's id (its ocid)",
+                crate::said!("page.new_tender_id", "give the new tender's id (its ocid)"),
             )));
         };
         let location = format!("/buyer/drafts/{}", super::page::url_escape(&wanted));
@@ -210,11 +210,18 @@ pub(super) async fn manage(
     let id = path.into_inner();
     let organisation = caller.organisation.clone();
     let (tender, timeline) = blocking(&state.pool, move |conn| {
-        let tender = db::load_tender(conn, &id)?
-            .ok_or_else(|| AppError::not_found(format!("tender {id} does not exist")))?;
+        let tender = db::load_tender(conn, &id)?.ok_or_else(|| {
+            AppError::not_found(crate::said!(
+                "tender.unknown",
+                "tender {tender} does not exist",
+                tender = id
+            ))
+        })?;
         if tender.buyer != organisation {
-            return Err(AppError::forbidden(format!(
-                "tender {id} is another buyer's"
+            return Err(AppError::forbidden(crate::said!(
+                "page.tender_not_yours",
+                "tender {tender} is another buyer's",
+                tender = id
             )));
         }
         let timeline = db::log::newest_about(conn, &id, 1000)?;

@@ -2,6 +2,7 @@
 //! says (`title.zh`, `lots[0].value.amount`), typed by what the field is, with the form's
 //! spare empty rows left out.
 
+use crate::domain::said::Said;
 use serde_json::{Map, Value, json};
 
 /// The most rows a list of the form may have (lots, documents, criteria).
@@ -135,9 +136,13 @@ fn prune(value: Value) -> Option<Value> {
 
 /// The draft body the form's `fields` say (the form's own `csrf` left out); `Err` names
 /// a field whose name is not one of the form's.
-pub(super) fn body_of(fields: &[(String, String)]) -> Result<Value, String> {
+pub(super) fn body_of(fields: &[(String, String)]) -> Result<Value, Said> {
     if fields.len() > MAX_FIELDS {
-        return Err(format!("a draft's form has at most {MAX_FIELDS} fields"));
+        return Err(crate::said!(
+            "page.draft_fields",
+            "a draft's form has at most {most} fields",
+            most = MAX_FIELDS,
+        ));
     }
     read(fields, true)
 }
@@ -150,7 +155,7 @@ pub(super) fn kept(fields: &[(String, String)]) -> Value {
 
 /// The body `fields` say; `strict`: a field that does not read refuses the form, else it
 /// is left out.
-fn read(fields: &[(String, String)], strict: bool) -> Result<Value, String> {
+fn read(fields: &[(String, String)], strict: bool) -> Result<Value, Said> {
     let mut body = Value::Object(Map::new());
     for (name, text) in fields {
         let text = text.trim();
@@ -159,7 +164,13 @@ fn read(fields: &[(String, String)], strict: bool) -> Result<Value, String> {
         }
         let Some(steps) = steps(name) else {
             match strict {
-                true => return Err(format!("the form has no field {name:?}")),
+                true => {
+                    return Err(crate::said!(
+                        "page.draft_no_field",
+                        "the form has no field {name}",
+                        name = format!("{name:?}"),
+                    ));
+                }
                 false => continue,
             }
         };
@@ -168,7 +179,11 @@ fn read(fields: &[(String, String)], strict: bool) -> Result<Value, String> {
             _ => "",
         };
         if !put(&mut body, &steps, typed(last, text)) && strict {
-            return Err(format!("the form's field {name:?} clashes with another"));
+            return Err(crate::said!(
+                "page.draft_clash",
+                "the form's field {name} clashes with another",
+                name = format!("{name:?}"),
+            ));
         }
     }
     let mut body = prune(body).unwrap_or_else(|| json!({}));

@@ -29,7 +29,7 @@ pub(super) async fn overview(
         Some(Err(())) => {
             return Err(page.error(AppError::bad_request(
                 ProblemType::InvalidQuery,
-                "before must be an entry index",
+                crate::said!("page.before", "before must be an entry index"),
             )));
         }
         Some(Ok(b)) => Some(b),

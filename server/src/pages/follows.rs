@@ -57,8 +57,10 @@ async fn change(
     let tender = id.clone();
     blocking(&state.pool, move |conn| {
         if !tenders::exists(conn, &tender)? {
-            return Err(AppError::not_found(format!(
-                "tender {tender} does not exist"
+            return Err(AppError::not_found(crate::said!(
+                "tender.unknown",
+                "tender {tender} does not exist",
+                tender = tender
             )));
         }
         match on {

@@ -161,17 +161,21 @@ pub(super) struct Refusal {
 
 impl Refusal {
     /// `error`, refusing form `form` whose fields are `fields`; its field is the one the
-    /// detail starts with (the API names the field first), or the one the problem is
-    /// about.
+    /// detail names (`body.email` for `email`), else the one it starts with (the API names
+    /// the field first), or the one the problem is about.
     pub(super) fn new(form: &str, error: &AppError, fields: &[&str], posted: &Posted) -> Refusal {
+        let named = error.detail.arg("field").and_then(|named| {
+            fields
+                .iter()
+                .find(|f| named == **f || named.strip_suffix(**f).is_some_and(|p| p.ends_with('.')))
+        });
         let first = error
             .detail
             .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
             .next()
             .unwrap_or_default();
-        let field = fields
-            .iter()
-            .find(|f| **f == first)
+        let field = named
+            .or_else(|| fields.iter().find(|f| **f == first))
             .or_else(|| match error.kind {
                 ProblemType::WeakPassword => fields.iter().find(|f| **f == "password"),
                 ProblemType::TotpMismatch => fields.iter().find(|f| **f == "code"),
@@ -257,6 +261,25 @@ mod tests {
         assert_eq!(taken.field.as_deref(), Some("email"));
         let other = refusal(AppError::forbidden("not yours"));
         assert_eq!((other.field, other.problem), (None, "forbidden"));
+        // A keyed refusal names its field, wherever the sentence puts it.
+        let named = refusal(AppError::invalid(
+            ProblemType::InvalidBody,
+            Said::keyed(
+                "t.long",
+                "too long".into(),
+                vec![("field", "administrator.display_name".into())],
+            ),
+        ));
+        assert_eq!(named.field.as_deref(), Some("display_name"));
+        let unlike = refusal(AppError::invalid(
+            ProblemType::InvalidBody,
+            Said::keyed(
+                "t.long",
+                "too long".into(),
+                vec![("field", "body.xemail".into())],
+            ),
+        ));
+        assert_eq!(unlike.field, None);
     }
 
     #[test]

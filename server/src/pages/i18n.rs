@@ -95,8 +95,22 @@ const NAMED_WORDS: &[(&str, &str)] = &[
     ("status", "status."),
     ("bid_status", "bid_status."),
     ("complaint_status", "complaint_status."),
+    // What a decision makes a complaint: one of its statuses.
+    ("decision", "complaint_status."),
+    ("award_status", "award_status."),
+    // The status a statement asks for, beside the one that is due.
+    ("to_status", "status."),
     ("statement_kind", "kind."),
 ];
+
+/// What a page gives its scripts to say refusals: see [`Messages::for_refusals`].
+#[derive(serde::Serialize)]
+pub struct ForRefusals<'a> {
+    /// Sentences and words, by key.
+    pub messages: BTreeMap<&'a str, &'a str>,
+    /// The arguments that name a word, with the prefix of its messages.
+    pub named: BTreeMap<&'static str, &'static str>,
+}
 
 /// The messages of every language, by key.
 pub struct Messages {
@@ -224,17 +238,21 @@ impl Messages {
     }
 
     /// What the signing pages' scripts need to say the API's refusals in `lang`: every
-    /// `detail.*` sentence, and the words its arguments are said in ([`NAMED_WORDS`]).
-    /// Empty in English, where the API's own `detail` is the sentence.
-    pub fn for_refusals(&self, lang: Lang) -> BTreeMap<&str, &str> {
-        if lang == Lang::En {
-            return BTreeMap::new();
+    /// `detail.*` sentence and the words its arguments are said in, with the arguments
+    /// that name such words and their words' prefixes ([`NAMED_WORDS`]). No sentences in
+    /// English, where the API's own `detail` is the sentence.
+    pub fn for_refusals(&self, lang: Lang) -> ForRefusals<'_> {
+        let mut messages = BTreeMap::new();
+        if lang != Lang::En {
+            messages = self.with_prefix(lang, DETAIL);
+            for (_, prefix) in NAMED_WORDS {
+                messages.extend(self.with_prefix(lang, prefix));
+            }
         }
-        let mut all = self.with_prefix(lang, DETAIL);
-        for (_, prefix) in NAMED_WORDS {
-            all.extend(self.with_prefix(lang, prefix));
+        ForRefusals {
+            messages,
+            named: NAMED_WORDS.iter().copied().collect(),
         }
-        all
     }
 
     /// Every key of the pages (the same in every language), refusals' sentences aside.

@@ -35,7 +35,11 @@ pub(super) async fn choose(page: Page, query: web::Query<Choice>) -> PageResult 
     let lang = Lang::parse(&query.set).ok_or_else(|| {
         page.error(AppError::bad_request(
             ProblemType::InvalidQuery,
-            format!("{:?} is not a language of this site (zh-CN, en)", query.set),
+            crate::said!(
+                "page.language",
+                "{language} is not a language of this site (zh-CN, en)",
+                language = format!("{:?}", query.set),
+            ),
         ))
     })?;
     Ok(HttpResponse::SeeOther()

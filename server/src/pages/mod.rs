@@ -104,7 +104,11 @@ fn page(path: &str, allow: &'static str) -> actix_web::Resource {
         .app_data(web::PathConfig::default().error_handler(|e, request| {
             page_error(
                 request,
-                AppError::not_found(format!("there is no such page: {e}")),
+                AppError::not_found(crate::said!(
+                    "page.no_such",
+                    "there is no such page: {why}",
+                    why = e
+                )),
             )
         }))
         .default_service(web::to(
@@ -112,10 +116,12 @@ fn page(path: &str, allow: &'static str) -> actix_web::Resource {
                 let error = AppError::new(
                     actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
                     ProblemType::MethodNotAllowed,
-                    format!(
-                        "{} does not answer {}; it answers {allow}",
-                        request.path(),
-                        request.method()
+                    crate::said!(
+                        "page.method",
+                        "{path} does not answer {method}; it answers {allow}",
+                        path = request.path(),
+                        method = request.method(),
+                        allow = allow,
                     ),
                 );
                 let mut response = actix_web::ResponseError::error_response(&page.error(error));
@@ -149,7 +155,11 @@ pub async fn not_found(page: Page, request: actix_web::HttpRequest) -> actix_web
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"));
     if wants_page {
-        let error = crate::error::AppError::not_found(format!("there is no page at {path}"));
+        let error = crate::error::AppError::not_found(crate::said!(
+            "page.none_at",
+            "there is no page at {path}",
+            path = path
+        ));
         return actix_web::ResponseError::error_response(&page.error(error));
     }
     match crate::routes::not_found(request).await {

@@ -202,7 +202,11 @@ fn asked_pages(pairs: &[(String, String)]) -> Result<BTreeMap<&'static str, usiz
             _ => {
                 return Err(AppError::bad_request(
                     crate::error::ProblemType::InvalidQuery,
-                    format!("{section} takes a page number from 1"),
+                    crate::said!(
+                        "page.number",
+                        "{section} takes a page number from 1",
+                        section = section
+                    ),
                 ));
             }
         }
@@ -301,8 +305,13 @@ pub(super) async fn show(
                     true => crate::auth::require(conn, &credentials).ok(),
                     false => None,
                 };
-                let tender = db::load_tender(conn, &id)?
-                    .ok_or_else(|| AppError::not_found(format!("tender {id} does not exist")))?;
+                let tender = db::load_tender(conn, &id)?.ok_or_else(|| {
+                    AppError::not_found(crate::said!(
+                        "tender.unknown",
+                        "tender {tender} does not exist",
+                        tender = id
+                    ))
+                })?;
                 let logged = entries::count_about(conn, &id)?;
                 // Counted from the newest: page 1 is the newest entries.
                 let pager = Pager::new(
