@@ -176,12 +176,12 @@ impl Application {
             login_limit: auth::RateLimit::new(
                 10,
                 std::time::Duration::from_secs(60),
-                "login attempts",
+                auth::Counted::LoginAttempts,
             ),
             registration_limit: auth::RateLimit::new(
                 10,
                 std::time::Duration::from_secs(60),
-                "applications to register",
+                auth::Counted::Applications,
             ),
             forwarder: ureq::Agent::config_builder()
                 .http_status_as_error(false)

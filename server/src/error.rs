@@ -312,16 +312,12 @@ impl AppError {
             "status": self.status.as_u16(),
             "detail": self.detail.text(),
         });
-        if let (Value::Object(map), Some(key)) = (&mut body, self.detail.key()) {
-            // For a client in another language: the sentence's key and its arguments.
-            let args: Map<String, Value> = self
-                .detail
-                .args()
-                .iter()
-                .map(|(name, value)| ((*name).to_owned(), Value::from(value.as_str())))
-                .collect();
-            map.insert("detail_key".into(), Value::from(key));
-            map.insert("detail_args".into(), Value::Object(args));
+        if let (Value::Object(map), Some(keyed)) = (&mut body, keyed(&self.detail)) {
+            // For a client in another language: the sentence's key and its arguments, and
+            // the sentence its `why` argument is, if it is one.
+            for (name, value) in keyed {
+                map.insert(format!("detail_{name}"), value);
+            }
         }
         if let Value::Object(map) = &mut body {
             for (k, v) in &self.extensions {
@@ -330,6 +326,24 @@ impl AppError {
         }
         body
     }
+}
+
+/// A keyed sentence as `{"key", "args", "why"}` (`why`: the keyed sentence its `why`
+/// argument is, the same way), or `None` for a sentence with no key.
+fn keyed(said: &Said) -> Option<Map<String, Value>> {
+    let key = said.key()?;
+    let args: Map<String, Value> = said
+        .args()
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), Value::from(value.as_str())))
+        .collect();
+    let mut out = Map::new();
+    out.insert("key".into(), Value::from(key));
+    out.insert("args".into(), Value::Object(args));
+    if let Some(why) = said.why().and_then(keyed) {
+        out.insert("why".into(), Value::Object(why));
+    }
+    Some(out)
 }
 
 /// A statement the rules refuse.
@@ -458,6 +472,30 @@ mod tests {
             assert_eq!(body["type"], kind.uri());
             assert_eq!(body["title"], kind.title());
             assert_eq!(body["detail"], "x");
+            assert!(body.get("detail_key").is_none(), "{body}");
         }
+    }
+
+    #[test]
+    fn a_keyed_detail_carries_its_key_arguments_and_inner_sentence() {
+        let inner = crate::said!("body.missing", "{field} is missing", field = "body.title");
+        let detail = crate::said!(
+            "body.invalid",
+            "{field}: {why}",
+            field = "body.lots[0]",
+            why = inner
+        )
+        .because(inner);
+        let body = AppError::invalid(ProblemType::InvalidBody, detail).to_json();
+        assert_eq!(body["detail"], "body.lots[0]: body.title is missing");
+        assert_eq!(body["detail_key"], "body.invalid");
+        assert_eq!(
+            body["detail_args"],
+            serde_json::json!({"field": "body.lots[0]", "why": "body.title is missing"})
+        );
+        assert_eq!(
+            body["detail_why"],
+            serde_json::json!({"key": "body.missing", "args": {"field": "body.title"}})
+        );
     }
 }

@@ -4,6 +4,7 @@
 
 use super::secrets::*;
 use crate::db::accounts;
+use crate::domain::said::Said;
 use crate::domain::types::{OrganisationKind, Role};
 use crate::error::{AppError, AppResult, ProblemType};
 use actix_web::HttpRequest;
@@ -99,7 +100,7 @@ impl Caller {
     pub fn require(
         &self,
         allowed: impl FnOnce(Role, OrganisationKind) -> bool,
-        why: &str,
+        why: impl Into<Said>,
     ) -> AppResult<()> {
         if allowed(self.role, self.organisation_kind) {
             Ok(())
@@ -133,11 +134,18 @@ pub fn authenticate(
     credentials: &Credentials,
 ) -> AppResult<Option<Caller>> {
     if let Some(header) = &credentials.authorization {
-        let token = header
-            .strip_prefix("Bearer ")
-            .ok_or_else(|| unauthorized("the Authorization header must be \"Bearer <token>\""))?;
-        let found = accounts::by_api_token(conn, &sha256(token))?
-            .ok_or_else(|| unauthorized("the API token is unknown or revoked"))?;
+        let token = header.strip_prefix("Bearer ").ok_or_else(|| {
+            unauthorized(crate::said!(
+                "token.bearer",
+                "the Authorization header must be \"Bearer <token>\""
+            ))
+        })?;
+        let found = accounts::by_api_token(conn, &sha256(token))?.ok_or_else(|| {
+            unauthorized(crate::said!(
+                "token.unknown",
+                "the API token is unknown or revoked"
+            ))
+        })?;
         // Recorded to the minute: a write per request would cost more than the request.
         if found
             .last_used
@@ -184,7 +192,10 @@ fn caller(found: accounts::Identity, csrf: Option<String>) -> AppResult<Caller> 
 /// The caller, who must be authenticated.
 pub fn require(conn: &mut PgConnection, credentials: &Credentials) -> AppResult<Caller> {
     authenticate(conn, credentials)?.ok_or_else(|| {
-        unauthorized("log in (POST /api/v1/session) or send an API token (Authorization: Bearer)")
+        unauthorized(crate::said!(
+            "session.required",
+            "log in (POST /api/v1/session) or send an API token (Authorization: Bearer)"
+        ))
     })
 }
 
@@ -209,7 +220,7 @@ pub fn require_platform_admin(
     conn: &mut PgConnection,
     credentials: &Credentials,
     change: bool,
-    why: &str,
+    why: impl Into<Said>,
 ) -> AppResult<Caller> {
     let caller = require_to_act(conn, credentials, change)?;
     caller.require(|role, _| role == Role::PlatformAdmin, why)?;
@@ -217,7 +228,7 @@ pub fn require_platform_admin(
 }
 
 /// 401 with a problem document.
-pub fn unauthorized(detail: impl Into<crate::domain::said::Said>) -> AppError {
+pub fn unauthorized(detail: impl Into<Said>) -> AppError {
     AppError::new(
         StatusCode::UNAUTHORIZED,
         ProblemType::Unauthenticated,

@@ -1,5 +1,6 @@
 //! Attempts per address or per account, in a sliding window.
 
+use crate::domain::said::Said;
 use crate::error::{AppError, AppResult, ProblemType};
 use actix_web::http::StatusCode;
 use std::collections::{HashMap, VecDeque};
@@ -11,19 +12,55 @@ use std::time::{Duration, Instant};
 pub struct RateLimit<K = IpAddr> {
     limit: usize,
     window: Duration,
-    /// What is counted, for the refusal: "login attempts".
-    what: &'static str,
+    /// What is counted, for the refusal.
+    what: Counted,
     seen: Mutex<HashMap<K, VecDeque<Instant>>>,
 }
 
+/// What a limit counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    /// Logins, per address.
+    LoginAttempts,
+    /// Applications to register, per address.
+    Applications,
+    /// Uploads, per account.
+    Uploads,
+}
+
 impl<K: std::hash::Hash + Eq> RateLimit<K> {
-    /// A limit of `limit` attempts per `window`; `what` names them ("login attempts").
-    pub fn new(limit: usize, window: Duration, what: &'static str) -> RateLimit<K> {
+    /// A limit of `limit` attempts of `what` per `window`.
+    pub fn new(limit: usize, window: Duration, what: Counted) -> RateLimit<K> {
         RateLimit {
             limit,
             window,
             what,
             seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// What a refusal says: each kind of attempt its own sentence, in other languages too.
+    fn refusal(&self) -> Said {
+        let (limit, seconds) = (self.limit, self.window.as_secs());
+        match self.what {
+            Counted::LoginAttempts => crate::said!(
+                "rate.login",
+                "at most {limit} login attempts per {seconds} seconds; wait and try again",
+                limit = limit,
+                seconds = seconds,
+            ),
+            Counted::Applications => crate::said!(
+                "rate.registration",
+                "at most {limit} applications to register per {seconds} seconds; wait and try again",
+                limit = limit,
+                seconds = seconds,
+            ),
+            Counted::Uploads => crate::said!(
+                "rate.upload",
+                "at most {limit} uploads per account per {seconds} seconds; wait and try again",
+                limit = limit,
+                seconds = seconds,
+            ),
         }
     }
 
@@ -56,12 +93,7 @@ impl<K: std::hash::Hash + Eq> RateLimit<K> {
             return Err(AppError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 ProblemType::RateLimited,
-                format!(
-                    "at most {} {} per {} seconds; wait and try again",
-                    self.limit,
-                    self.what,
-                    self.window.as_secs()
-                ),
+                self.refusal(),
             )
             .with("retry_after_seconds", wait.as_secs().max(1)));
         }
@@ -76,7 +108,7 @@ mod tests {
 
     #[test]
     fn the_rate_limit_counts_per_address() {
-        let limit = RateLimit::new(2, Duration::from_secs(60), "login attempts");
+        let limit = RateLimit::new(2, Duration::from_secs(60), Counted::LoginAttempts);
         let a = Some(IpAddr::from([127, 0, 0, 1]));
         let b = Some(IpAddr::from([127, 0, 0, 2]));
         assert!(limit.check(a).is_ok());

@@ -41,8 +41,11 @@ pub fn login(
     // One answer, in one time, for every failure of e-mail, password or lock: nothing
     // tells whether an address has an account, or whether it is locked.
     let wrong = || {
-        unauthorized(format!(
-            "the e-mail address or the password is wrong (after {LOCK_AFTER} failures in a row an account is locked for {LOCK_MINUTES} minutes)"
+        unauthorized(crate::said!(
+            "session.wrong_password",
+            "the e-mail address or the password is wrong (after {failures} failures in a row an account is locked for {minutes} minutes)",
+            failures = LOCK_AFTER,
+            minutes = LOCK_MINUTES,
         ))
     };
     let Some(account) = row else {
@@ -81,7 +84,10 @@ pub fn login(
             return Err(AppError::new(
                 StatusCode::UNAUTHORIZED,
                 ProblemType::TotpRequired,
-                "send the current 6-digit code of your authenticator in totp (each code works once)",
+                crate::said!(
+                    "session.totp_code",
+                    "send the current 6-digit code of your authenticator in totp (each code works once)"
+                ),
             ));
         };
         accounts::use_totp_step(conn, id, step as i64)?;

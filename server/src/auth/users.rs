@@ -37,7 +37,11 @@ pub fn create_user(conn: &mut PgConnection, user: &NewUser<'_>) -> AppResult<i64
     let email = email_address(user.email).ok_or_else(|| {
         AppError::invalid(
             ProblemType::InvalidUser,
-            crate::said!("user.email", "email is not an e-mail address"),
+            crate::said!(
+                "user.email",
+                "{field} is not an e-mail address",
+                field = "email"
+            ),
         )
     })?;
     let Some(role) = Role::parse_of_user(user.role) else {
@@ -55,7 +59,8 @@ pub fn create_user(conn: &mut PgConnection, user: &NewUser<'_>) -> AppResult<i64
             ProblemType::InvalidUser,
             crate::said!(
                 "user.display_name",
-                "display_name must be 1 to 200 characters"
+                "{field} must be 1 to 200 characters",
+                field = "display_name"
             ),
         ));
     }

@@ -24,6 +24,8 @@ pub struct Said {
     key: Option<&'static str>,
     args: Vec<(&'static str, String)>,
     text: String,
+    /// The keyed sentence its `why` argument is, to be said in the reader's language too.
+    why: Option<Box<Said>>,
 }
 
 impl Said {
@@ -33,7 +35,24 @@ impl Said {
             key: Some(key),
             args,
             text,
+            why: None,
         }
+    }
+
+    /// This sentence, whose `why` argument is `why`'s English, with `why` itself kept so
+    /// that it is said in the reader's language too (`"lot {lot}: {why}"` around a
+    /// lot's own refusal).
+    pub fn because(mut self, why: Said) -> Said {
+        debug_assert_eq!(self.arg("why"), Some(why.text()), "{self:?}");
+        if why.key.is_some() {
+            self.why = Some(Box::new(why));
+        }
+        self
+    }
+
+    /// The keyed sentence its `why` argument is, if it was given one ([`Said::because`]).
+    pub fn why(&self) -> Option<&Said> {
+        self.why.as_deref()
     }
 
     /// The English sentence.
@@ -82,6 +101,7 @@ impl From<String> for Said {
             key: None,
             args: Vec::new(),
             text,
+            why: None,
         }
     }
 }
@@ -133,5 +153,16 @@ mod tests {
         assert_eq!(said.text(), "3 bids, 3 sealed");
         assert_eq!(said.key(), Some("test.count"));
         assert_eq!(said.args(), &[("n", "3".to_owned())]);
+    }
+
+    #[test]
+    fn a_sentence_around_another_keeps_it() {
+        let inner = crate::said!("test.count", "{n} bids", n = 2);
+        let outer =
+            crate::said!("test.lot", "lot {lot}: {why}", lot = "a", why = inner).because(inner);
+        assert_eq!(outer.text(), "lot a: 2 bids");
+        assert_eq!(outer.why().and_then(|w| w.key()), Some("test.count"));
+        let plain = crate::said!("test.lot", "lot {lot}: {why}", lot = "a", why = "no key");
+        assert!(plain.because("no key".into()).why().is_none());
     }
 }

@@ -22,13 +22,11 @@ pub fn decide(
     author: Option<&str>,
 ) -> Result<Vec<Effect>, Refusal> {
     let kind = registry.get(statement.kind()).ok_or_else(|| {
-        Refusal::Invalid(
-            format!(
-                "the log does not accept statements of kind {:?}",
-                statement.kind()
-            )
-            .into(),
-        )
+        Refusal::Invalid(crate::said!(
+            "statement.unknown_kind",
+            "the log does not accept statements of kind {kind}",
+            kind = format!("{:?}", statement.kind())
+        ))
     })?;
     let (signers, one_time_keys) = if statement.kind() == GENESIS_KIND {
         // The genesis entry is signed by the platform key it registers.

@@ -26,8 +26,12 @@ pub async fn forward(
     body: Vec<u8>,
 ) -> AppResult<Forwarded> {
     blocking(pool, move |conn| {
-        let url = leases::sequencer_url(conn)?
-            .ok_or_else(|| AppError::unavailable("no process sequences the log yet; try again"))?;
+        let url = leases::sequencer_url(conn)?.ok_or_else(|| {
+            AppError::unavailable(crate::said!(
+                "log.no_sequencer",
+                "no process sequences the log yet; try again"
+            ))
+        })?;
         let mut forwarded = agent
             .post(format!("{url}/api/v1/statements"))
             .header("content-type", "application/json")
@@ -36,8 +40,10 @@ pub async fn forward(
             forwarded = forwarded.header(*name, value);
         }
         let unanswered = |e: ureq::Error| {
-            AppError::unavailable(format!(
-                "the sequencing process did not answer ({e}); try again"
+            AppError::unavailable(crate::said!(
+                "log.forward_failed",
+                "the sequencing process did not answer ({why}); try again",
+                why = e
             ))
         };
         let mut response = forwarded.send(&body[..]).map_err(unanswered)?;

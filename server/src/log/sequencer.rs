@@ -117,10 +117,18 @@ impl SequencerHandle {
                 received,
             })
             .await
-            .map_err(|_| AppError::unavailable("the sequencer is shutting down"))?;
-        receipt
-            .await
-            .map_err(|_| AppError::unavailable("the sequencer stopped before answering"))?
+            .map_err(|_| {
+                AppError::unavailable(crate::said!(
+                    "log.shutting_down",
+                    "the sequencer is shutting down"
+                ))
+            })?;
+        receipt.await.map_err(|_| {
+            AppError::unavailable(crate::said!(
+                "log.stopped",
+                "the sequencer stopped before answering"
+            ))
+        })?
     }
 }
 
@@ -179,9 +187,12 @@ fn run(
                 tracing::error!(error = %e, "sequencer could not start; retrying");
                 // Answer what is waiting rather than leave it hanging.
                 while let Ok(submission) = receiver.try_recv() {
-                    let _ = submission.reply.send(Err(AppError::unavailable(
-                        "the log is not ready; try again",
-                    )));
+                    let _ = submission
+                        .reply
+                        .send(Err(AppError::unavailable(crate::said!(
+                            "log.not_ready",
+                            "the log is not ready; try again"
+                        ))));
                 }
                 if receiver.is_closed() {
                     return;
@@ -430,7 +441,10 @@ impl<'c> Sequencer<'c> {
 fn unstorable() -> AppError {
     AppError::invalid(
         ProblemType::Unstorable,
-        "the database refused to store this statement (it was tried alone, and the other statements of its batch were logged); it will not be logged",
+        crate::said!(
+            "log.unstorable",
+            "the database refused to store this statement (it was tried alone, and the other statements of its batch were logged); it will not be logged"
+        ),
     )
 }
 
@@ -532,11 +546,13 @@ impl Planner<'_> {
             if skew > self.config.max_clock_skew {
                 outcomes.push(Outcome::Refused(
                     AppError::invalid(ProblemType::ClockSkew,
-                        format!(
-                            "issued_at {} is {}s from the log's clock ({now}); at most {}s is allowed",
-                            statement.issued_at(),
-                            skew.as_secs(),
-                            self.config.max_clock_skew.as_secs()
+                        crate::said!(
+                            "statement.clock_skew",
+                            "issued_at {issued_at} is {skew}s from the log's clock ({now}); at most {most}s is allowed",
+                            issued_at = statement.issued_at(),
+                            skew = skew.as_secs(),
+                            now = now,
+                            most = self.config.max_clock_skew.as_secs(),
                         ),
                     )
                     .with("log_time", now.to_string()),
@@ -546,17 +562,19 @@ impl Planner<'_> {
             if self.config.registry.get(statement.kind()).is_none() {
                 outcomes.push(Outcome::Refused(AppError::invalid(
                     ProblemType::UnknownKind,
-                    format!(
-                        "the log does not accept statements of kind {:?}",
-                        statement.kind()
+                    crate::said!(
+                        "statement.unknown_kind",
+                        "the log does not accept statements of kind {kind}",
+                        kind = format!("{:?}", statement.kind())
                     ),
                 )));
                 continue;
             }
             if statement.kind() == GENESIS_KIND && (self.builder.size() != 0 || !rows.is_empty()) {
-                outcomes.push(Outcome::Refused(AppError::rule_violation(
-                    "the log already has its genesis entry",
-                )));
+                outcomes.push(Outcome::Refused(AppError::rule_violation(crate::said!(
+                    "directory.genesis_twice",
+                    "the log already has its genesis entry"
+                ))));
                 continue;
             }
             let keys: Vec<[u8; 32]> = submission
@@ -784,9 +802,12 @@ impl Writer<'_> {
 fn fail(batch: Vec<Submission>, error: impl std::fmt::Display) -> Option<Decided> {
     tracing::error!(error = %error, "sequencer batch failed");
     for submission in batch {
-        let _ = submission.reply.send(Err(AppError::unavailable(
-            "the log could not commit this batch; try again",
-        )));
+        let _ = submission
+            .reply
+            .send(Err(AppError::unavailable(crate::said!(
+                "log.batch_failed",
+                "the log could not commit this batch; try again"
+            ))));
     }
     None
 }

@@ -5,7 +5,7 @@
 
 use super::forms::{self, Factor, Posted, Refusal};
 use super::page::{Page, PageResult};
-use super::signed_in::account;
+use super::signed_in::{Who, account};
 use crate::auth::{Caller, NewUser};
 use crate::db::{accounts, blocking, outbox, registrations};
 use crate::domain::types::{OrganisationKind, Role};
@@ -13,9 +13,24 @@ use crate::routes::state::AppState;
 use actix_web::{HttpRequest, web};
 use minijinja::context;
 
-const WHY: &str = "this desk is for platform administrators";
-const USERS_WHY: &str =
-    "users are managed by their organisation's administrators and the platform's";
+const DESK: Who = Who {
+    allowed: platform_admin,
+    why: || {
+        crate::said!(
+            "page.desk_platform",
+            "this desk is for platform administrators"
+        )
+    },
+};
+const USERS: Who = Who {
+    allowed: user_admin,
+    why: || {
+        crate::said!(
+            "page.desk_users",
+            "users are managed by their organisation's administrators and the platform's"
+        )
+    },
+};
 
 fn platform_admin(role: Role, _: OrganisationKind) -> bool {
     role == Role::PlatformAdmin
@@ -32,7 +47,7 @@ pub(super) async fn desk(
     request: HttpRequest,
     query: web::Query<Vec<(String, String)>>,
 ) -> PageResult {
-    let caller = account(&page, &state, &request, platform_admin, WHY).await?;
+    let caller = account(&page, &state, &request, DESK).await?;
     desk_page(&page, &state, caller, forms::done_word(&query), None).await
 }
 
@@ -108,7 +123,7 @@ async fn act(
         &page,
         &state,
         (&request, payload),
-        (platform_admin, WHY),
+        DESK,
         Factor::Required,
         forms::FORM_BYTES,
     )
@@ -215,7 +230,7 @@ pub(super) async fn users(
     request: HttpRequest,
     query: web::Query<Vec<(String, String)>>,
 ) -> PageResult {
-    let caller = account(&page, &state, &request, user_admin, USERS_WHY).await?;
+    let caller = account(&page, &state, &request, USERS).await?;
     users_page(&page, &state, caller, forms::done_word(&query), None).await
 }
 
@@ -274,7 +289,7 @@ pub(super) async fn create_user(
         &page,
         &state,
         (&request, payload),
-        (user_admin, USERS_WHY),
+        USERS,
         Factor::Required,
         forms::FORM_BYTES,
     )

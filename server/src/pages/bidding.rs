@@ -4,6 +4,7 @@
 //! handlers give it what it needs, and the JSON API takes the signed statements.
 
 use super::page::{Page, PageResult};
+use super::signed_in::Who;
 use crate::db::{self, blocking};
 use crate::domain::types::Role;
 use crate::error::AppError;
@@ -25,14 +26,16 @@ pub(super) async fn workspace(
     path: web::Path<String>,
 ) -> PageResult {
     let id = path.into_inner();
-    let caller = super::signed_in::account(
-        &page,
-        &state,
-        &request,
-        Role::may_bid,
-        "only a supplier's bidder representatives and administrators bid and ask questions",
-    )
-    .await?;
+    let bidders = Who {
+        allowed: Role::may_bid,
+        why: || {
+            crate::said!(
+                "page.bidders_only",
+                "only a supplier's bidder representatives and administrators bid and ask questions"
+            )
+        },
+    };
+    let caller = super::signed_in::account(&page, &state, &request, bidders).await?;
     let tender = blocking(&state.pool, move |conn| {
         let tender = db::load_tender(conn, &id)?.ok_or_else(|| {
             AppError::not_found(crate::said!(

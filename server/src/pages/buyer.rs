@@ -6,7 +6,7 @@
 
 use super::forms::{Factor, Posted, Refusal};
 use super::page::{Page, PageResult};
-use super::signed_in::account;
+use super::signed_in::{Who, account};
 use crate::db::{self, blocking, drafts, tenders};
 use crate::domain::types::{OrganisationKind, Role};
 use crate::error::AppError;
@@ -18,7 +18,15 @@ use minijinja::context;
 use serde_json::json;
 use vitrine_ledger::time::Timestamp;
 
-const WHY: &str = "the buyer's desk is for a buyer's procurement officers and administrators";
+const DESK: Who = Who {
+    allowed: buyer_staff,
+    why: || {
+        crate::said!(
+            "page.desk_buyer",
+            "the buyer's desk is for a buyer's procurement officers and administrators"
+        )
+    },
+};
 
 fn buyer_staff(role: Role, kind: OrganisationKind) -> bool {
     kind == OrganisationKind::Buyer
@@ -31,7 +39,7 @@ pub(super) async fn desk(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> PageResult {
-    let caller = account(&page, &state, &request, buyer_staff, WHY).await?;
+    let caller = account(&page, &state, &request, DESK).await?;
     let buyer = caller.organisation.clone();
     let (drafts, tenders) = blocking(&state.pool, move |conn| {
         let drafts: Vec<serde_json::Value> = drafts::of_buyer(conn, &buyer)?
@@ -60,7 +68,7 @@ pub(super) async fn draft(
     path: web::Path<String>,
     query: web::Query<Vec<(String, String)>>,
 ) -> PageResult {
-    let caller = account(&page, &state, &request, buyer_staff, WHY).await?;
+    let caller = account(&page, &state, &request, DESK).await?;
     let id = path.into_inner();
     if id == "new" {
         let wanted = query
@@ -97,7 +105,7 @@ async fn draft_page(
         move |conn| {
             let draft = drafts::find(conn, &buyer, &id, false)?;
             Ok(match draft {
-                Some(d) => Some(crate::routes::drafts::view(
+                Some(d) => Some(crate::routes::drafts::view_and_problems(
                     conn,
                     &buyer,
                     &id,
@@ -110,6 +118,12 @@ async fn draft_page(
     })
     .await
     .map_err(|e| page.error(e))?;
+    // What is missing, in the reader's language.
+    let view = view.map(|(mut view, problems)| {
+        let said: Vec<String> = problems.iter().map(|p| page.said(p)).collect();
+        view["problems"] = json!(said);
+        view
+    });
     let (body, refused) = match posted {
         Some((body, refused)) => (body, Some(refused)),
         None => (
@@ -148,7 +162,7 @@ pub(super) async fn save_draft(
         &page,
         &state,
         (&request, payload),
-        (buyer_staff, WHY),
+        DESK,
         Factor::Required,
         DRAFT_FORM_BYTES,
     )
@@ -206,7 +220,7 @@ pub(super) async fn manage(
     request: HttpRequest,
     path: web::Path<String>,
 ) -> PageResult {
-    let caller = account(&page, &state, &request, buyer_staff, WHY).await?;
+    let caller = account(&page, &state, &request, DESK).await?;
     let id = path.into_inner();
     let organisation = caller.organisation.clone();
     let (tender, timeline) = blocking(&state.pool, move |conn| {

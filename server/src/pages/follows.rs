@@ -4,15 +4,11 @@
 
 use super::forms::{self, Factor, Posted};
 use super::page::{Page, PageResult};
+use super::signed_in::ANYONE;
 use crate::db::{blocking, subscriptions, tenders};
-use crate::domain::types::{OrganisationKind, Role};
 use crate::error::AppError;
 use crate::routes::state::AppState;
 use actix_web::{HttpRequest, web};
-
-fn anyone(_: Role, _: OrganisationKind) -> bool {
-    true
-}
 
 /// `POST /tenders/{id}/follow`.
 pub(super) async fn follow(
@@ -48,7 +44,7 @@ async fn change(
         &page,
         &state,
         (&request, payload),
-        (anyone, ""),
+        ANYONE,
         Factor::NotYet,
         forms::FORM_BYTES,
     )

@@ -8,10 +8,9 @@
 //! with the problem beside the field concerned and what the reader typed kept.
 
 use super::page::{Page, PageError};
-use super::signed_in::account;
+use super::signed_in::{Who, account};
 use crate::auth::{self, Caller};
 use crate::domain::said::Said;
-use crate::domain::types::{OrganisationKind, Role};
 use crate::error::{AppError, ProblemType};
 use crate::routes::state::AppState;
 use actix_web::http::StatusCode;
@@ -58,11 +57,11 @@ impl Posted {
         page: &Page,
         state: &web::Data<AppState>,
         (request, payload): (&HttpRequest, web::Payload),
-        (allowed, why): (fn(Role, OrganisationKind) -> bool, &'static str),
+        who: Who,
         factor: Factor,
         limit: usize,
     ) -> Result<Posted, PageError> {
-        let caller = account(page, state, request, allowed, why).await?;
+        let caller = account(page, state, request, who).await?;
         let refuse = |e: AppError| page.error(e);
         if factor == Factor::Required {
             caller.check_totp().map_err(refuse)?;
@@ -224,6 +223,7 @@ impl Refusal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::types::{OrganisationKind, Role};
 
     fn posted(fields: &[(&str, &str)]) -> Posted {
         Posted {

@@ -100,7 +100,6 @@ const NAMED_WORDS: &[(&str, &str)] = &[
     ("award_status", "award_status."),
     // The status a statement asks for, beside the one that is due.
     ("to_status", "status."),
-    ("statement_kind", "kind."),
 ];
 
 /// What a page gives its scripts to say refusals: see [`Messages::for_refusals`].
@@ -111,6 +110,9 @@ pub struct ForRefusals<'a> {
     /// The arguments that name a word, with the prefix of its messages.
     pub named: BTreeMap<&'static str, &'static str>,
 }
+
+/// The argument that may be a sentence of its own ([`Said::because`]).
+const WHY: &str = "why";
 
 /// The messages of every language, by key.
 pub struct Messages {
@@ -178,8 +180,9 @@ impl Messages {
     }
 
     /// A refusal's sentence in `lang`: its message with the arguments put in (a role or a
-    /// status in the reader's words, see [`NAMED_WORDS`]), or the English as it was
-    /// written when the language has no message for it.
+    /// status in the reader's words, see [`NAMED_WORDS`]; a `why` that is a sentence of its
+    /// own in `lang` too), or the English as it was written when the language has no
+    /// message for it.
     pub fn said(&self, lang: Lang, said: &Said) -> String {
         let table = &self.by_lang[lang as usize];
         let template = said
@@ -190,6 +193,9 @@ impl Messages {
             return said.text().to_owned();
         };
         let word = |name: &str, value: &'_ str| -> String {
+            if let (WHY, Some(why)) = (name, said.why()) {
+                return self.said(lang, why);
+            }
             NAMED_WORDS
                 .iter()
                 .find(|(n, _)| *n == name)
@@ -427,6 +433,28 @@ mod tests {
         );
         let unkeyed = Said::from("a parser's own words");
         assert_eq!(messages.said(Lang::ZhCn, &unkeyed), "a parser's own words");
+        // A sentence around another says that one in the reader's language too.
+        let inner = crate::said!(
+            "body.text_length",
+            "{field} must be 1 to {max} characters",
+            field = "body.title.zh",
+            max = 300
+        );
+        let outer = crate::said!(
+            "tender.lot_problem",
+            "lot {lot}: {why}",
+            lot = "lot-1",
+            why = inner
+        )
+        .because(inner);
+        assert_eq!(
+            messages.said(Lang::ZhCn, &outer),
+            "标段 lot-1：body.title.zh 须为 1 到 300 个字符"
+        );
+        assert_eq!(
+            messages.said(Lang::En, &outer),
+            "lot lot-1: body.title.zh must be 1 to 300 characters"
+        );
     }
 
     #[test]

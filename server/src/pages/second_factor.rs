@@ -4,15 +4,11 @@
 use super::forms::{self, Factor, Posted, Refusal};
 use super::page::{Page, PageResult};
 use super::session::me_page;
+use super::signed_in::ANYONE;
 use crate::db::blocking;
-use crate::domain::types::{OrganisationKind, Role};
 use crate::routes::accounts::{confirm_totp_as, start_totp_as};
 use crate::routes::state::AppState;
 use actix_web::{HttpRequest, web};
-
-fn anyone(_: Role, _: OrganisationKind) -> bool {
-    true
-}
 
 /// Reads the form for a signed-in reader whose second factor is not set up yet.
 async fn read(
@@ -25,7 +21,7 @@ async fn read(
         page,
         state,
         (request, payload),
-        (anyone, ""),
+        ANYONE,
         Factor::NotYet,
         forms::FORM_BYTES,
     )

@@ -4,7 +4,7 @@
 //! own CSRF token, which every change made with the session cookie must present.
 
 use super::page::{Page, PageResult};
-use super::signed_in::account;
+use super::signed_in::{ANYONE, account};
 use crate::auth::{self, Credentials, SESSION_COOKIE};
 use crate::db::{accounts, blocking, notifications};
 use crate::error::{AppError, ProblemType};
@@ -234,7 +234,7 @@ pub(super) async fn me(
     request: HttpRequest,
     query: web::Query<Vec<(String, String)>>,
 ) -> PageResult {
-    let caller = account(&page, &state, &request, |_, _| true, "").await?;
+    let caller = account(&page, &state, &request, ANYONE).await?;
     let done = super::forms::done_word(&query);
     me_page(&page, &state, caller, done, None).await
 }

@@ -4,6 +4,7 @@
 use super::page::{Page, PageError, url_escape};
 use crate::auth::{self, Credentials, SESSION_COOKIE};
 use crate::db::blocking;
+use crate::domain::said::Said;
 use crate::domain::types::{OrganisationKind, Role};
 use crate::routes::state::AppState;
 use actix_web::cookie::Cookie;
@@ -17,15 +18,27 @@ pub(super) fn session_removal() -> Cookie<'static> {
     gone
 }
 
-/// The reader's account, if their session is one that `allowed` lets in; a reader with
-/// no session (or one that ended) is sent to log in and back, one whom `allowed` does
-/// not let in gets the error page saying `why`.
+/// Who may use a page: whom `allowed` lets in, and, to the others, `why` not.
+#[derive(Clone, Copy)]
+pub(super) struct Who {
+    pub allowed: fn(Role, OrganisationKind) -> bool,
+    pub why: fn() -> Said,
+}
+
+/// Anyone with an account.
+pub(super) const ANYONE: Who = Who {
+    allowed: |_, _| true,
+    why: || crate::said!("page.anyone", "log in with your account"),
+};
+
+/// The reader's account, if their session is one that `who` lets in; a reader with no
+/// session (or one that ended) is sent to log in and back, one whom it does not let in
+/// gets the error page saying why.
 pub(super) async fn account(
     page: &Page,
     state: &web::Data<AppState>,
     request: &HttpRequest,
-    allowed: fn(Role, OrganisationKind) -> bool,
-    why: &'static str,
+    who: Who,
 ) -> Result<auth::Caller, PageError> {
     let credentials = Credentials::of(request);
     // Back to the page after logging in; a form posted to a page comes back to the
@@ -42,7 +55,7 @@ pub(super) async fn account(
     }
     blocking(&state.pool, move |conn| {
         let caller = auth::require(conn, &credentials)?;
-        caller.require(allowed, why)?;
+        caller.require(who.allowed, (who.why)())?;
         Ok(caller)
     })
     .await

@@ -2,7 +2,7 @@
 //! decision is a statement the supervisor signs in the browser.
 
 use super::page::{Page, PageResult};
-use super::signed_in::account;
+use super::signed_in::{Who, account};
 use crate::db::{self, blocking};
 use crate::domain::types::{OrganisationKind, Role};
 use crate::routes::state::AppState;
@@ -20,14 +20,16 @@ pub(super) async fn complaints(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> PageResult {
-    let caller = account(
-        &page,
-        &state,
-        &request,
-        supervisor,
-        "complaints are decided by a supervisory body's supervisors",
-    )
-    .await?;
+    let supervisors = Who {
+        allowed: supervisor,
+        why: || {
+            crate::said!(
+                "page.supervisors_only",
+                "complaints are decided by a supervisory body's supervisors"
+            )
+        },
+    };
+    let caller = account(&page, &state, &request, supervisors).await?;
     let cases = blocking(&state.pool, |conn| {
         let ids = db::tenders::with_open_complaints(conn, 200)?;
         let mut states = db::load_tenders(conn, &ids)?;

@@ -113,7 +113,12 @@ pub(super) async fn log_out(
     let token = request
         .cookie(SESSION_COOKIE)
         .map(|c| c.value().to_owned())
-        .ok_or_else(|| auth::unauthorized("there is no session to end"))?;
+        .ok_or_else(|| {
+            auth::unauthorized(crate::said!(
+                "session.none_to_end",
+                "there is no session to end"
+            ))
+        })?;
     as_caller(&state, &request, true, move |conn, _| {
         auth::logout(conn, &token)
     })
@@ -149,7 +154,11 @@ pub(super) async fn create_token(
     if form.name.trim().is_empty() || form.name.chars().count() > 100 {
         return Err(AppError::invalid(
             ProblemType::InvalidToken,
-            "name must be 1 to 100 characters",
+            crate::said!(
+                "token.name",
+                "{field} must be 1 to 100 characters",
+                field = "name"
+            ),
         ));
     }
     let (id, token) = blocking(&state.pool, move |conn| {
@@ -195,8 +204,10 @@ pub(super) async fn revoke_token(
     let id = path.into_inner();
     as_caller(&state, &request, true, move |conn, caller| {
         if !accounts::revoke_token(conn, caller.user_id, id)? {
-            return Err(AppError::not_found(format!(
-                "you have no active token {id}"
+            return Err(AppError::not_found(crate::said!(
+                "token.not_yours",
+                "you have no active token {token}",
+                token = id
             )));
         }
         Ok(())
@@ -346,7 +357,7 @@ pub(super) async fn my_notifications(
     if !(1..=500).contains(&limit) {
         return Err(AppError::bad_request(
             ProblemType::InvalidQuery,
-            "limit must be from 1 to 500",
+            crate::said!("query.limit", "limit must be from 1 to {max}", max = 500),
         ));
     }
     let (rows, unread_count) = as_caller(&state, &request, false, move |conn, caller| {
@@ -388,8 +399,10 @@ pub(super) async fn read_notification(
     as_caller(&state, &request, true, move |conn, caller| {
         // Someone else's notification does not exist, as far as the caller can tell.
         if !notifications::mark_read(conn, caller.user_id, id)? {
-            return Err(AppError::not_found(format!(
-                "you have no notification {id}"
+            return Err(AppError::not_found(crate::said!(
+                "account.no_notification",
+                "you have no notification {notification}",
+                notification = id
             )));
         }
         Ok(())
@@ -450,9 +463,10 @@ pub(crate) fn create_user_as(
         return Err(AppError::new(
             StatusCode::FORBIDDEN,
             ProblemType::Forbidden,
-            format!(
-                "users of {} are created by its administrator or a platform administrator",
-                user.organisation
+            crate::said!(
+                "user.created_by",
+                "users of {organisation} are created by its administrator or a platform administrator",
+                organisation = user.organisation,
             ),
         ));
     }

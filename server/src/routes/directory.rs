@@ -25,11 +25,20 @@ pub(super) async fn get_key(
         .ok_or_else(|| {
             AppError::bad_request(
                 ProblemType::InvalidKey,
-                "public_key must be base64 of 32 bytes",
+                crate::said!(
+                    "query.public_key",
+                    "{field} must be base64 of 32 bytes",
+                    field = "public_key"
+                ),
             )
         })?;
     let row = blocking(&state.pool, move |conn| {
-        directory::key(conn, &key)?.ok_or_else(|| AppError::not_found("this key is not registered"))
+        directory::key(conn, &key)?.ok_or_else(|| {
+            AppError::not_found(crate::said!(
+                "query.key_unknown",
+                "this key is not registered"
+            ))
+        })
     })
     .await?;
     Ok(HttpResponse::Ok().json(json!({
@@ -48,8 +57,13 @@ pub(super) async fn get_organisation(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let body = blocking(&state.pool, move |conn| {
-        let organisation = directory::organisation(conn, &id)?
-            .ok_or_else(|| AppError::not_found(format!("organisation {id} is not registered")))?;
+        let organisation = directory::organisation(conn, &id)?.ok_or_else(|| {
+            AppError::not_found(crate::said!(
+                "page.organisation_unknown",
+                "organisation {organisation} is not registered",
+                organisation = id
+            ))
+        })?;
         let keys = directory::keys_of(conn, &id)?;
         Ok(json!({
             "id": id,

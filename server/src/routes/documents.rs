@@ -63,12 +63,12 @@ async fn store(
     media_type: String,
     caller: auth::Caller,
 ) -> AppResult<bool> {
-    let _storing = state
-        .uploads
-        .storing
-        .acquire()
-        .await
-        .map_err(|_| AppError::unavailable("the server is shutting down"))?;
+    let _storing = state.uploads.storing.acquire().await.map_err(|_| {
+        AppError::unavailable(crate::said!(
+            "upload.shutting_down",
+            "the server is shutting down"
+        ))
+    })?;
     blocking(&state.pool, move |conn| {
         received.store(conn, &media_type, &caller)
     })
@@ -85,7 +85,10 @@ fn media_type(request: &HttpRequest) -> AppResult<String> {
         .ok_or_else(|| {
             AppError::invalid(
                 ProblemType::InvalidDocument,
-                "send the document's media type in Content-Type",
+                crate::said!(
+                    "upload.media_type",
+                    "send the document's media type in Content-Type"
+                ),
             )
         })?;
     Ok(declared.to_owned())
@@ -115,7 +118,7 @@ async fn receive(
     if size == 0 {
         return Err(AppError::invalid(
             ProblemType::InvalidDocument,
-            "the document is empty",
+            crate::said!("upload.empty", "the document is empty"),
         ));
     }
     let hash = Hash(hasher.finalize().into());
@@ -170,13 +173,21 @@ pub(super) async fn download(
 ) -> AppResult<HttpResponse> {
     let text = path.into_inner();
     let hash = Hash::from_hex(&text).map_err(|_| {
-        AppError::not_found(format!(
-            "{text:?} is not a SHA-256 (64 lowercase hexadecimal digits)"
+        AppError::not_found(crate::said!(
+            "upload.not_sha256",
+            "{hash} is not a SHA-256 (64 lowercase hexadecimal digits)",
+            hash = format!("{text:?}")
         ))
     })?;
     let credentials = Credentials::of(&request);
     let (content, media_type, public) = blocking(&state.pool, move |conn| {
-        let missing = || AppError::not_found(format!("no document {}", hash.to_hex()));
+        let missing = || {
+            AppError::not_found(crate::said!(
+                "upload.no_document",
+                "no document {hash}",
+                hash = hash.to_hex()
+            ))
+        };
         let (content, media_type) = documents::content(conn, &hash.0)?.ok_or_else(missing)?;
         let public = documents::is_public(conn, &hash.0)?;
         if !public {

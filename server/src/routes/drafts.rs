@@ -7,6 +7,7 @@
 use crate::auth::{self, Caller, Credentials};
 use crate::db::{blocking, drafts};
 use crate::domain::procurement::{document_hashes, tender_problems};
+use crate::domain::said::Said;
 use crate::domain::types::{OrganisationKind, Role};
 use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
@@ -32,14 +33,17 @@ fn buyer_staff(
             kind == OrganisationKind::Buyer
                 && matches!(role, Role::ProcurementOfficer | Role::OrganisationAdmin)
         },
-        "drafts are prepared by a buyer's procurement officers and administrators",
+        crate::said!(
+            "draft.staff_only",
+            "drafts are prepared by a buyer's procurement officers and administrators"
+        ),
     )?;
     Ok(caller)
 }
 
 /// What stands between a draft and its publication: the rules of `tender.published` that
 /// can be checked now, and documents not yet uploaded. (Times are judged when it is sent.)
-fn problems(conn: &mut PgConnection, buyer: &str, body: &Value) -> QueryResult<Vec<String>> {
+fn problems(conn: &mut PgConnection, buyer: &str, body: &Value) -> QueryResult<Vec<Said>> {
     let mut problems = tender_problems(body);
     let wanted = document_hashes(&body["documents"]);
     if !wanted.is_empty() {
@@ -49,9 +53,10 @@ fn problems(conn: &mut PgConnection, buyer: &str, body: &Value) -> QueryResult<V
             .iter()
             .filter(|h| !present.iter().any(|p| p[..] == h[..]))
         {
-            problems.push(format!(
-                "document {} is not uploaded by your organisation (POST /api/v1/documents)",
-                vitrine_ledger::hash::hex_encode(missing)
+            problems.push(crate::said!(
+                "draft.document_missing",
+                "document {document} is not uploaded by your organisation (POST /api/v1/documents)",
+                document = vitrine_ledger::hash::hex_encode(missing),
             ));
         }
     }
@@ -66,19 +71,36 @@ pub(crate) fn view(
     body: &Value,
     updated_at: DateTime<Utc>,
 ) -> QueryResult<Value> {
+    Ok(view_and_problems(conn, buyer, id, body, updated_at)?.0)
+}
+
+/// [`view`], and its problems as said (for the pages, which say them in the reader's
+/// language).
+pub(crate) fn view_and_problems(
+    conn: &mut PgConnection,
+    buyer: &str,
+    id: &str,
+    body: &Value,
+    updated_at: DateTime<Utc>,
+) -> QueryResult<(Value, Vec<Said>)> {
     let problems = problems(conn, buyer, body)?;
-    Ok(json!({
+    let view = json!({
         "id": id,
         "status": "draft",
         "ready": problems.is_empty(),
-        "problems": problems,
+        "problems": problems.iter().map(Said::text).collect::<Vec<_>>(),
         "body": body,
         "updated_at": updated_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-    }))
+    });
+    Ok((view, problems))
 }
 
 fn missing(id: &str) -> AppError {
-    AppError::not_found(format!("your organisation has no draft {id}"))
+    AppError::not_found(crate::said!(
+        "draft.unknown",
+        "your organisation has no draft {draft}",
+        draft = id
+    ))
 }
 
 pub(super) async fn list(
@@ -170,7 +192,10 @@ pub(crate) fn check_id(id: &str) -> AppResult<()> {
     if !identifier || !crate::domain::procurement::ocid(id) {
         return Err(AppError::invalid(
             ProblemType::InvalidBody,
-            "a draft's id is its tender's OCDS ocid: \"ocds-\", the publisher's six-character prefix, \"-\", then the tender's own id; at most 64 letters, digits, '.', '_' or '-'",
+            crate::said!(
+                "draft.id",
+                "a draft's id is its tender's OCDS ocid: \"ocds-\", the publisher's six-character prefix, \"-\", then the tender's own id; at most 64 letters, digits, '.', '_' or '-'"
+            ),
         ));
     }
     Ok(())
@@ -185,13 +210,21 @@ pub(crate) fn parse_body(bytes: &[u8], id: &str) -> AppResult<Value> {
     if !body.is_object() {
         return Err(AppError::invalid(
             ProblemType::InvalidBody,
-            "a draft is the body of a tender.published statement: a JSON object",
+            crate::said!(
+                "draft.not_object",
+                "a draft is the body of a tender.published statement: a JSON object"
+            ),
         ));
     }
     if body.get("id").is_some_and(|v| v.as_str() != Some(id)) {
         return Err(AppError::invalid(
             ProblemType::InvalidBody,
-            format!("body.id must be the draft's id {id:?}, or absent"),
+            crate::said!(
+                "draft.id_mismatch",
+                "{field} must be the draft's id {draft}, or absent",
+                field = "body.id",
+                draft = format!("{id:?}"),
+            ),
         ));
     }
     body["id"] = json!(id);
@@ -207,8 +240,10 @@ fn save(
     body: &Value,
 ) -> AppResult<(bool, Value)> {
     if drafts::published(conn, id)? {
-        return Err(AppError::conflict(format!(
-            "tender {id} is already published: amend it with tender.amended"
+        return Err(AppError::conflict(crate::said!(
+            "draft.published",
+            "tender {tender} is already published: amend it with tender.amended",
+            tender = id
         )));
     }
     // Drafts are kept per buyer: another buyer's draft of the same id is neither seen nor

@@ -4,6 +4,7 @@
 //! refusal of actix's extractors answered as a problem document. Principle 7 of DESIGN.md:
 //! bad input harms nobody else.
 
+use crate::domain::said::Said;
 use crate::error::{AppError, AppResult, ProblemType};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -33,7 +34,11 @@ pub fn too_large(limit: usize) -> AppError {
     AppError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         ProblemType::TooLarge,
-        format!("a request body here is at most {limit} bytes"),
+        crate::said!(
+            "intake.too_large",
+            "a request body here is at most {limit} bytes",
+            limit = limit
+        ),
     )
 }
 
@@ -41,10 +46,11 @@ fn too_slow() -> AppError {
     AppError::new(
         StatusCode::REQUEST_TIMEOUT,
         ProblemType::RequestTimeout,
-        format!(
-            "a body must keep arriving (no pause over {}s) and arrive in full at {} KiB/s or faster",
-            BODY_IDLE.as_secs(),
-            BODY_MIN_RATE / 1024
+        crate::said!(
+            "intake.too_slow",
+            "a body must keep arriving (no pause over {idle}s) and arrive in full at {rate} KiB/s or faster",
+            idle = BODY_IDLE.as_secs(),
+            rate = BODY_MIN_RATE / 1024,
         ),
     )
 }
@@ -60,7 +66,10 @@ pub fn declared_length(request: &HttpRequest, limit: usize) -> AppResult<Option<
         .ok()
         .and_then(|v| v.trim().parse().ok())
         .ok_or_else(|| {
-            AppError::bad_request(ProblemType::InvalidBody, "Content-Length is not a number")
+            AppError::bad_request(
+                ProblemType::InvalidBody,
+                crate::said!("intake.content_length", "Content-Length is not a number"),
+            )
         })?;
     if length > limit as u64 {
         return Err(too_large(limit));
@@ -142,16 +151,18 @@ pub fn storable(value: &Value) -> AppResult<()> {
     }
     let mut at = String::new();
     if find(value, &mut at) {
-        return Err(nul_refused(&format!("the JSON at \"{at}\"")).with("pointer", at));
+        let said = crate::said!(
+            "intake.nul_json",
+            "the JSON at \"{pointer}\" contains U+0000 (NUL), which no text here may contain",
+            pointer = at
+        );
+        return Err(nul_refused(said).with("pointer", at));
     }
     Ok(())
 }
 
-fn nul_refused(where_: &str) -> AppError {
-    AppError::bad_request(
-        ProblemType::InvalidText,
-        format!("{where_} contains U+0000 (NUL), which no text here may contain"),
-    )
+fn nul_refused(said: Said) -> AppError {
+    AppError::bad_request(ProblemType::InvalidText, said)
 }
 
 /// Parses a JSON body into `T`, refusing text the database cannot store.
@@ -172,7 +183,10 @@ pub async fn refuse_nul(
     let uri = request.uri();
     let bad = |text: &str| text.contains("%00") || text.contains('\0');
     if bad(uri.path()) || uri.query().is_some_and(bad) {
-        let error = nul_refused("the request's path or query");
+        let error = nul_refused(crate::said!(
+            "intake.nul_path",
+            "the request's path or query contains U+0000 (NUL), which no text here may contain"
+        ));
         let (request, _) = request.into_parts();
         let response = actix_web::ResponseError::error_response(&error);
         return Ok(ServiceResponse::new(request, response).map_into_right_body());
@@ -187,10 +201,14 @@ pub fn extractor_configs(config: &mut web::ServiceConfig) {
             // (`query` below, for handlers that authenticate before they read the query.)
             AppError::bad_request(ProblemType::InvalidQuery, e.to_string()).into()
         }))
-        .app_data(
-            web::PathConfig::default()
-                .error_handler(|e, _| AppError::not_found(format!("no such resource: {e}")).into()),
-        )
+        .app_data(web::PathConfig::default().error_handler(|e, _| {
+            AppError::not_found(crate::said!(
+                "intake.no_such_resource",
+                "no such resource: {why}",
+                why = e
+            ))
+            .into()
+        }))
         .app_data(
             web::JsonConfig::default()
                 .limit(64 * 1024)

@@ -22,7 +22,15 @@ pub(super) fn latest(state: &AppState) -> AppResult<(u64, String)> {
         .read()
         .ok()
         .and_then(|c| c.clone())
-        .ok_or_else(|| AppError::unavailable("the log has no checkpoint yet"))
+        .ok_or_else(no_checkpoint)
+}
+
+/// The refusal while the log has no checkpoint.
+fn no_checkpoint() -> AppError {
+    AppError::unavailable(crate::said!(
+        "checkpoint.none",
+        "the log has no checkpoint yet"
+    ))
 }
 
 /// The newest checkpoint: from the sequencer if it runs here, else from the database.
@@ -33,7 +41,7 @@ pub(crate) async fn current_checkpoint(state: &web::Data<AppState>) -> AppResult
     blocking(&state.pool, |conn| {
         db::latest_checkpoint(conn)?
             .map(|(size, note)| (size as u64, note))
-            .ok_or_else(|| AppError::unavailable("the log has no checkpoint yet"))
+            .ok_or_else(no_checkpoint)
     })
     .await
 }
@@ -49,7 +57,11 @@ pub(crate) fn parse_index(text: &str) -> AppResult<u64> {
         .ok_or_else(|| {
             AppError::bad_request(
                 ProblemType::InvalidIndex,
-                format!("{text:?} is not an entry index"),
+                crate::said!(
+                    "entry.not_index",
+                    "{index} is not an entry index",
+                    index = format!("{text:?}")
+                ),
             )
         })
 }
@@ -60,8 +72,13 @@ pub(super) async fn get_entry(
 ) -> AppResult<HttpResponse> {
     let index = parse_index(&path)?;
     let bytes = blocking(&state.pool, move |conn| {
-        db::entry(conn, index)?
-            .ok_or_else(|| AppError::not_found(format!("entry {index} is not in the log")))
+        db::entry(conn, index)?.ok_or_else(|| {
+            AppError::not_found(crate::said!(
+                "entry.unknown",
+                "entry {index} is not in the log",
+                index = index
+            ))
+        })
     })
     .await?;
     let entry = Entry::parse(&bytes).map_err(AppError::internal)?;
@@ -94,8 +111,11 @@ pub(crate) fn receipt_of(
     note: &str,
 ) -> AppResult<vitrine_ledger::receipt::Receipt> {
     if index >= size {
-        return Err(AppError::not_found(format!(
-            "entry {index} is not in the log of size {size}"
+        return Err(AppError::not_found(crate::said!(
+            "entry.beyond",
+            "entry {index} is not in the log of size {size}",
+            index = index,
+            size = size,
         )));
     }
     let bytes = db::entry(conn, index)?.ok_or_else(|| {
@@ -125,7 +145,11 @@ pub(super) async fn get_consistency(
     if from > to || to > size {
         return Err(AppError::bad_request(
             ProblemType::InvalidRange,
-            format!("need from <= to <= {size} (the newest checkpoint's size)"),
+            crate::said!(
+                "proof.range",
+                "need from <= to <= {size} (the newest checkpoint's size)",
+                size = size
+            ),
         ));
     }
     let body = blocking(&state.pool, move |conn| {
@@ -209,9 +233,12 @@ pub(super) async fn get_tile(
         DbTiles::new(conn, size)
             .read_tile(tile)
             .map_err(|e| match e {
-                db::TileReadError::NotFound => {
-                    AppError::not_found(format!("{tile} is not in the log of size {size}"))
-                }
+                db::TileReadError::NotFound => AppError::not_found(crate::said!(
+                    "log.tile_beyond",
+                    "{tile} is not in the log of size {size}",
+                    tile = tile,
+                    size = size,
+                )),
                 db::TileReadError::Database(e) => AppError::from(e),
             })
     })

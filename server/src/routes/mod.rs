@@ -110,10 +110,12 @@ pub async fn not_found(request: actix_web::HttpRequest) -> AppResult<HttpRespons
         let problem = AppError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             ProblemType::MethodNotAllowed,
-            format!(
-                "{} does not answer {}; it answers {allow}",
-                request.path(),
-                request.method()
+            crate::said!(
+                "page.method",
+                "{path} does not answer {method}; it answers {allow}",
+                path = request.path(),
+                method = request.method(),
+                allow = allow,
             ),
         );
         let mut response = actix_web::ResponseError::error_response(&problem);
@@ -124,9 +126,10 @@ pub async fn not_found(request: actix_web::HttpRequest) -> AppResult<HttpRespons
         }
         return Ok(response);
     }
-    Err(AppError::not_found(format!(
-        "no resource at {} {}",
-        request.method(),
-        request.path()
+    Err(AppError::not_found(crate::said!(
+        "intake.no_resource",
+        "no resource at {method} {path}",
+        method = request.method(),
+        path = request.path(),
     )))
 }

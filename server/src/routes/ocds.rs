@@ -27,7 +27,7 @@ pub(super) async fn feed(
     if !(1..=10_000).contains(&limit) {
         return Err(AppError::bad_request(
             ProblemType::InvalidQuery,
-            "limit must be from 1 to 10000",
+            crate::said!("query.limit", "limit must be from 1 to {max}", max = 10_000),
         ));
     }
     let rows: Vec<(i64, Value)> = blocking(&state.pool, move |conn| {
@@ -146,8 +146,13 @@ async fn releases_of(
     id: String,
 ) -> AppResult<(crate::domain::procurement::TenderState, Vec<(i64, Value)>)> {
     blocking(&state.pool, move |conn| {
-        let tender = db::load_tender(conn, &id)?
-            .ok_or_else(|| AppError::not_found(format!("tender {id} does not exist")))?;
+        let tender = db::load_tender(conn, &id)?.ok_or_else(|| {
+            AppError::not_found(crate::said!(
+                "tender.unknown",
+                "tender {tender} does not exist",
+                tender = id
+            ))
+        })?;
         let releases = tenders::releases_of(conn, &id)?;
         Ok((tender, releases))
     })

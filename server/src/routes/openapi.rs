@@ -111,6 +111,10 @@ pub fn spec() -> Value {
         },
         "components": {"schemas": {
             "Problem": problem_schema(),
+            "KeyedDetail": {"type": "object", "required": ["key", "args"], "description": "A keyed sentence: its message key, its arguments, and the keyed sentence its `why` argument is, if it is one.", "properties": {
+                "key": {"type": "string"},
+                "args": {"type": "object", "additionalProperties": {"type": "string"}},
+                "why": {"$ref": "#/components/schemas/KeyedDetail"}}},
             "Statement": {"type": "object", "required": ["kind", "subject", "body", "issued_at"], "properties": {
                 "kind": {"type": "string", "pattern": "^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*$"},
                 "subject": {"type": "string", "minLength": 1, "maxLength": 256},
@@ -156,7 +160,8 @@ fn problem_schema() -> Value {
             "status": {"type": "integer"},
             "detail": {"type": "string", "description": "What happened in this case, in English."},
             "detail_key": {"type": "string", "description": "The detail's message key, when it has one: a client in another language says it from its own messages (Vitrine's pages use `frontend/locales/<lang>/details.json`, under `detail.<key>`)."},
-            "detail_args": {"type": "object", "additionalProperties": {"type": "string"}, "description": "The detail's arguments by name, present with `detail_key`: each `{name}` of the message is replaced by its value."},
+            "detail_args": {"type": "object", "additionalProperties": {"type": "string"}, "description": "The detail's arguments by name, present with `detail_key`: each `{name}` of the message is replaced by its value (`field`, when there is one, names the field concerned)."},
+            "detail_why": {"$ref": "#/components/schemas/KeyedDetail", "description": "When the detail's `why` argument is a keyed sentence of its own: that sentence, to be said in the client's language too."},
         },
     })
 }

@@ -3,14 +3,20 @@
 
 use crate::auth::{self, Caller, Credentials};
 use crate::db::{blocking, outbox};
+use crate::domain::said::Said;
 use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-/// Who may watch the outbox.
-const ADMINISTRATORS: &str = "the outbox is watched by platform administrators";
+/// Who may watch the outbox: the refusal of anyone else.
+fn administrators() -> Said {
+    crate::said!(
+        "outbox.administrators",
+        "the outbox is watched by platform administrators"
+    )
+}
 
 /// Every consumer's cursor, backlog, pending failure and count of dead letters.
 pub(super) async fn consumers(
@@ -19,7 +25,7 @@ pub(super) async fn consumers(
 ) -> AppResult<HttpResponse> {
     let credentials = Credentials::of(&request);
     let consumers = blocking(&state.pool, move |conn| {
-        auth::require_platform_admin(conn, &credentials, false, ADMINISTRATORS)?;
+        auth::require_platform_admin(conn, &credentials, false, administrators())?;
         Ok(outbox::consumers(conn)?)
     })
     .await?;
@@ -43,7 +49,7 @@ pub(super) async fn dead_letters(
     let credentials = Credentials::of(&request);
     let query_string = request.query_string().to_owned();
     let (letters, limit) = blocking(&state.pool, move |conn| {
-        auth::require_platform_admin(conn, &credentials, false, ADMINISTRATORS)?;
+        auth::require_platform_admin(conn, &credentials, false, administrators())?;
         let query: DeadLetterQuery = crate::routes::intake::query(&query_string)?;
         let limit = query.check()?;
         let after = query
@@ -70,18 +76,23 @@ impl DeadLetterQuery {
     fn check(&self) -> AppResult<i64> {
         let limit = self.limit.unwrap_or(100);
         if !(1..=500).contains(&limit) {
-            return Err(invalid_query("limit must be from 1 to 500"));
+            return Err(invalid_query(crate::said!(
+                "query.limit",
+                "limit must be from 1 to {max}",
+                max = 500
+            )));
         }
         if self.after_consumer.is_some() != self.after_outbox_id.is_some() {
-            return Err(invalid_query(
-                "after_consumer and after_outbox_id go together (from the previous page's next)",
-            ));
+            return Err(invalid_query(crate::said!(
+                "outbox.after_pair",
+                "after_consumer and after_outbox_id go together (from the previous page's next)"
+            )));
         }
         Ok(limit)
     }
 }
 
-fn invalid_query(detail: &str) -> AppError {
+fn invalid_query(detail: Said) -> AppError {
     AppError::bad_request(ProblemType::InvalidQuery, detail)
 }
 
@@ -95,7 +106,7 @@ pub(super) async fn retry(
     let credentials = Credentials::of(&request);
     let (consumer, outbox_id) = path.into_inner();
     let caller = blocking(&state.pool, move |conn| {
-        auth::require_platform_admin(conn, &credentials, true, ADMINISTRATORS)
+        auth::require_platform_admin(conn, &credentials, true, administrators())
     })
     .await?;
     retry_as(&state, caller, consumer.clone(), outbox_id).await?;

@@ -12,6 +12,7 @@ use crate::db::registrations::{self, Decision};
 use crate::db::{blocking, directory};
 use crate::domain::Kind as _;
 use crate::domain::directory::{KeyRegistered, OrganisationRegistered, OrganisationRegisteredBody};
+use crate::domain::said::Said;
 use crate::domain::types::{OrganisationKind, Role};
 use crate::error::{AppError, AppResult, ProblemType};
 use crate::log::platform;
@@ -43,7 +44,7 @@ struct Application {
     administrator: Administrator,
 }
 
-fn invalid(detail: impl Into<crate::domain::said::Said>) -> AppError {
+fn invalid(detail: impl Into<Said>) -> AppError {
     AppError::invalid(ProblemType::InvalidRegistration, detail)
 }
 
@@ -51,39 +52,55 @@ fn invalid(detail: impl Into<crate::domain::said::Said>) -> AppError {
 /// over a supplier's `organisation.registered` whose subject is its id.
 fn checked_statement(value: Value) -> AppResult<(SignedStatement, [u8; 32], Applicant)> {
     let signed = SignedStatement::from_value(value).map_err(|e| {
-        invalid(format!(
-            "statement must be a signed statement, as vitrine sign prints it: {e}"
+        invalid(crate::said!(
+            "registration.not_signed",
+            "statement must be a signed statement, as vitrine sign prints it: {why}",
+            why = e
         ))
     })?;
-    signed
-        .verify()
-        .map_err(|e| invalid(format!("statement: {e}")))?;
+    signed.verify().map_err(|e| invalid(refused_statement(e)))?;
     let [signature] = signed.signatures() else {
-        return Err(invalid(
-            "statement: sign it with the organisation's key alone (vitrine sign --key)",
-        ));
+        return Err(invalid(crate::said!(
+            "registration.one_signature",
+            "statement: sign it with the organisation's key alone (vitrine sign --key)"
+        )));
     };
     let statement = signed.statement();
     if statement.kind() != OrganisationRegistered.name() {
-        return Err(invalid(
-            "statement: its kind must be organisation.registered",
-        ));
+        return Err(invalid(crate::said!(
+            "registration.kind",
+            "statement: its kind must be organisation.registered"
+        )));
     }
-    let body = OrganisationRegisteredBody::parse(statement.body())
-        .map_err(|e| invalid(format!("statement: {e}")))?;
+    // A keyed refusal of the body names its field (`body.credit_code`) and keeps its key.
+    let body = OrganisationRegisteredBody::parse(statement.body()).map_err(|e| {
+        invalid(match e.key() {
+            Some(_) => e,
+            None => refused_statement(e),
+        })
+    })?;
     if body.kind != OrganisationKind::Supplier {
-        return Err(invalid(
-            "statement: suppliers register themselves (body.kind \"supplier\"); other organisations are registered by the platform",
-        ));
+        return Err(invalid(crate::said!(
+            "registration.suppliers_only",
+            "statement: suppliers register themselves (body.kind \"supplier\"); other organisations are registered by the platform"
+        )));
     }
     if body.id != statement.subject() {
-        return Err(invalid("statement: its subject must be body.id"));
+        return Err(invalid(crate::said!(
+            "registration.subject",
+            "statement: its subject must be body.id"
+        )));
     }
     let applicant = Applicant {
         name: body.name.to_owned(),
         credit_code: body.credit_code.unwrap_or_default().to_owned(),
     };
     Ok((signed.clone(), signature.public_key, applicant))
+}
+
+/// The applicant's statement refused, with why.
+fn refused_statement(why: impl std::fmt::Display) -> Said {
+    crate::said!("registration.statement", "statement: {why}", why = why)
 }
 
 /// The organisation an application registers, from its statement.
@@ -111,13 +128,20 @@ impl Checked {
             display_name,
             password,
         } = application.administrator;
-        let email = auth::email_address(&email)
-            .ok_or_else(|| invalid("administrator.email is not an e-mail address"))?;
+        let email = auth::email_address(&email).ok_or_else(|| {
+            invalid(crate::said!(
+                "user.email",
+                "{field} is not an e-mail address",
+                field = "administrator.email"
+            ))
+        })?;
         let display_name = display_name.trim().to_owned();
         if display_name.is_empty() || display_name.chars().count() > 200 {
-            return Err(invalid(
-                "administrator.display_name must be 1 to 200 characters",
-            ));
+            return Err(invalid(crate::said!(
+                "user.display_name",
+                "{field} must be 1 to 200 characters",
+                field = "administrator.display_name"
+            )));
         }
         auth::check_new_password(&password, &email)
             .map_err(|m| AppError::invalid(ProblemType::WeakPassword, m))?;
@@ -139,19 +163,25 @@ impl Checked {
         match directory::taken(conn, organisation, credit_code, &self.public_key)? {
             None => {}
             Some(Taken::Organisation) => {
-                return Err(AppError::conflict(format!(
-                    "organisation {organisation} is already registered"
+                return Err(AppError::conflict(crate::said!(
+                    "org.taken",
+                    "organisation {organisation} is already registered",
+                    organisation = organisation
                 )));
             }
             Some(Taken::CreditCode(holder)) => {
-                return Err(AppError::conflict(format!(
-                    "credit code {credit_code} is already registered to organisation {holder}"
+                return Err(AppError::conflict(crate::said!(
+                    "org.credit_code_taken",
+                    "credit code {code} is already registered to organisation {organisation}",
+                    code = credit_code,
+                    organisation = holder,
                 )));
             }
             Some(Taken::Key) => {
-                return Err(AppError::conflict(
-                    "the key is already registered: make a new one (vitrine keygen)",
-                ));
+                return Err(AppError::conflict(crate::said!(
+                    "registration.key_taken",
+                    "the key is already registered: make a new one (vitrine keygen)"
+                )));
             }
         }
         // Whether the address has an account is not said here (anyone could ask): the
@@ -169,9 +199,10 @@ impl Checked {
             password_hash: &password_hash,
         };
         registrations::insert(conn, &new)?.ok_or_else(|| {
-            AppError::conflict(
-                "an application with this organisation id, credit code or key is already waiting for review",
-            )
+            AppError::conflict(crate::said!(
+                "registration.waiting",
+                "an application with this organisation id, credit code or key is already waiting for review"
+            ))
         })
     }
 }
@@ -196,8 +227,13 @@ pub(super) async fn apply(
     })))
 }
 
-/// Who reviews applications.
-const REVIEWERS: &str = "applications are reviewed by platform administrators";
+/// Who reviews applications: the refusal of anyone else.
+fn reviewers() -> Said {
+    crate::said!(
+        "registration.reviewers",
+        "applications are reviewed by platform administrators"
+    )
+}
 
 /// The statuses an application goes through.
 const STATUSES: [&str; 3] = ["pending", "approved", "rejected"];
@@ -230,12 +266,15 @@ pub(super) async fn list(
     let credentials = Credentials::of(&request);
     let query_string = request.query_string().to_owned();
     let rows = blocking(&state.pool, move |conn| {
-        auth::require_platform_admin(conn, &credentials, false, REVIEWERS)?;
+        auth::require_platform_admin(conn, &credentials, false, reviewers())?;
         let wanted = crate::routes::intake::query::<ListQuery>(&query_string)?.status;
         if wanted.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
             return Err(AppError::bad_request(
                 ProblemType::InvalidQuery,
-                "status must be pending, approved or rejected",
+                crate::said!(
+                    "registration.status_query",
+                    "status must be pending, approved or rejected"
+                ),
             ));
         }
         Ok(registrations::list(conn, wanted.as_deref(), 500)?)
@@ -255,13 +294,34 @@ struct Pending {
 }
 
 fn pending(conn: &mut PgConnection, id: i64) -> AppResult<Pending> {
-    let application = registrations::find(conn, id)?
-        .ok_or_else(|| AppError::not_found(format!("there is no application {id}")))?;
-    if application.status != "pending" {
-        return Err(AppError::conflict(format!(
-            "application {id} is already {}",
-            application.status
-        )));
+    let application = registrations::find(conn, id)?.ok_or_else(|| {
+        AppError::not_found(crate::said!(
+            "registration.unknown",
+            "there is no application {application}",
+            application = id
+        ))
+    })?;
+    match application.status.as_str() {
+        "pending" => {}
+        "approved" => {
+            return Err(AppError::conflict(crate::said!(
+                "registration.already_approved",
+                "application {application} is already approved",
+                application = id
+            )));
+        }
+        "rejected" => {
+            return Err(AppError::conflict(crate::said!(
+                "registration.already_rejected",
+                "application {application} is already rejected",
+                application = id
+            )));
+        }
+        other => {
+            return Err(AppError::conflict(format!(
+                "application {id} is already {other}"
+            )));
+        }
     }
     let organisation = &application.organisation;
     // Only an organisation this application's approval logged is the applicant's: the
@@ -270,8 +330,10 @@ fn pending(conn: &mut PgConnection, id: i64) -> AppResult<Pending> {
         None => false,
         Some(row) if application.organisation_idx == Some(row.registered_idx) => true,
         Some(_) => {
-            return Err(AppError::conflict(format!(
-                "organisation {organisation} has been registered since, not by this application: reject the application"
+            return Err(AppError::conflict(crate::said!(
+                "registration.organisation_since",
+                "organisation {organisation} has been registered since, not by this application: reject the application",
+                organisation = organisation
             )));
         }
     };
@@ -279,16 +341,24 @@ fn pending(conn: &mut PgConnection, id: i64) -> AppResult<Pending> {
         None => false,
         Some(key) if organisation_logged && key.organisation == *organisation => true,
         Some(_) => {
-            return Err(AppError::conflict(
-                "the applicant's key has been registered to another organisation since: reject the application",
-            ));
+            return Err(AppError::conflict(crate::said!(
+                "registration.key_since",
+                "the applicant's key has been registered to another organisation since: reject the application"
+            )));
         }
     };
     auth::check_address_free(conn, &application.admin_email).map_err(|e| {
-        AppError::conflict(format!(
-            "{}: reject the application, and the applicant may apply again with another address",
-            e.detail
-        ))
+        match e.detail.arg("email").filter(|_| e.detail.key() == Some("user.taken")) {
+            Some(email) => AppError::conflict(crate::said!(
+                "registration.address_taken",
+                "{email} already has an account: reject the application, and the applicant may apply again with another address",
+                email = email
+            )),
+            None => AppError::conflict(format!(
+                "{}: reject the application, and the applicant may apply again with another address",
+                e.detail
+            )),
+        }
     })?;
     Ok(Pending {
         application,
@@ -360,8 +430,10 @@ impl Pending {
                 &application.password_hash,
             )?;
             if !registrations::decide(conn, id, Decision::Approved, reviewer)? {
-                return Err(AppError::conflict(format!(
-                    "application {id} was decided meanwhile"
+                return Err(AppError::conflict(crate::said!(
+                    "registration.decided_meanwhile",
+                    "application {application} was decided meanwhile",
+                    application = id
                 )));
             }
             Ok(user)
@@ -378,7 +450,7 @@ pub(super) async fn approve(
     let id = path.into_inner();
     let credentials = Credentials::of(&request);
     let caller = blocking(&state.pool, move |conn| {
-        auth::require_platform_admin(conn, &credentials, true, REVIEWERS)
+        auth::require_platform_admin(conn, &credentials, true, reviewers())
     })
     .await?;
     let user = approve_as(&state, caller, id).await?;
@@ -395,9 +467,10 @@ pub(crate) async fn approve_as(state: &AppState, caller: Caller, id: i64) -> App
     let _approving = APPROVING.lock().await;
     let pending = blocking(&state.pool, move |conn| pending(conn, id)).await?;
     if !state.sequencer.status.ready.load(Ordering::SeqCst) {
-        return Err(AppError::unavailable(
-            "this process is not the sequencer; approve through the one that is",
-        ));
+        return Err(AppError::unavailable(crate::said!(
+            "registration.not_sequencer",
+            "this process is not the sequencer; approve through the one that is"
+        )));
     }
     pending.log(state, id).await?;
     blocking(&state.pool, move |conn| {
@@ -423,7 +496,7 @@ pub(super) async fn reject(
     // Who asks is checked before the body is read.
     let credentials = Credentials::of(&request);
     let caller = blocking(&state.pool, move |conn| {
-        auth::require_platform_admin(conn, &credentials, true, REVIEWERS)
+        auth::require_platform_admin(conn, &credentials, true, reviewers())
     })
     .await?;
     let body = crate::routes::intake::read_body(&request, payload, 8 * 1024).await?;
@@ -442,13 +515,19 @@ pub(crate) async fn reject_as(
 ) -> AppResult<()> {
     let reason = reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 2_000 {
-        return Err(invalid("reason must be 1 to 2000 characters"));
+        return Err(invalid(crate::said!(
+            "registration.reason",
+            "{field} must be 1 to 2000 characters",
+            field = "reason"
+        )));
     }
     blocking(&state.pool, move |conn| {
         let decision = Decision::Rejected(&reason);
         if !registrations::decide(conn, id, decision, caller.user_id)? {
-            return Err(AppError::not_found(format!(
-                "there is no pending application {id}"
+            return Err(AppError::not_found(crate::said!(
+                "registration.not_pending",
+                "there is no pending application {application}",
+                application = id
             )));
         }
         Ok(())

@@ -24,16 +24,26 @@ fn statement_error(e: StatementError) -> AppError {
         StatementError::Number(n) => AppError::invalid(ProblemType::FloatingPoint, n.to_string()),
         StatementError::BadSignature { index, public_key } => AppError::invalid(
             ProblemType::BadSignature,
-            format!("signature {index} (key {public_key}) does not verify over this statement"),
+            crate::said!(
+                "statement.bad_signature",
+                "signature {index} (key {public_key}) does not verify over this statement",
+                index = index,
+                public_key = public_key,
+            ),
         )
         .with("signature", index),
-        StatementError::Unsigned => {
-            AppError::invalid(ProblemType::Unsigned, "add at least one signature")
-        }
+        StatementError::Unsigned => AppError::invalid(
+            ProblemType::Unsigned,
+            crate::said!("statement.unsigned", "add at least one signature"),
+        ),
         StatementError::TooLarge(n) => AppError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             ProblemType::TooLarge,
-            format!("the entry would have {n} bytes; at most 65535 (reference documents by hash)"),
+            crate::said!(
+                "statement.too_large",
+                "the entry would have {bytes} bytes; at most 65535 (reference documents by hash)",
+                bytes = n
+            ),
         ),
         other => AppError::invalid(ProblemType::InvalidStatement, other.to_string()),
     }
@@ -56,9 +66,10 @@ pub(super) async fn post(
     };
     if !state.sequencer.status.ready.load(Ordering::SeqCst) {
         if request.headers().contains_key(FORWARDED_HEADER) {
-            return Err(AppError::unavailable(
-                "this process is not the sequencer (any more); try again",
-            ));
+            return Err(AppError::unavailable(crate::said!(
+                "log.not_sequencer",
+                "this process is not the sequencer (any more); try again"
+            )));
         }
         return forward(&state, &request, body).await;
     }
@@ -92,9 +103,10 @@ fn checked(state: &AppState, body: &[u8]) -> AppResult<(SignedStatement, bool)> 
     let kind = state.registry.get(statement.kind()).ok_or_else(|| {
         AppError::invalid(
             ProblemType::UnknownKind,
-            format!(
-                "the log does not accept statements of kind {:?}",
-                statement.kind()
+            crate::said!(
+                "statement.unknown_kind",
+                "the log does not accept statements of kind {kind}",
+                kind = format!("{:?}", statement.kind())
             ),
         )
         .with("kinds", state.registry.names())
@@ -114,7 +126,10 @@ async fn author(state: &AppState, request: &actix_web::HttpRequest) -> AppResult
         caller.check_csrf(&credentials)?;
         caller.require(
             Role::may_bid,
-            "sealed bids and anonymous questions are sent by a supplier's bidder representative",
+            crate::said!(
+                "statement.bidders_only",
+                "sealed bids and anonymous questions are sent by a supplier's bidder representative"
+            ),
         )?;
         Ok((caller.organisation, caller.user_id))
     })

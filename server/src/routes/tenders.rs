@@ -14,8 +14,13 @@ pub(super) async fn get(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let tender = blocking(&state.pool, move |conn| {
-        db::load_tender(conn, &id)?
-            .ok_or_else(|| AppError::not_found(format!("tender {id} does not exist")))
+        db::load_tender(conn, &id)?.ok_or_else(|| {
+            AppError::not_found(crate::said!(
+                "tender.unknown",
+                "tender {tender} does not exist",
+                tender = id
+            ))
+        })
     })
     .await?;
     Ok(HttpResponse::Ok().json(tender.public_view(Timestamp::now())))
@@ -40,7 +45,7 @@ pub(super) async fn list(
     if !(1..=500).contains(&limit) {
         return Err(AppError::bad_request(
             ProblemType::InvalidQuery,
-            "limit must be from 1 to 500",
+            crate::said!("query.limit", "limit must be from 1 to {max}", max = 500),
         ));
     }
     if let Some(status) = &query.status
@@ -48,7 +53,11 @@ pub(super) async fn list(
     {
         return Err(AppError::bad_request(
             ProblemType::InvalidQuery,
-            format!("status {status:?} is not a tender status"),
+            crate::said!(
+                "query.status",
+                "status {value} is not a tender status",
+                value = format!("{status:?}")
+            ),
         ));
     }
     let rows = blocking(&state.pool, move |conn| {

@@ -48,7 +48,7 @@ impl Uploads {
             per_hour: auth::RateLimit::new(
                 Self::PER_HOUR,
                 std::time::Duration::from_secs(3600),
-                "uploads per account",
+                auth::Counted::Uploads,
             ),
             in_flight: std::sync::Mutex::new(std::collections::HashMap::new()),
             storing: tokio::sync::Semaphore::new(2),
@@ -64,9 +64,10 @@ impl Uploads {
             return Err(AppError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 ProblemType::RateLimited,
-                format!(
-                    "an account sends at most {} uploads at once; wait for one to finish",
-                    Self::IN_FLIGHT_PER_ACCOUNT
+                crate::said!(
+                    "upload.in_flight",
+                    "an account sends at most {most} uploads at once; wait for one to finish",
+                    most = Self::IN_FLIGHT_PER_ACCOUNT
                 ),
             )
             .with("retry_after_seconds", 1));

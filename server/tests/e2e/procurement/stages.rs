@@ -619,7 +619,7 @@ async fn the_award_goes_to_the_lowest_valid_bid_with_its_report() {
     let (a, c) = (market.commitment(0), market.commitment(2));
     refused(app, &market.award(&c).await, 409, "is lower").await;
     let lapsed = market.commitment(3);
-    refused(app, &market.award(&lapsed).await, 409, "Lapsed").await;
+    refused(app, &market.award(&lapsed).await, 409, "is lapsed").await;
     let nobody = market.award(&"cd".repeat(32)).await;
     refused(app, &nobody, 409, "only a bidder can be awarded").await;
     let by_other = market.award_by(&a, &market.other_officer).await;

@@ -281,22 +281,17 @@ pub(super) fn criteria(body: &Value) -> Result<Vec<Criterion>, Said> {
     }
     let mut out: Vec<Criterion> = Vec::new();
     for (i, c) in list.iter().enumerate() {
-        only(c, &["id", "title", "weight", "price"]).map_err(|e| {
-            crate::said!(
-                "award.criterion_invalid",
-                "criterion {criterion}: {why}",
-                criterion = i,
-                why = e
-            )
-        })?;
-        let id = identifier(c, "id").map_err(|e| {
+        let within = |e: Said| {
             crate::said!(
                 "body.invalid",
                 "{field}: {why}",
                 field = format!("body.criteria[{i}]"),
                 why = e
             )
-        })?;
+            .because(e)
+        };
+        only(c, &["id", "title", "weight", "price"]).map_err(within)?;
+        let id = identifier(c, "id").map_err(within)?;
         if out.iter().any(|o| o.id == id) {
             return Err(crate::said!(
                 "award.criterion_twice",
@@ -311,6 +306,7 @@ pub(super) fn criteria(body: &Value) -> Result<Vec<Criterion>, Said> {
                 criterion = id,
                 why = e
             )
+            .because(e)
         })?;
         let weight = c["weight"]
             .as_u64()

@@ -163,7 +163,7 @@ impl<'a> TenderPublishedBody<'a> {
     /// Checks the body of a `tender.published` (every problem, see [`tender_problems`])
     /// and reads it.
     fn parse(body: &'a Value) -> Result<Self, Said> {
-        let problems = tender_refusals(body);
+        let problems = tender_problems(body);
         if !problems.is_empty() {
             return Err(joined(problems));
         }
@@ -178,15 +178,7 @@ impl<'a> TenderPublishedBody<'a> {
 
 /// Everything wrong with the body of a `tender.published` (a draft's, say), each problem
 /// once: a draft lists them all, a refused statement names them all.
-pub fn tender_problems(body: &Value) -> Vec<String> {
-    tender_refusals(body)
-        .into_iter()
-        .map(String::from)
-        .collect()
-}
-
-/// [`tender_problems`], each problem with its key and arguments.
-fn tender_refusals(body: &Value) -> Vec<Said> {
+pub fn tender_problems(body: &Value) -> Vec<Said> {
     let mut problems = Vec::new();
     let mut note = |result: Result<(), Said>| {
         if let Err(e) = result {
@@ -195,7 +187,7 @@ fn tender_refusals(body: &Value) -> Vec<Said> {
     };
     // `{field}: {why}` for a problem of a member of a list (`body.lots[0]`, say).
     let within = |field: String, why: Said| {
-        crate::said!("body.invalid", "{field}: {why}", field = field, why = why)
+        crate::said!("body.invalid", "{field}: {why}", field = field, why = why).because(why)
     };
     // `lot {lot}: {why}` for a problem of a lot.
     let of_lot = |lot: &dyn std::fmt::Display, why: Said| {
@@ -205,6 +197,7 @@ fn tender_refusals(body: &Value) -> Vec<Said> {
             lot = lot,
             why = why
         )
+        .because(why)
     };
     if !body.is_object() {
         return vec![crate::said!(
@@ -273,7 +266,10 @@ fn tender_refusals(body: &Value) -> Vec<Said> {
         Some(Value::Array(lots)) if !lots.is_empty() && lots.len() <= 100 => {
             let mut ids = HashSet::new();
             for (i, lot) in lots.iter().enumerate() {
-                note(only(lot, &["id", "title", "value"]).map_err(|e| of_lot(&i, e)));
+                note(
+                    only(lot, &["id", "title", "value"])
+                        .map_err(|e| within(format!("body.lots[{i}]"), e)),
+                );
                 let id = match identifier(lot, "id") {
                     Ok(id) => id,
                     Err(e) => {
@@ -469,11 +465,10 @@ impl Kind for TenderAmended {
         TenderPublished
             .check_body(amended.document())
             .map_err(|e| {
-                Refusal::Invalid(crate::said!(
-                    "amendment.invalid",
-                    "after the amendment: {why}",
-                    why = e
-                ))
+                Refusal::Invalid(
+                    crate::said!("amendment.invalid", "after the amendment: {why}", why = e)
+                        .because(e),
+                )
             })?;
         let new = amended.periods().map_err(Refusal::Invalid)?;
         if new.enquiry_end != periods.enquiry_end && ctx.logged_at >= periods.enquiry_end {

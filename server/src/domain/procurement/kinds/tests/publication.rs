@@ -116,9 +116,9 @@ fn tender_published() {
         p("no lot", lots(json!([]))).body("body.lots must hold 1 to 100 lots"),
         p("101 lots", lots(Value::Array(many_lots))).body("body.lots must hold 1 to 100 lots"),
         p("a lot that is not an object", lots(json!(["lot-1"])))
-            .body("lot 0: body must be an object"),
+            .body("body.lots[0]: body must be an object"),
         p("a lot with an unknown member", lots(json!([with(lot("lot-1"), "price", json!(1))])))
-            .body("lot 0: body.price is not part of this kind"),
+            .body("body.lots[0]: body.price is not part of this kind"),
         p("a lot id with a space", lots(json!([lot("lot 1")])))
             .body("body.lots[0]: body.id must be 1 to 64"),
         p("a lot listed twice", lots(json!([lot("lot-1"), lot("lot-1")])))
@@ -165,9 +165,9 @@ fn tender_published() {
             .body("body.criteria must be an array of criteria"),
         p("no criterion", scored(json!([]))).body("body.criteria must hold 1 to 20 criteria"),
         p("a criterion that is not an object", scored(json!(["technical"])))
-            .body("criterion 0: body must be an object"),
+            .body("body.criteria[0]: body must be an object"),
         p("a criterion with an unknown member", scored(criterion("max", json!(5))))
-            .body("criterion 0: body.max is not part of this kind"),
+            .body("body.criteria[0]: body.max is not part of this kind"),
         p("a criterion id with a space", scored(criterion("id", json!("tech nical"))))
             .body("body.criteria[0]: body.id must be 1 to 64"),
         p("a criterion listed twice", scored(json!([
