@@ -64,6 +64,22 @@ try {
     const shown = await page.textContent('[data-error-for="credit_code"]');
     check(await page.isVisible('[data-error-for="credit_code"]') && shown.length > 5, 'a bad credit code is refused next to its field', shown);
     check(shown.includes('统一社会信用代码为 18 位') && !shown.includes('unified social'), "the API's refusal is said in the reader's language", shown);
+    // How the signing script says keyed refusals: a sentence within another, a word an
+    // argument names, and arguments put in as they are.
+    const said = await page.evaluate(async () => {
+      const url = performance.getEntriesByType('resource').map((e) => e.name).find((n) => n.includes('/sign.js'));
+      const { detailOf, Refused } = await import(url);
+      return [
+        detailOf({ detail: 'x', detail_key: 'body.invalid', detail_args: { field: 'body.lots[0]', why: 'body.title is missing' }, detail_why: { key: 'body.missing', args: { field: 'body.title' } } }),
+        detailOf({ detail: 'x', detail_key: 'user.role_unfit', detail_args: { org_kind: 'supplier', role: 'supervisor' } }),
+        new Refused({ detail: 'x', detail_key: 'user.taken', detail_args: { email: '{role}$&@example.org' } }).message,
+        detailOf({ detail: 'the English', detail_key: 'no.such_key', detail_args: {} }),
+      ];
+    });
+    check(said[0] === 'body.lots[0]：缺少 body.title', 'a refusal within another is said in Chinese', said[0]);
+    check(said[1] === '“供应商”类机构没有“监督人员”角色', "a role and a kind are said in the reader's words", said[1]);
+    check(said[2].includes('{role}$&@example.org 已有账户'), 'arguments are put in as they are', said[2]);
+    check(said[3] === 'the English', 'a sentence the page does not have stays in English', said[3]);
     check(await page.inputValue('#r-name') === '浏览器供应商有限公司', 'what the applicant typed is kept');
     await page.fill('#r-code', process.env.VITRINE_REGISTER_CODE);
     await page.click('form[data-register] button[type="submit"]');

@@ -145,6 +145,11 @@ try {
   check(await text(op, 'label[for="d-enquiry_end"]').then((t) => t.includes('UTC')), 'without scripts the times are said to be in UTC');
   check(await post(op, '#draft button[type="submit"]') === 200 && await done(op), 'the draft is saved without scripts');
   check(await op.locator('[data-problems] li').count() > 0, 'and what is missing is listed');
+  const draftPath = new URL(op.url()).pathname;
+  await op.goto(`${base}/language?set=zh-CN&next=${encodeURIComponent(draftPath)}`);
+  const missing = await op.locator('[data-problems] li').allTextContents();
+  check(missing.length > 0 && missing.every((p) => /[\u4e00-\u9fff\uff00-\uffef]/.test(p)), 'in Chinese, what is missing is said in Chinese', missing.join(' | '));
+  await op.goto(`${base}/language?set=en&next=${encodeURIComponent(draftPath)}`);
   const shown = await op.inputValue('#d-enquiry_end');
   check(/^2027-01-10T09:30(:00)?$/.test(shown), 'the time is shown as saved', `${shown} ${await op.getAttribute('#d-enquiry_end', 'value')}`);
   await axe(op, 'draft without scripts', { scriptsOff: true });

@@ -37,9 +37,9 @@ function registration(form) {
       done.querySelector('[data-key-download]').focus();
     } catch (e) {
       const detail = e.problem?.detail || '';
-      const field = e.field || ['credit_code', 'display_name', 'email', 'password', 'name', 'id']
+      const field = ['credit_code', 'display_name', 'email', 'password', 'name', 'id']
         .find((f) => detail.includes(`administrator.${f}`) || detail.includes(`body.${f}`) || detail.includes(f.replace('_', ' ')));
-      if (!field || !fieldError(form, field, e.message)) {
+      if (!e.showBy?.(form) && !(field && fieldError(form, field, e.message))) {
         error.textContent = e.message;
         error.hidden = false;
       }
@@ -220,7 +220,7 @@ function afterAward(root) {
       const receipt = await send('/api/v1/statements', signed, { csrf });
       show(output, msg('js.logged', { index: receipt.index }), true);
     } catch (e) {
-      if (!(e.field && fieldError(complain, e.field, e.message))) show(output, e.message, false);
+      if (!(e.field && fieldError(complain, e.field, e.message)) && !e.showBy?.(complain)) show(output, e.message, false);
     }
   });
   const countersign = root.querySelector('form[data-countersign]');
@@ -248,7 +248,7 @@ function afterAward(root) {
       const receipt = await send('/api/v1/statements', signed, { csrf });
       show(output, msg('js.logged', { index: receipt.index }), true);
     } catch (e) {
-      if (!(e.field && fieldError(countersign, e.field, e.message))) show(output, e.message, false);
+      if (!(e.field && fieldError(countersign, e.field, e.message)) && !e.showBy?.(countersign)) show(output, e.message, false);
     }
   });
 }

@@ -9,7 +9,7 @@ export const messages = (() => {
 })();
 export function msg(key, args = {}) {
   let text = messages[key] ?? key;
-  for (const [k, v] of Object.entries(args)) text = text.replaceAll(`{${k}}`, String(v));
+  for (const [k, v] of Object.entries(args)) text = text.replaceAll(`{${k}}`, () => String(v));
   return text;
 }
 
@@ -90,17 +90,23 @@ const refusals = (() => {
   try { return { ...none, ...JSON.parse(document.getElementById('vitrine-refusals')?.textContent || '{}') }; } catch { return none; }
 })();
 
-/** The API's detail in the reader's language when it is keyed and the page has it. */
-export function detailOf(problem) {
+/** A keyed sentence (`{key, args, why}`) in the reader's language, or `null`. */
+function say(keyed) {
   const { messages: said, named } = refusals;
-  const template = problem?.detail_key && said[`detail.${problem.detail_key}`];
-  if (!template) return String(problem?.detail || '');
-  const args = problem.detail_args || {};
+  const template = keyed?.key && said[`detail.${keyed.key}`];
+  if (!template) return null;
+  const args = keyed.args || {};
   return template.replace(/\{([a-z0-9_]+)\}/g, (whole, name) => {
     if (!Object.hasOwn(args, name)) return whole;
     const value = String(args[name]);
+    if (name === 'why' && keyed.why) return say(keyed.why) ?? value;
     return (Object.hasOwn(named, name) && said[named[name] + value]) || value;
   });
+}
+
+/** The API's detail in the reader's language when it is keyed and the page has it. */
+export function detailOf(problem) {
+  return say({ key: problem?.detail_key, args: problem?.detail_args, why: problem?.detail_why }) ?? String(problem?.detail || '');
 }
 
 /** Why the API refused, in the reader's language. */
@@ -110,8 +116,15 @@ export class Refused extends Error {
     super(msg('js.failed', { title: messages[`problem.${slug}`] || problem?.title || '', detail: detailOf(problem) }));
     this.problem = problem;
     // The field the refusal concerns, when the server named it (`body.price`, `administrator.email`).
-    const field = problem?.detail_args?.field;
-    if (field) this.field = String(field).split('.').pop();
+    this.named = problem?.detail_args?.field ? String(problem.detail_args.field) : '';
+  }
+
+  /** Shows the refusal by the field of `form` it names (`body.credit_code` names `credit_code`). */
+  showBy(form) {
+    const at = [...form.querySelectorAll('[data-error-for]')]
+      .map((e) => e.dataset.errorFor)
+      .find((f) => this.named === f || this.named.endsWith(`.${f}`));
+    return Boolean(at) && fieldError(form, at, this.message);
   }
 }
 
@@ -144,7 +157,7 @@ export function show(output, text, ok) {
 
 /** Shows a refusal by the field it names (from the API's detail), else on the form. */
 export function fieldError(form, field, text) {
-  const at = form.querySelector(`[data-error-for="${field}"]`);
+  const at = form.querySelector(`[data-error-for="${CSS.escape(field)}"]`);
   if (!at) return false;
   at.textContent = text;
   at.hidden = false;
