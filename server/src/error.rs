@@ -229,6 +229,21 @@ pub struct AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
+    /// 405: `path` does not answer `method`; `allow` lists what it answers.
+    pub fn method_not_allowed(path: &str, method: &str, allow: &str) -> AppError {
+        AppError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ProblemType::MethodNotAllowed,
+            crate::said!(
+                "method.not_allowed",
+                "{path} does not answer {method}; it answers {allow}",
+                path = path,
+                method = method,
+                allow = allow,
+            ),
+        )
+    }
+
     /// A problem.
     pub fn new(status: StatusCode, kind: ProblemType, detail: impl Into<Said>) -> AppError {
         AppError {
@@ -402,7 +417,11 @@ impl From<diesel::result::Error> for AppError {
 
 impl From<r2d2_error::PoolError> for AppError {
     fn from(e: r2d2_error::PoolError) -> Self {
-        AppError::unavailable(format!("no database connection: {e}"))
+        AppError::unavailable(crate::said!(
+            "db.unavailable",
+            "no database connection: {why}",
+            why = e
+        ))
     }
 }
 

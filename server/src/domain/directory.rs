@@ -146,6 +146,15 @@ fn credit_code(body: &Value) -> Result<Option<&str>, Said> {
     }
 }
 
+/// That no organisation `id` is registered.
+pub fn unknown_organisation(id: &str) -> Said {
+    crate::said!(
+        "org.unknown",
+        "organisation {organisation} is not registered",
+        organisation = id
+    )
+}
+
 /// `key.registered`: `{"organisation", "public_key", "role"}`, signed by the platform, or
 /// by an administrator of that organisation for its own keys.
 pub struct KeyRegistered;
@@ -182,11 +191,7 @@ impl Kind for KeyRegistered {
             role,
         } = KeyRegisteredBody::parse(statement.body()).map_err(Refusal::Invalid)?;
         let Some(kind) = state.directory.organisations.get(&organisation) else {
-            return Err(Refusal::Conflict(crate::said!(
-                "page.organisation_unknown",
-                "organisation {organisation} is not registered",
-                organisation = organisation
-            )));
+            return Err(Refusal::Conflict(unknown_organisation(&organisation)));
         };
         if role == Role::PlatformAdmin && *kind != OrganisationKind::Platform {
             return Err(Refusal::Conflict(crate::said!(

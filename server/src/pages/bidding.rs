@@ -37,13 +37,8 @@ pub(super) async fn workspace(
     };
     let caller = super::signed_in::account(&page, &state, &request, bidders).await?;
     let tender = blocking(&state.pool, move |conn| {
-        let tender = db::load_tender(conn, &id)?.ok_or_else(|| {
-            AppError::not_found(crate::said!(
-                "tender.unknown",
-                "tender {tender} does not exist",
-                tender = id
-            ))
-        })?;
+        let tender = db::load_tender(conn, &id)?
+            .ok_or_else(|| AppError::not_found(crate::domain::procurement::unknown_tender(&id)))?;
         Ok(tender.public_view(Timestamp::now()))
     })
     .await

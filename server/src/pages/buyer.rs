@@ -224,13 +224,8 @@ pub(super) async fn manage(
     let id = path.into_inner();
     let organisation = caller.organisation.clone();
     let (tender, timeline) = blocking(&state.pool, move |conn| {
-        let tender = db::load_tender(conn, &id)?.ok_or_else(|| {
-            AppError::not_found(crate::said!(
-                "tender.unknown",
-                "tender {tender} does not exist",
-                tender = id
-            ))
-        })?;
+        let tender = db::load_tender(conn, &id)?
+            .ok_or_else(|| AppError::not_found(crate::domain::procurement::unknown_tender(&id)))?;
         if tender.buyer != organisation {
             return Err(AppError::forbidden(crate::said!(
                 "page.tender_not_yours",

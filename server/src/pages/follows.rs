@@ -53,11 +53,9 @@ async fn change(
     let tender = id.clone();
     blocking(&state.pool, move |conn| {
         if !tenders::exists(conn, &tender)? {
-            return Err(AppError::not_found(crate::said!(
-                "tender.unknown",
-                "tender {tender} does not exist",
-                tender = tender
-            )));
+            return Err(AppError::not_found(
+                crate::domain::procurement::unknown_tender(&tender),
+            ));
         }
         match on {
             true => subscriptions::follow_tender(conn, user, &tender)?,

@@ -113,17 +113,8 @@ fn page(path: &str, allow: &'static str) -> actix_web::Resource {
         }))
         .default_service(web::to(
             move |page: Page, request: actix_web::HttpRequest| async move {
-                let error = AppError::new(
-                    actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-                    ProblemType::MethodNotAllowed,
-                    crate::said!(
-                        "page.method",
-                        "{path} does not answer {method}; it answers {allow}",
-                        path = request.path(),
-                        method = request.method(),
-                        allow = allow,
-                    ),
-                );
+                let error =
+                    AppError::method_not_allowed(request.path(), request.method().as_str(), allow);
                 let mut response = actix_web::ResponseError::error_response(&page.error(error));
                 response.headers_mut().insert(
                     actix_web::http::header::ALLOW,

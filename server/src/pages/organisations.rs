@@ -22,11 +22,7 @@ pub(super) async fn show(
     let id = path.into_inner();
     let (organisation, keys, bought, won) = blocking(&state.pool, move |conn| {
         let org = directory::organisation(conn, &id)?.ok_or_else(|| {
-            AppError::not_found(crate::said!(
-                "page.organisation_unknown",
-                "organisation {organisation} is not registered",
-                organisation = id
-            ))
+            AppError::not_found(crate::domain::directory::unknown_organisation(&id))
         })?;
         let keys: Vec<serde_json::Value> = directory::keys_of(conn, &id)?
             .into_iter()

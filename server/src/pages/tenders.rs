@@ -306,11 +306,7 @@ pub(super) async fn show(
                     false => None,
                 };
                 let tender = db::load_tender(conn, &id)?.ok_or_else(|| {
-                    AppError::not_found(crate::said!(
-                        "tender.unknown",
-                        "tender {tender} does not exist",
-                        tender = id
-                    ))
+                    AppError::not_found(crate::domain::procurement::unknown_tender(&id))
                 })?;
                 let logged = entries::count_about(conn, &id)?;
                 // Counted from the newest: page 1 is the newest entries.

@@ -58,11 +58,7 @@ pub(super) async fn get_organisation(
     let id = path.into_inner();
     let body = blocking(&state.pool, move |conn| {
         let organisation = directory::organisation(conn, &id)?.ok_or_else(|| {
-            AppError::not_found(crate::said!(
-                "page.organisation_unknown",
-                "organisation {organisation} is not registered",
-                organisation = id
-            ))
+            AppError::not_found(crate::domain::directory::unknown_organisation(&id))
         })?;
         let keys = directory::keys_of(conn, &id)?;
         Ok(json!({

@@ -2,8 +2,7 @@
 //! their own file, thin (extract, authorise, call, answer). Reads go to the pool on
 //! blocking threads; appends go to the sequencer.
 
-use crate::error::{AppError, AppResult, ProblemType};
-use actix_web::http::StatusCode;
+use crate::error::{AppError, AppResult};
 use actix_web::{HttpResponse, web};
 
 pub mod accounts;
@@ -107,17 +106,8 @@ pub async fn not_found(request: actix_web::HttpRequest) -> AppResult<HttpRespons
         && !methods.iter().any(|m| m == request.method().as_str())
     {
         let allow = methods.join(", ");
-        let problem = AppError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            ProblemType::MethodNotAllowed,
-            crate::said!(
-                "page.method",
-                "{path} does not answer {method}; it answers {allow}",
-                path = request.path(),
-                method = request.method(),
-                allow = allow,
-            ),
-        );
+        let problem =
+            AppError::method_not_allowed(request.path(), request.method().as_str(), &allow);
         let mut response = actix_web::ResponseError::error_response(&problem);
         if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
             response

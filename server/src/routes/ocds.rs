@@ -146,13 +146,8 @@ async fn releases_of(
     id: String,
 ) -> AppResult<(crate::domain::procurement::TenderState, Vec<(i64, Value)>)> {
     blocking(&state.pool, move |conn| {
-        let tender = db::load_tender(conn, &id)?.ok_or_else(|| {
-            AppError::not_found(crate::said!(
-                "tender.unknown",
-                "tender {tender} does not exist",
-                tender = id
-            ))
-        })?;
+        let tender = db::load_tender(conn, &id)?
+            .ok_or_else(|| AppError::not_found(crate::domain::procurement::unknown_tender(&id)))?;
         let releases = tenders::releases_of(conn, &id)?;
         Ok((tender, releases))
     })

@@ -347,17 +347,20 @@ fn pending(conn: &mut PgConnection, id: i64) -> AppResult<Pending> {
             )));
         }
     };
+    // Taken meanwhile: the application cannot be approved. (A failure stays a failure.)
     auth::check_address_free(conn, &application.admin_email).map_err(|e| {
-        match e.detail.arg("email").filter(|_| e.detail.key() == Some("user.taken")) {
+        let taken = e
+            .detail
+            .arg("email")
+            .filter(|_| e.detail.key() == Some("user.taken"))
+            .map(str::to_owned);
+        match taken {
             Some(email) => AppError::conflict(crate::said!(
                 "registration.address_taken",
                 "{email} already has an account: reject the application, and the applicant may apply again with another address",
                 email = email
             )),
-            None => AppError::conflict(format!(
-                "{}: reject the application, and the applicant may apply again with another address",
-                e.detail
-            )),
+            None => e,
         }
     })?;
     Ok(Pending {

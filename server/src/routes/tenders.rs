@@ -14,13 +14,8 @@ pub(super) async fn get(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let tender = blocking(&state.pool, move |conn| {
-        db::load_tender(conn, &id)?.ok_or_else(|| {
-            AppError::not_found(crate::said!(
-                "tender.unknown",
-                "tender {tender} does not exist",
-                tender = id
-            ))
-        })
+        db::load_tender(conn, &id)?
+            .ok_or_else(|| AppError::not_found(crate::domain::procurement::unknown_tender(&id)))
     })
     .await?;
     Ok(HttpResponse::Ok().json(tender.public_view(Timestamp::now())))

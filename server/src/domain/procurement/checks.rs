@@ -94,6 +94,15 @@ pub(super) fn bilingual(body: &Value, field: &str, max: usize) -> Result<(), Sai
     Ok(())
 }
 
+/// That there is no tender `id`.
+pub fn unknown_tender(id: &str) -> Said {
+    crate::said!(
+        "tender.unknown",
+        "tender {tender} does not exist",
+        tender = id
+    )
+}
+
 /// The bid of `tender` committed as `commitment` (a statement's `body.commitment`).
 pub(super) fn named_bid<'t>(
     tender: &'t TenderState,
@@ -119,13 +128,7 @@ pub(super) fn open_tender<'s>(
         .tenders
         .get(statement.subject())
         .and_then(Option::as_ref)
-        .ok_or_else(|| {
-            Refusal::NotFound(crate::said!(
-                "tender.unknown",
-                "tender {tender} does not exist",
-                tender = statement.subject()
-            ))
-        })?;
+        .ok_or_else(|| Refusal::NotFound(unknown_tender(statement.subject())))?;
     if tender.status.is_final() {
         return Err(Refusal::Conflict(crate::said!(
             "tender.over",

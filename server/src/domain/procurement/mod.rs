@@ -23,6 +23,6 @@ pub mod ocds;
 pub mod projection;
 pub mod tender;
 
-pub use checks::document_hashes;
+pub use checks::{document_hashes, unknown_tender};
 pub use kinds::{ocid, register, tender_problems};
 pub use tender::*;
