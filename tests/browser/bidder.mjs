@@ -53,6 +53,8 @@ try {
     const { context, page } = await newPage('zh-CN');
     await page.goto(`${base}/register`);
     await axe(page, 'register');
+    const named = JSON.parse(await page.textContent('#vitrine-refusals'));
+    check(/^\/static\/refusals\/zh-CN\.json\?v=[0-9a-f]{16}$/.test(named), "the page names the refusals' sentences instead of carrying them", named);
     await page.fill('#r-id', 'browser-supplier');
     await page.fill('#r-name', '浏览器供应商有限公司');
     await page.fill('#r-code', 'not-a-code');
@@ -68,7 +70,8 @@ try {
     // argument names, and arguments put in as they are.
     const said = await page.evaluate(async () => {
       const url = performance.getEntriesByType('resource').map((e) => e.name).find((n) => n.includes('/sign.js'));
-      const { detailOf, Refused } = await import(url);
+      const { detailOf, Refused, loadRefusals } = await import(url);
+      await loadRefusals();
       return [
         detailOf({ detail: 'x', detail_key: 'body.invalid', detail_args: { field: 'body.lots[0]', why: 'body.title is missing' }, detail_why: { key: 'body.missing', args: { field: 'body.title' } } }),
         detailOf({ detail: 'x', detail_key: 'user.role_unfit', detail_args: { org_kind: 'supplier', role: 'supervisor' } }),

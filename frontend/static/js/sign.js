@@ -83,12 +83,23 @@ export async function sign(statement, keys) {
 
 export const statement = (kind, subject, body) => ({ kind, subject, body, issued_at: new Date().toISOString() });
 
-// The refusals' sentences in the reader's language (none on English pages), the words some
-// of their arguments name (a role, a status, …), and which arguments those are.
-const refusals = (() => {
-  const none = { messages: {}, named: {} };
-  try { return { ...none, ...JSON.parse(document.getElementById('vitrine-refusals')?.textContent || '{}') }; } catch { return none; }
-})();
+// The refusals' sentences in the reader's language (none in English), the words some of
+// their arguments name (a role, a status, …), and which arguments those are: fetched from
+// the file the page names the first time the API refuses, so that pages stay small.
+let refusals = { messages: {}, named: {} };
+let loading = null;
+/** Fetches the refusals' sentences once; without them a refusal is said in English. */
+export function loadRefusals() {
+  loading ??= (async () => {
+    try {
+      const url = JSON.parse(document.getElementById('vitrine-refusals')?.textContent || 'null');
+      if (typeof url !== 'string' || !url.startsWith('/static/')) return;
+      const response = await fetch(url, { credentials: 'same-origin' });
+      if (response.ok) refusals = { ...refusals, ...(await response.json()) };
+    } catch { /* said in English */ }
+  })();
+  return loading;
+}
 
 /** A keyed sentence (`{key, args, why}`) in the reader's language, or `null`. */
 function say(keyed) {
@@ -144,7 +155,10 @@ export async function send(path, body, { csrf, contentType = 'application/json' 
   const text = await response.text();
   let json = null;
   try { json = JSON.parse(text); } catch { /* not JSON */ }
-  if (!response.ok) throw new Refused(json || { detail: text.slice(0, 300) });
+  if (!response.ok) {
+    await loadRefusals();
+    throw new Refused(json || { detail: text.slice(0, 300) });
+  }
   return json;
 }
 

@@ -48,6 +48,22 @@ impl Assets {
         Assets { files }
     }
 
+    /// Adds a file made at start (not one of [`FILES`]), versioned by its bytes.
+    pub fn add(&mut self, path: &'static str, bytes: Vec<u8>) {
+        let version = version_of(&bytes);
+        self.files.retain(|a| a.path != path);
+        self.files.push(Asset {
+            path,
+            bytes: bytes.into(),
+            version,
+        });
+    }
+
+    /// Every file's path.
+    pub fn paths(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.files.iter().map(|a| a.path)
+    }
+
     /// The file at `path`.
     pub fn get(&self, path: &str) -> Option<&Asset> {
         self.files.iter().find(|a| a.path == path)
@@ -86,13 +102,20 @@ fn versioned(path: &'static str, done: &mut Vec<Asset>, depth: usize) {
         }
         _ => bytes.to_vec(),
     };
-    let digest = Sha256::digest(&bytes);
-    let version: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let version = version_of(&bytes);
     done.push(Asset {
         path,
         bytes: bytes.into(),
         version,
     });
+}
+
+/// The first 16 hex digits of the bytes' SHA-256.
+fn version_of(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The sibling modules a script imports (`from './name.js'`).

@@ -15,8 +15,6 @@ fn lang_of(state: &State) -> Lang {
 
 /// Registers `t` and the filters.
 pub(super) fn register(env: &mut Environment<'static>, messages: Arc<Messages>) {
-    // Only the pages whose scripts send statements carry the refusals' sentences.
-    let refusals = messages.clone();
     env.add_function(
         "t",
         move |state: &State, key: &str, args: Kwargs| -> Result<String, Error> {
@@ -35,9 +33,6 @@ pub(super) fn register(env: &mut Environment<'static>, messages: Arc<Messages>) 
             Ok(out)
         },
     );
-    env.add_function("refusal_messages", move |state: &State| {
-        Value::from_serialize(refusals.for_refusals(lang_of(state)))
-    });
     env.add_filter("text", localised);
     env.add_filter("money", money);
     env.add_filter("datetime", datetime);

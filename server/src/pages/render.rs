@@ -35,6 +35,14 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "users.html",
 ];
 
+/// Where the refusals' sentences in `lang` are, under `/static/`.
+pub(super) fn refusals_path(lang: i18n::Lang) -> &'static str {
+    match lang {
+        i18n::Lang::ZhCn => "refusals/zh-CN.json",
+        i18n::Lang::En => "refusals/en.json",
+    }
+}
+
 /// The template engine with its templates, the messages and the static files.
 pub struct Renderer {
     pub(super) env: Environment<'static>,
@@ -47,7 +55,14 @@ impl Renderer {
     /// message file that does not load stops the server at start.
     pub fn load() -> Result<Renderer, String> {
         let messages = Arc::new(i18n::Messages::load()?);
-        let assets = assets::Assets::load();
+        let mut assets = assets::Assets::load();
+        // The refusals' sentences the signing scripts fetch when the API refuses, one file
+        // per language (kept out of the pages, which stay small).
+        for lang in i18n::Lang::ALL {
+            let said = serde_json::to_vec(&messages.for_refusals(lang))
+                .map_err(|e| format!("the refusals of {}: {e}", lang.tag()))?;
+            assets.add(refusals_path(lang), said);
+        }
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
         // Auto-escaping for every template (all are HTML), whatever its name.
@@ -57,9 +72,9 @@ impl Renderer {
                 .map_err(|e| format!("template {name}: {e:#}"))?;
         }
         filters::register(&mut env, messages.clone());
-        let urls: Vec<(String, String)> = assets::FILES
-            .iter()
-            .filter_map(|(path, _)| assets.url(path).map(|u| ((*path).to_owned(), u)))
+        let urls: Vec<(String, String)> = assets
+            .paths()
+            .filter_map(|path| assets.url(path).map(|u| (path.to_owned(), u)))
             .collect();
         env.add_function("static_url", move |path: &str| {
             urls.iter()
@@ -158,5 +173,30 @@ mod tests {
             .filter(|k| renderer.messages().get(Lang::En, k).is_none())
             .collect();
         assert!(missing.is_empty(), "missing messages: {missing:#?}");
+    }
+
+    #[test]
+    fn the_refusals_sentences_are_a_file_of_their_own_per_language() {
+        let renderer = Renderer::load().expect("everything loads");
+        let read = |lang: Lang| -> serde_json::Value {
+            let asset = renderer
+                .assets
+                .get(refusals_path(lang))
+                .expect("made at start");
+            serde_json::from_slice(&asset.bytes).expect("JSON")
+        };
+        let zh = read(Lang::ZhCn);
+        assert_eq!(zh["messages"]["detail.user.taken"], "{email} 已有账户");
+        assert_eq!(zh["messages"]["role.supervisor"], "监督人员");
+        assert_eq!(zh["named"]["role"], "role.");
+        let en = read(Lang::En);
+        assert_eq!(en["messages"], serde_json::json!({}));
+        assert_eq!(en["named"], zh["named"]);
+        // Pages name the file by its version; none carries the sentences.
+        let url = renderer
+            .assets
+            .url(refusals_path(Lang::ZhCn))
+            .expect("a URL");
+        assert!(url.starts_with("/static/refusals/zh-CN.json?v="), "{url}");
     }
 }
