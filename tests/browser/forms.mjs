@@ -95,6 +95,12 @@ try {
   check(await post(ap, '[data-application]:has-text("sup-approve") form[action$="/approve"] button') === 200 && await done(ap), 'an application is approved');
   check(await ap.locator('[data-application]').count() === 0, 'no application waits now');
 
+  // A dead letter (the server's test set one aside): asked to be tried again, once.
+  const retry = `#retry-${process.env.VITRINE_DEAD_LETTER}`;
+  check(await ap.locator(retry).count() === 1, 'the desk lists the dead letter with a retry form');
+  check(await post(ap, `${retry} button`) === 200 && await done(ap), 'a dead letter is asked to be tried again');
+  check(await ap.locator(retry).count() === 0, 'and the desk says when instead of offering it again');
+
   // A user, refused first: the password may not be the address; what was typed is kept but the password.
   await ap.goto(`${base}/admin/users`);
   await axe(ap, 'users', { scriptsOff: true });

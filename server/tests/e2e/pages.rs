@@ -72,6 +72,25 @@ async fn the_desks_work_as_plain_forms_without_scripts() {
         crate::procurement::tender_body(tender, "fuzhou-bureau", 600_000, 1_200_000, 1_800_000);
     let published = crate::common::signed("tender.published", tender, body, &[&buyer_key]);
     crate::procurement::accepted(&app, &published).await;
+    // The notifier gave up on the first batch.
+    let dead = one(&app, "SELECT to_jsonb(min(id)) AS value FROM outbox")
+        .await
+        .and_then(|v| v.as_i64())
+        .expect("the outbox has rows");
+    let url = app.database_url.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = PgConnection::establish(&url).unwrap();
+        vitrine_server::db::outbox::dead_letter(
+            &mut conn,
+            "notifications",
+            dead,
+            10,
+            "the mail server refused",
+        )
+        .unwrap();
+    })
+    .await
+    .unwrap();
     let base = app.base.clone();
     let ran = tokio::task::spawn_blocking(move || {
         crate::common::browser::run(
@@ -82,12 +101,20 @@ async fn the_desks_work_as_plain_forms_without_scripts() {
                 ("VITRINE_OFFICER", "officer@fuzhou.example".to_owned()),
                 ("VITRINE_PASSWORD", PASSWORD.to_owned()),
                 ("VITRINE_TENDER", tender.to_owned()),
+                ("VITRINE_DEAD_LETTER", format!("notifications-{dead}")),
             ],
         )
     })
     .await
     .unwrap();
     let Some(()) = ran else { return };
+    // The dead letter was asked to be tried again (or, tried, is gone).
+    let waiting = one(
+        &app,
+        "SELECT to_jsonb(count(*)) AS value FROM outbox_dead_letters WHERE retry_requested_at IS NULL",
+    )
+    .await;
+    assert_eq!(waiting, Some(json!(0)));
     // What the forms did is in the tables: one approved (the organisation on the log),
     // one rejected with its reason, the user made, the draft with its times in UTC.
     let decided = one(
