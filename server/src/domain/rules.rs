@@ -429,16 +429,6 @@ pub(crate) fn identifier(body: &Value, field: &str) -> Result<String, Said> {
     }
 }
 
-/// Every problem, as one sentence: the problem itself when there is one (its key kept),
-/// or all of them joined by `; ` (in English, as they were written).
-pub(crate) fn joined(mut problems: Vec<Said>) -> Said {
-    if problems.len() == 1 {
-        return problems.remove(0);
-    }
-    let texts: Vec<&str> = problems.iter().map(Said::text).collect();
-    Said::from(texts.join("; "))
-}
-
 /// Refuses, saying `refusal`, unless one of the signers is `allowed`.
 pub(crate) fn any_signer(
     signers: &[Signer],

@@ -50,6 +50,16 @@ impl Said {
         self
     }
 
+    /// Every problem, as one sentence: the problem itself when there is one (its key
+    /// kept), or all of them joined by `; ` (in English, as they were written).
+    pub fn joined(mut problems: Vec<Said>) -> Said {
+        if problems.len() == 1 {
+            return problems.remove(0);
+        }
+        let texts: Vec<&str> = problems.iter().map(Said::text).collect();
+        Said::from(texts.join("; "))
+    }
+
     /// The keyed sentence its `why` argument is, if it was given one ([`Said::because`]).
     pub fn why(&self) -> Option<&Said> {
         self.why.as_deref()

@@ -3,7 +3,6 @@
 //! [`TenderChange`]s that update it, and the times that drive its life. Plain data and
 //! its transitions; the rules that decide a change are in `kinds`.
 
-use crate::domain::rules::joined;
 use crate::domain::said::Said;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -887,7 +886,7 @@ pub(super) struct Periods {
 
 impl Periods {
     pub(super) fn of(tender: &Value) -> Result<Periods, Said> {
-        Periods::problems(tender).map_err(joined)
+        Periods::problems(tender).map_err(Said::joined)
     }
 
     /// The periods, or every problem with them (each field checked on its own).

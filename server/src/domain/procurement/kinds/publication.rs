@@ -3,7 +3,6 @@
 
 use super::award::criteria;
 use super::prelude::*;
-use crate::domain::rules::joined;
 use crate::domain::said::Said;
 
 /// `tender.published`: a buyer's procurement officer publishes a tender.
@@ -165,7 +164,7 @@ impl<'a> TenderPublishedBody<'a> {
     fn parse(body: &'a Value) -> Result<Self, Said> {
         let problems = tender_problems(body);
         if !problems.is_empty() {
-            return Err(joined(problems));
+            return Err(Said::joined(problems));
         }
         Ok(TenderPublishedBody {
             id: text(body, "id")?,
