@@ -10,12 +10,17 @@
 //! - [`tile`]: C2SP tlog-tiles, and proofs computed from tiles;
 //! - [`bid`]: sealed-bid commitments (`vitrine/bid/v1`);
 //! - [`receipt`]: what an append returns, checkable offline;
+//! - [`tlog_proof`]: C2SP tlog-proof files (index, inclusion proof, checkpoint, extra data);
+//! - [`donor`]: donor commitments (`vitrine/donor/v1`);
+//! - [`donation`]: donor receipts, tlog-proofs of a donation that open its donor commitment;
 //! - [`verify`]: batch signature verification and whole-log verification.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod bid;
 pub mod checkpoint;
+pub mod donation;
+pub mod donor;
 pub mod hash;
 pub mod jcs;
 pub mod merkle;
@@ -24,6 +29,7 @@ pub mod receipt;
 pub mod statement;
 pub mod tile;
 pub mod time;
+pub mod tlog_proof;
 pub mod verify;
 
 pub use hash::Hash;

@@ -12,6 +12,7 @@ use vitrine_cli::dirlog::{DirLog, write_atomic};
 use vitrine_cli::source::{self, Source};
 use vitrine_ledger::bid::{Bid, Salt};
 use vitrine_ledger::checkpoint::{Checkpoint, CheckpointPolicy};
+use vitrine_ledger::donation::{DonorCheck, DonorReceipt};
 use vitrine_ledger::hash::Hash;
 use vitrine_ledger::jcs;
 use vitrine_ledger::merkle::{
@@ -92,6 +93,15 @@ enum Command {
     CheckReceipt {
         /// The receipt (JSON); `-` for standard input.
         receipt: PathBuf,
+        #[command(flatten)]
+        trust: TrustArgs,
+    },
+    /// Check a donor receipt offline: a tlog-proof of a donation.recorded entry whose extra
+    /// data carries the entry and, unless anonymous, the donor data and salt that open its
+    /// donor commitment.
+    CheckDonation {
+        /// The donor receipt (a .tlog-proof file); `-` for standard input.
+        proof: PathBuf,
         #[command(flatten)]
         trust: TrustArgs,
     },
@@ -312,6 +322,7 @@ fn main() -> ExitCode {
             trust,
         } => prove(&source, index, from, &trust),
         Command::CheckReceipt { receipt, trust } => check_receipt(&receipt, &trust),
+        Command::CheckDonation { proof, trust } => check_donation(&proof, &trust),
         Command::Cosign {
             source,
             key,
@@ -954,6 +965,43 @@ fn check_receipt(path: &Path, trust: &TrustArgs) -> Outcome {
             statement.subject(),
             entry.signed().signatures().len()
         );
+    }
+    Ok(())
+}
+
+fn check_donation(path: &Path, trust: &TrustArgs) -> Outcome {
+    let policy = policy(trust)?;
+    let data = read_input(Some(path))?;
+    let receipt = DonorReceipt::parse(&data).map_err(|e| input_error(e.to_string()))?;
+    let checked = receipt
+        .check(&policy)
+        .map_err(|e| verify_failure(format!("donor receipt FAILED: {e}")))?;
+    let cp = &checked.checkpoint.checkpoint;
+    out!(
+        "donation of {} {} to fund {} was logged at {} as entry {}, included in {} at size {}",
+        checked.amount.amount,
+        checked.amount.currency,
+        checked.fund,
+        checked.logged_at,
+        checked.index,
+        cp.origin,
+        cp.size
+    );
+    match &checked.donor {
+        DonorCheck::Opened(commitment) => {
+            out!(
+                "the donor data opens its commitment {}",
+                commitment.to_hex()
+            );
+        }
+        DonorCheck::NotOpened(commitment) => out!(
+            "the donor commitment {} is not opened by this receipt (it carries no donor data)",
+            commitment.to_hex()
+        ),
+        DonorCheck::Anonymous => out!("anonymous donation: no donor commitment"),
+    }
+    for (name, time) in &checked.checkpoint.cosigned_by {
+        out!("cosigned by {name} at {time}");
     }
     Ok(())
 }

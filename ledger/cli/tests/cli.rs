@@ -10,9 +10,13 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use vitrine_ledger::bid::{Bid, Salt};
+use vitrine_ledger::donation::DonorReceipt;
+use vitrine_ledger::donor::DonorOpening;
 use vitrine_ledger::hash::Hash;
+use vitrine_ledger::receipt::Receipt;
 use vitrine_ledger::statement::{SignedStatement, Statement};
 use vitrine_ledger::time::Timestamp;
+use vitrine_ledger::tlog_proof::TlogProof;
 
 struct Scratch(PathBuf);
 
@@ -1241,4 +1245,217 @@ fn older_partial_tiles_stay_until_their_tile_is_full_and_are_checked() {
     assert!(!t.path("log/tile/entries/001.p").exists());
     assert!(t.path("log/tile/1/000.p/1").is_file() && t.path("log/tile/1/000.p/2").is_file());
     ok(&["verify", &log, "--log-key", &key]);
+}
+
+/// A signed `donation.recorded` statement to `fund-7`, with a donor commitment when
+/// `opening` is given.
+fn donation_statement(amount: &str, reference: &str, opening: Option<&DonorOpening>) -> Value {
+    let mut body = json!({
+        "amount": {"amount": amount, "currency": "CNY"},
+        "channel": "bank_transfer",
+        "reference": reference,
+        "received_at": "2026-11-21T08:00:00Z",
+        "named": false,
+    });
+    if let Some(opening) = opening {
+        body["donor"] = json!(opening.commitment().unwrap().to_hex());
+    }
+    let statement = Statement::from_value(json!({
+        "kind": "donation.recorded",
+        "subject": "fund-7",
+        "issued_at": Timestamp::now().to_string(),
+        "body": body,
+    }))
+    .unwrap();
+    let mut signed = SignedStatement::new(statement);
+    signed.sign(&SigningKey::from_bytes(&[77; 32]));
+    signed.to_value()
+}
+
+#[test]
+fn donor_receipts_check_offline() {
+    let t = Scratch::new("donation");
+    log_keygen(&t);
+    ok(&[
+        "keygen",
+        "--name",
+        "vitrine.example/other",
+        "--out",
+        &t.s("other.key"),
+    ]);
+    let key = vkey(&t, "log.key");
+    let log = t.s("log");
+    ok(&["log", "init", &log, "--key", &t.s("log.key")]);
+    let opening = DonorOpening {
+        donor: json!({"name": "张三", "id_number": "110101199003077777", "contact": "13800000000"}),
+        salt: Salt([0x3c; 32]),
+    };
+    // Entries 0..300 are bids, 300 a named donation, 301 an anonymous one.
+    write_statements(&t.path("bids.jsonl"), 0..300);
+    append(&t, &log, "bids.jsonl");
+    let donations = format!(
+        "{}\n{}\n",
+        donation_statement("100.00", "BT-1", Some(&opening)),
+        donation_statement("25.50", "BT-2", None)
+    );
+    std::fs::write(t.path("donations.jsonl"), donations).unwrap();
+    ok(&[
+        "log",
+        "append",
+        &log,
+        "--key",
+        &t.s("log.key"),
+        &t.s("donations.jsonl"),
+        "--receipts",
+        &t.s("receipts.jsonl"),
+    ]);
+    let receipts: Vec<Receipt> = std::fs::read_to_string(t.path("receipts.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|line| Receipt::parse(line.as_bytes()).unwrap())
+        .collect();
+    let write = |name: &str, receipt: &DonorReceipt| {
+        std::fs::write(t.path(name), receipt.format()).unwrap();
+        t.s(name)
+    };
+
+    let named = DonorReceipt::from_receipt(&receipts[0], Some(opening.clone())).unwrap();
+    let out = ok(&[
+        "check-donation",
+        &write("named.tlog-proof", &named),
+        "--log-key",
+        &key,
+    ]);
+    let logged_at = named.entry.logged_at();
+    assert!(
+        out.contains(&format!(
+            "donation of 100.00 CNY to fund fund-7 was logged at {logged_at} as entry 300, included in vitrine.example/log at size 302"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "the donor data opens its commitment {}",
+            opening.commitment().unwrap().to_hex()
+        )),
+        "{out}"
+    );
+    let anonymous = DonorReceipt::from_receipt(&receipts[1], None).unwrap();
+    let out = ok(&[
+        "check-donation",
+        &write("anon.tlog-proof", &anonymous),
+        "--log-key",
+        &key,
+    ]);
+    assert!(
+        out.contains("donation of 25.50 CNY to fund fund-7"),
+        "{out}"
+    );
+    assert!(out.contains("as entry 301,"), "{out}");
+    assert!(
+        out.contains("anonymous donation: no donor commitment"),
+        "{out}"
+    );
+
+    // After the log grew: the receipt `prove` prints makes a donor receipt too.
+    write_statements(&t.path("more.jsonl"), 300..400);
+    append(&t, &log, "more.jsonl");
+    let proved = ok(&["prove", &log, "--index", "300", "--log-key", &key]);
+    let proved = DonorReceipt::from_receipt(
+        &Receipt::parse(proved.as_bytes()).unwrap(),
+        Some(opening.clone()),
+    )
+    .unwrap();
+    let out = ok(&[
+        "check-donation",
+        &write("later.tlog-proof", &proved),
+        "--log-key",
+        &key,
+    ]);
+    assert!(
+        out.contains("included in vitrine.example/log at size 402"),
+        "{out}"
+    );
+
+    // Verification failures: exit status 1, saying why.
+    let wrong_salt = DonorReceipt {
+        opening: Some(DonorOpening {
+            salt: Salt([0x3d; 32]),
+            ..opening.clone()
+        }),
+        ..named.clone()
+    };
+    fails(
+        &[
+            "check-donation",
+            &write("bad.tlog-proof", &wrong_salt),
+            "--log-key",
+            &key,
+        ],
+        1,
+        "the donor data and salt do not open the donation's commitment",
+    );
+    let moved = DonorReceipt {
+        index: 299,
+        ..named.clone()
+    };
+    fails(
+        &[
+            "check-donation",
+            &write("bad.tlog-proof", &moved),
+            "--log-key",
+            &key,
+        ],
+        1,
+        "is not entry 299 of the checkpoint's tree",
+    );
+    let bid = DonorReceipt::from_receipt(
+        &Receipt::parse(ok(&["prove", &log, "--index", "3", "--log-key", &key]).as_bytes())
+            .unwrap(),
+        None,
+    )
+    .unwrap();
+    fails(
+        &[
+            "check-donation",
+            &write("bad.tlog-proof", &bid),
+            "--log-key",
+            &key,
+        ],
+        1,
+        "not \"donation.recorded\"",
+    );
+    let named_path = t.s("named.tlog-proof");
+    fails(
+        &[
+            "check-donation",
+            &named_path,
+            "--log-key",
+            &vkey(&t, "other.key"),
+        ],
+        1,
+        "checkpoint",
+    );
+
+    // Input errors: exit status 2.
+    let receipt_json = t.path("receipt.json");
+    std::fs::write(&receipt_json, serde_json::to_string(&receipts[0]).unwrap()).unwrap();
+    fails(
+        &["check-donation", &t.s("receipt.json"), "--log-key", &key],
+        2,
+        "malformed tlog-proof",
+    );
+    let plain = TlogProof::try_from(&receipts[0]).unwrap().format();
+    std::fs::write(t.path("plain.tlog-proof"), plain).unwrap();
+    fails(
+        &[
+            "check-donation",
+            &t.s("plain.tlog-proof"),
+            "--log-key",
+            &key,
+        ],
+        2,
+        "carries no extra data",
+    );
+    fails(&["check-donation", &named_path], 2, "--log-key is required");
 }
