@@ -646,6 +646,7 @@ mod tests {
             directory,
             present: published.iter().copied().map(StateKey::Document).collect(),
             procurement: Tenders::default(),
+            charity: Default::default(),
             uploads: HashSet::new(),
             public_documents: HashSet::new(),
         };

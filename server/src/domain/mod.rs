@@ -6,12 +6,14 @@
 //! - [`types`]: the identities the rules speak of;
 //! - [`shape`]: the pieces of the JSON Schemas the kinds declare for their bodies;
 //! - [`directory`]: organisations, keys and published documents;
-//! - [`procurement`]: tenders, from publication to payments, and their OCDS releases.
+//! - [`procurement`]: tenders, from publication to payments, and their OCDS releases;
+//! - [`charity`]: funds, donations and disbursements, traced first in, first out.
 //!
-//! A new area (charity, supervision) adds its folder beside `procurement/`, a variant of
+//! A new area (supervision) adds its folder beside `procurement/`, a variant of
 //! [`Effect`](rules::Effect) and its part of [`State`](rules::State), and registers its
 //! kinds in [`Registry::new`].
 
+pub mod charity;
 pub mod credit_code;
 pub mod directory;
 pub mod procurement;
@@ -32,6 +34,7 @@ impl Registry {
         let mut registry = Registry::empty();
         directory::register(&mut registry);
         procurement::register(&mut registry);
+        charity::register(&mut registry);
         registry
     }
 }

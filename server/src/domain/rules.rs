@@ -4,14 +4,17 @@
 //! who may sign it and the rules it must satisfy against the current state, and returns
 //! the effects the sequencer projects into the tables.
 
+use crate::domain::charity::fund::FundChange;
+use crate::domain::charity::projection::Funds;
 use crate::domain::procurement::projection::Tenders;
 use crate::domain::procurement::tender::TenderChange;
 use crate::domain::said::Said;
 use crate::domain::types::{OrganisationKind, Role};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
+use vitrine_ledger::bid::Money;
 use vitrine_ledger::hash::Hash;
 use vitrine_ledger::statement::Statement;
 use vitrine_ledger::time::Timestamp;
@@ -99,6 +102,17 @@ pub enum Effect {
         /// What changes.
         change: Box<TenderChange>,
     },
+    /// A change to a fund (`charity`).
+    Fund {
+        /// The fund.
+        id: String,
+        /// The entry's index.
+        index: u64,
+        /// The entry's `logged_at`.
+        at: Timestamp,
+        /// What changes.
+        change: Box<FundChange>,
+    },
 }
 
 /// A change to the directory, which every area's rules read.
@@ -149,6 +163,16 @@ pub enum StateKey {
     Tender(String),
     /// Whether a document's content was uploaded (by its hash).
     Blob([u8; 32]),
+    /// A fund.
+    Fund(String),
+    /// A fund's disbursement, by its number (and, for a transfer, the fund it pays).
+    Disbursement(String, u32),
+    /// A fund's donations with money left, as far as the batch's disbursements of it
+    /// could take: those the batch names, and this many units more (a disbursement
+    /// proposed in the batch may be executed in it too).
+    FundQueue(String, i64),
+    /// Whether a fund has a donation by this channel with this reference.
+    DonationReference(String, String, String),
 }
 
 /// The state a batch's rules see: the directory, and prefetched table state, updated as
@@ -160,6 +184,8 @@ pub struct State<'a> {
     pub present: HashSet<StateKey>,
     /// Procurement's part: the tenders the batch sees, and their OCDS releases.
     pub procurement: Tenders,
+    /// Charity's part: the funds, disbursements and donation queues the batch sees.
+    pub charity: Funds,
     /// Prefetched uploads of document contents: (hash, organisation that uploaded it).
     pub uploads: HashSet<([u8; 32], String)>,
     /// Prefetched contents already public (named by a logged statement), and those the
@@ -232,6 +258,21 @@ impl State<'_> {
                         .map(|h| h.0),
                 );
                 self.procurement.apply(id, *index, *at, change);
+            }
+            Effect::Fund {
+                id,
+                index,
+                at,
+                change,
+            } => {
+                self.public_documents.extend(
+                    change
+                        .documents_named()
+                        .iter()
+                        .filter_map(|h| Hash::from_hex(h).ok())
+                        .map(|h| h.0),
+                );
+                self.charity.apply(id, *index, &at.to_string(), change);
             }
         }
     }
@@ -368,19 +409,41 @@ pub(crate) fn bounded_text<'a>(body: &'a Value, field: &str, max: usize) -> Resu
 
 /// `body.{field}`: a usable Ed25519 public key, in base64.
 pub(crate) fn public_key(body: &Value, field: &str) -> Result<[u8; 32], Said> {
-    let text = text(body, field)?;
+    public_key_at(body.get(field), format!("body.{field}"))
+}
+
+/// `value`, the member `field` (its whole path, `body.…`): a usable Ed25519 public key, in
+/// base64.
+pub(crate) fn public_key_at(value: Option<&Value>, field: String) -> Result<[u8; 32], Said> {
+    let text = match value {
+        Some(Value::String(s)) if !s.is_empty() => s,
+        Some(_) => {
+            return Err(crate::said!(
+                "body.not_text",
+                "{field} must be a non-empty string",
+                field = field
+            ));
+        }
+        None => {
+            return Err(crate::said!(
+                "body.missing",
+                "{field} is missing",
+                field = field
+            ));
+        }
+    };
     let bytes = BASE64.decode(text).map_err(|_| {
         crate::said!(
             "body.not_public_key",
             "{field} must be a base64 Ed25519 public key",
-            field = format!("body.{field}")
+            field = field.clone()
         )
     })?;
     let key: [u8; 32] = bytes.try_into().map_err(|_| {
         crate::said!(
             "body.not_32_bytes",
             "{field} must be 32 bytes",
-            field = format!("body.{field}")
+            field = field.clone()
         )
     })?;
     match ed25519_dalek::VerifyingKey::from_bytes(&key) {
@@ -388,9 +451,34 @@ pub(crate) fn public_key(body: &Value, field: &str) -> Result<[u8; 32], Said> {
         _ => Err(crate::said!(
             "body.unusable_key",
             "{field} is not a usable Ed25519 public key",
-            field = format!("body.{field}")
+            field = field
         )),
     }
+}
+
+/// A refusal of a member of a nested object, read as `body.{member}`, said of its whole
+/// path: `body.{within}.{member}`.
+pub(crate) fn nested(said: Said, within: &str) -> Said {
+    let Some(key) = said.key() else {
+        return said;
+    };
+    let from = "body.";
+    let to = format!("body.{within}.");
+    Said::keyed(
+        key,
+        said.text().replacen(from, &to, 1),
+        said.args()
+            .iter()
+            .map(|(name, value)| {
+                let value = if *name == "field" {
+                    value.replacen(from, &to, 1)
+                } else {
+                    value.clone()
+                };
+                (*name, value)
+            })
+            .collect(),
+    )
 }
 
 /// The body is an object with no member but the `allowed`.
@@ -427,6 +515,81 @@ pub(crate) fn identifier(body: &Value, field: &str) -> Result<String, Said> {
             field = format!("body.{field}")
         ))
     }
+}
+
+/// `body.{field}`: a SHA-256 hash or a commitment, 64 lowercase hexadecimal digits.
+pub(crate) fn hash(body: &Value, field: &str) -> Result<Hash, Said> {
+    Hash::from_hex(text(body, field)?).map_err(|_| {
+        crate::said!(
+            "body.not_hash",
+            "{field} must be 64 lowercase hexadecimal digits",
+            field = format!("body.{field}")
+        )
+    })
+}
+
+/// `body.{field}`, a [`hash`], in the hexadecimal the state keeps (the text as given: a
+/// hash has one spelling).
+pub(crate) fn hex_hash(body: &Value, field: &str) -> Result<String, Said> {
+    hash(body, field).map(|h| h.to_hex())
+}
+
+pub(crate) fn money(body: &Value, field: &str) -> Result<Money, Said> {
+    let value = body.get(field).ok_or_else(|| {
+        crate::said!(
+            "body.missing",
+            "{field} is missing",
+            field = format!("body.{field}")
+        )
+    })?;
+    Money::from_value(value).map_err(|e| {
+        crate::said!(
+            "body.invalid",
+            "{field}: {why}",
+            field = format!("body.{field}"),
+            why = e
+        )
+    })
+}
+
+/// Money as the state keeps it: the `{"amount", "currency"}` that [`Money::from_value`]
+/// read, which has no other member.
+pub(crate) fn money_value(money: &Money) -> Value {
+    json!({"amount": money.amount, "currency": money.currency})
+}
+
+/// `{"zh": …, "en": …}` with at least one of the two.
+pub(crate) fn bilingual(body: &Value, field: &str, max: usize) -> Result<(), Said> {
+    let Some(Value::Object(map)) = body.get(field) else {
+        // The shape is an argument: a keyed sentence has no literal braces.
+        return Err(crate::said!(
+            "body.not_bilingual",
+            "{field} must be {shape} with at least one language",
+            field = format!("body.{field}"),
+            shape = "{\"zh\": …, \"en\": …}",
+        ));
+    };
+    if map.is_empty() || map.keys().any(|k| k != "zh" && k != "en") {
+        return Err(crate::said!(
+            "body.zh_en_only",
+            "{field} takes zh and en texts only",
+            field = format!("body.{field}")
+        ));
+    }
+    for (language, text) in map {
+        match text.as_str() {
+            Some(t) if !t.trim().is_empty() && t.chars().count() <= max => {}
+            _ => {
+                return Err(crate::said!(
+                    "body.text_length",
+                    "{field} must be 1 to {max} characters",
+                    field = format!("body.{field}.{language}"),
+                    max = max
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Refuses, saying `refusal`, unless one of the signers is `allowed`.

@@ -2,13 +2,13 @@
 //! buyer's officers, its bids, its documents, and the body's common fields.
 
 use super::tender::{BidState, Periods, TenderChange, TenderState};
-use crate::domain::rules::{Context, Effect, Refusal, Signer, State, StateKey, text};
+use crate::domain::rules::{Context, Effect, Refusal, Signer, State, StateKey};
+pub(super) use crate::domain::rules::{bilingual, hash, hex_hash, money, money_value};
 use crate::domain::said::Said;
 use crate::domain::types::Role;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use serde_json::{Value, json};
-use vitrine_ledger::bid::Money;
+use serde_json::Value;
 use vitrine_ledger::hash::Hash;
 use vitrine_ledger::statement::Statement;
 
@@ -17,81 +17,6 @@ impl TenderState {
     pub(super) fn times(&self) -> Result<Periods, Refusal> {
         self.tender.periods().map_err(Refusal::Invalid)
     }
-}
-
-/// `body.{field}`: a SHA-256 hash or a commitment, 64 lowercase hexadecimal digits.
-pub(super) fn hash(body: &Value, field: &str) -> Result<Hash, Said> {
-    Hash::from_hex(text(body, field)?).map_err(|_| {
-        crate::said!(
-            "body.not_hash",
-            "{field} must be 64 lowercase hexadecimal digits",
-            field = format!("body.{field}")
-        )
-    })
-}
-
-/// `body.{field}`, a [`hash`], in the hexadecimal the state keeps (the text as given: a
-/// hash has one spelling).
-pub(super) fn hex_hash(body: &Value, field: &str) -> Result<String, Said> {
-    hash(body, field).map(|h| h.to_hex())
-}
-
-pub(super) fn money(body: &Value, field: &str) -> Result<Money, Said> {
-    let value = body.get(field).ok_or_else(|| {
-        crate::said!(
-            "body.missing",
-            "{field} is missing",
-            field = format!("body.{field}")
-        )
-    })?;
-    Money::from_value(value).map_err(|e| {
-        crate::said!(
-            "body.invalid",
-            "{field}: {why}",
-            field = format!("body.{field}"),
-            why = e
-        )
-    })
-}
-
-/// Money as the state keeps it: the `{"amount", "currency"}` that [`Money::from_value`]
-/// read, which has no other member.
-pub(super) fn money_value(money: &Money) -> Value {
-    json!({"amount": money.amount, "currency": money.currency})
-}
-
-/// `{"zh": …, "en": …}` with at least one of the two.
-pub(super) fn bilingual(body: &Value, field: &str, max: usize) -> Result<(), Said> {
-    let Some(Value::Object(map)) = body.get(field) else {
-        // The shape is an argument: a keyed sentence has no literal braces.
-        return Err(crate::said!(
-            "body.not_bilingual",
-            "{field} must be {shape} with at least one language",
-            field = format!("body.{field}"),
-            shape = "{\"zh\": …, \"en\": …}",
-        ));
-    };
-    if map.is_empty() || map.keys().any(|k| k != "zh" && k != "en") {
-        return Err(crate::said!(
-            "body.zh_en_only",
-            "{field} takes zh and en texts only",
-            field = format!("body.{field}")
-        ));
-    }
-    for (language, text) in map {
-        match text.as_str() {
-            Some(t) if !t.trim().is_empty() && t.chars().count() <= max => {}
-            _ => {
-                return Err(crate::said!(
-                    "body.text_length",
-                    "{field} must be 1 to {max} characters",
-                    field = format!("body.{field}.{language}"),
-                    max = max
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// That there is no tender `id`.

@@ -544,6 +544,7 @@ impl World {
                 tenders: std::mem::take(&mut self.tenders),
                 ..Tenders::default()
             },
+            charity: Default::default(),
             uploads: std::mem::take(&mut self.uploads),
             public_documents: std::mem::take(&mut self.public_documents),
         };
