@@ -4,10 +4,12 @@
 //! ([`log::connect`]).
 
 pub mod accounts;
+pub mod charity;
 pub mod cluster;
 pub mod directory;
 pub mod documents;
 pub mod drafts;
+pub mod funds;
 pub mod leases;
 pub mod log;
 pub mod notifications;

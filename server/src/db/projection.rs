@@ -3,6 +3,7 @@
 //! is a real check of the sequencer).
 
 use super::schema;
+use crate::domain::charity::projection::Funds;
 use crate::domain::procurement::projection::Tenders;
 use crate::domain::procurement::{BidState, TenderChange, TenderState};
 use crate::domain::{Directory, DirectoryChange, Effect, Registry, State, StateKey};
@@ -22,15 +23,24 @@ pub fn prefetch<'d, 's>(
     let mut documents = Vec::new();
     let mut tenders = Vec::new();
     let mut blobs = Vec::new();
+    let mut charity = super::charity::Wanted::default();
     for statement in statements {
         let Some(kind) = registry.get(statement.kind()) else {
             continue;
         };
         for key in kind.prefetch(statement) {
+            let Some(key) = charity.take(key) else {
+                continue;
+            };
             match key {
                 StateKey::Document(h) => documents.push(h.to_vec()),
                 StateKey::Tender(id) => tenders.push(id),
                 StateKey::Blob(h) => blobs.push(h.to_vec()),
+                // Taken by `charity` above.
+                StateKey::Fund(_)
+                | StateKey::Disbursement(..)
+                | StateKey::FundQueue(..)
+                | StateKey::DonationReference(..) => {}
             }
         }
     }
@@ -38,6 +48,7 @@ pub fn prefetch<'d, 's>(
         directory,
         present: HashSet::new(),
         procurement: Tenders::default(),
+        charity: super::charity::prefetch(conn, charity)?,
         uploads: HashSet::new(),
         public_documents: HashSet::new(),
     };
@@ -84,14 +95,38 @@ pub fn prefetch<'d, 's>(
     Ok(state)
 }
 
+/// What a batch's rules derived, which its projection writes: the tenders' and the
+/// funds' final states, the OCDS releases, the disbursements and donation queues.
+#[derive(Debug, Default)]
+pub struct Derived {
+    /// Procurement's.
+    pub tenders: Tenders,
+    /// Charity's.
+    pub funds: Funds,
+}
+
+impl Derived {
+    /// Takes what the batch's state derived.
+    pub fn take(state: &mut State<'_>) -> Derived {
+        Derived {
+            tenders: std::mem::take(&mut state.procurement),
+            funds: std::mem::take(&mut state.charity),
+        }
+    }
+}
+
 /// Writes the effects of a batch into the projection tables, with what the batch derived.
 /// Documents, the bulk of the traffic, go in one insert of arrays; directory changes, rare,
 /// one by one in log order.
 pub fn project(
     conn: &mut PgConnection,
     effects: &[(u64, Effect)],
-    derived: &Tenders,
+    derived: &Derived,
 ) -> QueryResult<()> {
+    let Derived {
+        tenders: derived,
+        funds,
+    } = derived;
     let mut documents = Vec::new();
     let mut touched = Vec::new();
     let mut published: Vec<(&str, &str)> = Vec::new();
@@ -152,6 +187,14 @@ pub fn project(
                 referenced.extend(change.documents_named().into_iter().map(|h| (h, index)));
                 changed_bids.extend(bids_changed(change).into_iter().map(|c| (id, c)));
             }
+            Effect::Fund { change, .. } => {
+                referenced.extend(
+                    change
+                        .documents_named()
+                        .into_iter()
+                        .map(|h| (h.to_owned(), index)),
+                );
+            }
         }
     }
     if !documents.is_empty() {
@@ -184,6 +227,7 @@ pub fn project(
         save_tender(conn, tender)?;
     }
     save_bids(conn, &changed_bids, &derived.tenders)?;
+    super::charity::project(conn, effects, funds)?;
     if !referenced.is_empty() {
         let hashes: Vec<Vec<u8>> = referenced
             .iter()

@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Text};
 use std::collections::HashMap;
 
 /// Projection tables, the columns compared, and the column naming the entry.
-const TABLES: [(&str, &str, &str); 7] = [
+const TABLES: [(&str, &str, &str); 11] = [
     (
         "organisations",
         "id, name, kind, registered_idx, credit_code",
@@ -38,6 +38,26 @@ const TABLES: [(&str, &str, &str); 7] = [
         "tender_bids",
         "tender_id, commitment, position, state",
         "(state->>'committed_idx')::bigint",
+    ),
+    (
+        "funds",
+        "id, charity_id, kind, status, currency, target, balance, received, disbursed, donations, disbursements, period_start, period_end, opened_idx, updated_idx, state",
+        "updated_idx",
+    ),
+    (
+        "fund_donations",
+        "fund_id, seq, entry_idx, logged_at, amount, remaining, channel, reference, received_at, donor_commitment, named, source_fund, source_disbursement",
+        "entry_idx",
+    ),
+    (
+        "fund_disbursements",
+        "fund_id, seq, amount, status, recipient_kind, recipient, evidence_count, proposed_idx, executed_idx, executed_at, acknowledged_idx, updated_idx, state",
+        "updated_idx",
+    ),
+    (
+        "fund_allocations",
+        "fund_id, donation_seq, disbursement_seq, amount, entry_idx",
+        "entry_idx",
     ),
 ];
 

@@ -108,7 +108,7 @@ pub fn replay(
                     Err(why) => report.refused.push((idx as u64, why)),
                 }
             }
-            let derived = std::mem::take(&mut state.procurement);
+            let derived = crate::db::projection::Derived::take(&mut state);
             drop(state);
             crate::db::projection::project(conn, &effects, &derived)?;
         }

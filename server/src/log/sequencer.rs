@@ -248,8 +248,8 @@ struct Decided {
     outcomes: Vec<Outcome>,
     rows: Vec<NewEntry>,
     effects: Vec<(u64, Effect)>,
-    /// What it derived: tenders' final states, OCDS releases.
-    derived: crate::domain::procurement::projection::Tenders,
+    /// What it derived: tenders' and funds' final states, OCDS releases.
+    derived: crate::db::projection::Derived,
     /// The private authors of its anonymous statements: (index, organisation, user).
     authors: Vec<(i64, String, i64)>,
     /// What it appended, if anything.
@@ -646,7 +646,7 @@ impl Planner<'_> {
             });
             outcomes.push(Outcome::Appended { index, entry });
         }
-        let derived = std::mem::take(&mut state.procurement);
+        let derived = crate::db::projection::Derived::take(&mut state);
         drop(state);
         self.directory = directory;
         let mut published = None;

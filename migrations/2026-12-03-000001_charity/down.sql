@@ -1,0 +1,5 @@
+DROP TABLE donor_vault;
+DROP TABLE fund_allocations;
+DROP TABLE fund_disbursements;
+DROP TABLE fund_donations;
+DROP TABLE funds;

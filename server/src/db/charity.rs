@@ -1,0 +1,430 @@
+//! Charity's tables: what a batch's rules need of them (funds, disbursements, the queue of
+//! donations with money left, references taken), and the batch's changes written into
+//! them. Shared by the sequencer and the replay command.
+
+use crate::domain::charity::fund::{
+    Allocation, DisbursementState, DisbursementStatus, Donation, FundChange, FundState, Recipient,
+};
+use crate::domain::charity::projection::{Funds, Queue};
+use crate::domain::{Effect, StateKey};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Bool, Integer, Jsonb, Nullable, Text, Timestamptz};
+use std::collections::{HashMap, VecDeque};
+
+/// How many queue rows one query fetches.
+const QUEUE_CHUNK: i64 = 2_000;
+
+/// What the batch's statements asked for, gathered from their [`StateKey`]s.
+#[derive(Default)]
+pub struct Wanted {
+    funds: Vec<String>,
+    disbursements: Vec<(String, u32)>,
+    queues: HashMap<String, i64>,
+    references: Vec<(String, String, String)>,
+}
+
+impl Wanted {
+    /// Takes a state key if it is charity's; gives it back otherwise.
+    pub fn take(&mut self, key: StateKey) -> Option<StateKey> {
+        match key {
+            StateKey::Fund(id) => self.funds.push(id),
+            StateKey::Disbursement(fund, seq) => {
+                self.funds.push(fund.clone());
+                self.disbursements.push((fund, seq));
+            }
+            StateKey::FundQueue(fund, more) => {
+                self.funds.push(fund.clone());
+                *self.queues.entry(fund).or_default() += more;
+            }
+            StateKey::DonationReference(fund, channel, reference) => {
+                self.references.push((fund, channel, reference))
+            }
+            other => return Some(other),
+        }
+        None
+    }
+}
+
+fn unreadable(what: String) -> diesel::result::Error {
+    diesel::result::Error::DeserializationError(what.into())
+}
+
+#[derive(QueryableByName)]
+struct StateRow {
+    #[diesel(sql_type = Text)]
+    state: String,
+}
+
+/// The funds, disbursements, queues and references the batch wants.
+pub fn prefetch(conn: &mut PgConnection, mut wanted: Wanted) -> QueryResult<Funds> {
+    let mut funds = Funds::default();
+    if !wanted.disbursements.is_empty() {
+        wanted.disbursements.sort_unstable();
+        wanted.disbursements.dedup();
+        let rows: Vec<StateRow> = diesel::sql_query(
+            "SELECT d.state::text AS state FROM fund_disbursements d
+             JOIN unnest($1::text[], $2::int[]) AS w(fund, seq) ON d.fund_id = w.fund AND d.seq = w.seq",
+        )
+        .bind::<Array<Text>, _>(wanted.disbursements.iter().map(|d| &d.0).collect::<Vec<_>>())
+        .bind::<Array<Integer>, _>(
+            wanted
+                .disbursements
+                .iter()
+                .map(|d| d.1 as i32)
+                .collect::<Vec<_>>(),
+        )
+        .load(conn)?;
+        for row in rows {
+            let d: DisbursementState = serde_json::from_str(&row.state).map_err(|e| {
+                unreadable(format!(
+                    "INTEGRITY ALARM: the stored state of a disbursement is unreadable: {e}"
+                ))
+            })?;
+            // A transfer's or its acknowledgement's rules read the fund it pays.
+            if let Recipient::Fund { id } = &d.recipient {
+                wanted.funds.push(id.clone());
+            }
+            funds.disbursements.insert((d.fund.clone(), d.seq), d);
+        }
+    }
+    wanted.funds.sort_unstable();
+    wanted.funds.dedup();
+    if !wanted.funds.is_empty() {
+        let found = load_funds(conn, &wanted.funds)?;
+        for id in &wanted.funds {
+            let fund = found.get(id).cloned();
+            funds.funds.insert(id.clone(), fund);
+        }
+    }
+    for (fund, more) in wanted.queues {
+        if !matches!(funds.funds.get(&fund), Some(Some(_))) {
+            continue;
+        }
+        // What the batch's executions could take: the disbursements it names that are
+        // not paid yet, and what it proposes.
+        let named: i64 = funds
+            .disbursements
+            .values()
+            .filter(|d| d.fund == fund && d.status != DisbursementStatus::Executed)
+            .map(|d| d.amount)
+            .sum();
+        let need = named.saturating_add(more);
+        let queue = load_queue(conn, &fund, need)?;
+        funds.queues.insert(fund, queue);
+    }
+    if !wanted.references.is_empty() {
+        #[derive(QueryableByName)]
+        struct Taken {
+            #[diesel(sql_type = Text)]
+            fund_id: String,
+            #[diesel(sql_type = Text)]
+            channel: String,
+            #[diesel(sql_type = Text)]
+            reference: String,
+        }
+        let taken: Vec<Taken> = diesel::sql_query(
+            "SELECT d.fund_id, d.channel, d.reference FROM fund_donations d
+             JOIN unnest($1::text[], $2::text[], $3::text[]) AS w(fund, channel, reference)
+               ON d.fund_id = w.fund AND d.channel = w.channel AND d.reference = w.reference",
+        )
+        .bind::<Array<Text>, _>(wanted.references.iter().map(|r| &r.0).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(wanted.references.iter().map(|r| &r.1).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(wanted.references.iter().map(|r| &r.2).collect::<Vec<_>>())
+        .load(conn)?;
+        funds.references = taken
+            .into_iter()
+            .map(|t| (t.fund_id, t.channel, t.reference))
+            .collect();
+    }
+    Ok(funds)
+}
+
+/// The funds `ids`, as their rows keep them.
+pub fn load_funds(
+    conn: &mut PgConnection,
+    ids: &[String],
+) -> QueryResult<HashMap<String, FundState>> {
+    let rows: Vec<StateRow> =
+        diesel::sql_query("SELECT state::text AS state FROM funds WHERE id = ANY($1)")
+            .bind::<Array<Text>, _>(ids)
+            .load(conn)?;
+    rows.into_iter()
+        .map(|row| {
+            let fund: FundState = serde_json::from_str(&row.state).map_err(|e| {
+                unreadable(format!(
+                    "INTEGRITY ALARM: the stored state of a fund is unreadable: {e}"
+                ))
+            })?;
+            Ok((fund.id.clone(), fund))
+        })
+        .collect()
+}
+
+/// The oldest donations of `fund` with money left, until they hold `need` units (or all
+/// of them, if they hold less).
+fn load_queue(conn: &mut PgConnection, fund: &str, need: i64) -> QueryResult<Queue> {
+    #[derive(QueryableByName)]
+    struct Left {
+        #[diesel(sql_type = BigInt)]
+        seq: i64,
+        #[diesel(sql_type = BigInt)]
+        remaining: i64,
+    }
+    let mut head = VecDeque::new();
+    if need <= 0 {
+        return Ok(Queue {
+            head,
+            complete: false,
+        });
+    }
+    let mut held: i64 = 0;
+    let mut after: i64 = 0;
+    loop {
+        let rows: Vec<Left> = diesel::sql_query(
+            "SELECT seq, remaining FROM fund_donations
+             WHERE fund_id = $1 AND remaining > 0 AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind::<Text, _>(fund)
+        .bind::<BigInt, _>(after)
+        .bind::<BigInt, _>(QUEUE_CHUNK)
+        .load(conn)?;
+        let exhausted = (rows.len() as i64) < QUEUE_CHUNK;
+        for row in rows {
+            after = row.seq;
+            held = held.saturating_add(row.remaining);
+            head.push_back((row.seq as u64, row.remaining));
+        }
+        if exhausted || held >= need {
+            return Ok(Queue {
+                head,
+                complete: exhausted,
+            });
+        }
+    }
+}
+
+/// Writes charity's effects of a batch, from what the batch derived (`funds`).
+pub fn project(
+    conn: &mut PgConnection,
+    effects: &[(u64, Effect)],
+    funds: &Funds,
+) -> QueryResult<()> {
+    let mut touched: Vec<&str> = Vec::new();
+    let mut disbursements: HashMap<(&str, u32), i64> = HashMap::new();
+    let mut donations: Vec<&Donation> = Vec::new();
+    let mut new_donations: HashMap<(&str, u64), usize> = HashMap::new();
+    let mut remaining: Vec<i64> = Vec::new();
+    let mut spent: HashMap<(&str, u64), i64> = HashMap::new();
+    let mut allocations: Vec<(&str, &Allocation, u32, i64)> = Vec::new();
+    for (index, effect) in effects {
+        let Effect::Fund { id, change, .. } = effect else {
+            continue;
+        };
+        touched.push(id);
+        if let Some(seq) = change.disbursement() {
+            disbursements.insert((id.as_str(), seq), *index as i64);
+        }
+        match change.as_ref() {
+            FundChange::Donated(d) => {
+                new_donations.insert((id.as_str(), d.seq), donations.len());
+                donations.push(d);
+                remaining.push(d.amount);
+            }
+            FundChange::Executed {
+                seq,
+                allocations: taken,
+                ..
+            } => {
+                for a in taken {
+                    allocations.push((id, a, *seq, *index as i64));
+                    match new_donations.get(&(id.as_str(), a.donation)) {
+                        Some(&i) => remaining[i] -= a.amount,
+                        None => *spent.entry((id.as_str(), a.donation)).or_default() += a.amount,
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    for id in touched {
+        if let Some(Some(fund)) = funds.funds.get(id) {
+            save_fund(conn, fund)?;
+        }
+    }
+    if !donations.is_empty() {
+        let time = |t: &str| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .map_err(|e| unreadable(format!("a donation's time {t}: {e}")))
+        };
+        let mut logged = Vec::with_capacity(donations.len());
+        let mut received = Vec::with_capacity(donations.len());
+        for d in &donations {
+            logged.push(time(&d.at)?);
+            received.push(time(&d.received_at)?);
+        }
+        diesel::sql_query(
+            "INSERT INTO fund_donations (fund_id, seq, entry_idx, logged_at, amount, remaining,
+                 channel, reference, received_at, donor_commitment, named, source_fund,
+                 source_disbursement)
+             SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::timestamptz[],
+                 $5::bigint[], $6::bigint[], $7::text[], $8::text[], $9::timestamptz[],
+                 $10::text[], $11::bool[], $12::text[], $13::int[])",
+        )
+        .bind::<Array<Text>, _>(donations.iter().map(|d| &d.fund).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(donations.iter().map(|d| d.seq as i64).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(donations.iter().map(|d| d.idx as i64).collect::<Vec<_>>())
+        .bind::<Array<Timestamptz>, _>(logged)
+        .bind::<Array<BigInt>, _>(donations.iter().map(|d| d.amount).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(remaining)
+        .bind::<Array<Text>, _>(donations.iter().map(|d| &d.channel).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(donations.iter().map(|d| &d.reference).collect::<Vec<_>>())
+        .bind::<Array<Timestamptz>, _>(received)
+        .bind::<Array<Nullable<Text>>, _>(
+            donations
+                .iter()
+                .map(|d| d.donor.as_ref())
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Bool>, _>(donations.iter().map(|d| d.named).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Text>>, _>(
+            donations
+                .iter()
+                .map(|d| d.source.as_ref().map(|s| &s.0))
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Nullable<Integer>>, _>(
+            donations
+                .iter()
+                .map(|d| d.source.as_ref().map(|s| s.1 as i32))
+                .collect::<Vec<_>>(),
+        )
+        .execute(conn)?;
+    }
+    if !spent.is_empty() {
+        let spent: Vec<((&str, u64), i64)> = spent.into_iter().collect();
+        let updated = diesel::sql_query(
+            "UPDATE fund_donations d SET remaining = d.remaining - s.taken
+             FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS s(fund, seq, taken)
+             WHERE d.fund_id = s.fund AND d.seq = s.seq",
+        )
+        .bind::<Array<Text>, _>(spent.iter().map(|s| s.0.0).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(spent.iter().map(|s| s.0.1 as i64).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(spent.iter().map(|s| s.1).collect::<Vec<_>>())
+        .execute(conn)?;
+        if updated != spent.len() {
+            return Err(unreadable(format!(
+                "INTEGRITY ALARM: {} of {} donations a disbursement took from are not in the tables",
+                spent.len() - updated,
+                spent.len()
+            )));
+        }
+    }
+    if !allocations.is_empty() {
+        diesel::sql_query(
+            "INSERT INTO fund_allocations (fund_id, donation_seq, disbursement_seq, amount, entry_idx)
+             SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::bigint[], $5::bigint[])",
+        )
+        .bind::<Array<Text>, _>(allocations.iter().map(|a| a.0).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(
+            allocations
+                .iter()
+                .map(|a| a.1.donation as i64)
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Integer>, _>(allocations.iter().map(|a| a.2 as i32).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(allocations.iter().map(|a| a.1.amount).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(allocations.iter().map(|a| a.3).collect::<Vec<_>>())
+        .execute(conn)?;
+    }
+    for ((fund, seq), updated) in disbursements {
+        if let Some(d) = funds.disbursement(fund, seq) {
+            save_disbursement(conn, d, updated)?;
+        }
+    }
+    Ok(())
+}
+
+fn json(value: &impl serde::Serialize) -> QueryResult<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+}
+
+fn save_fund(conn: &mut PgConnection, fund: &FundState) -> QueryResult<()> {
+    let time = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .map_err(|e| unreadable(format!("fund {}'s period {t}: {e}", fund.id)))
+    };
+    diesel::sql_query(
+        "INSERT INTO funds (id, charity_id, kind, status, currency, target, balance, received,
+                            disbursed, donations, disbursements, period_start, period_end,
+                            opened_idx, updated_idx, state)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, balance = excluded.balance,
+             received = excluded.received, disbursed = excluded.disbursed,
+             donations = excluded.donations, disbursements = excluded.disbursements,
+             updated_idx = excluded.updated_idx, state = excluded.state",
+    )
+    .bind::<Text, _>(&fund.id)
+    .bind::<Text, _>(&fund.charity)
+    .bind::<Text, _>(fund.kind.as_str())
+    .bind::<Text, _>(fund.status.as_str())
+    .bind::<Text, _>(&fund.currency)
+    .bind::<BigInt, _>(fund.target)
+    .bind::<BigInt, _>(fund.balance)
+    .bind::<BigInt, _>(fund.received)
+    .bind::<BigInt, _>(fund.disbursed)
+    .bind::<BigInt, _>(fund.donations as i64)
+    .bind::<Integer, _>(fund.disbursements as i32)
+    .bind::<Timestamptz, _>(time(&fund.start)?)
+    .bind::<Timestamptz, _>(time(&fund.end)?)
+    .bind::<BigInt, _>(fund.opened_idx as i64)
+    .bind::<BigInt, _>(fund.updated_idx as i64)
+    .bind::<Jsonb, _>(json(fund)?)
+    .execute(conn)?;
+    Ok(())
+}
+
+fn save_disbursement(
+    conn: &mut PgConnection,
+    d: &DisbursementState,
+    updated_idx: i64,
+) -> QueryResult<()> {
+    let (recipient_kind, recipient) = d.recipient_columns();
+    let executed_at = match &d.executed {
+        Some(e) => Some(
+            chrono::DateTime::parse_from_rfc3339(&e.at)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .map_err(|err| unreadable(format!("a disbursement's time {}: {err}", e.at)))?,
+        ),
+        None => None,
+    };
+    diesel::sql_query(
+        "INSERT INTO fund_disbursements (fund_id, seq, amount, status, recipient_kind, recipient,
+                                         evidence_count, proposed_idx, executed_idx, executed_at,
+                                         acknowledged_idx, updated_idx, state)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         ON CONFLICT (fund_id, seq) DO UPDATE SET status = excluded.status,
+             executed_idx = excluded.executed_idx, executed_at = excluded.executed_at,
+             acknowledged_idx = excluded.acknowledged_idx, updated_idx = excluded.updated_idx,
+             state = excluded.state",
+    )
+    .bind::<Text, _>(&d.fund)
+    .bind::<Integer, _>(d.seq as i32)
+    .bind::<BigInt, _>(d.amount)
+    .bind::<Text, _>(d.status.as_str())
+    .bind::<Text, _>(recipient_kind)
+    .bind::<Text, _>(recipient)
+    .bind::<Integer, _>(d.evidence.len() as i32)
+    .bind::<BigInt, _>(d.proposed_idx as i64)
+    .bind::<Nullable<BigInt>, _>(d.executed.as_ref().map(|e| e.idx as i64))
+    .bind::<Nullable<Timestamptz>, _>(executed_at)
+    .bind::<Nullable<BigInt>, _>(d.acknowledged.as_ref().map(|a| a.idx as i64))
+    .bind::<BigInt, _>(updated_idx)
+    .bind::<Jsonb, _>(json(d)?)
+    .execute(conn)?;
+    Ok(())
+}
