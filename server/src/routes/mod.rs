@@ -8,7 +8,9 @@ use actix_web::{HttpResponse, web};
 pub mod accounts;
 pub mod directory;
 pub mod documents;
+pub mod donations;
 pub mod drafts;
+pub mod funds;
 pub mod health;
 pub mod intake;
 pub mod log;
@@ -37,6 +39,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/tenders", web::get().to(tenders::list))
             .route("/tenders/{id}", web::get().to(tenders::get))
+            .route("/funds", web::get().to(funds::list))
+            .route("/funds/{id}", web::get().to(funds::get))
+            .route("/funds/{id}/donations", web::get().to(funds::donations))
+            .route("/funds/{id}/donations", web::post().to(donations::record))
+            .route(
+                "/funds/{id}/donations/{seq}",
+                web::get().to(funds::donation),
+            )
+            .route(
+                "/funds/{id}/donations/{seq}/receipt",
+                web::get().to(donations::receipt),
+            )
+            .route(
+                "/funds/{id}/disbursements",
+                web::get().to(funds::disbursements),
+            )
+            .route(
+                "/funds/{id}/disbursements/{seq}",
+                web::get().to(funds::disbursement),
+            )
+            .route("/funds/{id}/ledger", web::get().to(funds::ledger))
+            .route("/funds/{id}/export.json", web::get().to(funds::export_json))
+            .route("/funds/{id}/export.csv", web::get().to(funds::export_csv))
+            .route(
+                "/donors/{commitment}/erase",
+                web::post().to(donations::erase),
+            )
             .route("/ocds/releases", web::get().to(ocds::feed))
             .route("/ocds/releases.jsonl", web::get().to(ocds::bulk))
             .route(

@@ -85,7 +85,7 @@ pub(super) async fn post(
 /// The statement in `body`, checked as far as it can be without the log's state: JSON
 /// the database can store, signatures by known keys (or one-time keys), the entry's size,
 /// a known kind and its body's shape. Whether its kind is signed by one-time keys only.
-fn checked(state: &AppState, body: &[u8]) -> AppResult<(SignedStatement, bool)> {
+pub(crate) fn checked(state: &AppState, body: &[u8]) -> AppResult<(SignedStatement, bool)> {
     let value = jcs::parse(body)
         .map_err(|e| AppError::bad_request(ProblemType::InvalidJson, e.to_string()))?;
     // What the database cannot store is refused here, alone, never in a batch.

@@ -8,6 +8,7 @@ mod common;
 
 mod accounts;
 mod api;
+mod charity;
 mod commands;
 mod crash;
 mod hardening;

@@ -413,6 +413,11 @@ impl TestApp {
                 "ocds_releases",
                 "private_authors",
                 "tender_bids",
+                "funds",
+                "fund_donations",
+                "fund_disbursements",
+                "fund_allocations",
+                "donor_vault",
             ]
             .iter()
             .map(|table| {

@@ -1,0 +1,388 @@
+//! Donations as the charity records them, with the donor's data for the vault: the
+//! statement (`donation.recorded`) goes to the log with only the commitment, the data and
+//! salt to the vault (off the log, erasable); the donor's receipt (a C2SP tlog-proof with
+//! the opening); and the erasure of a donor's data.
+
+use crate::auth::{self, Credentials};
+use crate::db::{blocking, funds as queries};
+use crate::domain::Role;
+use crate::domain::types::OrganisationKind;
+use crate::error::{AppError, AppResult, ProblemType};
+use crate::routes::funds::load_fund;
+use crate::routes::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+use std::sync::atomic::Ordering;
+use vitrine_ledger::bid::Salt;
+use vitrine_ledger::donation::DonorReceipt;
+use vitrine_ledger::donor::{DonorOpening, donor_commitment};
+use vitrine_ledger::hash::Hash;
+use vitrine_ledger::time::Timestamp;
+
+/// The largest request: a statement and the donor's data.
+pub const MAX_DONATION_BYTES: usize = crate::routes::statements::MAX_STATEMENT_BYTES + 16 * 1024;
+
+/// The most bytes of a donor's data (its JCS).
+const MAX_DONOR_BYTES: usize = 8 * 1024;
+
+fn invalid(said: crate::domain::said::Said) -> AppError {
+    AppError::invalid(ProblemType::InvalidBody, said)
+}
+
+/// An officer or the administrator of a charity, allowed to act now.
+fn charity_officer(
+    conn: &mut diesel::PgConnection,
+    credentials: &Credentials,
+    change: bool,
+) -> AppResult<auth::Caller> {
+    let caller = auth::require_to_act(conn, credentials, change)?;
+    caller.require(
+        |role, kind| {
+            kind == OrganisationKind::Charity
+                && matches!(role, Role::ProcurementOfficer | Role::OrganisationAdmin)
+        },
+        crate::said!(
+            "donation.charity_only",
+            "donations are recorded by a charity's officers and administrators"
+        ),
+    )?;
+    Ok(caller)
+}
+
+/// What the donor's part of the request says, checked against the statement's body.
+struct Donor {
+    data: Value,
+    salt: [u8; 32],
+    commitment: String,
+    public_name: Option<String>,
+}
+
+fn donor_of(request: &Value, body: &Value) -> AppResult<Option<Donor>> {
+    let committed = body.get("donor").and_then(Value::as_str);
+    let Some(donor) = request.get("donor") else {
+        return match committed {
+            None => Ok(None),
+            Some(_) => Err(invalid(crate::said!(
+                "donation.vault_missing",
+                "the statement commits to a donor: send the donor's data and salt as {field} for the vault",
+                field = "donor"
+            ))),
+        };
+    };
+    let Some(commitment) = committed else {
+        return Err(invalid(crate::said!(
+            "donation.vault_anonymous",
+            "{field} is given but the statement has no donor commitment (body.donor)",
+            field = "donor"
+        )));
+    };
+    let Some(map) = donor.as_object() else {
+        return Err(invalid(crate::said!(
+            "donation.vault_shape",
+            "{field} must be an object with data, salt and, if the donor agreed to be named, public_name",
+            field = "donor"
+        )));
+    };
+    if let Some(extra) = map
+        .keys()
+        .find(|k| !matches!(k.as_str(), "data" | "salt" | "public_name"))
+    {
+        return Err(invalid(crate::said!(
+            "donation.vault_member",
+            "{field} is not part of the donor's data",
+            field = format!("donor.{extra}")
+        )));
+    }
+    let data = map.get("data").cloned().unwrap_or(Value::Null);
+    if !data.is_object() {
+        return Err(invalid(crate::said!(
+            "donation.vault_data",
+            "{field} must be an object (name, identity number, contact, …)",
+            field = "donor.data"
+        )));
+    }
+    if vitrine_ledger::jcs::canonicalize(&data).len() > MAX_DONOR_BYTES {
+        return Err(invalid(crate::said!(
+            "donation.vault_too_large",
+            "{field} must be at most {max} bytes",
+            field = "donor.data",
+            max = MAX_DONOR_BYTES
+        )));
+    }
+    let salt = map
+        .get("salt")
+        .and_then(Value::as_str)
+        .and_then(|s| Salt::from_hex(s).ok())
+        .ok_or_else(|| {
+            invalid(crate::said!(
+                "donation.vault_salt",
+                "{field} must be 32 random bytes as 64 lowercase hexadecimal digits",
+                field = "donor.salt"
+            ))
+        })?;
+    let opened = donor_commitment(&data, &salt.0)
+        .map_err(|e| invalid(e.to_string().into()))?
+        .to_hex();
+    if opened != commitment {
+        return Err(invalid(crate::said!(
+            "donation.vault_mismatch",
+            "the donor's data and salt do not open the statement's commitment (body.donor): SHA-256(\"vitrine/donor/v1\\n\" || JCS(data) || salt) is {opened}",
+            opened = opened
+        )));
+    }
+    let named = body.get("named").and_then(Value::as_bool).unwrap_or(false);
+    let public_name = match map.get("public_name") {
+        None => None,
+        Some(Value::String(name)) if named && (1..=200).contains(&name.chars().count()) => {
+            Some(name.clone())
+        }
+        Some(_) if !named => {
+            return Err(invalid(crate::said!(
+                "donation.vault_unnamed",
+                "{field} is given but the donor did not agree to be named (body.named is not true)",
+                field = "donor.public_name"
+            )));
+        }
+        Some(_) => {
+            return Err(invalid(crate::said!(
+                "donation.vault_name",
+                "{field} must be 1 to 200 characters",
+                field = "donor.public_name"
+            )));
+        }
+    };
+    Ok(Some(Donor {
+        data,
+        salt: salt.0,
+        commitment: commitment.to_owned(),
+        public_name,
+    }))
+}
+
+/// `POST /api/v1/funds/{id}/donations`: `{"statement": <signed donation.recorded>,
+/// "donor": {"data": {…}, "salt": "<hex>", "public_name": "…"}}`. The caller is
+/// authenticated before the body is read; the donor's data goes to the vault before the
+/// statement to the log, so a logged commitment never lacks its data.
+pub(super) async fn record(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let fund_id = path.into_inner();
+    let credentials = Credentials::of(&request);
+    let id = fund_id.clone();
+    let (caller, fund) = blocking(&state.pool, move |conn| {
+        let caller = charity_officer(conn, &credentials, true)?;
+        let fund = load_fund(conn, &id)?;
+        Ok((caller, fund))
+    })
+    .await?;
+    if fund.charity != caller.organisation {
+        return Err(AppError::forbidden(crate::said!(
+            "donation.not_your_fund",
+            "fund {fund} is {charity}'s: its donations are recorded by its own officers",
+            fund = fund.id,
+            charity = fund.charity
+        )));
+    }
+    let body = crate::routes::intake::read_body(&request, payload, MAX_DONATION_BYTES).await?;
+    let value = vitrine_ledger::jcs::parse(&body)
+        .map_err(|e| AppError::bad_request(ProblemType::InvalidJson, e.to_string()))?;
+    crate::routes::intake::storable(&value).map_err(|e| AppError {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        ..e
+    })?;
+    let Some(map) = value.as_object() else {
+        return Err(invalid(crate::said!(
+            "donation.request_shape",
+            "the request is {shape}",
+            shape = "{\"statement\": signed donation.recorded, \"donor\": {…}}"
+        )));
+    };
+    if let Some(extra) = map
+        .keys()
+        .find(|k| !matches!(k.as_str(), "statement" | "donor"))
+    {
+        return Err(invalid(crate::said!(
+            "donation.request_member",
+            "{field} is not part of the request",
+            field = extra.clone()
+        )));
+    }
+    let statement_value = map.get("statement").cloned().unwrap_or(Value::Null);
+    let statement_bytes = serde_json::to_vec(&statement_value).map_err(AppError::internal)?;
+    let received = Timestamp::now().truncate_to_micros();
+    let (signed, _) = crate::routes::statements::checked(&state, &statement_bytes)?;
+    let statement = signed.statement();
+    if statement.kind() != "donation.recorded" || statement.subject() != fund.id {
+        return Err(invalid(crate::said!(
+            "donation.statement_kind",
+            "the statement must be a donation.recorded whose subject is fund {fund}",
+            fund = fund.id
+        )));
+    }
+    let donor = donor_of(&value, statement.body())?;
+    if let Some(donor) = donor {
+        let charity = fund.charity.clone();
+        let fund_id = fund.id.clone();
+        blocking(&state.pool, move |conn| {
+            queries::vault_store(
+                conn,
+                &donor.commitment,
+                &charity,
+                &fund_id,
+                &donor.data,
+                &donor.salt,
+                donor.public_name.as_deref(),
+            )?;
+            Ok(())
+        })
+        .await?;
+    }
+    if !state.sequencer.status.ready.load(Ordering::SeqCst) {
+        return crate::routes::statements::forward(&state, &request, statement_bytes).await;
+    }
+    let (sequenced, appended) = state.sequencer.submit(signed, None, received).await?;
+    let receipt = sequenced.receipt();
+    let index = receipt.index as i64;
+    let fund_for_lookup = fund.id.clone();
+    let seq = blocking(&state.pool, move |conn| {
+        Ok(queries::donation_at_entry(conn, index)?
+            .into_iter()
+            .find(|d| d.fund_id == fund_for_lookup)
+            .map(|d| d.seq))
+    })
+    .await?;
+    let status = if appended {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(HttpResponse::build(status).json(json!({
+        "fund": fund.id,
+        "donation": seq,
+        "receipt": receipt,
+        "donor_receipt": seq.map(|s| format!("/api/v1/funds/{}/donations/{s}/receipt", fund.id)),
+    })))
+}
+
+/// `GET /api/v1/funds/{id}/donations/{seq}/receipt`: the donor's receipt, a C2SP
+/// tlog-proof whose extra data carries the entry and the opening of its commitment (while
+/// the vault still holds it), for the charity's officers to give the donor.
+pub(super) async fn receipt(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (id, seq) = path.into_inner();
+    let seq: i64 = seq.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+        AppError::bad_request(
+            ProblemType::InvalidIndex,
+            crate::said!(
+                "query.number",
+                "{value} is not a number from 1",
+                value = format!("{seq:?}")
+            ),
+        )
+    })?;
+    let credentials = Credentials::of(&request);
+    let (size, note) = crate::routes::log::current_checkpoint(&state).await?;
+    let (text, file) = blocking(&state.pool, move |conn| {
+        let caller = charity_officer(conn, &credentials, false)?;
+        let fund = load_fund(conn, &id)?;
+        if fund.charity != caller.organisation {
+            return Err(AppError::forbidden(crate::said!(
+                "donation.receipt_not_yours",
+                "a donor's receipt is given by the fund's own charity, {charity}",
+                charity = fund.charity
+            )));
+        }
+        let donation = queries::donation(conn, &fund.id, seq)?.ok_or_else(|| {
+            AppError::not_found(crate::said!(
+                "donation.unknown",
+                "fund {fund} has no donation {donation}",
+                fund = fund.id,
+                donation = seq
+            ))
+        })?;
+        if donation.source_fund.is_some() {
+            return Err(AppError::not_found(crate::said!(
+                "donation.transfer_no_receipt",
+                "donation {donation} is a transfer from another fund: its receipt is that disbursement's entry ({entry})",
+                donation = seq,
+                entry = donation.entry_idx
+            )));
+        }
+        let receipt =
+            crate::routes::log::receipt_of(conn, donation.entry_idx as u64, size, &note)?;
+        let opening = match &donation.donor_commitment {
+            Some(c) => queries::vault_get(conn, c)?.and_then(|v| {
+                let salt: [u8; 32] = v.salt?.try_into().ok()?;
+                Some(DonorOpening {
+                    donor: v.data?,
+                    salt: Salt(salt),
+                })
+            }),
+            None => None,
+        };
+        let receipt = DonorReceipt::from_receipt(&receipt, opening).map_err(AppError::internal)?;
+        Ok((receipt.format(), format!("{}-donation-{seq}.tlog-proof", fund.id)))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/plain; charset=utf-8"))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file}\""),
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(text))
+}
+
+/// `POST /api/v1/donors/{commitment}/erase`: erases a donor's personal data from the
+/// vault (PIPL art. 47, GDPR art. 17), by the charity's administrator or a platform
+/// administrator. The log, its proofs and every trace stay as they were: they carry only
+/// the commitment.
+pub(super) async fn erase(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let commitment = path.into_inner();
+    if Hash::from_hex(&commitment).is_err() {
+        return Err(AppError::bad_request(
+            ProblemType::InvalidQuery,
+            crate::said!(
+                "donor.not_commitment",
+                "{value} is not a commitment (64 lowercase hexadecimal digits)",
+                value = format!("{commitment:?}")
+            ),
+        ));
+    }
+    let credentials = Credentials::of(&request);
+    let erased_at = blocking(&state.pool, move |conn| {
+        let caller = auth::require_to_act(conn, &credentials, true)?;
+        let row = queries::vault_get(conn, &commitment)?;
+        let allowed = |row: &queries::VaultRow| {
+            caller.role == Role::PlatformAdmin
+                || (caller.role == Role::OrganisationAdmin && caller.organisation == row.charity_id)
+        };
+        let Some(row) = row.filter(allowed) else {
+            return Err(AppError::not_found(crate::said!(
+                "donor.unknown",
+                "your organisation's vault holds no donor data for commitment {commitment}",
+                commitment = commitment
+            )));
+        };
+        if row.erased_at.is_none() {
+            queries::vault_erase(conn, &commitment)?;
+            tracing::info!(charity = %row.charity_id, fund = %row.fund_id, "a donor's data was erased from the vault");
+        }
+        Ok(queries::vault_get(conn, &commitment)?.and_then(|r| r.erased_at))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({"erased_at": erased_at})))
+}

@@ -1,0 +1,806 @@
+//! Charity end to end over HTTP, against a real PostgreSQL: a fund with many donations
+//! and disbursements traced both ways to the fen and recomputed here from the log's rule;
+//! a transfer from one fund to another traced end to end; every refusal answered with a
+//! problem document and nothing changed; replay equal to the tables; a donor's receipt
+//! checked offline, by the library and by the `vitrine` command; and erasure from the vault
+//! leaving the log, the proofs and the traces as they were.
+
+use crate::common::app::{TestApp, spawn_app};
+use crate::common::{base64, signed};
+use ed25519_dalek::SigningKey;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use vitrine_ledger::donation::{DonorCheck, check_donor_receipt};
+use vitrine_ledger::donor::donor_commitment;
+use vitrine_ledger::hash::sha256;
+use vitrine_ledger::time::Timestamp;
+
+const FUND: &str = "relief-quake-2026";
+const SCHOOL_FUND: &str = "school-rebuild";
+
+fn key(n: u8) -> SigningKey {
+    SigningKey::from_bytes(&[n; 32])
+}
+
+fn b64(key: &SigningKey) -> String {
+    base64(key.verifying_key().as_bytes())
+}
+
+fn cny(amount: &str) -> Value {
+    json!({"amount": amount, "currency": "CNY"})
+}
+
+/// Units (ten-thousandths) of a decimal amount.
+fn units(amount: &str) -> i64 {
+    let (whole, fraction) = amount.split_once('.').unwrap_or((amount, ""));
+    whole.parse::<i64>().unwrap() * 10_000 + format!("{fraction:0<4}").parse::<i64>().unwrap()
+}
+
+fn amount_of(money: &Value) -> i64 {
+    units(money["amount"].as_str().unwrap())
+}
+
+/// The people of the cases.
+struct Cast {
+    admin: SigningKey,
+    officers: [SigningKey; 3],
+    school_admin: SigningKey,
+    school_officer: SigningKey,
+    hospital: SigningKey,
+    /// An officer's API token of relief (records donations, uploads evidence).
+    relief_token: String,
+    /// relief's administrator's API token (erases donors' data).
+    relief_admin_token: String,
+    school_token: String,
+}
+
+async fn cast(app: &TestApp) -> Cast {
+    let admin = key(30);
+    let officers = [key(31), key(32), key(33)];
+    app.register("relief", "charity", &admin, "organisation_admin")
+        .await;
+    for officer in &officers {
+        app.register_key("relief", officer, "procurement_officer", &admin)
+            .await;
+    }
+    let (school_admin, school_officer) = (key(40), key(41));
+    app.register("school", "charity", &school_admin, "organisation_admin")
+        .await;
+    app.register_key(
+        "school",
+        &school_officer,
+        "procurement_officer",
+        &school_admin,
+    )
+    .await;
+    let hospital = key(50);
+    app.register("hospital", "buyer", &hospital, "organisation_admin")
+        .await;
+    let relief_token = app
+        .api_token("relief", "clerk@relief.example", "procurement_officer")
+        .await;
+    let relief_admin_token = app
+        .api_token("relief", "head@relief.example", "organisation_admin")
+        .await;
+    let school_token = app
+        .api_token("school", "clerk@school.example", "procurement_officer")
+        .await;
+    Cast {
+        admin,
+        officers,
+        school_admin,
+        school_officer,
+        hospital,
+        relief_token,
+        relief_admin_token,
+        school_token,
+    }
+}
+
+async fn accepted(app: &TestApp, statement: &Value) -> Value {
+    let (status, body) = app.post(statement).await;
+    assert_eq!(status, 201, "{body}");
+    crate::common::conforms_to_openapi(statement);
+    body
+}
+
+/// A statement refused with `code`, saying `detail`, that changed no table.
+async fn refused(app: &TestApp, statement: &Value, code: u16, detail: &str) {
+    let before = app.snapshot().await;
+    let (status, body) = app.post(statement).await;
+    assert_eq!(status, code, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap_or_default().contains(detail),
+        "expected {detail:?} in {body}"
+    );
+    assert!(body["detail_key"].is_string(), "a keyed refusal: {body}");
+    assert_eq!(app.snapshot().await, before, "a refusal changed the tables");
+}
+
+async fn with_token(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Vec<u8>,
+) -> (u16, Value) {
+    let auth = format!("Bearer {token}");
+    app.request(method, path, body, &[("authorization", &auth)])
+        .await
+}
+
+async fn upload(app: &TestApp, token: &str, content: &str) -> String {
+    let auth = format!("Bearer {token}");
+    let (status, _, body) = app
+        .request_full_raw(
+            "POST",
+            "/api/v1/documents",
+            content.as_bytes().to_vec(),
+            &[
+                ("authorization", &auth),
+                ("content-type", "text/plain; charset=utf-8"),
+            ],
+        )
+        .await;
+    assert!(
+        status == 201 || status == 200,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    sha256(content.as_bytes()).to_hex()
+}
+
+fn open_fund(charity: &str, officers: &[&SigningKey], approvals: u32) -> Value {
+    json!({
+        "charity": charity,
+        "kind": "campaign",
+        "purpose": {"zh": "地震灾后救助", "en": "Earthquake relief"},
+        "target": cny("1000000.00"),
+        "start": Timestamp::now().to_string(),
+        "end": Timestamp::from_unix(Timestamp::now().unix_seconds() + 86_400 * 300, 0).unwrap().to_string(),
+        "policy": {
+            "officers": officers.iter().map(|k| b64(k)).collect::<Vec<_>>(),
+            "approvals": approvals,
+            "above": {"amount": cny("50000.00"), "approvals": 3},
+        },
+    })
+}
+
+/// A donation recorded through the charity's endpoint: named donors get a vault entry.
+struct Gift {
+    amount: String,
+    donor: Option<(Value, [u8; 32])>,
+}
+
+fn donation_statement(officer: &SigningKey, gift: &Gift, reference: &str) -> Value {
+    let mut body = json!({
+        "amount": cny(&gift.amount),
+        "channel": "bank_transfer",
+        "reference": reference,
+        "received_at": Timestamp::now().to_string(),
+    });
+    if let Some((data, salt)) = &gift.donor {
+        body["donor"] = json!(donor_commitment(data, salt).unwrap().to_hex());
+        body["named"] = json!(data.get("public").is_some());
+    }
+    signed("donation.recorded", FUND, body, &[officer])
+}
+
+async fn record(
+    app: &TestApp,
+    token: &str,
+    fund: &str,
+    statement: Value,
+    gift: &Gift,
+) -> (u16, Value) {
+    let mut request = json!({"statement": statement});
+    if let Some((data, salt)) = &gift.donor {
+        request["donor"] = json!({"data": data, "salt": vitrine_ledger::hash::hex_encode(salt)});
+        if let Some(name) = data.get("public") {
+            request["donor"]["public_name"] = name.clone();
+        }
+    }
+    with_token(
+        app,
+        "POST",
+        &format!("/api/v1/funds/{fund}/donations"),
+        token,
+        request.to_string().into_bytes(),
+    )
+    .await
+}
+
+fn number(n: u64) -> Value {
+    json!({ "disbursement": n })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_fund_is_traced_both_ways_to_the_fen_and_its_refusals_change_nothing() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let [a, b, officer_c] = &c.officers;
+    let evidence = upload(&app, &c.relief_token, "发票：帐篷 200 顶，合计").await;
+    accepted(
+        &app,
+        &signed(
+            "fund.opened",
+            FUND,
+            open_fund("relief", &[a, b, officer_c], 2),
+            &[&c.admin],
+        ),
+    )
+    .await;
+    accepted(&app, &signed("fund.opened", SCHOOL_FUND, json!({
+        "charity": "school", "kind": "project", "purpose": {"zh": "校舍重建"},
+        "target": cny("200000.00"), "start": Timestamp::now().to_string(),
+        "end": Timestamp::from_unix(Timestamp::now().unix_seconds() + 86_400 * 30, 0).unwrap().to_string(),
+        "policy": {"officers": [b64(&c.school_officer)], "approvals": 1},
+    }), &[&c.school_admin])).await;
+
+    // 40 donations: amounts with fen, every third anonymous, every fourth named publicly.
+    let mut gifts = Vec::new();
+    for n in 1..=40u64 {
+        let amount = format!("{}.{:02}", 100 + n * 37, (n * 13) % 100);
+        let donor = (n % 3 != 0).then(|| {
+            let mut data = json!({"name": format!("捐赠人{n}"), "id_number": format!("35010219900101{n:04}"), "phone": "13800000000"});
+            if n % 4 == 0 {
+                data["public"] = json!(format!("爱心人士{n}"));
+            }
+            (data, [n as u8; 32])
+        });
+        let gift = Gift { amount, donor };
+        let statement = donation_statement(a, &gift, &format!("ICBC-{n:05}"));
+        let (status, body) = record(&app, &c.relief_token, FUND, statement, &gift).await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["donation"], json!(n), "{body}");
+        gifts.push(gift);
+    }
+    let received: i64 = gifts.iter().map(|g| units(&g.amount)).sum();
+    let (_, fund) = app.get(&format!("/api/v1/funds/{FUND}")).await;
+    assert_eq!(amount_of(&fund["balance"]), received, "{fund}");
+    assert_eq!(fund["donations"], json!(40));
+
+    // The same bank reference again, the wrong salt, data without a commitment: refused,
+    // and neither the log nor the vault changed.
+    let before = app.snapshot().await;
+    let again = Gift {
+        amount: "1.00".into(),
+        donor: None,
+    };
+    let (status, body) = record(
+        &app,
+        &c.relief_token,
+        FUND,
+        donation_statement(a, &again, "ICBC-00001"),
+        &again,
+    )
+    .await;
+    assert_eq!(
+        (
+            status,
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("with reference ICBC-00001 already")
+        ),
+        (409, true),
+        "{body}"
+    );
+    let liar = Gift {
+        amount: "1.00".into(),
+        donor: Some((json!({"name": "某人"}), [9; 32])),
+    };
+    let mut wrong = json!({"statement": donation_statement(a, &liar, "ICBC-X1"), "donor": {"data": {"name": "别人"}, "salt": vitrine_ledger::hash::hex_encode(&[9; 32])}});
+    let (status, body) = with_token(
+        &app,
+        "POST",
+        &format!("/api/v1/funds/{FUND}/donations"),
+        &c.relief_token,
+        wrong.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("do not open the statement's commitment"),
+        "{body}"
+    );
+    wrong.as_object_mut().unwrap().remove("donor");
+    let (status, body) = with_token(
+        &app,
+        "POST",
+        &format!("/api/v1/funds/{FUND}/donations"),
+        &c.relief_token,
+        wrong.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("send the donor's data and salt"),
+        "{body}"
+    );
+    // Another charity's officer cannot record into relief's fund.
+    let (status, body) = record(
+        &app,
+        &c.school_token,
+        FUND,
+        donation_statement(a, &again, "ICBC-X2"),
+        &again,
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        app.snapshot().await,
+        before,
+        "refused donations changed the tables"
+    );
+
+    // Disbursements: a proposal signed by one officer, approved by another; one above the
+    // threshold needs all three.
+    let hospital = json!({"organisation": "hospital"});
+    let propose = |amount: &str, recipient: &Value, by: &[&SigningKey]| {
+        signed(
+            "disbursement.proposed",
+            FUND,
+            json!({
+                "amount": cny(amount), "recipient": recipient,
+                "purpose": {"zh": "救灾帐篷", "en": "Tents"}, "evidence": [evidence],
+            }),
+            by,
+        )
+    };
+    let execute = |n: u64, by: &SigningKey| {
+        signed(
+            "disbursement.executed",
+            FUND,
+            json!({"disbursement": n, "reference": format!("PAY-{n}")}),
+            &[by],
+        )
+    };
+    accepted(&app, &propose("1234.56", &hospital, &[a])).await; // 1
+    refused(
+        &app,
+        &execute(1, a),
+        409,
+        "needs 2 approvals by officers whose keys are active; it has 1",
+    )
+    .await;
+    refused(
+        &app,
+        &signed("disbursement.approved", FUND, number(1), &[a]),
+        409,
+        "approved disbursement 1 already",
+    )
+    .await;
+    refused(
+        &app,
+        &signed(
+            "disbursement.approved",
+            FUND,
+            number(1),
+            &[&c.school_officer],
+        ),
+        403,
+        "is not one of the officers",
+    )
+    .await;
+    accepted(
+        &app,
+        &signed("disbursement.approved", FUND, number(1), &[b]),
+    )
+    .await;
+    // Beyond the balance at this point of the log: refused, whatever the approvals.
+    accepted(
+        &app,
+        &propose(
+            &vitrine_server::domain::charity::money::amount(received + 1),
+            &hospital,
+            &[a, b, officer_c],
+        ),
+    )
+    .await; // 2
+    refused(&app, &execute(2, a), 409, "would take it below zero").await;
+    accepted(&app, &execute(1, b)).await;
+    // A person, with a key made for them; and a transfer to the school's fund.
+    let person_key = key(60);
+    let person = json!({"person": sha256(b"recipient").to_hex(), "key": b64(&person_key)});
+    accepted(&app, &propose("2000.00", &person, &[a, b])).await; // 3
+    accepted(
+        &app,
+        &propose("5000.50", &json!({"fund": SCHOOL_FUND}), &[a, b]),
+    )
+    .await; // 4
+    accepted(&app, &propose("777.77", &hospital, &[b, officer_c])).await; // 5
+    // Executed out of the order proposed: 5, 4, 3.
+    for n in [5, 4, 3] {
+        accepted(&app, &execute(n, a)).await;
+    }
+    // The officer C's key is revoked: it approves nothing any more.
+    accepted(&app, &propose("10.00", &hospital, &[a])).await; // 6
+    accepted(
+        &app,
+        &signed(
+            "key.revoked",
+            "relief",
+            json!({"public_key": b64(officer_c), "reason": "离职"}),
+            &[&c.admin],
+        ),
+    )
+    .await;
+    refused(
+        &app,
+        &signed("disbursement.approved", FUND, number(6), &[officer_c]),
+        403,
+        "was revoked",
+    )
+    .await;
+    // Acknowledgements: only the named recipient.
+    refused(
+        &app,
+        &signed("disbursement.acknowledged", FUND, number(1), &[a]),
+        403,
+        "acknowledged by its recipient, hospital",
+    )
+    .await;
+    refused(
+        &app,
+        &signed("disbursement.acknowledged", FUND, number(3), &[&key(61)]),
+        403,
+        "acknowledged by its recipient",
+    )
+    .await;
+    accepted(
+        &app,
+        &signed("disbursement.acknowledged", FUND, number(1), &[&c.hospital]),
+    )
+    .await;
+    accepted(
+        &app,
+        &signed("disbursement.acknowledged", FUND, number(3), &[&person_key]),
+    )
+    .await;
+    accepted(
+        &app,
+        &signed(
+            "disbursement.acknowledged",
+            FUND,
+            number(4),
+            &[&c.school_officer],
+        ),
+    )
+    .await;
+    refused(
+        &app,
+        &signed("disbursement.acknowledged", FUND, number(1), &[&c.hospital]),
+        409,
+        "was acknowledged already",
+    )
+    .await;
+    // The school spends the transfer.
+    accepted(
+        &app,
+        &signed(
+            "disbursement.proposed",
+            SCHOOL_FUND,
+            json!({"amount": cny("3000.00"), "recipient": hospital, "purpose": {"zh": "课桌椅"}}),
+            &[&c.school_officer],
+        ),
+    )
+    .await;
+    accepted(
+        &app,
+        &signed(
+            "disbursement.executed",
+            SCHOOL_FUND,
+            json!({"disbursement": 1, "reference": "S-1"}),
+            &[&c.school_officer],
+        ),
+    )
+    .await;
+
+    // FIFO recomputed here from what the API lists, in the order the executions were
+    // logged: 1, 5, 4, 3.
+    let (_, listed) = app
+        .get(&format!("/api/v1/funds/{FUND}/disbursements"))
+        .await;
+    let disbursements = listed["disbursements"].as_array().unwrap();
+    let mut executed: Vec<(i64, u64, i64)> = disbursements
+        .iter()
+        .filter(|d| d["status"] == "executed")
+        .map(|d| {
+            (
+                d["executed"]["idx"].as_i64().unwrap(),
+                d["seq"].as_u64().unwrap(),
+                amount_of(&d["amount"]),
+            )
+        })
+        .collect();
+    executed.sort();
+    assert_eq!(
+        executed.iter().map(|e| e.1).collect::<Vec<_>>(),
+        [1, 5, 4, 3]
+    );
+    let mut left: Vec<i64> = gifts.iter().map(|g| units(&g.amount)).collect();
+    let mut expected: BTreeMap<(u64, u64), i64> = BTreeMap::new(); // (donation, disbursement)
+    for (_, seq, amount) in &executed {
+        let mut wanted = *amount;
+        for (i, l) in left.iter_mut().enumerate() {
+            if wanted == 0 {
+                break;
+            }
+            let take = wanted.min(*l);
+            if take > 0 {
+                *l -= take;
+                wanted -= take;
+                expected.insert((i as u64 + 1, *seq), take);
+            }
+        }
+    }
+    let mut traced: BTreeMap<(u64, u64), i64> = BTreeMap::new();
+    for n in 1..=40u64 {
+        let (status, trace) = app
+            .get(&format!("/api/v1/funds/{FUND}/donations/{n}"))
+            .await;
+        assert_eq!(status, 200, "{trace}");
+        let mut spent = 0;
+        for part in trace["went_to"].as_array().unwrap() {
+            let seq = part["disbursement"]["seq"].as_u64().unwrap();
+            traced.insert((n, seq), amount_of(&part["amount"]));
+            spent += amount_of(&part["amount"]);
+        }
+        assert_eq!(
+            spent + amount_of(&trace["not_yet_spent"]),
+            units(&gifts[n as usize - 1].amount),
+            "donation {n}: {trace}"
+        );
+    }
+    assert_eq!(traced, expected, "every allocation, to the fen");
+    for (_, seq, amount) in &executed {
+        let (_, sources) = app
+            .get(&format!("/api/v1/funds/{FUND}/disbursements/{seq}"))
+            .await;
+        let total: i64 = sources["came_from"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| amount_of(&p["amount"]))
+            .sum();
+        assert_eq!(total, *amount, "{sources}");
+        for part in sources["came_from"].as_array().unwrap() {
+            let donation = part["donation"]["seq"].as_u64().unwrap();
+            assert_eq!(
+                expected.get(&(donation, *seq)),
+                Some(&amount_of(&part["amount"]))
+            );
+        }
+    }
+
+    // The transfer, end to end: a donation whose money went to the school's fund, then on
+    // to the hospital.
+    let (&(first, _), _) = expected.iter().find(|((_, d), _)| *d == 4).unwrap();
+    let (_, trace) = app
+        .get(&format!("/api/v1/funds/{FUND}/donations/{first}"))
+        .await;
+    let transfer = trace["went_to"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["disbursement"]["seq"] == 4)
+        .unwrap();
+    let there = &transfer["continues"];
+    assert_eq!(there["fund"], SCHOOL_FUND, "{trace}");
+    assert_eq!(
+        there["donation"]["source"],
+        json!({"fund": FUND, "disbursement": 4})
+    );
+    assert_eq!(amount_of(&there["donation"]["amount"]), units("5000.50"));
+    assert_eq!(
+        there["went_to"][0]["disbursement"]["recipient"],
+        json!({"organisation": "hospital"})
+    );
+    assert_eq!(amount_of(&there["went_to"][0]["amount"]), units("3000.00"));
+    assert_eq!(amount_of(&there["not_yet_spent"]), units("2000.50"));
+
+    // The ledger ends at the balance; the exports list every transaction.
+    let (_, fund) = app.get(&format!("/api/v1/funds/{FUND}")).await;
+    let spent: i64 = executed.iter().map(|e| e.2).sum();
+    assert_eq!(amount_of(&fund["balance"]), received - spent, "{fund}");
+    let (_, ledger) = app
+        .get(&format!("/api/v1/funds/{FUND}/ledger?bucket=hour"))
+        .await;
+    let last = ledger["ledger"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(amount_of(&last["balance"]), received - spent, "{ledger}");
+    let (status, csv) = app
+        .get_bytes(&format!("/api/v1/funds/{FUND}/export.csv"))
+        .await;
+    assert_eq!(status, 200);
+    let csv = String::from_utf8(csv).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 40 + 4, "{csv}");
+    let (status, export) = app.get(&format!("/api/v1/funds/{FUND}/export.json")).await;
+    assert_eq!(status, 200);
+    let transactions = export["transactions"].as_array().unwrap();
+    assert_eq!(transactions.len(), 44);
+    assert_eq!(
+        transactions
+            .iter()
+            .filter(|t| t["transaction_type"]["code"] == "1")
+            .count(),
+        40
+    );
+    let out = transactions
+        .iter()
+        .find(|t| t["seq"] == 4 && t["transaction_type"]["code"] == "3")
+        .unwrap();
+    assert!(
+        out["receiver_org"]["receiver_activity_id"]
+            .as_str()
+            .unwrap()
+            .ends_with("/funds/school-rebuild"),
+        "{out}"
+    );
+
+    // Public listings name only donors who agreed; never their data.
+    let (_, page) = app
+        .get(&format!("/api/v1/funds/{FUND}/donations?limit=1000"))
+        .await;
+    let listing = page.to_string();
+    assert!(
+        !listing.contains("35010219900101"),
+        "identity numbers never leave the vault"
+    );
+    assert_eq!(page["donations"][3]["donor_name"], "爱心人士4");
+    assert_eq!(page["donations"][0]["donor_name"], Value::Null);
+
+    // A closed fund takes no donation.
+    accepted(
+        &app,
+        &signed(
+            "fund.closed",
+            SCHOOL_FUND,
+            json!({"reason": "项目结束"}),
+            &[&c.school_admin],
+        ),
+    )
+    .await;
+    refused(&app, &signed("donation.recorded", SCHOOL_FUND, json!({"amount": cny("1.00"), "channel": "cash", "reference": "C-1", "received_at": Timestamp::now().to_string()}), &[&c.school_officer]), 409, "is closed").await;
+
+    let report = app.replay().await;
+    assert!(
+        report.refused.is_empty() && report.differences.is_empty(),
+        "{report:?}"
+    );
+    app.verify().await;
+
+    // The donor's receipt, checked offline; then the donor's data erased.
+    let receipt = donor_receipt(&app, &c.relief_token, 2).await;
+    let checked = check_donor_receipt(receipt.as_bytes(), &app.policy()).unwrap();
+    assert_eq!(checked.fund, FUND);
+    assert_eq!(checked.amount.amount, gifts[1].amount);
+    assert!(matches!(checked.donor, DonorCheck::Opened(_)));
+    let (_, log) = app.get("/api/v1/log").await;
+    let log_key = log["checkpoint_key"].as_str().unwrap().to_owned();
+    check_with_the_command(&log_key, &receipt, "the donor data opens its commitment");
+    let commitment = donor_commitment(&gifts[1].donor.as_ref().unwrap().0, &[2; 32])
+        .unwrap()
+        .to_hex();
+    let (status, body) = with_token(
+        &app,
+        "POST",
+        &format!("/api/v1/donors/{commitment}/erase"),
+        &c.relief_token,
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, 404, "an officer is not the administrator: {body}");
+    let (status, body) = with_token(
+        &app,
+        "POST",
+        &format!("/api/v1/donors/{commitment}/erase"),
+        &c.relief_admin_token,
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["erased_at"].is_string());
+    // The receipt the donor holds still checks; a new one no longer opens the commitment;
+    // the trace, the replay and the log are as they were.
+    assert!(matches!(
+        check_donor_receipt(receipt.as_bytes(), &app.policy())
+            .unwrap()
+            .donor,
+        DonorCheck::Opened(_)
+    ));
+    let after = donor_receipt(&app, &c.relief_token, 2).await;
+    assert!(matches!(
+        check_donor_receipt(after.as_bytes(), &app.policy())
+            .unwrap()
+            .donor,
+        DonorCheck::NotOpened(_)
+    ));
+    let (status, trace) = app.get(&format!("/api/v1/funds/{FUND}/donations/2")).await;
+    assert_eq!(status, 200);
+    assert_eq!(trace["donation"]["donor_commitment"], json!(commitment));
+    let named = 4;
+    let named_commitment = donor_commitment(
+        &gifts[named - 1].donor.as_ref().unwrap().0,
+        &[named as u8; 32],
+    )
+    .unwrap()
+    .to_hex();
+    with_token(
+        &app,
+        "POST",
+        &format!("/api/v1/donors/{named_commitment}/erase"),
+        &c.relief_admin_token,
+        Vec::new(),
+    )
+    .await;
+    let (_, page) = app
+        .get(&format!("/api/v1/funds/{FUND}/donations?limit=1000"))
+        .await;
+    assert_eq!(
+        page["donations"][3]["donor_name"],
+        Value::Null,
+        "an erased name is not shown"
+    );
+    let report = app.replay().await;
+    assert!(
+        report.refused.is_empty() && report.differences.is_empty(),
+        "{report:?}"
+    );
+    app.verify().await;
+    let _ = &c.relief_admin_token;
+}
+
+async fn donor_receipt(app: &TestApp, token: &str, n: u64) -> String {
+    let auth = format!("Bearer {token}");
+    let (status, headers, body) = app
+        .request_full_raw(
+            "GET",
+            &format!("/api/v1/funds/{FUND}/donations/{n}/receipt"),
+            Vec::new(),
+            &[("authorization", &auth)],
+        )
+        .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert!(
+        headers
+            .iter()
+            .any(|(n, v)| n == "content-disposition" && v.contains(".tlog-proof"))
+    );
+    String::from_utf8(body).unwrap()
+}
+
+/// `vitrine check-donation`, the command a donor runs, from the workspace's target.
+fn check_with_the_command(log_key: &str, receipt: &str, says: &str) {
+    let exe = std::env::current_exe().unwrap();
+    let vitrine = exe.parent().unwrap().parent().unwrap().join("vitrine");
+    assert!(
+        vitrine.exists(),
+        "{} is missing: build it (cargo build -p vitrine-cli) before this test",
+        vitrine.display()
+    );
+    let dir = crate::common::temp_dir("donor-receipt");
+    let file = dir.join("gift.tlog-proof");
+    std::fs::write(&file, receipt).unwrap();
+    let output = std::process::Command::new(&vitrine)
+        .arg("check-donation")
+        .arg(&file)
+        .arg("--log-key")
+        .arg(log_key)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains(says), "{stdout}");
+    assert!(stdout.contains(&format!("to fund {FUND}")), "{stdout}");
+}
