@@ -90,3 +90,36 @@ CREATE TABLE donor_vault (
     CHECK ((erased_at IS NULL) = (data IS NOT NULL AND salt IS NOT NULL))
 );
 CREATE INDEX donor_vault_by_fund ON donor_vault (fund_id);
+
+-- What a fund's page shows at any size, kept as the batches commit rather than summed over
+-- its donations on every view: money in and out by day, in by channel, out by recipient.
+CREATE TABLE fund_days (
+    fund_id       TEXT NOT NULL,
+    day           DATE NOT NULL,
+    money_in      BIGINT NOT NULL,
+    money_out     BIGINT NOT NULL,
+    donations     BIGINT NOT NULL,
+    disbursements BIGINT NOT NULL,
+    updated_idx   BIGINT NOT NULL,
+    PRIMARY KEY (fund_id, day)
+);
+
+CREATE TABLE fund_channels (
+    fund_id     TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    source_fund TEXT NOT NULL DEFAULT '',
+    amount      BIGINT NOT NULL,
+    donations   BIGINT NOT NULL,
+    updated_idx BIGINT NOT NULL,
+    PRIMARY KEY (fund_id, channel, source_fund)
+);
+
+CREATE TABLE fund_recipients (
+    fund_id        TEXT NOT NULL,
+    recipient_kind TEXT NOT NULL,
+    recipient      TEXT NOT NULL,
+    amount         BIGINT NOT NULL,
+    disbursements  BIGINT NOT NULL,
+    updated_idx    BIGINT NOT NULL,
+    PRIMARY KEY (fund_id, recipient_kind, recipient)
+);

@@ -217,10 +217,12 @@ pub fn project(
     let mut remaining: Vec<i64> = Vec::new();
     let mut spent: HashMap<(&str, u64), i64> = HashMap::new();
     let mut allocations: Vec<(&str, &Allocation, u32, i64)> = Vec::new();
+    let mut totals = Totals::default();
     for (index, effect) in effects {
-        let Effect::Fund { id, change, .. } = effect else {
+        let Effect::Fund { id, change, at, .. } = effect else {
             continue;
         };
+        let day = super::log::to_chrono(*at).date_naive();
         touched.push(id);
         if let Some(seq) = change.disbursement() {
             disbursements.insert((id.as_str(), seq), *index as i64);
@@ -230,12 +232,33 @@ pub fn project(
                 new_donations.insert((id.as_str(), d.seq), donations.len());
                 donations.push(d);
                 remaining.push(d.amount);
+                let day = totals.days.entry((id, day)).or_default();
+                day.money_in += d.amount;
+                day.donations += 1;
+                day.last = *index as i64;
+                let source = d.source.as_ref().map_or("", |s| s.0.as_str());
+                let channel = totals.channels.entry((id, &d.channel, source)).or_default();
+                channel.amount += d.amount;
+                channel.count += 1;
+                channel.last = *index as i64;
             }
             FundChange::Executed {
                 seq,
                 allocations: taken,
                 ..
             } => {
+                let paid: i64 = taken.iter().map(|a| a.amount).sum();
+                let day = totals.days.entry((id, day)).or_default();
+                day.money_out += paid;
+                day.disbursements += 1;
+                day.last = *index as i64;
+                if let Some(d) = funds.disbursement(id, *seq) {
+                    let (kind, recipient) = d.recipient_columns();
+                    let to = totals.recipients.entry((id, kind, recipient)).or_default();
+                    to.amount += paid;
+                    to.count += 1;
+                    to.last = *index as i64;
+                }
                 for a in taken {
                     allocations.push((id, a, *seq, *index as i64));
                     match new_donations.get(&(id.as_str(), a.donation)) {
@@ -340,12 +363,107 @@ pub fn project(
         .bind::<Array<BigInt>, _>(allocations.iter().map(|a| a.3).collect::<Vec<_>>())
         .execute(conn)?;
     }
+    totals.save(conn)?;
     for ((fund, seq), updated) in disbursements {
         if let Some(d) = funds.disbursement(fund, seq) {
             save_disbursement(conn, d, updated)?;
         }
     }
     Ok(())
+}
+
+/// What a batch adds to the funds' running totals: by day (in, out, donations,
+/// disbursements), by channel (amount, donations), by recipient (amount, disbursements);
+/// each with the last entry that changed it (so that a replay in other batches agrees).
+#[derive(Default)]
+struct Totals<'e> {
+    days: HashMap<(&'e str, chrono::NaiveDate), Day>,
+    channels: HashMap<(&'e str, &'e str, &'e str), Sum>,
+    recipients: HashMap<(&'e str, &'static str, &'e str), Sum>,
+}
+
+/// A fund's money in and out on a day, and the last entry that changed it.
+#[derive(Default)]
+struct Day {
+    money_in: i64,
+    money_out: i64,
+    donations: i64,
+    disbursements: i64,
+    last: i64,
+}
+
+/// An amount, how many made it, and the last entry that changed it.
+#[derive(Default)]
+struct Sum {
+    amount: i64,
+    count: i64,
+    last: i64,
+}
+
+impl Totals<'_> {
+    fn save(&self, conn: &mut PgConnection) -> QueryResult<()> {
+        if !self.days.is_empty() {
+            let rows: Vec<_> = self.days.iter().collect();
+            diesel::sql_query(
+                "INSERT INTO fund_days (fund_id, day, money_in, money_out, donations, disbursements, updated_idx)
+                 SELECT * FROM unnest($1::text[], $2::date[], $3::bigint[],
+                     $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
+                 ON CONFLICT (fund_id, day) DO UPDATE SET
+                     money_in = fund_days.money_in + excluded.money_in,
+                     money_out = fund_days.money_out + excluded.money_out,
+                     donations = fund_days.donations + excluded.donations,
+                     disbursements = fund_days.disbursements + excluded.disbursements,
+                     updated_idx = excluded.updated_idx",
+            )
+            .bind::<Array<Text>, _>(rows.iter().map(|r| r.0.0).collect::<Vec<_>>())
+            .bind::<Array<diesel::sql_types::Date>, _>(rows.iter().map(|r| r.0.1).collect::<Vec<_>>())
+            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.money_in).collect::<Vec<_>>())
+            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.money_out).collect::<Vec<_>>())
+            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.donations).collect::<Vec<_>>())
+            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.disbursements).collect::<Vec<_>>())
+            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.last).collect::<Vec<_>>())
+            .execute(conn)?;
+        }
+        if !self.channels.is_empty() {
+            let rows: Vec<_> = self.channels.iter().collect();
+            diesel::sql_query(
+                "INSERT INTO fund_channels (fund_id, channel, source_fund, amount, donations, updated_idx)
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[],
+                     $4::bigint[], $5::bigint[], $6::bigint[])
+                 ON CONFLICT (fund_id, channel, source_fund) DO UPDATE SET
+                     amount = fund_channels.amount + excluded.amount,
+                     donations = fund_channels.donations + excluded.donations,
+                     updated_idx = excluded.updated_idx",
+            )
+            .bind::<Array<Text>, _>(rows.iter().map(|r| r.0.0).collect::<Vec<_>>())
+            .bind::<Array<Text>, _>(rows.iter().map(|r| r.0.1).collect::<Vec<_>>())
+            .bind::<Array<Text>, _>(rows.iter().map(|r| r.0.2).collect::<Vec<_>>())
+            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.amount).collect::<Vec<_>>())
+            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.count).collect::<Vec<_>>())
+            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.last).collect::<Vec<_>>())
+            .execute(conn)?;
+        }
+        if !self.recipients.is_empty() {
+            let rows: Vec<_> = self.recipients.iter().collect();
+            diesel::sql_query(
+                "INSERT INTO fund_recipients (fund_id, recipient_kind, recipient, amount, disbursements, updated_idx)
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[],
+                     $4::bigint[], $5::bigint[], $6::bigint[])
+                 ON CONFLICT (fund_id, recipient_kind, recipient) DO UPDATE SET
+                     amount = fund_recipients.amount + excluded.amount,
+                     disbursements = fund_recipients.disbursements + excluded.disbursements,
+                     updated_idx = excluded.updated_idx",
+            )
+            .bind::<Array<Text>, _>(rows.iter().map(|r| r.0.0).collect::<Vec<_>>())
+            .bind::<Array<Text>, _>(rows.iter().map(|r| r.0.1).collect::<Vec<_>>())
+            .bind::<Array<Text>, _>(rows.iter().map(|r| r.0.2).collect::<Vec<_>>())
+            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.amount).collect::<Vec<_>>())
+            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.count).collect::<Vec<_>>())
+            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.last).collect::<Vec<_>>())
+            .execute(conn)?;
+        }
+        Ok(())
+    }
 }
 
 fn json(value: &impl serde::Serialize) -> QueryResult<serde_json::Value> {

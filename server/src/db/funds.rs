@@ -348,16 +348,26 @@ pub struct LedgerRow {
     pub balance: i64,
 }
 
-/// A fund's balance over time, by `bucket` (`day` or `hour`), oldest first.
+/// A fund's balance over time, by `bucket` (`day`, from the running daily totals, or
+/// `hour`, summed over its donations and disbursements), oldest first.
 pub fn ledger(conn: &mut PgConnection, fund: &str, bucket: &str) -> QueryResult<Vec<LedgerRow>> {
-    let unit = if bucket == "hour" { "hour" } else { "day" };
+    if bucket != "hour" {
+        return diesel::sql_query(
+            "SELECT to_char(day, 'YYYY-MM-DD\"T\"00:00:00\"Z\"') AS period, money_in, money_out,
+                    donations, disbursements,
+                    (sum(money_in - money_out) OVER (ORDER BY day))::bigint AS balance
+             FROM fund_days WHERE fund_id = $1 ORDER BY day LIMIT 20000",
+        )
+        .bind::<Text, _>(fund)
+        .load(conn);
+    }
     diesel::sql_query(
         "WITH moves AS (
-             SELECT date_trunc($2, logged_at AT TIME ZONE 'UTC') AS period, amount AS money_in,
+             SELECT date_trunc('hour', logged_at AT TIME ZONE 'UTC') AS period, amount AS money_in,
                     0::bigint AS money_out, 1 AS donations, 0 AS disbursements
              FROM fund_donations WHERE fund_id = $1
              UNION ALL
-             SELECT date_trunc($2, executed_at AT TIME ZONE 'UTC'), 0, amount, 0, 1
+             SELECT date_trunc('hour', executed_at AT TIME ZONE 'UTC'), 0, amount, 0, 1
              FROM fund_disbursements WHERE fund_id = $1 AND executed_at IS NOT NULL
          ), periods AS (
              SELECT period, sum(money_in)::bigint AS money_in, sum(money_out)::bigint AS money_out,
@@ -370,7 +380,6 @@ pub fn ledger(conn: &mut PgConnection, fund: &str, bucket: &str) -> QueryResult<
          FROM periods ORDER BY period LIMIT 20000",
     )
     .bind::<Text, _>(fund)
-    .bind::<Text, _>(unit)
     .load(conn)
 }
 
@@ -395,9 +404,8 @@ pub struct RecipientTotal {
 /// What the fund paid to each recipient (executed disbursements), largest first.
 pub fn recipient_totals(conn: &mut PgConnection, fund: &str) -> QueryResult<Vec<RecipientTotal>> {
     diesel::sql_query(
-        "SELECT recipient_kind, recipient, sum(amount)::bigint AS amount, count(*) AS count
-         FROM fund_disbursements WHERE fund_id = $1 AND status = 'executed'
-         GROUP BY recipient_kind, recipient ORDER BY 3 DESC, 2 LIMIT 50",
+        "SELECT recipient_kind, recipient, amount, disbursements AS count
+         FROM fund_recipients WHERE fund_id = $1 ORDER BY amount DESC, recipient LIMIT 50",
     )
     .bind::<Text, _>(fund)
     .load(conn)
@@ -423,9 +431,8 @@ pub struct ChannelTotal {
 /// What came into the fund by channel (and, for transfers, by fund).
 pub fn channel_totals(conn: &mut PgConnection, fund: &str) -> QueryResult<Vec<ChannelTotal>> {
     diesel::sql_query(
-        "SELECT channel, source_fund, sum(amount)::bigint AS amount, count(*) AS count
-         FROM fund_donations WHERE fund_id = $1
-         GROUP BY channel, source_fund ORDER BY 3 DESC LIMIT 50",
+        "SELECT channel, nullif(source_fund, '') AS source_fund, amount, donations AS count
+         FROM fund_channels WHERE fund_id = $1 ORDER BY amount DESC, channel LIMIT 50",
     )
     .bind::<Text, _>(fund)
     .load(conn)

@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Text};
 use std::collections::HashMap;
 
 /// Projection tables, the columns compared, and the column naming the entry.
-const TABLES: [(&str, &str, &str); 11] = [
+const TABLES: [(&str, &str, &str); 14] = [
     (
         "organisations",
         "id, name, kind, registered_idx, credit_code",
@@ -52,6 +52,21 @@ const TABLES: [(&str, &str, &str); 11] = [
     (
         "fund_disbursements",
         "fund_id, seq, amount, status, recipient_kind, recipient, evidence_count, proposed_idx, executed_idx, executed_at, acknowledged_idx, updated_idx, state",
+        "updated_idx",
+    ),
+    (
+        "fund_days",
+        "fund_id, day, money_in, money_out, donations, disbursements, updated_idx",
+        "updated_idx",
+    ),
+    (
+        "fund_channels",
+        "fund_id, channel, source_fund, amount, donations, updated_idx",
+        "updated_idx",
+    ),
+    (
+        "fund_recipients",
+        "fund_id, recipient_kind, recipient, amount, disbursements, updated_idx",
         "updated_idx",
     ),
     (

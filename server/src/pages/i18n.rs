@@ -100,6 +100,7 @@ const NAMED_WORDS: &[(&str, &str)] = &[
     ("award_status", "award_status."),
     // The status a statement asks for, beside the one that is due.
     ("to_status", "status."),
+    ("disbursement_status", "disbursement_status."),
 ];
 
 /// What a page gives its scripts to say refusals: see [`Messages::for_refusals`].

@@ -289,9 +289,12 @@ pub(super) async fn receipt(
         )
     })?;
     let credentials = Credentials::of(&request);
+    let caller = blocking(&state.pool, move |conn| {
+        charity_officer(conn, &credentials, false)
+    })
+    .await?;
     let (size, note) = crate::routes::log::current_checkpoint(&state).await?;
     let (text, file) = blocking(&state.pool, move |conn| {
-        let caller = charity_officer(conn, &credentials, false)?;
         let fund = load_fund(conn, &id)?;
         if fund.charity != caller.organisation {
             return Err(AppError::forbidden(crate::said!(

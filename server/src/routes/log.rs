@@ -103,6 +103,33 @@ pub(super) async fn get_receipt(
     Ok(HttpResponse::Ok().json(receipt))
 }
 
+/// `GET /api/v1/entries/{index}/proof`: the entry's receipt as a C2SP tlog-proof file
+/// (its index, the inclusion proof and the checkpoint; no extra data), for tools that
+/// read that format.
+pub(super) async fn get_proof(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let index = parse_index(&path)?;
+    let (size, note) = current_checkpoint(&state).await?;
+    let receipt = blocking(&state.pool, move |conn| {
+        receipt_of(conn, index, size, &note)
+    })
+    .await?;
+    let proof =
+        vitrine_ledger::tlog_proof::TlogProof::try_from(&receipt).map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::CONTENT_TYPE,
+            "text/plain; charset=utf-8",
+        ))
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"entry-{index}.tlog-proof\""),
+        ))
+        .body(proof.format()))
+}
+
 /// The receipt of entry `index` against the checkpoint of size `size` (`note`).
 pub(crate) fn receipt_of(
     conn: &mut diesel::PgConnection,

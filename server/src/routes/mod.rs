@@ -30,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/statements", web::post().to(statements::post))
             .route("/entries/{index}", web::get().to(log::get_entry))
             .route("/entries/{index}/receipt", web::get().to(log::get_receipt))
+            .route("/entries/{index}/proof", web::get().to(log::get_proof))
             .route("/proofs/consistency", web::get().to(log::get_consistency))
             .route("/log", web::get().to(log::get_log_info))
             .route("/keys", web::get().to(directory::get_key))

@@ -615,6 +615,30 @@ async fn a_fund_is_traced_both_ways_to_the_fen_and_its_refusals_change_nothing()
         .await;
     let last = ledger["ledger"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(amount_of(&last["balance"]), received - spent, "{ledger}");
+    let (_, days) = app.get(&format!("/api/v1/funds/{FUND}/ledger")).await;
+    let last_day = days["ledger"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(amount_of(&last_day["balance"]), received - spent, "{days}");
+    let money_in: i64 = fund["money_in"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| amount_of(&m["amount"]))
+        .sum();
+    assert_eq!(money_in, received, "{fund}");
+    let money_out: i64 = fund["money_out"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| amount_of(&m["amount"]))
+        .sum();
+    assert_eq!(money_out, spent, "{fund}");
+    let to_school = fund["money_out"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["recipient"] == SCHOOL_FUND)
+        .unwrap();
+    assert_eq!(amount_of(&to_school["amount"]), units("5000.50"));
     let (status, csv) = app
         .get_bytes(&format!("/api/v1/funds/{FUND}/export.csv"))
         .await;
@@ -754,7 +778,19 @@ async fn a_fund_is_traced_both_ways_to_the_fen_and_its_refusals_change_nothing()
         "{report:?}"
     );
     app.verify().await;
-    let _ = &c.relief_admin_token;
+    // Any entry's receipt as a tlog-proof file: the transfer's execution.
+    let transfer = disbursements.iter().find(|d| d["seq"] == 4).unwrap();
+    let index = transfer["executed"]["idx"].as_u64().unwrap();
+    let (_, entry) = app.get(&format!("/api/v1/entries/{index}")).await;
+    let leaf =
+        vitrine_ledger::hash::Hash::from_base64(entry["leaf_hash"].as_str().unwrap()).unwrap();
+    let (status, proof) = app
+        .get_bytes(&format!("/api/v1/entries/{index}/proof"))
+        .await;
+    assert_eq!(status, 200);
+    let proof = vitrine_ledger::tlog_proof::TlogProof::parse(&proof).unwrap();
+    assert_eq!(proof.index, index);
+    proof.check(&leaf, &app.policy()).unwrap();
 }
 
 async fn donor_receipt(app: &TestApp, token: &str, n: u64) -> String {

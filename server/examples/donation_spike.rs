@@ -1,0 +1,415 @@
+//! A disaster-relief spike, then tracing through a big fund. Loopback only, bounded in
+//! count, stops by itself.
+//!
+//! ```sh
+//! cargo build --release -p vitrine-server --example donation_spike
+//! target/release/examples/donation_spike --donations 40000 --clients 64
+//! target/release/examples/donation_spike --donations 1000000 --disbursements 100000
+//! ```
+//!
+//! It starts the server in-process on a fresh data directory (its own PostgreSQL cluster),
+//! registers a charity with an administrator and 64 officers' keys (a bank feed's machine
+//! keys) and a recipient organisation, and opens one fund. It signs every statement before
+//! the clock starts, then:
+//!
+//! 1. records `--donations` donations (`donation.recorded`, each with a donor commitment)
+//!    over HTTP from `--clients` connections, and reports donations per second and latency
+//!    percentiles;
+//! 2. proposes `--disbursements` disbursements (one officer of a 1-of-1 policy: each is
+//!    approved as proposed), then executes them all, each taking its money first in, first
+//!    out from the donations;
+//! 3. times, from one connection, the trace of 1,000 random donations
+//!    (`GET /api/v1/funds/{id}/donations/{n}`), 1,000 random disbursements' sources
+//!    (`…/disbursements/{n}?limit=100`), the fund (`GET /api/v1/funds/{id}`), its ledger,
+//!    and the fund's page (`GET /funds/{id}`) if the server has it.
+
+use ed25519_dalek::SigningKey;
+use serde_json::{Value, json};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use vitrine_ledger::note::NoteSigner;
+use vitrine_ledger::statement::{SignedStatement, Statement};
+use vitrine_ledger::time::Timestamp;
+use vitrine_server::Application;
+use vitrine_server::config::Settings;
+
+#[path = "common/raw_client.rs"]
+mod raw_client;
+use raw_client::RawClient;
+
+struct Options {
+    donations: usize,
+    disbursements: usize,
+    clients: usize,
+}
+
+fn options() -> Result<Options, String> {
+    let mut args = std::env::args().skip(1);
+    let mut options = Options {
+        donations: 40_000,
+        disbursements: 0,
+        clients: 64,
+    };
+    while let Some(flag) = args.next() {
+        let value: usize = args
+            .next()
+            .ok_or(format!("{flag} needs a value"))?
+            .parse()
+            .map_err(|_| format!("{flag}: a number"))?;
+        match flag.as_str() {
+            "--donations" => options.donations = value.clamp(1, 2_000_000),
+            "--disbursements" => options.disbursements = value.min(200_000),
+            "--clients" => options.clients = value.clamp(1, 512),
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    Ok(options)
+}
+
+fn signed(kind: &str, subject: &str, body: Value, key: &SigningKey) -> String {
+    let statement = Statement::from_value(json!({
+        "kind": kind,
+        "subject": subject,
+        "issued_at": Timestamp::now().to_string(),
+        "body": body,
+    }))
+    .unwrap_or_else(|e| panic!("statement: {e}"));
+    let mut signed = SignedStatement::new(statement);
+    signed.sign(key);
+    signed.to_value().to_string()
+}
+
+fn b64(key: &SigningKey) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(key.verifying_key().as_bytes())
+}
+
+/// Sends `bodies` to `POST /api/v1/statements` from `clients` connections; every answer
+/// must be 201. Returns the sorted latencies and the elapsed time.
+fn send(
+    address: &str,
+    bodies: &[String],
+    clients: usize,
+) -> Result<(Vec<Duration>, Duration), String> {
+    let next = AtomicUsize::new(0);
+    let latencies = Mutex::new(Vec::with_capacity(bodies.len()));
+    let failures = Mutex::new(Vec::new());
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..clients {
+            scope.spawn(|| {
+                let mut local = Vec::new();
+                let mut client = None;
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(body) = bodies.get(n) else { break };
+                    let sent = Instant::now();
+                    let answer = match client.as_mut() {
+                        Some(c) => Ok(c),
+                        None => RawClient::connect(address).map(|c| client.insert(c)),
+                    }
+                    .and_then(|c| c.post("/api/v1/statements", body));
+                    match answer {
+                        Ok(201) => local.push(sent.elapsed()),
+                        Ok(status) => failures
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push(format!("HTTP {status}")),
+                        Err(e) => {
+                            client = None;
+                            failures.lock().unwrap_or_else(|e| e.into_inner()).push(e)
+                        }
+                    }
+                }
+                latencies
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend(local);
+            });
+        }
+    });
+    let elapsed = started.elapsed();
+    let failures = failures.into_inner().unwrap_or_default();
+    if let Some(first) = failures.first() {
+        return Err(format!(
+            "{} requests failed, the first with {first}",
+            failures.len()
+        ));
+    }
+    let mut latencies = latencies.into_inner().unwrap_or_default();
+    latencies.sort_unstable();
+    Ok((latencies, elapsed))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    sorted
+        .get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1)))
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+/// Times `GET`s of `paths` one after another from one connection: (p50, p95, p99, bytes
+/// of the last answer), every answer 200.
+fn time_gets(
+    agent: &ureq::Agent,
+    base: &str,
+    paths: &[String],
+) -> Result<(f64, f64, f64, usize), String> {
+    let mut times = Vec::with_capacity(paths.len());
+    let mut bytes = 0;
+    for path in paths {
+        let started = Instant::now();
+        let mut response = agent
+            .get(&format!("{base}{path}"))
+            .call()
+            .map_err(|e| e.to_string())?;
+        let body = response
+            .body_mut()
+            .read_to_vec()
+            .map_err(|e| e.to_string())?;
+        times.push(started.elapsed());
+        if response.status() != 200 {
+            return Err(format!("GET {path}: HTTP {}", response.status()));
+        }
+        bytes = body.len();
+    }
+    times.sort_unstable();
+    Ok((
+        percentile(&times, 0.5),
+        percentile(&times, 0.95),
+        percentile(&times, 0.99),
+        bytes,
+    ))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), String> {
+    let options = options()?;
+    let data_dir = std::env::temp_dir().join(format!("vitrine-spike-{}", std::process::id()));
+    std::fs::create_dir_all(&data_dir).map_err(|e| e.to_string())?;
+    let settings = Settings {
+        listen: "127.0.0.1:0".parse().map_err(|_| "address")?,
+        data_dir: data_dir.clone(),
+        ..Settings::default()
+    };
+    {
+        let settings = settings.clone();
+        tokio::task::spawn_blocking(move || vitrine_server::database(&settings))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+    }
+    let app = Application::build(settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    let address = format!("127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    let server = tokio::spawn(app.run_until_stopped());
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into();
+    for _ in 0..300 {
+        let sequencing = agent
+            .get(&format!("http://{address}/readyz"))
+            .call()
+            .ok()
+            .and_then(|mut r| r.body_mut().read_to_string().ok())
+            .is_some_and(|body| body.contains("\"sequencing\":true"));
+        if sequencing {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let dir = data_dir.clone();
+    let result = tokio::task::spawn_blocking(move || bench(&options, &address, &dir, &agent))
+        .await
+        .map_err(|e| e.to_string())?;
+    handle.stop(true).await;
+    let _ = server.await;
+    let _ = std::fs::remove_dir_all(&data_dir);
+    result
+}
+
+fn bench(
+    options: &Options,
+    address: &str,
+    data_dir: &std::path::Path,
+    agent: &ureq::Agent,
+) -> Result<(), String> {
+    let platform = NoteSigner::parse(
+        &std::fs::read_to_string(data_dir.join("platform.key")).map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
+    let platform = platform.signing_key();
+    let setup: Vec<String> = {
+        let admin = SigningKey::from_bytes(&[1; 32]);
+        let mut setup = vec![
+            signed(
+                "organisation.registered",
+                "relief",
+                json!({"id": "relief", "name": "赈灾基金会", "kind": "charity"}),
+                platform,
+            ),
+            signed(
+                "organisation.registered",
+                "hospital",
+                json!({"id": "hospital", "name": "县人民医院", "kind": "buyer"}),
+                platform,
+            ),
+            signed(
+                "key.registered",
+                "relief",
+                json!({"organisation": "relief", "public_key": b64(&admin), "role": "organisation_admin"}),
+                platform,
+            ),
+        ];
+        for n in 0..64u8 {
+            let key = SigningKey::from_bytes(&[n + 2; 32]);
+            setup.push(signed("key.registered", "relief", json!({"organisation": "relief", "public_key": b64(&key), "role": "procurement_officer"}), platform));
+        }
+        setup
+    };
+    send(address, &setup, 1)?;
+    let admin = SigningKey::from_bytes(&[1; 32]);
+    let officers: Vec<SigningKey> = (0..64u8)
+        .map(|n| SigningKey::from_bytes(&[n + 2; 32]))
+        .collect();
+    let fund = "quake-relief";
+    let end = Timestamp::from_unix(Timestamp::now().unix_seconds() + 86_400 * 365, 0)
+        .map_err(|e| e.to_string())?;
+    send(
+        address,
+        &[signed(
+            "fund.opened",
+            fund,
+            json!({
+                "charity": "relief", "kind": "campaign",
+                "purpose": {"zh": "地震救灾", "en": "Earthquake relief"},
+                "target": {"amount": "500000000.00", "currency": "CNY"},
+                "start": Timestamp::now().to_string(), "end": end.to_string(),
+                "policy": {"officers": [b64(&officers[0])], "approvals": 1},
+            }),
+            &admin,
+        )],
+        1,
+    )?;
+    eprintln!("signing {} donations...", options.donations);
+    let received = Timestamp::now().to_string();
+    let mut total: i64 = 0;
+    let donations: Vec<String> = (0..options.donations)
+        .map(|n| {
+            // 1.00 to 500.99 CNY, with fen.
+            let fen = 100 + (n as i64 * 7_919) % 50_000;
+            total += fen;
+            let commitment = vitrine_ledger::hash::sha256(format!("donor-{n}").as_bytes()).to_hex();
+            signed("donation.recorded", fund, json!({
+                "amount": {"amount": format!("{}.{:02}", fen / 100, fen % 100), "currency": "CNY"},
+                "channel": if n % 3 == 0 { "alipay" } else if n % 3 == 1 { "wechat_pay" } else { "bank_transfer" },
+                "reference": format!("TX{n:09}"), "received_at": received,
+                "donor": commitment, "named": false,
+            }), &officers[n % officers.len()])
+        })
+        .collect();
+    eprintln!("sending from {} clients...", options.clients);
+    let (latencies, elapsed) = send(address, &donations, options.clients)?;
+    println!(
+        "{} donations in {:.2}s from {} clients: {:.0}/s; latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        latencies.len(),
+        elapsed.as_secs_f64(),
+        options.clients,
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.9),
+        percentile(&latencies, 0.99),
+        percentile(&latencies, 1.0),
+    );
+    drop(donations);
+    if options.disbursements > 0 {
+        // About 60 % of what came in, in disbursements of varied sizes.
+        let each = (total * 6 / 10 / options.disbursements as i64).max(1);
+        let proposals: Vec<String> = (0..options.disbursements)
+            .map(|n| {
+                let fen = each / 2 + (n as i64 * 104_729) % each.max(1);
+                signed("disbursement.proposed", fund, json!({
+                    "amount": {"amount": format!("{}.{:02}", fen / 100, fen % 100), "currency": "CNY"},
+                    "recipient": {"organisation": "hospital"},
+                    "purpose": {"zh": "救灾物资"},
+                }), &officers[0])
+            })
+            .collect();
+        let (_, proposed) = send(address, &proposals, options.clients)?;
+        let executions: Vec<String> = (1..=options.disbursements)
+            .map(|n| {
+                signed(
+                    "disbursement.executed",
+                    fund,
+                    json!({"disbursement": n, "reference": format!("PAY{n:07}")}),
+                    &officers[0],
+                )
+            })
+            .collect();
+        let (latencies, executed) = send(address, &executions, options.clients)?;
+        println!(
+            "{} disbursements proposed in {:.2}s, executed in {:.2}s ({:.0}/s; p50 {:.1} ms, p99 {:.1} ms)",
+            options.disbursements,
+            proposed.as_secs_f64(),
+            executed.as_secs_f64(),
+            options.disbursements as f64 / executed.as_secs_f64(),
+            percentile(&latencies, 0.5),
+            percentile(&latencies, 0.99),
+        );
+    }
+    let base = format!("http://{address}");
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut random = |below: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % below as u64) as usize + 1
+    };
+    let traces: Vec<String> = (0..1000)
+        .map(|_| {
+            format!(
+                "/api/v1/funds/{fund}/donations/{}",
+                random(options.donations)
+            )
+        })
+        .collect();
+    let mut report = vec![("trace a donation", time_gets(agent, &base, &traces)?)];
+    if options.disbursements > 0 {
+        let sources: Vec<String> = (0..1000)
+            .map(|_| {
+                format!(
+                    "/api/v1/funds/{fund}/disbursements/{}?limit=100",
+                    random(options.disbursements)
+                )
+            })
+            .collect();
+        report.push((
+            "a disbursement's sources",
+            time_gets(agent, &base, &sources)?,
+        ));
+    }
+    let repeat = |path: String| vec![path; 200];
+    report.push((
+        "the fund (JSON)",
+        time_gets(agent, &base, &repeat(format!("/api/v1/funds/{fund}")))?,
+    ));
+    report.push((
+        "its ledger by day",
+        time_gets(
+            agent,
+            &base,
+            &repeat(format!("/api/v1/funds/{fund}/ledger")),
+        )?,
+    ));
+    if let Ok(page) = time_gets(agent, &base, &repeat(format!("/funds/{fund}"))) {
+        report.push(("the fund's page", page));
+    }
+    for (what, (p50, p95, p99, bytes)) in report {
+        println!("{what}: p50 {p50:.2} ms, p95 {p95:.2} ms, p99 {p99:.2} ms ({bytes} bytes)");
+    }
+    Ok(())
+}
