@@ -42,7 +42,8 @@ CREATE TABLE fund_donations (
 );
 -- The donations with money left, oldest first: where the next disbursement takes from.
 CREATE INDEX fund_donations_with_money_left ON fund_donations (fund_id, seq) WHERE remaining > 0;
-CREATE INDEX fund_donations_by_entry ON fund_donations (entry_idx);
+-- A donor's receipt names its entry; the export reads a fund's donations in log order.
+CREATE INDEX fund_donations_by_entry ON fund_donations (fund_id, entry_idx);
 CREATE INDEX fund_donations_by_donor ON fund_donations (donor_commitment) WHERE donor_commitment IS NOT NULL;
 
 CREATE TABLE fund_disbursements (

@@ -25,8 +25,9 @@ pub struct Wanted {
 }
 
 impl Wanted {
-    /// Takes a state key if it is charity's; gives it back otherwise.
-    pub fn take(&mut self, key: StateKey) -> Option<StateKey> {
+    /// Takes a state key if it is charity's; gives it back otherwise. An untrusted
+    /// statement's hint of more to read is dropped (see `projection::prefetch`).
+    pub fn take(&mut self, key: StateKey, trusted: bool) -> Option<StateKey> {
         match key {
             StateKey::Fund(id) => self.funds.push(id),
             StateKey::Disbursement(fund, seq) => {
@@ -35,7 +36,10 @@ impl Wanted {
             }
             StateKey::FundQueue(fund, more) => {
                 self.funds.push(fund.clone());
-                *self.queues.entry(fund).or_default() += more;
+                let want = self.queues.entry(fund).or_default();
+                if trusted {
+                    *want = want.saturating_add(more.max(0));
+                }
             }
             StateKey::DonationReference(fund, channel, reference) => {
                 self.references.push((fund, channel, reference))
@@ -98,19 +102,20 @@ pub fn prefetch(conn: &mut PgConnection, mut wanted: Wanted) -> QueryResult<Fund
         }
     }
     for (fund, more) in wanted.queues {
-        if !matches!(funds.funds.get(&fund), Some(Some(_))) {
+        let Some(Some(state)) = funds.funds.get(&fund) else {
             continue;
-        }
+        };
         // What the batch's executions could take: the disbursements it names that are
-        // not paid yet, and what it proposes.
-        let named: i64 = funds
+        // not paid yet, and what it proposes; never more than the fund holds (all its
+        // donations with money left add up to its balance).
+        let named = funds
             .disbursements
             .values()
             .filter(|d| d.fund == fund && d.status != DisbursementStatus::Executed)
-            .map(|d| d.amount)
-            .sum();
-        let need = named.saturating_add(more);
-        let queue = load_queue(conn, &fund, need)?;
+            .fold(0i64, |sum, d| sum.saturating_add(d.amount));
+        let balance = state.balance;
+        let need = named.saturating_add(more).min(balance);
+        let queue = load_queue(conn, &fund, need, balance)?;
         funds.queues.insert(fund, queue);
     }
     if !wanted.references.is_empty() {
@@ -162,8 +167,8 @@ pub fn load_funds(
 }
 
 /// The oldest donations of `fund` with money left, until they hold `need` units (or all
-/// of them, if they hold less).
-fn load_queue(conn: &mut PgConnection, fund: &str, need: i64) -> QueryResult<Queue> {
+/// of them, if they hold less). They are all there once they hold the fund's `balance`.
+fn load_queue(conn: &mut PgConnection, fund: &str, need: i64, balance: i64) -> QueryResult<Queue> {
     #[derive(QueryableByName)]
     struct Left {
         #[diesel(sql_type = BigInt)]
@@ -173,9 +178,10 @@ fn load_queue(conn: &mut PgConnection, fund: &str, need: i64) -> QueryResult<Que
     }
     let mut head = VecDeque::new();
     if need <= 0 {
+        // An empty fund's queue is empty, and complete.
         return Ok(Queue {
             head,
-            complete: false,
+            complete: balance == 0,
         });
     }
     let mut held: i64 = 0;
@@ -198,7 +204,7 @@ fn load_queue(conn: &mut PgConnection, fund: &str, need: i64) -> QueryResult<Que
         if exhausted || held >= need {
             return Ok(Queue {
                 head,
-                complete: exhausted,
+                complete: exhausted || held >= balance,
             });
         }
     }

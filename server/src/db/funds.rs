@@ -141,7 +141,7 @@ pub struct DonationRow {
 const DONATION_COLUMNS: &str = "d.fund_id, d.seq, d.entry_idx,
     to_char(d.logged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS logged_at,
     d.amount, d.remaining, d.channel, d.reference,
-    to_char(d.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS received_at,
+    to_char(d.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS received_at,
     d.donor_commitment, d.named,
     CASE WHEN d.named THEN v.public_name END AS public_name,
     d.source_fund, d.source_disbursement";
@@ -177,15 +177,22 @@ pub fn donation(conn: &mut PgConnection, fund: &str, seq: i64) -> QueryResult<Op
     .optional()
 }
 
-/// The donations logged by entry `idx` (a donation, or a transfer's incoming side).
-pub fn donation_at_entry(conn: &mut PgConnection, idx: i64) -> QueryResult<Vec<DonationRow>> {
+/// The donation of `fund` logged by entry `idx` (a donation, or a transfer's incoming
+/// side).
+pub fn donation_at_entry(
+    conn: &mut PgConnection,
+    fund: &str,
+    idx: i64,
+) -> QueryResult<Option<DonationRow>> {
     diesel::sql_query(format!(
         "SELECT {DONATION_COLUMNS} FROM fund_donations d
          LEFT JOIN donor_vault v ON v.commitment = d.donor_commitment
-         WHERE d.entry_idx = $1 ORDER BY d.fund_id"
+         WHERE d.fund_id = $1 AND d.entry_idx = $2"
     ))
+    .bind::<Text, _>(fund)
     .bind::<BigInt, _>(idx)
-    .load(conn)
+    .get_result(conn)
+    .optional()
 }
 
 #[derive(QueryableByName)]
@@ -256,18 +263,20 @@ pub struct AllocationRow {
     pub entry_idx: i64,
 }
 
-/// Where donation `seq` of `fund` went: its allocations, in log order.
+/// Where donation `seq` of `fund` went: its first `limit` allocations, in log order.
 pub fn allocations_of_donation(
     conn: &mut PgConnection,
     fund: &str,
     seq: i64,
+    limit: i64,
 ) -> QueryResult<Vec<AllocationRow>> {
     diesel::sql_query(
         "SELECT donation_seq, disbursement_seq, amount, entry_idx FROM fund_allocations
-         WHERE fund_id = $1 AND donation_seq = $2 ORDER BY entry_idx",
+         WHERE fund_id = $1 AND donation_seq = $2 ORDER BY entry_idx LIMIT $3",
     )
     .bind::<Text, _>(fund)
     .bind::<BigInt, _>(seq)
+    .bind::<BigInt, _>(limit)
     .load(conn)
 }
 
@@ -348,39 +357,21 @@ pub struct LedgerRow {
     pub balance: i64,
 }
 
-/// A fund's balance over time, by `bucket` (`day`, from the running daily totals, or
-/// `hour`, summed over its donations and disbursements), oldest first.
-pub fn ledger(conn: &mut PgConnection, fund: &str, bucket: &str) -> QueryResult<Vec<LedgerRow>> {
-    if bucket != "hour" {
-        return diesel::sql_query(
-            "SELECT to_char(day, 'YYYY-MM-DD\"T\"00:00:00\"Z\"') AS period, money_in, money_out,
+/// A fund's money in and out and its balance at the end of each day (UTC), from its
+/// running daily totals, oldest first: the newest 20,000 days.
+pub fn ledger(conn: &mut PgConnection, fund: &str) -> QueryResult<Vec<LedgerRow>> {
+    let mut rows: Vec<LedgerRow> = diesel::sql_query(
+        "SELECT * FROM (
+             SELECT to_char(day, 'YYYY-MM-DD\"T\"00:00:00\"Z\"') AS period, money_in, money_out,
                     donations, disbursements,
                     (sum(money_in - money_out) OVER (ORDER BY day))::bigint AS balance
-             FROM fund_days WHERE fund_id = $1 ORDER BY day LIMIT 20000",
-        )
-        .bind::<Text, _>(fund)
-        .load(conn);
-    }
-    diesel::sql_query(
-        "WITH moves AS (
-             SELECT date_trunc('hour', logged_at AT TIME ZONE 'UTC') AS period, amount AS money_in,
-                    0::bigint AS money_out, 1 AS donations, 0 AS disbursements
-             FROM fund_donations WHERE fund_id = $1
-             UNION ALL
-             SELECT date_trunc('hour', executed_at AT TIME ZONE 'UTC'), 0, amount, 0, 1
-             FROM fund_disbursements WHERE fund_id = $1 AND executed_at IS NOT NULL
-         ), periods AS (
-             SELECT period, sum(money_in)::bigint AS money_in, sum(money_out)::bigint AS money_out,
-                    sum(donations)::bigint AS donations, sum(disbursements)::bigint AS disbursements
-             FROM moves GROUP BY period
-         )
-         SELECT to_char(period, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS period, money_in, money_out,
-                donations, disbursements,
-                (sum(money_in - money_out) OVER (ORDER BY period))::bigint AS balance
-         FROM periods ORDER BY period LIMIT 20000",
+             FROM fund_days WHERE fund_id = $1
+         ) d ORDER BY period DESC LIMIT 20000",
     )
     .bind::<Text, _>(fund)
-    .load(conn)
+    .load(conn)?;
+    rows.reverse();
+    Ok(rows)
 }
 
 /// A fund's transfers to other funds and from them: (fund, disbursement, receiving fund,
@@ -465,8 +456,9 @@ pub struct VaultRow {
 }
 
 /// Keeps a donor's data and salt for the commitment they open, before the donation that
-/// names it is logged. The same commitment again with the same data is kept once; with
-/// other data (impossible but by a hash collision, or a wrong salt) it is a conflict.
+/// names it is logged; whether it is new. The same commitment again is kept once, as it
+/// was first stored (the data and salt open it, so they are the same; a public name sent
+/// again differently is not taken).
 pub fn vault_store(
     conn: &mut PgConnection,
     commitment: &str,
@@ -488,6 +480,18 @@ pub fn vault_store(
     .bind::<Nullable<Text>, _>(public_name)
     .execute(conn)?;
     Ok(inserted == 1)
+}
+
+/// Forgets the data behind `commitment` if no donation names it: the log refused the
+/// statement it was stored for.
+pub fn vault_forget_unused(conn: &mut PgConnection, commitment: &str) -> QueryResult<bool> {
+    let forgotten = diesel::sql_query(
+        "DELETE FROM donor_vault v WHERE v.commitment = $1
+           AND NOT EXISTS (SELECT 1 FROM fund_donations d WHERE d.donor_commitment = $1)",
+    )
+    .bind::<Text, _>(commitment)
+    .execute(conn)?;
+    Ok(forgotten == 1)
 }
 
 /// What the vault holds for `commitment`.

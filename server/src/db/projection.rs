@@ -13,23 +13,28 @@ use diesel::sql_types::{Array, BigInt, Bytea, Jsonb, Nullable, Text, Timestamptz
 use std::collections::{HashMap, HashSet};
 use vitrine_ledger::statement::Statement;
 
-/// Fetches, in one query per table, the state the rules of `statements` will need.
+/// Fetches, in one query per table, the state the rules of `statements` will need. Each
+/// statement comes with whether its hints may widen what is fetched beyond what the tables
+/// name (a disbursement proposed and executed in one batch needs the fund's queue read as
+/// far as its amount, which only its body says): the sequencer trusts a statement whose
+/// keys are all registered and active, the replay every logged one. A stranger's proposal
+/// of a huge amount, refused later, thus never makes a batch read a fund's whole queue.
 pub fn prefetch<'d, 's>(
     conn: &mut PgConnection,
     registry: &Registry,
     directory: &'d mut Directory,
-    statements: impl Iterator<Item = &'s Statement>,
+    statements: impl Iterator<Item = (&'s Statement, bool)>,
 ) -> QueryResult<State<'d>> {
     let mut documents = Vec::new();
     let mut tenders = Vec::new();
     let mut blobs = Vec::new();
     let mut charity = super::charity::Wanted::default();
-    for statement in statements {
+    for (statement, trusted) in statements {
         let Some(kind) = registry.get(statement.kind()) else {
             continue;
         };
         for key in kind.prefetch(statement) {
-            let Some(key) = charity.take(key) else {
+            let Some(key) = charity.take(key, trusted) else {
                 continue;
             };
             match key {

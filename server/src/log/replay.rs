@@ -61,7 +61,7 @@ pub fn replay(
                 entries
                     .iter()
                     .filter_map(|(_, e)| e.as_ref().ok())
-                    .map(|e| e.signed().statement()),
+                    .map(|e| (e.signed().statement(), true)),
             )?;
             for (idx, entry) in entries {
                 if idx != next {

@@ -512,11 +512,25 @@ impl Planner<'_> {
         };
         // Table state the rules need, fetched once for the batch.
         let mut directory = std::mem::take(&mut self.directory);
+        let trusted: Vec<bool> = batch
+            .iter()
+            .map(|s| {
+                s.signed.signatures().iter().all(|sig| {
+                    directory
+                        .keys
+                        .get(&sig.public_key)
+                        .is_some_and(|k| !k.revoked)
+                })
+            })
+            .collect();
         let prefetched = crate::db::projection::prefetch(
             &mut self.conn,
             &self.config.registry,
             &mut directory,
-            batch.iter().map(|s| s.signed.statement()),
+            batch
+                .iter()
+                .zip(trusted)
+                .map(|(s, trusted)| (s.signed.statement(), trusted)),
         );
         let mut state = match prefetched {
             Ok(state) => state,

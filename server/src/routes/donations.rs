@@ -225,11 +225,15 @@ pub(super) async fn record(
         )));
     }
     let donor = donor_of(&value, statement.body())?;
+    // The donor's data is kept before the statement is logged, so that a logged
+    // commitment never lacks it; if the log refuses the statement, data this request
+    // stored is forgotten again (unless a donation names it meanwhile).
+    let mut stored = None;
     if let Some(donor) = donor {
         let charity = fund.charity.clone();
         let fund_id = fund.id.clone();
-        blocking(&state.pool, move |conn| {
-            queries::vault_store(
+        let new = blocking(&state.pool, move |conn| {
+            let new = queries::vault_store(
                 conn,
                 &donor.commitment,
                 &charity,
@@ -238,22 +242,33 @@ pub(super) async fn record(
                 &donor.salt,
                 donor.public_name.as_deref(),
             )?;
-            Ok(())
+            Ok(new.then_some(donor.commitment))
         })
         .await?;
+        stored = new;
     }
-    if !state.sequencer.status.ready.load(Ordering::SeqCst) {
-        return crate::routes::statements::forward(&state, &request, statement_bytes).await;
-    }
-    let (sequenced, appended) = state.sequencer.submit(signed, None, received).await?;
-    let receipt = sequenced.receipt();
+    let logged = append(&state, &request, signed, statement_bytes, received).await;
+    let (receipt, appended) = match logged {
+        Ok(Logged::Receipt(receipt, appended)) => (receipt, appended),
+        refused => {
+            if let Some(commitment) = stored {
+                blocking(&state.pool, move |conn| {
+                    queries::vault_forget_unused(conn, &commitment)?;
+                    Ok(())
+                })
+                .await?;
+            }
+            return match refused {
+                Ok(Logged::Refused(answer)) => Ok(answer),
+                Err(e) => Err(e),
+                Ok(Logged::Receipt(..)) => unreachable!("matched above"),
+            };
+        }
+    };
     let index = receipt.index as i64;
     let fund_for_lookup = fund.id.clone();
     let seq = blocking(&state.pool, move |conn| {
-        Ok(queries::donation_at_entry(conn, index)?
-            .into_iter()
-            .find(|d| d.fund_id == fund_for_lookup)
-            .map(|d| d.seq))
+        Ok(queries::donation_at_entry(conn, &fund_for_lookup, index)?.map(|d| d.seq))
     })
     .await?;
     let status = if appended {
@@ -267,6 +282,38 @@ pub(super) async fn record(
         "receipt": receipt,
         "donor_receipt": seq.map(|s| format!("/api/v1/funds/{}/donations/{s}/receipt", fund.id)),
     })))
+}
+
+/// What became of a statement sent to the log.
+enum Logged {
+    /// Logged (or logged already): its receipt, and whether it is new.
+    Receipt(vitrine_ledger::receipt::Receipt, bool),
+    /// The sequencing process refused it: its answer, a problem document, as it is.
+    Refused(HttpResponse),
+}
+
+/// Sequences the statement here, or has the sequencing process do it.
+async fn append(
+    state: &web::Data<AppState>,
+    request: &HttpRequest,
+    signed: vitrine_ledger::statement::SignedStatement,
+    bytes: Vec<u8>,
+    received: Timestamp,
+) -> AppResult<Logged> {
+    if state.sequencer.status.ready.load(Ordering::SeqCst) {
+        let (sequenced, appended) = state.sequencer.submit(signed, None, received).await?;
+        return Ok(Logged::Receipt(sequenced.receipt(), appended));
+    }
+    let forwarded = crate::routes::statements::forward(state, request, bytes).await?;
+    let status = forwarded.status();
+    if !status.is_success() {
+        return Ok(Logged::Refused(forwarded));
+    }
+    let body = actix_web::body::to_bytes(forwarded.into_body())
+        .await
+        .map_err(|_| AppError::internal("the sequencing process's answer could not be read"))?;
+    let receipt = vitrine_ledger::receipt::Receipt::parse(&body).map_err(AppError::internal)?;
+    Ok(Logged::Receipt(receipt, status == StatusCode::CREATED))
 }
 
 /// `GET /api/v1/funds/{id}/donations/{seq}/receipt`: the donor's receipt, a C2SP

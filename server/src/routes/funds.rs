@@ -18,6 +18,9 @@ use serde_json::{Value, json};
 /// How many hops a trace follows money from fund to fund.
 const MAX_HOPS: usize = 8;
 
+/// How many parts of a donation a trace shows, across every fund it reaches.
+pub const MAX_PARTS: usize = 500;
+
 /// `{"amount": "12.50", "currency": "CNY"}` of `units`.
 pub fn money(units: i64, currency: &str) -> Value {
     json!({"amount": amount(units), "currency": currency})
@@ -215,18 +218,33 @@ pub(super) struct PageQuery {
     limit: Option<i64>,
 }
 
-/// A fund's donations, oldest first, a page at a time (`after` the last one's number).
+#[derive(Deserialize)]
+pub(super) struct DonationsQuery {
+    after: Option<i64>,
+    limit: Option<i64>,
+    /// The donation logged by this entry (a donor's receipt names its entry).
+    entry: Option<i64>,
+}
+
+/// A fund's donations, oldest first, a page at a time (`after` the last one's number); or
+/// the one logged by `entry`.
 pub(super) async fn donations(
     state: web::Data<AppState>,
     path: web::Path<String>,
-    query: web::Query<PageQuery>,
+    query: web::Query<DonationsQuery>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let limit = limit(query.limit, 100, 1000)?;
     let after = query.after.unwrap_or(0).max(0);
+    let entry = query.entry;
     let (fund, rows) = blocking(&state.pool, move |conn| {
         let fund = load_fund(conn, &id)?;
-        let rows = queries::donations(conn, &id, after, limit)?;
+        let rows = match entry {
+            Some(entry) => queries::donation_at_entry(conn, &id, entry)?
+                .into_iter()
+                .collect(),
+            None => queries::donations(conn, &id, after, limit)?,
+        };
         Ok((fund, rows))
     })
     .await?;
@@ -282,12 +300,15 @@ fn number(text: &str, what: &str) -> AppResult<i64> {
 
 /// Where donation `seq` of `fund` went: the disbursements that took from it, how much
 /// each, with their evidence and acknowledgements; and, for a disbursement to another
-/// fund, where that donation went in turn (up to [`MAX_HOPS`] funds on).
+/// fund, where that donation went in turn (up to [`MAX_HOPS`] funds on). At most
+/// [`MAX_PARTS`] parts in all, across funds: past them, `more` says so (a donation split
+/// over more disbursements is read a page at a time from each disbursement's sources).
 pub fn trace_donation(
     conn: &mut diesel::PgConnection,
     fund: &FundState,
     seq: i64,
     hops: usize,
+    budget: &mut usize,
 ) -> AppResult<Value> {
     let donation = queries::donation(conn, &fund.id, seq)?.ok_or_else(|| {
         AppError::not_found(crate::said!(
@@ -297,15 +318,19 @@ pub fn trace_donation(
             donation = seq
         ))
     })?;
-    let allocations = queries::allocations_of_donation(conn, &fund.id, seq)?;
+    let allocations = queries::allocations_of_donation(conn, &fund.id, seq, *budget as i64 + 1)?;
+    let more = allocations.len() > *budget;
+    let allocations = &allocations[..allocations.len().min(*budget)];
+    *budget -= allocations.len();
     let numbers: Vec<i32> = allocations.iter().map(|a| a.disbursement_seq).collect();
-    let disbursements = queries::disbursements_numbered(conn, &fund.id, &numbers)?;
+    let disbursements: std::collections::HashMap<i32, DisbursementState> =
+        queries::disbursements_numbered(conn, &fund.id, &numbers)?
+            .into_iter()
+            .map(|d| (d.seq as i32, d))
+            .collect();
     let mut went_to = Vec::with_capacity(allocations.len());
-    for allocation in &allocations {
-        let Some(d) = disbursements
-            .iter()
-            .find(|d| d.seq as i32 == allocation.disbursement_seq)
-        else {
+    for allocation in allocations {
+        let Some(d) = disbursements.get(&allocation.disbursement_seq) else {
             continue;
         };
         let mut part = json!({
@@ -316,13 +341,11 @@ pub fn trace_donation(
         if let (Recipient::Fund { id }, Some(execution)) = (&d.recipient, &d.executed)
             && let Some(there) = execution.donation
         {
-            part["continues"] = if hops < MAX_HOPS {
-                match queries::get(conn, id)? {
-                    Some(other) => trace_donation(conn, &other, there as i64, hops + 1)?,
-                    None => json!({"fund": id, "donation": there}),
+            part["continues"] = match queries::get(conn, id)? {
+                Some(other) if hops < MAX_HOPS && *budget > 0 => {
+                    trace_donation(conn, &other, there as i64, hops + 1, budget)?
                 }
-            } else {
-                json!({"fund": id, "donation": there, "more": true})
+                _ => json!({"fund": id, "donation": there, "more": true}),
             };
         }
         went_to.push(part);
@@ -331,6 +354,7 @@ pub fn trace_donation(
         "fund": fund.id,
         "donation": donation_json(&donation, &fund.currency),
         "went_to": went_to,
+        "more": more,
         "not_yet_spent": money(donation.remaining, &fund.currency),
     }))
 }
@@ -344,7 +368,7 @@ pub(super) async fn donation(
     let seq = number(&seq, "donation")?;
     let trace = blocking(&state.pool, move |conn| {
         let fund = load_fund(conn, &id)?;
-        trace_donation(conn, &fund, seq, 0)
+        trace_donation(conn, &fund, seq, 0, &mut { MAX_PARTS })
     })
     .await?;
     Ok(HttpResponse::Ok().json(trace))
@@ -404,29 +428,15 @@ pub(super) async fn disbursement(
     Ok(HttpResponse::Ok().json(trace))
 }
 
-#[derive(Deserialize)]
-pub(super) struct LedgerQuery {
-    bucket: Option<String>,
-}
-
-/// A fund's money in and out and its balance, by day (or hour), oldest first.
+/// A fund's money in and out and its balance, by day, oldest first.
 pub(super) async fn ledger(
     state: web::Data<AppState>,
     path: web::Path<String>,
-    query: web::Query<LedgerQuery>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let bucket = query.into_inner().bucket.unwrap_or_else(|| "day".into());
-    if !matches!(bucket.as_str(), "day" | "hour") {
-        return Err(bad_query(crate::said!(
-            "query.bucket",
-            "bucket {value} is not day or hour",
-            value = format!("{bucket:?}")
-        )));
-    }
     let (fund, rows) = blocking(&state.pool, move |conn| {
         let fund = load_fund(conn, &id)?;
-        let rows = queries::ledger(conn, &id, &bucket)?;
+        let rows = queries::ledger(conn, &id)?;
         Ok((fund, rows))
     })
     .await?;

@@ -265,7 +265,10 @@ async fn a_fund_is_traced_both_ways_to_the_fen_and_its_refusals_change_nothing()
     let before = app.snapshot().await;
     let again = Gift {
         amount: "1.00".into(),
-        donor: None,
+        donor: Some((
+            json!({"name": "重复的捐赠人", "id_number": "350102199001019999"}),
+            [77; 32],
+        )),
     };
     let (status, body) = record(
         &app,
@@ -610,9 +613,7 @@ async fn a_fund_is_traced_both_ways_to_the_fen_and_its_refusals_change_nothing()
     let (_, fund) = app.get(&format!("/api/v1/funds/{FUND}")).await;
     let spent: i64 = executed.iter().map(|e| e.2).sum();
     assert_eq!(amount_of(&fund["balance"]), received - spent, "{fund}");
-    let (_, ledger) = app
-        .get(&format!("/api/v1/funds/{FUND}/ledger?bucket=hour"))
-        .await;
+    let (_, ledger) = app.get(&format!("/api/v1/funds/{FUND}/ledger")).await;
     let last = ledger["ledger"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(amount_of(&last["balance"]), received - spent, "{ledger}");
     let (_, days) = app.get(&format!("/api/v1/funds/{FUND}/ledger")).await;
@@ -839,4 +840,206 @@ fn check_with_the_command(log_key: &str, receipt: &str, says: &str) {
     );
     assert!(stdout.contains(says), "{stdout}");
     assert!(stdout.contains(&format!("to fund {FUND}")), "{stdout}");
+}
+
+/// Sends `statements` from `clients` at once; each must be accepted.
+async fn accepted_concurrently(app: &TestApp, statements: Vec<Value>, clients: usize) {
+    use futures_util::StreamExt as _;
+    let answers: Vec<(u16, Value)> = futures_util::stream::iter(statements)
+        .map(|s| async move { app.post(&s).await })
+        .buffer_unordered(clients)
+        .collect()
+        .await;
+    for (status, body) in answers {
+        assert_eq!(status, 201, "{body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn statements_on_one_fund_sharing_batches_allocate_as_the_log_says_and_replay_alike() {
+    let app = spawn_app().await;
+    let (admin, officer) = (key(30), key(31));
+    app.register("relief", "charity", &admin, "organisation_admin")
+        .await;
+    app.register_key("relief", &officer, "procurement_officer", &admin)
+        .await;
+    app.register("hospital", "buyer", &key(50), "organisation_admin")
+        .await;
+    accepted(
+        &app,
+        &signed(
+            "fund.opened",
+            FUND,
+            json!({
+                "charity": "relief", "kind": "campaign", "purpose": {"zh": "救灾"},
+                "target": cny("100000.00"), "start": Timestamp::now().to_string(),
+                "end": Timestamp::from_unix(Timestamp::now().unix_seconds() + 86_400, 0).unwrap().to_string(),
+                "policy": {"officers": [b64(&officer)], "approvals": 1},
+            }),
+            &[&admin],
+        ),
+    )
+    .await;
+    let donation = |n: u64| {
+        signed(
+            "donation.recorded",
+            FUND,
+            json!({"amount": cny(&format!("{}.{:02}", 1 + n % 9, n % 100)), "channel": "wechat_pay",
+                   "reference": format!("WX{n:06}"), "received_at": Timestamp::now().to_string()}),
+            &[&officer],
+        )
+    };
+    // More donations with money left than a batch reads of a fund's queue at once (2,000),
+    // so that later batches read it only in part, sent 32 at a time so that they share
+    // batches.
+    accepted_concurrently(&app, (1..=2_100).map(donation).collect(), 32).await;
+    // Proposals, and a stranger's proposal of the most a statement may carry, among more
+    // donations.
+    let stranger = key(99);
+    let mut mixed: Vec<Value> = (1..=40)
+        .map(|n| {
+            signed(
+                "disbursement.proposed",
+                FUND,
+                json!({"amount": cny(&format!("{}.{:02}", 150 + n, n)), "recipient": {"organisation": "hospital"}, "purpose": {"zh": "物资"}}),
+                &[&officer],
+            )
+        })
+        .collect();
+    mixed.extend((2_101..=2_300).map(donation));
+    accepted_concurrently(&app, mixed, 32).await;
+    let huge = signed(
+        "disbursement.proposed",
+        FUND,
+        json!({"amount": cny("100000000000000.00"), "recipient": {"organisation": "hospital"}, "purpose": {"zh": "x"}}),
+        &[&stranger],
+    );
+    // Executions in any order, with donations and the stranger's proposals among them.
+    let mut mixed: Vec<Value> = (1..=40u64)
+        .rev()
+        .map(|n| {
+            signed(
+                "disbursement.executed",
+                FUND,
+                json!({"disbursement": n, "reference": format!("PAY{n}")}),
+                &[&officer],
+            )
+        })
+        .collect();
+    mixed.extend((2_301..=2_400).map(donation));
+    let strangers: Vec<Value> = (0..20).map(|_| huge.clone()).collect();
+    let (executions, refused) = tokio::join!(
+        accepted_concurrently(&app, mixed, 32),
+        futures_util::future::join_all(strangers.iter().map(|s| app.post(s)))
+    );
+    let () = executions;
+    for (status, body) in refused {
+        assert_eq!(status, 403, "{body}");
+    }
+
+    // First in, first out, recomputed from what the API lists.
+    let mut amounts: Vec<i64> = Vec::new();
+    let mut after = 0;
+    loop {
+        let (_, page) = app
+            .get(&format!(
+                "/api/v1/funds/{FUND}/donations?after={after}&limit=1000"
+            ))
+            .await;
+        for d in page["donations"].as_array().unwrap() {
+            assert_eq!(d["seq"].as_u64().unwrap() as usize, amounts.len() + 1);
+            amounts.push(amount_of(&d["amount"]));
+        }
+        match page["next_after"].as_i64() {
+            Some(next) => after = next,
+            None => break,
+        }
+    }
+    assert_eq!(amounts.len(), 2_400);
+    let (_, listed) = app
+        .get(&format!("/api/v1/funds/{FUND}/disbursements?limit=1000"))
+        .await;
+    let mut executed: Vec<(i64, u64, i64)> = listed["disbursements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["executed"]["idx"].as_i64().unwrap(),
+                d["seq"].as_u64().unwrap(),
+                amount_of(&d["amount"]),
+            )
+        })
+        .collect();
+    assert_eq!(executed.len(), 40);
+    executed.sort();
+    // Each donation's number is its place in log order: the entry of donation n is the
+    // n-th donation entry. Executions take from the donations logged before them only.
+    let (_, first) = app
+        .get(&format!("/api/v1/funds/{FUND}/donations?limit=1000"))
+        .await;
+    let mut entries: Vec<i64> = first["donations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["entry"].as_i64().unwrap())
+        .collect();
+    for after in [1000, 2000] {
+        let (_, page) = app
+            .get(&format!(
+                "/api/v1/funds/{FUND}/donations?after={after}&limit=1000"
+            ))
+            .await;
+        entries.extend(
+            page["donations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["entry"].as_i64().unwrap()),
+        );
+    }
+    let mut left = amounts.clone();
+    for (idx, seq, amount) in &executed {
+        let mut wanted = *amount;
+        let mut expected = Vec::new();
+        for (i, l) in left.iter_mut().enumerate() {
+            if wanted == 0 {
+                break;
+            }
+            if *l == 0 {
+                continue;
+            }
+            assert!(
+                entries[i] < *idx,
+                "an execution took from a donation logged after it"
+            );
+            let take = wanted.min(*l);
+            *l -= take;
+            wanted -= take;
+            expected.push((i as u64 + 1, take));
+        }
+        assert_eq!(wanted, 0);
+        let (_, sources) = app
+            .get(&format!(
+                "/api/v1/funds/{FUND}/disbursements/{seq}?limit=5000"
+            ))
+            .await;
+        let got: Vec<(u64, i64)> = sources["came_from"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["donation"]["seq"].as_u64().unwrap(),
+                    amount_of(&p["amount"]),
+                )
+            })
+            .collect();
+        assert_eq!(got, expected, "disbursement {seq}");
+    }
+    let report = app.replay().await;
+    assert!(
+        report.refused.is_empty() && report.differences.is_empty(),
+        "{report:?}"
+    );
 }

@@ -425,6 +425,7 @@ impl Kind for DisbursementExecuted {
                 .balance
                 .checked_add(disbursement.amount)
                 .is_none_or(|b| b > money::MAX_UNITS)
+                || other.received.checked_add(disbursement.amount).is_none()
             {
                 return Err(Refusal::Conflict(crate::said!(
                     "donation.too_much",
@@ -489,10 +490,11 @@ fn allocate(state: &State<'_>, fund: &FundState, amount: i64) -> Result<Vec<Allo
         wanted -= take;
     }
     if wanted > 0 {
-        // The balance covered it, so the queue must: the tables disagree with the log.
+        // The balance covered it, so the queue must, unless the batch read it only as far
+        // as its trusted statements named (a stranger's proposal does not widen it).
         return Err(Refusal::Conflict(crate::said!(
             "disbursement.queue_short",
-            "fund {fund}'s donations with money left do not cover disbursement of {amount}: the tables disagree with the log",
+            "fund {fund}'s donations with money left, as read for this batch, do not cover a disbursement of {amount}: send the statement again",
             fund = fund.id,
             amount = money::amount(amount)
         )));
