@@ -5,10 +5,12 @@
 
 pub mod accounts;
 pub mod charity;
+pub mod charity_desk;
 pub mod cluster;
 pub mod directory;
 pub mod documents;
 pub mod drafts;
+pub mod fund_watch;
 pub mod funds;
 pub mod leases;
 pub mod log;

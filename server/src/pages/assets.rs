@@ -25,11 +25,14 @@ macro_rules! assets {
 /// Every static file; `tests` checks that the list holds every file of the folder.
 pub const FILES: &[(&str, &[u8])] = assets![
     "css/site.css",
+    "css/charity.css",
     "js/site.js",
     "js/bidder.js",
+    "js/charity.js",
     "js/desk.js",
     "js/sign.js",
     "js/verify.js",
+    "js/trace.js",
     "favicon.svg",
 ];
 
@@ -221,7 +224,43 @@ mod tests {
 
     #[test]
     fn no_page_brings_more_than_100_kb_of_its_own_assets() {
-        let total: usize = FILES.iter().map(|(_, b)| b.len()).sum();
-        assert!(total < 100 * 1024, "the static files weigh {total} bytes");
+        // What a page loads: the files its template and base.html name (`static_url('…')`),
+        // with the scripts those import, each once.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontend/templates");
+        let named = |text: &str| -> Vec<String> {
+            text.match_indices("static_url('")
+                .filter_map(|(i, m)| {
+                    let rest = &text[i + m.len()..];
+                    rest.find('\'').map(|end| rest[..end].to_owned())
+                })
+                .collect()
+        };
+        let base = named(&std::fs::read_to_string(root.join("base.html")).expect("base.html"));
+        for entry in std::fs::read_dir(&root).expect("read the folder") {
+            let path = entry.expect("an entry").path();
+            let text = std::fs::read_to_string(&path).expect("a template");
+            let mut wanted: Vec<String> = base.iter().cloned().chain(named(&text)).collect();
+            let mut loaded: Vec<(String, usize)> = Vec::new();
+            while let Some(file) = wanted.pop() {
+                // The refusals' sentences are made at start, and fetched only on a refusal.
+                let Some((_, bytes)) = FILES.iter().find(|(p, _)| *p == file) else {
+                    continue;
+                };
+                if loaded.iter().any(|(p, _)| *p == file) {
+                    continue;
+                }
+                if file.ends_with(".js") {
+                    let script = std::str::from_utf8(bytes).expect("UTF-8");
+                    wanted.extend(imports(script).map(|i| format!("js/{i}")));
+                }
+                loaded.push((file, bytes.len()));
+            }
+            let total: usize = loaded.iter().map(|(_, n)| n).sum();
+            assert!(
+                total < 100 * 1024,
+                "{} brings {total} bytes: {loaded:?}",
+                path.display()
+            );
+        }
     }
 }

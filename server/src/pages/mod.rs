@@ -10,12 +10,17 @@ mod admin;
 pub mod assets;
 mod bidding;
 mod buyer;
+mod charity_desk;
+mod charity_watch;
 mod draft_form;
 mod explorer;
 mod files;
 mod filters;
 mod follows;
 mod forms;
+mod fund_charts;
+mod fund_trace;
+mod funds;
 mod home;
 pub mod i18n;
 mod language;
@@ -50,7 +55,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(get().to(buyer::draft))
                 .route(web::post().to(buyer::save_draft)),
         )
+        .service(page("/charity", GET).route(get().to(charity_desk::desk)))
+        .service(
+            page("/charity/funds/{id}/donations", GET).route(get().to(charity_desk::donations)),
+        )
+        .service(page("/charity/funds/{id}/recorded", GET).route(get().to(charity_desk::recorded)))
+        .service(
+            page("/charity/funds/{id}/disbursements", GET)
+                .route(get().to(charity_desk::disbursements)),
+        )
+        .service(
+            page("/funds/{id}/disbursements/{seq}/acknowledge", GET)
+                .route(get().to(charity_desk::acknowledge)),
+        )
         .service(page("/supervision", GET).route(get().to(supervision::complaints)))
+        .service(page("/supervision/charity", GET).route(get().to(charity_watch::view)))
+        .service(page("/funds", GET).route(get().to(funds::list)))
+        .service(page("/funds/{id}", GET).route(get().to(funds::show)))
+        .service(page("/funds/{id}/donations/{seq}", GET).route(get().to(funds::donation)))
+        .service(page("/funds/{id}/disbursements/{seq}", GET).route(get().to(funds::disbursement)))
+        .service(page("/trace", GET).route(get().to(fund_trace::form)))
         .service(page("/admin", GET).route(get().to(admin::desk)))
         .service(
             page("/admin/applications/{id}/approve", POST).route(web::post().to(admin::approve)),

@@ -31,8 +31,20 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "draft.html",
     "manage.html",
     "supervision.html",
+    "fund_macros.html",
+    "funds.html",
+    "fund.html",
+    "donation.html",
+    "disbursement.html",
+    "trace.html",
+    "charity_watch.html",
     "admin.html",
     "users.html",
+    "charity_macros.html",
+    "charity_desk.html",
+    "donation_form.html",
+    "disbursement_form.html",
+    "acknowledge.html",
 ];
 
 /// Where the refusals' sentences in `lang` are, under `/static/`.

@@ -9,6 +9,8 @@ mod common;
 mod accounts;
 mod api;
 mod charity;
+mod charity_desk;
+mod charity_pages;
 mod commands;
 mod crash;
 mod hardening;
