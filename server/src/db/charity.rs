@@ -370,12 +370,11 @@ pub fn project(
         .execute(conn)?;
     }
     totals.save(conn)?;
-    for ((fund, seq), updated) in disbursements {
-        if let Some(d) = funds.disbursement(fund, seq) {
-            save_disbursement(conn, d, updated)?;
-        }
-    }
-    Ok(())
+    let changed: Vec<(&DisbursementState, i64)> = disbursements
+        .into_iter()
+        .filter_map(|((fund, seq), updated)| Some((funds.disbursement(fund, seq)?, updated)))
+        .collect();
+    save_disbursements(conn, &changed)
 }
 
 /// What a batch adds to the funds' running totals: by day (in, out, donations,
@@ -512,43 +511,93 @@ fn save_fund(conn: &mut PgConnection, fund: &FundState) -> QueryResult<()> {
     Ok(())
 }
 
-fn save_disbursement(
+/// Writes the disbursements a batch changed, in one statement: (its state, the last entry
+/// that changed it).
+fn save_disbursements(
     conn: &mut PgConnection,
-    d: &DisbursementState,
-    updated_idx: i64,
+    changed: &[(&DisbursementState, i64)],
 ) -> QueryResult<()> {
-    let (recipient_kind, recipient) = d.recipient_columns();
-    let executed_at = match &d.executed {
-        Some(e) => Some(
-            chrono::DateTime::parse_from_rfc3339(&e.at)
-                .map(|t| t.with_timezone(&chrono::Utc))
-                .map_err(|err| unreadable(format!("a disbursement's time {}: {err}", e.at)))?,
-        ),
-        None => None,
-    };
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let mut executed_at = Vec::with_capacity(changed.len());
+    let mut states = Vec::with_capacity(changed.len());
+    for (d, _) in changed {
+        executed_at.push(match &d.executed {
+            Some(e) => Some(
+                chrono::DateTime::parse_from_rfc3339(&e.at)
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .map_err(|err| unreadable(format!("a disbursement's time {}: {err}", e.at)))?,
+            ),
+            None => None,
+        });
+        states.push(json(*d)?);
+    }
     diesel::sql_query(
         "INSERT INTO fund_disbursements (fund_id, seq, amount, status, recipient_kind, recipient,
                                          evidence_count, proposed_idx, executed_idx, executed_at,
                                          acknowledged_idx, updated_idx, state)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::text[],
+                              $6::text[], $7::int[], $8::bigint[], $9::bigint[],
+                              $10::timestamptz[], $11::bigint[], $12::bigint[], $13::jsonb[])
          ON CONFLICT (fund_id, seq) DO UPDATE SET status = excluded.status,
              executed_idx = excluded.executed_idx, executed_at = excluded.executed_at,
              acknowledged_idx = excluded.acknowledged_idx, updated_idx = excluded.updated_idx,
              state = excluded.state",
     )
-    .bind::<Text, _>(&d.fund)
-    .bind::<Integer, _>(d.seq as i32)
-    .bind::<BigInt, _>(d.amount)
-    .bind::<Text, _>(d.status.as_str())
-    .bind::<Text, _>(recipient_kind)
-    .bind::<Text, _>(recipient)
-    .bind::<Integer, _>(d.evidence.len() as i32)
-    .bind::<BigInt, _>(d.proposed_idx as i64)
-    .bind::<Nullable<BigInt>, _>(d.executed.as_ref().map(|e| e.idx as i64))
-    .bind::<Nullable<Timestamptz>, _>(executed_at)
-    .bind::<Nullable<BigInt>, _>(d.acknowledged.as_ref().map(|a| a.idx as i64))
-    .bind::<BigInt, _>(updated_idx)
-    .bind::<Jsonb, _>(json(d)?)
+    .bind::<Array<Text>, _>(changed.iter().map(|(d, _)| &d.fund).collect::<Vec<_>>())
+    .bind::<Array<Integer>, _>(
+        changed
+            .iter()
+            .map(|(d, _)| d.seq as i32)
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<BigInt>, _>(changed.iter().map(|(d, _)| d.amount).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(
+        changed
+            .iter()
+            .map(|(d, _)| d.status.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Text>, _>(
+        changed
+            .iter()
+            .map(|(d, _)| d.recipient_columns().0)
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Text>, _>(
+        changed
+            .iter()
+            .map(|(d, _)| d.recipient_columns().1)
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Integer>, _>(
+        changed
+            .iter()
+            .map(|(d, _)| d.evidence.len() as i32)
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<BigInt>, _>(
+        changed
+            .iter()
+            .map(|(d, _)| d.proposed_idx as i64)
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Nullable<BigInt>>, _>(
+        changed
+            .iter()
+            .map(|(d, _)| d.executed.as_ref().map(|e| e.idx as i64))
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Nullable<Timestamptz>>, _>(executed_at)
+    .bind::<Array<Nullable<BigInt>>, _>(
+        changed
+            .iter()
+            .map(|(d, _)| d.acknowledged.as_ref().map(|a| a.idx as i64))
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<BigInt>, _>(changed.iter().map(|(_, u)| *u).collect::<Vec<_>>())
+    .bind::<Array<Jsonb>, _>(states)
     .execute(conn)?;
     Ok(())
 }
