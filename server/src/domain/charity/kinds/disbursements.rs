@@ -271,13 +271,12 @@ impl Kind for DisbursementApproved {
         shape::object(
             "Approvals of a disbursement not yet executed. Signed by one or more officers that the fund's policy names, none of whom approved it before; each signature is one approval.",
             &["disbursement"],
-            json!({"disbursement": {"type": "integer", "minimum": 1, "maximum": u32::MAX, "description": "The disbursement's number in its fund"}}),
+            json!({"disbursement": number_schema()}),
         )
     }
 
     fn check_body(&self, body: &Value) -> Result<(), Said> {
-        only(body, &["disbursement"])?;
-        disbursement_number(body).map(drop)
+        only_disbursement(body)
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
@@ -296,14 +295,7 @@ impl Kind for DisbursementApproved {
         self.check_body(statement.body())
             .map_err(Refusal::Invalid)?;
         let disbursement = named_disbursement(state, fund, statement.body())?;
-        if disbursement.status == DisbursementStatus::Executed {
-            return Err(Refusal::Conflict(crate::said!(
-                "disbursement.executed_already",
-                "disbursement {disbursement} of fund {fund} was executed already",
-                disbursement = disbursement.seq,
-                fund = fund.id
-            )));
-        }
+        not_executed(disbursement, fund)?;
         if let Some(repeated) = keys
             .iter()
             .find(|k| disbursement.approvals.iter().any(|a| &a.key == *k))
@@ -339,7 +331,7 @@ impl Kind for DisbursementExecuted {
             "A disbursement paid, once the approvals its policy requires are given by officers whose keys are still active, and never beyond the fund's balance at this point of the log. It takes its money from the fund's donations first in, first out. Signed by an officer that the fund's policy names.",
             &["disbursement", "reference"],
             json!({
-                "disbursement": {"type": "integer", "minimum": 1, "maximum": u32::MAX, "description": "The disbursement's number in its fund"},
+                "disbursement": number_schema(),
                 "reference": shape::text(128, "The payment's reference (the bank's)"),
             }),
         )
@@ -369,14 +361,7 @@ impl Kind for DisbursementExecuted {
         self.check_body(statement.body())
             .map_err(Refusal::Invalid)?;
         let disbursement = named_disbursement(state, fund, statement.body())?;
-        if disbursement.status == DisbursementStatus::Executed {
-            return Err(Refusal::Conflict(crate::said!(
-                "disbursement.executed_already",
-                "disbursement {disbursement} of fund {fund} was executed already",
-                disbursement = disbursement.seq,
-                fund = fund.id
-            )));
-        }
+        not_executed(disbursement, fund)?;
         // Approvals count while their officers' keys are active.
         let active = disbursement
             .approvals
@@ -515,13 +500,12 @@ impl Kind for DisbursementAcknowledged {
         shape::object(
             "The recipient's acknowledgement that an executed disbursement reached it. Signed by the recipient: a key of the organisation; for a fund, a key of an officer of its charity; for a person, the key named when the disbursement was proposed. Once.",
             &["disbursement"],
-            json!({"disbursement": {"type": "integer", "minimum": 1, "maximum": u32::MAX, "description": "The disbursement's number in its fund"}}),
+            json!({"disbursement": number_schema()}),
         )
     }
 
     fn check_body(&self, body: &Value) -> Result<(), Said> {
-        only(body, &["disbursement"])?;
-        disbursement_number(body).map(drop)
+        only_disbursement(body)
     }
 
     fn prefetch(&self, statement: &Statement) -> Vec<StateKey> {
@@ -613,4 +597,28 @@ fn wrong_acknowledger(disbursement: &DisbursementState) -> Said {
         disbursement = disbursement.seq,
         recipient = id
     )
+}
+
+/// The schema of `body.disbursement`: a disbursement's number in its fund.
+fn number_schema() -> Value {
+    json!({"type": "integer", "minimum": 1, "maximum": u32::MAX, "description": "The disbursement's number in its fund"})
+}
+
+/// A body of nothing but `disbursement`, a disbursement's number.
+fn only_disbursement(body: &Value) -> Result<(), Said> {
+    only(body, &["disbursement"])?;
+    disbursement_number(body).map(drop)
+}
+
+/// Refuses a disbursement that was executed already.
+fn not_executed(disbursement: &DisbursementState, fund: &FundState) -> Result<(), Refusal> {
+    if disbursement.status == DisbursementStatus::Executed {
+        return Err(Refusal::Conflict(crate::said!(
+            "disbursement.executed_already",
+            "disbursement {disbursement} of fund {fund} was executed already",
+            disbursement = disbursement.seq,
+            fund = fund.id
+        )));
+    }
+    Ok(())
 }
