@@ -60,17 +60,26 @@ struct StateRow {
     state: String,
 }
 
-/// The funds, disbursements, queues and references the batch wants.
+/// The funds, disbursements, queues and references the batch wants. Rows asked for by key
+/// are each looked up by it (a lateral subquery with a limit, which the planner cannot turn
+/// into a scan of the whole table, as it does with a join while the table is young).
 pub fn prefetch(conn: &mut PgConnection, mut wanted: Wanted) -> QueryResult<Funds> {
     let mut funds = Funds::default();
     if !wanted.disbursements.is_empty() {
         wanted.disbursements.sort_unstable();
         wanted.disbursements.dedup();
         let rows: Vec<StateRow> = diesel::sql_query(
-            "SELECT d.state::text AS state FROM fund_disbursements d
-             JOIN unnest($1::text[], $2::int[]) AS w(fund, seq) ON d.fund_id = w.fund AND d.seq = w.seq",
+            "SELECT d.state::text AS state FROM unnest($1::text[], $2::int[]) AS w(fund, seq)
+             CROSS JOIN LATERAL (SELECT state FROM fund_disbursements
+                                 WHERE fund_id = w.fund AND seq = w.seq LIMIT 1) d",
         )
-        .bind::<Array<Text>, _>(wanted.disbursements.iter().map(|d| &d.0).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(
+            wanted
+                .disbursements
+                .iter()
+                .map(|d| &d.0)
+                .collect::<Vec<_>>(),
+        )
         .bind::<Array<Integer>, _>(
             wanted
                 .disbursements
@@ -129,9 +138,11 @@ pub fn prefetch(conn: &mut PgConnection, mut wanted: Wanted) -> QueryResult<Fund
             reference: String,
         }
         let taken: Vec<Taken> = diesel::sql_query(
-            "SELECT d.fund_id, d.channel, d.reference FROM fund_donations d
-             JOIN unnest($1::text[], $2::text[], $3::text[]) AS w(fund, channel, reference)
-               ON d.fund_id = w.fund AND d.channel = w.channel AND d.reference = w.reference",
+            "SELECT w.fund AS fund_id, w.channel, w.reference
+             FROM unnest($1::text[], $2::text[], $3::text[]) AS w(fund, channel, reference)
+             CROSS JOIN LATERAL (SELECT 1 FROM fund_donations d WHERE d.fund_id = w.fund
+                                   AND d.channel = w.channel AND d.reference = w.reference
+                                 LIMIT 1) taken",
         )
         .bind::<Array<Text>, _>(wanted.references.iter().map(|r| &r.0).collect::<Vec<_>>())
         .bind::<Array<Text>, _>(wanted.references.iter().map(|r| &r.1).collect::<Vec<_>>())
@@ -210,11 +221,13 @@ fn load_queue(conn: &mut PgConnection, fund: &str, need: i64, balance: i64) -> Q
     }
 }
 
-/// Writes charity's effects of a batch, from what the batch derived (`funds`).
+/// Writes charity's effects of a batch, from what the batch derived (`funds`), and the
+/// donors' data its donations came with (`vault`), in one statement.
 pub fn project(
     conn: &mut PgConnection,
     effects: &[(u64, Effect)],
     funds: &Funds,
+    vault: &[&super::vault::VaultEntry],
 ) -> QueryResult<()> {
     let mut touched: Vec<&str> = Vec::new();
     let mut disbursements: HashMap<(&str, u32), i64> = HashMap::new();
@@ -278,103 +291,135 @@ pub fn project(
     }
     touched.sort_unstable();
     touched.dedup();
-    for id in touched {
-        if let Some(Some(fund)) = funds.funds.get(id) {
-            save_fund(conn, fund)?;
-        }
-    }
-    if !donations.is_empty() {
-        let time = |t: &str| {
-            chrono::DateTime::parse_from_rfc3339(t)
-                .map(|t| t.with_timezone(&chrono::Utc))
-                .map_err(|e| unreadable(format!("a donation's time {t}: {e}")))
-        };
-        let mut logged = Vec::with_capacity(donations.len());
-        let mut received = Vec::with_capacity(donations.len());
-        for d in &donations {
-            logged.push(time(&d.at)?);
-            received.push(time(&d.received_at)?);
-        }
-        diesel::sql_query(
-            "INSERT INTO fund_donations (fund_id, seq, entry_idx, logged_at, amount, remaining,
-                 channel, reference, received_at, donor_commitment, named, source_fund,
-                 source_disbursement)
-             SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::timestamptz[],
-                 $5::bigint[], $6::bigint[], $7::text[], $8::text[], $9::timestamptz[],
-                 $10::text[], $11::bool[], $12::text[], $13::int[])",
-        )
-        .bind::<Array<Text>, _>(donations.iter().map(|d| &d.fund).collect::<Vec<_>>())
-        .bind::<Array<BigInt>, _>(donations.iter().map(|d| d.seq as i64).collect::<Vec<_>>())
-        .bind::<Array<BigInt>, _>(donations.iter().map(|d| d.idx as i64).collect::<Vec<_>>())
-        .bind::<Array<Timestamptz>, _>(logged)
-        .bind::<Array<BigInt>, _>(donations.iter().map(|d| d.amount).collect::<Vec<_>>())
-        .bind::<Array<BigInt>, _>(remaining)
-        .bind::<Array<Text>, _>(donations.iter().map(|d| &d.channel).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(donations.iter().map(|d| &d.reference).collect::<Vec<_>>())
-        .bind::<Array<Timestamptz>, _>(received)
-        .bind::<Array<Nullable<Text>>, _>(
-            donations
-                .iter()
-                .map(|d| d.donor.as_ref())
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<Bool>, _>(donations.iter().map(|d| d.named).collect::<Vec<_>>())
-        .bind::<Array<Nullable<Text>>, _>(
-            donations
-                .iter()
-                .map(|d| d.source.as_ref().map(|s| &s.0))
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<Nullable<Integer>>, _>(
-            donations
-                .iter()
-                .map(|d| d.source.as_ref().map(|s| s.1 as i32))
-                .collect::<Vec<_>>(),
-        )
-        .execute(conn)?;
-    }
-    if !spent.is_empty() {
+    let saved: Vec<&FundState> = touched
+        .into_iter()
+        .filter_map(|id| funds.funds.get(id)?.as_ref())
+        .collect();
+    // Every write of the batch, one statement.
+    let mut writes = super::writes::Writes::default();
+    save_funds(&mut writes, &saved)?;
+    insert_donations(&mut writes, &donations, remaining)?;
+    let spent_count = spent.len() as i64;
+    let spent_clause = (!spent.is_empty()).then(|| {
         let spent: Vec<((&str, u64), i64)> = spent.into_iter().collect();
-        let updated = diesel::sql_query(
+        writes.add(
             "UPDATE fund_donations d SET remaining = d.remaining - s.taken
              FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS s(fund, seq, taken)
-             WHERE d.fund_id = s.fund AND d.seq = s.seq",
+             WHERE d.fund_id = s.fund AND d.seq = s.seq RETURNING 1",
+            move |q| {
+                q.bind::<Array<Text>, _>(spent.iter().map(|s| s.0.0).collect::<Vec<_>>())
+                    .bind::<Array<BigInt>, _>(
+                        spent.iter().map(|s| s.0.1 as i64).collect::<Vec<_>>(),
+                    )
+                    .bind::<Array<BigInt>, _>(spent.iter().map(|s| s.1).collect::<Vec<_>>())
+            },
         )
-        .bind::<Array<Text>, _>(spent.iter().map(|s| s.0.0).collect::<Vec<_>>())
-        .bind::<Array<BigInt>, _>(spent.iter().map(|s| s.0.1 as i64).collect::<Vec<_>>())
-        .bind::<Array<BigInt>, _>(spent.iter().map(|s| s.1).collect::<Vec<_>>())
-        .execute(conn)?;
-        if updated != spent.len() {
-            return Err(unreadable(format!(
-                "INTEGRITY ALARM: {} of {} donations a disbursement took from are not in the tables",
-                spent.len() - updated,
-                spent.len()
-            )));
-        }
-    }
+    });
     if !allocations.is_empty() {
-        diesel::sql_query(
+        writes.add(
             "INSERT INTO fund_allocations (fund_id, donation_seq, disbursement_seq, amount, entry_idx)
              SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::bigint[], $5::bigint[])",
-        )
-        .bind::<Array<Text>, _>(allocations.iter().map(|a| a.0).collect::<Vec<_>>())
-        .bind::<Array<BigInt>, _>(
-            allocations
-                .iter()
-                .map(|a| a.1.donation as i64)
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<Integer>, _>(allocations.iter().map(|a| a.2 as i32).collect::<Vec<_>>())
-        .bind::<Array<BigInt>, _>(allocations.iter().map(|a| a.1.amount).collect::<Vec<_>>())
-        .bind::<Array<BigInt>, _>(allocations.iter().map(|a| a.3).collect::<Vec<_>>())
-        .execute(conn)?;
+            move |q| {
+                q.bind::<Array<Text>, _>(allocations.iter().map(|a| a.0).collect::<Vec<_>>())
+                    .bind::<Array<BigInt>, _>(
+                        allocations
+                            .iter()
+                            .map(|a| a.1.donation as i64)
+                            .collect::<Vec<_>>(),
+                    )
+                    .bind::<Array<Integer>, _>(
+                        allocations.iter().map(|a| a.2 as i32).collect::<Vec<_>>(),
+                    )
+                    .bind::<Array<BigInt>, _>(
+                        allocations.iter().map(|a| a.1.amount).collect::<Vec<_>>(),
+                    )
+                    .bind::<Array<BigInt>, _>(allocations.iter().map(|a| a.3).collect::<Vec<_>>())
+            },
+        );
     }
-    totals.save(conn)?;
+    totals.add_to(&mut writes);
     let changed: Vec<(&DisbursementState, i64)> = disbursements
         .into_iter()
         .filter_map(|((fund, seq), updated)| Some((funds.disbursement(fund, seq)?, updated)))
         .collect();
-    save_disbursements(conn, &changed)
+    save_disbursements(&mut writes, changed)?;
+    super::vault::store_with(&mut writes, vault);
+    let updated = writes.execute(conn, spent_clause.as_deref())?;
+    if updated != spent_count {
+        return Err(unreadable(format!(
+            "INTEGRITY ALARM: {} of {spent_count} donations a disbursement took from are not in the tables",
+            spent_count - updated,
+        )));
+    }
+    Ok(())
+}
+
+/// When a statement's time (RFC 3339, as the log has it) was, for a `timestamptz`.
+fn time(t: &str) -> QueryResult<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(t)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| unreadable(format!("a time of the log, {t}: {e}")))
+}
+
+/// The batch's new donations, with what is left of each.
+fn insert_donations<'a>(
+    writes: &mut super::writes::Writes<'a>,
+    donations: &[&'a Donation],
+    remaining: Vec<i64>,
+) -> QueryResult<()> {
+    if donations.is_empty() {
+        return Ok(());
+    }
+    let mut logged = Vec::with_capacity(donations.len());
+    let mut received = Vec::with_capacity(donations.len());
+    for d in donations {
+        logged.push(time(&d.at)?);
+        received.push(time(&d.received_at)?);
+    }
+    let donations = donations.to_vec();
+    writes.add(
+        "INSERT INTO fund_donations (fund_id, seq, entry_idx, logged_at, amount, remaining,
+             channel, reference, received_at, donor_commitment, named, source_fund,
+             source_disbursement)
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::timestamptz[],
+             $5::bigint[], $6::bigint[], $7::text[], $8::text[], $9::timestamptz[],
+             $10::text[], $11::bool[], $12::text[], $13::int[])",
+        move |q| {
+            q.bind::<Array<Text>, _>(donations.iter().map(|d| &d.fund).collect::<Vec<_>>())
+                .bind::<Array<BigInt>, _>(
+                    donations.iter().map(|d| d.seq as i64).collect::<Vec<_>>(),
+                )
+                .bind::<Array<BigInt>, _>(
+                    donations.iter().map(|d| d.idx as i64).collect::<Vec<_>>(),
+                )
+                .bind::<Array<Timestamptz>, _>(logged)
+                .bind::<Array<BigInt>, _>(donations.iter().map(|d| d.amount).collect::<Vec<_>>())
+                .bind::<Array<BigInt>, _>(remaining)
+                .bind::<Array<Text>, _>(donations.iter().map(|d| &d.channel).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(donations.iter().map(|d| &d.reference).collect::<Vec<_>>())
+                .bind::<Array<Timestamptz>, _>(received)
+                .bind::<Array<Nullable<Text>>, _>(
+                    donations
+                        .iter()
+                        .map(|d| d.donor.as_ref())
+                        .collect::<Vec<_>>(),
+                )
+                .bind::<Array<Bool>, _>(donations.iter().map(|d| d.named).collect::<Vec<_>>())
+                .bind::<Array<Nullable<Text>>, _>(
+                    donations
+                        .iter()
+                        .map(|d| d.source.as_ref().map(|s| &s.0))
+                        .collect::<Vec<_>>(),
+                )
+                .bind::<Array<Nullable<Integer>>, _>(
+                    donations
+                        .iter()
+                        .map(|d| d.source.as_ref().map(|s| s.1 as i32))
+                        .collect::<Vec<_>>(),
+                )
+        },
+    );
+    Ok(())
 }
 
 /// What a batch adds to the funds' running totals: by day (in, out, donations,
@@ -405,11 +450,12 @@ struct Sum {
     last: i64,
 }
 
-impl Totals<'_> {
-    fn save(&self, conn: &mut PgConnection) -> QueryResult<()> {
+impl<'a> Totals<'a> {
+    /// Adds what the batch adds to the running totals.
+    fn add_to(self, writes: &mut super::writes::Writes<'a>) {
         if !self.days.is_empty() {
-            let rows: Vec<_> = self.days.iter().collect();
-            diesel::sql_query(
+            let rows: Vec<_> = self.days.into_iter().collect();
+            writes.add(
                 "INSERT INTO fund_days (fund_id, day, money_in, money_out, donations, disbursements, updated_idx)
                  SELECT * FROM unnest($1::text[], $2::date[], $3::bigint[],
                      $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
@@ -419,19 +465,24 @@ impl Totals<'_> {
                      donations = fund_days.donations + excluded.donations,
                      disbursements = fund_days.disbursements + excluded.disbursements,
                      updated_idx = excluded.updated_idx",
-            )
-            .bind::<Array<Text>, _>(rows.iter().map(|r| r.0.0).collect::<Vec<_>>())
-            .bind::<Array<diesel::sql_types::Date>, _>(rows.iter().map(|r| r.0.1).collect::<Vec<_>>())
-            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.money_in).collect::<Vec<_>>())
-            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.money_out).collect::<Vec<_>>())
-            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.donations).collect::<Vec<_>>())
-            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.disbursements).collect::<Vec<_>>())
-            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.last).collect::<Vec<_>>())
-            .execute(conn)?;
+                move |q| {
+                    q.bind::<Array<Text>, _>(rows.iter().map(|r| r.0.0).collect::<Vec<_>>())
+                        .bind::<Array<diesel::sql_types::Date>, _>(
+                            rows.iter().map(|r| r.0.1).collect::<Vec<_>>(),
+                        )
+                        .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.money_in).collect::<Vec<_>>())
+                        .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.money_out).collect::<Vec<_>>())
+                        .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.donations).collect::<Vec<_>>())
+                        .bind::<Array<BigInt>, _>(
+                            rows.iter().map(|r| r.1.disbursements).collect::<Vec<_>>(),
+                        )
+                        .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.last).collect::<Vec<_>>())
+                },
+            );
         }
         if !self.channels.is_empty() {
-            let rows: Vec<_> = self.channels.iter().collect();
-            diesel::sql_query(
+            let rows: Vec<_> = self.channels.into_iter().collect();
+            writes.add(
                 "INSERT INTO fund_channels (fund_id, channel, source_fund, amount, donations, updated_idx)
                  SELECT * FROM unnest($1::text[], $2::text[], $3::text[],
                      $4::bigint[], $5::bigint[], $6::bigint[])
@@ -439,18 +490,12 @@ impl Totals<'_> {
                      amount = fund_channels.amount + excluded.amount,
                      donations = fund_channels.donations + excluded.donations,
                      updated_idx = excluded.updated_idx",
-            )
-            .bind::<Array<Text>, _>(rows.iter().map(|r| r.0.0).collect::<Vec<_>>())
-            .bind::<Array<Text>, _>(rows.iter().map(|r| r.0.1).collect::<Vec<_>>())
-            .bind::<Array<Text>, _>(rows.iter().map(|r| r.0.2).collect::<Vec<_>>())
-            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.amount).collect::<Vec<_>>())
-            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.count).collect::<Vec<_>>())
-            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.last).collect::<Vec<_>>())
-            .execute(conn)?;
+                move |q| sums(q, &rows),
+            );
         }
         if !self.recipients.is_empty() {
-            let rows: Vec<_> = self.recipients.iter().collect();
-            diesel::sql_query(
+            let rows: Vec<_> = self.recipients.into_iter().collect();
+            writes.add(
                 "INSERT INTO fund_recipients (fund_id, recipient_kind, recipient, amount, disbursements, updated_idx)
                  SELECT * FROM unnest($1::text[], $2::text[], $3::text[],
                      $4::bigint[], $5::bigint[], $6::bigint[])
@@ -458,82 +503,112 @@ impl Totals<'_> {
                      amount = fund_recipients.amount + excluded.amount,
                      disbursements = fund_recipients.disbursements + excluded.disbursements,
                      updated_idx = excluded.updated_idx",
-            )
-            .bind::<Array<Text>, _>(rows.iter().map(|r| r.0.0).collect::<Vec<_>>())
-            .bind::<Array<Text>, _>(rows.iter().map(|r| r.0.1).collect::<Vec<_>>())
-            .bind::<Array<Text>, _>(rows.iter().map(|r| r.0.2).collect::<Vec<_>>())
-            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.amount).collect::<Vec<_>>())
-            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.count).collect::<Vec<_>>())
-            .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.last).collect::<Vec<_>>())
-            .execute(conn)?;
+                move |q| sums(q, &rows),
+            );
         }
-        Ok(())
     }
+}
+
+/// Binds sums keyed by (fund, and two names): the three keys, amount, count, last entry.
+fn sums<'a>(
+    q: diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery>,
+    rows: &[((&'a str, &'a str, &'a str), Sum)],
+) -> diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
+    q.bind::<Array<Text>, _>(rows.iter().map(|r| r.0.0).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(rows.iter().map(|r| r.0.1).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(rows.iter().map(|r| r.0.2).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.amount).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.count).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.1.last).collect::<Vec<_>>())
 }
 
 fn json(value: &impl serde::Serialize) -> QueryResult<serde_json::Value> {
     serde_json::to_value(value).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
 }
 
-fn save_fund(conn: &mut PgConnection, fund: &FundState) -> QueryResult<()> {
-    let time = |t: &str| {
-        chrono::DateTime::parse_from_rfc3339(t)
-            .map(|t| t.with_timezone(&chrono::Utc))
-            .map_err(|e| unreadable(format!("fund {}'s period {t}: {e}", fund.id)))
-    };
-    diesel::sql_query(
+/// The funds the batch changed, as they are now.
+fn save_funds<'a>(
+    writes: &mut super::writes::Writes<'a>,
+    funds: &[&'a FundState],
+) -> QueryResult<()> {
+    if funds.is_empty() {
+        return Ok(());
+    }
+    let mut starts = Vec::with_capacity(funds.len());
+    let mut ends = Vec::with_capacity(funds.len());
+    let mut states = Vec::with_capacity(funds.len());
+    for fund in funds {
+        starts.push(time(&fund.start)?);
+        ends.push(time(&fund.end)?);
+        states.push(json(*fund)?);
+    }
+    let funds = funds.to_vec();
+    writes.add(
         "INSERT INTO funds (id, charity_id, kind, status, currency, target, balance, received,
                             disbursed, donations, disbursements, period_start, period_end,
                             opened_idx, updated_idx, state)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                              $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[],
+                              $10::bigint[], $11::int[], $12::timestamptz[],
+                              $13::timestamptz[], $14::bigint[], $15::bigint[], $16::jsonb[])
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, balance = excluded.balance,
              received = excluded.received, disbursed = excluded.disbursed,
              donations = excluded.donations, disbursements = excluded.disbursements,
              updated_idx = excluded.updated_idx, state = excluded.state",
-    )
-    .bind::<Text, _>(&fund.id)
-    .bind::<Text, _>(&fund.charity)
-    .bind::<Text, _>(fund.kind.as_str())
-    .bind::<Text, _>(fund.status.as_str())
-    .bind::<Text, _>(&fund.currency)
-    .bind::<BigInt, _>(fund.target)
-    .bind::<BigInt, _>(fund.balance)
-    .bind::<BigInt, _>(fund.received)
-    .bind::<BigInt, _>(fund.disbursed)
-    .bind::<BigInt, _>(fund.donations as i64)
-    .bind::<Integer, _>(fund.disbursements as i32)
-    .bind::<Timestamptz, _>(time(&fund.start)?)
-    .bind::<Timestamptz, _>(time(&fund.end)?)
-    .bind::<BigInt, _>(fund.opened_idx as i64)
-    .bind::<BigInt, _>(fund.updated_idx as i64)
-    .bind::<Jsonb, _>(json(fund)?)
-    .execute(conn)?;
+        move |q| {
+            q.bind::<Array<Text>, _>(funds.iter().map(|f| &f.id).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(funds.iter().map(|f| &f.charity).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(funds.iter().map(|f| f.kind.as_str()).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(funds.iter().map(|f| f.status.as_str()).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(funds.iter().map(|f| &f.currency).collect::<Vec<_>>())
+                .bind::<Array<BigInt>, _>(funds.iter().map(|f| f.target).collect::<Vec<_>>())
+                .bind::<Array<BigInt>, _>(funds.iter().map(|f| f.balance).collect::<Vec<_>>())
+                .bind::<Array<BigInt>, _>(funds.iter().map(|f| f.received).collect::<Vec<_>>())
+                .bind::<Array<BigInt>, _>(funds.iter().map(|f| f.disbursed).collect::<Vec<_>>())
+                .bind::<Array<BigInt>, _>(
+                    funds.iter().map(|f| f.donations as i64).collect::<Vec<_>>(),
+                )
+                .bind::<Array<Integer>, _>(
+                    funds
+                        .iter()
+                        .map(|f| f.disbursements as i32)
+                        .collect::<Vec<_>>(),
+                )
+                .bind::<Array<Timestamptz>, _>(starts)
+                .bind::<Array<Timestamptz>, _>(ends)
+                .bind::<Array<BigInt>, _>(
+                    funds
+                        .iter()
+                        .map(|f| f.opened_idx as i64)
+                        .collect::<Vec<_>>(),
+                )
+                .bind::<Array<BigInt>, _>(
+                    funds
+                        .iter()
+                        .map(|f| f.updated_idx as i64)
+                        .collect::<Vec<_>>(),
+                )
+                .bind::<Array<Jsonb>, _>(states)
+        },
+    );
     Ok(())
 }
 
-/// Writes the disbursements a batch changed, in one statement: (its state, the last entry
-/// that changed it).
-fn save_disbursements(
-    conn: &mut PgConnection,
-    changed: &[(&DisbursementState, i64)],
+/// The disbursements the batch changed: (its state, the last entry that changed it).
+fn save_disbursements<'a>(
+    writes: &mut super::writes::Writes<'a>,
+    changed: Vec<(&'a DisbursementState, i64)>,
 ) -> QueryResult<()> {
     if changed.is_empty() {
         return Ok(());
     }
     let mut executed_at = Vec::with_capacity(changed.len());
     let mut states = Vec::with_capacity(changed.len());
-    for (d, _) in changed {
-        executed_at.push(match &d.executed {
-            Some(e) => Some(
-                chrono::DateTime::parse_from_rfc3339(&e.at)
-                    .map(|t| t.with_timezone(&chrono::Utc))
-                    .map_err(|err| unreadable(format!("a disbursement's time {}: {err}", e.at)))?,
-            ),
-            None => None,
-        });
+    for (d, _) in &changed {
+        executed_at.push(d.executed.as_ref().map(|e| time(&e.at)).transpose()?);
         states.push(json(*d)?);
     }
-    diesel::sql_query(
+    writes.add(
         "INSERT INTO fund_disbursements (fund_id, seq, amount, status, recipient_kind, recipient,
                                          evidence_count, proposed_idx, executed_idx, executed_at,
                                          acknowledged_idx, updated_idx, state)
@@ -544,60 +619,61 @@ fn save_disbursements(
              executed_idx = excluded.executed_idx, executed_at = excluded.executed_at,
              acknowledged_idx = excluded.acknowledged_idx, updated_idx = excluded.updated_idx,
              state = excluded.state",
-    )
-    .bind::<Array<Text>, _>(changed.iter().map(|(d, _)| &d.fund).collect::<Vec<_>>())
-    .bind::<Array<Integer>, _>(
-        changed
-            .iter()
-            .map(|(d, _)| d.seq as i32)
-            .collect::<Vec<_>>(),
-    )
-    .bind::<Array<BigInt>, _>(changed.iter().map(|(d, _)| d.amount).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(
-        changed
-            .iter()
-            .map(|(d, _)| d.status.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind::<Array<Text>, _>(
-        changed
-            .iter()
-            .map(|(d, _)| d.recipient_columns().0)
-            .collect::<Vec<_>>(),
-    )
-    .bind::<Array<Text>, _>(
-        changed
-            .iter()
-            .map(|(d, _)| d.recipient_columns().1)
-            .collect::<Vec<_>>(),
-    )
-    .bind::<Array<Integer>, _>(
-        changed
-            .iter()
-            .map(|(d, _)| d.evidence.len() as i32)
-            .collect::<Vec<_>>(),
-    )
-    .bind::<Array<BigInt>, _>(
-        changed
-            .iter()
-            .map(|(d, _)| d.proposed_idx as i64)
-            .collect::<Vec<_>>(),
-    )
-    .bind::<Array<Nullable<BigInt>>, _>(
-        changed
-            .iter()
-            .map(|(d, _)| d.executed.as_ref().map(|e| e.idx as i64))
-            .collect::<Vec<_>>(),
-    )
-    .bind::<Array<Nullable<Timestamptz>>, _>(executed_at)
-    .bind::<Array<Nullable<BigInt>>, _>(
-        changed
-            .iter()
-            .map(|(d, _)| d.acknowledged.as_ref().map(|a| a.idx as i64))
-            .collect::<Vec<_>>(),
-    )
-    .bind::<Array<BigInt>, _>(changed.iter().map(|(_, u)| *u).collect::<Vec<_>>())
-    .bind::<Array<Jsonb>, _>(states)
-    .execute(conn)?;
+        move |q| {
+            q.bind::<Array<Text>, _>(changed.iter().map(|(d, _)| &d.fund).collect::<Vec<_>>())
+                .bind::<Array<Integer>, _>(
+                    changed
+                        .iter()
+                        .map(|(d, _)| d.seq as i32)
+                        .collect::<Vec<_>>(),
+                )
+                .bind::<Array<BigInt>, _>(changed.iter().map(|(d, _)| d.amount).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(
+                    changed
+                        .iter()
+                        .map(|(d, _)| d.status.as_str())
+                        .collect::<Vec<_>>(),
+                )
+                .bind::<Array<Text>, _>(
+                    changed
+                        .iter()
+                        .map(|(d, _)| d.recipient_columns().0)
+                        .collect::<Vec<_>>(),
+                )
+                .bind::<Array<Text>, _>(
+                    changed
+                        .iter()
+                        .map(|(d, _)| d.recipient_columns().1)
+                        .collect::<Vec<_>>(),
+                )
+                .bind::<Array<Integer>, _>(
+                    changed
+                        .iter()
+                        .map(|(d, _)| d.evidence.len() as i32)
+                        .collect::<Vec<_>>(),
+                )
+                .bind::<Array<BigInt>, _>(
+                    changed
+                        .iter()
+                        .map(|(d, _)| d.proposed_idx as i64)
+                        .collect::<Vec<_>>(),
+                )
+                .bind::<Array<Nullable<BigInt>>, _>(
+                    changed
+                        .iter()
+                        .map(|(d, _)| d.executed.as_ref().map(|e| e.idx as i64))
+                        .collect::<Vec<_>>(),
+                )
+                .bind::<Array<Nullable<Timestamptz>>, _>(executed_at)
+                .bind::<Array<Nullable<BigInt>>, _>(
+                    changed
+                        .iter()
+                        .map(|(d, _)| d.acknowledged.as_ref().map(|a| a.idx as i64))
+                        .collect::<Vec<_>>(),
+                )
+                .bind::<Array<BigInt>, _>(changed.iter().map(|(_, u)| *u).collect::<Vec<_>>())
+                .bind::<Array<Jsonb>, _>(states)
+        },
+    );
     Ok(())
 }

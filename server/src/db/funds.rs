@@ -4,7 +4,7 @@
 
 use crate::domain::charity::fund::{DisbursementState, FundState};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Bytea, Integer, Jsonb, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Bool, Bytea, Integer, Jsonb, Nullable, Text};
 use serde_json::Value;
 
 /// A fund as a listing shows it (amounts in units).
@@ -313,7 +313,7 @@ pub fn donations_numbered(
          WHERE d.fund_id = $1 AND d.seq = ANY($2) ORDER BY d.seq"
     ))
     .bind::<Text, _>(fund)
-    .bind::<diesel::sql_types::Array<BigInt>, _>(seqs)
+    .bind::<Array<BigInt>, _>(seqs)
     .load(conn)
 }
 
@@ -328,7 +328,7 @@ pub fn disbursements_numbered(
          WHERE fund_id = $1 AND seq = ANY($2) ORDER BY seq",
     )
     .bind::<Text, _>(fund)
-    .bind::<diesel::sql_types::Array<Integer>, _>(seqs)
+    .bind::<Array<Integer>, _>(seqs)
     .load(conn)?;
     disbursement_states(rows)
 }
@@ -453,45 +453,6 @@ pub struct VaultRow {
     /// When it was erased.
     #[diesel(sql_type = Nullable<Text>)]
     pub erased_at: Option<String>,
-}
-
-/// Keeps a donor's data and salt for the commitment they open, before the donation that
-/// names it is logged; whether it is new. The same commitment again is kept once, as it
-/// was first stored (the data and salt open it, so they are the same; a public name sent
-/// again differently is not taken).
-pub fn vault_store(
-    conn: &mut PgConnection,
-    commitment: &str,
-    charity: &str,
-    fund: &str,
-    data: &Value,
-    salt: &[u8; 32],
-    public_name: Option<&str>,
-) -> QueryResult<bool> {
-    let inserted = diesel::sql_query(
-        "INSERT INTO donor_vault (commitment, charity_id, fund_id, data, salt, public_name)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (commitment) DO NOTHING",
-    )
-    .bind::<Text, _>(commitment)
-    .bind::<Text, _>(charity)
-    .bind::<Text, _>(fund)
-    .bind::<Jsonb, _>(data)
-    .bind::<Bytea, _>(&salt[..])
-    .bind::<Nullable<Text>, _>(public_name)
-    .execute(conn)?;
-    Ok(inserted == 1)
-}
-
-/// Forgets the data behind `commitment` if no donation names it: the log refused the
-/// statement it was stored for.
-pub fn vault_forget_unused(conn: &mut PgConnection, commitment: &str) -> QueryResult<bool> {
-    let forgotten = diesel::sql_query(
-        "DELETE FROM donor_vault v WHERE v.commitment = $1
-           AND NOT EXISTS (SELECT 1 FROM fund_donations d WHERE d.donor_commitment = $1)",
-    )
-    .bind::<Text, _>(commitment)
-    .execute(conn)?;
-    Ok(forgotten == 1)
 }
 
 /// What the vault holds for `commitment`.

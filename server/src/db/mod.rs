@@ -23,6 +23,8 @@ pub mod replay;
 pub mod schema;
 pub mod subscriptions;
 pub mod tenders;
+pub mod vault;
+pub mod writes;
 
 use crate::error::AppResult;
 

@@ -127,6 +127,7 @@ pub fn project(
     conn: &mut PgConnection,
     effects: &[(u64, Effect)],
     derived: &Derived,
+    vault: &[&super::vault::VaultEntry],
 ) -> QueryResult<()> {
     let Derived {
         tenders: derived,
@@ -232,7 +233,7 @@ pub fn project(
         save_tender(conn, tender)?;
     }
     save_bids(conn, &changed_bids, &derived.tenders)?;
-    super::charity::project(conn, effects, funds)?;
+    super::charity::project(conn, effects, funds, vault)?;
     if !referenced.is_empty() {
         let hashes: Vec<Vec<u8>> = referenced
             .iter()

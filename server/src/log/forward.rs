@@ -17,11 +17,13 @@ pub struct Forwarded {
     pub body: Vec<u8>,
 }
 
-/// Sends `body` with the sender's `credentials` (headers the sequencing process checks
-/// again) to the process that sequences.
+/// Sends `body` to `path` (the route the request came to) with the sender's
+/// `credentials` (headers the sequencing process checks again) at the process that
+/// sequences.
 pub async fn forward(
     pool: &DbPool,
     agent: ureq::Agent,
+    path: String,
     credentials: Vec<(&'static str, String)>,
     body: Vec<u8>,
 ) -> AppResult<Forwarded> {
@@ -33,7 +35,7 @@ pub async fn forward(
             ))
         })?;
         let mut forwarded = agent
-            .post(format!("{url}/api/v1/statements"))
+            .post(format!("{url}{path}"))
             .header("content-type", "application/json")
             .header(FORWARDED_HEADER, "1");
         for (name, value) in &credentials {

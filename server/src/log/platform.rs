@@ -39,6 +39,6 @@ pub async fn log(
 ) -> Result<Sequenced, AppError> {
     let now = Timestamp::now().truncate_to_micros();
     let signed = sign(key, kind, subject, body, now).map_err(AppError::internal)?;
-    let (sequenced, _) = sequencer.submit(signed, None, now).await?;
+    let (sequenced, _) = sequencer.submit(signed, Default::default(), now).await?;
     Ok(sequenced)
 }

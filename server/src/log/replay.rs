@@ -110,7 +110,7 @@ pub fn replay(
             }
             let derived = crate::db::projection::Derived::take(&mut state);
             drop(state);
-            crate::db::projection::project(conn, &effects, &derived)?;
+            crate::db::projection::project(conn, &effects, &derived, &[])?;
         }
         report.differences = queries::differences(conn, limit)?;
         // Never keep the scratch schema.

@@ -44,12 +44,25 @@ pub struct Submission {
     pub statement_hash: [u8; 32],
     /// Where the receipt goes: `(receipt, newly appended)`.
     pub reply: oneshot::Sender<Result<(Sequenced, bool), AppError>>,
-    /// Who sent an anonymous statement (organisation, user), for the private record.
-    pub author: Option<(String, i64)>,
+    /// What its sender keeps off the log, written in the transaction that logs it.
+    pub private: Private,
     /// When the server received it: its `logged_at`, unless an earlier entry of the log
     /// has a later one. A statement that arrived before a deadline is judged as such,
     /// however long the queue in front of the sequencer.
     pub received: Timestamp,
+}
+
+/// What a statement's sender keeps off the log, in tables that can erase it: written in
+/// the transaction that logs the statement, so that the log never names a commitment whose
+/// data is missing, and a refused statement leaves nothing behind.
+#[derive(Default)]
+pub struct Private {
+    /// Who sent an anonymous statement (organisation, user), for the private record.
+    pub author: Option<(String, i64)>,
+    /// The donor's data behind a donation's commitment, for the vault (the handler checked
+    /// that it opens the commitment). A statement found logged already stores nothing: its
+    /// handler keeps the data itself.
+    pub donor: Option<db::vault::VaultEntry>,
 }
 
 /// What the sequencer answers for a logged statement: the parts of its receipt. The
@@ -64,6 +77,9 @@ pub struct Sequenced {
     pub checkpoint: Arc<str>,
     /// The inclusion proof.
     pub proof: Vec<Hash>,
+    /// For a donation newly logged, its number in the fund (what the handler would
+    /// otherwise read back from the tables).
+    pub donation: Option<u64>,
 }
 
 impl Sequenced {
@@ -103,7 +119,7 @@ impl SequencerHandle {
     pub async fn submit(
         &self,
         signed: SignedStatement,
-        author: Option<(String, i64)>,
+        private: Private,
         received: Timestamp,
     ) -> Result<(Sequenced, bool), AppError> {
         let statement_hash = signed.hash().0;
@@ -113,7 +129,7 @@ impl SequencerHandle {
                 signed,
                 statement_hash,
                 reply,
-                author,
+                private,
                 received,
             })
             .await
@@ -259,8 +275,14 @@ struct Decided {
 
 /// One statement of a batch and what became of it.
 enum Outcome {
-    Appended { index: u64, entry: Entry },
-    Duplicate { index: u64 },
+    Appended {
+        index: u64,
+        entry: Entry,
+        donation: Option<u64>,
+    },
+    Duplicate {
+        index: u64,
+    },
     Refused(AppError),
 }
 
@@ -346,7 +368,7 @@ impl<'c> Sequencer<'c> {
             signed,
             statement_hash,
             reply,
-            author: None,
+            private: Private::default(),
             received: Timestamp::now().truncate_to_micros(),
         }]);
         let committed = decided.is_some_and(|decided| self.writer.commit(decided).is_ok());
@@ -607,6 +629,7 @@ impl Planner<'_> {
                 self.builder.size(),
                 logged_at,
                 submission
+                    .private
                     .author
                     .as_ref()
                     .map(|(organisation, _)| organisation.as_str()),
@@ -640,13 +663,14 @@ impl Planner<'_> {
                     continue;
                 }
             };
+            let donation = recorded_donation(&decided, statement.subject());
             for effect in decided {
                 state.apply(&effect);
                 effects.push((index, effect));
             }
             in_batch.insert(submission.statement_hash, index);
             clock = Some(logged_at);
-            if let Some((organisation, user)) = &submission.author {
+            if let Some((organisation, user)) = &submission.private.author {
                 authors.push((index as i64, organisation.clone(), *user));
             }
             rows.push(NewEntry {
@@ -658,7 +682,11 @@ impl Planner<'_> {
                 subject: statement.subject().to_owned(),
                 logged_at: db::log::to_chrono(logged_at),
             });
-            outcomes.push(Outcome::Appended { index, entry });
+            outcomes.push(Outcome::Appended {
+                index,
+                entry,
+                donation,
+            });
         }
         let derived = crate::db::projection::Derived::take(&mut state);
         drop(state);
@@ -718,8 +746,15 @@ impl Writer<'_> {
             note,
         }) = published
         {
+            // The donors' data of the donations it logs.
+            let donors: Vec<&db::vault::VaultEntry> = batch
+                .iter()
+                .zip(&outcomes)
+                .filter(|(_, outcome)| matches!(outcome, Outcome::Appended { .. }))
+                .filter_map(|(submission, _)| submission.private.donor.as_ref())
+                .collect();
             let committed = self.conn.transaction(|conn| {
-                crate::db::projection::project(conn, &effects, &derived)?;
+                crate::db::projection::project(conn, &effects, &derived, &donors)?;
                 db::log::insert_private_authors(conn, &authors)?;
                 db::log::insert_batch(conn, &rows, &tiles, &checkpoint, &note)
             });
@@ -767,7 +802,11 @@ impl Writer<'_> {
         for (submission, outcome) in batch.into_iter().zip(outcomes) {
             let answer = match outcome {
                 Outcome::Refused(e) => Err(e),
-                Outcome::Appended { index, entry } => match (&published, &tree) {
+                Outcome::Appended {
+                    index,
+                    entry,
+                    donation,
+                } => match (&published, &tree) {
                     (Some((size, note, _)), Some(tree)) => inclusion_proof(tree, index, *size)
                         .map(|proof| {
                             let checkpoint = note.clone();
@@ -777,6 +816,7 @@ impl Writer<'_> {
                                     entry,
                                     checkpoint,
                                     proof,
+                                    donation,
                                 },
                                 true,
                             )
@@ -808,8 +848,22 @@ impl Writer<'_> {
             entry,
             checkpoint: Arc::from(note),
             proof,
+            donation: None,
         })
     }
+}
+
+/// The number of the donation that `effects` (one entry's) record in `fund`, if they
+/// record one there.
+fn recorded_donation(effects: &[Effect], fund: &str) -> Option<u64> {
+    use crate::domain::charity::fund::FundChange;
+    effects.iter().find_map(|effect| match effect {
+        Effect::Fund { id, change, .. } if id == fund => match change.as_ref() {
+            FundChange::Donated(d) => Some(d.seq),
+            _ => None,
+        },
+        _ => None,
+    })
 }
 
 /// Answers a whole batch that could not be decided: try again.

@@ -8,6 +8,8 @@ use crate::db::{blocking, funds as queries};
 use crate::domain::Role;
 use crate::domain::types::OrganisationKind;
 use crate::error::{AppError, AppResult, ProblemType};
+use crate::log::forward::FORWARDED_HEADER;
+use crate::log::sequencer::Private;
 use crate::routes::funds::load_fund;
 use crate::routes::state::AppState;
 use actix_web::http::StatusCode;
@@ -51,15 +53,14 @@ fn charity_officer(
     Ok(caller)
 }
 
-/// What the donor's part of the request says, checked against the statement's body.
-struct Donor {
-    data: Value,
-    salt: [u8; 32],
-    commitment: String,
-    public_name: Option<String>,
-}
-
-fn donor_of(request: &Value, body: &Value) -> AppResult<Option<Donor>> {
+/// What the donor's part of the request says, checked against the statement's body, for
+/// the vault of `charity`'s `fund`.
+fn donor_of(
+    request: &Value,
+    body: &Value,
+    charity: &str,
+    fund: &str,
+) -> AppResult<Option<crate::db::vault::VaultEntry>> {
     let committed = body.get("donor").and_then(Value::as_str);
     let Some(donor) = request.get("donor") else {
         return match committed {
@@ -153,18 +154,22 @@ fn donor_of(request: &Value, body: &Value) -> AppResult<Option<Donor>> {
             )));
         }
     };
-    Ok(Some(Donor {
+    Ok(Some(crate::db::vault::VaultEntry {
+        commitment: commitment.to_owned(),
+        charity: charity.to_owned(),
+        fund: fund.to_owned(),
         data,
         salt: salt.0,
-        commitment: commitment.to_owned(),
         public_name,
     }))
 }
 
 /// `POST /api/v1/funds/{id}/donations`: `{"statement": <signed donation.recorded>,
 /// "donor": {"data": {…}, "salt": "<hex>", "public_name": "…"}}`. The caller is
-/// authenticated before the body is read; the donor's data goes to the vault before the
-/// statement to the log, so a logged commitment never lacks its data.
+/// authenticated before the body is read; the donor's data goes to the vault in the
+/// transaction that logs the statement, so a logged commitment never lacks its data and
+/// a refused one leaves none behind. A process that does not sequence checks the request
+/// and forwards it whole to the one that does.
 pub(super) async fn record(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -195,7 +200,8 @@ pub(super) async fn record(
         status: StatusCode::UNPROCESSABLE_ENTITY,
         ..e
     })?;
-    let Some(map) = value.as_object() else {
+    let mut value = value;
+    let Some(map) = value.as_object_mut() else {
         return Err(invalid(crate::said!(
             "donation.request_shape",
             "the request is {shape}",
@@ -212,10 +218,9 @@ pub(super) async fn record(
             field = extra.clone()
         )));
     }
-    let statement_value = map.get("statement").cloned().unwrap_or(Value::Null);
-    let statement_bytes = serde_json::to_vec(&statement_value).map_err(AppError::internal)?;
+    let statement_value = map.remove("statement").unwrap_or(Value::Null);
     let received = Timestamp::now().truncate_to_micros();
-    let (signed, _) = crate::routes::statements::checked(&state, &statement_bytes)?;
+    let (signed, _) = crate::routes::statements::checked_value(&state, statement_value)?;
     let statement = signed.statement();
     if statement.kind() != "donation.recorded" || statement.subject() != fund.id {
         return Err(invalid(crate::said!(
@@ -224,53 +229,42 @@ pub(super) async fn record(
             fund = fund.id
         )));
     }
-    let donor = donor_of(&value, statement.body())?;
-    // The donor's data is kept before the statement is logged, so that a logged
-    // commitment never lacks it; if the log refuses the statement, data this request
-    // stored is forgotten again (unless a donation names it meanwhile).
-    let mut stored = None;
-    if let Some(donor) = donor {
-        let charity = fund.charity.clone();
-        let fund_id = fund.id.clone();
-        let new = blocking(&state.pool, move |conn| {
-            let new = queries::vault_store(
-                conn,
-                &donor.commitment,
-                &charity,
-                &fund_id,
-                &donor.data,
-                &donor.salt,
-                donor.public_name.as_deref(),
-            )?;
-            Ok(new.then_some(donor.commitment))
+    let donor = donor_of(&value, statement.body(), &fund.charity, &fund.id)?;
+    if !state.sequencer.status.ready.load(Ordering::SeqCst) {
+        if request.headers().contains_key(FORWARDED_HEADER) {
+            return Err(AppError::unavailable(crate::said!(
+                "log.not_sequencer",
+                "this process is not the sequencer (any more); try again"
+            )));
+        }
+        // The sequencing process does it all again, the vault with the log.
+        return crate::routes::statements::forward(&state, &request, body).await;
+    }
+    let private = Private {
+        author: None,
+        donor: donor.clone(),
+    };
+    let (sequenced, appended) = state.sequencer.submit(signed, private, received).await?;
+    if let (false, Some(donor)) = (appended, donor) {
+        // Logged already (sent again): the data sent now is kept if none was.
+        blocking(&state.pool, move |conn| {
+            crate::db::vault::store(conn, &[&donor])?;
+            Ok(())
         })
         .await?;
-        stored = new;
     }
-    let logged = append(&state, &request, signed, statement_bytes, received).await;
-    let (receipt, appended) = match logged {
-        Ok(Logged::Receipt(receipt, appended)) => (receipt, appended),
-        refused => {
-            if let Some(commitment) = stored {
-                blocking(&state.pool, move |conn| {
-                    queries::vault_forget_unused(conn, &commitment)?;
-                    Ok(())
-                })
-                .await?;
-            }
-            return match refused {
-                Ok(Logged::Refused(answer)) => Ok(answer),
-                Err(e) => Err(e),
-                Ok(Logged::Receipt(..)) => unreachable!("matched above"),
-            };
+    let receipt = sequenced.receipt();
+    let seq = match sequenced.donation {
+        Some(seq) => Some(seq as i64),
+        None => {
+            let index = receipt.index as i64;
+            let id = fund.id.clone();
+            blocking(&state.pool, move |conn| {
+                Ok(queries::donation_at_entry(conn, &id, index)?.map(|d| d.seq))
+            })
+            .await?
         }
     };
-    let index = receipt.index as i64;
-    let fund_for_lookup = fund.id.clone();
-    let seq = blocking(&state.pool, move |conn| {
-        Ok(queries::donation_at_entry(conn, &fund_for_lookup, index)?.map(|d| d.seq))
-    })
-    .await?;
     let status = if appended {
         StatusCode::CREATED
     } else {
@@ -282,38 +276,6 @@ pub(super) async fn record(
         "receipt": receipt,
         "donor_receipt": seq.map(|s| format!("/api/v1/funds/{}/donations/{s}/receipt", fund.id)),
     })))
-}
-
-/// What became of a statement sent to the log.
-enum Logged {
-    /// Logged (or logged already): its receipt, and whether it is new.
-    Receipt(vitrine_ledger::receipt::Receipt, bool),
-    /// The sequencing process refused it: its answer, a problem document, as it is.
-    Refused(HttpResponse),
-}
-
-/// Sequences the statement here, or has the sequencing process do it.
-async fn append(
-    state: &web::Data<AppState>,
-    request: &HttpRequest,
-    signed: vitrine_ledger::statement::SignedStatement,
-    bytes: Vec<u8>,
-    received: Timestamp,
-) -> AppResult<Logged> {
-    if state.sequencer.status.ready.load(Ordering::SeqCst) {
-        let (sequenced, appended) = state.sequencer.submit(signed, None, received).await?;
-        return Ok(Logged::Receipt(sequenced.receipt(), appended));
-    }
-    let forwarded = crate::routes::statements::forward(state, request, bytes).await?;
-    let status = forwarded.status();
-    if !status.is_success() {
-        return Ok(Logged::Refused(forwarded));
-    }
-    let body = actix_web::body::to_bytes(forwarded.into_body())
-        .await
-        .map_err(|_| AppError::internal("the sequencing process's answer could not be read"))?;
-    let receipt = vitrine_ledger::receipt::Receipt::parse(&body).map_err(AppError::internal)?;
-    Ok(Logged::Receipt(receipt, status == StatusCode::CREATED))
 }
 
 /// `GET /api/v1/funds/{id}/donations/{seq}/receipt`: the donor's receipt, a C2SP

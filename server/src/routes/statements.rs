@@ -4,6 +4,7 @@
 use crate::db::blocking;
 use crate::domain::Role;
 use crate::error::{AppError, AppResult, ProblemType};
+use crate::log::sequencer::Private;
 use crate::routes::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
@@ -73,7 +74,17 @@ pub(super) async fn post(
         }
         return forward(&state, &request, body).await;
     }
-    let (sequenced, appended) = state.sequencer.submit(signed, author, received).await?;
+    let (sequenced, appended) = state
+        .sequencer
+        .submit(
+            signed,
+            Private {
+                author,
+                donor: None,
+            },
+            received,
+        )
+        .await?;
     let status = if appended {
         StatusCode::CREATED
     } else {
@@ -93,6 +104,14 @@ pub(crate) fn checked(state: &AppState, body: &[u8]) -> AppResult<(SignedStateme
         status: StatusCode::UNPROCESSABLE_ENTITY,
         ..e
     })?;
+    checked_value(state, value)
+}
+
+/// [`checked`] for a statement parsed already, as JSON the database can store.
+pub(crate) fn checked_value(
+    state: &AppState,
+    value: serde_json::Value,
+) -> AppResult<(SignedStatement, bool)> {
     let signed = SignedStatement::from_value(value).map_err(statement_error)?;
     signed
         .verify_with(|key| state.keys.get(key))
@@ -136,7 +155,8 @@ async fn author(state: &AppState, request: &actix_web::HttpRequest) -> AppResult
     .await
 }
 
-/// Sends a checked statement to the process that sequences, and answers what it answers.
+/// Sends a checked request to the process that sequences, at the route it came to, and
+/// answers what that process answers.
 pub(super) async fn forward(
     state: &web::Data<AppState>,
     request: &actix_web::HttpRequest,
@@ -155,7 +175,8 @@ pub(super) async fn forward(
                     .map(|v| (name, v.to_owned()))
             })
             .collect();
-    let answer = crate::log::forward::forward(&state.pool, agent, credentials, body).await?;
+    let path = request.path().to_owned();
+    let answer = crate::log::forward::forward(&state.pool, agent, path, credentials, body).await?;
     let status = StatusCode::from_u16(answer.status).map_err(AppError::internal)?;
     Ok(HttpResponse::build(status)
         .insert_header((CONTENT_TYPE, answer.content_type))

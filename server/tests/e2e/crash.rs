@@ -241,6 +241,118 @@ fn post_until_logged(base: &str, body: &Value) -> Receipt {
     }
 }
 
+/// Through `base`, a process that does not sequence: a charity, its fund, and two
+/// donations sent with the donors' data, forwarded whole to the sequencing process. The
+/// first is logged and its data kept in the vault; the second (the same bank reference)
+/// is refused with the sequencing process's problem document, and keeps no data. Returns
+/// how many entries it logged.
+fn donations_through(base: &str, database_url: &str, platform: &SigningKey) -> u64 {
+    use vitrine_ledger::donor::donor_commitment;
+    let admin = SigningKey::from_bytes(&[78; 32]);
+    let officer = SigningKey::from_bytes(&[79; 32]);
+    post_until_logged(
+        base,
+        &signed(
+            "organisation.registered",
+            "fc",
+            json!({"id": "fc", "name": "转发慈善会", "kind": "charity"}),
+            &[platform],
+        ),
+    );
+    for (key, role) in [
+        (&admin, "organisation_admin"),
+        (&officer, "procurement_officer"),
+    ] {
+        let body = json!({"organisation": "fc", "public_key": base64(key.verifying_key().as_bytes()), "role": role});
+        post_until_logged(base, &signed("key.registered", "fc", body, &[platform]));
+    }
+    let end = vitrine_ledger::time::Timestamp::now().unix_seconds() + 86_400 * 30;
+    post_until_logged(
+        base,
+        &signed(
+            "fund.opened",
+            "fc-fund",
+            json!({
+                "charity": "fc", "kind": "campaign", "purpose": {"zh": "转发测试"},
+                "target": {"amount": "1000.00", "currency": "CNY"},
+                "start": vitrine_ledger::time::Timestamp::now().to_string(),
+                "end": vitrine_ledger::time::Timestamp::from_unix(end, 0).unwrap().to_string(),
+                "policy": {"officers": [base64(officer.verifying_key().as_bytes())], "approvals": 1},
+            }),
+            &[&admin],
+        ),
+    );
+    let mut conn = PgConnection::establish(database_url).unwrap();
+    let user = vitrine_server::auth::create_user(
+        &mut conn,
+        &vitrine_server::auth::NewUser {
+            organisation: "fc",
+            email: "feed@fc.example",
+            display_name: "银行接口",
+            role: "organisation_admin",
+            password: "forwarded forwarded",
+        },
+    )
+    .unwrap();
+    let (_, token) = vitrine_server::auth::create_token(&mut conn, user, "feed").unwrap();
+    let donate = |salt: [u8; 32]| {
+        let data = json!({"name": "转发的捐赠人", "phone": "13900000000"});
+        let commitment = donor_commitment(&data, &salt).unwrap().to_hex();
+        let statement = signed(
+            "donation.recorded",
+            "fc-fund",
+            json!({
+                "amount": {"amount": "12.34", "currency": "CNY"}, "channel": "bank_transfer",
+                "reference": "FWD-1", "received_at": vitrine_ledger::time::Timestamp::now().to_string(),
+                "donor": commitment, "named": false,
+            }),
+            &[&officer],
+        );
+        let request = json!({"statement": statement, "donor": {"data": data, "salt": vitrine_ledger::hash::hex_encode(&salt)}});
+        let mut answer = agent()
+            .post(&format!("{base}/api/v1/funds/fc-fund/donations"))
+            .header("content-type", "application/json")
+            .header("authorization", &format!("Bearer {token}"))
+            .send(request.to_string())
+            .unwrap();
+        let status = answer.status().as_u16();
+        let body: Value =
+            serde_json::from_str(&answer.body_mut().read_to_string().unwrap()).unwrap();
+        (status, body, commitment)
+    };
+    let vault = |conn: &mut PgConnection, commitment: &str| {
+        diesel::sql_query(
+            "SELECT count(*) AS count FROM donor_vault WHERE commitment = $1 AND data IS NOT NULL",
+        )
+        .bind::<diesel::sql_types::Text, _>(commitment)
+        .get_result::<Count>(conn)
+        .unwrap()
+        .count
+    };
+    let (status, body, kept) = donate([5; 32]);
+    assert_eq!((status, &body["donation"]), (201, &json!(1)), "{body}");
+    let receipt: Receipt = serde_json::from_value(body["receipt"].clone()).unwrap();
+    let entry = get(base, &format!("/api/v1/entries/{}", receipt.index));
+    assert!(entry.to_string().contains("donation.recorded"), "{entry}");
+    assert_eq!(
+        vault(&mut conn, &kept),
+        1,
+        "the donor's data is kept with the donation"
+    );
+    let (status, body, refused) = donate([6; 32]);
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("FWD-1"),
+        "the sequencing process's own refusal: {body}"
+    );
+    assert_eq!(
+        vault(&mut conn, &refused),
+        0,
+        "a refused donation keeps no data"
+    );
+    1 + 2 + 1 + 1
+}
+
 /// Two processes on one database: the second forwards appends to the first, which
 /// sequences; when the first is killed, the second takes the lock and goes on, losing and
 /// duplicating nothing.
@@ -288,6 +400,7 @@ fn killing_the_sequencing_process_hands_the_log_to_the_other() {
         &base_b,
         &signed("key.registered", "o", body, &[platform.signing_key()]),
     );
+    let charity = donations_through(&base_b, &database_url, platform.signing_key());
 
     let acknowledged: Mutex<Vec<Receipt>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -324,8 +437,8 @@ fn killing_the_sequencing_process_hands_the_log_to_the_other() {
     let size = report.checkpoint.checkpoint.size;
     assert_eq!(
         size,
-        1 + 2 + 480,
-        "genesis, organisation and key, 480 documents: none lost, none twice"
+        1 + 2 + charity + 480,
+        "genesis, organisation and key, the charity's, 480 documents: none lost, none twice"
     );
     let mut indices: Vec<u64> = acknowledged.iter().map(|r| r.index).collect();
     indices.sort_unstable();
