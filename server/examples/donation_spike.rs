@@ -9,12 +9,17 @@
 //!
 //! It starts the server in-process on a fresh data directory (its own PostgreSQL cluster),
 //! registers a charity with an administrator and 64 officers' keys (a bank feed's machine
-//! keys) and a recipient organisation, and opens one fund. It signs every statement before
-//! the clock starts, then:
+//! keys), a machine account with an API token for each of `--clients` connections, and a
+//! recipient organisation, and opens one fund. It signs every statement before the clock
+//! starts, then:
 //!
-//! 1. records `--donations` donations (`donation.recorded`, each with a donor commitment)
-//!    over HTTP from `--clients` connections, and reports donations per second and latency
-//!    percentiles;
+//! 1. `--rounds` times: sends `--donations` statements (`document.published`, what the
+//!    server benchmark sends) to `POST /api/v1/statements`, then records `--donations`
+//!    donations (`donation.recorded`, each with a donor commitment) through
+//!    `POST /api/v1/funds/{id}/donations` with the donor's data for the vault, each from
+//!    `--clients` connections, and reports each per second and their latency percentiles,
+//!    and their ratio (`--via statements` sends the donations to `POST /api/v1/statements`
+//!    instead, without the donors' data);
 //! 2. proposes `--disbursements` disbursements (one officer of a 1-of-1 policy: each is
 //!    approved as proposed), then executes them all, each taking its money first in, first
 //!    out from the donations;
@@ -25,8 +30,6 @@
 
 use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use vitrine_ledger::note::NoteSigner;
 use vitrine_ledger::statement::{SignedStatement, Statement};
@@ -36,12 +39,18 @@ use vitrine_server::config::Settings;
 
 #[path = "common/raw_client.rs"]
 mod raw_client;
-use raw_client::RawClient;
+#[path = "common/spray.rs"]
+mod spray;
+use spray::Request;
 
 struct Options {
     donations: usize,
     disbursements: usize,
     clients: usize,
+    rounds: usize,
+    /// Donations go through the donations route with the donors' data (or, false, to
+    /// `POST /api/v1/statements` without it).
+    vault: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -50,17 +59,25 @@ fn options() -> Result<Options, String> {
         donations: 40_000,
         disbursements: 0,
         clients: 64,
+        rounds: 1,
+        vault: true,
     };
     while let Some(flag) = args.next() {
-        let value: usize = args
-            .next()
-            .ok_or(format!("{flag} needs a value"))?
-            .parse()
-            .map_err(|_| format!("{flag}: a number"))?;
+        let value = args.next().ok_or(format!("{flag} needs a value"))?;
+        if flag == "--via" {
+            options.vault = match value.as_str() {
+                "donations" => true,
+                "statements" => false,
+                _ => return Err("--via: donations or statements".into()),
+            };
+            continue;
+        }
+        let value: usize = value.parse().map_err(|_| format!("{flag}: a number"))?;
         match flag.as_str() {
             "--donations" => options.donations = value.clamp(1, 2_000_000),
             "--disbursements" => options.disbursements = value.min(200_000),
             "--clients" => options.clients = value.clamp(1, 512),
+            "--rounds" => options.rounds = value.clamp(1, 20),
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -86,66 +103,47 @@ fn b64(key: &SigningKey) -> String {
 }
 
 /// Sends `bodies` to `POST /api/v1/statements` from `clients` connections; every answer
-/// must be 201. Returns the sorted latencies and the elapsed time.
-fn send(
-    address: &str,
-    bodies: &[String],
-    clients: usize,
-) -> Result<(Vec<Duration>, Duration), String> {
-    let next = AtomicUsize::new(0);
-    let latencies = Mutex::new(Vec::with_capacity(bodies.len()));
-    let failures = Mutex::new(Vec::new());
-    let started = Instant::now();
-    std::thread::scope(|scope| {
-        for _ in 0..clients {
-            scope.spawn(|| {
-                let mut local = Vec::new();
-                let mut client = None;
-                loop {
-                    let n = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(body) = bodies.get(n) else { break };
-                    let sent = Instant::now();
-                    let answer = match client.as_mut() {
-                        Some(c) => Ok(c),
-                        None => RawClient::connect(address).map(|c| client.insert(c)),
-                    }
-                    .and_then(|c| c.post("/api/v1/statements", body));
-                    match answer {
-                        Ok(201) => local.push(sent.elapsed()),
-                        Ok(status) => failures
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .push(format!("HTTP {status}")),
-                        Err(e) => {
-                            client = None;
-                            failures.lock().unwrap_or_else(|e| e.into_inner()).push(e)
-                        }
-                    }
-                }
-                latencies
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .extend(local);
-            });
-        }
-    });
-    let elapsed = started.elapsed();
-    let failures = failures.into_inner().unwrap_or_default();
-    if let Some(first) = failures.first() {
-        return Err(format!(
-            "{} requests failed, the first with {first}",
-            failures.len()
-        ));
-    }
-    let mut latencies = latencies.into_inner().unwrap_or_default();
-    latencies.sort_unstable();
-    Ok((latencies, elapsed))
+/// must be 201.
+fn send(address: &str, bodies: &[String], clients: usize) -> Result<spray::Run, String> {
+    let requests: Vec<Request<'_>> = bodies
+        .iter()
+        .map(|body| Request {
+            path: "/api/v1/statements",
+            body: body.clone(),
+            headers: "",
+        })
+        .collect();
+    let run = spray::send(address, &requests, clients, 201);
+    run.all_answered()?;
+    Ok(run)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted
         .get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1)))
         .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+/// The sequencer's counters from `GET /metrics`: entries appended, batches committed, and
+/// seconds spent in batches.
+fn sequencer_counters(agent: &ureq::Agent, base: &str) -> Result<[f64; 3], String> {
+    let text = agent
+        .get(&format!("{base}/metrics"))
+        .call()
+        .map_err(|e| e.to_string())?
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| e.to_string())?;
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .ok_or(format!("/metrics has no {name}"))
+    };
+    Ok([
+        value("vitrine_appended_total")?,
+        value("vitrine_batches_total")?,
+        value("vitrine_batch_seconds_total")?,
+    ])
 }
 
 /// Times `GET`s of `paths` one after another from one connection: (p50, p95, p99, bytes
@@ -192,13 +190,13 @@ async fn main() -> Result<(), String> {
         data_dir: data_dir.clone(),
         ..Settings::default()
     };
-    {
+    let (database_url, _) = {
         let settings = settings.clone();
         tokio::task::spawn_blocking(move || vitrine_server::database(&settings))
             .await
             .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
-    }
+            .map_err(|e| e.to_string())?
+    };
     let app = Application::build(settings)
         .await
         .map_err(|e| e.to_string())?;
@@ -223,9 +221,10 @@ async fn main() -> Result<(), String> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let dir = data_dir.clone();
-    let result = tokio::task::spawn_blocking(move || bench(&options, &address, &dir, &agent))
-        .await
-        .map_err(|e| e.to_string())?;
+    let result =
+        tokio::task::spawn_blocking(move || bench(&options, &address, &dir, &database_url, &agent))
+            .await
+            .map_err(|e| e.to_string())?;
     handle.stop(true).await;
     let _ = server.await;
     let _ = std::fs::remove_dir_all(&data_dir);
@@ -236,6 +235,7 @@ fn bench(
     options: &Options,
     address: &str,
     data_dir: &std::path::Path,
+    database_url: &str,
     agent: &ureq::Agent,
 ) -> Result<(), String> {
     let platform = NoteSigner::parse(
@@ -295,37 +295,125 @@ fn bench(
         )],
         1,
     )?;
-    eprintln!("signing {} donations...", options.donations);
+    // The bank feed's machine accounts (an administrator's role: no second factor to
+    // enrol), an API token for each connection.
+    let mut conn = {
+        use diesel::Connection as _;
+        diesel::PgConnection::establish(database_url).map_err(|e| e.to_string())?
+    };
+    let mut tokens = Vec::new();
+    for n in 0..options.clients {
+        let user = vitrine_server::auth::create_user(
+            &mut conn,
+            &vitrine_server::auth::NewUser {
+                organisation: "relief",
+                email: &format!("feed-{n}@relief.example"),
+                display_name: "银行到账接口",
+                role: "organisation_admin",
+                password: "feed feed feed feed",
+            },
+        )
+        .map_err(|e| e.detail.to_string())?;
+        let (_, token) = vitrine_server::auth::create_token(&mut conn, user, "bank feed")
+            .map_err(|e| e.detail.to_string())?;
+        tokens.push(format!("authorization: Bearer {token}\r\n"));
+    }
+    drop(conn);
+    let donations_path = format!("/api/v1/funds/{fund}/donations");
     let received = Timestamp::now().to_string();
     let mut total: i64 = 0;
-    let donations: Vec<String> = (0..options.donations)
-        .map(|n| {
-            // 1.00 to 500.99 CNY, with fen.
-            let fen = 100 + (n as i64 * 7_919) % 50_000;
-            total += fen;
-            let commitment = vitrine_ledger::hash::sha256(format!("donor-{n}").as_bytes()).to_hex();
-            signed("donation.recorded", fund, json!({
-                "amount": {"amount": format!("{}.{:02}", fen / 100, fen % 100), "currency": "CNY"},
-                "channel": if n % 3 == 0 { "alipay" } else if n % 3 == 1 { "wechat_pay" } else { "bank_transfer" },
-                "reference": format!("TX{n:09}"), "received_at": received,
-                "donor": commitment, "named": false,
-            }), &officers[n % officers.len()])
-        })
-        .collect();
-    eprintln!("sending from {} clients...", options.clients);
-    let (latencies, elapsed) = send(address, &donations, options.clients)?;
-    println!(
-        "{} donations in {:.2}s from {} clients: {:.0}/s; latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        latencies.len(),
-        elapsed.as_secs_f64(),
-        options.clients,
-        latencies.len() as f64 / elapsed.as_secs_f64(),
-        percentile(&latencies, 0.5),
-        percentile(&latencies, 0.9),
-        percentile(&latencies, 0.99),
-        percentile(&latencies, 1.0),
+    let mut rates = Vec::new();
+    for round in 0..options.rounds {
+        eprintln!(
+            "round {}: signing {} statements and {} donations...",
+            round + 1,
+            options.donations,
+            options.donations
+        );
+        let statements: Vec<String> = (0..options.donations)
+            .map(|n| {
+                let hash =
+                    vitrine_ledger::hash::sha256(format!("spike-{round}-{n}").as_bytes()).to_hex();
+                signed(
+                    "document.published",
+                    &format!("ocds-spike-{}", n % 1000),
+                    json!({"sha256": hash, "title": format!("救灾物资清单 {n}")}),
+                    &officers[n % officers.len()],
+                )
+            })
+            .collect();
+        let donations: Vec<Request<'_>> = (0..options.donations)
+            .map(|i| {
+                let n = round * options.donations + i;
+                // 1.00 to 500.99 CNY, with fen.
+                let fen = 100 + (n as i64 * 7_919) % 50_000;
+                total += fen;
+                let data = json!({"name": format!("捐赠人 {n}"), "phone": format!("138{n:08}")});
+                let mut salt = [0u8; 32];
+                salt[..8].copy_from_slice(&(n as u64).to_le_bytes());
+                let commitment = vitrine_ledger::donor::donor_commitment(&data, &salt)
+                    .unwrap_or_else(|e| panic!("commitment: {e}"))
+                    .to_hex();
+                let statement = signed("donation.recorded", fund, json!({
+                    "amount": {"amount": format!("{}.{:02}", fen / 100, fen % 100), "currency": "CNY"},
+                    "channel": if n.is_multiple_of(3) { "alipay" } else if n % 3 == 1 { "wechat_pay" } else { "bank_transfer" },
+                    "reference": format!("TX{n:09}"), "received_at": received,
+                    "donor": commitment, "named": false,
+                }), &officers[n % officers.len()]);
+                if !options.vault {
+                    return Request { path: "/api/v1/statements", body: statement, headers: "" };
+                }
+                Request {
+                    path: &donations_path,
+                    body: format!(
+                        r#"{{"statement":{statement},"donor":{{"data":{data},"salt":"{}"}}}}"#,
+                        vitrine_ledger::hash::hex_encode(&salt)
+                    ),
+                    headers: &tokens[i % tokens.len()],
+                }
+            })
+            .collect();
+        let base = format!("http://{address}");
+        let before = sequencer_counters(agent, &base)?;
+        let logged = send(address, &statements, options.clients)?;
+        let between = sequencer_counters(agent, &base)?;
+        let recorded = spray::send(address, &donations, options.clients, 201);
+        recorded.all_answered()?;
+        let after = sequencer_counters(agent, &base)?;
+        for (what, run, [a0, b0, s0], [a1, b1, s1]) in [
+            ("statements", &logged, before, between),
+            ("donations", &recorded, between, after),
+        ] {
+            println!(
+                "round {}: {} {what} in {:.2}s from {} clients: {:.0}/s; latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {:.0} per batch, {:.2} ms each",
+                round + 1,
+                run.latencies.len(),
+                run.elapsed.as_secs_f64(),
+                options.clients,
+                run.rate(),
+                run.percentile(0.5),
+                run.percentile(0.9),
+                run.percentile(0.99),
+                run.percentile(1.0),
+                (a1 - a0) / (b1 - b0).max(1.0),
+                (s1 - s0) * 1000.0 / (b1 - b0).max(1.0),
+            );
+        }
+        rates.push((recorded.rate(), logged.rate()));
+    }
+    let median = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    let (donations, statements) = (
+        median(rates.iter().map(|r| r.0).collect()),
+        median(rates.iter().map(|r| r.1).collect()),
     );
-    drop(donations);
+    println!(
+        "median of {} rounds: donations {donations:.0}/s, statements {statements:.0}/s: {:.2}x",
+        rates.len(),
+        donations / statements
+    );
     if options.disbursements > 0 {
         // About 60 % of what came in, in disbursements of varied sizes.
         let each = (total * 6 / 10 / options.disbursements as i64).max(1);
@@ -339,7 +427,7 @@ fn bench(
                 }), &officers[0])
             })
             .collect();
-        let (_, proposed) = send(address, &proposals, options.clients)?;
+        let proposed = send(address, &proposals, options.clients)?.elapsed;
         let executions: Vec<String> = (1..=options.disbursements)
             .map(|n| {
                 signed(
@@ -350,15 +438,15 @@ fn bench(
                 )
             })
             .collect();
-        let (latencies, executed) = send(address, &executions, options.clients)?;
+        let executed = send(address, &executions, options.clients)?;
         println!(
             "{} disbursements proposed in {:.2}s, executed in {:.2}s ({:.0}/s; p50 {:.1} ms, p99 {:.1} ms)",
             options.disbursements,
             proposed.as_secs_f64(),
-            executed.as_secs_f64(),
-            options.disbursements as f64 / executed.as_secs_f64(),
-            percentile(&latencies, 0.5),
-            percentile(&latencies, 0.99),
+            executed.elapsed.as_secs_f64(),
+            executed.rate(),
+            executed.percentile(0.5),
+            executed.percentile(0.99),
         );
     }
     let base = format!("http://{address}");
@@ -373,7 +461,7 @@ fn bench(
         .map(|_| {
             format!(
                 "/api/v1/funds/{fund}/donations/{}",
-                random(options.donations)
+                random(options.donations * options.rounds)
             )
         })
         .collect();

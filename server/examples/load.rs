@@ -13,16 +13,16 @@
 
 use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use vitrine_ledger::note::NoteSigner;
 use vitrine_ledger::statement::{SignedStatement, Statement};
 use vitrine_ledger::time::Timestamp;
 
 #[path = "common/raw_client.rs"]
 mod raw_client;
-use raw_client::RawClient;
+#[path = "common/spray.rs"]
+mod spray;
+use spray::Request;
 
 struct Options {
     url: String,
@@ -149,74 +149,32 @@ fn main() -> Result<(), String> {
         })
         .collect();
     eprintln!("sending from {} clients...", options.clients);
-    let next = AtomicUsize::new(0);
-    let latencies = Mutex::new(Vec::with_capacity(bodies.len()));
-    let failures = Mutex::new(Vec::new());
-    let started = Instant::now();
     let address = options
         .url
         .trim_start_matches("http://")
         .trim_end_matches('/')
         .to_owned();
-    std::thread::scope(|scope| {
-        for _ in 0..options.clients {
-            scope.spawn(|| {
-                let mut local = Vec::new();
-                let mut client = None;
-                loop {
-                    let n = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(body) = bodies.get(n) else { break };
-                    let sent = Instant::now();
-                    let answer = match client.as_mut() {
-                        Some(c) => Ok(c),
-                        None => RawClient::connect(&address).map(|c| client.insert(c)),
-                    }
-                    .and_then(|c| c.post("/api/v1/statements", body));
-                    match answer {
-                        Ok(201) => local.push(sent.elapsed()),
-                        Ok(status) => failures
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .push(format!("HTTP {status}")),
-                        Err(e) => {
-                            client = None;
-                            failures.lock().unwrap_or_else(|e| e.into_inner()).push(e)
-                        }
-                    }
-                }
-                latencies
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .extend(local);
-            });
-        }
-    });
-    let elapsed = started.elapsed();
-    let mut latencies = latencies.into_inner().unwrap_or_default();
-    latencies.sort_unstable();
-    let failures = failures.into_inner().unwrap_or_default();
-    let percentile = |p: f64| -> f64 {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
-            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-    };
+    let requests: Vec<Request<'_>> = bodies
+        .into_iter()
+        .map(|body| Request {
+            path: "/api/v1/statements",
+            body,
+            headers: "",
+        })
+        .collect();
+    let run = spray::send(&address, &requests, options.clients, 201);
     println!(
         "{} appends in {:.2}s from {} clients: {:.0}/s; latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {} failed",
-        latencies.len(),
-        elapsed.as_secs_f64(),
+        run.latencies.len(),
+        run.elapsed.as_secs_f64(),
         options.clients,
-        latencies.len() as f64 / elapsed.as_secs_f64(),
-        percentile(0.50),
-        percentile(0.90),
-        percentile(0.99),
-        percentile(1.0),
-        failures.len()
+        run.rate(),
+        run.percentile(0.50),
+        run.percentile(0.90),
+        run.percentile(0.99),
+        run.percentile(1.0),
+        run.failures.len()
     );
-    if let Some(first) = failures.first() {
-        return Err(format!(
-            "{} requests failed, the first with {first}",
-            failures.len()
-        ));
-    }
+    run.all_answered()?;
     Ok(())
 }

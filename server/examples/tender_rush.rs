@@ -152,7 +152,7 @@ async fn main() -> Result<(), String> {
 }
 
 fn post(client: &mut RawClient, body: &str) -> Result<(), String> {
-    match client.post("/api/v1/statements", body)? {
+    match client.post_with("/api/v1/statements", body, "")? {
         201 => Ok(()),
         status => Err(format!("HTTP {status} for {body}")),
     }

@@ -25,12 +25,8 @@ impl RawClient {
         })
     }
 
-    /// Sends one request and reads the whole answer; returns its status.
-    pub fn post(&mut self, path: &str, body: &str) -> Result<u16, String> {
-        self.post_with(path, body, "")
-    }
-
-    /// The same with extra header lines (each ending in `\r\n`).
+    /// Sends one request, with extra header lines (each ending in `\r\n`), and reads the
+    /// whole answer; returns its status.
     pub fn post_with(&mut self, path: &str, body: &str, headers: &str) -> Result<u16, String> {
         use std::io::{Read as _, Write as _};
         let request = format!(
