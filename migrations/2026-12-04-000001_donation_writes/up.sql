@@ -1,9 +1,9 @@
 -- What every donation writes, made cheaper.
 --
 -- The vault's commitment, checked without a bounded repetition: PostgreSQL's regular
--- expressions run '^[0-9a-f]{64}$' about ten times slower than this (measured: 3,600 rows
--- in 87 ms against 26 ms), and every donation with a donor stores a row here in the
--- sequencer's transaction.
+-- expression '^[0-9a-f]{64}$' costs about 18 us a row, this check about 1 (3,600 rows in
+-- psql: 87 ms with it, 26 ms with this one, 22 ms with none), and every donation with a
+-- donor stores a row here in the sequencer's transaction.
 ALTER TABLE donor_vault
     DROP CONSTRAINT donor_vault_commitment_check,
     ADD CONSTRAINT donor_vault_commitment_check

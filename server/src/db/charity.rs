@@ -61,8 +61,9 @@ struct StateRow {
 }
 
 /// The funds, disbursements, queues and references the batch wants. Rows asked for by key
-/// are each looked up by it (a lateral subquery with a limit, which the planner cannot turn
-/// into a scan of the whole table, as it does with a join while the table is young).
+/// are looked up one key at a time (a lateral subquery with a limit, probing the key's
+/// index): a join of the keys let the planner hash a scan of the whole young table
+/// (auto_explain: 9.9 ms a batch at 3,000 donations).
 pub fn prefetch(conn: &mut PgConnection, mut wanted: Wanted) -> QueryResult<Funds> {
     let mut funds = Funds::default();
     if !wanted.disbursements.is_empty() {

@@ -138,6 +138,12 @@ pub struct DonationRow {
     pub source_disbursement: Option<i32>,
 }
 
+/// The vault row of donation `d`: its commitment's, if the donation's own charity keeps
+/// it. Another charity's statement may name a commitment it does not hold (any statement
+/// can): it never opens the row another charity keeps.
+const VAULT_OF_DONATION: &str = "v.commitment = d.donor_commitment
+    AND v.charity_id = (SELECT f.charity_id FROM funds f WHERE f.id = d.fund_id)";
+
 const DONATION_COLUMNS: &str = "d.fund_id, d.seq, d.entry_idx,
     to_char(d.logged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS logged_at,
     d.amount, d.remaining, d.channel, d.reference,
@@ -155,7 +161,7 @@ pub fn donations(
 ) -> QueryResult<Vec<DonationRow>> {
     diesel::sql_query(format!(
         "SELECT {DONATION_COLUMNS} FROM fund_donations d
-         LEFT JOIN donor_vault v ON v.commitment = d.donor_commitment
+         LEFT JOIN donor_vault v ON {VAULT_OF_DONATION}
          WHERE d.fund_id = $1 AND d.seq > $2 ORDER BY d.seq LIMIT $3"
     ))
     .bind::<Text, _>(fund)
@@ -168,7 +174,7 @@ pub fn donations(
 pub fn donation(conn: &mut PgConnection, fund: &str, seq: i64) -> QueryResult<Option<DonationRow>> {
     diesel::sql_query(format!(
         "SELECT {DONATION_COLUMNS} FROM fund_donations d
-         LEFT JOIN donor_vault v ON v.commitment = d.donor_commitment
+         LEFT JOIN donor_vault v ON {VAULT_OF_DONATION}
          WHERE d.fund_id = $1 AND d.seq = $2"
     ))
     .bind::<Text, _>(fund)
@@ -186,7 +192,7 @@ pub fn donation_at_entry(
 ) -> QueryResult<Option<DonationRow>> {
     diesel::sql_query(format!(
         "SELECT {DONATION_COLUMNS} FROM fund_donations d
-         LEFT JOIN donor_vault v ON v.commitment = d.donor_commitment
+         LEFT JOIN donor_vault v ON {VAULT_OF_DONATION}
          WHERE d.fund_id = $1 AND d.entry_idx = $2"
     ))
     .bind::<Text, _>(fund)
@@ -309,7 +315,7 @@ pub fn donations_numbered(
 ) -> QueryResult<Vec<DonationRow>> {
     diesel::sql_query(format!(
         "SELECT {DONATION_COLUMNS} FROM fund_donations d
-         LEFT JOIN donor_vault v ON v.commitment = d.donor_commitment
+         LEFT JOIN donor_vault v ON {VAULT_OF_DONATION}
          WHERE d.fund_id = $1 AND d.seq = ANY($2) ORDER BY d.seq"
     ))
     .bind::<Text, _>(fund)
@@ -549,6 +555,7 @@ pub fn export(
                  NULL::text AS recipient, NULL::jsonb AS purpose, NULL::int AS evidence_count,
                  NULL::bool AS acknowledged
           FROM fund_donations d LEFT JOIN donor_vault v ON v.commitment = d.donor_commitment
+               AND v.charity_id = (SELECT f.charity_id FROM funds f WHERE f.id = d.fund_id)
           WHERE d.fund_id = $1 AND d.entry_idx > $2 ORDER BY d.entry_idx LIMIT $3)
          UNION ALL
          (SELECT 'out', b.executed_idx,

@@ -53,8 +53,8 @@ pub struct Submission {
 }
 
 /// What a statement's sender keeps off the log, in tables that can erase it: written in
-/// the transaction that logs the statement, so that the log never names a commitment whose
-/// data is missing, and a refused statement leaves nothing behind.
+/// the transaction that logs the statement, so that a statement sent with its donor's data
+/// is never logged without it, and a refused statement leaves nothing behind.
 #[derive(Default)]
 pub struct Private {
     /// Who sent an anonymous statement (organisation, user), for the private record.

@@ -167,8 +167,8 @@ fn donor_of(
 /// `POST /api/v1/funds/{id}/donations`: `{"statement": <signed donation.recorded>,
 /// "donor": {"data": {…}, "salt": "<hex>", "public_name": "…"}}`. The caller is
 /// authenticated before the body is read; the donor's data goes to the vault in the
-/// transaction that logs the statement, so a logged commitment never lacks its data and
-/// a refused one leaves none behind. A process that does not sequence checks the request
+/// transaction that logs the statement, so a donation recorded here never lacks its data
+/// and a refused one leaves none behind. A process that does not sequence checks the request
 /// and forwards it whole to the one that does.
 pub(super) async fn record(
     state: web::Data<AppState>,
@@ -331,7 +331,11 @@ pub(super) async fn receipt(
         let receipt =
             crate::routes::log::receipt_of(conn, donation.entry_idx as u64, size, &note)?;
         let opening = match &donation.donor_commitment {
-            Some(c) => queries::vault_get(conn, c)?.and_then(|v| {
+            // Only what this charity keeps: a commitment another charity's donor's data
+            // opens is not this charity's to hand out.
+            Some(c) => queries::vault_get(conn, c)?
+                .filter(|v| v.charity_id == fund.charity)
+                .and_then(|v| {
                 let salt: [u8; 32] = v.salt?.try_into().ok()?;
                 Some(DonorOpening {
                     donor: v.data?,

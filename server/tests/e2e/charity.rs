@@ -681,6 +681,54 @@ async fn a_fund_is_traced_both_ways_to_the_fen_and_its_refusals_change_nothing()
     assert_eq!(page["donations"][3]["donor_name"], "爱心人士4");
     assert_eq!(page["donations"][0]["donor_name"], Value::Null);
 
+    // Another charity names a relief donor's commitment in its own fund (any signed
+    // statement can): relief's vault row is neither named nor opened for it.
+    let (data, salt) = gifts[3].donor.as_ref().unwrap();
+    let copied = donor_commitment(data, salt).unwrap().to_hex();
+    let logged = accepted(
+        &app,
+        &signed(
+            "donation.recorded",
+            SCHOOL_FUND,
+            json!({
+                "amount": cny("1.00"), "channel": "bank_transfer", "reference": "COPY-4",
+                "received_at": Timestamp::now().to_string(), "donor": copied, "named": true,
+            }),
+            &[&c.school_officer],
+        ),
+    )
+    .await;
+    let (_, found) = app
+        .get(&format!(
+            "/api/v1/funds/{SCHOOL_FUND}/donations?entry={}",
+            logged["index"]
+        ))
+        .await;
+    let copy = &found["donations"][0];
+    assert_eq!(
+        (copy["donor_commitment"].as_str(), &copy["donor_name"]),
+        (Some(copied.as_str()), &Value::Null),
+        "{found}"
+    );
+    let auth = format!("Bearer {}", c.school_token);
+    let (status, _, body) = app
+        .request_full_raw(
+            "GET",
+            &format!(
+                "/api/v1/funds/{SCHOOL_FUND}/donations/{}/receipt",
+                copy["seq"]
+            ),
+            Vec::new(),
+            &[("authorization", &auth)],
+        )
+        .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let receipt = vitrine_ledger::donation::DonorReceipt::parse(&body).unwrap();
+    assert!(
+        receipt.opening.is_none(),
+        "relief's donor is not opened for school"
+    );
+
     // A closed fund takes no donation.
     accepted(
         &app,

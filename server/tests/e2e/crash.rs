@@ -309,16 +309,23 @@ fn donations_through(base: &str, database_url: &str, platform: &SigningKey) -> u
             &[&officer],
         );
         let request = json!({"statement": statement, "donor": {"data": data, "salt": vitrine_ledger::hash::hex_encode(&salt)}});
-        let mut answer = agent()
-            .post(&format!("{base}/api/v1/funds/fc-fund/donations"))
-            .header("content-type", "application/json")
-            .header("authorization", &format!("Bearer {token}"))
-            .send(request.to_string())
-            .unwrap();
-        let status = answer.status().as_u16();
-        let body: Value =
-            serde_json::from_str(&answer.body_mut().read_to_string().unwrap()).unwrap();
-        (status, body, commitment)
+        // Retried while no process sequences, as the statements are.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let mut answer = agent()
+                .post(&format!("{base}/api/v1/funds/fc-fund/donations"))
+                .header("content-type", "application/json")
+                .header("authorization", &format!("Bearer {token}"))
+                .send(request.to_string())
+                .unwrap();
+            let status = answer.status().as_u16();
+            let body: Value =
+                serde_json::from_str(&answer.body_mut().read_to_string().unwrap()).unwrap();
+            if status != 503 || Instant::now() > deadline {
+                return (status, body, commitment);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     };
     let vault = |conn: &mut PgConnection, commitment: &str| {
         diesel::sql_query(
