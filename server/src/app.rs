@@ -9,7 +9,7 @@ use crate::db::cluster::{self, PrivateCluster};
 use crate::domain::Registry;
 use crate::log::sequencer;
 use crate::routes::intake;
-use crate::routes::state::{AppState, KeyCache};
+use crate::routes::state::{AppState, Bounded, KeyCache};
 use crate::routes::uploads::Uploads;
 use crate::{auth, notify, outbox, routes, scheduler, telemetry};
 use actix_web::{App, HttpServer, web};
@@ -165,6 +165,8 @@ impl Application {
             advertise: advertise.clone(),
         });
         let pool = db::pool(&url, settings.db_pool_size).map_err(StartError::Database)?;
+        let tokens = auth::TokenLookups::start(pool.clone())
+            .map_err(|e| StartError::Database(format!("the token lookups' thread: {e}")))?;
         let state = web::Data::new(AppState {
             pool,
             sequencer,
@@ -173,6 +175,8 @@ impl Application {
             platform_key: platform_key.signing_key().verifying_key().to_bytes(),
             platform_signer: platform_key.signing_key().clone(),
             keys: KeyCache::default(),
+            tokens,
+            fund_charities: Bounded::default(),
             login_limit: auth::RateLimit::new(
                 10,
                 std::time::Duration::from_secs(60),

@@ -134,26 +134,11 @@ pub fn authenticate(
     credentials: &Credentials,
 ) -> AppResult<Option<Caller>> {
     if let Some(header) = &credentials.authorization {
-        let token = header.strip_prefix("Bearer ").ok_or_else(|| {
-            unauthorized(crate::said!(
-                "token.bearer",
-                "the Authorization header must be \"Bearer <token>\""
-            ))
-        })?;
-        let found = accounts::by_api_token(conn, &sha256(token))?.ok_or_else(|| {
-            unauthorized(crate::said!(
-                "token.unknown",
-                "the API token is unknown or revoked"
-            ))
-        })?;
-        // Recorded to the minute: a write per request would cost more than the request.
-        if found
-            .last_used
-            .is_none_or(|t| Utc::now() - t > chrono::Duration::minutes(1))
-        {
-            accounts::touch_token(conn, found.id)?;
+        let found = accounts::by_api_token(conn, &bearer_hash(header)?)?;
+        if let Some(token) = found.as_ref().filter(|t| stale(t)) {
+            accounts::touch_token(conn, token.id)?;
         }
-        return caller(found.identity, None).map(Some);
+        return token_caller(found).map(Some);
     }
     let Some(cookie) = &credentials.session else {
         return Ok(None);
@@ -165,6 +150,37 @@ pub fn authenticate(
         ))
     })?;
     caller(found, Some(csrf)).map(Some)
+}
+
+/// The hash of the API token an `Authorization` header carries; 401 unless the header
+/// is `Bearer <token>`.
+pub(super) fn bearer_hash(header: &str) -> AppResult<Vec<u8>> {
+    let token = header.strip_prefix("Bearer ").ok_or_else(|| {
+        unauthorized(crate::said!(
+            "token.bearer",
+            "the Authorization header must be \"Bearer <token>\""
+        ))
+    })?;
+    Ok(sha256(token))
+}
+
+/// Whether a token's use is to be recorded: to the minute, as a write per request would
+/// cost more than the request.
+pub(super) fn stale(token: &accounts::Token) -> bool {
+    token
+        .last_used
+        .is_none_or(|t| Utc::now() - t > chrono::Duration::minutes(1))
+}
+
+/// The caller a live token names; 401 if no live token matched.
+pub(super) fn token_caller(found: Option<accounts::Token>) -> AppResult<Caller> {
+    let token = found.ok_or_else(|| {
+        unauthorized(crate::said!(
+            "token.unknown",
+            "the API token is unknown or revoked"
+        ))
+    })?;
+    caller(token.identity, None)
 }
 
 /// The caller an account row names; an organisation kind or role the types do not know

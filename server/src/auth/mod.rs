@@ -11,6 +11,7 @@ mod passwords;
 mod rate_limit;
 mod secrets;
 mod sessions;
+mod tokens;
 mod totp;
 mod users;
 
@@ -19,5 +20,6 @@ pub use passwords::*;
 pub use rate_limit::*;
 pub use secrets::random_token;
 pub use sessions::*;
+pub use tokens::TokenLookups;
 pub use totp::*;
 pub use users::*;

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 /// Who a session or token belongs to, as the tables name it (the caller parses the
 /// names into types).
+#[derive(Clone)]
 pub struct Identity {
     /// The user.
     pub user_id: i64,
@@ -56,6 +57,7 @@ fn identity(
 }
 
 /// A live API token.
+#[derive(Clone)]
 pub struct Token {
     /// Its id.
     pub id: i64,
@@ -79,6 +81,45 @@ pub fn by_api_token(conn: &mut PgConnection, token_hash: &[u8]) -> QueryResult<O
         last_used,
         identity: identity(columns),
     }))
+}
+
+/// The live API tokens whose secrets hash to `token_hashes`, with their hashes, in one
+/// query (what [`by_api_token`] does for each).
+pub fn by_api_tokens(
+    conn: &mut PgConnection,
+    token_hashes: &[Vec<u8>],
+) -> QueryResult<Vec<(Vec<u8>, Token)>> {
+    type Row = (Vec<u8>, i64, Option<DateTime<Utc>>, IdentityColumns);
+    let rows: Vec<Row> = api_tokens::table
+        .inner_join(users::table.inner_join(organisations::table))
+        .filter(api_tokens::token_hash.eq_any(token_hashes))
+        .filter(api_tokens::revoked_at.is_null())
+        .select((
+            api_tokens::token_hash,
+            api_tokens::id,
+            api_tokens::last_used,
+            IDENTITY,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(hash, id, last_used, columns)| {
+            let token = Token {
+                id,
+                last_used,
+                identity: identity(columns),
+            };
+            (hash, token)
+        })
+        .collect())
+}
+
+/// Records that the API tokens `token_ids` were used now, in one statement.
+pub fn touch_tokens(conn: &mut PgConnection, token_ids: &[i64]) -> QueryResult<()> {
+    diesel::update(api_tokens::table.filter(api_tokens::id.eq_any(token_ids)))
+        .set(api_tokens::last_used.eq(diesel::dsl::now))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Records that an API token was used now.

@@ -40,6 +40,12 @@ fn charity_officer(
     change: bool,
 ) -> AppResult<auth::Caller> {
     let caller = auth::require_to_act(conn, credentials, change)?;
+    charity_only(&caller)?;
+    Ok(caller)
+}
+
+/// Refuses a caller who is not an officer or the administrator of a charity.
+fn charity_only(caller: &auth::Caller) -> AppResult<()> {
     caller.require(
         |role, kind| {
             kind == OrganisationKind::Charity
@@ -49,8 +55,23 @@ fn charity_officer(
             "donation.charity_only",
             "donations are recorded by a charity's officers and administrators"
         ),
-    )?;
-    Ok(caller)
+    )
+}
+
+/// The charity whose fund `id` is (404 if there is none), read once per process: a fund
+/// never changes hands.
+async fn fund_charity(state: &AppState, id: &str) -> AppResult<String> {
+    if let Some(charity) = state.fund_charities.get(&id.to_owned()) {
+        return Ok(charity);
+    }
+    let owned = id.to_owned();
+    let charity = blocking(
+        &state.pool,
+        move |conn| Ok(load_fund(conn, &owned)?.charity),
+    )
+    .await?;
+    state.fund_charities.insert(id.to_owned(), charity.clone());
+    Ok(charity)
 }
 
 /// What the donor's part of the request says, checked against the statement's body, for
@@ -177,20 +198,18 @@ pub(super) async fn record(
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let fund_id = path.into_inner();
-    let credentials = Credentials::of(&request);
-    let id = fund_id.clone();
-    let (caller, fund) = blocking(&state.pool, move |conn| {
-        let caller = charity_officer(conn, &credentials, true)?;
-        let fund = load_fund(conn, &id)?;
-        Ok((caller, fund))
-    })
-    .await?;
-    if fund.charity != caller.organisation {
+    let caller = state
+        .tokens
+        .require_to_act(&state.pool, Credentials::of(&request), true)
+        .await?;
+    charity_only(&caller)?;
+    let charity = fund_charity(&state, &fund_id).await?;
+    if charity != caller.organisation {
         return Err(AppError::forbidden(crate::said!(
             "donation.not_your_fund",
             "fund {fund} is {charity}'s: its donations are recorded by its own officers",
-            fund = fund.id,
-            charity = fund.charity
+            fund = fund_id,
+            charity = charity
         )));
     }
     let body = crate::routes::intake::read_body(&request, payload, MAX_DONATION_BYTES).await?;
@@ -222,14 +241,14 @@ pub(super) async fn record(
     let received = Timestamp::now().truncate_to_micros();
     let (signed, _) = crate::routes::statements::checked_value(&state, statement_value)?;
     let statement = signed.statement();
-    if statement.kind() != "donation.recorded" || statement.subject() != fund.id {
+    if statement.kind() != "donation.recorded" || statement.subject() != fund_id {
         return Err(invalid(crate::said!(
             "donation.statement_kind",
             "the statement must be a donation.recorded whose subject is fund {fund}",
-            fund = fund.id
+            fund = fund_id
         )));
     }
-    let donor = donor_of(&value, statement.body(), &fund.charity, &fund.id)?;
+    let donor = donor_of(&value, statement.body(), &charity, &fund_id)?;
     if !state.sequencer.status.ready.load(Ordering::SeqCst) {
         if request.headers().contains_key(FORWARDED_HEADER) {
             return Err(AppError::unavailable(crate::said!(
@@ -258,7 +277,7 @@ pub(super) async fn record(
         Some(seq) => Some(seq as i64),
         None => {
             let index = receipt.index as i64;
-            let id = fund.id.clone();
+            let id = fund_id.clone();
             blocking(&state.pool, move |conn| {
                 Ok(queries::donation_at_entry(conn, &id, index)?.map(|d| d.seq))
             })
@@ -271,10 +290,10 @@ pub(super) async fn record(
         StatusCode::OK
     };
     Ok(HttpResponse::build(status).json(json!({
-        "fund": fund.id,
+        "fund": fund_id,
         "donation": seq,
         "receipt": receipt,
-        "donor_receipt": seq.map(|s| format!("/api/v1/funds/{}/donations/{s}/receipt", fund.id)),
+        "donor_receipt": seq.map(|s| format!("/api/v1/funds/{}/donations/{s}/receipt", fund_id)),
     })))
 }
 

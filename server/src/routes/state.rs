@@ -24,6 +24,10 @@ pub struct AppState {
     pub platform_signer: ed25519_dalek::SigningKey,
     /// Decoded signer keys.
     pub keys: KeyCache,
+    /// API tokens, looked up together.
+    pub tokens: auth::TokenLookups,
+    /// Each fund's charity, once read (a fund never changes hands).
+    pub fund_charities: Bounded<String, String>,
     /// Login attempts per address.
     pub login_limit: auth::RateLimit,
     /// Applications to register per address.
@@ -37,29 +41,53 @@ pub struct AppState {
     pub public_url: String,
 }
 
-/// Public keys already decoded to curve points, so that a signer's key is decompressed
-/// once rather than on every statement. Bounded: emptied when full.
-#[derive(Default)]
-pub struct KeyCache {
-    keys: std::sync::RwLock<std::collections::HashMap<[u8; 32], ed25519_dalek::VerifyingKey>>,
+/// A map of what never changes once known, shared by the workers and bounded: emptied
+/// when it holds [`Bounded::CAPACITY`] entries.
+pub struct Bounded<K, V> {
+    entries: std::sync::RwLock<std::collections::HashMap<K, V>>,
 }
 
-impl KeyCache {
-    /// The most keys held.
+impl<K, V> Default for Bounded<K, V> {
+    fn default() -> Self {
+        Bounded {
+            entries: std::sync::RwLock::default(),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone> Bounded<K, V> {
+    /// The most entries held.
     pub const CAPACITY: usize = 100_000;
 
+    /// The value known for `key`.
+    pub fn get(&self, key: &K) -> Option<V> {
+        self.entries.read().ok()?.get(key).cloned()
+    }
+
+    /// Keeps `value` for `key`.
+    pub fn insert(&self, key: K, value: V) {
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.len() >= Self::CAPACITY {
+                entries.clear();
+            }
+            entries.insert(key, value);
+        }
+    }
+}
+
+/// Public keys already decoded to curve points, so that a signer's key is decompressed
+/// once rather than on every statement.
+#[derive(Default)]
+pub struct KeyCache(Bounded<[u8; 32], ed25519_dalek::VerifyingKey>);
+
+impl KeyCache {
     /// The decoded key, or `None` if the bytes are not a point.
     pub fn get(&self, bytes: &[u8; 32]) -> Option<ed25519_dalek::VerifyingKey> {
-        if let Some(key) = self.keys.read().ok()?.get(bytes) {
-            return Some(*key);
+        if let Some(key) = self.0.get(bytes) {
+            return Some(key);
         }
         let key = ed25519_dalek::VerifyingKey::from_bytes(bytes).ok()?;
-        if let Ok(mut keys) = self.keys.write() {
-            if keys.len() >= Self::CAPACITY {
-                keys.clear();
-            }
-            keys.insert(*bytes, key);
-        }
+        self.0.insert(*bytes, key);
         Some(key)
     }
 }

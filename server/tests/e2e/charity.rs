@@ -1091,3 +1091,126 @@ async fn statements_on_one_fund_sharing_batches_allocate_as_the_log_says_and_rep
         "{report:?}"
     );
 }
+
+/// A bank feed's requests arrive together, several tokens at once, and their tokens are
+/// looked up together: each request still gets its own answer (recorded, another
+/// charity's fund, an unknown token), and a token revoked is refused from the next
+/// request on, with nothing recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_feed_s_tokens_are_checked_each_even_together_and_a_revoked_one_stops_at_once() {
+    use futures_util::StreamExt as _;
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let [a, b, officer_c] = &c.officers;
+    accepted(
+        &app,
+        &signed(
+            "fund.opened",
+            FUND,
+            open_fund("relief", &[a, b, officer_c], 2),
+            &[&c.admin],
+        ),
+    )
+    .await;
+    let unknown = "vt_0000000000000000000000000000000000000000000";
+    let tokens = [
+        (c.relief_token.as_str(), 201, ""),
+        (c.relief_admin_token.as_str(), 201, ""),
+        (
+            c.school_token.as_str(),
+            403,
+            "its donations are recorded by its own officers",
+        ),
+        (unknown, 401, "unknown or revoked"),
+    ];
+    let requests: Vec<_> = (0..80usize)
+        .map(|n| {
+            let (token, status, says) = tokens[n % tokens.len()];
+            let gift = Gift {
+                amount: format!("{}.{:02}", 10 + n, n % 100),
+                donor: (n % 2 == 0).then(|| (json!({"name": format!("捐赠人{n}")}), [n as u8; 32])),
+            };
+            (token, status, says, gift, format!("FEED-{n:04}"))
+        })
+        .collect();
+    let answers: Vec<_> = futures_util::stream::iter(&requests)
+        .map(|(token, status, says, gift, reference)| {
+            let app = &app;
+            async move {
+                let statement = donation_statement(a, gift, reference);
+                let answer = record(app, token, FUND, statement, gift).await;
+                (*status, *says, answer)
+            }
+        })
+        .buffer_unordered(40)
+        .collect()
+        .await;
+    for (expected, says, (status, body)) in &answers {
+        assert_eq!(status, expected, "{body}");
+        if *expected != 201 {
+            assert!(body["detail"].as_str().unwrap().contains(says), "{body}");
+        }
+    }
+    let recorded: i64 = requests
+        .iter()
+        .filter(|r| r.1 == 201)
+        .map(|r| units(&r.3.amount))
+        .sum();
+    let (_, fund) = app.get(&format!("/api/v1/funds/{FUND}")).await;
+    assert_eq!(fund["donations"], json!(40), "{fund}");
+    assert_eq!(amount_of(&fund["balance"]), recorded, "{fund}");
+
+    // Their use is recorded; then the clerk's token is revoked, and the very next request
+    // with it is refused and records nothing.
+    let (status, listed) = with_token(
+        &app,
+        "GET",
+        "/api/v1/me/tokens",
+        &c.relief_token,
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, 200, "{listed}");
+    let token = &listed["tokens"][0];
+    assert!(token["last_used"].is_string(), "{listed}");
+    let revoke = format!("/api/v1/me/tokens/{}", token["id"]);
+    let (status, body) = with_token(&app, "DELETE", &revoke, &c.relief_token, Vec::new()).await;
+    assert!(status == 200 || status == 204, "{status} {body}");
+    let before = app.snapshot().await;
+    let gift = Gift {
+        amount: "5.00".into(),
+        donor: None,
+    };
+    let (status, body) = record(
+        &app,
+        &c.relief_token,
+        FUND,
+        donation_statement(a, &gift, "FEED-AFTER"),
+        &gift,
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("unknown or revoked"),
+        "{body}"
+    );
+    assert_eq!(
+        app.snapshot().await,
+        before,
+        "a refused token changed the tables"
+    );
+    // The administrator's token goes on working.
+    let (status, body) = record(
+        &app,
+        &c.relief_admin_token,
+        FUND,
+        donation_statement(a, &gift, "FEED-AFTER"),
+        &gift,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["donation"], json!(41), "{body}");
+}
