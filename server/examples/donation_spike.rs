@@ -32,7 +32,6 @@ use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use vitrine_ledger::note::NoteSigner;
-use vitrine_ledger::statement::{SignedStatement, Statement};
 use vitrine_ledger::time::Timestamp;
 use vitrine_server::Application;
 use vitrine_server::config::Settings;
@@ -41,7 +40,16 @@ use vitrine_server::config::Settings;
 mod raw_client;
 #[path = "common/spray.rs"]
 mod spray;
+#[path = "common/statements.rs"]
+mod statements;
+
 use spray::Request;
+use statements::b64;
+
+/// A statement signed by one key.
+fn signed(kind: &str, subject: &str, body: Value, key: &SigningKey) -> String {
+    statements::sign(kind, subject, body, &[key])
+}
 
 struct Options {
     donations: usize,
@@ -82,24 +90,6 @@ fn options() -> Result<Options, String> {
         }
     }
     Ok(options)
-}
-
-fn signed(kind: &str, subject: &str, body: Value, key: &SigningKey) -> String {
-    let statement = Statement::from_value(json!({
-        "kind": kind,
-        "subject": subject,
-        "issued_at": Timestamp::now().to_string(),
-        "body": body,
-    }))
-    .unwrap_or_else(|e| panic!("statement: {e}"));
-    let mut signed = SignedStatement::new(statement);
-    signed.sign(key);
-    signed.to_value().to_string()
-}
-
-fn b64(key: &SigningKey) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(key.verifying_key().as_bytes())
 }
 
 /// Sends `bodies` to `POST /api/v1/statements` from `clients` connections; every answer
@@ -375,8 +365,10 @@ fn bench(
             .collect();
         let base = format!("http://{address}");
         let before = sequencer_counters(agent, &base)?;
+        eprintln!("round {}: sending the statements...", round + 1);
         let logged = send(address, &statements, options.clients)?;
         let between = sequencer_counters(agent, &base)?;
+        eprintln!("round {}: recording the donations...", round + 1);
         let recorded = spray::send(address, &donations, options.clients, 201);
         recorded.all_answered()?;
         let after = sequencer_counters(agent, &base)?;

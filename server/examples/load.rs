@@ -15,14 +15,20 @@ use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
 use std::time::Duration;
 use vitrine_ledger::note::NoteSigner;
-use vitrine_ledger::statement::{SignedStatement, Statement};
-use vitrine_ledger::time::Timestamp;
 
 #[path = "common/raw_client.rs"]
 mod raw_client;
 #[path = "common/spray.rs"]
 mod spray;
+#[path = "common/statements.rs"]
+mod statements;
+
 use spray::Request;
+
+/// A statement signed by one key.
+fn signed(kind: &str, subject: &str, body: Value, key: &SigningKey) -> String {
+    statements::sign(kind, subject, body, &[key])
+}
 
 struct Options {
     url: String,
@@ -55,19 +61,6 @@ fn options() -> Result<Options, String> {
     }
     options.requests = options.requests.min(1_000_000);
     Ok(options)
-}
-
-fn signed(kind: &str, subject: &str, body: Value, key: &SigningKey) -> String {
-    let statement = Statement::from_value(json!({
-        "kind": kind,
-        "subject": subject,
-        "issued_at": Timestamp::now().to_string(),
-        "body": body,
-    }))
-    .unwrap_or_else(|e| panic!("statement: {e}"));
-    let mut signed = SignedStatement::new(statement);
-    signed.sign(key);
-    signed.to_value().to_string()
 }
 
 fn post(agent: &ureq::Agent, url: &str, body: &str) -> Result<u16, String> {

@@ -23,7 +23,6 @@
 //! the answer), then 8 connections for 5 s. Every answer must be 200 and HTML naming the
 //! tender(s) it should; it exits 1 otherwise.
 
-use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -31,10 +30,13 @@ use std::time::{Duration, Instant};
 use vitrine_ledger::bid::{Bid, Salt};
 use vitrine_ledger::hash::sha256;
 use vitrine_ledger::note::NoteSigner;
-use vitrine_ledger::statement::{SignedStatement, Statement};
 use vitrine_ledger::time::Timestamp;
 use vitrine_server::Application;
 use vitrine_server::config::Settings;
+
+#[path = "common/statements.rs"]
+mod statements;
+use statements::{at, b64, key, sign};
 
 /// The big tender's ocid.
 const BIG: &str = "ocds-pgbnch-big";
@@ -295,49 +297,6 @@ fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
         .map(|p| p + from)
 }
 
-fn sign(kind: &str, subject: &str, body: Value, keys: &[&SigningKey]) -> String {
-    let statement = Statement::from_value(json!({
-        "kind": kind,
-        "subject": subject,
-        "issued_at": Timestamp::now().to_string(),
-        "body": body,
-    }))
-    .unwrap_or_else(|e| panic!("statement: {e}"));
-    let mut signed = SignedStatement::new(statement);
-    for key in keys {
-        signed.sign(key);
-    }
-    signed.to_value().to_string()
-}
-
-fn at(seconds_from_now: f64) -> Timestamp {
-    let now = Timestamp::now();
-    let nanos = now.unix_nanos() + (seconds_from_now * 1e9) as i128;
-    Timestamp::from_unix(
-        (nanos / 1_000_000_000) as i64,
-        (nanos % 1_000_000_000) as u32,
-    )
-    .unwrap_or(now)
-    .truncate_to_micros()
-}
-
-fn key(seed: u32, salt: u8) -> SigningKey {
-    let mut bytes = [salt; 32];
-    bytes[..4].copy_from_slice(&seed.to_be_bytes());
-    SigningKey::from_bytes(&bytes)
-}
-
-fn b64(k: &SigningKey) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(k.verifying_key().as_bytes())
-}
-
-fn credit_code(n: usize) -> String {
-    let first17 = format!("91350200{n:09}");
-    let check = vitrine_server::domain::credit_code::check_character(&first17).unwrap_or('0');
-    format!("{first17}{check}")
-}
-
 /// Runs `work(state, i)` for every `i` below `count` from `threads` threads, each with
 /// its own `state` (a connection); the first error stops them all.
 fn in_parallel<S>(
@@ -548,7 +507,7 @@ fn bench(
                 &sign(
                     "organisation.registered",
                     &id,
-                    json!({"id": id, "name": format!("供应商 {n}"), "kind": "supplier", "credit_code": credit_code(n)}),
+                    json!({"id": id, "name": format!("供应商 {n}"), "kind": "supplier", "credit_code": statements::credit_code("350200", n)}),
                     &[platform],
                 ),
                 None,

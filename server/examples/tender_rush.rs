@@ -16,13 +16,12 @@
 //! bid sent before the deadline was refused or lost.
 
 use ed25519_dalek::SigningKey;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use vitrine_ledger::bid::{Bid, Salt};
 use vitrine_ledger::note::NoteSigner;
-use vitrine_ledger::statement::{SignedStatement, Statement};
 use vitrine_ledger::time::Timestamp;
 use vitrine_server::Application;
 use vitrine_server::config::Settings;
@@ -30,6 +29,9 @@ use vitrine_server::config::Settings;
 #[path = "common/raw_client.rs"]
 mod raw_client;
 use raw_client::RawClient;
+#[path = "common/statements.rs"]
+mod statements;
+use statements::{at, key, sign};
 
 struct Options {
     tenders: usize,
@@ -61,44 +63,6 @@ fn options() -> Result<Options, String> {
         }
     }
     Ok(options)
-}
-
-fn sign(kind: &str, subject: &str, body: Value, keys: &[&SigningKey]) -> String {
-    let statement = Statement::from_value(json!({
-        "kind": kind,
-        "subject": subject,
-        "issued_at": Timestamp::now().to_string(),
-        "body": body,
-    }))
-    .unwrap_or_else(|e| panic!("statement: {e}"));
-    let mut signed = SignedStatement::new(statement);
-    for key in keys {
-        signed.sign(key);
-    }
-    signed.to_value().to_string()
-}
-
-fn at(seconds_from_now: f64) -> Timestamp {
-    let now = Timestamp::now();
-    let nanos = now.unix_nanos() + (seconds_from_now * 1e9) as i128;
-    Timestamp::from_unix(
-        (nanos / 1_000_000_000) as i64,
-        (nanos % 1_000_000_000) as u32,
-    )
-    .unwrap_or(now)
-    .truncate_to_micros()
-}
-
-fn key(seed: u32, salt: u8) -> SigningKey {
-    let mut bytes = [salt; 32];
-    bytes[..4].copy_from_slice(&seed.to_be_bytes());
-    SigningKey::from_bytes(&bytes)
-}
-
-fn credit_code(n: usize) -> String {
-    let first17 = format!("91350100{n:09}");
-    let check = vitrine_server::domain::credit_code::check_character(&first17).unwrap_or('0');
-    format!("{first17}{check}")
 }
 
 #[tokio::main]
@@ -207,7 +171,7 @@ fn rush(
             &sign(
                 "organisation.registered",
                 &id,
-                json!({"id": id, "name": format!("供应商 {n}"), "kind": "supplier", "credit_code": credit_code(n)}),
+                json!({"id": id, "name": format!("供应商 {n}"), "kind": "supplier", "credit_code": statements::credit_code("350100", n)}),
                 &[platform],
             ),
         )?;

@@ -9,7 +9,7 @@ use crate::db::cluster::{self, PrivateCluster};
 use crate::domain::Registry;
 use crate::log::sequencer;
 use crate::routes::intake;
-use crate::routes::state::{AppState, Bounded, KeyCache};
+use crate::routes::state::{AppState, BoundedCache, KeyCache};
 use crate::routes::uploads::Uploads;
 use crate::{auth, notify, outbox, routes, scheduler, telemetry};
 use actix_web::{App, HttpServer, web};
@@ -30,6 +30,9 @@ pub enum StartError {
     /// A key file.
     #[error("{0}")]
     Key(String),
+    /// A thread of the server's own (named).
+    #[error("starting the {0} thread: {1}")]
+    Thread(&'static str, std::io::Error),
     /// The pages' templates or messages (embedded: a build that ships broken ones).
     #[error("the pages: {0}")]
     Pages(String),
@@ -166,7 +169,7 @@ impl Application {
         });
         let pool = db::pool(&url, settings.db_pool_size).map_err(StartError::Database)?;
         let tokens = auth::TokenLookups::start(pool.clone())
-            .map_err(|e| StartError::Database(format!("the token lookups' thread: {e}")))?;
+            .map_err(|e| StartError::Thread("token-lookups", e))?;
         let state = web::Data::new(AppState {
             pool,
             sequencer,
@@ -176,7 +179,7 @@ impl Application {
             platform_signer: platform_key.signing_key().clone(),
             keys: KeyCache::default(),
             tokens,
-            fund_charities: Bounded::default(),
+            fund_charities: BoundedCache::default(),
             login_limit: auth::RateLimit::new(
                 10,
                 std::time::Duration::from_secs(60),

@@ -24,7 +24,8 @@ pub fn needs_totp(role: &str) -> bool {
 }
 
 /// What a request presents to authenticate: read on the HTTP worker, checked against
-/// the database on a blocking thread.
+/// the database on a blocking thread (or, for API tokens on the busiest routes, together
+/// with the others waiting, by `TokenLookups`).
 #[derive(Debug, Clone, Default)]
 pub struct Credentials {
     /// The `Authorization` header, if any.
@@ -135,7 +136,7 @@ pub fn authenticate(
 ) -> AppResult<Option<Caller>> {
     if let Some(header) = &credentials.authorization {
         let found = accounts::by_api_token(conn, &bearer_hash(header)?)?;
-        if let Some(token) = found.as_ref().filter(|t| stale(t)) {
+        if let Some(token) = found.as_ref().filter(|t| use_to_record(t)) {
             accounts::touch_token(conn, token.id)?;
         }
         return token_caller(found).map(Some);
@@ -164,9 +165,9 @@ pub(super) fn bearer_hash(header: &str) -> AppResult<Vec<u8>> {
     Ok(sha256(token))
 }
 
-/// Whether a token's use is to be recorded: to the minute, as a write per request would
-/// cost more than the request.
-pub(super) fn stale(token: &accounts::Token) -> bool {
+/// Whether a token's use is to be recorded now: to the minute, as a write per request
+/// would cost more than the request.
+pub(super) fn use_to_record(token: &accounts::Token) -> bool {
     token
         .last_used
         .is_none_or(|t| Utc::now() - t > chrono::Duration::minutes(1))

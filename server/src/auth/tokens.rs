@@ -1,12 +1,15 @@
-//! API tokens looked up together. A bank or payment channel's feed sends many requests at
-//! once, each with its token; looked up one by one, each costs a pooled connection, its
-//! check and a query, more than the rest of the request. Here a thread of its own takes
-//! every lookup waiting and answers them with one query (and one update of the tokens'
-//! last use), the way the sequencer takes a batch: with one request waiting it is one
-//! query as before, with a hundred still one. Each answer reflects the tables at or after
-//! the request arrived: a token revoked before is refused, as with [`super::caller::authenticate`].
+//! API tokens looked up together. A bank or payment channel's feed (donations), or
+//! bidders' machines before a deadline (sealed bids), send many requests at once, each with
+//! its token; looked up one by one, each costs a pooled connection, its check and a query,
+//! more than the rest of the request. Here a thread of its own takes every lookup waiting
+//! and answers them with one query (and one update of the tokens' last use), the way the
+//! sequencer takes a batch: with one request waiting it is one query as before, with a
+//! hundred still one. Each answer reflects the tables at or after the request arrived: a
+//! token revoked before is refused, as with [`super::caller::authenticate`].
 
-use super::caller::{Caller, Credentials, bearer_hash, require_to_act, stale, token_caller};
+use super::caller::{
+    Caller, Credentials, bearer_hash, require, require_to_act, token_caller, use_to_record,
+};
 use crate::db::{self, DbPool, accounts};
 use crate::error::{AppError, AppResult};
 use std::collections::HashMap;
@@ -31,34 +34,48 @@ struct Lookup {
 /// dropped.
 pub struct TokenLookups {
     queue: mpsc::Sender<Lookup>,
+    /// For the session cookies, looked up one by one as before.
+    pool: DbPool,
 }
 
 impl TokenLookups {
-    /// The longest a request waits for its token to be looked up.
-    pub const WAIT: Duration = Duration::from_secs(10);
+    /// The longest a request waits for its token to be looked up: longer than the pool's
+    /// wait for a connection, so that a database that does not answer is said as such.
+    pub const WAIT: Duration = Duration::from_secs(12);
 
     /// Starts the thread, which takes connections from `pool`.
     pub fn start(pool: DbPool) -> std::io::Result<TokenLookups> {
         let (queue, waiting) = mpsc::channel(QUEUE);
+        let connections = pool.clone();
         std::thread::Builder::new()
             .name("token-lookups".into())
-            .spawn(move || answer_all(pool, waiting))?;
-        Ok(TokenLookups { queue })
+            .spawn(move || answer_all(connections, waiting))?;
+        Ok(TokenLookups { queue, pool })
     }
 
-    /// What [`require_to_act`] does, with a bearer token looked up here and a
-    /// session cookie on a blocking thread as before.
+    /// What [`require`] does, with a bearer token looked up here and a session cookie on
+    /// a blocking thread as before.
+    pub async fn require(&self, credentials: Credentials) -> AppResult<Caller> {
+        match &credentials.authorization {
+            Some(header) => token_caller(self.find(bearer_hash(header)?).await?),
+            None => db::blocking(&self.pool, move |conn| require(conn, &credentials)).await,
+        }
+    }
+
+    /// What [`require_to_act`] does, with a bearer token looked up here and a session
+    /// cookie on a blocking thread as before.
     pub async fn require_to_act(
         &self,
-        pool: &DbPool,
         credentials: Credentials,
         change: bool,
     ) -> AppResult<Caller> {
-        let Some(header) = &credentials.authorization else {
-            return db::blocking(pool, move |conn| require_to_act(conn, &credentials, change))
-                .await;
-        };
-        let caller = token_caller(self.find(bearer_hash(header)?).await?)?;
+        if credentials.authorization.is_none() {
+            return db::blocking(&self.pool, move |conn| {
+                require_to_act(conn, &credentials, change)
+            })
+            .await;
+        }
+        let caller = self.require(credentials.clone()).await?;
         if change {
             caller.check_csrf(&credentials)?;
         }
@@ -98,36 +115,71 @@ fn answer_all(pool: DbPool, mut waiting: mpsc::Receiver<Lookup>) {
                 Err(_) => break,
             }
         }
-        let looked =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| look_up(&pool, &batch)))
-                .unwrap_or_else(|_| Err(AppError::internal("looking up API tokens panicked")));
-        match looked {
-            Ok(found) => {
+        // Whoever stopped waiting (timed out, went away) is not looked up.
+        batch.retain(|lookup| !lookup.answer.is_closed());
+        if batch.is_empty() {
+            continue;
+        }
+        let looked = guarded("looking up API tokens", || look_up(&pool, &batch));
+        let used = match looked {
+            Ok((found, conn)) => {
+                let used: Vec<i64> = found
+                    .values()
+                    .filter(|t| use_to_record(t))
+                    .map(|t| t.id)
+                    .collect();
                 for lookup in batch.drain(..) {
                     let _ = lookup.answer.send(Ok(found.get(&lookup.hash).cloned()));
                 }
+                (!used.is_empty()).then_some((used, conn))
             }
             Err(e) => {
                 for lookup in batch.drain(..) {
                     let _ = lookup.answer.send(Err(e.clone()));
                 }
+                None
+            }
+        };
+        // After the answers: recording the tokens' use is bookkeeping, and its failure
+        // fails no request.
+        if let Some((used, mut conn)) = used {
+            let touched = guarded("recording API tokens' use", || {
+                Ok(accounts::touch_tokens(&mut conn, &used)?)
+            });
+            if let Err(e) = touched {
+                tracing::warn!(error = %e, tokens = used.len(), "API tokens' use not recorded");
             }
         }
     }
 }
 
-/// The live tokens among the batch's, by hash; records their use.
-fn look_up(pool: &DbPool, batch: &[Lookup]) -> AppResult<HashMap<Vec<u8>, accounts::Token>> {
+/// `work`, with a panic made an internal error (saying `what` and the panic's message), so
+/// that one batch's failure does not end the thread.
+fn guarded<T>(what: &str, work: impl FnOnce() -> AppResult<T>) -> AppResult<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(AppError::internal(format!("{what} panicked: {message}")))
+    })
+}
+
+type Connection =
+    diesel::r2d2::PooledConnection<diesel::r2d2::ConnectionManager<diesel::PgConnection>>;
+
+/// The live tokens among the batch's, by hash, and the connection that read them.
+fn look_up(
+    pool: &DbPool,
+    batch: &[Lookup],
+) -> AppResult<(HashMap<Vec<u8>, accounts::Token>, Connection)> {
     let mut hashes: Vec<Vec<u8>> = batch.iter().map(|l| l.hash.clone()).collect();
     hashes.sort_unstable();
     hashes.dedup();
     let mut conn = pool.get()?;
-    let found: HashMap<_, _> = accounts::by_api_tokens(&mut conn, &hashes)?
+    let found = accounts::by_api_tokens(&mut conn, &hashes)?
         .into_iter()
         .collect();
-    let used: Vec<i64> = found.values().filter(|t| stale(t)).map(|t| t.id).collect();
-    if !used.is_empty() {
-        accounts::touch_tokens(&mut conn, &used)?;
-    }
-    Ok(found)
+    Ok((found, conn))
 }

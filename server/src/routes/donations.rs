@@ -61,7 +61,7 @@ fn charity_only(caller: &auth::Caller) -> AppResult<()> {
 /// The charity whose fund `id` is (404 if there is none), read once per process: a fund
 /// never changes hands.
 async fn fund_charity(state: &AppState, id: &str) -> AppResult<String> {
-    if let Some(charity) = state.fund_charities.get(&id.to_owned()) {
+    if let Some(charity) = state.fund_charities.get(id) {
         return Ok(charity);
     }
     let owned = id.to_owned();
@@ -200,7 +200,7 @@ pub(super) async fn record(
     let fund_id = path.into_inner();
     let caller = state
         .tokens
-        .require_to_act(&state.pool, Credentials::of(&request), true)
+        .require_to_act(Credentials::of(&request), true)
         .await?;
     charity_only(&caller)?;
     let charity = fund_charity(&state, &fund_id).await?;
@@ -387,19 +387,20 @@ pub(super) async fn erase(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let commitment = path.into_inner();
-    if Hash::from_hex(&commitment).is_err() {
-        return Err(AppError::bad_request(
-            ProblemType::InvalidQuery,
-            crate::said!(
-                "donor.not_commitment",
-                "{value} is not a commitment (64 lowercase hexadecimal digits)",
-                value = format!("{commitment:?}")
-            ),
-        ));
-    }
     let credentials = Credentials::of(&request);
     let erased_at = blocking(&state.pool, move |conn| {
+        // Who asks first: a stranger learns nothing, not even what the path should be.
         let caller = auth::require_to_act(conn, &credentials, true)?;
+        if Hash::from_hex(&commitment).is_err() {
+            return Err(AppError::bad_request(
+                ProblemType::InvalidQuery,
+                crate::said!(
+                    "donor.not_commitment",
+                    "{value} is not a commitment (64 lowercase hexadecimal digits)",
+                    value = format!("{commitment:?}")
+                ),
+            ));
+        }
         let row = queries::vault_get(conn, &commitment)?;
         let allowed = |row: &queries::VaultRow| {
             caller.role == Role::PlatformAdmin

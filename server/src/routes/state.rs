@@ -27,7 +27,7 @@ pub struct AppState {
     /// API tokens, looked up together.
     pub tokens: auth::TokenLookups,
     /// Each fund's charity, once read (a fund never changes hands).
-    pub fund_charities: Bounded<String, String>,
+    pub fund_charities: BoundedCache<String, String>,
     /// Login attempts per address.
     pub login_limit: auth::RateLimit,
     /// Applications to register per address.
@@ -41,26 +41,30 @@ pub struct AppState {
     pub public_url: String,
 }
 
-/// A map of what never changes once known, shared by the workers and bounded: emptied
-/// when it holds [`Bounded::CAPACITY`] entries.
-pub struct Bounded<K, V> {
+/// A cache of what never changes once known, shared by the workers and bounded: emptied
+/// when it holds [`BoundedCache::CAPACITY`] entries.
+pub struct BoundedCache<K, V> {
     entries: std::sync::RwLock<std::collections::HashMap<K, V>>,
 }
 
-impl<K, V> Default for Bounded<K, V> {
+impl<K, V> Default for BoundedCache<K, V> {
     fn default() -> Self {
-        Bounded {
+        BoundedCache {
             entries: std::sync::RwLock::default(),
         }
     }
 }
 
-impl<K: std::hash::Hash + Eq, V: Clone> Bounded<K, V> {
+impl<K: std::hash::Hash + Eq, V: Clone> BoundedCache<K, V> {
     /// The most entries held.
     pub const CAPACITY: usize = 100_000;
 
     /// The value known for `key`.
-    pub fn get(&self, key: &K) -> Option<V> {
+    pub fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
         self.entries.read().ok()?.get(key).cloned()
     }
 
@@ -78,7 +82,7 @@ impl<K: std::hash::Hash + Eq, V: Clone> Bounded<K, V> {
 /// Public keys already decoded to curve points, so that a signer's key is decompressed
 /// once rather than on every statement.
 #[derive(Default)]
-pub struct KeyCache(Bounded<[u8; 32], ed25519_dalek::VerifyingKey>);
+pub struct KeyCache(BoundedCache<[u8; 32], ed25519_dalek::VerifyingKey>);
 
 impl KeyCache {
     /// The decoded key, or `None` if the bytes are not a point.

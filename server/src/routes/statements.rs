@@ -1,7 +1,6 @@
 //! `POST /api/v1/statements`: a signed statement, checked, then sequenced here or
 //! forwarded to the process that sequences.
 
-use crate::db::blocking;
 use crate::domain::Role;
 use crate::error::{AppError, AppResult, ProblemType};
 use crate::log::sequencer::Private;
@@ -140,19 +139,16 @@ pub(crate) fn checked_value(
 /// log does not say who; the platform records it privately.
 async fn author(state: &AppState, request: &actix_web::HttpRequest) -> AppResult<(String, i64)> {
     let credentials = crate::auth::Credentials::of(request);
-    blocking(&state.pool, move |conn| {
-        let caller = crate::auth::require(conn, &credentials)?;
-        caller.check_csrf(&credentials)?;
-        caller.require(
-            Role::may_bid,
-            crate::said!(
-                "statement.bidders_only",
-                "sealed bids and anonymous questions are sent by a supplier's bidder representative"
-            ),
-        )?;
-        Ok((caller.organisation, caller.user_id))
-    })
-    .await
+    let caller = state.tokens.require(credentials.clone()).await?;
+    caller.check_csrf(&credentials)?;
+    caller.require(
+        Role::may_bid,
+        crate::said!(
+            "statement.bidders_only",
+            "sealed bids and anonymous questions are sent by a supplier's bidder representative"
+        ),
+    )?;
+    Ok((caller.organisation, caller.user_id))
 }
 
 /// Sends a checked request to the process that sequences, at the route it came to, and

@@ -770,6 +770,33 @@ async fn a_fund_is_traced_both_ways_to_the_fen_and_its_refusals_change_nothing()
     )
     .await;
     assert_eq!(status, 404, "an officer is not the administrator: {body}");
+    // Who asks comes first: a stranger is told to authenticate, whatever the path says;
+    // the administrator is told what a commitment is.
+    let (status, body) = app
+        .request(
+            "POST",
+            "/api/v1/donors/not-a-commitment/erase",
+            Vec::new(),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 401, "{body}");
+    let (status, body) = with_token(
+        &app,
+        "POST",
+        "/api/v1/donors/not-a-commitment/erase",
+        &c.relief_admin_token,
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("is not a commitment"),
+        "{body}"
+    );
     let (status, body) = with_token(
         &app,
         "POST",
@@ -1160,8 +1187,56 @@ async fn a_feed_s_tokens_are_checked_each_even_together_and_a_revoked_one_stops_
     assert_eq!(fund["donations"], json!(40), "{fund}");
     assert_eq!(amount_of(&fund["balance"]), recorded, "{fund}");
 
-    // Their use is recorded; then the clerk's token is revoked, and the very next request
-    // with it is refused and records nothing.
+    // Their use is recorded (read from the table: the token routes record it themselves),
+    // once the answers are sent.
+    let mut used = 0;
+    for _ in 0..50 {
+        used = app
+            .count("SELECT count(*) AS count FROM api_tokens WHERE last_used IS NOT NULL")
+            .await;
+        if used == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+    }
+    assert_eq!(
+        used, 3,
+        "the relief clerk's, relief's administrator's and school's tokens were used"
+    );
+    // A token whose user's second factor is off acts no more (checked on every request).
+    app.count("WITH t AS (UPDATE users SET totp_enabled = false WHERE email = 'clerk@relief.example' RETURNING 1) SELECT count(*) AS count FROM t").await;
+    let before = app.snapshot().await;
+    let gift = Gift {
+        amount: "5.00".into(),
+        donor: None,
+    };
+    let (status, body) = record(
+        &app,
+        &c.relief_token,
+        FUND,
+        donation_statement(a, &gift, "FEED-NO-TOTP"),
+        &gift,
+    )
+    .await;
+    assert_eq!(
+        (
+            status,
+            body["type"]
+                .as_str()
+                .unwrap_or_default()
+                .ends_with("totp-required")
+        ),
+        (403, true),
+        "{body}"
+    );
+    assert_eq!(
+        app.snapshot().await,
+        before,
+        "a refused caller changed the tables"
+    );
+    app.count("WITH t AS (UPDATE users SET totp_enabled = true WHERE email = 'clerk@relief.example' RETURNING 1) SELECT count(*) AS count FROM t").await;
+    // The clerk's token is revoked, and the very next request with it is refused and
+    // records nothing.
     let (status, listed) = with_token(
         &app,
         "GET",
@@ -1171,16 +1246,10 @@ async fn a_feed_s_tokens_are_checked_each_even_together_and_a_revoked_one_stops_
     )
     .await;
     assert_eq!(status, 200, "{listed}");
-    let token = &listed["tokens"][0];
-    assert!(token["last_used"].is_string(), "{listed}");
-    let revoke = format!("/api/v1/me/tokens/{}", token["id"]);
+    let revoke = format!("/api/v1/me/tokens/{}", listed["tokens"][0]["id"]);
     let (status, body) = with_token(&app, "DELETE", &revoke, &c.relief_token, Vec::new()).await;
-    assert!(status == 200 || status == 204, "{status} {body}");
+    assert_eq!(status, 204, "{body}");
     let before = app.snapshot().await;
-    let gift = Gift {
-        amount: "5.00".into(),
-        donor: None,
-    };
     let (status, body) = record(
         &app,
         &c.relief_token,
@@ -1213,4 +1282,30 @@ async fn a_feed_s_tokens_are_checked_each_even_together_and_a_revoked_one_stops_
     .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["donation"], json!(41), "{body}");
+
+    // A donation logged through the statements route (so with no vault row) and sent
+    // here again with its donor's data: logged once, and the data is kept now.
+    let late = Gift {
+        amount: "7.00".into(),
+        donor: Some((json!({"name": "后补的捐赠人"}), [77; 32])),
+    };
+    let statement = donation_statement(a, &late, "FEED-LATE");
+    accepted(&app, &statement).await;
+    let vault = "SELECT count(*) AS count FROM donor_vault";
+    let kept = app.count(vault).await;
+    let (status, body) = record(&app, &c.relief_admin_token, FUND, statement, &late).await;
+    assert_eq!(status, 200, "logged already: {body}");
+    assert_eq!(body["donation"], json!(42), "{body}");
+    assert_eq!(
+        app.count(vault).await,
+        kept + 1,
+        "the late donor's data is kept"
+    );
+    let receipt = donor_receipt(&app, &c.relief_admin_token, 42).await;
+    assert!(matches!(
+        check_donor_receipt(receipt.as_bytes(), &app.policy())
+            .unwrap()
+            .donor,
+        DonorCheck::Opened(_)
+    ));
 }

@@ -301,6 +301,21 @@ impl TestApp {
         body["token"].as_str().unwrap().to_owned()
     }
 
+    /// The number a query (`SELECT count(*) AS count …`, or any `bigint` named `count`)
+    /// answers, read straight from the database.
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        let url = self.database_url.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = PgConnection::establish(&url).unwrap();
+            diesel::sql_query(sql)
+                .get_result::<crate::common::Count>(&mut conn)
+                .unwrap()
+                .count
+        })
+        .await
+        .unwrap()
+    }
+
     /// Creates a user with the password [`PASSWORD`]; returns its id.
     pub async fn user(&self, organisation: &str, email: &str, role: &str) -> i64 {
         let (url, organisation, email, role) = (
