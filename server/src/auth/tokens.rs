@@ -40,8 +40,10 @@ pub struct TokenLookups {
 
 impl TokenLookups {
     /// The longest a request waits for its token to be looked up: longer than the pool's
-    /// wait for a connection, so that a database that does not answer is said as such.
-    pub const WAIT: Duration = Duration::from_secs(12);
+    /// wait for a connection, so that a request finding the thread idle while the database
+    /// does not answer is told so (one queued behind such a wait is told it timed out; both
+    /// are 503).
+    pub const WAIT: Duration = db::CONNECTION_TIMEOUT.saturating_add(Duration::from_secs(2));
 
     /// Starts the thread, which takes connections from `pool`.
     pub fn start(pool: DbPool) -> std::io::Result<TokenLookups> {
@@ -54,7 +56,7 @@ impl TokenLookups {
     }
 
     /// What [`require`] does, with a bearer token looked up here and a session cookie on
-    /// a blocking thread as before.
+    /// a blocking thread as before; recording a token's use here fails no request.
     pub async fn require(&self, credentials: Credentials) -> AppResult<Caller> {
         match &credentials.authorization {
             Some(header) => token_caller(self.find(bearer_hash(header)?).await?),
@@ -143,11 +145,16 @@ fn answer_all(pool: DbPool, mut waiting: mpsc::Receiver<Lookup>) {
         // After the answers: recording the tokens' use is bookkeeping, and its failure
         // fails no request.
         if let Some((used, mut conn)) = used {
-            let touched = guarded("recording API tokens' use", || {
-                Ok(accounts::touch_tokens(&mut conn, &used)?)
-            });
-            if let Err(e) = touched {
-                tracing::warn!(error = %e, tokens = used.len(), "API tokens' use not recorded");
+            let touched = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                accounts::touch_tokens(&mut conn, &used)
+            }));
+            let why = match touched {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(e.to_string()),
+                Err(_) => Some("it panicked".to_owned()),
+            };
+            if let Some(why) = why {
+                tracing::warn!(error = %why, tokens = used.len(), "API tokens' use not recorded");
             }
         }
     }

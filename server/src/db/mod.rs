@@ -43,11 +43,14 @@ pub use log::NewEntry;
 /// A pool of connections for request handlers.
 pub type DbPool = Pool<ConnectionManager<PgConnection>>;
 
+/// The longest a request waits for a pooled connection.
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Opens a pool with bounded waits.
 pub fn pool(url: &str, size: u32) -> Result<DbPool, String> {
     Pool::builder()
         .max_size(size)
-        .connection_timeout(Duration::from_secs(10))
+        .connection_timeout(CONNECTION_TIMEOUT)
         .build(ConnectionManager::<PgConnection>::new(url))
         .map_err(|e| format!("connecting to PostgreSQL: {e}"))
 }

@@ -770,7 +770,8 @@ async fn a_fund_is_traced_both_ways_to_the_fen_and_its_refusals_change_nothing()
     )
     .await;
     assert_eq!(status, 404, "an officer is not the administrator: {body}");
-    // Who asks comes first: a stranger is told to authenticate, whatever the path says;
+    // Who asks comes first: an anonymous caller is told to authenticate, whatever the
+    // path says;
     // the administrator is told what a commitment is.
     let (status, body) = app
         .request(
@@ -1121,8 +1122,10 @@ async fn statements_on_one_fund_sharing_batches_allocate_as_the_log_says_and_rep
 
 /// A bank feed's requests arrive together, several tokens at once, and their tokens are
 /// looked up together: each request still gets its own answer (recorded, another
-/// charity's fund, an unknown token), and a token revoked is refused from the next
-/// request on, with nothing recorded.
+/// charity's fund, an unknown token) and the tokens' use is recorded; a token whose user's
+/// second factor is off, or that is revoked, is refused from the next request on, with
+/// nothing recorded; and a donation logged without its donor's data keeps the data sent
+/// again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_feed_s_tokens_are_checked_each_even_together_and_a_revoked_one_stops_at_once() {
     use futures_util::StreamExt as _;
@@ -1204,7 +1207,7 @@ async fn a_feed_s_tokens_are_checked_each_even_together_and_a_revoked_one_stops_
         "the relief clerk's, relief's administrator's and school's tokens were used"
     );
     // A token whose user's second factor is off acts no more (checked on every request).
-    app.count("WITH t AS (UPDATE users SET totp_enabled = false WHERE email = 'clerk@relief.example' RETURNING 1) SELECT count(*) AS count FROM t").await;
+    assert_eq!(app.count("WITH t AS (UPDATE users SET totp_enabled = false WHERE email = 'clerk@relief.example' RETURNING 1) SELECT count(*) AS count FROM t").await, 1);
     let before = app.snapshot().await;
     let gift = Gift {
         amount: "5.00".into(),
@@ -1234,7 +1237,7 @@ async fn a_feed_s_tokens_are_checked_each_even_together_and_a_revoked_one_stops_
         before,
         "a refused caller changed the tables"
     );
-    app.count("WITH t AS (UPDATE users SET totp_enabled = true WHERE email = 'clerk@relief.example' RETURNING 1) SELECT count(*) AS count FROM t").await;
+    assert_eq!(app.count("WITH t AS (UPDATE users SET totp_enabled = true WHERE email = 'clerk@relief.example' RETURNING 1) SELECT count(*) AS count FROM t").await, 1);
     // The clerk's token is revoked, and the very next request with it is refused and
     // records nothing.
     let (status, listed) = with_token(
