@@ -6,7 +6,9 @@
 //!   before its end (start + 3 months, + 6 months, …);
 //! - every fund discloses in full (`final`) within three months of its end;
 //! - a fund with money left at its end discloses what is left and what becomes of it
-//!   (`leftover`) within three months of its end.
+//!   (`leftover`) within three months of its end: what was left when the first entry
+//!   about it after its end was logged, or when it closed (money spent or received after
+//!   the end does not change what is owed).
 //!
 //! Its end is the end of its period, or its closing if it closed earlier. Months are
 //! calendar months in UTC (31 January + 1 month = 28 or 29 February). A periodic
@@ -117,9 +119,10 @@ pub fn calendar(fund: &FundState, now: DateTime<Utc>) -> Vec<Due> {
         status: status(after_end, met),
         met_by: met.map(|m| m.1),
     });
-    // Whether money is left is known at the end (a disclosure of it counts whenever).
+    // Whether money is left is judged at the end, by what was left then, whatever came in
+    // or went out after (a disclosure of it counts whenever).
     let leftover = first(DisclosureKind::Leftover);
-    if leftover.is_some() || (now >= end && fund.balance > 0) {
+    if leftover.is_some() || (now >= end && fund.left() > 0) {
         owed.push(Due {
             kind: DisclosureKind::Leftover,
             by: text(after_end),

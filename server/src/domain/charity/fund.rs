@@ -182,6 +182,11 @@ pub struct FundState {
     /// The entry that closed it, and when, with why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed: Option<Closing>,
+    /// What was left at its end (the end of its period, or its closing if earlier), in
+    /// units: set by the first entry about it logged after its end, or by its closing.
+    /// Until then, its balance is what is left at its end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_at_end: Option<i64>,
 }
 
 /// How a fund was closed.
@@ -414,6 +419,9 @@ impl FundState {
     /// Applies a change entry `idx` (logged at `at`) makes, but a disbursement's own.
     pub fn apply(&mut self, idx: u64, at: &str, change: &FundChange) {
         self.updated_idx = idx;
+        if self.left_at_end.is_none() && after(at, &self.end) {
+            self.left_at_end = Some(self.balance);
+        }
         match change {
             FundChange::Opened(_)
             | FundChange::Approved { .. }
@@ -437,9 +445,22 @@ impl FundState {
                     at: at.to_owned(),
                     reason: reason.clone(),
                 });
+                self.left_at_end.get_or_insert(self.balance);
             }
         }
     }
+
+    /// What is left at its end: known once an entry after it, or its closing, was logged;
+    /// until then, its balance.
+    pub fn left(&self) -> i64 {
+        self.left_at_end.unwrap_or(self.balance)
+    }
+}
+
+/// Whether time `at` is later than `end` (both RFC 3339; unreadable is never later).
+fn after(at: &str, end: &str) -> bool {
+    let time = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
+    matches!((time(at), time(end)), (Some(a), Some(e)) if a > e)
 }
 
 impl DisbursementState {

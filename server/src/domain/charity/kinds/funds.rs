@@ -154,6 +154,7 @@ impl Kind for FundOpened {
             opened_at: ctx.logged_at.to_string(),
             updated_idx: ctx.index,
             closed: None,
+            left_at_end: None,
         };
         Ok(vec![change(ctx, id, FundChange::Opened(Box::new(fund)))])
     }

@@ -1059,3 +1059,50 @@ fn the_disclosure_calendar_follows_the_funds_period() {
         3
     );
 }
+
+#[test]
+fn the_leftover_owed_is_what_was_left_at_the_end() {
+    let mut world = World::new();
+    let policy = || json!({"officers": [b64(OFFICER_A)], "approvals": 1});
+    // quake holds 100.00 at its end and pays it all out the day after; later-relief is
+    // empty at its end and receives money after it.
+    world.open("quake", policy());
+    world.open("later-relief", policy());
+    world.donate("quake", "100.00", "B-1");
+    world.ok(
+        &DisbursementProposed,
+        "quake",
+        proposal("100.00", json!({"organisation": "hospital"})),
+        &[OFFICER_A],
+    );
+    assert_eq!(
+        world.fund("quake").left(),
+        1_000_000,
+        "until the end: the balance"
+    );
+    world.now = 86_400 * 241;
+    world.ok(&DisbursementExecuted, "quake", executed(1), &[OFFICER_A]);
+    world.donate("later-relief", "5.00", "B-2");
+    let (quake, later) = (world.fund("quake"), world.fund("later-relief"));
+    assert_eq!((quake.balance, quake.left_at_end), (0, Some(1_000_000)));
+    assert_eq!((later.balance, later.left_at_end), (50_000, Some(0)));
+    let now = chrono::DateTime::parse_from_rfc3339("2027-12-01T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    let owed = |fund: &FundState| {
+        calendar(fund, now)
+            .into_iter()
+            .map(|d| (d.kind, d.status))
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        owed(quake).contains(&(DisclosureKind::Leftover, DueStatus::Overdue)),
+        "spent after its end, it still owes the leftover: {:?}",
+        owed(quake)
+    );
+    assert!(
+        !owed(later).iter().any(|d| d.0 == DisclosureKind::Leftover),
+        "empty at its end: {:?}",
+        owed(later)
+    );
+}
