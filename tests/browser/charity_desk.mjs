@@ -191,7 +191,14 @@ try {
   await a.waitForSelector('[data-code-out]:not([hidden])');
   const code = await a.inputValue('[data-code-text]');
   check(/^PRIVATE\+KEY\+ack\.[^+]+\.1\+[0-9a-f]{8}\+[A-Za-z0-9+/=]{44}$/.test(code), "the person's acknowledgement code is shown", code.slice(0, 30));
+  const leavingAsks = () => a.evaluate(() => {
+    const leaving = new Event('beforeunload', { cancelable: true });
+    window.dispatchEvent(leaving);
+    return leaving.defaultPrevented;
+  });
+  check(await leavingAsks(), 'until the code is saved, leaving the page asks first');
   const codeFile = await saved(a, '[data-code-download]', 'charity-desk-code.txt');
+  check(!(await leavingAsks()), 'once it is saved, the page lets the officer go');
   check(readFileSync(codeFile, 'utf8').includes(code) && readFileSync(codeFile, 'utf8').includes('/acknowledge'), 'and offered as a file saying where to use it');
   const recordFile = await saved(a, '[data-record-download]', 'charity-desk-recipient.json');
   const record = JSON.parse(readFileSync(recordFile, 'utf8'));

@@ -139,7 +139,7 @@ function markMine() {
     if (!note) continue;
     if (!mine || el.dataset.status === 'executed') { note.textContent = ''; continue; }
     if (!officers.includes(mine)) note.textContent = msg('js.cdesk_not_in_policy');
-    else if (el.dataset.status === 'approved') note.textContent = msg('js.cdesk_to_execute');
+    else if (el.dataset.status === 'approved' && el.dataset.payable !== 'false') note.textContent = msg('js.cdesk_to_execute');
     else note.textContent = approvals.includes(mine) ? msg('js.cdesk_you_approved') : msg('js.cdesk_awaits_you');
   }
 }
@@ -502,21 +502,6 @@ async function upload(file) {
   return mine;
 }
 
-/** The number the log gave the disbursement proposed at entry `index`. */
-async function numberOf(index) {
-  let after = Number(root.dataset.disbursements || 0);
-  for (let pages = 0; pages < 50; pages++) {
-    const response = await fetch(`/api/v1/funds/${enc(fundId)}/disbursements?after=${after}&limit=1000`, { credentials: 'same-origin' });
-    if (!response.ok) return null;
-    const page = await response.json();
-    const found = page.disbursements.find((d) => d.proposed_idx === index);
-    if (found) return found.seq;
-    if (page.next_after == null) return null;
-    after = page.next_after;
-  }
-  return null;
-}
-
 function proposer(form) {
   const to = () => form.querySelector('input[name="to"]:checked').value;
   const sync = () => { for (const el of form.querySelectorAll('[data-to]')) el.hidden = el.dataset.to !== to(); };
@@ -533,6 +518,7 @@ function proposer(form) {
     if (kind === 'organisation' && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(v('organisation'))) return fieldError(form, 'organisation', msg('js.cdesk_bad_organisation'));
     const data = personData(form);
     if (kind === 'person' && !data.name) return fieldError(form, 'name', msg('js.required'));
+    if (kind === 'person' && codeUnsaved) return fieldError(form, 'name', msg('js.cdesk_save_code_first'));
     const purpose = bilingual(v('purpose_zh'), v('purpose_en'));
     if (!Object.keys(purpose).length) return fieldError(form, 'purpose', msg('js.cdesk_purpose_needed'));
     if (!keyOr(output)) return;
@@ -556,8 +542,13 @@ function proposer(form) {
       }
       const body = { amount: money(v('amount')), recipient, purpose };
       if (evidence.length) body.evidence = evidence;
-      const receipt = await logged('disbursement.proposed', fundId, body);
-      const seq = await numberOf(receipt.index);
+      // The person's data goes to the charity's vault with the proposal (off the log).
+      const signed = await sign(statement('disbursement.proposed', fundId, body), [signingKey]);
+      const request = { statement: signed };
+      if (person) request.person = { data: person.data, salt: person.salt };
+      const answer = await send(`/api/v1/funds/${enc(fundId)}/disbursements`, request, { csrf });
+      const receipt = answer.receipt;
+      const seq = answer.disbursement;
       const said = seq ? msg('js.cdesk_proposed', { seq, index: receipt.index }) : msg('js.logged', { index: receipt.index });
       show(output, said, true);
       status(said, true);
@@ -573,9 +564,20 @@ function proposer(form) {
   });
 }
 
+/** Whether a person's acknowledgement code is shown and not yet saved (downloaded or
+ * copied): until it is, leaving the page asks first, and no other code is made over it. */
+let codeUnsaved = false;
+window.addEventListener('beforeunload', (event) => {
+  if (codeUnsaved) event.preventDefault();
+});
+
 /** The person's acknowledgement code, shown once: the key made for them, as a key file
  * line with where to use it; and the charity's own record of whom the commitment names. */
 async function handOver(out, person, seq, index) {
+  codeUnsaved = true;
+  const saved = () => { codeUnsaved = false; };
+  out.querySelector('[data-code-download]').addEventListener('click', saved, { once: true });
+  out.querySelector('[data-code-text]').addEventListener('copy', saved, { once: true });
   const page = `${window.location.origin}/funds/${enc(fundId)}/disbursements/${seq ?? ''}/acknowledge`;
   const code = (await signerFile(`ack.${fundId}.${seq ?? index}`, person.key)).trim();
   out.querySelector('[data-code-text]').value = code;

@@ -252,6 +252,28 @@ pub fn disbursement(
     Ok(disbursement_states(rows)?.pop())
 }
 
+#[derive(QueryableByName)]
+struct Seq {
+    #[diesel(sql_type = Integer)]
+    seq: i32,
+}
+
+/// The number of the disbursement of `fund` that entry `idx` proposed.
+pub fn disbursement_proposed_by(
+    conn: &mut PgConnection,
+    fund: &str,
+    idx: i64,
+) -> QueryResult<Option<i64>> {
+    let row: Option<Seq> = diesel::sql_query(
+        "SELECT seq FROM fund_disbursements WHERE fund_id = $1 AND proposed_idx = $2",
+    )
+    .bind::<Text, _>(fund)
+    .bind::<BigInt, _>(idx)
+    .get_result(conn)
+    .optional()?;
+    Ok(row.map(|r| i64::from(r.seq)))
+}
+
 /// A part of a donation a disbursement took.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct AllocationRow {
@@ -269,19 +291,23 @@ pub struct AllocationRow {
     pub entry_idx: i64,
 }
 
-/// Where donation `seq` of `fund` went: its first `limit` allocations, in log order.
+/// Where donation `seq` of `fund` went: its first `limit` allocations in log order after
+/// entry `after`.
 pub fn allocations_of_donation(
     conn: &mut PgConnection,
     fund: &str,
     seq: i64,
+    after: i64,
     limit: i64,
 ) -> QueryResult<Vec<AllocationRow>> {
     diesel::sql_query(
         "SELECT donation_seq, disbursement_seq, amount, entry_idx FROM fund_allocations
-         WHERE fund_id = $1 AND donation_seq = $2 ORDER BY entry_idx LIMIT $3",
+         WHERE fund_id = $1 AND donation_seq = $2 AND entry_idx > $3
+         ORDER BY entry_idx LIMIT $4",
     )
     .bind::<Text, _>(fund)
     .bind::<BigInt, _>(seq)
+    .bind::<BigInt, _>(after)
     .bind::<BigInt, _>(limit)
     .load(conn)
 }
@@ -337,6 +363,27 @@ pub fn disbursements_numbered(
     .bind::<Array<Integer>, _>(seqs)
     .load(conn)?;
     disbursement_states(rows)
+}
+
+#[derive(QueryableByName)]
+struct KeyRow {
+    #[diesel(sql_type = Text)]
+    key: String,
+}
+
+/// Which of `keys` (base64, as approvals name them) have been revoked.
+pub fn revoked_keys(conn: &mut PgConnection, keys: &[String]) -> QueryResult<Vec<String>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<KeyRow> = diesel::sql_query(
+        "SELECT encode(public_key, 'base64') AS key FROM participant_keys
+         WHERE public_key = ANY(SELECT decode(k, 'base64') FROM unnest($1::text[]) AS k)
+           AND revoked_idx IS NOT NULL",
+    )
+    .bind::<Array<Text>, _>(keys)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.key).collect())
 }
 
 /// One step of a fund's ledger: what came in and went out in a period (a day or an

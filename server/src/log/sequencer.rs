@@ -59,10 +59,11 @@ pub struct Submission {
 pub struct Private {
     /// Who sent an anonymous statement (organisation, user), for the private record.
     pub author: Option<(String, i64)>,
-    /// The donor's data behind a donation's commitment, for the vault (the handler checked
-    /// that it opens the commitment). A statement found logged already stores nothing: its
-    /// handler keeps the data itself.
-    pub donor: Option<db::vault::VaultEntry>,
+    /// The data behind a commitment the statement carries (a donation's donor, or the
+    /// person a disbursement is proposed to), for the vault (the handler checked that it
+    /// opens the commitment). A statement found logged already stores nothing: its handler
+    /// keeps the data itself.
+    pub vault: Option<db::vault::VaultEntry>,
 }
 
 /// What the sequencer answers for a logged statement: the parts of its receipt. The
@@ -77,9 +78,10 @@ pub struct Sequenced {
     pub checkpoint: Arc<str>,
     /// The inclusion proof.
     pub proof: Vec<Hash>,
-    /// For a donation newly logged, its number in the fund (what the handler would
-    /// otherwise read back from the tables).
-    pub donation: Option<u64>,
+    /// For an entry newly logged that numbers what it records in its subject (a fund's
+    /// donation, or its disbursement proposed), that number: what the handler would
+    /// otherwise read back from the tables.
+    pub numbered: Option<u64>,
 }
 
 impl Sequenced {
@@ -278,7 +280,7 @@ enum Outcome {
     Appended {
         index: u64,
         entry: Entry,
-        donation: Option<u64>,
+        numbered: Option<u64>,
     },
     Duplicate {
         index: u64,
@@ -663,7 +665,7 @@ impl Planner<'_> {
                     continue;
                 }
             };
-            let donation = recorded_donation(&decided, statement.subject());
+            let numbered = numbered(&decided, statement.subject());
             for effect in decided {
                 state.apply(&effect);
                 effects.push((index, effect));
@@ -685,7 +687,7 @@ impl Planner<'_> {
             outcomes.push(Outcome::Appended {
                 index,
                 entry,
-                donation,
+                numbered,
             });
         }
         let derived = crate::db::projection::Derived::take(&mut state);
@@ -746,12 +748,12 @@ impl Writer<'_> {
             note,
         }) = published
         {
-            // The donors' data of the donations it logs.
+            // The donors' (and persons') data behind the commitments it logs.
             let donors: Vec<&db::vault::VaultEntry> = batch
                 .iter()
                 .zip(&outcomes)
                 .filter(|(_, outcome)| matches!(outcome, Outcome::Appended { .. }))
-                .filter_map(|(submission, _)| submission.private.donor.as_ref())
+                .filter_map(|(submission, _)| submission.private.vault.as_ref())
                 .collect();
             let committed = self.conn.transaction(|conn| {
                 crate::db::projection::project(conn, &effects, &derived, &donors)?;
@@ -805,7 +807,7 @@ impl Writer<'_> {
                 Outcome::Appended {
                     index,
                     entry,
-                    donation,
+                    numbered,
                 } => match (&published, &tree) {
                     (Some((size, note, _)), Some(tree)) => inclusion_proof(tree, index, *size)
                         .map(|proof| {
@@ -816,7 +818,7 @@ impl Writer<'_> {
                                     entry,
                                     checkpoint,
                                     proof,
-                                    donation,
+                                    numbered,
                                 },
                                 true,
                             )
@@ -848,18 +850,19 @@ impl Writer<'_> {
             entry,
             checkpoint: Arc::from(note),
             proof,
-            donation: None,
+            numbered: None,
         })
     }
 }
 
-/// The number of the donation that `effects` (one entry's) record in `fund`, if they
-/// record one there.
-fn recorded_donation(effects: &[Effect], fund: &str) -> Option<u64> {
+/// The number that `effects` (one entry's) give what they record in `fund`, if they record
+/// a donation or a disbursement proposed there.
+fn numbered(effects: &[Effect], fund: &str) -> Option<u64> {
     use crate::domain::charity::fund::FundChange;
     effects.iter().find_map(|effect| match effect {
         Effect::Fund { id, change, .. } if id == fund => match change.as_ref() {
             FundChange::Donated(d) => Some(d.seq),
+            FundChange::Proposed(d) => Some(u64::from(d.seq)),
             _ => None,
         },
         _ => None,

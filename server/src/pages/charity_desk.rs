@@ -13,7 +13,7 @@ use crate::domain::charity::CHANNELS;
 use crate::domain::charity::fund::{FundState, Recipient};
 use crate::domain::types::{OrganisationKind, Role};
 use crate::error::{AppError, ProblemType};
-use crate::routes::funds::{disbursement_json, donation_json, fund_json, fund_row_json};
+use crate::routes::funds::{Revoked, disbursement_json, donation_json, fund_json, fund_row_json};
 use crate::routes::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
@@ -117,13 +117,14 @@ pub(super) async fn desk(
                     .map(|f| f.policy.officers)
                     .unwrap_or_default();
                 let open = charity_desk::open_disbursements(conn, &row.id, WAITING_LISTED)?;
+                let revoked = Revoked::of(conn, &open)?;
                 fund["proposed"] = json!(w.proposed);
                 fund["approved"] = json!(w.approved);
                 fund["unacknowledged"] = json!(w.unacknowledged);
                 fund["officers"] = json!(officers);
                 fund["waiting"] = open
                     .iter()
-                    .map(|d| disbursement_json(d, &row.currency))
+                    .map(|d| disbursement_json(d, &row.currency, &revoked))
                     .collect();
             }
             listed.push(fund);
@@ -245,9 +246,11 @@ pub(super) async fn disbursements(
     let who = caller.clone();
     let (fund, open, others) = blocking(&state.pool, move |conn| {
         let fund = own_fund(conn, &who, &id)?;
-        let open: Vec<Value> = charity_desk::open_disbursements(conn, &fund.id, OPEN_LISTED)?
+        let open = charity_desk::open_disbursements(conn, &fund.id, OPEN_LISTED)?;
+        let revoked = Revoked::of(conn, &open)?;
+        let open: Vec<Value> = open
             .iter()
-            .map(|d| disbursement_json(d, &fund.currency))
+            .map(|d| disbursement_json(d, &fund.currency, &revoked))
             .collect();
         let filter = funds::FundFilter {
             status: Some("open".into()),
@@ -292,7 +295,7 @@ pub(super) async fn acknowledge(
             why = format!("{seq:?} is not a disbursement's number")
         ))));
     };
-    let (fund, disbursement, recipient) = blocking(&state.pool, move |conn| {
+    let (fund, recipient, view) = blocking(&state.pool, move |conn| {
         let fund = crate::routes::funds::load_fund(conn, &id)?;
         let disbursement = funds::disbursement(conn, &fund.id, seq)?.ok_or_else(|| {
             AppError::not_found(crate::domain::charity::unknown_disbursement(
@@ -311,11 +314,15 @@ pub(super) async fn acknowledge(
             }
             Recipient::Person { key, .. } => json!({"kind": "person", "key": key}),
         };
-        Ok((fund, disbursement, recipient))
+        let view = disbursement_json(
+            &disbursement,
+            &fund.currency,
+            &Revoked::of(conn, [&disbursement])?,
+        );
+        Ok((fund, recipient, view))
     })
     .await
     .map_err(|e| page.error(e))?;
-    let view = disbursement_json(&disbursement, &fund.currency);
     page.render(
         "acknowledge.html",
         context! {

@@ -6,7 +6,7 @@
 
 use super::page::{Page, PageResult};
 use crate::db::{blocking, fund_watch};
-use crate::routes::funds::{disbursement_json, money};
+use crate::routes::funds::{Revoked, disbursement_json, money};
 use crate::routes::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::web;
@@ -24,9 +24,10 @@ const FLAGGED: i64 = 200;
 /// The most funds whose calendars are read for overdue disclosures.
 const CALENDARS: i64 = 5000;
 
+/// Flagged disbursements are paid ones, whose approvals counted when they were paid.
 fn flagged_json(rows: Vec<fund_watch::Flagged>) -> Vec<Value> {
     rows.iter()
-        .map(|f| disbursement_json(&f.disbursement, &f.currency))
+        .map(|f| disbursement_json(&f.disbursement, &f.currency, &Revoked::default()))
         .collect()
 }
 

@@ -19,16 +19,21 @@ const CHART_LEFT: f64 = 110.0;
 const CHART_RIGHT: f64 = 20.0;
 const CHART_TOP: f64 = 16.0;
 const CHART_BOTTOM: f64 = 36.0;
+/// The most points (and rows of its table) the chart shows: past them, the days are
+/// summed in periods of equal length, as many days each as it takes.
+const MAX_POINTS: usize = 120;
 
-/// A day of the chart.
+/// A day of the chart, or a period of days.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ChartPoint {
     /// Where it is drawn.
     pub x: String,
     #[allow(missing_docs)]
     pub y: String,
-    /// The day (`YYYY-MM-DD`).
+    /// The day (`YYYY-MM-DD`); for a period, its first day with money moved.
     pub day: String,
+    /// For a period of more than one day with money moved: its last.
+    pub until: Option<String>,
     /// The balance at its end, and what came in and went out that day (decimals).
     pub balance: String,
     #[allow(missing_docs)]
@@ -65,8 +70,12 @@ pub struct BalanceChart {
     pub top: f64,
     #[allow(missing_docs)]
     pub bottom: f64,
-    /// Each day's end.
+    /// Each day's end (or each period's, when there are more than [`MAX_POINTS`] days).
     pub points: Vec<ChartPoint>,
+    /// How many days each point sums: 1, or the length of the periods.
+    pub days_per_point: i64,
+    /// The days with money moved.
+    pub days_moved: usize,
     /// The balance as steps (it holds until the next day with money moved), from zero on
     /// the first day: an SVG path.
     pub line: String,
@@ -99,7 +108,10 @@ fn day_number(period: &str) -> i64 {
         .unwrap_or(0)
 }
 
-/// The chart of `rows` (a fund's ledger by day, oldest first); `None` without any.
+/// The chart of `rows` (a fund's ledger by day, oldest first); `None` without any. The
+/// line steps through every day, but draws the days that fall on one unit of the drawing
+/// as one upright stroke from the lowest to the highest balance among them, so that its
+/// length is bounded by the width whatever the days, and no peak is lost.
 pub fn balance_chart(rows: &[LedgerRow]) -> Option<BalanceChart> {
     let first = rows.first()?;
     let last = rows.last()?;
@@ -114,23 +126,56 @@ pub fn balance_chart(rows: &[LedgerRow]) -> Option<BalanceChart> {
         0 => bottom,
         h => bottom - (bottom - top) * balance.max(0) as f64 / h as f64,
     };
+    let per_point = if rows.len() > MAX_POINTS {
+        (span as u64).div_ceil(MAX_POINTS as u64) as i64
+    } else {
+        1
+    };
+    let period = |r: &LedgerRow| (day_number(&r.period) - start) / per_point;
     let points: Vec<ChartPoint> = rows
-        .iter()
-        .map(|r| ChartPoint {
-            // Each day's point is drawn at its end, where its balance stands.
-            x: n(x_of(&r.period) + (right - left) / span),
-            y: n(y_of(r.balance)),
-            day: day_of(&r.period).to_owned(),
-            balance: amount(r.balance),
-            money_in: amount(r.money_in),
-            money_out: amount(r.money_out),
-            donations: r.donations,
-            disbursements: r.disbursements,
+        .chunk_by(|a, b| period(a) == period(b))
+        .map(|days| {
+            let (first, last) = (&days[0], &days[days.len() - 1]);
+            let sum = |of: fn(&LedgerRow) -> i64| days.iter().map(of).sum::<i64>();
+            ChartPoint {
+                // Each point is drawn at its (last) day's end, where its balance stands.
+                x: n(x_of(&last.period) + (right - left) / span),
+                y: n(y_of(last.balance)),
+                day: day_of(&first.period).to_owned(),
+                until: (days.len() > 1).then(|| day_of(&last.period).to_owned()),
+                balance: amount(last.balance),
+                money_in: amount(sum(|r| r.money_in)),
+                money_out: amount(sum(|r| r.money_out)),
+                donations: sum(|r| r.donations),
+                disbursements: sum(|r| r.disbursements),
+            }
         })
         .collect();
     let mut line = format!("M{} {}", n(left), n(bottom));
+    // The unit of the drawing the last days fell on: its lowest, highest and last level.
+    let mut stroke: Option<(i64, f64, f64, f64)> = None;
+    let upright = |line: &mut String, (_, high, low, end): (i64, f64, f64, f64)| {
+        if (high, low) != (end, end) {
+            line.push_str(&format!(" V{} V{} V{}", n(high), n(low), n(end)));
+        }
+    };
     for r in rows {
-        line.push_str(&format!(" H{} V{}", n(x_of(&r.period)), n(y_of(r.balance))));
+        let (x, y) = (x_of(&r.period), y_of(r.balance));
+        match &mut stroke {
+            Some((unit, high, low, end)) if *unit == x.floor() as i64 => {
+                (*high, *low, *end) = (high.min(y), low.max(y), y);
+            }
+            _ => {
+                if let Some(done) = stroke {
+                    upright(&mut line, done);
+                }
+                line.push_str(&format!(" H{} V{}", n(x), n(y)));
+                stroke = Some((x.floor() as i64, y, y, y));
+            }
+        }
+    }
+    if let Some(done) = stroke {
+        upright(&mut line, done);
     }
     line.push_str(&format!(" H{}", n(right)));
     let area = format!("{line} V{} Z", n(bottom));
@@ -161,6 +206,8 @@ pub fn balance_chart(rows: &[LedgerRow]) -> Option<BalanceChart> {
         top,
         bottom,
         points,
+        days_per_point: per_point,
+        days_moved: rows.len(),
         line,
         area,
         amounts,
@@ -467,6 +514,42 @@ mod tests {
         let one = balance_chart(&rows[..1]).unwrap();
         assert_eq!((one.points.len(), one.days.len()), (1, 1));
         assert_eq!(one.points[0].x, "700");
+        assert_eq!((chart.days_per_point, one.days_per_point), (1, 1));
+    }
+
+    #[test]
+    fn years_of_days_are_summed_in_periods_and_the_line_keeps_every_peak() {
+        // Three years of days, each with a donation of 1.00 and, but on day 500, a
+        // disbursement taking it; day 500 keeps its money for a day (the peak).
+        let first = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let mut balance = 0;
+        let rows: Vec<LedgerRow> = (0..1096)
+            .map(|i| {
+                let date = first + chrono::Days::new(i);
+                let out = if i == 500 { 0 } else { 10_000 + balance };
+                balance += 10_000 - out;
+                day(&date.to_string(), 10_000, out, balance)
+            })
+            .collect();
+        let chart = balance_chart(&rows).unwrap();
+        assert_eq!(chart.days_per_point, 10, "1,096 days in at most 120 points");
+        assert_eq!(chart.points.len(), 110);
+        assert_eq!(chart.days_moved, 1096);
+        assert_eq!(chart.points[0].day, "2026-01-01");
+        assert_eq!(chart.points[0].until.as_deref(), Some("2026-01-10"));
+        let total: i64 = chart.points.iter().map(|p| p.donations).sum();
+        assert_eq!(total, 1096, "every day is in one period");
+        assert_eq!(chart.points[50].money_in, "10.00");
+        // The period of day 500 (2027-05-16) ends empty, after the day it held 1.00.
+        assert_eq!(chart.points[50].balance, "0.00");
+        assert_eq!(chart.highest, "1.00");
+        assert!(
+            chart.line.contains(" V16"),
+            "the peak is drawn: {}",
+            chart.line
+        );
+        let strokes = chart.line.matches('H').count();
+        assert!(strokes <= 600, "{strokes} steps for 590 units of width");
     }
 
     fn channel(name: &str, from: Option<&str>, units: i64) -> ChannelTotal {

@@ -9,8 +9,8 @@ use crate::db::{self, blocking, funds as queries};
 use crate::domain::charity::fund::FundState;
 use crate::error::{AppError, AppResult, ProblemType};
 use crate::routes::funds::{
-    disbursement_json, donation_json, fund_json, fund_row_json, load_fund, trace_disbursement,
-    trace_donation,
+    Revoked, disbursement_json, donation_json, fund_json, fund_row_json, load_fund,
+    trace_disbursement, trace_donation,
 };
 use crate::routes::state::AppState;
 use actix_web::http::StatusCode;
@@ -215,6 +215,7 @@ struct FundPage {
     recipients: Vec<queries::RecipientTotal>,
     donations: Vec<queries::DonationRow>,
     disbursements: Vec<crate::domain::charity::fund::DisbursementState>,
+    revoked: Revoked,
     donations_pager: Pager,
     disbursements_pager: Pager,
 }
@@ -245,6 +246,7 @@ pub(super) async fn show(
             n => queries::disbursements(conn, &id, after as i32, n)?,
         };
         disbursements.reverse();
+        let revoked = Revoked::of(conn, &disbursements)?;
         Ok(FundPage {
             ledger: queries::ledger(conn, &id)?,
             channels: queries::channel_totals(conn, &id)?,
@@ -252,6 +254,7 @@ pub(super) async fn show(
             fund,
             donations,
             disbursements,
+            revoked,
             donations_pager,
             disbursements_pager,
         })
@@ -274,7 +277,7 @@ pub(super) async fn show(
     let disbursements: Vec<Value> = loaded
         .disbursements
         .iter()
-        .map(|d| disbursement_json(d, &currency))
+        .map(|d| disbursement_json(d, &currency, &loaded.revoked))
         .collect();
     let overdue = crate::domain::charity::overdue(&loaded.fund, chrono::Utc::now()).len();
     page.render(
@@ -339,6 +342,8 @@ fn hops(trace: &Value) -> Vec<Value> {
             "fund": trace["fund"],
             "donation": trace["donation"],
             "went_to": parts,
+            "more": trace["more"],
+            "next_after": trace["next_after"],
             "not_yet_spent": trace["not_yet_spent"],
         });
         me
@@ -364,17 +369,23 @@ fn funds_of(conn: &mut diesel::PgConnection, hops: &[Value]) -> AppResult<BTreeM
         .collect())
 }
 
-/// `GET /funds/{id}/donations/{seq}`: where a donation went, end to end.
+/// `GET /funds/{id}/donations/{seq}`: where a donation went, end to end (`?after=` the
+/// entry of the last part shown, for the next page of its parts).
 pub(super) async fn donation(
     page: Page,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
+    query: web::Query<Vec<(String, String)>>,
 ) -> PageResult {
     let (id, seq) = path.into_inner();
     let seq = number(&seq, i64::MAX).map_err(|e| page.error(e))?;
+    let after = after(&query, || {
+        crate::said!("query.after_entry", "after must be an entry's index")
+    })
+    .map_err(|e| page.error(e))?;
     let (hops, funds) = blocking(&state.pool, move |conn| {
         let fund = load_fund(conn, &id)?;
-        let trace = trace_donation(conn, &fund, seq, 0, &mut {
+        let trace = trace_donation(conn, &fund, seq, after, 0, &mut {
             crate::routes::funds::MAX_PARTS
         })?;
         let hops = hops(&trace);
@@ -384,7 +395,26 @@ pub(super) async fn donation(
     .await
     .map_err(|e| page.error(e))?;
     let first = hops.first().cloned().unwrap_or_default();
-    page.render("donation.html", context! { first, hops, funds })
+    page.render(
+        "donation.html",
+        context! { first, hops, funds, after, first_page => after == 0 },
+    )
+}
+
+/// The `after` of a page's query (0 when not given; the last one said counts): a
+/// number from 0, else a bad request saying `why`.
+fn after(
+    query: &[(String, String)],
+    why: impl FnOnce() -> crate::domain::said::Said,
+) -> AppResult<i64> {
+    match query.iter().rev().find(|(k, _)| k == "after") {
+        None => Ok(0),
+        Some((_, v)) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|a| *a >= 0)
+            .ok_or_else(|| AppError::bad_request(ProblemType::InvalidQuery, why())),
+    }
 }
 
 /// `GET /funds/{id}/disbursements/{seq}`: where a disbursement's money came from, with
@@ -398,15 +428,10 @@ pub(super) async fn disbursement(
 ) -> PageResult {
     let (id, seq) = path.into_inner();
     let seq = number(&seq, i64::from(i32::MAX)).map_err(|e| page.error(e))? as i32;
-    let after = match query.iter().rev().find(|(k, _)| k == "after") {
-        None => 0,
-        Some((_, v)) => v.parse::<i64>().ok().filter(|a| *a >= 0).ok_or_else(|| {
-            page.error(AppError::bad_request(
-                ProblemType::InvalidQuery,
-                crate::said!("query.after", "after must be a donation's number"),
-            ))
-        })?,
-    };
+    let after = after(&query, || {
+        crate::said!("query.after", "after must be a donation's number")
+    })
+    .map_err(|e| page.error(e))?;
     let (trace, fund) = blocking(&state.pool, move |conn| {
         let fund = load_fund(conn, &id)?;
         let trace = trace_disbursement(conn, &fund, seq, after, SOURCES_PAGE)?;
@@ -459,6 +484,7 @@ mod tests {
                     "fund": "b", "donation": {"seq": 7}, "not_yet_spent": {"amount": "1.00"},
                     "went_to": [{"amount": {"amount": "4.00"}, "disbursement": {"seq": 2},
                         "continues": {"fund": "c", "donation": 3, "more": true}}],
+                    "more": true, "next_after": 41,
                 }},
                 {"amount": {"amount": "2.00"}, "disbursement": {"seq": 2}},
             ],
@@ -477,6 +503,20 @@ mod tests {
             hops[1]["went_to"][0]["continues_beyond"],
             json!({"fund": "c", "donation": 3, "more": true})
         );
+        // Where each hop's parts go on: the page links its next page there.
+        assert_eq!(hops[1]["next_after"], 41);
+        assert!(hops[0]["next_after"].is_null());
+    }
+
+    #[test]
+    fn a_page_goes_on_after_a_number_from_zero() {
+        let query = |v: &str| vec![("after".to_owned(), v.to_owned())];
+        let why = || crate::said!("query.after_entry", "after must be an entry's index");
+        assert_eq!(after(&[], why).unwrap(), 0);
+        assert_eq!(after(&query("17"), why).unwrap(), 17);
+        for bad in ["-1", "x", "", "1e3"] {
+            assert!(after(&query(bad), why).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -115,13 +115,13 @@ pub fn donation_json(row: &DonationRow, currency: &str) -> Value {
 }
 
 /// A disbursement, with its approvals, evidence, execution and acknowledgement.
-pub fn disbursement_json(d: &DisbursementState, currency: &str) -> Value {
+pub fn disbursement_json(d: &DisbursementState, currency: &str, revoked: &Revoked) -> Value {
     let recipient = match &d.recipient {
         Recipient::Organisation { id } => json!({"organisation": id}),
         Recipient::Fund { id } => json!({"fund": id}),
         Recipient::Person { commitment, key } => json!({"person": commitment, "key": key}),
     };
-    json!({
+    let mut view = json!({
         "fund": d.fund,
         "seq": d.seq,
         "amount": money(d.amount, currency),
@@ -135,7 +135,51 @@ pub fn disbursement_json(d: &DisbursementState, currency: &str) -> Value {
         "proposed_at": d.proposed_at,
         "executed": d.executed,
         "acknowledged": d.acknowledged,
-    })
+    });
+    if d.executed.is_none() {
+        // Until it is paid, an approval counts while its officer's key is active: the
+        // execution checks that again, so the reader is told before trying.
+        let mut active = 0;
+        for (shown, approval) in view["approvals"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+            .zip(&d.approvals)
+        {
+            if revoked.0.contains(&approval.key) {
+                shown["revoked"] = json!(true);
+            } else {
+                active += 1;
+            }
+        }
+        view["approvals_active"] = json!(active);
+        view["payable"] = json!(active >= d.required);
+    }
+    view
+}
+
+/// The approvers' keys revoked since, of disbursements not yet paid (whose approvals
+/// count only while their keys are active).
+#[derive(Debug, Default)]
+pub struct Revoked(std::collections::HashSet<String>);
+
+impl Revoked {
+    /// Which keys approving `disbursements` (those not paid) have been revoked.
+    pub fn of<'a>(
+        conn: &mut diesel::PgConnection,
+        disbursements: impl IntoIterator<Item = &'a DisbursementState>,
+    ) -> diesel::QueryResult<Revoked> {
+        let mut keys: Vec<String> = disbursements
+            .into_iter()
+            .filter(|d| d.executed.is_none())
+            .flat_map(|d| d.approvals.iter().map(|a| a.key.clone()))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        Ok(Revoked(
+            queries::revoked_keys(conn, &keys)?.into_iter().collect(),
+        ))
+    }
 }
 
 #[derive(Deserialize)]
@@ -266,17 +310,18 @@ pub(super) async fn disbursements(
     let id = path.into_inner();
     let limit = limit(query.limit, 100, 1000)?;
     let after = query.after.unwrap_or(0).clamp(0, i32::MAX as i64) as i32;
-    let (fund, rows) = blocking(&state.pool, move |conn| {
+    let (fund, rows, revoked) = blocking(&state.pool, move |conn| {
         let fund = load_fund(conn, &id)?;
         let rows = queries::disbursements(conn, &id, after, limit)?;
-        Ok((fund, rows))
+        let revoked = Revoked::of(conn, &rows)?;
+        Ok((fund, rows, revoked))
     })
     .await?;
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|r| r.seq))
         .flatten();
     Ok(HttpResponse::Ok().json(json!({
-        "disbursements": rows.iter().map(|d| disbursement_json(d, &fund.currency)).collect::<Vec<_>>(),
+        "disbursements": rows.iter().map(|d| disbursement_json(d, &fund.currency, &revoked)).collect::<Vec<_>>(),
         "next_after": next,
     })))
 }
@@ -300,13 +345,16 @@ fn number(text: &str, what: &str) -> AppResult<i64> {
 
 /// Where donation `seq` of `fund` went: the disbursements that took from it, how much
 /// each, with their evidence and acknowledgements; and, for a disbursement to another
-/// fund, where that donation went in turn (up to [`MAX_HOPS`] funds on). At most
-/// [`MAX_PARTS`] parts in all, across funds: past them, `more` says so (a donation split
-/// over more disbursements is read a page at a time from each disbursement's sources).
+/// fund, where that donation went in turn (up to [`MAX_HOPS`] funds on). The parts come
+/// in the order the disbursements were executed, those of this donation after the one
+/// executed by entry `after`, at most `budget` parts in all across funds: past them,
+/// `more` says so and `next_after` names the entry to go on after, for this donation (a
+/// disbursement executes in one entry, so no two parts of a donation share one).
 pub fn trace_donation(
     conn: &mut diesel::PgConnection,
     fund: &FundState,
     seq: i64,
+    after: i64,
     hops: usize,
     budget: &mut usize,
 ) -> AppResult<Value> {
@@ -318,16 +366,19 @@ pub fn trace_donation(
             donation = seq
         ))
     })?;
-    let allocations = queries::allocations_of_donation(conn, &fund.id, seq, *budget as i64 + 1)?;
+    let allocations =
+        queries::allocations_of_donation(conn, &fund.id, seq, after, *budget as i64 + 1)?;
     let more = allocations.len() > *budget;
     let allocations = &allocations[..allocations.len().min(*budget)];
     *budget -= allocations.len();
+    let next_after = more.then(|| allocations.last().map_or(after, |a| a.entry_idx));
     let numbers: Vec<i32> = allocations.iter().map(|a| a.disbursement_seq).collect();
     let disbursements: std::collections::HashMap<i32, DisbursementState> =
         queries::disbursements_numbered(conn, &fund.id, &numbers)?
             .into_iter()
             .map(|d| (d.seq as i32, d))
             .collect();
+    let revoked = Revoked::of(conn, disbursements.values())?;
     let mut went_to = Vec::with_capacity(allocations.len());
     for allocation in allocations {
         let Some(d) = disbursements.get(&allocation.disbursement_seq) else {
@@ -336,14 +387,14 @@ pub fn trace_donation(
         let mut part = json!({
             "amount": money(allocation.amount, &fund.currency),
             "entry": allocation.entry_idx,
-            "disbursement": disbursement_json(d, &fund.currency),
+            "disbursement": disbursement_json(d, &fund.currency, &revoked),
         });
         if let (Recipient::Fund { id }, Some(execution)) = (&d.recipient, &d.executed)
             && let Some(there) = execution.donation
         {
             part["continues"] = match queries::get(conn, id)? {
                 Some(other) if hops < MAX_HOPS && *budget > 0 => {
-                    trace_donation(conn, &other, there as i64, hops + 1, budget)?
+                    trace_donation(conn, &other, there as i64, 0, hops + 1, budget)?
                 }
                 _ => json!({"fund": id, "donation": there, "more": true}),
             };
@@ -355,20 +406,24 @@ pub fn trace_donation(
         "donation": donation_json(&donation, &fund.currency),
         "went_to": went_to,
         "more": more,
+        "next_after": next_after,
         "not_yet_spent": money(donation.remaining, &fund.currency),
     }))
 }
 
-/// Where a donation went.
+/// Where a donation went (`after` the entry of the last part shown, at most `limit` parts).
 pub(super) async fn donation(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
+    query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let (id, seq) = path.into_inner();
     let seq = number(&seq, "donation")?;
+    let mut budget = limit(query.limit, MAX_PARTS as i64, MAX_PARTS as i64)? as usize;
+    let after = query.after.unwrap_or(0).max(0);
     let trace = blocking(&state.pool, move |conn| {
         let fund = load_fund(conn, &id)?;
-        trace_donation(conn, &fund, seq, 0, &mut { MAX_PARTS })
+        trace_donation(conn, &fund, seq, after, 0, &mut budget)
     })
     .await?;
     Ok(HttpResponse::Ok().json(trace))
@@ -387,6 +442,7 @@ pub fn trace_disbursement(
     let d = queries::disbursement(conn, &fund.id, seq)?
         .ok_or_else(|| AppError::not_found(unknown_disbursement(&fund.id, seq as u32)))?;
     let allocations = queries::allocations_of_disbursement(conn, &fund.id, seq, after, limit)?;
+    let revoked = Revoked::of(conn, [&d])?;
     let numbers: Vec<i64> = allocations.iter().map(|a| a.donation_seq).collect();
     let donations = queries::donations_numbered(conn, &fund.id, &numbers)?;
     let came_from: Vec<Value> = allocations
@@ -404,7 +460,7 @@ pub fn trace_disbursement(
         .flatten();
     Ok(json!({
         "fund": fund.id,
-        "disbursement": disbursement_json(&d, &fund.currency),
+        "disbursement": disbursement_json(&d, &fund.currency, &revoked),
         "came_from": came_from,
         "next_after": next,
     }))

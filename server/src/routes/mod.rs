@@ -57,6 +57,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::get().to(funds::disbursements),
             )
             .route(
+                "/funds/{id}/disbursements",
+                web::post().to(donations::propose),
+            )
+            .route(
                 "/funds/{id}/disbursements/{seq}",
                 web::get().to(funds::disbursement),
             )

@@ -79,7 +79,7 @@ pub(super) async fn post(
             signed,
             Private {
                 author,
-                donor: None,
+                vault: None,
             },
             received,
         )

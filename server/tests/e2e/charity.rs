@@ -210,18 +210,18 @@ async fn record(
     .await
 }
 
-fn number(n: u64) -> Value {
-    json!({ "disbursement": n })
+/// Asks for the vault's data behind `commitment` to be erased, with `token`.
+async fn erase(app: &TestApp, token: &str, commitment: &str) -> (u16, Value) {
+    let path = format!("/api/v1/donors/{commitment}/erase");
+    with_token(app, "POST", &path, token, Vec::new()).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_fund_is_traced_both_ways_to_the_fen_and_its_refusals_change_nothing() {
-    let app = spawn_app().await;
-    let c = cast(&app).await;
+/// The cast, and relief's fund [`FUND`] opened, two of its three officers to approve.
+async fn cast_and_fund(app: &TestApp) -> Cast {
+    let c = cast(app).await;
     let [a, b, officer_c] = &c.officers;
-    let evidence = upload(&app, &c.relief_token, "发票：帐篷 200 顶，合计").await;
     accepted(
-        &app,
+        app,
         &signed(
             "fund.opened",
             FUND,
@@ -230,6 +230,19 @@ async fn a_fund_is_traced_both_ways_to_the_fen_and_its_refusals_change_nothing()
         ),
     )
     .await;
+    c
+}
+
+fn number(n: u64) -> Value {
+    json!({ "disbursement": n })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_fund_is_traced_both_ways_to_the_fen_and_its_refusals_change_nothing() {
+    let app = spawn_app().await;
+    let c = cast_and_fund(&app).await;
+    let [a, b, officer_c] = &c.officers;
+    let evidence = upload(&app, &c.relief_token, "发票：帐篷 200 顶，合计").await;
     accepted(&app, &signed("fund.opened", SCHOOL_FUND, json!({
         "charity": "school", "kind": "project", "purpose": {"zh": "校舍重建"},
         "target": cny("200000.00"), "start": Timestamp::now().to_string(),
@@ -424,7 +437,7 @@ async fn a_fund_is_traced_both_ways_to_the_fen_and_its_refusals_change_nothing()
         accepted(&app, &execute(n, a)).await;
     }
     // The officer C's key is revoked: it approves nothing any more.
-    accepted(&app, &propose("10.00", &hospital, &[a])).await; // 6
+    accepted(&app, &propose("10.00", &hospital, &[a, officer_c])).await; // 6, approved
     accepted(
         &app,
         &signed(
@@ -442,6 +455,66 @@ async fn a_fund_is_traced_both_ways_to_the_fen_and_its_refusals_change_nothing()
         "was revoked",
     )
     .await;
+    // Disbursement 6 had the two approvals it needs, one by C: with C's key revoked, one
+    // counts, and readers are told it is not payable until approved again. A paid one's
+    // approvals counted when it was paid.
+    let (_, waiting) = app
+        .get(&format!("/api/v1/funds/{FUND}/disbursements/6"))
+        .await;
+    let waiting = &waiting["disbursement"];
+    assert_eq!(
+        (
+            &waiting["status"],
+            &waiting["approvals_active"],
+            &waiting["payable"]
+        ),
+        (&json!("approved"), &json!(1), &json!(false)),
+        "{waiting}"
+    );
+    let revoked: Vec<&Value> = waiting["approvals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["revoked"] == true)
+        .map(|a| &a["key"])
+        .collect();
+    assert_eq!(revoked, [&json!(b64(officer_c))], "{waiting}");
+    let (_, one) = app
+        .get(&format!("/api/v1/funds/{FUND}/disbursements/1"))
+        .await;
+    assert!(one["disbursement"].get("payable").is_none(), "{one}");
+    let (_, listed) = app
+        .get(&format!(
+            "/api/v1/funds/{FUND}/disbursements?after=5&limit=1"
+        ))
+        .await;
+    assert_eq!(
+        listed["disbursements"][0]["approvals_active"], 1,
+        "{listed}"
+    );
+    let (_, page) = app
+        .get_bytes(&format!("/funds/{FUND}/disbursements/6"))
+        .await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(page.matches("data-revoked>").count(), 1, "{page}");
+    assert!(page.contains("data-revoked-approvals"), "{page}");
+    // Approved again by B, it is payable.
+    accepted(
+        &app,
+        &signed("disbursement.approved", FUND, number(6), &[b]),
+    )
+    .await;
+    let (_, six) = app
+        .get(&format!("/api/v1/funds/{FUND}/disbursements/6"))
+        .await;
+    assert_eq!(
+        (
+            &six["disbursement"]["approvals_active"],
+            &six["disbursement"]["payable"]
+        ),
+        (&json!(2), &json!(true)),
+        "{six}"
+    );
     // Acknowledgements: only the named recipient.
     refused(
         &app,
@@ -563,6 +636,96 @@ async fn a_fund_is_traced_both_ways_to_the_fen_and_its_refusals_change_nothing()
         );
     }
     assert_eq!(traced, expected, "every allocation, to the fen");
+
+    // A donation split over several disbursements, a part a page: the same parts, in the
+    // order they were paid, each page saying where the next goes on.
+    let (&split, _) = expected
+        .iter()
+        .map(|((n, _), _)| n)
+        .fold(BTreeMap::new(), |mut counts: BTreeMap<u64, usize>, n| {
+            *counts.entry(*n).or_default() += 1;
+            counts
+        })
+        .iter()
+        .find(|(_, parts)| **parts >= 2)
+        .expect("a donation split over two disbursements or more");
+    let (_, whole) = app
+        .get(&format!("/api/v1/funds/{FUND}/donations/{split}"))
+        .await;
+    assert_eq!(
+        (&whole["more"], &whole["next_after"]),
+        (&json!(false), &Value::Null)
+    );
+    let mut paged = Vec::new();
+    let mut after = 0;
+    loop {
+        let (status, page) = app
+            .get(&format!(
+                "/api/v1/funds/{FUND}/donations/{split}?limit=1&after={after}"
+            ))
+            .await;
+        assert_eq!(status, 200, "{page}");
+        let parts = page["went_to"].as_array().unwrap();
+        assert!(parts.len() <= 1, "{page}");
+        paged.extend(parts.iter().cloned());
+        match page["next_after"].as_i64() {
+            Some(next) => {
+                assert_eq!(page["more"], true, "{page}");
+                assert_eq!(json!(next), parts[0]["entry"], "{page}");
+                after = next;
+            }
+            None => break,
+        }
+    }
+    assert_eq!(
+        &json!(paged),
+        &whole["went_to"],
+        "paged, the same parts in the same order"
+    );
+    // The trace page goes on after a part the same way, and says so.
+    let html = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+    let link = |part: &Value| {
+        format!(
+            "/funds/{FUND}/disbursements/{}\"",
+            part["disbursement"]["seq"]
+        )
+    };
+    let (status, page) = app
+        .get_bytes(&format!(
+            "/funds/{FUND}/donations/{split}?after={}",
+            paged[0]["entry"]
+        ))
+        .await;
+    let page = html(page);
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("id=\"after-lead\""), "{page}");
+    assert!(
+        !page.contains(&link(&paged[0])),
+        "the first part is not shown again"
+    );
+    assert!(page.contains(&link(&paged[1])), "the next part is: {page}");
+    let (_, page) = app
+        .get_bytes(&format!("/funds/{FUND}/donations/{split}"))
+        .await;
+    let page = html(page);
+    assert!(paged.iter().all(|p| page.contains(&link(p))), "{page}");
+    assert!(!page.contains("after-lead") && !page.contains("data-more-parts"));
+    let (status, page) = app
+        .get_bytes(&format!("/funds/{FUND}/donations/{split}?after=-3"))
+        .await;
+    assert_eq!(status, 400, "a readable refusal: {}", html(page.clone()));
+    // Said in the reader's language (Chinese, when the browser names none).
+    assert!(html(page).contains("after 须为日志条目的序号"));
+    for bad in ["limit=0", "limit=501", "limit=x", "after=x"] {
+        let (status, problem) = app
+            .get(&format!("/api/v1/funds/{FUND}/donations/{split}?{bad}"))
+            .await;
+        assert_eq!(status, 400, "{bad}: {problem}");
+        assert_eq!(
+            problem["type"], "https://vitrine.dev/problems/invalid-query",
+            "{bad}: {problem}"
+        );
+    }
     for (_, seq, amount) in &executed {
         let (_, sources) = app
             .get(&format!("/api/v1/funds/{FUND}/disbursements/{seq}"))
@@ -798,14 +961,7 @@ async fn a_fund_is_traced_both_ways_to_the_fen_and_its_refusals_change_nothing()
             .contains("is not a commitment"),
         "{body}"
     );
-    let (status, body) = with_token(
-        &app,
-        "POST",
-        &format!("/api/v1/donors/{commitment}/erase"),
-        &c.relief_admin_token,
-        Vec::new(),
-    )
-    .await;
+    let (status, body) = erase(&app, &c.relief_admin_token, &commitment).await;
     assert_eq!(status, 200, "{body}");
     assert!(body["erased_at"].is_string());
     // The receipt the donor holds still checks; a new one no longer opens the commitment;
@@ -1130,18 +1286,8 @@ async fn statements_on_one_fund_sharing_batches_allocate_as_the_log_says_and_rep
 async fn a_feed_s_tokens_are_checked_each_even_together_and_a_revoked_one_stops_at_once() {
     use futures_util::StreamExt as _;
     let app = spawn_app().await;
-    let c = cast(&app).await;
-    let [a, b, officer_c] = &c.officers;
-    accepted(
-        &app,
-        &signed(
-            "fund.opened",
-            FUND,
-            open_fund("relief", &[a, b, officer_c], 2),
-            &[&c.admin],
-        ),
-    )
-    .await;
+    let c = cast_and_fund(&app).await;
+    let [a, ..] = &c.officers;
     let unknown = "vt_0000000000000000000000000000000000000000000";
     let tokens = [
         (c.relief_token.as_str(), 201, ""),
@@ -1149,7 +1295,7 @@ async fn a_feed_s_tokens_are_checked_each_even_together_and_a_revoked_one_stops_
         (
             c.school_token.as_str(),
             403,
-            "its donations are recorded by its own officers",
+            "only its own officers record its donations",
         ),
         (unknown, 401, "unknown or revoked"),
     ];
@@ -1311,4 +1457,135 @@ async fn a_feed_s_tokens_are_checked_each_even_together_and_a_revoked_one_stops_
             .donor,
         DonorCheck::Opened(_)
     ));
+}
+
+/// A disbursement proposed to a person through the fund's route keeps the person's data in
+/// the charity's vault, off the log, in the transaction that logs it: a request whose data
+/// does not open the commitment, that lacks it, that gives it for an organisation, or that
+/// comes from another charity is refused and stores nothing; sent again, it is answered
+/// the same and kept once; erasure empties it and leaves the log as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_person_s_data_goes_to_the_vault_with_the_proposal_and_nowhere_else() {
+    let app = spawn_app().await;
+    let c = cast_and_fund(&app).await;
+    let [a, ..] = &c.officers;
+    let data = json!({"name": "陈七", "id_number": "350102199001011234"});
+    let salt = vitrine_ledger::hash::hex_encode(&[7; 32]);
+    let commitment = donor_commitment(&data, &[7; 32]).unwrap().to_hex();
+    let proposal = |recipient: Value| {
+        signed(
+            "disbursement.proposed",
+            FUND,
+            json!({"amount": cny("100.00"), "recipient": recipient, "purpose": {"en": "Rent"}}),
+            &[a],
+        )
+    };
+    let to_person = proposal(json!({"person": commitment, "key": b64(&key(60))}));
+    let to_hospital = proposal(json!({"organisation": "hospital"}));
+    let send = |request: Value, token: String| {
+        let app = &app;
+        async move {
+            with_token(
+                app,
+                "POST",
+                &format!("/api/v1/funds/{FUND}/disbursements"),
+                &token,
+                request.to_string().into_bytes(),
+            )
+            .await
+        }
+    };
+    let opened = json!({"data": data, "salt": salt});
+    let before = app.snapshot().await;
+    for (request, token, status, words) in [
+        (
+            json!({"statement": to_person}),
+            &c.relief_token,
+            422,
+            "send their data and salt as person",
+        ),
+        (
+            json!({"statement": to_person, "person": {"data": {"name": "陈八"}, "salt": salt}}),
+            &c.relief_token,
+            422,
+            "do not open the proposal's commitment",
+        ),
+        (
+            json!({"statement": to_person, "person": {"data": data, "salt": salt, "public_name": "陈"}}),
+            &c.relief_token,
+            422,
+            "person.public_name is not part of the person's data",
+        ),
+        (
+            json!({"statement": to_hospital, "person": opened}),
+            &c.relief_token,
+            422,
+            "is not to a person",
+        ),
+        (
+            json!({"statement": to_person, "donor": opened}),
+            &c.relief_token,
+            422,
+            "donor is not part of the request",
+        ),
+        (
+            json!({"statement": to_person, "person": opened}),
+            &c.school_token,
+            403,
+            "only its own officers",
+        ),
+    ] {
+        let (got, body) = send(request.clone(), token.clone()).await;
+        assert_eq!(got, status, "{request}: {body}");
+        assert!(
+            body["detail"].as_str().unwrap_or("").contains(words),
+            "{request}: {body}"
+        );
+    }
+    assert_eq!(
+        app.snapshot().await,
+        before,
+        "refused proposals changed nothing"
+    );
+    let vault_rows = format!(
+        "SELECT count(*) AS count FROM donor_vault WHERE commitment = '{commitment}'
+           AND charity_id = 'relief' AND fund_id = '{FUND}' AND data->>'name' = '陈七'"
+    );
+    assert_eq!(app.count(&vault_rows).await, 0);
+
+    let request = json!({"statement": to_person, "person": opened});
+    let (status, body) = send(request.clone(), c.relief_token.clone()).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["disbursement"], 1, "{body}");
+    let index = body["receipt"]["index"].as_u64().unwrap();
+    assert_eq!(
+        app.count(&vault_rows).await,
+        1,
+        "the person's data is in the vault"
+    );
+    let on_the_log = "SELECT count(*) AS count FROM log_entries
+         WHERE position(convert_to('350102199001011234', 'UTF8') IN entry) > 0
+            OR position(convert_to('陈七', 'UTF8') IN entry) > 0";
+    assert_eq!(app.count(on_the_log).await, 0, "nothing of it on the log");
+    // Sent again: the same entry and number, kept once.
+    let (status, again) = send(request, c.relief_token.clone()).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(
+        (&again["disbursement"], &again["receipt"]["index"]),
+        (&json!(1), &json!(index))
+    );
+    assert_eq!(app.count(&vault_rows).await, 1);
+    // An organisation's disbursement needs no person.
+    let (status, body) = send(json!({"statement": to_hospital}), c.relief_token.clone()).await;
+    assert_eq!((status, &body["disbursement"]), (201, &json!(2)), "{body}");
+
+    // Erased: the data is gone, the log and the replay are as they were.
+    let (status, body) = erase(&app, &c.relief_admin_token, &commitment).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(app.count(&vault_rows).await, 0);
+    let report = app.replay().await;
+    assert!(
+        report.refused.is_empty() && report.differences.is_empty(),
+        "{report:?}"
+    );
 }

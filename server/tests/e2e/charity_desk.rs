@@ -211,7 +211,17 @@ async fn a_charity_records_disburses_and_its_recipients_acknowledge_through_the_
         assert!(!text.contains(secret), "{secret} in {text}");
     }
     assert_eq!(page_of["donations"][0]["donor_name"], "爱心人士张先生");
-    assert_eq!(vault_and_named_donations(&app).await, (3, 3));
+    // The vault also holds the person's data, proposed with the disbursement to them (the
+    // route checked that it opens the commitment the log carries).
+    assert_eq!(vault_and_named_donations(&app).await, (3 + 1, 3));
+    let commitment = person["recipient"]["person"].as_str().unwrap();
+    let kept = app
+        .count(&format!(
+            "SELECT count(*) AS count FROM donor_vault WHERE commitment = '{commitment}'
+               AND charity_id = '{CHARITY}' AND data->>'name' = '陈七' AND length(salt) = 32"
+        ))
+        .await;
+    assert_eq!(kept, 1, "the person's data is in the charity's vault");
     // The receipt the officer downloaded checks offline and opens its donor.
     let artefacts =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/browser-artefacts");

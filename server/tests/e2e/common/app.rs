@@ -303,8 +303,8 @@ impl TestApp {
 
     /// The number a query (`SELECT count(*) AS count …`, or any `bigint` named `count`)
     /// answers, read straight from the database.
-    pub async fn count(&self, sql: &'static str) -> i64 {
-        let url = self.database_url.clone();
+    pub async fn count(&self, sql: &str) -> i64 {
+        let (url, sql) = (self.database_url.clone(), sql.to_owned());
         tokio::task::spawn_blocking(move || {
             let mut conn = PgConnection::establish(&url).unwrap();
             diesel::sql_query(sql)
