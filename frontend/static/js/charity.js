@@ -574,7 +574,6 @@ window.addEventListener('beforeunload', (event) => {
 /** The person's acknowledgement code, shown once: the key made for them, as a key file
  * line with where to use it; and the charity's own record of whom the commitment names. */
 async function handOver(out, person, seq, index) {
-  codeUnsaved = true;
   const saved = () => { codeUnsaved = false; };
   out.querySelector('[data-code-download]').addEventListener('click', saved, { once: true });
   out.querySelector('[data-code-text]').addEventListener('copy', saved, { once: true });
@@ -592,6 +591,7 @@ async function handOver(out, person, seq, index) {
   };
   download(out.querySelector('[data-record-download]'), `recipient-${fundId}-${seq ?? index}.json`, `${JSON.stringify(record, null, 1)}\n`);
   out.hidden = false;
+  codeUnsaved = true;
 }
 
 /** Approvals and executions, by the forms of the waiting list (redrawn after each). */

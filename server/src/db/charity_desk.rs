@@ -12,10 +12,10 @@ pub struct Waiting {
     /// The fund.
     #[diesel(sql_type = Text)]
     pub fund_id: String,
-    /// Disbursements proposed, waiting for approvals.
+    /// Disbursements waiting for approvals (proposed, or approved by keys revoked since).
     #[diesel(sql_type = BigInt)]
     pub proposed: i64,
-    /// Disbursements approved, waiting to be executed.
+    /// Disbursements approved by active keys, waiting to be executed.
     #[diesel(sql_type = BigInt)]
     pub approved: i64,
     /// Disbursements executed, waiting for their recipients' acknowledgements.
@@ -28,11 +28,19 @@ pub struct Waiting {
 pub fn waiting(conn: &mut PgConnection, charity: &str) -> QueryResult<Vec<Waiting>> {
     diesel::sql_query(
         "SELECT d.fund_id,
-                count(*) FILTER (WHERE d.status = 'proposed') AS proposed,
-                count(*) FILTER (WHERE d.status = 'approved') AS approved,
+                count(*) FILTER (WHERE d.status = 'proposed'
+                                    OR (d.status = 'approved' AND NOT a.payable)) AS proposed,
+                count(*) FILTER (WHERE d.status = 'approved' AND a.payable) AS approved,
                 count(*) FILTER (WHERE d.status = 'executed' AND d.acknowledged_idx IS NULL)
                     AS unacknowledged
          FROM fund_disbursements d JOIN funds f ON f.id = d.fund_id
+         -- An approval counts while its officer's key is active (as the execution checks).
+         CROSS JOIN LATERAL (
+             SELECT count(*) FILTER (WHERE k.revoked_idx IS NULL)
+                        >= (d.state->>'required')::int AS payable
+             FROM jsonb_array_elements(d.state->'approvals') AS approval
+             LEFT JOIN participant_keys k ON k.public_key = decode(approval->>'key', 'base64')
+         ) a
          WHERE f.charity_id = $1
            AND (d.status <> 'executed' OR d.acknowledged_idx IS NULL)
          GROUP BY d.fund_id ORDER BY d.fund_id",

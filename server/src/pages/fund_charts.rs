@@ -519,14 +519,15 @@ mod tests {
 
     #[test]
     fn years_of_days_are_summed_in_periods_and_the_line_keeps_every_peak() {
-        // Three years of days, each with a donation of 1.00 and, but on day 500, a
-        // disbursement taking it; day 500 keeps its money for a day (the peak).
+        // Three years of days, each with a donation of 1.00 and, but on day 501, a
+        // disbursement taking it; day 501 keeps its money for a day (the peak), drawn on the
+        // same unit of the width as day 500.
         let first = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         let mut balance = 0;
         let rows: Vec<LedgerRow> = (0..1096)
             .map(|i| {
                 let date = first + chrono::Days::new(i);
-                let out = if i == 500 { 0 } else { 10_000 + balance };
+                let out = if i == 501 { 0 } else { 10_000 + balance };
                 balance += 10_000 - out;
                 day(&date.to_string(), 10_000, out, balance)
             })
@@ -540,11 +541,12 @@ mod tests {
         let total: i64 = chart.points.iter().map(|p| p.donations).sum();
         assert_eq!(total, 1096, "every day is in one period");
         assert_eq!(chart.points[50].money_in, "10.00");
-        // The period of day 500 (2027-05-16) ends empty, after the day it held 1.00.
+        // The period of day 501 (2027-05-17) ends empty, after the day it held 1.00.
         assert_eq!(chart.points[50].balance, "0.00");
         assert_eq!(chart.highest, "1.00");
         assert!(
-            chart.line.contains(" V16"),
+            // Day 500 at 379.2 and day 501 at 379.7: one upright stroke up to the peak.
+            chart.line.contains(" H379.2 V204 V16 V204 V16 H380.2 V204"),
             "the peak is drawn: {}",
             chart.line
         );

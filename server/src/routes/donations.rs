@@ -54,7 +54,7 @@ fn charity_only(caller: &auth::Caller) -> AppResult<()> {
         },
         crate::said!(
             "donation.charity_only",
-            "donations are recorded by a charity's officers and administrators"
+            "donations and disbursements are recorded by a charity's officers and administrators"
         ),
     )
 }

@@ -498,6 +498,23 @@ async fn a_fund_is_traced_both_ways_to_the_fen_and_its_refusals_change_nothing()
     let page = String::from_utf8(page).unwrap();
     assert_eq!(page.matches("data-revoked>").count(), 1, "{page}");
     assert!(page.contains("data-revoked-approvals"), "{page}");
+    // The officers' desk counts it as waiting for approval, not for payment (2, approved
+    // by A, B and C, needs two: it is still payable).
+    let waiting = || {
+        let url = app.database_url.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                use diesel::Connection as _;
+                let mut conn = diesel::PgConnection::establish(&url).unwrap();
+                let all = vitrine_server::db::charity_desk::waiting(&mut conn, "relief").unwrap();
+                let relief = all.iter().find(|w| w.fund_id == FUND).unwrap();
+                (relief.proposed, relief.approved)
+            })
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(waiting().await, (1, 1));
     // Approved again by B, it is payable.
     accepted(
         &app,
@@ -515,6 +532,7 @@ async fn a_fund_is_traced_both_ways_to_the_fen_and_its_refusals_change_nothing()
         (&json!(2), &json!(true)),
         "{six}"
     );
+    assert_eq!(waiting().await, (0, 2));
     // Acknowledgements: only the named recipient.
     refused(
         &app,
@@ -1583,6 +1601,72 @@ async fn a_person_s_data_goes_to_the_vault_with_the_proposal_and_nowhere_else() 
     let (status, body) = erase(&app, &c.relief_admin_token, &commitment).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(app.count(&vault_rows).await, 0);
+    let report = app.replay().await;
+    assert!(
+        report.refused.is_empty() && report.differences.is_empty(),
+        "{report:?}"
+    );
+}
+
+/// What a fund held at its end is what the first entry logged at or after its end finds:
+/// the leftover disclosure is owed for it whatever comes in after; and the migration that
+/// fills it in for funds logged before it was recorded finds what the replay does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_fund_owes_the_leftover_it_held_at_its_end() {
+    use diesel::{Connection as _, RunQueryDsl as _};
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let [a, b, officer_c] = &c.officers;
+    let now = Timestamp::now().unix_seconds();
+    let mut body = open_fund("relief", &[a, b, officer_c], 2);
+    body["start"] = json!(Timestamp::from_unix(now - 86_400, 0).unwrap().to_string());
+    body["end"] = json!(Timestamp::from_unix(now + 2, 0).unwrap().to_string());
+    accepted(&app, &signed("fund.opened", FUND, body, &[&c.admin])).await;
+    let gift = |amount: &str, reference: &str| {
+        let gift = Gift {
+            amount: amount.into(),
+            donor: None,
+        };
+        donation_statement(a, &gift, reference)
+    };
+    accepted(&app, &gift("10.00", "B-1")).await;
+    let left = format!(
+        "SELECT (state->>'left_at_end')::bigint AS count FROM funds
+         WHERE id = '{FUND}' AND state ? 'left_at_end'"
+    );
+    assert_eq!(
+        app.count(&format!("SELECT count(*) AS count FROM ({left}) l"))
+            .await,
+        0,
+        "not yet ended"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(3_100)).await;
+    accepted(&app, &gift("5.00", "B-2")).await;
+    assert_eq!(app.count(&left).await, 100_000, "10.00 held at its end");
+    let (_, fund) = app.get(&format!("/api/v1/funds/{FUND}")).await;
+    assert_eq!(fund["balance"]["amount"], "15.00", "{fund}");
+    let owed: Vec<&Value> = fund["disclosure_calendar"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| &d["kind"])
+        .collect();
+    assert!(owed.contains(&&json!("leftover")), "{fund}");
+
+    // A database written before the field: the migration fills it in as the log says.
+    let url = app.database_url.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = diesel::PgConnection::establish(&url).unwrap();
+        diesel::sql_query("UPDATE funds SET state = state - 'left_at_end'")
+            .execute(&mut conn)
+            .unwrap();
+        let migration =
+            include_str!("../../../migrations/2026-12-04-000003_fund_left_at_end/up.sql");
+        assert_eq!(diesel::sql_query(migration).execute(&mut conn).unwrap(), 1);
+    })
+    .await
+    .unwrap();
+    assert_eq!(app.count(&left).await, 100_000);
     let report = app.replay().await;
     assert!(
         report.refused.is_empty() && report.differences.is_empty(),

@@ -6,9 +6,10 @@
 //!   before its end (start + 3 months, + 6 months, …);
 //! - every fund discloses in full (`final`) within three months of its end;
 //! - a fund with money left at its end discloses what is left and what becomes of it
-//!   (`leftover`) within three months of its end: what was left when the first entry
-//!   about it after its end was logged, or when it closed (money spent or received after
-//!   the end does not change what is owed).
+//!   (`leftover`) within three months of its end: what was left before the first entry
+//!   about it logged at or after its end, or when it closed (money spent or received
+//!   after the end does not change what is owed; the log's time counts, not a gift's
+//!   received time).
 //!
 //! Its end is the end of its period, or its closing if it closed earlier. Months are
 //! calendar months in UTC (31 January + 1 month = 28 or 29 February). A periodic

@@ -183,8 +183,10 @@ pub struct FundState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed: Option<Closing>,
     /// What was left at its end (the end of its period, or its closing if earlier), in
-    /// units: set by the first entry about it logged after its end, or by its closing.
-    /// Until then, its balance is what is left at its end.
+    /// units: set by the first entry about it logged at or after its end (to the balance
+    /// before it), or by its closing. Until then, its balance is what is left at its end.
+    /// It goes by the log's time: a gift received before the end and logged after it is
+    /// not part of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_at_end: Option<i64>,
 }
@@ -419,7 +421,7 @@ impl FundState {
     /// Applies a change entry `idx` (logged at `at`) makes, but a disbursement's own.
     pub fn apply(&mut self, idx: u64, at: &str, change: &FundChange) {
         self.updated_idx = idx;
-        if self.left_at_end.is_none() && after(at, &self.end) {
+        if self.left_at_end.is_none() && at_or_after(at, &self.end) {
             self.left_at_end = Some(self.balance);
         }
         match change {
@@ -457,10 +459,11 @@ impl FundState {
     }
 }
 
-/// Whether time `at` is later than `end` (both RFC 3339; unreadable is never later).
-fn after(at: &str, end: &str) -> bool {
+/// Whether time `at` is `end` or later (both RFC 3339; unreadable is never later): from
+/// then on, the calendar counts the fund as ended.
+fn at_or_after(at: &str, end: &str) -> bool {
     let time = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
-    matches!((time(at), time(end)), (Some(a), Some(e)) if a > e)
+    matches!((time(at), time(end)), (Some(a), Some(e)) if a >= e)
 }
 
 impl DisbursementState {

@@ -1068,7 +1068,18 @@ fn the_leftover_owed_is_what_was_left_at_the_end() {
     // empty at its end and receives money after it.
     world.open("quake", policy());
     world.open("later-relief", policy());
+    world.open("exact", policy());
+    world.open("closed-early", policy());
     world.donate("quake", "100.00", "B-1");
+    // closed-early closes long before its end, holding 2.00: that is what is left.
+    world.donate("closed-early", "2.00", "B-3");
+    world.ok(
+        &FundClosed,
+        "closed-early",
+        json!({"reason": "merged"}),
+        &[OFFICER_A],
+    );
+    assert_eq!(world.fund("closed-early").left_at_end, Some(20_000));
     world.ok(
         &DisbursementProposed,
         "quake",
@@ -1079,6 +1090,13 @@ fn the_leftover_owed_is_what_was_left_at_the_end() {
         world.fund("quake").left(),
         1_000_000,
         "until the end: the balance"
+    );
+    // A gift logged at the very end (the next statement's time) comes after it.
+    world.now = 86_400 * 240 - 1;
+    world.donate("exact", "3.00", "B-4");
+    assert_eq!(
+        (world.fund("exact").balance, world.fund("exact").left_at_end),
+        (30_000, Some(0))
     );
     world.now = 86_400 * 241;
     world.ok(&DisbursementExecuted, "quake", executed(1), &[OFFICER_A]);
@@ -1104,5 +1122,11 @@ fn the_leftover_owed_is_what_was_left_at_the_end() {
         !owed(later).iter().any(|d| d.0 == DisclosureKind::Leftover),
         "empty at its end: {:?}",
         owed(later)
+    );
+    let early = world.fund("closed-early");
+    assert!(
+        owed(early).contains(&(DisclosureKind::Leftover, DueStatus::Overdue)),
+        "{:?}",
+        owed(early)
     );
 }

@@ -1,0 +1,1 @@
+UPDATE funds SET state = state - 'left_at_end' WHERE state ? 'left_at_end';
