@@ -11,7 +11,8 @@
 //! registers a charity with an administrator and 64 officers' keys (a bank feed's machine
 //! keys), a machine account with an API token for each of `--clients` connections, and a
 //! recipient organisation, and opens one fund. It signs every statement before the clock
-//! starts, then:
+//! of its part starts (a round's donations once its statements are sent, so that none is
+//! older than the log's clock allows), then:
 //!
 //! 1. `--rounds` times: sends `--donations` statements (`document.published`, what the
 //!    server benchmark sends) to `POST /api/v1/statements`, then records `--donations`
@@ -315,9 +316,8 @@ fn bench(
     let mut rates = Vec::new();
     for round in 0..options.rounds {
         eprintln!(
-            "round {}: signing {} statements and {} donations...",
+            "round {}: signing {} statements, then as many donations after sending them...",
             round + 1,
-            options.donations,
             options.donations
         );
         let statements: Vec<String> = (0..options.donations)
@@ -332,6 +332,12 @@ fn bench(
                 )
             })
             .collect();
+        let base = format!("http://{address}");
+        let before = sequencer_counters(agent, &base)?;
+        eprintln!("round {}: sending the statements...", round + 1);
+        let logged = send(address, &statements, options.clients)?;
+        // Signed after the statements were sent, so that none is older than the log's
+        // clock allows (a million statements take minutes to send).
         let donations: Vec<Request<'_>> = (0..options.donations)
             .map(|i| {
                 let n = round * options.donations + i;
@@ -363,10 +369,6 @@ fn bench(
                 }
             })
             .collect();
-        let base = format!("http://{address}");
-        let before = sequencer_counters(agent, &base)?;
-        eprintln!("round {}: sending the statements...", round + 1);
-        let logged = send(address, &statements, options.clients)?;
         let between = sequencer_counters(agent, &base)?;
         eprintln!("round {}: recording the donations...", round + 1);
         let recorded = spray::send(address, &donations, options.clients, 201);
